@@ -1,0 +1,47 @@
+//! The output of every transition.
+
+use crate::{Event, Ticket, TransferGroup};
+
+/// What a transition decided: the new states of the records it touched and the events that say
+/// what happened (SPEC X1).
+///
+/// Records appear in full, in their new state; records not listed did not change. The caller
+/// persists the records (each with the version it loaded, see the storage contract) and publishes
+/// the events. A transition that has nothing to do returns an empty decision.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::Decision;
+/// assert!(Decision::default().is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[must_use]
+pub struct Decision {
+    /// New states of the tickets the transition changed, or created.
+    pub tickets: Vec<Ticket>,
+    /// New states of the transfer groups the transition changed, or created.
+    pub groups: Vec<TransferGroup>,
+    /// What happened, in order.
+    pub events: Vec<Event>,
+}
+
+impl Decision {
+    /// Whether the transition changed nothing.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty() && self.groups.is_empty() && self.events.is_empty()
+    }
+
+    /// The new state of a ticket, if the decision touched it.
+    #[must_use]
+    pub fn ticket(&self, id: crate::TicketId) -> Option<&Ticket> {
+        self.tickets.iter().find(|t| t.id == id)
+    }
+
+    /// The new state of a group, if the decision touched it.
+    #[must_use]
+    pub fn group(&self, id: crate::TransferGroupId) -> Option<&TransferGroup> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+}

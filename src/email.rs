@@ -1,0 +1,206 @@
+//! Validated email addresses: how spectators and contacts are known.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The longest address accepted, in bytes (RFC 5321's path limit less the angle brackets).
+const MAX_LEN: usize = 254;
+/// The longest local part accepted, in bytes (RFC 5321).
+const MAX_LOCAL_LEN: usize = 64;
+
+/// A spectator's or contact's email address, validated and normalised.
+///
+/// Surrounding white space is trimmed and the address is lower-cased, so two addresses that differ
+/// only in case or padding are equal (SPEC §1, a **decision**). The address is shared behind an
+/// [`Arc`], so cloning an `Email` (and every ticket that holds one) never allocates.
+///
+/// Validation is deliberately practical rather than a full RFC 5322 parser: one `@`, a non-empty
+/// local part of at most 64 bytes, a domain with at least one dot and no empty label, no white space
+/// or control characters, 254 bytes at most.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::Email;
+///
+/// let a = Email::parse("  Alice@Example.com ")?;
+/// let b = Email::parse("alice@example.com")?;
+/// assert_eq!(a, b);
+/// assert_eq!(a.as_str(), "alice@example.com");
+/// assert!(Email::parse("alice.example.com").is_err());
+/// # Ok::<(), secure_ticket::EmailError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Email(Arc<str>);
+
+/// Why a string is not a valid [`Email`].
+///
+/// ### Handling
+/// The input came from a person: show the message and ask for a corrected address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmailError {
+    /// Nothing but white space was given.
+    #[error("the email address is empty; enter an address such as name@example.com")]
+    Empty,
+    /// The address is longer than 254 bytes.
+    #[error("the email address `{input}` is {len} bytes long; at most 254 are allowed")]
+    TooLong {
+        /// The address as given (trimmed).
+        input: String,
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// There is no `@`, or more than one.
+    #[error("the email address `{input}` must contain exactly one `@`, as in name@example.com")]
+    NotOneAt {
+        /// The address as given (trimmed).
+        input: String,
+    },
+    /// Nothing before the `@`, or more than 64 bytes.
+    #[error("the email address `{input}` needs 1 to 64 characters before the `@`")]
+    InvalidLocalPart {
+        /// The address as given (trimmed).
+        input: String,
+    },
+    /// The domain is missing, has no dot, or has an empty label (`a@b`, `a@.b`, `a@b..c`).
+    #[error("the email address `{input}` has an invalid domain after the `@`; use a domain such as example.com")]
+    InvalidDomain {
+        /// The address as given (trimmed).
+        input: String,
+    },
+    /// The address contains white space or a control character.
+    #[error("the email address `{input}` contains the character {character:?}, which is not allowed; remove it")]
+    InvalidCharacter {
+        /// The address as given (trimmed).
+        input: String,
+        /// The first offending character.
+        character: char,
+    },
+}
+
+impl Email {
+    /// Validates and normalises an address.
+    ///
+    /// # Errors
+    ///
+    /// [`EmailError::Empty`], [`EmailError::TooLong`], [`EmailError::NotOneAt`],
+    /// [`EmailError::InvalidLocalPart`], [`EmailError::InvalidDomain`] or
+    /// [`EmailError::InvalidCharacter`], as their names say.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{Email, EmailError};
+    ///
+    /// assert_eq!(Email::parse("BOB@example.org")?.as_str(), "bob@example.org");
+    /// assert!(matches!(Email::parse("bob@localhost"), Err(EmailError::InvalidDomain { .. })));
+    /// # Ok::<(), EmailError>(())
+    /// ```
+    pub fn parse(input: &str) -> Result<Self, EmailError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(EmailError::Empty);
+        }
+        if trimmed.len() > MAX_LEN {
+            return Err(EmailError::TooLong { input: trimmed.to_owned(), len: trimmed.len() });
+        }
+        if let Some(character) = trimmed.chars().find(|c| c.is_whitespace() || c.is_control()) {
+            return Err(EmailError::InvalidCharacter { input: trimmed.to_owned(), character });
+        }
+        let mut parts = trimmed.split('@');
+        let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(EmailError::NotOneAt { input: trimmed.to_owned() });
+        };
+        if local.is_empty() || local.len() > MAX_LOCAL_LEN {
+            return Err(EmailError::InvalidLocalPart { input: trimmed.to_owned() });
+        }
+        if !domain.contains('.') || domain.split('.').any(str::is_empty) {
+            return Err(EmailError::InvalidDomain { input: trimmed.to_owned() });
+        }
+        Ok(Self(Arc::from(trimmed.to_lowercase())))
+    }
+
+    /// The normalised address (trimmed, lower-case).
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Email {
+    type Err = EmailError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<&str> for Email {
+    type Error = EmailError;
+
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+
+impl AsRef<str> for Email {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl Serialize for Email {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Email {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_normalises_and_rejects() {
+        assert_eq!(Email::parse(" A@B.co ").unwrap().as_str(), "a@b.co");
+        assert_eq!(Email::parse("   "), Err(EmailError::Empty));
+        assert!(matches!(Email::parse("a@b@c.d"), Err(EmailError::NotOneAt { .. })));
+        assert!(matches!(Email::parse("ab.cd"), Err(EmailError::NotOneAt { .. })));
+        assert!(matches!(Email::parse("@b.cd"), Err(EmailError::InvalidLocalPart { .. })));
+        assert!(matches!(Email::parse("a@b..cd"), Err(EmailError::InvalidDomain { .. })));
+        assert!(matches!(Email::parse("a@.cd"), Err(EmailError::InvalidDomain { .. })));
+        assert!(matches!(Email::parse("a b@c.de"), Err(EmailError::InvalidCharacter { character: ' ', .. })));
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(matches!(Email::parse(&long), Err(EmailError::TooLong { len: 262, .. })));
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        assert!(matches!(Email::parse(&long_local), Err(EmailError::InvalidLocalPart { .. })));
+    }
+
+    #[test]
+    fn serde_validates() {
+        let e: Email = serde_json::from_str("\"Bob@Example.com\"").unwrap();
+        assert_eq!(serde_json::to_string(&e).unwrap(), "\"bob@example.com\"");
+        assert!(serde_json::from_str::<Email>("\"bob\"").is_err());
+    }
+}

@@ -1,0 +1,68 @@
+//! The crate-level error: any rule refusal, for callers who want one type to `?` into.
+
+use crate::injection::InjectError;
+use crate::transfer::{
+    AcceptTransferError, CancelTransferError, DeclineTransferError, EditRecipientError, ExpireTransferError,
+    InitiateTransferError, ReturnToSenderError, SignInError,
+};
+use crate::wallet::{ChangeFlagError, DownloadError};
+use crate::{EmailError, UsageRuleError};
+
+/// A command refused by the rules. Nothing changed.
+///
+/// Each transition returns its own error enum so callers can branch on the exact rule; this enum
+/// gathers them, with a `From` impl for each, for callers who handle all refusals alike.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{Email, RuleError};
+///
+/// fn parse(s: &str) -> Result<Email, RuleError> {
+///     Ok(Email::parse(s)?)
+/// }
+/// assert!(matches!(parse("nope"), Err(RuleError::Email(_))));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuleError {
+    /// An invalid email address.
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    /// An invalid usage rule.
+    #[error(transparent)]
+    UsageRule(#[from] UsageRuleError),
+    /// An injection was refused.
+    #[error(transparent)]
+    Inject(#[from] InjectError),
+    /// A download was refused.
+    #[error(transparent)]
+    Download(#[from] DownloadError),
+    /// A flag change was refused.
+    #[error(transparent)]
+    ChangeFlag(#[from] ChangeFlagError),
+    /// A transfer initiation was refused.
+    #[error(transparent)]
+    Initiate(#[from] InitiateTransferError),
+    /// A return to sender was refused.
+    #[error(transparent)]
+    ReturnToSender(#[from] ReturnToSenderError),
+    /// An acceptance was refused.
+    #[error(transparent)]
+    Accept(#[from] AcceptTransferError),
+    /// A sign-in completion was refused.
+    #[error(transparent)]
+    SignIn(#[from] SignInError),
+    /// A decline was refused.
+    #[error(transparent)]
+    Decline(#[from] DeclineTransferError),
+    /// A cancel was refused.
+    #[error(transparent)]
+    Cancel(#[from] CancelTransferError),
+    /// An edit of the recipient was refused.
+    #[error(transparent)]
+    EditRecipient(#[from] EditRecipientError),
+    /// An expiry was refused.
+    #[error(transparent)]
+    Expire(#[from] ExpireTransferError),
+}

@@ -1,0 +1,159 @@
+//! Events: past-tense facts that transitions report for the caller to persist and publish.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{
+    ActivationMethod, Direction, Email, RightId, TicketId, TransferGroupId, UsageRuleId,
+};
+
+/// Something that happened, as decided by a transition.
+///
+/// Serialised with a `type` tag in the sources' spelling (`"TRANSFER_INITIATED"`), times in RFC 3339.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum Event {
+    /// S360 injected a ticket into TIXnGO for `owner` (I1, W2).
+    TicketInjected {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its right.
+        right: RightId,
+        /// The contact it was injected to: its initial and current owner.
+        owner: Email,
+        /// The usage rule it follows.
+        usage_rule: UsageRuleId,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The current owner's device downloaded the ticket (W3).
+    TicketDownloaded {
+        /// The ticket.
+        ticket: TicketId,
+        /// The owner whose device loaded it.
+        owner: Email,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The ticket became active (W1).
+    TicketActivated {
+        /// The ticket.
+        ticket: TicketId,
+        /// How.
+        method: ActivationMethod,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The ticket was deactivated (W1).
+    TicketDeactivated {
+        /// The ticket.
+        ticket: TicketId,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The ticket was checked at access control (W1).
+    TicketChecked {
+        /// The ticket.
+        ticket: TicketId,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The ticket was controlled (W1).
+    TicketControlled {
+        /// The ticket.
+        ticket: TicketId,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The ticket was checked out: no longer controlled (W1).
+    TicketCheckedOut {
+        /// The ticket.
+        ticket: TicketId,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A transfer group was created; its tickets are now PENDING_TRANSFER (T5).
+    TransferInitiated {
+        /// The new group.
+        group: TransferGroupId,
+        /// FORWARD or BACKWARD (T6).
+        direction: Direction,
+        /// The current owner who sent it.
+        sender: Email,
+        /// The future owner.
+        recipient: Email,
+        /// The tickets in the group.
+        tickets: Vec<TicketId>,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A group completed: explicitly accepted, or automatically at the recipient's sign-in (T8, A1, A2).
+    TransferAccepted {
+        /// The group.
+        group: TransferGroupId,
+        /// `true` when it completed at sign-in/sync, `false` when the recipient accepted it.
+        automatic: bool,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// One ticket of a completed group changed hands (T8).
+    TicketTransferred {
+        /// The ticket.
+        ticket: TicketId,
+        /// The group it moved in.
+        group: TransferGroupId,
+        /// Its direction.
+        direction: Direction,
+        /// The sender, now previous owner.
+        from: Email,
+        /// The recipient, now current owner.
+        to: Email,
+        /// The level before completion.
+        level_before: u16,
+        /// The level after completion.
+        level_after: u16,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The recipient declined the group; its tickets went back to the sender (T10).
+    TransferDeclined {
+        /// The group.
+        group: TransferGroupId,
+        /// Its tickets, back with the sender.
+        tickets: Vec<TicketId>,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The sender cancelled the group, or edited its recipient (T10, T12).
+    TransferCancelled {
+        /// The group.
+        group: TransferGroupId,
+        /// Its tickets, back with the sender (or moved to the new groups of an edit).
+        tickets: Vec<TicketId>,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The system cancelled a group past its deadline (A4).
+    TransferExpired {
+        /// The group.
+        group: TransferGroupId,
+        /// Its tickets, back with the sender.
+        tickets: Vec<TicketId>,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+}

@@ -1,0 +1,96 @@
+//! Identifier newtypes.
+//!
+//! Every record is named by a UUID wrapped in its own type, so a [`TicketId`] can never be passed
+//! where a [`TransferGroupId`] is expected. The crate never makes ids itself (no randomness in the
+//! core): callers pass the ids of new records in their commands, which makes retries idempotent and
+//! replays exact.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// Wraps a UUID.
+            #[must_use]
+            pub const fn new(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+
+            /// Builds an id from a 128-bit number: handy for fixed ids in tests and examples.
+            #[must_use]
+            pub const fn from_u128(value: u128) -> Self {
+                Self(Uuid::from_u128(value))
+            }
+
+            /// The wrapped UUID.
+            #[must_use]
+            pub const fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+        }
+
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Identifies a ticket, in S360 and in TIXnGO alike. A take back creates a new ticket with a new id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::TicketId;
+    /// let id = TicketId::from_u128(1);
+    /// assert_eq!(id.to_string(), "00000000-0000-0000-0000-000000000001");
+    /// ```
+    TicketId
+);
+id_type!(
+    /// Identifies a transfer group: the record of one transfer initiation (SPEC T5).
+    TransferGroupId
+);
+id_type!(
+    /// Identifies a point of sale (POS) of an S360 sales channel.
+    PointOfSaleId
+);
+id_type!(
+    /// Identifies a shipment mode (secure mobile, print at home, ...).
+    ShipmentModeId
+);
+id_type!(
+    /// Identifies a right: what a ticket admits to (event + seat or area). At most one valid ticket
+    /// exists per right (SPEC B11).
+    RightId
+);
+id_type!(
+    /// Identifies a command, so that a retried command is recognised and not applied twice (SPEC X3).
+    CommandId
+);
+id_type!(
+    /// Identifies a usage rule (SPEC U1), the per-ticket transfer settings.
+    UsageRuleId
+);

@@ -1,0 +1,116 @@
+use time::OffsetDateTime;
+
+use crate::{
+    Decision, Email, Event, InvalidationReason, ShipmentModeId, Ticket, TicketId, UsageRuleId, Wallet,
+};
+
+/// Command: inject a ticket into TIXnGO for a contact (SPEC I1). The actor is S360 itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InjectTicket {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The contact to inject it to: its initial and current owner.
+    pub to: Email,
+    /// The usage rule the ticket will follow in the wallet.
+    pub usage_rule: UsageRuleId,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why a ticket could not be injected. Nothing changed.
+///
+/// ### Handling
+/// Each variant means S360 asked for an injection the rules do not allow: do not retry it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InjectError {
+    /// The ticket passed is not the one the command names.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The ticket the command names.
+        ticket: TicketId,
+    },
+    /// The ticket is invalidated.
+    #[error("ticket {ticket} is invalidated ({reason}); inject its valid replacement instead")]
+    TicketInvalidated {
+        /// The ticket.
+        ticket: TicketId,
+        /// Why it was invalidated.
+        reason: InvalidationReason,
+    },
+    /// The ticket's shipment mode is not secure mobile.
+    #[error("ticket {ticket} has shipment mode {shipment_mode}, which is not secure mobile; only secure mobile tickets are injected")]
+    NotSecureMobile {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its shipment mode.
+        shipment_mode: ShipmentModeId,
+    },
+    /// The ticket is in a wallet already.
+    #[error("ticket {ticket} was already injected at {injected_at}; a ticket is injected once")]
+    AlreadyInjected {
+        /// The ticket.
+        ticket: TicketId,
+        /// When it was injected.
+        injected_at: OffsetDateTime,
+    },
+}
+
+/// Injects a valid, not-yet-injected secure mobile ticket (SPEC I1): the wallet facet starts as W2
+/// says (NOT_DOWNLOADED, level 0, counters 0, initial = current = `to`, no previous owner) and S360
+/// marks the ticket printed.
+///
+/// # Errors
+///
+/// In this order: [`TicketNotFound`](InjectError::TicketNotFound),
+/// [`TicketInvalidated`](InjectError::TicketInvalidated),
+/// [`NotSecureMobile`](InjectError::NotSecureMobile), [`AlreadyInjected`](InjectError::AlreadyInjected).
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{injection, Email, UsageRuleId, WalletStatus};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let alice = Email::parse("alice@example.com")?;
+/// let decision = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: alice.clone(), usage_rule: UsageRuleId::from_u128(1), at,
+/// })?;
+/// let wallet = decision.tickets[0].wallet.as_ref().unwrap();
+/// assert_eq!((wallet.level, wallet.status()), (0, WalletStatus::NotDownloaded));
+/// assert_eq!(wallet.owners.initial, alice);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn inject(ticket: &Ticket, command: &InjectTicket) -> Result<Decision, InjectError> {
+    use InjectError as E;
+    if ticket.id != command.ticket {
+        return Err(E::TicketNotFound { ticket: command.ticket });
+    }
+    if let Some(invalidation) = &ticket.distribution.invalidation {
+        return Err(E::TicketInvalidated { ticket: ticket.id, reason: invalidation.reason.clone() });
+    }
+    let mode = ticket.distribution.shipment_mode;
+    if !mode.is_secure_mobile() {
+        return Err(E::NotSecureMobile { ticket: ticket.id, shipment_mode: mode.id });
+    }
+    if let Some(wallet) = &ticket.wallet {
+        return Err(E::AlreadyInjected { ticket: ticket.id, injected_at: wallet.injected_at });
+    }
+    let mut injected = ticket.clone();
+    injected.distribution.printed = true;
+    injected.wallet = Some(Wallet::injected(command.usage_rule, command.to.clone(), command.at));
+    Ok(Decision {
+        tickets: vec![injected],
+        groups: Vec::new(),
+        events: vec![Event::TicketInjected {
+            ticket: ticket.id,
+            right: ticket.right,
+            owner: command.to.clone(),
+            usage_rule: command.usage_rule,
+            at: command.at,
+        }],
+    })
+}

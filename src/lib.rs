@@ -1,0 +1,117 @@
+//! The rules of secure mobile tickets, once, for both sides: S360 (which sells tickets and
+//! distributes them through points of sale) and the TIXnGO wallet backend (which holds tickets on
+//! spectators' phones and moves them between people).
+//!
+//! Every rule is a pure state-transition function: borrowed state and a command (with its actor, its
+//! time and the ids of new records) in; a [`Decision`] (new states and past-tense [`Event`]s) or a
+//! typed error out. No clock, no randomness, no I/O: the same inputs always give the same outcome,
+//! and an error means nothing changed.
+//!
+//! # Quick example
+//!
+//! A ticket injected to Alice, sent to Bob, accepted: the seed's FORWARD example, level 0 → 1.
+//!
+//! ```
+//! use secure_ticket::transfer::{self, AcceptTransfer, InitiateTransfer, NewGroupIds};
+//! use secure_ticket::{injection, AcceptanceSettings, Distribution, Email, PointOfSaleId, RightId};
+//! use secure_ticket::{ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferGroupId, UsageRule, UsageRuleId};
+//! use time::macros::datetime;
+//!
+//! let at = datetime!(2026-11-23 12:00 UTC); // the caller's clock, passed in
+//! let (alice, bob) = (Email::parse("alice@example.com")?, Email::parse("bob@example.com")?);
+//! let rule = UsageRule::new(UsageRuleId::from_u128(1));
+//! let ticket = Ticket::new(
+//!     TicketId::from_u128(1),
+//!     RightId::from_u128(1),
+//!     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))),
+//! );
+//!
+//! let injected = injection::inject(&ticket, &injection::InjectTicket {
+//!     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
+//! })?;
+//! let sent = transfer::initiate(&injected.tickets, &[rule], &AcceptanceSettings::explicit(), &InitiateTransfer {
+//!     actor: alice, recipient: bob.clone(), tickets: vec![ticket.id],
+//!     groups: NewGroupIds::single(TransferGroupId::from_u128(1)), at,
+//! })?;
+//! let accepted = transfer::accept(&sent.groups[0], &sent.tickets, &[rule], &AcceptTransfer {
+//!     group: sent.groups[0].id, actor: bob.clone(), at,
+//! })?;
+//! let wallet = accepted.tickets[0].wallet.as_ref().expect("injected");
+//! assert_eq!((wallet.level, &wallet.owners.current), (1, &bob));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Overview
+//!
+//! - [`Ticket`]: one record with two facets, [`Distribution`] (S360) and [`Wallet`] (TIXnGO, once
+//!   injected: [`Owners`], transfer level, counters, flags; [`WalletStatus`] is derived).
+//! - [`UsageRule`]: per-ticket transfer settings ([`TransferLimit`] 1-256, [`TransferBackward`]).
+//! - [`TransferGroup`]: the record of one transfer initiation ([`Direction`], [`TransferStatus`]).
+//! - [`AcceptanceSettings`]: the organizer's accept/reject and expiry settings.
+//! - [`Email`]: a validated, normalised address; ids are newtypes over UUIDs ([`TicketId`], ...).
+//! - Transitions, one module per area: [`injection`], [`wallet`], [`transfer`]. Each command has
+//!   its own error enum; [`RuleError`] gathers them.
+//!
+//! # The pure core and your shell
+//!
+//! ```text
+//!  your service                          secure_ticket
+//!  ────────────                          ─────────────
+//!  now = clock(); ids = new ids
+//!  load the records the command names ─▶ transfer::initiate(&tickets, &rules, &settings, &cmd)
+//!                                      ◀─ Ok(Decision { tickets, groups, events }) | Err(InitiateTransferError)
+//!  write the new records (each with
+//!  the version you loaded), publish
+//!  the events
+//! ```
+//!
+//! # Rules index
+//!
+//! The rules are numbered in the project's `SPEC.md`; tests are named after them.
+//!
+//! | rules | where |
+//! | --- | --- |
+//! | U1-U4 usage rule | [`UsageRule`], [`TransferLimit`] |
+//! | W1-W4 wallet | [`Wallet`], [`wallet::download`], [`wallet::change_flag`] |
+//! | I1 injection | [`injection::inject`] |
+//! | T1-T7 initiation | [`transfer::initiate`], [`transfer::return_to_sender`] (T11) |
+//! | T8-T9 completion | [`transfer::accept`], [`transfer::complete_on_sign_in`] |
+//! | T10 decline, cancel | [`transfer::decline`], [`transfer::cancel`] |
+//! | T12 edit recipient | [`transfer::edit_recipient`] |
+//! | T13, A1-A4 | [`TransferGroup`], [`AcceptanceSettings`], [`transfer::expire`] |
+//! | X1-X2 | every transition: pure, authorization checked on the command's actor |
+//!
+//! # Crate features
+//!
+//! - `proptest`: exports proptest strategies for callers' own property tests.
+//! - `testkit`: exports the store conformance suite for `Store` implementers.
+
+mod acceptance;
+mod decision;
+mod email;
+mod error;
+mod event;
+mod id;
+mod ticket;
+mod usage_rule;
+
+pub mod injection;
+pub mod transfer;
+pub mod wallet;
+
+pub use acceptance::AcceptanceSettings;
+pub use decision::Decision;
+pub use email::{Email, EmailError};
+pub use error::RuleError;
+pub use event::Event;
+pub use id::{CommandId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
+pub use ticket::{
+    Activation, ActivationMethod, Distribution, Invalidation, InvalidationReason, Owners, ShipmentKind,
+    ShipmentMode, Ticket, TicketHolder, Wallet, WalletStatus,
+};
+pub use transfer::{Direction, TransferGroup, TransferStatus};
+pub use usage_rule::{TransferBackward, TransferLimit, UsageRule, UsageRuleError};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

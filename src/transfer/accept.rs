@@ -1,0 +1,157 @@
+use time::OffsetDateTime;
+
+use super::{TransferGroup, TransferStatus, complete_group, from_group_ticket_problem, is_past_deadline};
+use crate::{Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule, UsageRuleId, WalletStatus};
+
+/// Command: the recipient accepts a PENDING group (SPEC T8, A1, A3).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AcceptTransfer {
+    /// The group to accept.
+    pub group: TransferGroupId,
+    /// Who accepts: must be the recipient (A3).
+    pub actor: Email,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why a group could not be accepted. Nothing changed.
+///
+/// ### Handling
+/// [`NotPending`](Self::NotPending), [`NotRecipient`](Self::NotRecipient) and
+/// [`PastDeadline`](Self::PastDeadline) refuse the spectator's request;
+/// [`GroupNotFound`](Self::GroupNotFound), [`TicketNotFound`](Self::TicketNotFound) and
+/// [`UsageRuleNotFound`](Self::UsageRuleNotFound) mean the caller did not pass the records the
+/// command names; [`TicketNotInGroup`](Self::TicketNotInGroup) means stored records disagree.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AcceptTransferError {
+    /// The group passed is not the one the command names.
+    #[error("transfer group {group} was not found; load it and pass it to the transition")]
+    GroupNotFound {
+        /// The group the command names.
+        group: TransferGroupId,
+    },
+    /// The group already has a final status (T13).
+    #[error("transfer group {group} is {status}, not PENDING; it can no longer be accepted")]
+    NotPending {
+        /// The group.
+        group: TransferGroupId,
+        /// Its status.
+        status: TransferStatus,
+    },
+    /// Only the recipient may accept (A3).
+    #[error("{actor} is not the recipient of transfer group {group}; only the recipient may accept it")]
+    NotRecipient {
+        /// The group.
+        group: TransferGroupId,
+        /// Who asked.
+        actor: Email,
+    },
+    /// The group's deadline has passed (A4).
+    #[error("transfer group {group} expired at {expires_at}; ask the sender to transfer the tickets again")]
+    PastDeadline {
+        /// The group.
+        group: TransferGroupId,
+        /// Its deadline.
+        expires_at: OffsetDateTime,
+    },
+    /// A ticket of the group was not among the tickets given.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// A ticket listed in the group is not pending in it: the stored records disagree.
+    #[error("ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them")]
+    TicketNotInGroup {
+        /// The ticket.
+        ticket: TicketId,
+        /// The group.
+        group: TransferGroupId,
+    },
+    /// A ticket of the group is DELETION_PENDING or DELETED (W4).
+    #[error("ticket {ticket} is {status} and can no longer change hands; decline or cancel the transfer")]
+    TicketDeleted {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its wallet status.
+        status: WalletStatus,
+    },
+    /// A ticket's usage rule was not among the rules given.
+    #[error("usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition")]
+    UsageRuleNotFound {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its usage rule.
+        rule: UsageRuleId,
+    },
+}
+
+from_group_ticket_problem!(AcceptTransferError);
+
+/// Accepts a PENDING group: every ticket changes hands (SPEC T8, T9) under the usage rule in force now.
+///
+/// Works for any pending group, including one that would complete automatically at sign-in (A1).
+/// `tickets` and `rules` must contain the group's tickets and their usage rules.
+///
+/// # Errors
+///
+/// In this order: [`GroupNotFound`](AcceptTransferError::GroupNotFound),
+/// [`NotPending`](AcceptTransferError::NotPending), [`NotRecipient`](AcceptTransferError::NotRecipient),
+/// [`PastDeadline`](AcceptTransferError::PastDeadline); then per ticket
+/// [`TicketNotFound`](AcceptTransferError::TicketNotFound),
+/// [`TicketNotInGroup`](AcceptTransferError::TicketNotInGroup),
+/// [`TicketDeleted`](AcceptTransferError::TicketDeleted),
+/// [`UsageRuleNotFound`](AcceptTransferError::UsageRuleNotFound).
+///
+/// # Examples
+///
+/// The seed's FORWARD example: the level goes 0 → 1.
+///
+/// ```
+/// use secure_ticket::transfer::{self, AcceptTransfer, InitiateTransfer, NewGroupIds};
+/// use secure_ticket::{injection, AcceptanceSettings, Email, TransferGroupId, UsageRule, UsageRuleId};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let (alice, bob) = (Email::parse("alice@example.com")?, Email::parse("bob@example.com")?);
+/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// let injected = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
+/// })?.tickets.remove(0);
+/// let mut sent = transfer::initiate(&[injected.clone()], &[rule], &AcceptanceSettings::explicit(), &InitiateTransfer {
+///     actor: alice.clone(), recipient: bob.clone(), tickets: vec![injected.id],
+///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,
+/// })?;
+/// let group = sent.groups.remove(0);
+///
+/// let done = transfer::accept(&group, &sent.tickets, &[rule], &AcceptTransfer { group: group.id, actor: bob.clone(), at })?;
+/// let wallet = done.tickets[0].wallet.as_ref().unwrap();
+/// assert_eq!((wallet.level, &wallet.owners.current, wallet.owners.previous.as_ref()), (1, &bob, Some(&alice)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn accept(
+    group: &TransferGroup,
+    tickets: &[Ticket],
+    rules: &[UsageRule],
+    command: &AcceptTransfer,
+) -> Result<Decision, AcceptTransferError> {
+    use AcceptTransferError as E;
+    if group.id != command.group {
+        return Err(E::GroupNotFound { group: command.group });
+    }
+    if !group.is_pending() {
+        return Err(E::NotPending { group: group.id, status: group.status });
+    }
+    if group.recipient != command.actor {
+        return Err(E::NotRecipient { group: group.id, actor: command.actor.clone() });
+    }
+    if let Some(expires_at) = group.expires_at.filter(|_| is_past_deadline(group, command.at)) {
+        return Err(E::PastDeadline { group: group.id, expires_at });
+    }
+    let mut decision = Decision::default();
+    complete_group(group, tickets, rules, false, command.at, &mut decision)?;
+    Ok(decision)
+}

@@ -1,0 +1,117 @@
+use time::OffsetDateTime;
+
+use super::{TransferGroup, TransferStatus, close_group, from_release_problem};
+use crate::{Decision, Email, Ticket, TicketId, TransferGroupId};
+
+/// Command: the sender cancels a PENDING group (SPEC T10, A3).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CancelTransfer {
+    /// The group to cancel.
+    pub group: TransferGroupId,
+    /// Who cancels: must be the sender (A3).
+    pub actor: Email,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why a group could not be cancelled. Nothing changed.
+///
+/// ### Handling
+/// [`NotPending`](Self::NotPending) and [`NotSender`](Self::NotSender) refuse the spectator's
+/// request; the others mean the caller did not pass the records named, or they disagree.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CancelTransferError {
+    /// The group passed is not the one the command names.
+    #[error("transfer group {group} was not found; load it and pass it to the transition")]
+    GroupNotFound {
+        /// The group the command names.
+        group: TransferGroupId,
+    },
+    /// The group already has a final status (T13).
+    #[error("transfer group {group} is {status}, not PENDING; it can no longer be cancelled")]
+    NotPending {
+        /// The group.
+        group: TransferGroupId,
+        /// Its status.
+        status: TransferStatus,
+    },
+    /// Only the sender may cancel (A3).
+    #[error("{actor} is not the sender of transfer group {group}; only the sender may cancel it")]
+    NotSender {
+        /// The group.
+        group: TransferGroupId,
+        /// Who asked.
+        actor: Email,
+    },
+    /// A ticket of the group was not among the tickets given.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// A ticket listed in the group is not pending in it: the stored records disagree.
+    #[error("ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them")]
+    TicketNotInGroup {
+        /// The ticket.
+        ticket: TicketId,
+        /// The group.
+        group: TransferGroupId,
+    },
+}
+
+from_release_problem!(CancelTransferError);
+
+/// Cancels a PENDING group: it becomes CANCELLED and its tickets return to the sender with their
+/// status before the transfer; owners, level and counters unchanged (SPEC T10).
+///
+/// # Errors
+///
+/// In this order: [`GroupNotFound`](CancelTransferError::GroupNotFound),
+/// [`NotPending`](CancelTransferError::NotPending), [`NotSender`](CancelTransferError::NotSender),
+/// then per ticket [`TicketNotFound`](CancelTransferError::TicketNotFound),
+/// [`TicketNotInGroup`](CancelTransferError::TicketNotInGroup).
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::transfer::{self, CancelTransfer, InitiateTransfer, NewGroupIds, TransferStatus};
+/// use secure_ticket::{injection, AcceptanceSettings, Email, TransferGroupId, UsageRule, UsageRuleId, WalletStatus};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let (alice, bob) = (Email::parse("alice@example.com")?, Email::parse("bob@example.com")?);
+/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// let injected = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
+/// })?.tickets.remove(0);
+/// let mut sent = transfer::initiate(&[injected.clone()], &[rule], &AcceptanceSettings::explicit(), &InitiateTransfer {
+///     actor: alice.clone(), recipient: bob, tickets: vec![injected.id],
+///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,
+/// })?;
+/// let group = sent.groups.remove(0);
+///
+/// let cancelled = transfer::cancel(&group, &sent.tickets, &CancelTransfer { group: group.id, actor: alice, at })?;
+/// assert_eq!(cancelled.groups[0].status, TransferStatus::Cancelled);
+/// assert_eq!(cancelled.tickets[0], injected); // back exactly as before
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn cancel(
+    group: &TransferGroup,
+    tickets: &[Ticket],
+    command: &CancelTransfer,
+) -> Result<Decision, CancelTransferError> {
+    use CancelTransferError as E;
+    if group.id != command.group {
+        return Err(E::GroupNotFound { group: command.group });
+    }
+    if !group.is_pending() {
+        return Err(E::NotPending { group: group.id, status: group.status });
+    }
+    if group.sender != command.actor {
+        return Err(E::NotSender { group: group.id, actor: command.actor.clone() });
+    }
+    Ok(close_group(group, tickets, TransferStatus::Cancelled, command.at)?)
+}

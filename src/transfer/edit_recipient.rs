@@ -1,0 +1,148 @@
+use time::OffsetDateTime;
+
+use super::initiate::{Initiation, decide};
+use super::{
+    InitiateTransferError, NewGroupIds, TransferGroup, TransferStatus, close_group, from_release_problem,
+};
+use crate::{AcceptanceSettings, Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule};
+
+/// Command: the sender replaces the recipient of a PENDING group (SPEC T12).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EditRecipient {
+    /// The group to edit.
+    pub group: TransferGroupId,
+    /// Who edits: must be the sender (A3).
+    pub actor: Email,
+    /// The new recipient.
+    pub recipient: Email,
+    /// Ids for the new groups, one per direction (T6, T7).
+    pub new_groups: NewGroupIds,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why a recipient could not be edited. Nothing changed.
+///
+/// ### Handling
+/// [`NotPending`](Self::NotPending), [`NotSender`](Self::NotSender),
+/// [`SameRecipient`](Self::SameRecipient) and most [`Initiate`](Self::Initiate) errors refuse the
+/// spectator's request; the others mean the caller did not pass the records named, or they disagree.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EditRecipientError {
+    /// The group passed is not the one the command names.
+    #[error("transfer group {group} was not found; load it and pass it to the transition")]
+    GroupNotFound {
+        /// The group the command names.
+        group: TransferGroupId,
+    },
+    /// The group already has a final status (T13).
+    #[error("transfer group {group} is {status}, not PENDING; its recipient can no longer be edited")]
+    NotPending {
+        /// The group.
+        group: TransferGroupId,
+        /// Its status.
+        status: TransferStatus,
+    },
+    /// Only the sender may edit the recipient (A3).
+    #[error("{actor} is not the sender of transfer group {group}; only the sender may edit its recipient")]
+    NotSender {
+        /// The group.
+        group: TransferGroupId,
+        /// Who asked.
+        actor: Email,
+    },
+    /// The new recipient is the current one.
+    #[error("{recipient} is already the recipient of transfer group {group}; enter a different email")]
+    SameRecipient {
+        /// The group.
+        group: TransferGroupId,
+        /// The recipient.
+        recipient: Email,
+    },
+    /// A new group id equals the edited group's id.
+    #[error("the new transfer group must have a new id, not {group}, the id of the group being edited")]
+    GroupIdReused {
+        /// The reused id.
+        group: TransferGroupId,
+    },
+    /// A ticket of the group was not among the tickets given.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// A ticket listed in the group is not pending in it: the stored records disagree.
+    #[error("ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them")]
+    TicketNotInGroup {
+        /// The ticket.
+        ticket: TicketId,
+        /// The group.
+        group: TransferGroupId,
+    },
+    /// The initiation to the new recipient was refused (T1-T7).
+    #[error(transparent)]
+    Initiate(#[from] InitiateTransferError),
+}
+
+from_release_problem!(EditRecipientError);
+
+/// Edits the recipient of a PENDING group (SPEC T12): the group becomes CANCELLED and its tickets go
+/// into a new group (or two, if they split, T7) for the new recipient, direction computed afresh (T6)
+/// and every initiation rule checked again.
+///
+/// # Errors
+///
+/// In this order: [`GroupNotFound`](EditRecipientError::GroupNotFound),
+/// [`NotPending`](EditRecipientError::NotPending), [`NotSender`](EditRecipientError::NotSender),
+/// [`SameRecipient`](EditRecipientError::SameRecipient),
+/// [`GroupIdReused`](EditRecipientError::GroupIdReused), then per ticket
+/// [`TicketNotFound`](EditRecipientError::TicketNotFound),
+/// [`TicketNotInGroup`](EditRecipientError::TicketNotInGroup), and finally
+/// [`Initiate`](EditRecipientError::Initiate) with the reason the new initiation is refused.
+///
+/// # Examples
+///
+/// See `tests/rules` (`t12_*`) and the crate's `quickstart` example.
+pub fn edit_recipient(
+    group: &TransferGroup,
+    tickets: &[Ticket],
+    rules: &[UsageRule],
+    settings: &AcceptanceSettings,
+    command: &EditRecipient,
+) -> Result<Decision, EditRecipientError> {
+    use EditRecipientError as E;
+    if group.id != command.group {
+        return Err(E::GroupNotFound { group: command.group });
+    }
+    if !group.is_pending() {
+        return Err(E::NotPending { group: group.id, status: group.status });
+    }
+    if group.sender != command.actor {
+        return Err(E::NotSender { group: group.id, actor: command.actor.clone() });
+    }
+    if group.recipient == command.recipient {
+        return Err(E::SameRecipient { group: group.id, recipient: command.recipient.clone() });
+    }
+    if command.new_groups.forward == group.id || command.new_groups.backward == group.id {
+        return Err(E::GroupIdReused { group: group.id });
+    }
+    let mut decision = close_group(group, tickets, TransferStatus::Cancelled, command.at)?;
+    let released = std::mem::take(&mut decision.tickets);
+    decide(
+        &Initiation {
+            tickets: &released,
+            rules,
+            settings,
+            actor: &command.actor,
+            recipient: &command.recipient,
+            ticket_ids: &group.tickets,
+            groups: command.new_groups,
+            at: command.at,
+            replaces: Some(group.id),
+        },
+        &mut decision,
+    )?;
+    Ok(decision)
+}

@@ -1,0 +1,132 @@
+use time::OffsetDateTime;
+
+use super::{TransferGroup, TransferStatus, close_group, from_release_problem, is_past_deadline};
+use crate::{Decision, Ticket, TicketId, TransferGroupId};
+
+/// Command: the system expires a PENDING group past its deadline (SPEC A4).
+///
+/// The actor is always the system: run it from a scheduled job with the current time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExpireTransfer {
+    /// The group to expire.
+    pub group: TransferGroupId,
+    /// The current time, as the caller's clock says.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why a group could not be expired. Nothing changed.
+///
+/// ### Handling
+/// [`NoDeadline`](Self::NoDeadline), [`NotYetExpired`](Self::NotYetExpired) and
+/// [`NotPending`](Self::NotPending) mean the job picked the wrong group or ran early: skip it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExpireTransferError {
+    /// The group passed is not the one the command names.
+    #[error("transfer group {group} was not found; load it and pass it to the transition")]
+    GroupNotFound {
+        /// The group the command names.
+        group: TransferGroupId,
+    },
+    /// The group already has a final status (T13).
+    #[error("transfer group {group} is {status}, not PENDING; there is nothing to expire")]
+    NotPending {
+        /// The group.
+        group: TransferGroupId,
+        /// Its status.
+        status: TransferStatus,
+    },
+    /// The group was created without a deadline.
+    #[error("transfer group {group} has no deadline; it never expires")]
+    NoDeadline {
+        /// The group.
+        group: TransferGroupId,
+    },
+    /// The deadline is still ahead.
+    #[error("transfer group {group} expires at {expires_at}, after {at}; run the expiry again then")]
+    NotYetExpired {
+        /// The group.
+        group: TransferGroupId,
+        /// Its deadline.
+        expires_at: OffsetDateTime,
+        /// The time given.
+        at: OffsetDateTime,
+    },
+    /// A ticket of the group was not among the tickets given.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// A ticket listed in the group is not pending in it: the stored records disagree.
+    #[error("ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them")]
+    TicketNotInGroup {
+        /// The ticket.
+        ticket: TicketId,
+        /// The group.
+        group: TransferGroupId,
+    },
+}
+
+from_release_problem!(ExpireTransferError);
+
+/// Expires a PENDING group whose deadline has passed: status EXPIRED, effects as a cancel (SPEC A4,
+/// T10). There is no clock inside: the caller passes the current time.
+///
+/// # Errors
+///
+/// In this order: [`GroupNotFound`](ExpireTransferError::GroupNotFound),
+/// [`NotPending`](ExpireTransferError::NotPending), [`NoDeadline`](ExpireTransferError::NoDeadline),
+/// [`NotYetExpired`](ExpireTransferError::NotYetExpired), then per ticket
+/// [`TicketNotFound`](ExpireTransferError::TicketNotFound),
+/// [`TicketNotInGroup`](ExpireTransferError::TicketNotInGroup).
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::transfer::{self, ExpireTransfer, ExpireTransferError, InitiateTransfer, NewGroupIds, TransferStatus};
+/// use secure_ticket::{injection, AcceptanceSettings, Email, TransferGroupId, UsageRule, UsageRuleId};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// use time::Duration;
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// let alice = Email::parse("alice@example.com")?;
+/// let injected = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
+/// })?.tickets.remove(0);
+/// let settings = AcceptanceSettings::explicit().with_expiry(Duration::hours(48));
+/// let mut sent = transfer::initiate(&[injected.clone()], &[rule], &settings, &InitiateTransfer {
+///     actor: alice, recipient: Email::parse("bob@example.com")?, tickets: vec![injected.id],
+///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,
+/// })?;
+/// let group = sent.groups.remove(0);
+///
+/// let early = ExpireTransfer { group: group.id, at: at + Duration::hours(1) };
+/// assert!(matches!(transfer::expire(&group, &sent.tickets, &early), Err(ExpireTransferError::NotYetExpired { .. })));
+/// let late = ExpireTransfer { group: group.id, at: at + Duration::hours(48) };
+/// assert_eq!(transfer::expire(&group, &sent.tickets, &late)?.groups[0].status, TransferStatus::Expired);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn expire(
+    group: &TransferGroup,
+    tickets: &[Ticket],
+    command: &ExpireTransfer,
+) -> Result<Decision, ExpireTransferError> {
+    use ExpireTransferError as E;
+    if group.id != command.group {
+        return Err(E::GroupNotFound { group: command.group });
+    }
+    if !group.is_pending() {
+        return Err(E::NotPending { group: group.id, status: group.status });
+    }
+    let Some(expires_at) = group.expires_at else {
+        return Err(E::NoDeadline { group: group.id });
+    };
+    if !is_past_deadline(group, command.at) {
+        return Err(E::NotYetExpired { group: group.id, expires_at, at: command.at });
+    }
+    Ok(close_group(group, tickets, TransferStatus::Expired, command.at)?)
+}

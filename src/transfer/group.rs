@@ -1,0 +1,154 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{Email, TicketId, TransferGroupId};
+
+/// The record created by each transfer initiation (SPEC T5).
+///
+/// # Examples
+///
+/// A group is created by [`initiate`](crate::transfer::initiate); see there for a full example.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferGroup {
+    /// The caller-given id.
+    pub id: TransferGroupId,
+    /// The current owner who initiated the transfer.
+    pub sender: Email,
+    /// The future owner, if the transfer completes.
+    pub recipient: Email,
+    /// FORWARD or BACKWARD (T6); one direction per group (T7).
+    pub direction: Direction,
+    /// The tickets that move together (T13: no partial acceptance).
+    pub tickets: Vec<TicketId>,
+    /// Where the group stands.
+    pub status: TransferStatus,
+    /// Whether the recipient must accept explicitly, as decided at initiation (A1, A2).
+    pub acceptance: Acceptance,
+    /// When the group was initiated.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// After this instant the group can be expired and no longer accepted (A4).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// When the group reached its final status.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    /// For a group created by editing a recipient (T12): the group it replaced.
+    #[serde(default)]
+    pub replaces: Option<TransferGroupId>,
+}
+
+impl TransferGroup {
+    /// Whether the group still waits for an outcome.
+    #[must_use]
+    pub const fn is_pending(&self) -> bool {
+        matches!(self.status, TransferStatus::Pending)
+    }
+
+    /// Whether the recipient must accept this group explicitly (A1; never for BACKWARD, A2).
+    #[must_use]
+    pub const fn needs_explicit_acceptance(&self) -> bool {
+        matches!(self.acceptance, Acceptance::Explicit)
+    }
+}
+
+/// The direction of a transfer (SPEC T6).
+///
+/// Serialised as `FORWARD` / `BACKWARD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum Direction {
+    /// To anyone but the ticket's previous owner.
+    Forward,
+    /// Back to the ticket's previous owner ("return to sender", or typing that email).
+    Backward,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Forward => "FORWARD",
+            Self::Backward => "BACKWARD",
+        })
+    }
+}
+
+/// Where a transfer group stands. Every status but `PENDING` is final (T13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum TransferStatus {
+    /// Waiting for acceptance, sign-in, decline, cancel, edit or expiry.
+    Pending,
+    /// Completed: the recipient owns the tickets (T8).
+    Accepted,
+    /// The recipient declined (T10).
+    Declined,
+    /// The sender cancelled, or edited the recipient (T10, T12).
+    Cancelled,
+    /// The system cancelled it past its deadline (A4).
+    Expired,
+}
+
+impl fmt::Display for TransferStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Pending => "PENDING",
+            Self::Accepted => "ACCEPTED",
+            Self::Declined => "DECLINED",
+            Self::Cancelled => "CANCELLED",
+            Self::Expired => "EXPIRED",
+        })
+    }
+}
+
+/// How a group completes (A1, A2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum Acceptance {
+    /// The recipient must accept or decline.
+    Explicit,
+    /// The group completes at the recipient's next sign-in or sync.
+    Automatic,
+}
+
+/// The caller-given ids for the groups an initiation may create: one per direction (T7).
+///
+/// Only the id of a direction that occurs is used. When every ticket goes one way, the other id is
+/// ignored, so both may be equal; when the tickets split, they must differ.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{TransferGroupId, transfer::NewGroupIds};
+///
+/// let ids = NewGroupIds::new(TransferGroupId::from_u128(1), TransferGroupId::from_u128(2));
+/// let single = NewGroupIds::single(TransferGroupId::from_u128(3));
+/// assert_eq!(single.forward, single.backward);
+/// # let _ = ids;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NewGroupIds {
+    /// The id of the FORWARD group, if one is created.
+    pub forward: TransferGroupId,
+    /// The id of the BACKWARD group, if one is created.
+    pub backward: TransferGroupId,
+}
+
+impl NewGroupIds {
+    /// Two ids, for an initiation whose tickets may split.
+    #[must_use]
+    pub const fn new(forward: TransferGroupId, backward: TransferGroupId) -> Self {
+        Self { forward, backward }
+    }
+
+    /// One id, for an initiation whose tickets all go one way (the usual single-ticket case).
+    #[must_use]
+    pub const fn single(id: TransferGroupId) -> Self {
+        Self { forward: id, backward: id }
+    }
+}

@@ -1,0 +1,355 @@
+use time::OffsetDateTime;
+
+use super::{Acceptance, Direction, NewGroupIds, TransferGroup, TransferStatus, find_rule, find_ticket};
+use crate::{
+    AcceptanceSettings, Decision, Email, Event, Ticket, TicketId, TransferGroupId, UsageRule, UsageRuleId,
+    WalletStatus,
+};
+
+/// Command: the current owner sends one or more tickets to a recipient (SPEC T1-T7).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InitiateTransfer {
+    /// The spectator who initiates: must be the current owner of every ticket (T1).
+    pub actor: Email,
+    /// The future owner: any valid email, with or without an account (T5).
+    pub recipient: Email,
+    /// The tickets to send, each once (T4).
+    pub tickets: Vec<TicketId>,
+    /// Ids for the new groups, one per direction (T7).
+    pub groups: NewGroupIds,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why a transfer could not be initiated. Nothing changed.
+///
+/// ### Handling
+/// Every variant but [`TicketNotFound`](Self::TicketNotFound) and
+/// [`UsageRuleNotFound`](Self::UsageRuleNotFound) is the spectator's request breaking a rule: refuse
+/// it with the message. Those two mean the caller did not pass the records the command names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitiateTransferError {
+    /// The command lists no ticket (T4).
+    #[error("the transfer lists no ticket; choose at least one ticket to send")]
+    EmptyTicketList,
+    /// The command lists a ticket twice (T4).
+    #[error("ticket {ticket} is listed twice in the transfer; list each ticket once")]
+    DuplicateTicket {
+        /// The repeated ticket.
+        ticket: TicketId,
+    },
+    /// A named ticket was not among the tickets given to the transition.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The missing ticket.
+        ticket: TicketId,
+    },
+    /// The ticket is not in any wallet yet.
+    #[error("ticket {ticket} has not been injected into TIXnGO; inject it before transferring it")]
+    NotInjected {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// The ticket is DELETION_PENDING or DELETED (T4, W4).
+    #[error("ticket {ticket} is {status} and can no longer be transferred")]
+    TicketDeleted {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its wallet status.
+        status: WalletStatus,
+    },
+    /// The ticket is already in a PENDING group (T4).
+    #[error(
+        "ticket {ticket} is already pending in transfer group {group}; \
+         wait for that transfer to end, or cancel it first"
+    )]
+    AlreadyPendingTransfer {
+        /// The ticket.
+        ticket: TicketId,
+        /// The group it is pending in.
+        group: TransferGroupId,
+    },
+    /// The actor is not the ticket's current owner (T1).
+    #[error("{actor} is not the current owner of ticket {ticket}; only the current owner may transfer it")]
+    NotCurrentOwner {
+        /// The ticket.
+        ticket: TicketId,
+        /// Who asked.
+        actor: Email,
+    },
+    /// The recipient is the sender (T4).
+    #[error("ticket {ticket} cannot be transferred to its own owner {recipient}; choose another recipient")]
+    RecipientIsSender {
+        /// The ticket.
+        ticket: TicketId,
+        /// The recipient, who is the sender.
+        recipient: Email,
+    },
+    /// The ticket's usage rule was not among the rules given to the transition.
+    #[error("usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition")]
+    UsageRuleNotFound {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its usage rule.
+        rule: UsageRuleId,
+    },
+    /// The usage rule has `transfer` off (U2).
+    #[error("the usage rule {rule} of ticket {ticket} does not allow transfers")]
+    TransferDisabled {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its usage rule.
+        rule: UsageRuleId,
+    },
+    /// The ticket is activated and the rule forbids transfer after activation (T3).
+    #[error(
+        "ticket {ticket} is activated and its usage rule {rule} does not allow transfer after activation; \
+         deactivate it first"
+    )]
+    ActivatedTicket {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its usage rule.
+        rule: UsageRuleId,
+    },
+    /// The ticket was checked and the rule forbids transfer after check (T3).
+    #[error("ticket {ticket} was checked and its usage rule {rule} does not allow transfer after check")]
+    CheckedTicket {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its usage rule.
+        rule: UsageRuleId,
+    },
+    /// The ticket is controlled and the rule forbids transfer after control (T3).
+    #[error(
+        "ticket {ticket} is controlled and its usage rule {rule} does not allow transfer after control; \
+         check it out first"
+    )]
+    ControlledTicket {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its usage rule.
+        rule: UsageRuleId,
+    },
+    /// The level has reached the limit (T2).
+    #[error("ticket {ticket} reached its transfer limit ({level} of {limit}); the usage rule allows no more transfers")]
+    TransferLimitReached {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its transfer level.
+        level: u16,
+        /// The rule's limit.
+        limit: u16,
+    },
+    /// The tickets split into both directions but both group ids are the same (T7).
+    #[error(
+        "the tickets go FORWARD and BACKWARD, so two groups are created, but both were given the id {group}; \
+         give two different ids"
+    )]
+    SameGroupIdForBothDirections {
+        /// The id given twice.
+        group: TransferGroupId,
+    },
+}
+
+/// Initiates a transfer (SPEC T1-T7): the tickets become PENDING_TRANSFER in one new group per
+/// direction; owners, level and counters do not change yet.
+///
+/// `tickets` and `rules` must contain the tickets the command names and their usage rules (other
+/// records are ignored). `settings` are the organizer's acceptance settings (A1, A4), recorded in the
+/// new groups.
+///
+/// # Errors
+///
+/// Checked in this order, the first failure wins:
+/// [`EmptyTicketList`](InitiateTransferError::EmptyTicketList),
+/// [`DuplicateTicket`](InitiateTransferError::DuplicateTicket); then for each ticket in order:
+/// [`TicketNotFound`](InitiateTransferError::TicketNotFound),
+/// [`NotInjected`](InitiateTransferError::NotInjected),
+/// [`TicketDeleted`](InitiateTransferError::TicketDeleted),
+/// [`AlreadyPendingTransfer`](InitiateTransferError::AlreadyPendingTransfer),
+/// [`NotCurrentOwner`](InitiateTransferError::NotCurrentOwner),
+/// [`RecipientIsSender`](InitiateTransferError::RecipientIsSender),
+/// [`UsageRuleNotFound`](InitiateTransferError::UsageRuleNotFound),
+/// [`TransferDisabled`](InitiateTransferError::TransferDisabled),
+/// [`ActivatedTicket`](InitiateTransferError::ActivatedTicket),
+/// [`CheckedTicket`](InitiateTransferError::CheckedTicket),
+/// [`ControlledTicket`](InitiateTransferError::ControlledTicket),
+/// [`TransferLimitReached`](InitiateTransferError::TransferLimitReached); finally
+/// [`SameGroupIdForBothDirections`](InitiateTransferError::SameGroupIdForBothDirections).
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::transfer::{self, Direction, InitiateTransfer, NewGroupIds};
+/// use secure_ticket::{injection, AcceptanceSettings, Email, TransferGroupId, UsageRule, UsageRuleId, WalletStatus};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let alice = Email::parse("alice@example.com")?;
+/// let bob = Email::parse("bob@example.com")?;
+/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// let injected = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
+/// })?.tickets.remove(0);
+///
+/// let decision = transfer::initiate(&[injected.clone()], &[rule], &AcceptanceSettings::explicit(), &InitiateTransfer {
+///     actor: alice,
+///     recipient: bob,
+///     tickets: vec![injected.id],
+///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)),
+///     at,
+/// })?;
+/// assert_eq!(decision.groups[0].direction, Direction::Forward);
+/// assert_eq!(decision.tickets[0].wallet_status(), Some(WalletStatus::PendingTransfer));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn initiate(
+    tickets: &[Ticket],
+    rules: &[UsageRule],
+    settings: &AcceptanceSettings,
+    command: &InitiateTransfer,
+) -> Result<Decision, InitiateTransferError> {
+    let mut decision = Decision::default();
+    decide(
+        &Initiation {
+            tickets,
+            rules,
+            settings,
+            actor: &command.actor,
+            recipient: &command.recipient,
+            ticket_ids: &command.tickets,
+            groups: command.groups,
+            at: command.at,
+            replaces: None,
+        },
+        &mut decision,
+    )?;
+    Ok(decision)
+}
+
+/// Everything an initiation needs; shared with return to sender and edit recipient.
+pub(crate) struct Initiation<'a> {
+    pub(crate) tickets: &'a [Ticket],
+    pub(crate) rules: &'a [UsageRule],
+    pub(crate) settings: &'a AcceptanceSettings,
+    pub(crate) actor: &'a Email,
+    pub(crate) recipient: &'a Email,
+    pub(crate) ticket_ids: &'a [TicketId],
+    pub(crate) groups: NewGroupIds,
+    pub(crate) at: OffsetDateTime,
+    pub(crate) replaces: Option<TransferGroupId>,
+}
+
+/// Checks an initiation and appends its new groups, tickets and events to `decision`.
+pub(crate) fn decide(input: &Initiation<'_>, decision: &mut Decision) -> Result<(), InitiateTransferError> {
+    if input.ticket_ids.is_empty() {
+        return Err(InitiateTransferError::EmptyTicketList);
+    }
+    for (i, id) in input.ticket_ids.iter().enumerate() {
+        if input.ticket_ids.iter().skip(i.saturating_add(1)).any(|other| other == id) {
+            return Err(InitiateTransferError::DuplicateTicket { ticket: *id });
+        }
+    }
+    let mut forward = Vec::new();
+    let mut backward = Vec::new();
+    for &id in input.ticket_ids {
+        let direction = check_ticket(input, id)?;
+        match direction {
+            Direction::Forward => forward.push(id),
+            Direction::Backward => backward.push(id),
+        }
+    }
+    if !forward.is_empty() && !backward.is_empty() && input.groups.forward == input.groups.backward {
+        return Err(InitiateTransferError::SameGroupIdForBothDirections { group: input.groups.forward });
+    }
+    for (direction, ids, group_id) in [
+        (Direction::Forward, forward, input.groups.forward),
+        (Direction::Backward, backward, input.groups.backward),
+    ] {
+        if ids.is_empty() {
+            continue;
+        }
+        for &id in &ids {
+            if let Some(ticket) = find_ticket(input.tickets, id) {
+                let mut pending = ticket.clone();
+                if let Some(wallet) = pending.wallet.as_mut() {
+                    wallet.pending_group = Some(group_id);
+                }
+                decision.tickets.push(pending);
+            }
+        }
+        let acceptance = if input.settings.explicit_acceptance && direction == Direction::Forward {
+            Acceptance::Explicit
+        } else {
+            Acceptance::Automatic
+        };
+        decision.events.push(Event::TransferInitiated {
+            group: group_id,
+            direction,
+            sender: input.actor.clone(),
+            recipient: input.recipient.clone(),
+            tickets: ids.clone(),
+            at: input.at,
+        });
+        decision.groups.push(TransferGroup {
+            id: group_id,
+            sender: input.actor.clone(),
+            recipient: input.recipient.clone(),
+            direction,
+            tickets: ids,
+            status: TransferStatus::Pending,
+            acceptance,
+            created_at: input.at,
+            // A deadline past the representable range is no deadline at all.
+            expires_at: input.settings.expire_after.and_then(|after| input.at.checked_add(after)),
+            closed_at: None,
+            replaces: input.replaces,
+        });
+    }
+    Ok(())
+}
+
+/// Checks one ticket against T1-T4 and returns its direction (T6).
+fn check_ticket(input: &Initiation<'_>, id: TicketId) -> Result<Direction, InitiateTransferError> {
+    use InitiateTransferError as E;
+    let ticket = find_ticket(input.tickets, id).ok_or(E::TicketNotFound { ticket: id })?;
+    let wallet = ticket.wallet.as_ref().ok_or(E::NotInjected { ticket: id })?;
+    if wallet.is_deleted_or_pending_deletion() {
+        return Err(E::TicketDeleted { ticket: id, status: wallet.status() });
+    }
+    if let Some(group) = wallet.pending_group {
+        return Err(E::AlreadyPendingTransfer { ticket: id, group });
+    }
+    if wallet.owners.current != *input.actor {
+        return Err(E::NotCurrentOwner { ticket: id, actor: input.actor.clone() });
+    }
+    if wallet.owners.current == *input.recipient {
+        return Err(E::RecipientIsSender { ticket: id, recipient: input.recipient.clone() });
+    }
+    let rule = find_rule(input.rules, wallet.usage_rule)
+        .ok_or(E::UsageRuleNotFound { ticket: id, rule: wallet.usage_rule })?;
+    if !rule.transfer {
+        return Err(E::TransferDisabled { ticket: id, rule: rule.id });
+    }
+    if wallet.activated.is_some() && !rule.transfer_after_activation {
+        return Err(E::ActivatedTicket { ticket: id, rule: rule.id });
+    }
+    if wallet.checked_at.is_some() && !rule.transfer_after_check {
+        return Err(E::CheckedTicket { ticket: id, rule: rule.id });
+    }
+    if wallet.controlled_at.is_some() && !rule.transfer_after_control {
+        return Err(E::ControlledTicket { ticket: id, rule: rule.id });
+    }
+    if wallet.level >= rule.max_transfers.get() {
+        return Err(E::TransferLimitReached { ticket: id, level: wallet.level, limit: rule.max_transfers.get() });
+    }
+    Ok(if wallet.owners.previous.as_ref() == Some(input.recipient) {
+        Direction::Backward
+    } else {
+        Direction::Forward
+    })
+}

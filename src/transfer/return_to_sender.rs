@@ -1,0 +1,82 @@
+use time::OffsetDateTime;
+
+use super::initiate::{Initiation, decide};
+use super::{InitiateTransferError, NewGroupIds, find_ticket};
+use crate::{AcceptanceSettings, Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule};
+
+/// Command: the current owner sends a ticket back to its previous owner (SPEC T11).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReturnToSender {
+    /// The ticket to return.
+    pub ticket: TicketId,
+    /// Who returns it: must be its current owner (T1).
+    pub actor: Email,
+    /// The id of the new (BACKWARD) group.
+    pub group: TransferGroupId,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why a ticket could not be returned to its sender. Nothing changed.
+///
+/// ### Handling
+/// [`NoPreviousOwner`](Self::NoPreviousOwner) refuses the request (hide the button for tickets that
+/// were never transferred); [`Initiate`](Self::Initiate) carries the initiation's own error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReturnToSenderError {
+    /// The ticket was never transferred: there is nobody to return it to (T11).
+    #[error("ticket {ticket} has no previous owner to return it to; it was never transferred")]
+    NoPreviousOwner {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// The BACKWARD initiation was refused (T1-T7).
+    #[error(transparent)]
+    Initiate(#[from] InitiateTransferError),
+}
+
+/// Returns a ticket to its previous owner: an ordinary BACKWARD initiation (SPEC T11, T1-T7).
+///
+/// # Errors
+///
+/// [`NoPreviousOwner`](ReturnToSenderError::NoPreviousOwner) when the ticket was never transferred;
+/// [`Initiate`](ReturnToSenderError::Initiate) with the reason an initiation to the previous owner
+/// is refused (for example [`InitiateTransferError::TransferLimitReached`], T2), including
+/// [`InitiateTransferError::TicketNotFound`] and [`InitiateTransferError::NotInjected`].
+///
+/// # Examples
+///
+/// See the crate's `quickstart` example, which returns a ticket under each backward setting.
+pub fn return_to_sender(
+    tickets: &[Ticket],
+    rules: &[UsageRule],
+    settings: &AcceptanceSettings,
+    command: &ReturnToSender,
+) -> Result<Decision, ReturnToSenderError> {
+    let ticket = find_ticket(tickets, command.ticket)
+        .ok_or(InitiateTransferError::TicketNotFound { ticket: command.ticket })?;
+    let wallet = ticket.wallet.as_ref().ok_or(InitiateTransferError::NotInjected { ticket: command.ticket })?;
+    let previous = wallet
+        .owners
+        .previous
+        .as_ref()
+        .ok_or(ReturnToSenderError::NoPreviousOwner { ticket: command.ticket })?;
+    let mut decision = Decision::default();
+    decide(
+        &Initiation {
+            tickets,
+            rules,
+            settings,
+            actor: &command.actor,
+            recipient: previous,
+            ticket_ids: std::slice::from_ref(&command.ticket),
+            groups: NewGroupIds::single(command.group),
+            at: command.at,
+            replaces: None,
+        },
+        &mut decision,
+    )?;
+    Ok(decision)
+}

@@ -1,0 +1,213 @@
+//! The usage rule: per-ticket settings that allow or forbid transfers and say how they count
+//! (SPEC U1-U4).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::UsageRuleId;
+
+/// How a completed BACKWARD transfer changes the transfer level (the usage rule's "Transfer backward"
+/// setting, SPEC T8).
+///
+/// Serialised in the sources' spelling: `NEUTRAL`, `DECREASE`, `INCREASE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum TransferBackward {
+    /// The backward transfer does not count toward the limit: 1 → 1.
+    #[default]
+    Neutral,
+    /// The backward transfer restores the level it had before the last FORWARD transfer: 1 → 0.
+    Decrease,
+    /// The backward transfer counts like any other transfer: 1 → 2.
+    Increase,
+}
+
+impl fmt::Display for TransferBackward {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Neutral => "NEUTRAL",
+            Self::Decrease => "DECREASE",
+            Self::Increase => "INCREASE",
+        })
+    }
+}
+
+/// The transfer limit: "maximum number of transfers allowed", an integer from 1 to 256 (SPEC U3).
+///
+/// "No transfers" is a usage rule with `transfer` off; "unlimited" is [`TransferLimit::MAX`].
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{TransferLimit, UsageRuleError};
+///
+/// assert_eq!(TransferLimit::new(3)?.get(), 3);
+/// assert_eq!(TransferLimit::new(0), Err(UsageRuleError::LimitOutOfRange { value: 0 }));
+/// assert!(TransferLimit::new(257).is_err());
+/// # Ok::<(), UsageRuleError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "u16")]
+pub struct TransferLimit(u16);
+
+impl TransferLimit {
+    /// The smallest limit: one transfer.
+    pub const MIN: Self = Self(1);
+    /// The largest limit, which stands for "unlimited": 256 transfers.
+    pub const MAX: Self = Self(256);
+
+    /// Validates a limit.
+    ///
+    /// # Errors
+    ///
+    /// [`UsageRuleError::LimitOutOfRange`] when `value` is not within 1..=256.
+    pub fn new(value: i64) -> Result<Self, UsageRuleError> {
+        match u16::try_from(value) {
+            Ok(v) if (1..=256).contains(&v) => Ok(Self(v)),
+            _ => Err(UsageRuleError::LimitOutOfRange { value }),
+        }
+    }
+
+    /// The limit as a number.
+    #[must_use]
+    pub const fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for TransferLimit {
+    type Error = UsageRuleError;
+
+    fn try_from(value: i64) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<TransferLimit> for u16 {
+    fn from(limit: TransferLimit) -> Self {
+        limit.0
+    }
+}
+
+impl fmt::Display for TransferLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// Why a usage rule could not be built or decoded (SPEC U3).
+///
+/// ### Handling
+/// A configuration mistake: the organizer must correct the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UsageRuleError {
+    /// The limit is not within 1..=256.
+    #[error(
+        "the maximum number of transfers allowed is {value}, but it must be from 1 to 256; \
+         turn `transfer` off for no transfers, use 256 for unlimited"
+    )]
+    LimitOutOfRange {
+        /// The value given.
+        value: i64,
+    },
+}
+
+/// A ticket usage rule (TIXnGO V4): whether spectators may transfer the ticket and how transfers
+/// count (SPEC U1-U4).
+///
+/// [`UsageRule::new`] gives the documented defaults of U4: transfer on; after-activation,
+/// after-check and after-control off; limit 1; backward NEUTRAL. With `transfer` off every other
+/// transfer setting is ignored (U2).
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{TransferBackward, TransferLimit, UsageRule, UsageRuleId};
+///
+/// let rule = UsageRule::new(UsageRuleId::from_u128(1))
+///     .with_max_transfers(TransferLimit::new(3)?)
+///     .with_transfer_backward(TransferBackward::Decrease);
+/// assert!(rule.transfer);
+/// assert_eq!(rule.max_transfers.get(), 3);
+/// # Ok::<(), secure_ticket::UsageRuleError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct UsageRule {
+    /// The rule's id; tickets name the rule they follow.
+    pub id: UsageRuleId,
+    /// Spectator transfers allowed at all (U2).
+    #[serde(default = "default_true")]
+    pub transfer: bool,
+    /// An activated ticket may be transferred (T3).
+    #[serde(default)]
+    pub transfer_after_activation: bool,
+    /// A checked ticket may be transferred (T3).
+    #[serde(default)]
+    pub transfer_after_check: bool,
+    /// A controlled ticket may be transferred (T3).
+    #[serde(default)]
+    pub transfer_after_control: bool,
+    /// The transfer limit (U3).
+    #[serde(default = "default_limit")]
+    pub max_transfers: TransferLimit,
+    /// How a BACKWARD transfer changes the level (T8).
+    #[serde(default)]
+    pub transfer_backward: TransferBackward,
+}
+
+const fn default_true() -> bool {
+    true
+}
+
+const fn default_limit() -> TransferLimit {
+    TransferLimit::MIN
+}
+
+impl UsageRule {
+    /// A rule with the defaults of U4.
+    #[must_use]
+    pub const fn new(id: UsageRuleId) -> Self {
+        Self {
+            id,
+            transfer: true,
+            transfer_after_activation: false,
+            transfer_after_check: false,
+            transfer_after_control: false,
+            max_transfers: TransferLimit::MIN,
+            transfer_backward: TransferBackward::Neutral,
+        }
+    }
+
+    /// Sets `transfer` (U2).
+    #[must_use]
+    pub const fn with_transfer(mut self, on: bool) -> Self {
+        self.transfer = on;
+        self
+    }
+
+    /// Sets the limit (U3).
+    #[must_use]
+    pub const fn with_max_transfers(mut self, limit: TransferLimit) -> Self {
+        self.max_transfers = limit;
+        self
+    }
+
+    /// Sets the "Transfer backward" setting (T8).
+    #[must_use]
+    pub const fn with_transfer_backward(mut self, backward: TransferBackward) -> Self {
+        self.transfer_backward = backward;
+        self
+    }
+
+    /// Sets the three after-activation, after-check and after-control gates (T3).
+    #[must_use]
+    pub const fn with_transfer_after(mut self, activation: bool, check: bool, control: bool) -> Self {
+        self.transfer_after_activation = activation;
+        self.transfer_after_check = check;
+        self.transfer_after_control = control;
+        self
+    }
+}

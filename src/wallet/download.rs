@@ -1,0 +1,101 @@
+use time::OffsetDateTime;
+
+use crate::{Decision, Email, Event, Ticket, TicketId, WalletStatus};
+
+/// Command: the current owner's device loads the ticket (SPEC W3).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DownloadTicket {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The spectator whose device downloads it: must be the current owner.
+    pub actor: Email,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why a ticket could not be downloaded. Nothing changed.
+///
+/// ### Handling
+/// [`NotCurrentOwner`](Self::NotCurrentOwner) and [`NotDownloadable`](Self::NotDownloadable) refuse
+/// the device's request; the others mean the caller passed the wrong record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DownloadError {
+    /// The ticket passed is not the one the command names.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The ticket the command names.
+        ticket: TicketId,
+    },
+    /// The ticket is not in any wallet yet.
+    #[error("ticket {ticket} has not been injected into TIXnGO; there is nothing to download")]
+    NotInjected {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// Only the current owner's device may download the ticket.
+    #[error("{actor} is not the current owner of ticket {ticket}; only the current owner can download it")]
+    NotCurrentOwner {
+        /// The ticket.
+        ticket: TicketId,
+        /// Who asked.
+        actor: Email,
+    },
+    /// The ticket is not NOT_DOWNLOADED (already downloaded, pending transfer, or deleted, W4).
+    #[error("ticket {ticket} is {status}; only a NOT_DOWNLOADED ticket can be downloaded")]
+    NotDownloadable {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its wallet status.
+        status: WalletStatus,
+    },
+}
+
+/// Records a download: NOT_DOWNLOADED → DOWNLOADED, with its time (SPEC W3).
+///
+/// # Errors
+///
+/// In this order: [`TicketNotFound`](DownloadError::TicketNotFound),
+/// [`NotInjected`](DownloadError::NotInjected), [`NotCurrentOwner`](DownloadError::NotCurrentOwner),
+/// [`NotDownloadable`](DownloadError::NotDownloadable).
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{injection, wallet, Email, UsageRuleId, WalletStatus};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let alice = Email::parse("alice@example.com")?;
+/// let injected = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: alice.clone(), usage_rule: UsageRuleId::from_u128(1), at,
+/// })?.tickets.remove(0);
+/// let downloaded = wallet::download(&injected, &wallet::DownloadTicket { ticket: injected.id, actor: alice, at })?;
+/// assert_eq!(downloaded.tickets[0].wallet_status(), Some(WalletStatus::Downloaded));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn download(ticket: &Ticket, command: &DownloadTicket) -> Result<Decision, DownloadError> {
+    use DownloadError as E;
+    if ticket.id != command.ticket {
+        return Err(E::TicketNotFound { ticket: command.ticket });
+    }
+    let wallet = ticket.wallet.as_ref().ok_or(E::NotInjected { ticket: ticket.id })?;
+    if wallet.owners.current != command.actor {
+        return Err(E::NotCurrentOwner { ticket: ticket.id, actor: command.actor.clone() });
+    }
+    let status = wallet.status();
+    if status != WalletStatus::NotDownloaded {
+        return Err(E::NotDownloadable { ticket: ticket.id, status });
+    }
+    let mut downloaded = ticket.clone();
+    if let Some(w) = downloaded.wallet.as_mut() {
+        w.downloaded_at = Some(command.at);
+    }
+    Ok(Decision {
+        tickets: vec![downloaded],
+        groups: Vec::new(),
+        events: vec![Event::TicketDownloaded { ticket: ticket.id, owner: command.actor.clone(), at: command.at }],
+    })
+}

@@ -1,0 +1,183 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{Activation, ActivationMethod, Decision, Email, Event, Ticket, TicketId, WalletStatus};
+
+/// Who acts on a ticket's flags.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "email", rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum Actor {
+    /// A spectator, by email.
+    Spectator(Email),
+    /// The organizer's access control (scanners, stewards).
+    AccessControl,
+    /// The TIXnGO platform itself (time- or beacon-based activation).
+    System,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Spectator(email) => write!(f, "spectator {email}"),
+            Self::AccessControl => f.write_str("access control"),
+            Self::System => f.write_str("the system"),
+        }
+    }
+}
+
+/// A change to one of a ticket's flags (SPEC W1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum FlagChange {
+    /// Sets `activated`: by the current owner or the system.
+    Activate(ActivationMethod),
+    /// Resets `activated`: by the current owner or the system.
+    Deactivate,
+    /// Sets `checked`: by access control.
+    Check,
+    /// Sets `controlled`: by access control.
+    Control,
+    /// Resets `controlled`: by access control.
+    CheckOut,
+}
+
+impl fmt::Display for FlagChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Activate(_) => "activate",
+            Self::Deactivate => "deactivate",
+            Self::Check => "check",
+            Self::Control => "control",
+            Self::CheckOut => "check out",
+        })
+    }
+}
+
+/// Command: set or reset one of a ticket's flags (SPEC W1, W3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeFlag {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// What changes.
+    pub change: FlagChange,
+    /// Who changes it.
+    pub actor: Actor,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why a flag could not change. Nothing changed.
+///
+/// ### Handling
+/// [`ActorNotAllowed`](ChangeFlagError::ActorNotAllowed) and [`TicketDeleted`](ChangeFlagError::TicketDeleted)
+/// refuse the request; the others mean the caller passed the wrong record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChangeFlagError {
+    /// The ticket passed is not the one the command names.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The ticket the command names.
+        ticket: TicketId,
+    },
+    /// The ticket is not in any wallet yet.
+    #[error("ticket {ticket} has not been injected into TIXnGO; it has no flags yet")]
+    NotInjected {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// The ticket is DELETION_PENDING or DELETED (W4).
+    #[error("ticket {ticket} is {status}; its flags can no longer change")]
+    TicketDeleted {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its wallet status.
+        status: WalletStatus,
+    },
+    /// The actor may not make this change: activation is for the current owner or the system;
+    /// check, control and check-out are for access control.
+    #[error("{actor} may not {change} ticket {ticket}")]
+    ActorNotAllowed {
+        /// The ticket.
+        ticket: TicketId,
+        /// Who asked.
+        actor: Actor,
+        /// What they asked.
+        change: FlagChange,
+    },
+}
+
+/// Sets or resets a flag (SPEC W1, W3). Setting a flag that is already set keeps the time it first
+/// became true; resetting a flag that is not set changes nothing. Both return an empty decision.
+///
+/// # Errors
+///
+/// In this order: [`TicketNotFound`](ChangeFlagError::TicketNotFound),
+/// [`NotInjected`](ChangeFlagError::NotInjected), [`TicketDeleted`](ChangeFlagError::TicketDeleted)
+/// (W4), [`ActorNotAllowed`](ChangeFlagError::ActorNotAllowed).
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::wallet::{self, Actor, ChangeFlag, FlagChange};
+/// use secure_ticket::{injection, ActivationMethod, Email, UsageRuleId};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let alice = Email::parse("alice@example.com")?;
+/// let injected = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: alice.clone(), usage_rule: UsageRuleId::from_u128(1), at,
+/// })?.tickets.remove(0);
+/// let active = wallet::change_flag(&injected, &ChangeFlag {
+///     ticket: injected.id, change: FlagChange::Activate(ActivationMethod::Online), actor: Actor::Spectator(alice), at,
+/// })?;
+/// assert!(active.tickets[0].wallet.as_ref().unwrap().activated.is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, ChangeFlagError> {
+    use ChangeFlagError as E;
+    if ticket.id != command.ticket {
+        return Err(E::TicketNotFound { ticket: command.ticket });
+    }
+    let wallet = ticket.wallet.as_ref().ok_or(E::NotInjected { ticket: ticket.id })?;
+    if wallet.is_deleted_or_pending_deletion() {
+        return Err(E::TicketDeleted { ticket: ticket.id, status: wallet.status() });
+    }
+    let allowed = match (&command.change, &command.actor) {
+        (FlagChange::Activate(_) | FlagChange::Deactivate, Actor::Spectator(who)) => *who == wallet.owners.current,
+        (FlagChange::Activate(_) | FlagChange::Deactivate, Actor::System) => true,
+        (FlagChange::Check | FlagChange::Control | FlagChange::CheckOut, Actor::AccessControl) => true,
+        _ => false,
+    };
+    if !allowed {
+        return Err(E::ActorNotAllowed { ticket: ticket.id, actor: command.actor.clone(), change: command.change });
+    }
+    let (id, at) = (ticket.id, command.at);
+    let event = match command.change {
+        FlagChange::Activate(method) if wallet.activated.is_none() => {
+            Event::TicketActivated { ticket: id, method, at }
+        }
+        FlagChange::Deactivate if wallet.activated.is_some() => Event::TicketDeactivated { ticket: id, at },
+        FlagChange::Check if wallet.checked_at.is_none() => Event::TicketChecked { ticket: id, at },
+        FlagChange::Control if wallet.controlled_at.is_none() => Event::TicketControlled { ticket: id, at },
+        FlagChange::CheckOut if wallet.controlled_at.is_some() => Event::TicketCheckedOut { ticket: id, at },
+        _ => return Ok(Decision::default()),
+    };
+    let mut changed = ticket.clone();
+    if let Some(w) = changed.wallet.as_mut() {
+        match command.change {
+            FlagChange::Activate(method) => w.activated = Some(Activation { at, method }),
+            FlagChange::Deactivate => w.activated = None,
+            FlagChange::Check => w.checked_at = Some(at),
+            FlagChange::Control => w.controlled_at = Some(at),
+            FlagChange::CheckOut => w.controlled_at = None,
+        }
+    }
+    Ok(Decision { tickets: vec![changed], groups: Vec::new(), events: vec![event] })
+}
