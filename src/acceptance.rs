@@ -37,13 +37,19 @@ impl AcceptanceSettings {
     /// Groups complete automatically at the recipient's next sign-in; no expiry.
     #[must_use]
     pub const fn automatic() -> Self {
-        Self { explicit_acceptance: false, expire_after: None }
+        Self {
+            explicit_acceptance: false,
+            expire_after: None,
+        }
     }
 
     /// Recipients must accept or decline FORWARD groups; no expiry.
     #[must_use]
     pub const fn explicit() -> Self {
-        Self { explicit_acceptance: true, expire_after: None }
+        Self {
+            explicit_acceptance: true,
+            expire_after: None,
+        }
     }
 
     /// Sets the expiry duration (A4).
@@ -57,14 +63,19 @@ impl AcceptanceSettings {
 mod seconds {
     use super::{Deserialize, Deserializer, Duration, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(value: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match value {
             Some(d) => s.serialize_some(&d.whole_seconds()),
             None => s.serialize_none(),
         }
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
         match Option::<i64>::deserialize(d)? {
             Some(secs) if secs < 0 => Err(serde::de::Error::custom(format_args!(
                 "expire_after is {secs} seconds; it must be zero or more (omit it for no expiry)"

@@ -66,13 +66,17 @@ pub enum EmailError {
         input: String,
     },
     /// The domain is missing, has no dot, or has an empty label (`a@b`, `a@.b`, `a@b..c`).
-    #[error("the email address `{input}` has an invalid domain after the `@`; use a domain such as example.com")]
+    #[error(
+        "the email address `{input}` has an invalid domain after the `@`; use a domain such as example.com"
+    )]
     InvalidDomain {
         /// The address as given (trimmed).
         input: String,
     },
     /// The address contains white space or a control character.
-    #[error("the email address `{input}` contains the character {character:?}, which is not allowed; remove it")]
+    #[error(
+        "the email address `{input}` contains the character {character:?}, which is not allowed; remove it"
+    )]
     InvalidCharacter {
         /// The address as given (trimmed).
         input: String,
@@ -105,20 +109,35 @@ impl Email {
             return Err(EmailError::Empty);
         }
         if trimmed.len() > MAX_LEN {
-            return Err(EmailError::TooLong { input: trimmed.to_owned(), len: trimmed.len() });
+            return Err(EmailError::TooLong {
+                input: trimmed.to_owned(),
+                len: trimmed.len(),
+            });
         }
-        if let Some(character) = trimmed.chars().find(|c| c.is_whitespace() || c.is_control()) {
-            return Err(EmailError::InvalidCharacter { input: trimmed.to_owned(), character });
+        if let Some(character) = trimmed
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(EmailError::InvalidCharacter {
+                input: trimmed.to_owned(),
+                character,
+            });
         }
         let mut parts = trimmed.split('@');
         let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(EmailError::NotOneAt { input: trimmed.to_owned() });
+            return Err(EmailError::NotOneAt {
+                input: trimmed.to_owned(),
+            });
         };
         if local.is_empty() || local.len() > MAX_LOCAL_LEN {
-            return Err(EmailError::InvalidLocalPart { input: trimmed.to_owned() });
+            return Err(EmailError::InvalidLocalPart {
+                input: trimmed.to_owned(),
+            });
         }
         if !domain.contains('.') || domain.split('.').any(str::is_empty) {
-            return Err(EmailError::InvalidDomain { input: trimmed.to_owned() });
+            return Err(EmailError::InvalidDomain {
+                input: trimmed.to_owned(),
+            });
         }
         Ok(Self(Arc::from(trimmed.to_lowercase())))
     }
@@ -185,16 +204,40 @@ mod tests {
     fn parse_normalises_and_rejects() {
         assert_eq!(Email::parse(" A@B.co ").unwrap().as_str(), "a@b.co");
         assert_eq!(Email::parse("   "), Err(EmailError::Empty));
-        assert!(matches!(Email::parse("a@b@c.d"), Err(EmailError::NotOneAt { .. })));
-        assert!(matches!(Email::parse("ab.cd"), Err(EmailError::NotOneAt { .. })));
-        assert!(matches!(Email::parse("@b.cd"), Err(EmailError::InvalidLocalPart { .. })));
-        assert!(matches!(Email::parse("a@b..cd"), Err(EmailError::InvalidDomain { .. })));
-        assert!(matches!(Email::parse("a@.cd"), Err(EmailError::InvalidDomain { .. })));
-        assert!(matches!(Email::parse("a b@c.de"), Err(EmailError::InvalidCharacter { character: ' ', .. })));
+        assert!(matches!(
+            Email::parse("a@b@c.d"),
+            Err(EmailError::NotOneAt { .. })
+        ));
+        assert!(matches!(
+            Email::parse("ab.cd"),
+            Err(EmailError::NotOneAt { .. })
+        ));
+        assert!(matches!(
+            Email::parse("@b.cd"),
+            Err(EmailError::InvalidLocalPart { .. })
+        ));
+        assert!(matches!(
+            Email::parse("a@b..cd"),
+            Err(EmailError::InvalidDomain { .. })
+        ));
+        assert!(matches!(
+            Email::parse("a@.cd"),
+            Err(EmailError::InvalidDomain { .. })
+        ));
+        assert!(matches!(
+            Email::parse("a b@c.de"),
+            Err(EmailError::InvalidCharacter { character: ' ', .. })
+        ));
         let long = format!("{}@example.com", "a".repeat(250));
-        assert!(matches!(Email::parse(&long), Err(EmailError::TooLong { len: 262, .. })));
+        assert!(matches!(
+            Email::parse(&long),
+            Err(EmailError::TooLong { len: 262, .. })
+        ));
         let long_local = format!("{}@example.com", "a".repeat(65));
-        assert!(matches!(Email::parse(&long_local), Err(EmailError::InvalidLocalPart { .. })));
+        assert!(matches!(
+            Email::parse(&long_local),
+            Err(EmailError::InvalidLocalPart { .. })
+        ));
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 use crate::injection::InjectError;
 use crate::transfer::{
-    AcceptTransferError, CancelTransferError, DeclineTransferError, EditRecipientError, ExpireTransferError,
-    InitiateTransferError, ReturnToSenderError, SignInError,
+    AcceptTransferError, CancelTransferError, DeclineTransferError, EditRecipientError,
+    ExpireTransferError, InitiateTransferError, ReturnToSenderError, SignInError,
 };
 use crate::wallet::{ChangeFlagError, DownloadError};
 use crate::{EmailError, UsageRuleError};

@@ -3,9 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{
-    ActivationMethod, Direction, Email, RightId, TicketId, TransferGroupId, UsageRuleId,
-};
+use crate::{ActivationMethod, Direction, Email, RightId, TicketId, TransferGroupId, UsageRuleId};
 
 /// Something that happened, as decided by a transition.
 ///

@@ -83,8 +83,8 @@
 //!
 //! # Crate features
 //!
-//! - `proptest`: exports proptest strategies for callers' own property tests.
-//! - `testkit`: exports the store conformance suite for `Store` implementers.
+//! - `proptest`: reserved for exported proptest strategies; it enables the optional dependency and
+//!   exports nothing yet.
 
 mod acceptance;
 mod decision;
@@ -104,10 +104,12 @@ pub use decision::Decision;
 pub use email::{Email, EmailError};
 pub use error::RuleError;
 pub use event::Event;
-pub use id::{CommandId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
+pub use id::{
+    CommandId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId,
+};
 pub use ticket::{
-    Activation, ActivationMethod, Distribution, Invalidation, InvalidationReason, Owners, ShipmentKind,
-    ShipmentMode, Ticket, TicketHolder, Wallet, WalletStatus,
+    Activation, ActivationMethod, Distribution, Invalidation, InvalidationReason, Owners,
+    ShipmentKind, ShipmentMode, Ticket, TicketHolder, Wallet, WalletStatus,
 };
 pub use transfer::{Direction, TransferGroup, TransferStatus};
 pub use usage_rule::{TransferBackward, TransferLimit, UsageRule, UsageRuleError};

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
-use crate::{Email, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
+use crate::{
+    Email, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId,
+};
 
 /// A ticket as both services see it.
 ///
@@ -49,7 +51,12 @@ impl Ticket {
     /// A new, valid, not-injected ticket.
     #[must_use]
     pub const fn new(id: TicketId, right: RightId, distribution: Distribution) -> Self {
-        Self { id, right, distribution, wallet: None }
+        Self {
+            id,
+            right,
+            distribution,
+            wallet: None,
+        }
     }
 
     /// Whether S360 holds this ticket valid (not invalidated).
@@ -136,13 +143,21 @@ impl ShipmentMode {
     /// A secure mobile shipment mode, injected on request.
     #[must_use]
     pub const fn secure_mobile(id: ShipmentModeId) -> Self {
-        Self { id, kind: ShipmentKind::SecureMobile, automatic_injection: false }
+        Self {
+            id,
+            kind: ShipmentKind::SecureMobile,
+            automatic_injection: false,
+        }
     }
 
     /// A print-at-home shipment mode.
     #[must_use]
     pub const fn print_at_home(id: ShipmentModeId) -> Self {
-        Self { id, kind: ShipmentKind::PrintAtHome, automatic_injection: false }
+        Self {
+            id,
+            kind: ShipmentKind::PrintAtHome,
+            automatic_injection: false,
+        }
     }
 
     /// Whether tickets of this mode are secure mobile tickets, delivered through TIXnGO.
@@ -313,7 +328,11 @@ impl Wallet {
         Self {
             usage_rule,
             injected_at: at,
-            owners: Owners { initial: owner.clone(), previous: None, current: owner },
+            owners: Owners {
+                initial: owner.clone(),
+                previous: None,
+                current: owner,
+            },
             level: 0,
             level_before_last_forward: 0,
             forward_transfers: 0,
@@ -383,7 +402,7 @@ pub enum WalletStatus {
 
 impl fmt::Display for WalletStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Self::NotDownloaded => "NOT_DOWNLOADED",
             Self::Downloaded => "DOWNLOADED",
             Self::PendingTransfer => "PENDING_TRANSFER",

@@ -26,7 +26,7 @@ pub enum TransferBackward {
 
 impl fmt::Display for TransferBackward {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Self::Neutral => "NEUTRAL",
             Self::Decrease => "DECREASE",
             Self::Increase => "INCREASE",
@@ -204,7 +204,12 @@ impl UsageRule {
 
     /// Sets the three after-activation, after-check and after-control gates (T3).
     #[must_use]
-    pub const fn with_transfer_after(mut self, activation: bool, check: bool, control: bool) -> Self {
+    pub const fn with_transfer_after(
+        mut self,
+        activation: bool,
+        check: bool,
+        control: bool,
+    ) -> Self {
         self.transfer_after_activation = activation;
         self.transfer_after_check = check;
         self.transfer_after_control = control;

@@ -1,7 +1,8 @@
 use time::OffsetDateTime;
 
 use crate::{
-    Decision, Email, Event, InvalidationReason, ShipmentModeId, Ticket, TicketId, UsageRuleId, Wallet,
+    Decision, Email, Event, InvalidationReason, ShipmentModeId, Ticket, TicketId, UsageRuleId,
+    Wallet,
 };
 
 /// Command: inject a ticket into TIXnGO for a contact (SPEC I1). The actor is S360 itself.
@@ -40,7 +41,9 @@ pub enum InjectError {
         reason: InvalidationReason,
     },
     /// The ticket's shipment mode is not secure mobile.
-    #[error("ticket {ticket} has shipment mode {shipment_mode}, which is not secure mobile; only secure mobile tickets are injected")]
+    #[error(
+        "ticket {ticket} has shipment mode {shipment_mode}, which is not secure mobile; only secure mobile tickets are injected"
+    )]
     NotSecureMobile {
         /// The ticket.
         ticket: TicketId,
@@ -87,21 +90,36 @@ pub enum InjectError {
 pub fn inject(ticket: &Ticket, command: &InjectTicket) -> Result<Decision, InjectError> {
     use InjectError as E;
     if ticket.id != command.ticket {
-        return Err(E::TicketNotFound { ticket: command.ticket });
+        return Err(E::TicketNotFound {
+            ticket: command.ticket,
+        });
     }
     if let Some(invalidation) = &ticket.distribution.invalidation {
-        return Err(E::TicketInvalidated { ticket: ticket.id, reason: invalidation.reason.clone() });
+        return Err(E::TicketInvalidated {
+            ticket: ticket.id,
+            reason: invalidation.reason.clone(),
+        });
     }
     let mode = ticket.distribution.shipment_mode;
     if !mode.is_secure_mobile() {
-        return Err(E::NotSecureMobile { ticket: ticket.id, shipment_mode: mode.id });
+        return Err(E::NotSecureMobile {
+            ticket: ticket.id,
+            shipment_mode: mode.id,
+        });
     }
     if let Some(wallet) = &ticket.wallet {
-        return Err(E::AlreadyInjected { ticket: ticket.id, injected_at: wallet.injected_at });
+        return Err(E::AlreadyInjected {
+            ticket: ticket.id,
+            injected_at: wallet.injected_at,
+        });
     }
     let mut injected = ticket.clone();
     injected.distribution.printed = true;
-    injected.wallet = Some(Wallet::injected(command.usage_rule, command.to.clone(), command.at));
+    injected.wallet = Some(Wallet::injected(
+        command.usage_rule,
+        command.to.clone(),
+        command.at,
+    ));
     Ok(Decision {
         tickets: vec![injected],
         groups: Vec::new(),

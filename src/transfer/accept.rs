@@ -1,7 +1,11 @@
 use time::OffsetDateTime;
 
-use super::{TransferGroup, TransferStatus, complete_group, from_group_ticket_problem, is_past_deadline};
-use crate::{Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule, UsageRuleId, WalletStatus};
+use super::{
+    TransferGroup, TransferStatus, complete_group, from_group_ticket_problem, is_past_deadline,
+};
+use crate::{
+    Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule, UsageRuleId, WalletStatus,
+};
 
 /// Command: the recipient accepts a PENDING group (SPEC T8, A1, A3).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -41,7 +45,9 @@ pub enum AcceptTransferError {
         status: TransferStatus,
     },
     /// Only the recipient may accept (A3).
-    #[error("{actor} is not the recipient of transfer group {group}; only the recipient may accept it")]
+    #[error(
+        "{actor} is not the recipient of transfer group {group}; only the recipient may accept it"
+    )]
     NotRecipient {
         /// The group.
         group: TransferGroupId,
@@ -49,7 +55,9 @@ pub enum AcceptTransferError {
         actor: Email,
     },
     /// The group's deadline has passed (A4).
-    #[error("transfer group {group} expired at {expires_at}; ask the sender to transfer the tickets again")]
+    #[error(
+        "transfer group {group} expired at {expires_at}; ask the sender to transfer the tickets again"
+    )]
     PastDeadline {
         /// The group.
         group: TransferGroupId,
@@ -63,7 +71,9 @@ pub enum AcceptTransferError {
         ticket: TicketId,
     },
     /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error("ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them")]
+    #[error(
+        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
+    )]
     TicketNotInGroup {
         /// The ticket.
         ticket: TicketId,
@@ -71,7 +81,9 @@ pub enum AcceptTransferError {
         group: TransferGroupId,
     },
     /// A ticket of the group is DELETION_PENDING or DELETED (W4).
-    #[error("ticket {ticket} is {status} and can no longer change hands; decline or cancel the transfer")]
+    #[error(
+        "ticket {ticket} is {status} and can no longer change hands; decline or cancel the transfer"
+    )]
     TicketDeleted {
         /// The ticket.
         ticket: TicketId,
@@ -79,7 +91,9 @@ pub enum AcceptTransferError {
         status: WalletStatus,
     },
     /// A ticket's usage rule was not among the rules given.
-    #[error("usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition")]
+    #[error(
+        "usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition"
+    )]
     UsageRuleNotFound {
         /// The ticket.
         ticket: TicketId,
@@ -140,16 +154,30 @@ pub fn accept(
 ) -> Result<Decision, AcceptTransferError> {
     use AcceptTransferError as E;
     if group.id != command.group {
-        return Err(E::GroupNotFound { group: command.group });
+        return Err(E::GroupNotFound {
+            group: command.group,
+        });
     }
     if !group.is_pending() {
-        return Err(E::NotPending { group: group.id, status: group.status });
+        return Err(E::NotPending {
+            group: group.id,
+            status: group.status,
+        });
     }
     if group.recipient != command.actor {
-        return Err(E::NotRecipient { group: group.id, actor: command.actor.clone() });
+        return Err(E::NotRecipient {
+            group: group.id,
+            actor: command.actor.clone(),
+        });
     }
-    if let Some(expires_at) = group.expires_at.filter(|_| is_past_deadline(group, command.at)) {
-        return Err(E::PastDeadline { group: group.id, expires_at });
+    if let Some(expires_at) = group
+        .expires_at
+        .filter(|_| is_past_deadline(group, command.at))
+    {
+        return Err(E::PastDeadline {
+            group: group.id,
+            expires_at,
+        });
     }
     let mut decision = Decision::default();
     complete_group(group, tickets, rules, false, command.at, &mut decision)?;

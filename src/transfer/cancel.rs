@@ -52,7 +52,9 @@ pub enum CancelTransferError {
         ticket: TicketId,
     },
     /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error("ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them")]
+    #[error(
+        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
+    )]
     TicketNotInGroup {
         /// The ticket.
         ticket: TicketId,
@@ -105,13 +107,26 @@ pub fn cancel(
 ) -> Result<Decision, CancelTransferError> {
     use CancelTransferError as E;
     if group.id != command.group {
-        return Err(E::GroupNotFound { group: command.group });
+        return Err(E::GroupNotFound {
+            group: command.group,
+        });
     }
     if !group.is_pending() {
-        return Err(E::NotPending { group: group.id, status: group.status });
+        return Err(E::NotPending {
+            group: group.id,
+            status: group.status,
+        });
     }
     if group.sender != command.actor {
-        return Err(E::NotSender { group: group.id, actor: command.actor.clone() });
+        return Err(E::NotSender {
+            group: group.id,
+            actor: command.actor.clone(),
+        });
     }
-    Ok(close_group(group, tickets, TransferStatus::Cancelled, command.at)?)
+    Ok(close_group(
+        group,
+        tickets,
+        TransferStatus::Cancelled,
+        command.at,
+    )?)
 }

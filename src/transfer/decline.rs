@@ -38,7 +38,9 @@ pub enum DeclineTransferError {
         status: TransferStatus,
     },
     /// Only the recipient may decline (A3).
-    #[error("{actor} is not the recipient of transfer group {group}; only the recipient may decline it")]
+    #[error(
+        "{actor} is not the recipient of transfer group {group}; only the recipient may decline it"
+    )]
     NotRecipient {
         /// The group.
         group: TransferGroupId,
@@ -52,7 +54,9 @@ pub enum DeclineTransferError {
         ticket: TicketId,
     },
     /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error("ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them")]
+    #[error(
+        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
+    )]
     TicketNotInGroup {
         /// The ticket.
         ticket: TicketId,
@@ -84,13 +88,26 @@ pub fn decline(
 ) -> Result<Decision, DeclineTransferError> {
     use DeclineTransferError as E;
     if group.id != command.group {
-        return Err(E::GroupNotFound { group: command.group });
+        return Err(E::GroupNotFound {
+            group: command.group,
+        });
     }
     if !group.is_pending() {
-        return Err(E::NotPending { group: group.id, status: group.status });
+        return Err(E::NotPending {
+            group: group.id,
+            status: group.status,
+        });
     }
     if group.recipient != command.actor {
-        return Err(E::NotRecipient { group: group.id, actor: command.actor.clone() });
+        return Err(E::NotRecipient {
+            group: group.id,
+            actor: command.actor.clone(),
+        });
     }
-    Ok(close_group(group, tickets, TransferStatus::Declined, command.at)?)
+    Ok(close_group(
+        group,
+        tickets,
+        TransferStatus::Declined,
+        command.at,
+    )?)
 }

@@ -2,7 +2,8 @@ use time::OffsetDateTime;
 
 use super::initiate::{Initiation, decide};
 use super::{
-    InitiateTransferError, NewGroupIds, TransferGroup, TransferStatus, close_group, from_release_problem,
+    InitiateTransferError, NewGroupIds, TransferGroup, TransferStatus, close_group,
+    from_release_problem,
 };
 use crate::{AcceptanceSettings, Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule};
 
@@ -38,7 +39,9 @@ pub enum EditRecipientError {
         group: TransferGroupId,
     },
     /// The group already has a final status (T13).
-    #[error("transfer group {group} is {status}, not PENDING; its recipient can no longer be edited")]
+    #[error(
+        "transfer group {group} is {status}, not PENDING; its recipient can no longer be edited"
+    )]
     NotPending {
         /// The group.
         group: TransferGroupId,
@@ -46,7 +49,9 @@ pub enum EditRecipientError {
         status: TransferStatus,
     },
     /// Only the sender may edit the recipient (A3).
-    #[error("{actor} is not the sender of transfer group {group}; only the sender may edit its recipient")]
+    #[error(
+        "{actor} is not the sender of transfer group {group}; only the sender may edit its recipient"
+    )]
     NotSender {
         /// The group.
         group: TransferGroupId,
@@ -54,7 +59,9 @@ pub enum EditRecipientError {
         actor: Email,
     },
     /// The new recipient is the current one.
-    #[error("{recipient} is already the recipient of transfer group {group}; enter a different email")]
+    #[error(
+        "{recipient} is already the recipient of transfer group {group}; enter a different email"
+    )]
     SameRecipient {
         /// The group.
         group: TransferGroupId,
@@ -62,7 +69,9 @@ pub enum EditRecipientError {
         recipient: Email,
     },
     /// A new group id equals the edited group's id.
-    #[error("the new transfer group must have a new id, not {group}, the id of the group being edited")]
+    #[error(
+        "the new transfer group must have a new id, not {group}, the id of the group being edited"
+    )]
     GroupIdReused {
         /// The reused id.
         group: TransferGroupId,
@@ -74,7 +83,9 @@ pub enum EditRecipientError {
         ticket: TicketId,
     },
     /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error("ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them")]
+    #[error(
+        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
+    )]
     TicketNotInGroup {
         /// The ticket.
         ticket: TicketId,
@@ -114,16 +125,27 @@ pub fn edit_recipient(
 ) -> Result<Decision, EditRecipientError> {
     use EditRecipientError as E;
     if group.id != command.group {
-        return Err(E::GroupNotFound { group: command.group });
+        return Err(E::GroupNotFound {
+            group: command.group,
+        });
     }
     if !group.is_pending() {
-        return Err(E::NotPending { group: group.id, status: group.status });
+        return Err(E::NotPending {
+            group: group.id,
+            status: group.status,
+        });
     }
     if group.sender != command.actor {
-        return Err(E::NotSender { group: group.id, actor: command.actor.clone() });
+        return Err(E::NotSender {
+            group: group.id,
+            actor: command.actor.clone(),
+        });
     }
     if group.recipient == command.recipient {
-        return Err(E::SameRecipient { group: group.id, recipient: command.recipient.clone() });
+        return Err(E::SameRecipient {
+            group: group.id,
+            recipient: command.recipient.clone(),
+        });
     }
     if command.new_groups.forward == group.id || command.new_groups.backward == group.id {
         return Err(E::GroupIdReused { group: group.id });

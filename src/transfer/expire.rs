@@ -44,7 +44,9 @@ pub enum ExpireTransferError {
         group: TransferGroupId,
     },
     /// The deadline is still ahead.
-    #[error("transfer group {group} expires at {expires_at}, after {at}; run the expiry again then")]
+    #[error(
+        "transfer group {group} expires at {expires_at}, after {at}; run the expiry again then"
+    )]
     NotYetExpired {
         /// The group.
         group: TransferGroupId,
@@ -60,7 +62,9 @@ pub enum ExpireTransferError {
         ticket: TicketId,
     },
     /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error("ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them")]
+    #[error(
+        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
+    )]
     TicketNotInGroup {
         /// The ticket.
         ticket: TicketId,
@@ -117,16 +121,30 @@ pub fn expire(
 ) -> Result<Decision, ExpireTransferError> {
     use ExpireTransferError as E;
     if group.id != command.group {
-        return Err(E::GroupNotFound { group: command.group });
+        return Err(E::GroupNotFound {
+            group: command.group,
+        });
     }
     if !group.is_pending() {
-        return Err(E::NotPending { group: group.id, status: group.status });
+        return Err(E::NotPending {
+            group: group.id,
+            status: group.status,
+        });
     }
     let Some(expires_at) = group.expires_at else {
         return Err(E::NoDeadline { group: group.id });
     };
     if !is_past_deadline(group, command.at) {
-        return Err(E::NotYetExpired { group: group.id, expires_at, at: command.at });
+        return Err(E::NotYetExpired {
+            group: group.id,
+            expires_at,
+            at: command.at,
+        });
     }
-    Ok(close_group(group, tickets, TransferStatus::Expired, command.at)?)
+    Ok(close_group(
+        group,
+        tickets,
+        TransferStatus::Expired,
+        command.at,
+    )?)
 }

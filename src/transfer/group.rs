@@ -69,7 +69,7 @@ pub enum Direction {
 
 impl fmt::Display for Direction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Self::Forward => "FORWARD",
             Self::Backward => "BACKWARD",
         })
@@ -95,7 +95,7 @@ pub enum TransferStatus {
 
 impl fmt::Display for TransferStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Self::Pending => "PENDING",
             Self::Accepted => "ACCEPTED",
             Self::Declined => "DECLINED",
@@ -149,6 +149,9 @@ impl NewGroupIds {
     /// One id, for an initiation whose tickets all go one way (the usual single-ticket case).
     #[must_use]
     pub const fn single(id: TransferGroupId) -> Self {
-        Self { forward: id, backward: id }
+        Self {
+            forward: id,
+            backward: id,
+        }
     }
 }

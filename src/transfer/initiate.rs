@@ -1,9 +1,11 @@
 use time::OffsetDateTime;
 
-use super::{Acceptance, Direction, NewGroupIds, TransferGroup, TransferStatus, find_rule, find_ticket};
+use super::{
+    Acceptance, Direction, NewGroupIds, TransferGroup, TransferStatus, find_rule, find_ticket,
+};
 use crate::{
-    AcceptanceSettings, Decision, Email, Event, Ticket, TicketId, TransferGroupId, UsageRule, UsageRuleId,
-    WalletStatus,
+    AcceptanceSettings, Decision, Email, Event, Ticket, TicketId, TransferGroupId, UsageRule,
+    UsageRuleId, WalletStatus,
 };
 
 /// Command: the current owner sends one or more tickets to a recipient (SPEC T1-T7).
@@ -72,7 +74,9 @@ pub enum InitiateTransferError {
         group: TransferGroupId,
     },
     /// The actor is not the ticket's current owner (T1).
-    #[error("{actor} is not the current owner of ticket {ticket}; only the current owner may transfer it")]
+    #[error(
+        "{actor} is not the current owner of ticket {ticket}; only the current owner may transfer it"
+    )]
     NotCurrentOwner {
         /// The ticket.
         ticket: TicketId,
@@ -80,7 +84,9 @@ pub enum InitiateTransferError {
         actor: Email,
     },
     /// The recipient is the sender (T4).
-    #[error("ticket {ticket} cannot be transferred to its own owner {recipient}; choose another recipient")]
+    #[error(
+        "ticket {ticket} cannot be transferred to its own owner {recipient}; choose another recipient"
+    )]
     RecipientIsSender {
         /// The ticket.
         ticket: TicketId,
@@ -88,7 +94,9 @@ pub enum InitiateTransferError {
         recipient: Email,
     },
     /// The ticket's usage rule was not among the rules given to the transition.
-    #[error("usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition")]
+    #[error(
+        "usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition"
+    )]
     UsageRuleNotFound {
         /// The ticket.
         ticket: TicketId,
@@ -115,7 +123,9 @@ pub enum InitiateTransferError {
         rule: UsageRuleId,
     },
     /// The ticket was checked and the rule forbids transfer after check (T3).
-    #[error("ticket {ticket} was checked and its usage rule {rule} does not allow transfer after check")]
+    #[error(
+        "ticket {ticket} was checked and its usage rule {rule} does not allow transfer after check"
+    )]
     CheckedTicket {
         /// The ticket.
         ticket: TicketId,
@@ -134,7 +144,9 @@ pub enum InitiateTransferError {
         rule: UsageRuleId,
     },
     /// The level has reached the limit (T2).
-    #[error("ticket {ticket} reached its transfer limit ({level} of {limit}); the usage rule allows no more transfers")]
+    #[error(
+        "ticket {ticket} reached its transfer limit ({level} of {limit}); the usage rule allows no more transfers"
+    )]
     TransferLimitReached {
         /// The ticket.
         ticket: TicketId,
@@ -245,12 +257,20 @@ pub(crate) struct Initiation<'a> {
 }
 
 /// Checks an initiation and appends its new groups, tickets and events to `decision`.
-pub(crate) fn decide(input: &Initiation<'_>, decision: &mut Decision) -> Result<(), InitiateTransferError> {
+pub(crate) fn decide(
+    input: &Initiation<'_>,
+    decision: &mut Decision,
+) -> Result<(), InitiateTransferError> {
     if input.ticket_ids.is_empty() {
         return Err(InitiateTransferError::EmptyTicketList);
     }
     for (i, id) in input.ticket_ids.iter().enumerate() {
-        if input.ticket_ids.iter().skip(i.saturating_add(1)).any(|other| other == id) {
+        if input
+            .ticket_ids
+            .iter()
+            .skip(i.saturating_add(1))
+            .any(|other| other == id)
+        {
             return Err(InitiateTransferError::DuplicateTicket { ticket: *id });
         }
     }
@@ -263,8 +283,11 @@ pub(crate) fn decide(input: &Initiation<'_>, decision: &mut Decision) -> Result<
             Direction::Backward => backward.push(id),
         }
     }
-    if !forward.is_empty() && !backward.is_empty() && input.groups.forward == input.groups.backward {
-        return Err(InitiateTransferError::SameGroupIdForBothDirections { group: input.groups.forward });
+    if !forward.is_empty() && !backward.is_empty() && input.groups.forward == input.groups.backward
+    {
+        return Err(InitiateTransferError::SameGroupIdForBothDirections {
+            group: input.groups.forward,
+        });
     }
     for (direction, ids, group_id) in [
         (Direction::Forward, forward, input.groups.forward),
@@ -305,7 +328,10 @@ pub(crate) fn decide(input: &Initiation<'_>, decision: &mut Decision) -> Result<
             acceptance,
             created_at: input.at,
             // A deadline past the representable range is no deadline at all.
-            expires_at: input.settings.expire_after.and_then(|after| input.at.checked_add(after)),
+            expires_at: input
+                .settings
+                .expire_after
+                .and_then(|after| input.at.checked_add(after)),
             closed_at: None,
             replaces: input.replaces,
         });
@@ -317,39 +343,71 @@ pub(crate) fn decide(input: &Initiation<'_>, decision: &mut Decision) -> Result<
 fn check_ticket(input: &Initiation<'_>, id: TicketId) -> Result<Direction, InitiateTransferError> {
     use InitiateTransferError as E;
     let ticket = find_ticket(input.tickets, id).ok_or(E::TicketNotFound { ticket: id })?;
-    let wallet = ticket.wallet.as_ref().ok_or(E::NotInjected { ticket: id })?;
+    let wallet = ticket
+        .wallet
+        .as_ref()
+        .ok_or(E::NotInjected { ticket: id })?;
     if wallet.is_deleted_or_pending_deletion() {
-        return Err(E::TicketDeleted { ticket: id, status: wallet.status() });
+        return Err(E::TicketDeleted {
+            ticket: id,
+            status: wallet.status(),
+        });
     }
     if let Some(group) = wallet.pending_group {
         return Err(E::AlreadyPendingTransfer { ticket: id, group });
     }
     if wallet.owners.current != *input.actor {
-        return Err(E::NotCurrentOwner { ticket: id, actor: input.actor.clone() });
+        return Err(E::NotCurrentOwner {
+            ticket: id,
+            actor: input.actor.clone(),
+        });
     }
     if wallet.owners.current == *input.recipient {
-        return Err(E::RecipientIsSender { ticket: id, recipient: input.recipient.clone() });
+        return Err(E::RecipientIsSender {
+            ticket: id,
+            recipient: input.recipient.clone(),
+        });
     }
-    let rule = find_rule(input.rules, wallet.usage_rule)
-        .ok_or(E::UsageRuleNotFound { ticket: id, rule: wallet.usage_rule })?;
+    let rule = find_rule(input.rules, wallet.usage_rule).ok_or(E::UsageRuleNotFound {
+        ticket: id,
+        rule: wallet.usage_rule,
+    })?;
     if !rule.transfer {
-        return Err(E::TransferDisabled { ticket: id, rule: rule.id });
+        return Err(E::TransferDisabled {
+            ticket: id,
+            rule: rule.id,
+        });
     }
     if wallet.activated.is_some() && !rule.transfer_after_activation {
-        return Err(E::ActivatedTicket { ticket: id, rule: rule.id });
+        return Err(E::ActivatedTicket {
+            ticket: id,
+            rule: rule.id,
+        });
     }
     if wallet.checked_at.is_some() && !rule.transfer_after_check {
-        return Err(E::CheckedTicket { ticket: id, rule: rule.id });
+        return Err(E::CheckedTicket {
+            ticket: id,
+            rule: rule.id,
+        });
     }
     if wallet.controlled_at.is_some() && !rule.transfer_after_control {
-        return Err(E::ControlledTicket { ticket: id, rule: rule.id });
+        return Err(E::ControlledTicket {
+            ticket: id,
+            rule: rule.id,
+        });
     }
     if wallet.level >= rule.max_transfers.get() {
-        return Err(E::TransferLimitReached { ticket: id, level: wallet.level, limit: rule.max_transfers.get() });
+        return Err(E::TransferLimitReached {
+            ticket: id,
+            level: wallet.level,
+            limit: rule.max_transfers.get(),
+        });
     }
-    Ok(if wallet.owners.previous.as_ref() == Some(input.recipient) {
-        Direction::Backward
-    } else {
-        Direction::Forward
-    })
+    Ok(
+        if wallet.owners.previous.as_ref() == Some(input.recipient) {
+            Direction::Backward
+        } else {
+            Direction::Forward
+        },
+    )
 }

@@ -37,15 +37,29 @@ pub use sign_in::{SignIn, SignInError, complete_on_sign_in};
 
 use time::OffsetDateTime;
 
-use crate::{Event, Ticket, TicketId, TransferBackward, TransferGroupId, UsageRule, UsageRuleId, WalletStatus};
+use crate::{
+    Event, Ticket, TicketId, TransferBackward, TransferGroupId, UsageRule, UsageRuleId,
+    WalletStatus,
+};
 
 /// A problem with one of a group's tickets, shared by the commands that close a group.
 #[derive(Debug)]
 pub(crate) enum GroupTicketProblem {
-    NotFound { ticket: TicketId },
-    NotInGroup { ticket: TicketId, group: TransferGroupId },
-    Deleted { ticket: TicketId, status: WalletStatus },
-    UsageRuleNotFound { ticket: TicketId, rule: UsageRuleId },
+    NotFound {
+        ticket: TicketId,
+    },
+    NotInGroup {
+        ticket: TicketId,
+        group: TransferGroupId,
+    },
+    Deleted {
+        ticket: TicketId,
+        status: WalletStatus,
+    },
+    UsageRuleNotFound {
+        ticket: TicketId,
+        rule: UsageRuleId,
+    },
 }
 
 /// Maps [`GroupTicketProblem`] into a command's error enum, whose variants carry the same names.
@@ -58,7 +72,9 @@ macro_rules! from_group_ticket_problem {
                     P::NotFound { ticket } => Self::TicketNotFound { ticket },
                     P::NotInGroup { ticket, group } => Self::TicketNotInGroup { ticket, group },
                     P::Deleted { ticket, status } => Self::TicketDeleted { ticket, status },
-                    P::UsageRuleNotFound { ticket, rule } => Self::UsageRuleNotFound { ticket, rule },
+                    P::UsageRuleNotFound { ticket, rule } => {
+                        Self::UsageRuleNotFound { ticket, rule }
+                    }
                 }
             }
         }
@@ -77,8 +93,13 @@ pub(crate) fn find_rule(rules: &[UsageRule], id: UsageRuleId) -> Option<&UsageRu
 /// A problem releasing a group's tickets, shared by decline, cancel, expire and edit.
 #[derive(Debug)]
 pub(crate) enum ReleaseProblem {
-    NotFound { ticket: TicketId },
-    NotInGroup { ticket: TicketId, group: TransferGroupId },
+    NotFound {
+        ticket: TicketId,
+    },
+    NotInGroup {
+        ticket: TicketId,
+        group: TransferGroupId,
+    },
 }
 
 /// Maps [`ReleaseProblem`] into a command's error enum, whose variants carry the same names.
@@ -98,7 +119,10 @@ macro_rules! from_release_problem {
 pub(crate) use from_release_problem;
 
 /// The group's tickets, each back in its sender's wallet as before the transfer (T10).
-pub(crate) fn release_tickets(group: &TransferGroup, tickets: &[Ticket]) -> Result<Vec<Ticket>, ReleaseProblem> {
+pub(crate) fn release_tickets(
+    group: &TransferGroup,
+    tickets: &[Ticket],
+) -> Result<Vec<Ticket>, ReleaseProblem> {
     group
         .tickets
         .iter()
@@ -110,7 +134,10 @@ pub(crate) fn release_tickets(group: &TransferGroup, tickets: &[Ticket]) -> Resu
                     wallet.pending_group = None;
                     Ok(released)
                 }
-                _ => Err(ReleaseProblem::NotInGroup { ticket: id, group: group.id }),
+                _ => Err(ReleaseProblem::NotInGroup {
+                    ticket: id,
+                    group: group.id,
+                }),
             }
         })
         .collect()
@@ -126,14 +153,30 @@ pub(crate) fn close_group(
     let released = release_tickets(group, tickets)?;
     let ids = group.tickets.clone();
     let event = match status {
-        TransferStatus::Declined => Event::TransferDeclined { group: group.id, tickets: ids, at },
-        TransferStatus::Expired => Event::TransferExpired { group: group.id, tickets: ids, at },
-        _ => Event::TransferCancelled { group: group.id, tickets: ids, at },
+        TransferStatus::Declined => Event::TransferDeclined {
+            group: group.id,
+            tickets: ids,
+            at,
+        },
+        TransferStatus::Expired => Event::TransferExpired {
+            group: group.id,
+            tickets: ids,
+            at,
+        },
+        _ => Event::TransferCancelled {
+            group: group.id,
+            tickets: ids,
+            at,
+        },
     };
     let mut closed = group.clone();
     closed.status = status;
     closed.closed_at = Some(at);
-    Ok(crate::Decision { tickets: released, groups: vec![closed], events: vec![event] })
+    Ok(crate::Decision {
+        tickets: released,
+        groups: vec![closed],
+        events: vec![event],
+    })
 }
 
 /// Completes a PENDING group whose checks passed: every ticket changes hands (T8, T9).
@@ -147,22 +190,40 @@ pub(crate) fn complete_group(
     at: OffsetDateTime,
     decision: &mut crate::Decision,
 ) -> Result<(), GroupTicketProblem> {
-    decision.events.push(Event::TransferAccepted { group: group.id, automatic, at });
+    decision.events.push(Event::TransferAccepted {
+        group: group.id,
+        automatic,
+        at,
+    });
     for &id in &group.tickets {
         let ticket = find_ticket(tickets, id).ok_or(GroupTicketProblem::NotFound { ticket: id })?;
         let wallet = match &ticket.wallet {
             Some(w) if w.pending_group == Some(group.id) => w,
-            _ => return Err(GroupTicketProblem::NotInGroup { ticket: id, group: group.id }),
+            _ => {
+                return Err(GroupTicketProblem::NotInGroup {
+                    ticket: id,
+                    group: group.id,
+                });
+            }
         };
         if wallet.is_deleted_or_pending_deletion() {
-            return Err(GroupTicketProblem::Deleted { ticket: id, status: wallet.status() });
+            return Err(GroupTicketProblem::Deleted {
+                ticket: id,
+                status: wallet.status(),
+            });
         }
-        let rule = find_rule(rules, wallet.usage_rule)
-            .ok_or(GroupTicketProblem::UsageRuleNotFound { ticket: id, rule: wallet.usage_rule })?;
+        let rule =
+            find_rule(rules, wallet.usage_rule).ok_or(GroupTicketProblem::UsageRuleNotFound {
+                ticket: id,
+                rule: wallet.usage_rule,
+            })?;
         let mut moved = ticket.clone();
         let level_before = wallet.level;
         let Some(w) = moved.wallet.as_mut() else {
-            return Err(GroupTicketProblem::NotInGroup { ticket: id, group: group.id });
+            return Err(GroupTicketProblem::NotInGroup {
+                ticket: id,
+                group: group.id,
+            });
         };
         apply_level(w, group.direction, rule.transfer_backward);
         w.owners.previous = Some(group.sender.clone());

@@ -55,14 +55,23 @@ pub fn return_to_sender(
     settings: &AcceptanceSettings,
     command: &ReturnToSender,
 ) -> Result<Decision, ReturnToSenderError> {
-    let ticket = find_ticket(tickets, command.ticket)
-        .ok_or(InitiateTransferError::TicketNotFound { ticket: command.ticket })?;
-    let wallet = ticket.wallet.as_ref().ok_or(InitiateTransferError::NotInjected { ticket: command.ticket })?;
+    let ticket =
+        find_ticket(tickets, command.ticket).ok_or(InitiateTransferError::TicketNotFound {
+            ticket: command.ticket,
+        })?;
+    let wallet = ticket
+        .wallet
+        .as_ref()
+        .ok_or(InitiateTransferError::NotInjected {
+            ticket: command.ticket,
+        })?;
     let previous = wallet
         .owners
         .previous
         .as_ref()
-        .ok_or(ReturnToSenderError::NoPreviousOwner { ticket: command.ticket })?;
+        .ok_or(ReturnToSenderError::NoPreviousOwner {
+            ticket: command.ticket,
+        })?;
     let mut decision = Decision::default();
     decide(
         &Initiation {

@@ -1,7 +1,9 @@
 use time::OffsetDateTime;
 
 use super::{TransferGroup, complete_group, from_group_ticket_problem, is_past_deadline};
-use crate::{Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule, UsageRuleId, WalletStatus};
+use crate::{
+    Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule, UsageRuleId, WalletStatus,
+};
 
 /// Command: a spectator's wallet app signed in or synced (SPEC A1, A2).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -28,7 +30,9 @@ pub enum SignInError {
         ticket: TicketId,
     },
     /// A ticket listed in a group is not pending in it: the stored records disagree.
-    #[error("ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them")]
+    #[error(
+        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
+    )]
     TicketNotInGroup {
         /// The ticket.
         ticket: TicketId,
@@ -36,7 +40,9 @@ pub enum SignInError {
         group: TransferGroupId,
     },
     /// A ticket of a completable group is DELETION_PENDING or DELETED (W4).
-    #[error("ticket {ticket} is {status} and can no longer change hands; its transfer must be cancelled")]
+    #[error(
+        "ticket {ticket} is {status} and can no longer change hands; its transfer must be cancelled"
+    )]
     TicketDeleted {
         /// The ticket.
         ticket: TicketId,
@@ -44,7 +50,9 @@ pub enum SignInError {
         status: WalletStatus,
     },
     /// A ticket's usage rule was not among the rules given.
-    #[error("usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition")]
+    #[error(
+        "usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition"
+    )]
     UsageRuleNotFound {
         /// The ticket.
         ticket: TicketId,

@@ -35,7 +35,9 @@ pub enum DownloadError {
         ticket: TicketId,
     },
     /// Only the current owner's device may download the ticket.
-    #[error("{actor} is not the current owner of ticket {ticket}; only the current owner can download it")]
+    #[error(
+        "{actor} is not the current owner of ticket {ticket}; only the current owner can download it"
+    )]
     NotCurrentOwner {
         /// The ticket.
         ticket: TicketId,
@@ -79,15 +81,26 @@ pub enum DownloadError {
 pub fn download(ticket: &Ticket, command: &DownloadTicket) -> Result<Decision, DownloadError> {
     use DownloadError as E;
     if ticket.id != command.ticket {
-        return Err(E::TicketNotFound { ticket: command.ticket });
+        return Err(E::TicketNotFound {
+            ticket: command.ticket,
+        });
     }
-    let wallet = ticket.wallet.as_ref().ok_or(E::NotInjected { ticket: ticket.id })?;
+    let wallet = ticket
+        .wallet
+        .as_ref()
+        .ok_or(E::NotInjected { ticket: ticket.id })?;
     if wallet.owners.current != command.actor {
-        return Err(E::NotCurrentOwner { ticket: ticket.id, actor: command.actor.clone() });
+        return Err(E::NotCurrentOwner {
+            ticket: ticket.id,
+            actor: command.actor.clone(),
+        });
     }
     let status = wallet.status();
     if status != WalletStatus::NotDownloaded {
-        return Err(E::NotDownloadable { ticket: ticket.id, status });
+        return Err(E::NotDownloadable {
+            ticket: ticket.id,
+            status,
+        });
     }
     let mut downloaded = ticket.clone();
     if let Some(w) = downloaded.wallet.as_mut() {
@@ -96,6 +109,10 @@ pub fn download(ticket: &Ticket, command: &DownloadTicket) -> Result<Decision, D
     Ok(Decision {
         tickets: vec![downloaded],
         groups: Vec::new(),
-        events: vec![Event::TicketDownloaded { ticket: ticket.id, owner: command.actor.clone(), at: command.at }],
+        events: vec![Event::TicketDownloaded {
+            ticket: ticket.id,
+            owner: command.actor.clone(),
+            at: command.at,
+        }],
     })
 }

@@ -47,7 +47,7 @@ pub enum FlagChange {
 
 impl fmt::Display for FlagChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Self::Activate(_) => "activate",
             Self::Deactivate => "deactivate",
             Self::Check => "check",
@@ -143,30 +143,54 @@ pub enum ChangeFlagError {
 pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, ChangeFlagError> {
     use ChangeFlagError as E;
     if ticket.id != command.ticket {
-        return Err(E::TicketNotFound { ticket: command.ticket });
+        return Err(E::TicketNotFound {
+            ticket: command.ticket,
+        });
     }
-    let wallet = ticket.wallet.as_ref().ok_or(E::NotInjected { ticket: ticket.id })?;
+    let wallet = ticket
+        .wallet
+        .as_ref()
+        .ok_or(E::NotInjected { ticket: ticket.id })?;
     if wallet.is_deleted_or_pending_deletion() {
-        return Err(E::TicketDeleted { ticket: ticket.id, status: wallet.status() });
+        return Err(E::TicketDeleted {
+            ticket: ticket.id,
+            status: wallet.status(),
+        });
     }
     let allowed = match (&command.change, &command.actor) {
-        (FlagChange::Activate(_) | FlagChange::Deactivate, Actor::Spectator(who)) => *who == wallet.owners.current,
+        (FlagChange::Activate(_) | FlagChange::Deactivate, Actor::Spectator(who)) => {
+            *who == wallet.owners.current
+        }
         (FlagChange::Activate(_) | FlagChange::Deactivate, Actor::System) => true,
-        (FlagChange::Check | FlagChange::Control | FlagChange::CheckOut, Actor::AccessControl) => true,
+        (FlagChange::Check | FlagChange::Control | FlagChange::CheckOut, Actor::AccessControl) => {
+            true
+        }
         _ => false,
     };
     if !allowed {
-        return Err(E::ActorNotAllowed { ticket: ticket.id, actor: command.actor.clone(), change: command.change });
+        return Err(E::ActorNotAllowed {
+            ticket: ticket.id,
+            actor: command.actor.clone(),
+            change: command.change,
+        });
     }
     let (id, at) = (ticket.id, command.at);
     let event = match command.change {
-        FlagChange::Activate(method) if wallet.activated.is_none() => {
-            Event::TicketActivated { ticket: id, method, at }
+        FlagChange::Activate(method) if wallet.activated.is_none() => Event::TicketActivated {
+            ticket: id,
+            method,
+            at,
+        },
+        FlagChange::Deactivate if wallet.activated.is_some() => {
+            Event::TicketDeactivated { ticket: id, at }
         }
-        FlagChange::Deactivate if wallet.activated.is_some() => Event::TicketDeactivated { ticket: id, at },
         FlagChange::Check if wallet.checked_at.is_none() => Event::TicketChecked { ticket: id, at },
-        FlagChange::Control if wallet.controlled_at.is_none() => Event::TicketControlled { ticket: id, at },
-        FlagChange::CheckOut if wallet.controlled_at.is_some() => Event::TicketCheckedOut { ticket: id, at },
+        FlagChange::Control if wallet.controlled_at.is_none() => {
+            Event::TicketControlled { ticket: id, at }
+        }
+        FlagChange::CheckOut if wallet.controlled_at.is_some() => {
+            Event::TicketCheckedOut { ticket: id, at }
+        }
         _ => return Ok(Decision::default()),
     };
     let mut changed = ticket.clone();
@@ -179,5 +203,9 @@ pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, Ch
             FlagChange::CheckOut => w.controlled_at = None,
         }
     }
-    Ok(Decision { tickets: vec![changed], groups: Vec::new(), events: vec![event] })
+    Ok(Decision {
+        tickets: vec![changed],
+        groups: Vec::new(),
+        events: vec![event],
+    })
 }
