@@ -51,12 +51,12 @@ fn t9_decrease_never_goes_below_the_level_before_the_last_forward() {
 #[test]
 fn t10_release_refuses_a_ticket_pending_elsewhere() {
     let at = datetime!(2026-01-01 0:00 UTC);
-    let ticket = crate::Ticket {
+    let ticket = Ticket {
         wallet: Some(Wallet {
             pending_group: Some(TransferGroupId::from_u128(9)),
             ..wallet_at(0, 0)
         }),
-        ..crate::Ticket::new(
+        ..Ticket::new(
             TicketId::from_u128(1),
             crate::RightId::from_u128(1),
             crate::Distribution::new(
