@@ -80,16 +80,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "\n== 3. Bob returns it to Alice, once under each \"Transfer backward\" setting (T8, T11)"
     );
-    for (n, backward) in [
-        TransferBackward::Neutral,
-        TransferBackward::Decrease,
-        TransferBackward::Increase,
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (group_id, backward) in [
+        (TransferGroupId::from_u128(10), TransferBackward::Neutral),
+        (TransferGroupId::from_u128(11), TransferBackward::Decrease),
+        (TransferGroupId::from_u128(12), TransferBackward::Increase),
+    ] {
         let rule = rule.with_transfer_backward(backward);
-        let group_id = TransferGroupId::from_u128(10 + n as u128);
         let returned = transfer::return_to_sender(
             std::slice::from_ref(&with_bob),
             &[rule],
@@ -149,7 +145,7 @@ struct Clock(OffsetDateTime);
 
 impl Clock {
     fn tick(&mut self) -> OffsetDateTime {
-        self.0 += Duration::minutes(1);
+        self.0 = self.0.saturating_add(Duration::minutes(1));
         self.0
     }
 }
