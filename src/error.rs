@@ -1,12 +1,13 @@
 //! The crate-level error: any rule refusal, for callers who want one type to `?` into.
 
-use crate::injection::InjectError;
+use crate::injection::{InjectError, RecordFeedbackError};
+use crate::take_back::TakeBackError;
 use crate::transfer::{
     AcceptTransferError, CancelTransferError, DeclineTransferError, EditRecipientError,
     ExpireTransferError, InitiateTransferError, ReturnToSenderError, SignInError,
 };
-use crate::wallet::{ChangeFlagError, DownloadError};
-use crate::{EmailError, UsageRuleError};
+use crate::wallet::{ChangeFlagError, DeletionError, DownloadError};
+use crate::{EmailError, InjectionTargetError, InterfaceError, ThemeError, UsageRuleError};
 
 /// A command refused by the rules. Nothing changed.
 ///
@@ -65,4 +66,22 @@ pub enum RuleError {
     /// An expiry was refused.
     #[error(transparent)]
     Expire(#[from] ExpireTransferError),
+    /// Internet-theme settings could not be read.
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
+    /// TIXnGO interface settings could not be read.
+    #[error(transparent)]
+    Interface(#[from] InterfaceError),
+    /// No injection target for a ticket.
+    #[error(transparent)]
+    InjectionTarget(#[from] InjectionTargetError),
+    /// A feedback could not be recorded.
+    #[error(transparent)]
+    RecordFeedback(#[from] RecordFeedbackError),
+    /// A take back was refused.
+    #[error(transparent)]
+    TakeBack(#[from] TakeBackError),
+    /// A deletion step was refused.
+    #[error(transparent)]
+    Deletion(#[from] DeletionError),
 }

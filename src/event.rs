@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{ActivationMethod, Direction, Email, RightId, TicketId, TransferGroupId, UsageRuleId};
+use crate::{
+    ActivationMethod, Direction, Email, InvalidationReason, LifecycleStatus, PointOfSaleId,
+    RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId,
+};
 
 /// Something that happened, as decided by a transition.
 ///
@@ -151,6 +154,74 @@ pub enum Event {
         /// Its tickets, back with the sender.
         tickets: Vec<TicketId>,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A B2B contact took a ticket back through its point of sale (B3, B7).
+    TicketTakenBack {
+        /// The ticket taken back.
+        ticket: TicketId,
+        /// The point of sale.
+        point_of_sale: PointOfSaleId,
+        /// The B2B contact who took it back.
+        by: Email,
+        /// The new ticket that replaces it, for a mobile take back (B7); `None` for a regular one (B3).
+        replacement: Option<TicketId>,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// S360 invalidated a ticket (B7).
+    TicketInvalidated {
+        /// The ticket.
+        ticket: TicketId,
+        /// The reason code, e.g. `MOBILE_TAKE_BACK`.
+        reason: InvalidationReason,
+        /// The ticket that replaces it, if any.
+        replaced_by: Option<TicketId>,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// S360 created a ticket that replaces another for the same right (B7).
+    TicketReplaced {
+        /// The new ticket.
+        ticket: TicketId,
+        /// The ticket it replaces.
+        replaces: TicketId,
+        /// Their right.
+        right: RightId,
+        /// The new ticket's shipment mode.
+        shipment_mode: ShipmentModeId,
+        /// The new ticket's cultural contact.
+        cultural_contact: Email,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// TIXnGO received the push of an invalidated ticket: DELETION_PENDING (B10).
+    TicketDeletionRequested {
+        /// The ticket.
+        ticket: TicketId,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// TIXnGO finished deleting a ticket: DELETED (B10).
+    TicketDeleted {
+        /// The ticket.
+        ticket: TicketId,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// S360 recorded TIXnGO's feedback for a ticket (I3, I4).
+    FeedbackRecorded {
+        /// The ticket.
+        ticket: TicketId,
+        /// The lifecycle status.
+        status: LifecycleStatus,
+        /// When TIXnGO recorded it.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },

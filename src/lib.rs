@@ -49,8 +49,11 @@
 //! - [`TransferGroup`]: the record of one transfer initiation ([`Direction`], [`TransferStatus`]).
 //! - [`AcceptanceSettings`]: the organizer's accept/reject and expiry settings.
 //! - [`Email`]: a validated, normalised address; ids are newtypes over UUIDs ([`TicketId`], ...).
-//! - Transitions, one module per area: [`injection`], [`wallet`], [`transfer`]. Each command has
-//!   its own error enum; [`RuleError`] gathers them.
+//! - [`PointOfSale`] (take-back settings, [`InternetTheme`]) and [`TixngoInterface`] (where
+//!   replacements are injected): S360's configuration.
+//! - [`Feedback`] and [`LifecycleStatus`]: what TIXnGO reports back to S360.
+//! - Transitions, one module per area: [`injection`], [`wallet`], [`transfer`], [`take_back`]. Each
+//!   command has its own error enum; [`RuleError`] gathers them.
 //!
 //! # The pure core and your shell
 //!
@@ -79,6 +82,11 @@
 //! | T10 decline, cancel | [`transfer::decline`], [`transfer::cancel`] |
 //! | T12 edit recipient | [`transfer::edit_recipient`] |
 //! | T13, A1-A4 | [`TransferGroup`], [`AcceptanceSettings`], [`transfer::expire`] |
+//! | B1-B2 settings | [`PointOfSale`], [`InternetTheme`], [`take_back::check_configuration`] |
+//! | B3-B9, B11 take back | [`take_back::take_back`] |
+//! | B8 replacement target | [`TixngoInterface::injection_target`] |
+//! | B10 push to the wallet | [`wallet::request_deletion`], [`wallet::complete_deletion`] |
+//! | I2-I4 feedback | [`injection::feedback_for`], [`injection::record_feedback`] |
 //! | X1-X2 | every transition: pure, authorization checked on the command's actor |
 //!
 //! # Crate features
@@ -92,10 +100,13 @@ mod email;
 mod error;
 mod event;
 mod id;
+mod interface;
+mod point_of_sale;
 mod ticket;
 mod usage_rule;
 
 pub mod injection;
+pub mod take_back;
 pub mod transfer;
 pub mod wallet;
 
@@ -107,6 +118,11 @@ pub use event::Event;
 pub use id::{
     CommandId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId,
 };
+pub use injection::{
+    DistributionEntry, EntryStatus, Feedback, LastFeedback, LifecycleStatus, TransferDetails,
+};
+pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};
+pub use point_of_sale::{InternetTheme, PointOfSale, ThemeError};
 pub use ticket::{
     Activation, ActivationMethod, Distribution, Invalidation, InvalidationReason, Owners,
     ShipmentKind, ShipmentMode, Ticket, TicketHolder, Wallet, WalletStatus,

@@ -7,7 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
 use crate::{
-    Email, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId,
+    DistributionEntry, Email, LastFeedback, PointOfSaleId, RightId, ShipmentModeId, TicketId,
+    TransferGroupId, UsageRuleId,
 };
 
 /// A ticket as both services see it.
@@ -94,6 +95,12 @@ pub struct Distribution {
     /// S360 marks a ticket printed when it is injected (I1).
     #[serde(default)]
     pub printed: bool,
+    /// The last feedback S360 recorded from TIXnGO (I3); `None` until the first arrives.
+    #[serde(default)]
+    pub last_feedback: Option<LastFeedback>,
+    /// The distribution history that transfer feedback keeps in step (I4).
+    #[serde(default)]
+    pub entries: Vec<DistributionEntry>,
 }
 
 impl Distribution {
@@ -108,6 +115,8 @@ impl Distribution {
             invalidation: None,
             replaces: None,
             printed: false,
+            last_feedback: None,
+            entries: Vec::new(),
         }
     }
 

@@ -1,9 +1,19 @@
-//! Injection: S360 sends a secure mobile ticket to TIXnGO for a contact (SPEC I1, W2).
+//! Injection and feedback: S360 sends a secure mobile ticket to TIXnGO for a contact, and TIXnGO
+//! reports the ticket's lifecycle back (SPEC I1-I4, W2).
 //!
 //! | command | function | rules |
 //! | --- | --- | --- |
-//! | [`InjectTicket`] | [`inject`] | I1, W2 |
+//! | [`InjectTicket`] | [`inject`] | I1, W2 (to whom: [`TixngoInterface::injection_target`](crate::TixngoInterface::injection_target), B8) |
+//! | a wallet [`Decision`](crate::Decision) | [`feedback_for`] | I2 |
+//! | [`Feedback`] | [`record_feedback`] | I3, I4 |
 
+mod feedback;
 mod inject;
+mod record_feedback;
 
+pub use feedback::{
+    DistributionEntry, EntryStatus, Feedback, LastFeedback, LifecycleStatus, TransferDetails,
+    feedback_for,
+};
 pub use inject::{InjectError, InjectTicket, inject};
+pub use record_feedback::{RecordFeedbackError, record_feedback};

@@ -1,0 +1,261 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{ActivationMethod, Decision, Email, Event, TicketId, TransferGroupId};
+
+/// TIXnGO's lifecycle status of an injected ticket, as its feedback interface reports it to S360
+/// (SPEC I2). Serialised in TIXnGO's spelling (`PENDING_TRANSFER`, `BT_ACTIVATED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum LifecycleStatus {
+    /// In the wallet, never downloaded: the only status that allows a mobile take back (B4).
+    Injected,
+    /// Loaded on the owner's device.
+    Downloaded,
+    /// A ticket holder was assigned.
+    Assigned,
+    /// In a pending transfer.
+    PendingTransfer,
+    /// A transfer was declined, cancelled or expired.
+    FailureTransfer,
+    /// A transfer completed.
+    Transferred,
+    /// Activated online.
+    OnlineActivated,
+    /// Activated offline.
+    OfflineActivated,
+    /// Activated manually.
+    ManualActivated,
+    /// Activated by Bluetooth beacon.
+    BtActivated,
+    /// Controlled at the venue.
+    Controlled,
+    /// Deletion requested.
+    DeletionPending,
+    /// Deleted from the wallet.
+    Deleted,
+}
+
+impl LifecycleStatus {
+    /// The status TIXnGO reports for an activation.
+    #[must_use]
+    pub const fn activated(method: ActivationMethod) -> Self {
+        match method {
+            ActivationMethod::Online => Self::OnlineActivated,
+            ActivationMethod::Offline => Self::OfflineActivated,
+            ActivationMethod::Manual => Self::ManualActivated,
+            ActivationMethod::Bt => Self::BtActivated,
+        }
+    }
+
+    /// The status code as TIXnGO writes it.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Injected => "INJECTED",
+            Self::Downloaded => "DOWNLOADED",
+            Self::Assigned => "ASSIGNED",
+            Self::PendingTransfer => "PENDING_TRANSFER",
+            Self::FailureTransfer => "FAILURE_TRANSFER",
+            Self::Transferred => "TRANSFERRED",
+            Self::OnlineActivated => "ONLINE_ACTIVATED",
+            Self::OfflineActivated => "OFFLINE_ACTIVATED",
+            Self::ManualActivated => "MANUAL_ACTIVATED",
+            Self::BtActivated => "BT_ACTIVATED",
+            Self::Controlled => "CONTROLLED",
+            Self::DeletionPending => "DELETION_PENDING",
+            Self::Deleted => "DELETED",
+        }
+    }
+
+    /// Whether this status concerns a transfer and so carries [`TransferDetails`] (I4).
+    #[must_use]
+    pub const fn is_transfer(self) -> bool {
+        matches!(
+            self,
+            Self::PendingTransfer | Self::FailureTransfer | Self::Transferred
+        )
+    }
+}
+
+impl fmt::Display for LifecycleStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.code())
+    }
+}
+
+/// One feedback record: a ticket's lifecycle status at the time TIXnGO recorded it (SPEC I2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Feedback {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// Its lifecycle status.
+    pub status: LifecycleStatus,
+    /// When TIXnGO recorded it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// For `PENDING_TRANSFER`, `FAILURE_TRANSFER` and `TRANSFERRED`: the transfer concerned (I4).
+    #[serde(default)]
+    pub transfer: Option<TransferDetails>,
+}
+
+/// The transfer a transfer feedback is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TransferDetails {
+    /// The transfer group.
+    pub group: TransferGroupId,
+    /// Who sent the ticket.
+    pub sender: Email,
+    /// Who it was sent to.
+    pub recipient: Email,
+}
+
+/// The last feedback S360 recorded for a ticket (I3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LastFeedback {
+    /// Its lifecycle status.
+    pub status: LifecycleStatus,
+    /// When TIXnGO recorded it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// One line of a ticket's distribution history in S360, kept in step by transfer feedback (I4).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DistributionEntry {
+    /// The transfer group it stands for.
+    pub group: TransferGroupId,
+    /// The sender.
+    pub sender: Email,
+    /// The recipient.
+    pub recipient: Email,
+    /// Where it stands.
+    pub status: EntryStatus,
+    /// When it last changed (the feedback's time).
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Where a distribution entry stands (I4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum EntryStatus {
+    /// The transfer is pending.
+    Pending,
+    /// The transfer failed (declined, cancelled, expired).
+    Cancelled,
+    /// The transfer completed: the recipient is the cultural contact.
+    Confirmed,
+}
+
+/// The feedback a wallet transition produces, ticket by ticket, in the order of its events (SPEC I2):
+/// what TIXnGO sends to S360's feedback interface, so both services speak the same statuses.
+///
+/// Events with no lifecycle status (deactivation, check, check-out, group-level acceptance) produce
+/// nothing.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{injection, Email, LifecycleStatus, UsageRuleId};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let decision = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: Email::parse("alice@example.com")?, usage_rule: UsageRuleId::from_u128(1), at,
+/// })?;
+/// let feedback = injection::feedback_for(&decision);
+/// assert_eq!((feedback[0].ticket, feedback[0].status), (ticket.id, LifecycleStatus::Injected));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn feedback_for(decision: &Decision) -> Vec<Feedback> {
+    let mut out = Vec::new();
+    for event in &decision.events {
+        let mut one = |ticket: TicketId, status: LifecycleStatus, at: OffsetDateTime| {
+            out.push(Feedback {
+                ticket,
+                status,
+                at,
+                transfer: None,
+            });
+        };
+        match event {
+            Event::TicketInjected { ticket, at, .. } => {
+                one(*ticket, LifecycleStatus::Injected, *at)
+            }
+            Event::TicketDownloaded { ticket, at, .. } => {
+                one(*ticket, LifecycleStatus::Downloaded, *at)
+            }
+            Event::TicketActivated { ticket, method, at } => {
+                one(*ticket, LifecycleStatus::activated(*method), *at)
+            }
+            Event::TicketControlled { ticket, at } => {
+                one(*ticket, LifecycleStatus::Controlled, *at)
+            }
+            Event::TicketDeletionRequested { ticket, at } => {
+                one(*ticket, LifecycleStatus::DeletionPending, *at)
+            }
+            Event::TicketDeleted { ticket, at } => one(*ticket, LifecycleStatus::Deleted, *at),
+            Event::TransferInitiated {
+                group,
+                sender,
+                recipient,
+                tickets,
+                at,
+                ..
+            } => {
+                let details = TransferDetails {
+                    group: *group,
+                    sender: sender.clone(),
+                    recipient: recipient.clone(),
+                };
+                out.extend(tickets.iter().map(|&ticket| Feedback {
+                    ticket,
+                    status: LifecycleStatus::PendingTransfer,
+                    at: *at,
+                    transfer: Some(details.clone()),
+                }));
+            }
+            Event::TicketTransferred {
+                ticket,
+                group,
+                from,
+                to,
+                at,
+                ..
+            } => out.push(Feedback {
+                ticket: *ticket,
+                status: LifecycleStatus::Transferred,
+                at: *at,
+                transfer: Some(TransferDetails {
+                    group: *group,
+                    sender: from.clone(),
+                    recipient: to.clone(),
+                }),
+            }),
+            Event::TransferDeclined { group, tickets, at }
+            | Event::TransferCancelled { group, tickets, at }
+            | Event::TransferExpired { group, tickets, at } => {
+                let details = decision.group(*group).map(|g| TransferDetails {
+                    group: g.id,
+                    sender: g.sender.clone(),
+                    recipient: g.recipient.clone(),
+                });
+                out.extend(tickets.iter().map(|&ticket| Feedback {
+                    ticket,
+                    status: LifecycleStatus::FailureTransfer,
+                    at: *at,
+                    transfer: details.clone(),
+                }));
+            }
+            _ => {}
+        }
+    }
+    out
+}

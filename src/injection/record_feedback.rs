@@ -1,0 +1,155 @@
+use crate::{
+    Decision, DistributionEntry, EntryStatus, Event, Feedback, LastFeedback, LifecycleStatus,
+    Ticket, TicketId,
+};
+
+/// Why S360 could not record a feedback. Nothing changed.
+///
+/// ### Handling
+/// The feedback batch is malformed or addressed to the wrong ticket: log it and skip it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordFeedbackError {
+    /// The ticket passed is not the one the feedback names.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The ticket the feedback names.
+        ticket: TicketId,
+    },
+    /// S360 never injected this ticket, so TIXnGO cannot report on it.
+    #[error("ticket {ticket} was never injected into TIXnGO; its feedback is misaddressed")]
+    NotInjected {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// A transfer status came without the transfer it concerns (I4).
+    #[error(
+        "feedback {status} for ticket {ticket} carries no transfer details (group, sender, recipient)"
+    )]
+    MissingTransferDetails {
+        /// The ticket.
+        ticket: TicketId,
+        /// The status.
+        status: LifecycleStatus,
+    },
+}
+
+/// Records TIXnGO's feedback on S360's ticket (SPEC I3, I4).
+///
+/// - Feedback older than the last one recorded is ignored: batches may arrive out of order (I3). An
+///   ignored feedback, or one that changes nothing (a duplicate), gives an empty decision.
+/// - `PENDING_TRANSFER` adds a PENDING distribution entry (sender → recipient); `FAILURE_TRANSFER`
+///   marks that group's entry CANCELLED; `TRANSFERRED` marks it CONFIRMED (adding it if the pending
+///   feedback never came) and makes the recipient the cultural contact (I4).
+///
+/// # Errors
+///
+/// In this order: [`TicketNotFound`](RecordFeedbackError::TicketNotFound),
+/// [`NotInjected`](RecordFeedbackError::NotInjected),
+/// [`MissingTransferDetails`](RecordFeedbackError::MissingTransferDetails).
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{injection, Email, LifecycleStatus, UsageRuleId};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let injected = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: Email::parse("alice@example.com")?, usage_rule: UsageRuleId::from_u128(1), at,
+/// })?;
+/// let feedback = injection::feedback_for(&injected);
+/// let recorded = injection::record_feedback(&injected.tickets[0], &feedback[0])?;
+/// let last = recorded.tickets[0].distribution.last_feedback.unwrap();
+/// assert_eq!(last.status, LifecycleStatus::Injected);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn record_feedback(
+    ticket: &Ticket,
+    feedback: &Feedback,
+) -> Result<Decision, RecordFeedbackError> {
+    use RecordFeedbackError as E;
+    if ticket.id != feedback.ticket {
+        return Err(E::TicketNotFound {
+            ticket: feedback.ticket,
+        });
+    }
+    if !ticket.distribution.printed {
+        return Err(E::NotInjected { ticket: ticket.id });
+    }
+    let details = match (&feedback.transfer, feedback.status.is_transfer()) {
+        (Some(details), true) => Some(details),
+        (None, true) => {
+            return Err(E::MissingTransferDetails {
+                ticket: ticket.id,
+                status: feedback.status,
+            });
+        }
+        (_, false) => None,
+    };
+    if ticket
+        .distribution
+        .last_feedback
+        .is_some_and(|last| last.at > feedback.at)
+    {
+        return Ok(Decision::default());
+    }
+    let mut updated = ticket.clone();
+    let distribution = &mut updated.distribution;
+    distribution.last_feedback = Some(LastFeedback {
+        status: feedback.status,
+        at: feedback.at,
+    });
+    if let Some(details) = details {
+        let entry = distribution
+            .entries
+            .iter_mut()
+            .find(|e| e.group == details.group);
+        match (feedback.status, entry) {
+            (LifecycleStatus::PendingTransfer, None) => {
+                distribution.entries.push(DistributionEntry {
+                    group: details.group,
+                    sender: details.sender.clone(),
+                    recipient: details.recipient.clone(),
+                    status: EntryStatus::Pending,
+                    at: feedback.at,
+                })
+            }
+            (LifecycleStatus::FailureTransfer, Some(entry)) => {
+                entry.status = EntryStatus::Cancelled;
+                entry.at = feedback.at;
+            }
+            (LifecycleStatus::Transferred, entry) => {
+                match entry {
+                    Some(entry) => {
+                        entry.status = EntryStatus::Confirmed;
+                        entry.at = feedback.at;
+                    }
+                    None => distribution.entries.push(DistributionEntry {
+                        group: details.group,
+                        sender: details.sender.clone(),
+                        recipient: details.recipient.clone(),
+                        status: EntryStatus::Confirmed,
+                        at: feedback.at,
+                    }),
+                }
+                distribution.cultural_contact = Some(details.recipient.clone());
+            }
+            // A repeated PENDING_TRANSFER, or a failure of a transfer S360 never heard of.
+            _ => {}
+        }
+    }
+    if updated == *ticket {
+        return Ok(Decision::default());
+    }
+    Ok(Decision {
+        tickets: vec![updated],
+        groups: Vec::new(),
+        events: vec![Event::FeedbackRecorded {
+            ticket: ticket.id,
+            status: feedback.status,
+            at: feedback.at,
+        }],
+    })
+}

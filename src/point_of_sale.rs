@@ -1,0 +1,238 @@
+//! Points of sale and their take-back settings (SPEC B1, B2).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{PointOfSaleId, ShipmentMode};
+
+/// A point of sale (POS) of an S360 sales channel, as far as take back is concerned.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{InternetTheme, PointOfSale, PointOfSaleId};
+///
+/// let theme = InternetTheme::parse("distribution.list.activateAdvancedView = true\nsome.other.key = blue")?;
+/// let pos = PointOfSale::b2b(PointOfSaleId::from_u128(1))
+///     .with_mobile_take_back(true)
+///     .with_theme(theme);
+/// assert!(pos.advanced_view());
+/// assert_eq!(pos.theme.other("some.other.key"), Some("blue"));
+/// # Ok::<(), secure_ticket::ThemeError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointOfSale {
+    /// The POS's id.
+    pub id: PointOfSaleId,
+    /// Whether it belongs to an Internet B2B channel, where business customers distribute tickets.
+    #[serde(default)]
+    pub b2b: bool,
+    /// B1: "Allow taking back the injected mobile ticket that has not been downloaded".
+    #[serde(default)]
+    pub allow_mobile_take_back: bool,
+    /// B1: "Assign the taken back ticket to a new shipment mode"; `None` keeps the ticket's own mode.
+    #[serde(default)]
+    pub take_back_shipment_mode: Option<ShipmentMode>,
+    /// The Advanced tab of the POS's "Internet theme" screen.
+    #[serde(default)]
+    pub theme: InternetTheme,
+}
+
+impl PointOfSale {
+    /// A POS of an Internet B2B channel, take back off, no theme keys.
+    #[must_use]
+    pub fn b2b(id: PointOfSaleId) -> Self {
+        Self {
+            id,
+            b2b: true,
+            allow_mobile_take_back: false,
+            take_back_shipment_mode: None,
+            theme: InternetTheme::default(),
+        }
+    }
+
+    /// A POS of any other channel.
+    #[must_use]
+    pub fn other(id: PointOfSaleId) -> Self {
+        Self {
+            b2b: false,
+            ..Self::b2b(id)
+        }
+    }
+
+    /// Sets B1's "allow taking back the injected mobile ticket that has not been downloaded".
+    #[must_use]
+    pub fn with_mobile_take_back(mut self, allow: bool) -> Self {
+        self.allow_mobile_take_back = allow;
+        self
+    }
+
+    /// Sets B1's "assign the taken back ticket to a new shipment mode".
+    #[must_use]
+    pub fn with_take_back_shipment_mode(mut self, mode: Option<ShipmentMode>) -> Self {
+        self.take_back_shipment_mode = mode;
+        self
+    }
+
+    /// Sets the internet theme's key/values.
+    #[must_use]
+    pub fn with_theme(mut self, theme: InternetTheme) -> Self {
+        self.theme = theme;
+        self
+    }
+
+    /// Whether the advanced distribution view is active (B2).
+    #[must_use]
+    pub const fn advanced_view(&self) -> bool {
+        self.theme.activate_advanced_view
+    }
+}
+
+/// The key/value settings of a POS's "Internet theme" screen (Advanced tab), as S360 stores them.
+///
+/// The one key these rules read is `distribution.list.activateAdvancedView` (B2). Other keys are kept,
+/// unread, and written back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InternetTheme {
+    /// `distribution.list.activateAdvancedView`: the advanced distribution view (B2).
+    #[serde(default)]
+    pub activate_advanced_view: bool,
+    /// Every other key, verbatim.
+    #[serde(default)]
+    pub others: BTreeMap<String, String>,
+}
+
+/// Why internet-theme settings could not be read.
+///
+/// ### Handling
+/// A configuration mistake: show the message to the person editing the POS.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ThemeError {
+    /// A line is neither blank, a `#` comment, nor `key = value`.
+    #[error("line {line} of the internet theme is `{text}`; write it as `key = value`")]
+    MalformedLine {
+        /// The line number, from 1.
+        line: usize,
+        /// The line.
+        text: String,
+    },
+    /// A known key has a value of the wrong form.
+    #[error("`{key}` is `{value}` in the internet theme; it must be `true` or `false`")]
+    MalformedValue {
+        /// The key.
+        key: String,
+        /// The value found.
+        value: String,
+    },
+    /// A key appears twice.
+    #[error("`{key}` is set twice in the internet theme; keep one line")]
+    DuplicateKey {
+        /// The key.
+        key: String,
+    },
+}
+
+impl InternetTheme {
+    /// The key of the advanced distribution view (B2).
+    pub const ADVANCED_VIEW_KEY: &'static str = "distribution.list.activateAdvancedView";
+
+    /// Reads `key = value` lines; blank lines and lines starting with `#` are skipped, keys and
+    /// values are trimmed.
+    ///
+    /// # Errors
+    ///
+    /// [`ThemeError::MalformedLine`] for a line without `=` or with an empty key,
+    /// [`ThemeError::MalformedValue`] and [`ThemeError::DuplicateKey`] as in
+    /// [`from_pairs`](Self::from_pairs).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{InternetTheme, ThemeError};
+    ///
+    /// assert!(InternetTheme::parse("distribution.list.activateAdvancedView = true")?.activate_advanced_view);
+    /// assert!(matches!(
+    ///     InternetTheme::parse("distribution.list.activateAdvancedView = yes"),
+    ///     Err(ThemeError::MalformedValue { .. })
+    /// ));
+    /// # Ok::<(), ThemeError>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, ThemeError> {
+        let mut pairs = Vec::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match line.split_once('=') {
+                Some((key, value)) if !key.trim().is_empty() => {
+                    pairs.push((key.trim(), value.trim()))
+                }
+                _ => {
+                    return Err(ThemeError::MalformedLine {
+                        line: index.saturating_add(1),
+                        text: line.to_owned(),
+                    });
+                }
+            }
+        }
+        Self::from_pairs(pairs)
+    }
+
+    /// Builds the theme from key/value pairs (keys and values trimmed).
+    ///
+    /// # Errors
+    ///
+    /// [`ThemeError::MalformedValue`] when `distribution.list.activateAdvancedView` is not `true` or
+    /// `false` (any case); [`ThemeError::DuplicateKey`] when a key appears twice.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ThemeError> {
+        let mut theme = Self::default();
+        let mut seen_advanced_view = false;
+        for (key, value) in pairs {
+            let (key, value) = (key.trim(), value.trim());
+            if key == Self::ADVANCED_VIEW_KEY {
+                if seen_advanced_view {
+                    return Err(ThemeError::DuplicateKey {
+                        key: key.to_owned(),
+                    });
+                }
+                seen_advanced_view = true;
+                theme.activate_advanced_view =
+                    parse_bool(value).ok_or_else(|| ThemeError::MalformedValue {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                    })?;
+            } else if theme
+                .others
+                .insert(key.to_owned(), value.to_owned())
+                .is_some()
+            {
+                return Err(ThemeError::DuplicateKey {
+                    key: key.to_owned(),
+                });
+            }
+        }
+        Ok(theme)
+    }
+
+    /// The value of a key these rules do not read.
+    #[must_use]
+    pub fn other(&self, key: &str) -> Option<&str> {
+        self.others.get(key).map(String::as_str)
+    }
+}
+
+/// `true` / `false` in any case, as S360's settings write them.
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
+    if value.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,321 @@
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{
+    Decision, Email, Event, Invalidation, InvalidationReason, LifecycleStatus, PointOfSale,
+    PointOfSaleId, Ticket, TicketId, TixngoInterface,
+};
+
+/// Command: a B2B contact takes a ticket back through a point of sale (SPEC B3-B7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakeBackTicket {
+    /// The ticket to take back.
+    pub ticket: TicketId,
+    /// The POS it is taken back through: must be the one that distributed it (B6).
+    pub point_of_sale: PointOfSaleId,
+    /// The B2B contact who takes it back: the replacement's cultural contact (B7).
+    pub actor: Email,
+    /// The id of the replacement ticket, for a mobile take back (B7); unused by a regular one.
+    pub new_ticket: TicketId,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// S360-wide switches of the take back.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::take_back::TakeBackPolicy;
+/// assert!(TakeBackPolicy::default().refuse_ticket_holder_details);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TakeBackPolicy {
+    /// B5: a ticket with ticket-holder details cannot be taken back (a known restriction, on by
+    /// default; the next major version turns it off).
+    pub refuse_ticket_holder_details: bool,
+}
+
+impl Default for TakeBackPolicy {
+    fn default() -> Self {
+        Self {
+            refuse_ticket_holder_details: true,
+        }
+    }
+}
+
+/// Why a ticket could not be taken back. Nothing changed.
+///
+/// ### Handling
+/// Show the message to the operator: each variant says what to do. Configuration variants
+/// ([`MobileTakeBackDisabled`](Self::MobileTakeBackDisabled),
+/// [`AdvancedViewInactive`](Self::AdvancedViewInactive),
+/// [`ReplacementWouldGoToLatestOwner`](Self::ReplacementWouldGoToLatestOwner)) are also listed in
+/// advance by [`check_configuration`](crate::take_back::check_configuration).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TakeBackError {
+    /// The ticket passed is not the one the command names.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The ticket the command names.
+        ticket: TicketId,
+    },
+    /// The POS passed is not the one the command names.
+    #[error("point of sale {point_of_sale} was not found; load it and pass it to the transition")]
+    PointOfSaleNotFound {
+        /// The POS the command names.
+        point_of_sale: PointOfSaleId,
+    },
+    /// The ticket is already invalidated.
+    #[error("ticket {ticket} is invalidated ({reason}); only a valid ticket can be taken back")]
+    TicketInvalidated {
+        /// The ticket.
+        ticket: TicketId,
+        /// Why it was invalidated.
+        reason: InvalidationReason,
+    },
+    /// Take back is a B2B distribution feature.
+    #[error(
+        "point of sale {point_of_sale} does not belong to an Internet B2B channel; tickets are taken back through B2B points of sale"
+    )]
+    NotB2bPointOfSale {
+        /// The POS.
+        point_of_sale: PointOfSaleId,
+    },
+    /// Only the POS that distributed the ticket may take it back (B6).
+    #[error(
+        "ticket {ticket} was distributed through point of sale {distributed_by}, not {point_of_sale}; take it back there"
+    )]
+    WrongPointOfSale {
+        /// The ticket.
+        ticket: TicketId,
+        /// The POS asked.
+        point_of_sale: PointOfSaleId,
+        /// The POS that distributed it.
+        distributed_by: PointOfSaleId,
+    },
+    /// B1's setting is off on this POS.
+    #[error(
+        "point of sale {point_of_sale} does not allow taking back injected mobile tickets; tick \
+         \"Allow taking back the injected mobile ticket that has not been downloaded\" in its Internet Parameters"
+    )]
+    MobileTakeBackDisabled {
+        /// The POS.
+        point_of_sale: PointOfSaleId,
+    },
+    /// B2's prerequisite is missing.
+    #[error(
+        "point of sale {point_of_sale} does not use the advanced distribution view; set \
+         `distribution.list.activateAdvancedView = true` in the Advanced tab of its Internet theme"
+    )]
+    AdvancedViewInactive {
+        /// The POS.
+        point_of_sale: PointOfSaleId,
+    },
+    /// B9: the interface would inject the replacement back to the wrong email.
+    #[error(
+        "the TIXnGO interface would inject the replacement of ticket {ticket} back to its latest owner; add \
+         MOBILE_TAKE_BACK to the custom parameter resetInjectionInvalidationReasons of the interface"
+    )]
+    ReplacementWouldGoToLatestOwner {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// B4: no feedback from TIXnGO yet.
+    #[error(
+        "ticket {ticket} was injected but S360 has no feedback from TIXnGO yet; run the feedback interface, \
+         then try again"
+    )]
+    NoFeedbackYet {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// B4: the feedback says the ticket is no longer just injected.
+    #[error(
+        "ticket {ticket} is {status} according to TIXnGO; only an injected ticket that was never downloaded \
+         or transferred can be taken back"
+    )]
+    NoLongerInjected {
+        /// The ticket.
+        ticket: TicketId,
+        /// The last feedback's status.
+        status: LifecycleStatus,
+    },
+    /// B5: ticket-holder details are set.
+    #[error(
+        "ticket {ticket} has ticket-holder details and cannot be taken back (a known restriction, lifted in \
+         the next major version)"
+    )]
+    HasTicketHolder {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// The replacement would have the old ticket's id.
+    #[error("the replacement of ticket {ticket} needs a new id, not {ticket}")]
+    ReplacementIdReused {
+        /// The ticket.
+        ticket: TicketId,
+    },
+}
+
+/// Takes a ticket back (SPEC B3-B9).
+///
+/// - **Regular take back** (B3): a ticket that is not secure mobile, or a secure mobile ticket S360
+///   has not injected: it goes back to the B2B contact (its cultural contact) for redistribution; no
+///   new ticket.
+/// - **Mobile take back** (B4-B9): an injected secure mobile ticket, in one atomic step (B7): a new
+///   ticket (`new_ticket`) for the same right, not injected, holder cleared, cultural contact = the
+///   B2B contact, shipment mode = the POS's take-back mode when set, else the old one; the old
+///   ticket INVALIDATED with reason `MOBILE_TAKE_BACK`, each pointing to the other. The decision
+///   lists the old ticket, then the new one.
+///
+/// The decision rests on S360's facet only (the last feedback, never the wallet facet), as S360 does.
+///
+/// # Errors
+///
+/// In this order: [`TicketNotFound`](TakeBackError::TicketNotFound),
+/// [`PointOfSaleNotFound`](TakeBackError::PointOfSaleNotFound),
+/// [`TicketInvalidated`](TakeBackError::TicketInvalidated),
+/// [`NotB2bPointOfSale`](TakeBackError::NotB2bPointOfSale),
+/// [`WrongPointOfSale`](TakeBackError::WrongPointOfSale) (B6); for a mobile take back then
+/// [`MobileTakeBackDisabled`](TakeBackError::MobileTakeBackDisabled) (B1),
+/// [`AdvancedViewInactive`](TakeBackError::AdvancedViewInactive) (B2),
+/// [`ReplacementWouldGoToLatestOwner`](TakeBackError::ReplacementWouldGoToLatestOwner) (B9),
+/// [`NoFeedbackYet`](TakeBackError::NoFeedbackYet) and
+/// [`NoLongerInjected`](TakeBackError::NoLongerInjected) (B4),
+/// [`HasTicketHolder`](TakeBackError::HasTicketHolder) (B5),
+/// [`ReplacementIdReused`](TakeBackError::ReplacementIdReused).
+///
+/// # Examples
+///
+/// See the take-back chapter of the `quickstart` example and `tests/take_back` (`b7_*`).
+pub fn take_back(
+    ticket: &Ticket,
+    point_of_sale: &PointOfSale,
+    interface: &TixngoInterface,
+    policy: &TakeBackPolicy,
+    command: &TakeBackTicket,
+) -> Result<Decision, TakeBackError> {
+    use TakeBackError as E;
+    if ticket.id != command.ticket {
+        return Err(E::TicketNotFound {
+            ticket: command.ticket,
+        });
+    }
+    if point_of_sale.id != command.point_of_sale {
+        return Err(E::PointOfSaleNotFound {
+            point_of_sale: command.point_of_sale,
+        });
+    }
+    if let Some(invalidation) = &ticket.distribution.invalidation {
+        return Err(E::TicketInvalidated {
+            ticket: ticket.id,
+            reason: invalidation.reason.clone(),
+        });
+    }
+    if !point_of_sale.b2b {
+        return Err(E::NotB2bPointOfSale {
+            point_of_sale: point_of_sale.id,
+        });
+    }
+    let distributed_by = ticket.distribution.point_of_sale;
+    if distributed_by != point_of_sale.id {
+        return Err(E::WrongPointOfSale {
+            ticket: ticket.id,
+            point_of_sale: point_of_sale.id,
+            distributed_by,
+        });
+    }
+    let taken_back = Event::TicketTakenBack {
+        ticket: ticket.id,
+        point_of_sale: point_of_sale.id,
+        by: command.actor.clone(),
+        replacement: None,
+        at: command.at,
+    };
+    if !(ticket.distribution.shipment_mode.is_secure_mobile() && ticket.distribution.printed) {
+        // B3: a regular take back, unaffected by B1.
+        let mut back = ticket.clone();
+        back.distribution.cultural_contact = Some(command.actor.clone());
+        return Ok(Decision {
+            tickets: vec![back],
+            groups: Vec::new(),
+            events: vec![taken_back],
+        });
+    }
+    if !point_of_sale.allow_mobile_take_back {
+        return Err(E::MobileTakeBackDisabled {
+            point_of_sale: point_of_sale.id,
+        });
+    }
+    if !point_of_sale.advanced_view() {
+        return Err(E::AdvancedViewInactive {
+            point_of_sale: point_of_sale.id,
+        });
+    }
+    if !interface.resets_injection_for(&InvalidationReason::MobileTakeBack) {
+        return Err(E::ReplacementWouldGoToLatestOwner { ticket: ticket.id });
+    }
+    match ticket.distribution.last_feedback {
+        None => return Err(E::NoFeedbackYet { ticket: ticket.id }),
+        Some(last) if last.status != LifecycleStatus::Injected => {
+            return Err(E::NoLongerInjected {
+                ticket: ticket.id,
+                status: last.status,
+            });
+        }
+        Some(_) => {}
+    }
+    if policy.refuse_ticket_holder_details && ticket.distribution.holder.is_some() {
+        return Err(E::HasTicketHolder { ticket: ticket.id });
+    }
+    if command.new_ticket == ticket.id {
+        return Err(E::ReplacementIdReused { ticket: ticket.id });
+    }
+
+    let mut old = ticket.clone();
+    old.distribution.invalidation = Some(Invalidation {
+        reason: InvalidationReason::MobileTakeBack,
+        at: command.at,
+        replaced_by: Some(command.new_ticket),
+    });
+    let mut distribution = crate::Distribution::new(
+        point_of_sale.id,
+        point_of_sale
+            .take_back_shipment_mode
+            .unwrap_or(ticket.distribution.shipment_mode),
+    )
+    .with_cultural_contact(command.actor.clone());
+    distribution.replaces = Some(ticket.id);
+    let new = Ticket::new(command.new_ticket, ticket.right, distribution);
+    let events = vec![
+        Event::TicketTakenBack {
+            ticket: ticket.id,
+            point_of_sale: point_of_sale.id,
+            by: command.actor.clone(),
+            replacement: Some(new.id),
+            at: command.at,
+        },
+        Event::TicketInvalidated {
+            ticket: ticket.id,
+            reason: InvalidationReason::MobileTakeBack,
+            replaced_by: Some(new.id),
+            at: command.at,
+        },
+        Event::TicketReplaced {
+            ticket: new.id,
+            replaces: ticket.id,
+            right: ticket.right,
+            shipment_mode: new.distribution.shipment_mode.id,
+            cultural_contact: command.actor.clone(),
+            at: command.at,
+        },
+    ];
+    Ok(Decision {
+        tickets: vec![old, new],
+        groups: Vec::new(),
+        events,
+    })
+}

@@ -1,0 +1,151 @@
+use time::OffsetDateTime;
+
+use crate::{Decision, Event, Ticket, TicketId, WalletStatus};
+
+/// Command: S360 pushes an invalidated ticket to TIXnGO (SPEC B10). The actor is S360 itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RequestDeletion {
+    /// The invalidated ticket.
+    pub ticket: TicketId,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Command: TIXnGO finished removing a ticket from the wallet (SPEC B10). The actor is TIXnGO.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CompleteDeletion {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why a deletion step was refused. Nothing changed.
+///
+/// ### Handling
+/// [`StillValid`](Self::StillValid) protects a valid ticket from deletion (B11): invalidate it in
+/// S360 first. The others mean the step was already done or the wrong record was passed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeletionError {
+    /// The ticket passed is not the one the command names.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The ticket the command names.
+        ticket: TicketId,
+    },
+    /// The ticket is not in any wallet.
+    #[error("ticket {ticket} was never injected into TIXnGO; there is nothing to delete")]
+    NotInjected {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// Only invalidated tickets are deleted from the wallet.
+    #[error(
+        "ticket {ticket} is still valid in S360; invalidate it before deleting it from the wallet"
+    )]
+    StillValid {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// The step does not fit the ticket's status (deletion already requested, not requested yet, or done).
+    #[error("ticket {ticket} is {status}; this deletion step does not apply")]
+    WrongStatus {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its wallet status.
+        status: WalletStatus,
+    },
+}
+
+fn check(ticket: &Ticket, id: TicketId) -> Result<WalletStatus, DeletionError> {
+    if ticket.id != id {
+        return Err(DeletionError::TicketNotFound { ticket: id });
+    }
+    let wallet = ticket
+        .wallet
+        .as_ref()
+        .ok_or(DeletionError::NotInjected { ticket: ticket.id })?;
+    if ticket.is_valid() {
+        return Err(DeletionError::StillValid { ticket: ticket.id });
+    }
+    Ok(wallet.status())
+}
+
+/// The invalidated ticket reaches TIXnGO: it becomes DELETION_PENDING (SPEC B10). A pending
+/// transfer it is in can then only be declined, cancelled or expired (W4).
+///
+/// # Errors
+///
+/// In this order: [`TicketNotFound`](DeletionError::TicketNotFound),
+/// [`NotInjected`](DeletionError::NotInjected), [`StillValid`](DeletionError::StillValid),
+/// [`WrongStatus`](DeletionError::WrongStatus) when deletion was already requested.
+///
+/// # Examples
+///
+/// See the take-back chapter of the `quickstart` example.
+pub fn request_deletion(
+    ticket: &Ticket,
+    command: &RequestDeletion,
+) -> Result<Decision, DeletionError> {
+    let status = check(ticket, command.ticket)?;
+    if matches!(
+        status,
+        WalletStatus::DeletionPending | WalletStatus::Deleted
+    ) {
+        return Err(DeletionError::WrongStatus {
+            ticket: ticket.id,
+            status,
+        });
+    }
+    let mut pushed = ticket.clone();
+    if let Some(w) = pushed.wallet.as_mut() {
+        w.deletion_requested_at = Some(command.at);
+    }
+    Ok(Decision {
+        tickets: vec![pushed],
+        groups: Vec::new(),
+        events: vec![Event::TicketDeletionRequested {
+            ticket: ticket.id,
+            at: command.at,
+        }],
+    })
+}
+
+/// TIXnGO removed the ticket: DELETION_PENDING → DELETED (SPEC B10).
+///
+/// # Errors
+///
+/// In this order: [`TicketNotFound`](DeletionError::TicketNotFound),
+/// [`NotInjected`](DeletionError::NotInjected), [`StillValid`](DeletionError::StillValid),
+/// [`WrongStatus`](DeletionError::WrongStatus) unless the ticket is DELETION_PENDING.
+///
+/// # Examples
+///
+/// See the take-back chapter of the `quickstart` example.
+pub fn complete_deletion(
+    ticket: &Ticket,
+    command: &CompleteDeletion,
+) -> Result<Decision, DeletionError> {
+    let status = check(ticket, command.ticket)?;
+    if status != WalletStatus::DeletionPending {
+        return Err(DeletionError::WrongStatus {
+            ticket: ticket.id,
+            status,
+        });
+    }
+    let mut deleted = ticket.clone();
+    if let Some(w) = deleted.wallet.as_mut() {
+        w.deleted_at = Some(command.at);
+    }
+    Ok(Decision {
+        tickets: vec![deleted],
+        groups: Vec::new(),
+        events: vec![Event::TicketDeleted {
+            ticket: ticket.id,
+            at: command.at,
+        }],
+    })
+}
