@@ -1,7 +1,7 @@
 //! The crate-level error: any rule refusal, for callers who want one type to `?` into.
 
 use crate::injection::{InjectError, RecordFeedbackError};
-use crate::take_back::TakeBackError;
+use crate::take_back::{RedistributeError, TakeBackError};
 use crate::transfer::{
     AcceptTransferError, CancelTransferError, DeclineTransferError, EditRecipientError,
     ExpireTransferError, InitiateTransferError, ReturnToSenderError, SignInError,
@@ -84,4 +84,7 @@ pub enum RuleError {
     /// A deletion step was refused.
     #[error(transparent)]
     Deletion(#[from] DeletionError),
+    /// A redistribution was refused.
+    #[error(transparent)]
+    Redistribute(#[from] RedistributeError),
 }

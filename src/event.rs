@@ -225,4 +225,16 @@ pub enum Event {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// A B2B contact distributed a ticket it held to another contact.
+    TicketRedistributed {
+        /// The ticket.
+        ticket: TicketId,
+        /// The B2B contact.
+        from: Email,
+        /// The new cultural contact.
+        to: Email,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
 }

@@ -1,0 +1,146 @@
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{
+    Decision, Email, Event, InvalidationReason, PointOfSale, PointOfSaleId, Ticket, TicketId,
+};
+
+/// Command: a B2B contact distributes a ticket it holds to a contact, after a take back (SPEC B3,
+/// B7: "for redistribution").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedistributeTicket {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The POS the ticket belongs to (B6).
+    pub point_of_sale: PointOfSaleId,
+    /// The B2B contact who distributes it.
+    pub actor: Email,
+    /// The contact it goes to: its new cultural contact.
+    pub to: Email,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why a ticket could not be redistributed. Nothing changed.
+///
+/// ### Handling
+/// Show the message to the B2B customer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedistributeError {
+    /// The ticket passed is not the one the command names.
+    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
+    TicketNotFound {
+        /// The ticket the command names.
+        ticket: TicketId,
+    },
+    /// The POS passed is not the one the command names.
+    #[error("point of sale {point_of_sale} was not found; load it and pass it to the transition")]
+    PointOfSaleNotFound {
+        /// The POS the command names.
+        point_of_sale: PointOfSaleId,
+    },
+    /// The ticket is invalidated.
+    #[error("ticket {ticket} is invalidated ({reason}); redistribute its replacement instead")]
+    TicketInvalidated {
+        /// The ticket.
+        ticket: TicketId,
+        /// Why it was invalidated.
+        reason: InvalidationReason,
+    },
+    /// The ticket belongs to another POS (B6).
+    #[error("ticket {ticket} belongs to point of sale {distributed_by}, not {point_of_sale}")]
+    WrongPointOfSale {
+        /// The ticket.
+        ticket: TicketId,
+        /// The POS asked.
+        point_of_sale: PointOfSaleId,
+        /// The POS that distributed it.
+        distributed_by: PointOfSaleId,
+    },
+    /// The ticket is in a wallet already: take it back first.
+    #[error(
+        "ticket {ticket} was already injected into TIXnGO; take it back before redistributing it"
+    )]
+    AlreadyInjected {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// The B2B contact does not hold the ticket.
+    #[error("{actor} does not hold ticket {ticket}; only its cultural contact may redistribute it")]
+    NotHolder {
+        /// The ticket.
+        ticket: TicketId,
+        /// Who asked.
+        actor: Email,
+    },
+}
+
+/// Distributes a valid, not-injected ticket held by the acting B2B contact to another contact, who
+/// becomes its cultural contact; the ticket is then ready for injection to that contact (B8, I1).
+///
+/// # Errors
+///
+/// In this order: [`TicketNotFound`](RedistributeError::TicketNotFound),
+/// [`PointOfSaleNotFound`](RedistributeError::PointOfSaleNotFound),
+/// [`TicketInvalidated`](RedistributeError::TicketInvalidated),
+/// [`WrongPointOfSale`](RedistributeError::WrongPointOfSale),
+/// [`AlreadyInjected`](RedistributeError::AlreadyInjected),
+/// [`NotHolder`](RedistributeError::NotHolder).
+///
+/// # Examples
+///
+/// See the take-back chapter of the `quickstart` example.
+pub fn redistribute(
+    ticket: &Ticket,
+    point_of_sale: &PointOfSale,
+    command: &RedistributeTicket,
+) -> Result<Decision, RedistributeError> {
+    use RedistributeError as E;
+    if ticket.id != command.ticket {
+        return Err(E::TicketNotFound {
+            ticket: command.ticket,
+        });
+    }
+    if point_of_sale.id != command.point_of_sale {
+        return Err(E::PointOfSaleNotFound {
+            point_of_sale: command.point_of_sale,
+        });
+    }
+    if let Some(invalidation) = &ticket.distribution.invalidation {
+        return Err(E::TicketInvalidated {
+            ticket: ticket.id,
+            reason: invalidation.reason.clone(),
+        });
+    }
+    let distributed_by = ticket.distribution.point_of_sale;
+    if distributed_by != point_of_sale.id {
+        return Err(E::WrongPointOfSale {
+            ticket: ticket.id,
+            point_of_sale: point_of_sale.id,
+            distributed_by,
+        });
+    }
+    if ticket.distribution.printed || ticket.wallet.is_some() {
+        return Err(E::AlreadyInjected { ticket: ticket.id });
+    }
+    if ticket.distribution.cultural_contact.as_ref() != Some(&command.actor) {
+        return Err(E::NotHolder {
+            ticket: ticket.id,
+            actor: command.actor.clone(),
+        });
+    }
+    let mut moved = ticket.clone();
+    moved.distribution.cultural_contact = Some(command.to.clone());
+    Ok(Decision {
+        tickets: vec![moved],
+        groups: Vec::new(),
+        events: vec![Event::TicketRedistributed {
+            ticket: ticket.id,
+            from: command.actor.clone(),
+            to: command.to.clone(),
+            at: command.at,
+        }],
+    })
+}
