@@ -1,13 +1,17 @@
-//! The crate-level error: any rule refusal, for callers who want one type to `?` into.
+//! The crate-level errors: [`RuleError`] gathers every rule refusal; [`Error`] is what the shell
+//! returns (a refusal, or trouble with the store).
 
 use crate::injection::{InjectError, RecordFeedbackError};
+use crate::store::{RecordKey, StoreError};
 use crate::take_back::{RedistributeError, TakeBackError};
 use crate::transfer::{
     AcceptTransferError, CancelTransferError, DeclineTransferError, EditRecipientError,
     ExpireTransferError, InitiateTransferError, ReturnToSenderError, SignInError,
 };
 use crate::wallet::{ChangeFlagError, DeletionError, DownloadError};
-use crate::{EmailError, InjectionTargetError, InterfaceError, ThemeError, UsageRuleError};
+use crate::{
+    CommandId, EmailError, InjectionTargetError, InterfaceError, ThemeError, UsageRuleError,
+};
 
 /// A command refused by the rules. Nothing changed.
 ///
@@ -87,4 +91,59 @@ pub enum RuleError {
     /// A redistribution was refused.
     #[error(transparent)]
     Redistribute(#[from] RedistributeError),
+}
+
+/// What [`Service::execute`](crate::service::Service::execute) returns when a command does not go
+/// through (openraft's API-error / fatal split).
+///
+/// ### Handling
+/// - [`Rule`](Self::Rule): the command was refused and nothing changed; answer the user (HTTP 4xx).
+/// - [`Store`](Self::Store): infrastructure trouble; a [`StoreError::Conflict`] after the last
+///   attempt means heavy contention: answer 409/503 so the client retries.
+/// - [`CommandIdReused`](Self::CommandIdReused), [`NotFound`](Self::NotFound),
+///   [`IdInUse`](Self::IdInUse): the caller's request is wrong; nothing changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The rules refused the command; nothing changed.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    /// The store failed, or still conflicted after the last attempt.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The command id was already used for a different command (X3); nothing changed.
+    #[error("command {command} was already processed with different content; use a new command id")]
+    CommandIdReused {
+        /// The command id.
+        command: CommandId,
+    },
+    /// A record the command needs does not exist; nothing changed.
+    #[error("{key} was not found; create it first or fix the id in the command")]
+    NotFound {
+        /// The missing record.
+        key: RecordKey,
+    },
+    /// A caller-given id for a new record is already taken; nothing changed.
+    #[error("{key} already exists; give the new record a new id")]
+    IdInUse {
+        /// The record.
+        key: RecordKey,
+    },
+}
+
+impl Error {
+    /// Whether the store still conflicted after the last attempt.
+    #[must_use]
+    pub const fn is_conflict(&self) -> bool {
+        matches!(self, Self::Store(StoreError::Conflict { .. }))
+    }
+
+    /// The rule refusal, if this is one.
+    #[must_use]
+    pub const fn rule(&self) -> Option<&RuleError> {
+        match self {
+            Self::Rule(rule) => Some(rule),
+            _ => None,
+        }
+    }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(Uuid);
 
@@ -93,4 +93,8 @@ id_type!(
 id_type!(
     /// Identifies a usage rule (SPEC U1), the per-ticket transfer settings.
     UsageRuleId
+);
+id_type!(
+    /// Identifies an organizer, whose settings ([`OrganizerSettings`](crate::OrganizerSettings)) are one record.
+    OrganizerId
 );

@@ -101,11 +101,14 @@ mod error;
 mod event;
 mod id;
 mod interface;
+mod organizer;
 mod point_of_sale;
 mod ticket;
 mod usage_rule;
 
 pub mod injection;
+pub mod service;
+pub mod store;
 pub mod take_back;
 pub mod transfer;
 pub mod wallet;
@@ -113,15 +116,17 @@ pub mod wallet;
 pub use acceptance::AcceptanceSettings;
 pub use decision::Decision;
 pub use email::{Email, EmailError};
-pub use error::RuleError;
+pub use error::{Error, RuleError};
 pub use event::Event;
 pub use id::{
-    CommandId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId,
+    CommandId, OrganizerId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId,
+    UsageRuleId,
 };
 pub use injection::{
     DistributionEntry, EntryStatus, Feedback, LastFeedback, LifecycleStatus, TransferDetails,
 };
 pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};
+pub use organizer::OrganizerSettings;
 pub use point_of_sale::{InternetTheme, PointOfSale, ThemeError};
 pub use ticket::{
     Activation, ActivationMethod, Distribution, Invalidation, InvalidationReason, Owners,

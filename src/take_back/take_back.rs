@@ -34,7 +34,12 @@ pub struct TakeBackTicket {
 pub struct TakeBackPolicy {
     /// B5: a ticket with ticket-holder details cannot be taken back (a known restriction, on by
     /// default; the next major version turns it off).
+    #[serde(default = "default_true")]
     pub refuse_ticket_holder_details: bool,
+}
+
+const fn default_true() -> bool {
+    true
 }
 
 impl Default for TakeBackPolicy {

@@ -180,9 +180,9 @@ pub enum InitiateTransferError {
 /// [`DuplicateTicket`](InitiateTransferError::DuplicateTicket); then for each ticket in order:
 /// [`TicketNotFound`](InitiateTransferError::TicketNotFound),
 /// [`NotInjected`](InitiateTransferError::NotInjected),
+/// [`NotCurrentOwner`](InitiateTransferError::NotCurrentOwner),
 /// [`TicketDeleted`](InitiateTransferError::TicketDeleted),
 /// [`AlreadyPendingTransfer`](InitiateTransferError::AlreadyPendingTransfer),
-/// [`NotCurrentOwner`](InitiateTransferError::NotCurrentOwner),
 /// [`RecipientIsSender`](InitiateTransferError::RecipientIsSender),
 /// [`UsageRuleNotFound`](InitiateTransferError::UsageRuleNotFound),
 /// [`TransferDisabled`](InitiateTransferError::TransferDisabled),
@@ -347,6 +347,13 @@ fn check_ticket(input: &Initiation<'_>, id: TicketId) -> Result<Direction, Initi
         .wallet
         .as_ref()
         .ok_or(E::NotInjected { ticket: id })?;
+    // Authorization first (X2): a stranger learns nothing about the ticket's state.
+    if wallet.owners.current != *input.actor {
+        return Err(E::NotCurrentOwner {
+            ticket: id,
+            actor: input.actor.clone(),
+        });
+    }
     if wallet.is_deleted_or_pending_deletion() {
         return Err(E::TicketDeleted {
             ticket: id,
@@ -355,12 +362,6 @@ fn check_ticket(input: &Initiation<'_>, id: TicketId) -> Result<Direction, Initi
     }
     if let Some(group) = wallet.pending_group {
         return Err(E::AlreadyPendingTransfer { ticket: id, group });
-    }
-    if wallet.owners.current != *input.actor {
-        return Err(E::NotCurrentOwner {
-            ticket: id,
-            actor: input.actor.clone(),
-        });
     }
     if wallet.owners.current == *input.recipient {
         return Err(E::RecipientIsSender {

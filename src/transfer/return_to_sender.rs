@@ -41,10 +41,11 @@ pub enum ReturnToSenderError {
 ///
 /// # Errors
 ///
+/// [`Initiate`](ReturnToSenderError::Initiate) with [`InitiateTransferError::TicketNotFound`],
+/// [`InitiateTransferError::NotInjected`] or [`InitiateTransferError::NotCurrentOwner`] first, then
 /// [`NoPreviousOwner`](ReturnToSenderError::NoPreviousOwner) when the ticket was never transferred;
 /// [`Initiate`](ReturnToSenderError::Initiate) with the reason an initiation to the previous owner
-/// is refused (for example [`InitiateTransferError::TransferLimitReached`], T2), including
-/// [`InitiateTransferError::TicketNotFound`] and [`InitiateTransferError::NotInjected`].
+/// is refused (for example [`InitiateTransferError::TransferLimitReached`], T2).
 ///
 /// # Examples
 ///
@@ -65,6 +66,15 @@ pub fn return_to_sender(
         .ok_or(InitiateTransferError::NotInjected {
             ticket: command.ticket,
         })?;
+    if wallet.owners.current != command.actor {
+        // Authorization first (X2): a stranger learns nothing about the ticket's history.
+        let actor = command.actor.clone();
+        return Err(InitiateTransferError::NotCurrentOwner {
+            ticket: command.ticket,
+            actor,
+        }
+        .into());
+    }
     let previous = wallet
         .owners
         .previous

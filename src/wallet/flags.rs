@@ -3,7 +3,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{Activation, ActivationMethod, Decision, Email, Event, Ticket, TicketId, WalletStatus};
+use crate::{
+    Activation, ActivationMethod, Decision, Email, Event, Ticket, TicketId, TransferGroupId,
+    WalletStatus,
+};
 
 /// Who acts on a ticket's flags.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -99,6 +102,21 @@ pub enum ChangeFlagError {
         /// Its wallet status.
         status: WalletStatus,
     },
+    /// The ticket is in a PENDING transfer group: it cannot be activated, checked or controlled until
+    /// the transfer ends, or the usage rule's after-activation/check/control gates (T3) could be
+    /// bypassed. Deactivation and check-out are allowed.
+    #[error(
+        "ticket {ticket} is pending in transfer group {group}; wait until that transfer is accepted, declined \
+         or cancelled before you {change} it"
+    )]
+    PendingTransfer {
+        /// The ticket.
+        ticket: TicketId,
+        /// The group it is pending in.
+        group: TransferGroupId,
+        /// What was asked.
+        change: FlagChange,
+    },
     /// The actor may not make this change: activation is for the current owner or the system;
     /// check, control and check-out are for access control.
     #[error("{actor} may not {change} ticket {ticket}")]
@@ -119,7 +137,8 @@ pub enum ChangeFlagError {
 ///
 /// In this order: [`TicketNotFound`](ChangeFlagError::TicketNotFound),
 /// [`NotInjected`](ChangeFlagError::NotInjected), [`TicketDeleted`](ChangeFlagError::TicketDeleted)
-/// (W4), [`ActorNotAllowed`](ChangeFlagError::ActorNotAllowed).
+/// (W4), [`ActorNotAllowed`](ChangeFlagError::ActorNotAllowed),
+/// [`PendingTransfer`](ChangeFlagError::PendingTransfer) (a **decision** protecting T3).
 ///
 /// # Examples
 ///
@@ -171,6 +190,15 @@ pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, Ch
         return Err(E::ActorNotAllowed {
             ticket: ticket.id,
             actor: command.actor.clone(),
+            change: command.change,
+        });
+    }
+    if let (Some(group), FlagChange::Activate(_) | FlagChange::Check | FlagChange::Control) =
+        (wallet.pending_group, command.change)
+    {
+        return Err(E::PendingTransfer {
+            ticket: ticket.id,
+            group,
             change: command.change,
         });
     }

@@ -1,0 +1,513 @@
+//! The shell: run a command against a [`Store`]: load, decide with the pure core, commit with the
+//! versions loaded; on conflict reload and decide again (SPEC X3, X4).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::injection::{self, InjectTicket};
+use crate::store::{Batch, Record, RecordKey, Store, StoreError, Version, Versioned};
+use crate::take_back::{self, RedistributeTicket, TakeBackTicket};
+use crate::transfer::{
+    self, AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer,
+    InitiateTransfer, ReturnToSender, SignIn,
+};
+use crate::wallet::{self, ChangeFlag, CompleteDeletion, DownloadTicket, RequestDeletion};
+use crate::{
+    CommandId, Decision, Error, Event, Feedback, OrganizerId, OrganizerSettings, PointOfSale,
+    RuleError, Ticket, TicketId, TransferGroup, TransferGroupId, UsageRule,
+};
+
+/// A command with its idempotency key and the organizer whose settings apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// The command's id: a retry with the same id and content returns the first result (X3).
+    pub id: CommandId,
+    /// The organizer whose settings (acceptance, interface, take-back policy) apply.
+    pub organizer: OrganizerId,
+    /// What to do.
+    pub command: Command,
+}
+
+/// Every command the shell runs, each the pure core's own command type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "command", rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum Command {
+    /// [`injection::inject`].
+    Inject(InjectTicket),
+    /// [`wallet::download`].
+    Download(DownloadTicket),
+    /// [`wallet::change_flag`].
+    ChangeFlag(ChangeFlag),
+    /// [`transfer::initiate`].
+    Initiate(InitiateTransfer),
+    /// [`transfer::return_to_sender`].
+    ReturnToSender(ReturnToSender),
+    /// [`transfer::accept`].
+    Accept(AcceptTransfer),
+    /// [`transfer::complete_on_sign_in`], over the listed groups (the caller's index of the pending
+    /// groups addressed to the actor).
+    SignIn {
+        /// Who signed in, and when.
+        sign_in: SignIn,
+        /// The candidate groups.
+        groups: Vec<TransferGroupId>,
+    },
+    /// [`transfer::decline`].
+    Decline(DeclineTransfer),
+    /// [`transfer::cancel`].
+    Cancel(CancelTransfer),
+    /// [`transfer::edit_recipient`].
+    EditRecipient(EditRecipient),
+    /// [`transfer::expire`].
+    Expire(ExpireTransfer),
+    /// [`injection::record_feedback`].
+    RecordFeedback(Feedback),
+    /// [`take_back::take_back`].
+    TakeBack(TakeBackTicket),
+    /// [`take_back::redistribute`].
+    Redistribute(RedistributeTicket),
+    /// [`wallet::request_deletion`].
+    RequestDeletion(RequestDeletion),
+    /// [`wallet::complete_deletion`].
+    CompleteDeletion(CompleteDeletion),
+}
+
+/// A processed command, stored so a retry returns the first result (X3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandRecord {
+    /// The command's id.
+    pub id: CommandId,
+    /// The request as first received.
+    pub request: Request,
+    /// The events it produced.
+    pub events: Vec<Event>,
+}
+
+/// What a command did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The events, for the caller to publish.
+    pub events: Vec<Event>,
+    /// `true` when this was a retry of a command already processed: nothing was written and
+    /// `events` are the first result's.
+    pub replayed: bool,
+    /// How many load-decide-commit rounds it took (1 without conflicts).
+    pub attempts: u32,
+}
+
+/// Runs commands against a store with optimistic concurrency and idempotent command ids.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::injection::InjectTicket;
+/// use secure_ticket::service::{Command, Request, Service};
+/// use secure_ticket::store::{MemoryStore, Record};
+/// use secure_ticket::{CommandId, Distribution, Email, OrganizerId, PointOfSaleId, RightId};
+/// use secure_ticket::{ShipmentMode, ShipmentModeId, Ticket, TicketId, UsageRuleId};
+///
+/// let service = Service::new(MemoryStore::new());
+/// let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+///     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// service.create([Record::Ticket(ticket.clone())])?;
+///
+/// let request = Request {
+///     id: CommandId::from_u128(1),
+///     organizer: OrganizerId::from_u128(1),
+///     command: Command::Inject(InjectTicket {
+///         ticket: ticket.id, to: Email::parse("alice@example.com")?, usage_rule: UsageRuleId::from_u128(1),
+///         at: time::macros::datetime!(2026-11-23 12:00 UTC),
+///     }),
+/// };
+/// let first = service.execute(&request)?;
+/// let retry = service.execute(&request)?; // same id, same content: nothing written twice
+/// assert_eq!((first.events, retry.replayed), (retry.events, true));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Service<S> {
+    store: S,
+    attempts: u32,
+}
+
+impl<S: Store> Service<S> {
+    /// The default number of load-decide-commit rounds before a conflict is returned.
+    pub const DEFAULT_ATTEMPTS: u32 = 8;
+
+    /// A service over `store`, with [`Self::DEFAULT_ATTEMPTS`].
+    #[must_use]
+    pub const fn new(store: S) -> Self {
+        Self {
+            store,
+            attempts: Self::DEFAULT_ATTEMPTS,
+        }
+    }
+
+    /// Sets how many rounds a command may take (at least 1).
+    #[must_use]
+    pub const fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = if attempts == 0 { 1 } else { attempts };
+        self
+    }
+
+    /// The store.
+    #[must_use]
+    pub const fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Creates records that must not exist yet (setup: tickets S360 issues, rules, POS, settings).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Conflict`] if one exists already (nothing written), or the store's own error.
+    pub fn create(&self, records: impl IntoIterator<Item = Record>) -> Result<(), StoreError> {
+        let mut batch = Batch::new();
+        for record in records {
+            batch.push(record, Version::NEW);
+        }
+        self.store.commit(&batch)
+    }
+
+    /// Loads one ticket.
+    ///
+    /// # Errors
+    ///
+    /// The store's error.
+    pub fn ticket(&self, id: TicketId) -> Result<Option<Versioned<Ticket>>, StoreError> {
+        Ok(self
+            .store
+            .load(&[RecordKey::Ticket(id)])?
+            .into_iter()
+            .find_map(|v| match v.value {
+                Record::Ticket(t) => Some(Versioned {
+                    value: t,
+                    version: v.version,
+                }),
+                _ => None,
+            }))
+    }
+
+    /// Loads one transfer group.
+    ///
+    /// # Errors
+    ///
+    /// The store's error.
+    pub fn group(
+        &self,
+        id: TransferGroupId,
+    ) -> Result<Option<Versioned<TransferGroup>>, StoreError> {
+        Ok(self
+            .store
+            .load(&[RecordKey::TransferGroup(id)])?
+            .into_iter()
+            .find_map(|v| match v.value {
+                Record::TransferGroup(g) => Some(Versioned {
+                    value: g,
+                    version: v.version,
+                }),
+                _ => None,
+            }))
+    }
+
+    /// Runs a command: load what it names, decide with the pure core, commit the decision with the
+    /// versions loaded plus the command's record; on a conflict, reload and decide again, up to the
+    /// configured number of attempts (SPEC X3, X4).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Rule`]: the rules refused the command; nothing was written.
+    /// - [`Error::CommandIdReused`]: the id was used for a different command; nothing written.
+    /// - [`Error::NotFound`]: a record the command needs does not exist (a group, a point of sale,
+    ///   the organizer's settings); nothing written.
+    /// - [`Error::IdInUse`]: a new record's caller-given id already exists; nothing written.
+    /// - [`Error::Store`]: the store failed, or still conflicted after the last attempt.
+    pub fn execute(&self, request: &Request) -> Result<Outcome, Error> {
+        let mut attempt: u32 = 0;
+        loop {
+            attempt = attempt.saturating_add(1);
+            match self.attempt(request, attempt) {
+                Err(Error::Store(StoreError::Conflict {
+                    key,
+                    expected,
+                    actual,
+                })) => {
+                    if key == RecordKey::Command(request.id) {
+                        continue; // a twin of this request committed first: the next round replays it
+                    }
+                    if expected == Version::NEW {
+                        return Err(Error::IdInUse { key });
+                    }
+                    if attempt >= self.attempts {
+                        return Err(Error::Store(StoreError::Conflict {
+                            key,
+                            expected,
+                            actual,
+                        }));
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn attempt(&self, request: &Request, attempt: u32) -> Result<Outcome, Error> {
+        let mut state = Loaded::default();
+        let mut keys = vec![RecordKey::Command(request.id)];
+        primary_keys(&request.command, request.organizer, &mut keys);
+        state.fetch(&self.store, &keys)?;
+        if let Some(record) = state.command.take() {
+            return if record.request == *request {
+                Ok(Outcome {
+                    events: record.events,
+                    replayed: true,
+                    attempts: attempt,
+                })
+            } else {
+                Err(Error::CommandIdReused {
+                    command: request.id,
+                })
+            };
+        }
+        // Second round: the tickets of the groups named; third: the usage rules of all tickets.
+        let group_tickets: Vec<RecordKey> = state
+            .groups
+            .iter()
+            .flat_map(|g| g.tickets.iter().map(|&t| RecordKey::Ticket(t)))
+            .collect();
+        state.fetch(&self.store, &group_tickets)?;
+        if needs_rules(&request.command) {
+            let mut rules: Vec<RecordKey> = state
+                .tickets
+                .iter()
+                .filter_map(|t| t.wallet.as_ref())
+                .map(|w| RecordKey::UsageRule(w.usage_rule))
+                .collect();
+            rules.sort_unstable();
+            rules.dedup();
+            state.fetch(&self.store, &rules)?;
+        }
+        let decision = state.decide(request)?;
+        let mut batch = Batch::new();
+        for ticket in decision.tickets {
+            let expected = state.version(RecordKey::Ticket(ticket.id));
+            batch.push(Record::Ticket(ticket), expected);
+        }
+        for group in decision.groups {
+            let expected = state.version(RecordKey::TransferGroup(group.id));
+            batch.push(Record::TransferGroup(group), expected);
+        }
+        let record = CommandRecord {
+            id: request.id,
+            request: request.clone(),
+            events: decision.events,
+        };
+        let events = record.events.clone();
+        batch.push(Record::Command(Box::new(record)), Version::NEW);
+        self.store.commit(&batch)?;
+        Ok(Outcome {
+            events,
+            replayed: false,
+            attempts: attempt,
+        })
+    }
+}
+
+/// The records a command names directly, and the organizer's settings when it needs them.
+fn primary_keys(command: &Command, organizer: OrganizerId, keys: &mut Vec<RecordKey>) {
+    let ticket = |id: TicketId| RecordKey::Ticket(id);
+    let group = |id: TransferGroupId| RecordKey::TransferGroup(id);
+    let settings = RecordKey::Settings(organizer);
+    match command {
+        Command::Inject(c) => keys.push(ticket(c.ticket)),
+        Command::Download(c) => keys.push(ticket(c.ticket)),
+        Command::ChangeFlag(c) => keys.push(ticket(c.ticket)),
+        Command::RecordFeedback(c) => keys.push(ticket(c.ticket)),
+        Command::RequestDeletion(c) => keys.push(ticket(c.ticket)),
+        Command::CompleteDeletion(c) => keys.push(ticket(c.ticket)),
+        Command::Initiate(c) => {
+            keys.extend(c.tickets.iter().copied().map(ticket));
+            keys.push(settings);
+        }
+        Command::ReturnToSender(c) => keys.extend([ticket(c.ticket), settings]),
+        Command::Accept(c) => keys.push(group(c.group)),
+        Command::SignIn { groups, .. } => keys.extend(groups.iter().copied().map(group)),
+        Command::Decline(c) => keys.push(group(c.group)),
+        Command::Cancel(c) => keys.push(group(c.group)),
+        Command::Expire(c) => keys.push(group(c.group)),
+        Command::EditRecipient(c) => keys.extend([group(c.group), settings]),
+        Command::TakeBack(c) => {
+            keys.extend([
+                ticket(c.ticket),
+                RecordKey::PointOfSale(c.point_of_sale),
+                settings,
+            ]);
+        }
+        Command::Redistribute(c) => {
+            keys.extend([ticket(c.ticket), RecordKey::PointOfSale(c.point_of_sale)])
+        }
+    }
+}
+
+const fn needs_rules(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Initiate(_)
+            | Command::ReturnToSender(_)
+            | Command::Accept(_)
+            | Command::SignIn { .. }
+            | Command::EditRecipient(_)
+    )
+}
+
+/// What one attempt loaded, with the versions to expect when writing back.
+#[derive(Default)]
+struct Loaded {
+    versions: HashMap<RecordKey, Version>,
+    tickets: Vec<Ticket>,
+    groups: Vec<TransferGroup>,
+    rules: Vec<UsageRule>,
+    points_of_sale: Vec<PointOfSale>,
+    settings: Option<OrganizerSettings>,
+    command: Option<CommandRecord>,
+}
+
+impl Loaded {
+    fn fetch<S: Store + ?Sized>(
+        &mut self,
+        store: &S,
+        keys: &[RecordKey],
+    ) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        for Versioned { value, version } in store.load(keys)? {
+            self.versions.insert(value.key(), version);
+            match value {
+                Record::Ticket(t) => self.tickets.push(t),
+                Record::TransferGroup(g) => self.groups.push(g),
+                Record::UsageRule(r) => self.rules.push(r),
+                Record::PointOfSale(p) => self.points_of_sale.push(p),
+                Record::Settings(s) => self.settings = Some(s),
+                Record::Command(c) => self.command = Some(*c),
+            }
+        }
+        Ok(())
+    }
+
+    fn version(&self, key: RecordKey) -> Version {
+        self.versions.get(&key).copied().unwrap_or(Version::NEW)
+    }
+
+    fn ticket(&self, id: TicketId) -> Result<&Ticket, Error> {
+        self.tickets
+            .iter()
+            .find(|t| t.id == id)
+            .ok_or(Error::NotFound {
+                key: RecordKey::Ticket(id),
+            })
+    }
+
+    fn group(&self, id: TransferGroupId) -> Result<&TransferGroup, Error> {
+        self.groups
+            .iter()
+            .find(|g| g.id == id)
+            .ok_or(Error::NotFound {
+                key: RecordKey::TransferGroup(id),
+            })
+    }
+
+    fn settings(&self, organizer: OrganizerId) -> Result<&OrganizerSettings, Error> {
+        self.settings.as_ref().ok_or(Error::NotFound {
+            key: RecordKey::Settings(organizer),
+        })
+    }
+
+    fn decide(&self, request: &Request) -> Result<Decision, Error> {
+        let rule = |e: RuleError| Error::Rule(e);
+        let (tickets, rules) = (&self.tickets[..], &self.rules[..]);
+        Ok(match &request.command {
+            Command::Inject(c) => {
+                injection::inject(self.ticket(c.ticket)?, c).map_err(|e| rule(e.into()))?
+            }
+            Command::Download(c) => {
+                wallet::download(self.ticket(c.ticket)?, c).map_err(|e| rule(e.into()))?
+            }
+            Command::ChangeFlag(c) => {
+                wallet::change_flag(self.ticket(c.ticket)?, c).map_err(|e| rule(e.into()))?
+            }
+            Command::RecordFeedback(c) => {
+                injection::record_feedback(self.ticket(c.ticket)?, c).map_err(|e| rule(e.into()))?
+            }
+            Command::RequestDeletion(c) => {
+                wallet::request_deletion(self.ticket(c.ticket)?, c).map_err(|e| rule(e.into()))?
+            }
+            Command::CompleteDeletion(c) => {
+                wallet::complete_deletion(self.ticket(c.ticket)?, c).map_err(|e| rule(e.into()))?
+            }
+            Command::Initiate(c) => {
+                let settings = &self.settings(request.organizer)?.acceptance;
+                transfer::initiate(tickets, rules, settings, c).map_err(|e| rule(e.into()))?
+            }
+            Command::ReturnToSender(c) => {
+                let settings = &self.settings(request.organizer)?.acceptance;
+                transfer::return_to_sender(tickets, rules, settings, c)
+                    .map_err(|e| rule(e.into()))?
+            }
+            Command::Accept(c) => transfer::accept(self.group(c.group)?, tickets, rules, c)
+                .map_err(|e| rule(e.into()))?,
+            Command::SignIn { sign_in, .. } => {
+                transfer::complete_on_sign_in(&self.groups, tickets, rules, sign_in)
+                    .map_err(|e| rule(e.into()))?
+            }
+            Command::Decline(c) => {
+                transfer::decline(self.group(c.group)?, tickets, c).map_err(|e| rule(e.into()))?
+            }
+            Command::Cancel(c) => {
+                transfer::cancel(self.group(c.group)?, tickets, c).map_err(|e| rule(e.into()))?
+            }
+            Command::Expire(c) => {
+                transfer::expire(self.group(c.group)?, tickets, c).map_err(|e| rule(e.into()))?
+            }
+            Command::EditRecipient(c) => {
+                let settings = &self.settings(request.organizer)?.acceptance;
+                transfer::edit_recipient(self.group(c.group)?, tickets, rules, settings, c)
+                    .map_err(|e| rule(e.into()))?
+            }
+            Command::TakeBack(c) => {
+                let settings = self.settings(request.organizer)?;
+                let pos = self.point_of_sale(c)?;
+                take_back::take_back(
+                    self.ticket(c.ticket)?,
+                    pos,
+                    &settings.interface,
+                    &settings.take_back,
+                    c,
+                )
+                .map_err(|e| rule(e.into()))?
+            }
+            Command::Redistribute(c) => {
+                let pos = self
+                    .points_of_sale
+                    .iter()
+                    .find(|p| p.id == c.point_of_sale)
+                    .ok_or(Error::NotFound {
+                        key: RecordKey::PointOfSale(c.point_of_sale),
+                    })?;
+                take_back::redistribute(self.ticket(c.ticket)?, pos, c)
+                    .map_err(|e| rule(e.into()))?
+            }
+        })
+    }
+
+    fn point_of_sale(&self, command: &TakeBackTicket) -> Result<&PointOfSale, Error> {
+        self.points_of_sale
+            .iter()
+            .find(|p| p.id == command.point_of_sale)
+            .ok_or(Error::NotFound {
+                key: RecordKey::PointOfSale(command.point_of_sale),
+            })
+    }
+}

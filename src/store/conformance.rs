@@ -1,0 +1,568 @@
+//! A conformance suite for [`Store`] implementations (feature `testkit`).
+//!
+//! Each check runs on a fresh database from your [`Harness`] and returns a [`ConformanceFailure`]
+//! instead of panicking, so you call it from your own test:
+//!
+//! ```
+//! use secure_ticket::store::conformance::{self, Harness};
+//! use secure_ticket::store::{MemoryStore, RecordKey, Unreadable};
+//!
+//! struct Memory;
+//! impl Harness for Memory {
+//!     type Store = MemoryStore;
+//!     fn fresh(&self) -> Result<MemoryStore, conformance::BoxError> { Ok(MemoryStore::new()) }
+//!     fn second_handle(&self, store: &MemoryStore) -> Result<MemoryStore, conformance::BoxError> { Ok(store.clone()) }
+//!     fn plant_corrupt(&self, store: &MemoryStore, key: RecordKey) -> Result<(), conformance::BoxError> {
+//!         Ok(store.plant_unreadable(key, Unreadable::Corrupt("not json".into()))?)
+//!     }
+//!     fn plant_newer_format(&self, store: &MemoryStore, key: RecordKey, format: u32, min_reader: u32)
+//!         -> Result<(), conformance::BoxError> {
+//!         Ok(store.plant_unreadable(key, Unreadable::NewerFormat { format, min_reader })?)
+//!     }
+//! }
+//! assert_eq!(conformance::run_all(&Memory)?, conformance::CHECKS.len());
+//! # Ok::<(), conformance::ConformanceFailure>(())
+//! ```
+
+use std::fmt;
+
+use time::macros::datetime;
+
+use super::{Batch, Record, RecordKey, Store, StoreError, Version, Versioned};
+use crate::service::{Command, CommandRecord, Request};
+use crate::transfer::{Acceptance, Direction, TransferGroup, TransferStatus};
+use crate::wallet::DownloadTicket;
+use crate::{
+    CommandId, Distribution, Email, OrganizerId, OrganizerSettings, PointOfSale, PointOfSaleId,
+    RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferGroupId, UsageRule,
+    UsageRuleId,
+};
+
+pub use super::BoxError;
+
+/// How the suite gets databases and plants bad records in them.
+pub trait Harness {
+    /// The store under test.
+    type Store: Store + Send;
+
+    /// A handle to a new, empty database.
+    ///
+    /// # Errors
+    ///
+    /// Any setup failure; the check fails with it.
+    fn fresh(&self) -> Result<Self::Store, BoxError>;
+
+    /// Another handle (connection) on the same database as `store`.
+    ///
+    /// # Errors
+    ///
+    /// Any setup failure; the check fails with it.
+    fn second_handle(&self, store: &Self::Store) -> Result<Self::Store, BoxError>;
+
+    /// Stores bytes under `key` that are not a record.
+    ///
+    /// # Errors
+    ///
+    /// Any setup failure; the check fails with it.
+    fn plant_corrupt(&self, store: &Self::Store, key: RecordKey) -> Result<(), BoxError>;
+
+    /// Stores under `key` an envelope of format `format` that needs reader `min_reader`.
+    ///
+    /// # Errors
+    ///
+    /// Any setup failure; the check fails with it.
+    fn plant_newer_format(
+        &self,
+        store: &Self::Store,
+        key: RecordKey,
+        format: u32,
+        min_reader: u32,
+    ) -> Result<(), BoxError>;
+}
+
+/// A check that failed: which, and what was seen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("store conformance check `{check}` failed: {detail}")]
+pub struct ConformanceFailure {
+    /// The check's name.
+    pub check: &'static str,
+    /// What went wrong.
+    pub detail: String,
+}
+
+/// A check: its name and its body.
+pub type Check<H> = (&'static str, fn(&H) -> Result<(), String>);
+
+/// The names of every check, in the order [`run_all`] runs them.
+pub const CHECKS: &[&str] = &[
+    "get_after_put",
+    "every_record_kind_round_trips",
+    "update_bumps_version",
+    "stale_version_refused_nothing_written",
+    "create_over_existing_refused",
+    "expected_existing_but_absent_refused",
+    "batch_atomic_on_middle_conflict",
+    "duplicate_key_in_batch_refused",
+    "missing_ids_absent",
+    "batched_load_of_many",
+    "reads_after_writes_across_handles",
+    "racing_handles_exactly_one_winner",
+    "unreadable_record_refused",
+    "newer_format_refused",
+];
+
+fn checks<H: Harness>() -> [Check<H>; 14] {
+    [
+        ("get_after_put", get_after_put::<H>),
+        (
+            "every_record_kind_round_trips",
+            every_record_kind_round_trips::<H>,
+        ),
+        ("update_bumps_version", update_bumps_version::<H>),
+        (
+            "stale_version_refused_nothing_written",
+            stale_version_refused_nothing_written::<H>,
+        ),
+        (
+            "create_over_existing_refused",
+            create_over_existing_refused::<H>,
+        ),
+        (
+            "expected_existing_but_absent_refused",
+            expected_existing_but_absent_refused::<H>,
+        ),
+        (
+            "batch_atomic_on_middle_conflict",
+            batch_atomic_on_middle_conflict::<H>,
+        ),
+        (
+            "duplicate_key_in_batch_refused",
+            duplicate_key_in_batch_refused::<H>,
+        ),
+        ("missing_ids_absent", missing_ids_absent::<H>),
+        ("batched_load_of_many", batched_load_of_many::<H>),
+        (
+            "reads_after_writes_across_handles",
+            reads_after_writes_across_handles::<H>,
+        ),
+        (
+            "racing_handles_exactly_one_winner",
+            racing_handles_exactly_one_winner::<H>,
+        ),
+        ("unreadable_record_refused", unreadable_record_refused::<H>),
+        ("newer_format_refused", newer_format_refused::<H>),
+    ]
+}
+
+/// Runs every check, each on a fresh database, and returns how many passed (all of them).
+///
+/// # Errors
+///
+/// The first [`ConformanceFailure`].
+pub fn run_all<H: Harness>(harness: &H) -> Result<usize, ConformanceFailure> {
+    let all = checks::<H>();
+    for (check, body) in &all {
+        body(harness).map_err(|detail| ConformanceFailure { check, detail })?;
+    }
+    Ok(all.len())
+}
+
+/// Runs one check by name.
+///
+/// # Errors
+///
+/// A [`ConformanceFailure`] if it fails or no check has that name.
+pub fn run_one<H: Harness>(harness: &H, name: &str) -> Result<(), ConformanceFailure> {
+    let all = checks::<H>();
+    let (check, body) = all
+        .iter()
+        .find(|(check, _)| *check == name)
+        .ok_or_else(|| ConformanceFailure {
+            check: "run_one",
+            detail: format!("no check is named `{name}`"),
+        })?;
+    body(harness).map_err(|detail| ConformanceFailure { check, detail })
+}
+
+fn fail(what: impl fmt::Display) -> String {
+    what.to_string()
+}
+
+fn ticket(n: u128) -> Ticket {
+    Ticket::new(
+        TicketId::from_u128(n),
+        RightId::from_u128(n),
+        Distribution::new(
+            PointOfSaleId::from_u128(1),
+            ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1)),
+        ),
+    )
+}
+
+fn email(s: &str) -> Result<Email, String> {
+    Email::parse(s).map_err(fail)
+}
+
+fn one_of_each() -> Result<Vec<Record>, String> {
+    let at = datetime!(2026-11-23 12:00 UTC);
+    let (alice, bob) = (email("alice@example.com")?, email("bob@example.com")?);
+    let group = TransferGroup {
+        id: TransferGroupId::from_u128(1),
+        sender: alice.clone(),
+        recipient: bob,
+        direction: Direction::Forward,
+        tickets: vec![TicketId::from_u128(1)],
+        status: TransferStatus::Pending,
+        acceptance: Acceptance::Explicit,
+        created_at: at,
+        expires_at: None,
+        closed_at: None,
+        replaces: None,
+    };
+    let request = Request {
+        id: CommandId::from_u128(1),
+        organizer: OrganizerId::from_u128(1),
+        command: Command::Download(DownloadTicket {
+            ticket: TicketId::from_u128(1),
+            actor: alice,
+            at,
+        }),
+    };
+    Ok(vec![
+        Record::Ticket(ticket(1)),
+        Record::TransferGroup(group),
+        Record::PointOfSale(
+            PointOfSale::b2b(PointOfSaleId::from_u128(1)).with_mobile_take_back(true),
+        ),
+        Record::UsageRule(UsageRule::new(UsageRuleId::from_u128(1))),
+        Record::Settings(OrganizerSettings::new(OrganizerId::from_u128(1))),
+        Record::Command(Box::new(CommandRecord {
+            id: request.id,
+            request,
+            events: Vec::new(),
+        })),
+    ])
+}
+
+fn load_one<S: Store>(store: &S, key: RecordKey) -> Result<Option<Versioned<Record>>, String> {
+    let mut found = store
+        .load(&[key])
+        .map_err(|e| format!("load of {key} failed: {e}"))?;
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        n => Err(format!("load of {key} returned {n} records")),
+    }
+}
+
+fn expect_version<S: Store>(store: &S, key: RecordKey, version: Version) -> Result<(), String> {
+    let found = load_one(store, key)?.map_or(Version::NEW, |v| v.version);
+    if found == version {
+        Ok(())
+    } else {
+        Err(format!("{key} is at {found}, expected {version}"))
+    }
+}
+
+fn expect_conflict(
+    result: Result<(), StoreError>,
+    key: RecordKey,
+    expected: Version,
+    actual: Version,
+) -> Result<(), String> {
+    match result {
+        Err(StoreError::Conflict {
+            key: k,
+            expected: e,
+            actual: a,
+        }) if (k, e, a) == (key, expected, actual) => Ok(()),
+        other => Err(format!(
+            "expected Conflict {{ {key}, expected {expected}, actual {actual} }}, got {other:?}"
+        )),
+    }
+}
+
+fn put<S: Store>(store: &S, record: Record, expected: Version) -> Result<(), String> {
+    store
+        .commit(&Batch::new().with(record, expected))
+        .map_err(|e| format!("commit failed: {e}"))
+}
+
+fn get_after_put<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let record = Record::Ticket(ticket(1));
+    put(&store, record.clone(), Version::NEW)?;
+    match load_one(&store, record.key())? {
+        Some(Versioned { value, version }) if value == record && version == Version::NEW.next() => {
+            Ok(())
+        }
+        other => Err(format!("expected the ticket at v1, got {other:?}")),
+    }
+}
+
+fn every_record_kind_round_trips<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let records = one_of_each()?;
+    let mut batch = Batch::new();
+    for record in &records {
+        batch.push(record.clone(), Version::NEW);
+    }
+    store
+        .commit(&batch)
+        .map_err(|e| format!("commit failed: {e}"))?;
+    for record in records {
+        match load_one(&store, record.key())? {
+            Some(found) if found.value == record => {}
+            other => return Err(format!("{} came back as {other:?}", record.key())),
+        }
+    }
+    Ok(())
+}
+
+fn update_bumps_version<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let mut t = ticket(1);
+    put(&store, Record::Ticket(t.clone()), Version::NEW)?;
+    let mut version = Version::NEW.next();
+    for n in 0..3u32 {
+        t.distribution.printed = n % 2 == 0;
+        put(&store, Record::Ticket(t.clone()), version)?;
+        version = version.next();
+        expect_version(&store, RecordKey::Ticket(t.id), version)?;
+    }
+    match load_one(&store, RecordKey::Ticket(t.id))? {
+        Some(found) if found.value == Record::Ticket(t) => Ok(()),
+        other => Err(format!("the last write is not what loads: {other:?}")),
+    }
+}
+
+fn stale_version_refused_nothing_written<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let mut t = ticket(1);
+    let key = RecordKey::Ticket(t.id);
+    put(&store, Record::Ticket(t.clone()), Version::NEW)?;
+    put(&store, Record::Ticket(t.clone()), Version::new(1))?;
+    t.distribution.printed = true;
+    let stale = store.commit(&Batch::new().with(Record::Ticket(t), Version::new(1)));
+    expect_conflict(stale, key, Version::new(1), Version::new(2))?;
+    match load_one(&store, key)? {
+        Some(found)
+            if found.version == Version::new(2) && found.value == Record::Ticket(ticket(1)) =>
+        {
+            Ok(())
+        }
+        other => Err(format!("a refused write changed the record: {other:?}")),
+    }
+}
+
+fn create_over_existing_refused<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let t = ticket(1);
+    put(&store, Record::Ticket(t.clone()), Version::NEW)?;
+    let again = store.commit(&Batch::new().with(Record::Ticket(t.clone()), Version::NEW));
+    expect_conflict(
+        again,
+        RecordKey::Ticket(t.id),
+        Version::NEW,
+        Version::new(1),
+    )?;
+    expect_version(&store, RecordKey::Ticket(t.id), Version::new(1))
+}
+
+fn expected_existing_but_absent_refused<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let t = ticket(1);
+    let result = store.commit(&Batch::new().with(Record::Ticket(t.clone()), Version::new(1)));
+    expect_conflict(
+        result,
+        RecordKey::Ticket(t.id),
+        Version::new(1),
+        Version::NEW,
+    )?;
+    expect_version(&store, RecordKey::Ticket(t.id), Version::NEW)
+}
+
+fn batch_atomic_on_middle_conflict<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    put(&store, Record::Ticket(ticket(2)), Version::NEW)?;
+    let mut changed = ticket(2);
+    changed.distribution.printed = true;
+    let batch = Batch::new()
+        .with(Record::Ticket(ticket(1)), Version::NEW)
+        .with(Record::Ticket(changed), Version::new(7))
+        .with(Record::Ticket(ticket(3)), Version::NEW);
+    expect_conflict(
+        store.commit(&batch),
+        RecordKey::Ticket(TicketId::from_u128(2)),
+        Version::new(7),
+        Version::new(1),
+    )?;
+    expect_version(
+        &store,
+        RecordKey::Ticket(TicketId::from_u128(1)),
+        Version::NEW,
+    )?;
+    expect_version(
+        &store,
+        RecordKey::Ticket(TicketId::from_u128(3)),
+        Version::NEW,
+    )?;
+    match load_one(&store, RecordKey::Ticket(TicketId::from_u128(2)))? {
+        Some(found)
+            if found.value == Record::Ticket(ticket(2)) && found.version == Version::new(1) =>
+        {
+            Ok(())
+        }
+        other => Err(format!("the conflicting record changed: {other:?}")),
+    }
+}
+
+fn duplicate_key_in_batch_refused<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let batch = Batch::new()
+        .with(Record::Ticket(ticket(1)), Version::NEW)
+        .with(Record::Ticket(ticket(2)), Version::NEW)
+        .with(Record::Ticket(ticket(1)), Version::NEW);
+    match store.commit(&batch) {
+        Err(StoreError::DuplicateKey { key })
+            if key == RecordKey::Ticket(TicketId::from_u128(1)) => {}
+        other => return Err(format!("expected DuplicateKey for ticket 1, got {other:?}")),
+    }
+    expect_version(
+        &store,
+        RecordKey::Ticket(TicketId::from_u128(1)),
+        Version::NEW,
+    )?;
+    expect_version(
+        &store,
+        RecordKey::Ticket(TicketId::from_u128(2)),
+        Version::NEW,
+    )
+}
+
+fn missing_ids_absent<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    put(&store, Record::Ticket(ticket(1)), Version::NEW)?;
+    let keys = [
+        RecordKey::Ticket(TicketId::from_u128(9)),
+        RecordKey::Ticket(TicketId::from_u128(1)),
+        RecordKey::TransferGroup(TransferGroupId::from_u128(1)),
+        RecordKey::Settings(OrganizerId::from_u128(1)),
+    ];
+    let found = store.load(&keys).map_err(|e| format!("load failed: {e}"))?;
+    match found.as_slice() {
+        [only] if only.value.key() == RecordKey::Ticket(TicketId::from_u128(1)) => Ok(()),
+        other => Err(format!(
+            "expected only ticket 1, got {} records",
+            other.len()
+        )),
+    }
+}
+
+fn batched_load_of_many<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let mut batch = Batch::new();
+    for n in 1..=200 {
+        batch.push(Record::Ticket(ticket(n)), Version::NEW);
+    }
+    store
+        .commit(&batch)
+        .map_err(|e| format!("commit of 200 failed: {e}"))?;
+    let mut keys: Vec<RecordKey> = (1..=250)
+        .map(|n| RecordKey::Ticket(TicketId::from_u128(n)))
+        .collect();
+    keys.push(RecordKey::Ticket(TicketId::from_u128(5))); // asked twice, returned once
+    let found = store.load(&keys).map_err(|e| format!("load failed: {e}"))?;
+    let mut ids: Vec<RecordKey> = found.iter().map(|v| v.value.key()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if found.len() == 200 && ids.len() == 200 {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected the 200 stored tickets once each, got {} ({} distinct)",
+            found.len(),
+            ids.len()
+        ))
+    }
+}
+
+fn reads_after_writes_across_handles<H: Harness>(harness: &H) -> Result<(), String> {
+    let a = harness.fresh().map_err(fail)?;
+    let b = harness.second_handle(&a).map_err(fail)?;
+    put(&a, Record::Ticket(ticket(1)), Version::NEW)?;
+    expect_version(
+        &b,
+        RecordKey::Ticket(TicketId::from_u128(1)),
+        Version::new(1),
+    )?;
+    put(&b, Record::Ticket(ticket(1)), Version::new(1))?;
+    expect_version(
+        &a,
+        RecordKey::Ticket(TicketId::from_u128(1)),
+        Version::new(2),
+    )
+}
+
+fn racing_handles_exactly_one_winner<H: Harness>(harness: &H) -> Result<(), String> {
+    let mut a = harness.fresh().map_err(fail)?;
+    let mut b = harness.second_handle(&a).map_err(fail)?;
+    let key = RecordKey::Ticket(TicketId::from_u128(1));
+    put(&a, Record::Ticket(ticket(1)), Version::NEW)?;
+    for round in 1..=20u64 {
+        let version = Version::new(round);
+        let commit = move |store: H::Store| {
+            let result = store.commit(&Batch::new().with(Record::Ticket(ticket(1)), version));
+            (store, result)
+        };
+        let joined = std::thread::scope(|s| {
+            let ta = s.spawn(move || commit(a));
+            let tb = s.spawn(move || commit(b));
+            (ta.join(), tb.join())
+        });
+        let ((back_a, ra), (back_b, rb)) = match joined {
+            (Ok(ja), Ok(jb)) => (ja, jb),
+            _ => return Err(format!("round {round}: a committing thread panicked")),
+        };
+        (a, b) = (back_a, back_b);
+        match (&ra, &rb) {
+            (Ok(()), Err(e)) | (Err(e), Ok(())) if e.is_conflict() => {}
+            _ => {
+                return Err(format!(
+                    "round {round}: expected one winner and one Conflict, got {ra:?} and {rb:?}"
+                ));
+            }
+        }
+        expect_version(&a, key, version.next())?;
+    }
+    Ok(())
+}
+
+fn unreadable_record_refused<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let key = RecordKey::Ticket(TicketId::from_u128(1));
+    harness.plant_corrupt(&store, key).map_err(fail)?;
+    match store.load(&[key]) {
+        Err(StoreError::Corrupt { key: k, .. }) if k == key => Ok(()),
+        other => Err(format!("expected Corrupt for {key}, got {other:?}")),
+    }
+}
+
+fn newer_format_refused<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let key = RecordKey::Ticket(TicketId::from_u128(1));
+    let min_reader = super::Envelope::READER.saturating_add(1);
+    harness
+        .plant_newer_format(&store, key, min_reader.saturating_add(1), min_reader)
+        .map_err(fail)?;
+    match store.load(&[key]) {
+        Err(StoreError::UnsupportedFormat {
+            key: k,
+            min_reader: m,
+            ..
+        }) if k == key && m == min_reader => Ok(()),
+        other => Err(format!(
+            "expected UnsupportedFormat for {key}, got {other:?}"
+        )),
+    }
+}

@@ -1,0 +1,216 @@
+use std::fmt;
+
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::{Operation, Record, RecordKey, StoreError};
+
+/// A record as stored: the format it was written in, the oldest reader format that can read it, and
+/// the record (SPEC X5; the `format`/`min_reader` idea of LDK's `write_ver_prefix!`, in serde form).
+///
+/// Write `Envelope::new(record)` with any serde format; read it back as [`Decoded`]. The fields are
+/// serialised in the order `format`, `min_reader`, `record`, which lets a reader skip the record of a
+/// newer format without understanding it.
+///
+/// # Compatibility promise
+///
+/// - A field that only adds information gets `#[serde(default)]` and keeps [`Envelope::MIN_READER`].
+/// - A change in meaning bumps [`Envelope::MIN_READER`]; older builds then refuse such records with
+///   [`StoreError::UnsupportedFormat`] instead of misreading them.
+/// - Every format ever released keeps loading: `tests/fixtures/v1/` holds golden records that every
+///   build must read and reproduce byte for byte.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::store::{Decoded, Envelope, Record, RecordKey};
+/// use secure_ticket::{UsageRule, UsageRuleId};
+///
+/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// let json = serde_json::to_string(&Envelope::new(Record::UsageRule(rule)))?;
+/// assert!(json.starts_with(r#"{"format":1,"min_reader":1,"record":"#));
+///
+/// let decoded: Decoded = serde_json::from_str(&json)?;
+/// assert_eq!(decoded.into_record(RecordKey::UsageRule(rule.id))?, Record::UsageRule(rule));
+///
+/// let newer: Decoded = serde_json::from_str(r#"{"format":3,"min_reader":2,"record":{"whatever":[1]}}"#)?;
+/// assert!(newer.into_record(RecordKey::UsageRule(rule.id)).is_err()); // UnsupportedFormat
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Envelope {
+    /// The format the record was written in.
+    pub format: u32,
+    /// The oldest reader format that can read it.
+    pub min_reader: u32,
+    /// The record.
+    pub record: Record,
+}
+
+impl Envelope {
+    /// The format this build writes.
+    pub const FORMAT: u32 = 1;
+    /// The oldest reader format that can read what this build writes.
+    pub const MIN_READER: u32 = 1;
+    /// The newest format this build reads.
+    pub const READER: u32 = 1;
+
+    /// Wraps a record in the current format.
+    #[must_use]
+    pub const fn new(record: Record) -> Self {
+        Self {
+            format: Self::FORMAT,
+            min_reader: Self::MIN_READER,
+            record,
+        }
+    }
+}
+
+/// A decoded [`Envelope`]: either readable by this build, or of a newer format whose record was
+/// skipped unread.
+#[allow(clippy::large_enum_variant, reason = "tickets dominate; boxing them would allocate on every load")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Decoded {
+    /// A record this build reads.
+    Current(Envelope),
+    /// A record of a newer, incompatible format.
+    Unsupported {
+        /// The format it was written in.
+        format: u32,
+        /// The oldest reader format that can read it.
+        min_reader: u32,
+    },
+}
+
+impl Decoded {
+    /// The record, checked to be readable and stored under `key`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UnsupportedFormat`] for a newer format; [`StoreError::Corrupt`] when the
+    /// record's own key is not `key`.
+    pub fn into_record(self, key: RecordKey) -> Result<Record, StoreError> {
+        match self {
+            Self::Unsupported { format, min_reader } => Err(StoreError::UnsupportedFormat {
+                key,
+                format,
+                min_reader,
+                reader: Envelope::READER,
+            }),
+            Self::Current(envelope) => {
+                let stored = envelope.record.key();
+                if stored == key {
+                    Ok(envelope.record)
+                } else {
+                    Err(StoreError::Corrupt {
+                        key,
+                        operation: Operation::Load,
+                        source: Box::new(KeyMismatch { stored }),
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// A record found under another record's key.
+#[derive(Debug, thiserror::Error)]
+#[error("the stored record is {stored}")]
+struct KeyMismatch {
+    stored: RecordKey,
+}
+
+enum Field {
+    Format,
+    MinReader,
+    Record,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an envelope field")
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Field, E> {
+                Ok(match value {
+                    "format" => Field::Format,
+                    "min_reader" => Field::MinReader,
+                    "record" => Field::Record,
+                    _ => Field::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(FieldVisitor)
+    }
+}
+
+struct DecodedVisitor;
+
+impl<'de> Visitor<'de> for DecodedVisitor {
+    type Value = Decoded;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record envelope {format, min_reader, record}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decoded, A::Error> {
+        let (mut format, mut min_reader, mut record) = (None, None, None);
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Format => format = Some(map.next_value::<u32>()?),
+                Field::MinReader => min_reader = Some(map.next_value::<u32>()?),
+                Field::Record if min_reader.is_some_and(|m| m > Envelope::READER) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Field::Record => record = Some(map.next_value::<Record>()?),
+                Field::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        finish(format, min_reader, record)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Decoded, A::Error> {
+        let format = seq.next_element::<u32>()?;
+        let min_reader = seq.next_element::<u32>()?;
+        let record = match min_reader {
+            Some(m) if m > Envelope::READER => None,
+            _ => seq.next_element::<Record>()?,
+        };
+        finish(format, min_reader, record)
+    }
+}
+
+fn finish<E: de::Error>(
+    format: Option<u32>,
+    min_reader: Option<u32>,
+    record: Option<Record>,
+) -> Result<Decoded, E> {
+    let format = format.ok_or_else(|| E::missing_field("format"))?;
+    let min_reader = min_reader.ok_or_else(|| E::missing_field("min_reader"))?;
+    if min_reader > Envelope::READER {
+        return Ok(Decoded::Unsupported { format, min_reader });
+    }
+    let record = record.ok_or_else(|| E::missing_field("record"))?;
+    Ok(Decoded::Current(Envelope {
+        format,
+        min_reader,
+        record,
+    }))
+}
+
+impl<'de> Deserialize<'de> for Decoded {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_struct(
+            "Envelope",
+            &["format", "min_reader", "record"],
+            DecodedVisitor,
+        )
+    }
+}

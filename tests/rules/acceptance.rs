@@ -1,0 +1,373 @@
+//! A1-A4: how groups complete, who may act on them, and expiry.
+
+use secure_ticket::transfer::{
+    self, AcceptTransfer, AcceptTransferError, Acceptance, CancelTransfer, CancelTransferError,
+    DeclineTransfer, DeclineTransferError, Direction, EditRecipient, EditRecipientError,
+    ExpireTransfer, ExpireTransferError, NewGroupIds, ReturnToSender, TransferStatus,
+};
+use secure_ticket::{AcceptanceSettings, Decision, Event, Owners, WalletStatus};
+use time::Duration;
+use time::macros::datetime;
+
+use crate::common::{
+    AT, LATER, World, alice, bob, carol, closed, gid, new_group, rule, with_wallet,
+};
+
+#[test]
+fn a1_explicit_acceptance_on_sign_in_does_not_complete_a_forward_group() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    world.send(&alice(), &bob(), &[id], 1);
+    assert_eq!(world.group(gid(1)).acceptance, Acceptance::Explicit);
+
+    assert_eq!(world.sign_in(&bob(), LATER), Decision::default());
+    assert_eq!(world.group(gid(1)).status, TransferStatus::Pending);
+    assert_eq!(
+        world.ticket(id).wallet_status(),
+        Some(WalletStatus::PendingTransfer)
+    );
+
+    // Bob must accept it himself.
+    let done = world.accepted(1, &bob());
+    assert_eq!(
+        done.events[0],
+        Event::TransferAccepted {
+            group: gid(1),
+            automatic: false,
+            at: AT
+        }
+    );
+}
+
+#[test]
+fn a1_explicit_acceptance_off_sign_in_completes_the_forward_group() {
+    let mut world = World::automatic(rule(3));
+    let id = world.inject(1, &alice());
+    let before = world.ticket(id).clone();
+    world.send(&alice(), &bob(), &[id], 1);
+    let group = world.group(gid(1)).clone();
+    assert_eq!(
+        group,
+        new_group(
+            gid(1),
+            &alice(),
+            &bob(),
+            Direction::Forward,
+            &[id],
+            Acceptance::Automatic
+        )
+    );
+
+    // Until the recipient signs in, the group stays PENDING.
+    assert_eq!(world.sign_in(&alice(), LATER), Decision::default());
+    assert_eq!(world.sign_in(&carol(), LATER), Decision::default());
+    assert_eq!(world.group(gid(1)).status, TransferStatus::Pending);
+
+    let done = world.sign_in(&bob(), LATER);
+
+    assert_eq!(
+        done,
+        Decision {
+            tickets: vec![with_wallet(&before, |w| {
+                w.owners = Owners {
+                    initial: alice(),
+                    previous: Some(alice()),
+                    current: bob(),
+                };
+                w.level = 1;
+                w.forward_transfers = 1;
+            })],
+            groups: vec![closed(&group, TransferStatus::Accepted, LATER)],
+            events: vec![
+                Event::TransferAccepted {
+                    group: gid(1),
+                    automatic: true,
+                    at: LATER
+                },
+                Event::TicketTransferred {
+                    ticket: id,
+                    group: gid(1),
+                    direction: Direction::Forward,
+                    from: alice(),
+                    to: bob(),
+                    level_before: 0,
+                    level_after: 1,
+                    at: LATER,
+                },
+            ],
+        }
+    );
+    // A second sign-in finds nothing left to do.
+    assert_eq!(world.sign_in(&bob(), LATER), Decision::default());
+}
+
+#[test]
+fn a2_backward_group_completes_at_sign_in_even_with_explicit_acceptance_on() {
+    let mut world = World::explicit(rule(3));
+    // Alice has two incoming groups: a FORWARD one from Bob, and a ticket Bob returns to her.
+    let forward = world.inject(1, &bob());
+    let returned = world.inject(2, &alice());
+    world.transfer(returned, &alice(), &bob(), 1);
+    world.send(&bob(), &alice(), &[forward], 2);
+    let back = transfer::return_to_sender(
+        &world.tickets,
+        &world.rules,
+        &world.settings,
+        &ReturnToSender {
+            ticket: returned,
+            actor: bob(),
+            group: gid(3),
+            at: AT,
+        },
+    )
+    .unwrap();
+    world.apply(&back);
+    assert_eq!(world.group(gid(3)).acceptance, Acceptance::Automatic);
+
+    let done = world.sign_in(&alice(), LATER);
+
+    assert_eq!(
+        done.groups,
+        vec![closed(&back.groups[0], TransferStatus::Accepted, LATER)]
+    );
+    assert_eq!(
+        done.events,
+        vec![
+            Event::TransferAccepted {
+                group: gid(3),
+                automatic: true,
+                at: LATER
+            },
+            Event::TicketTransferred {
+                ticket: returned,
+                group: gid(3),
+                direction: Direction::Backward,
+                from: bob(),
+                to: alice(),
+                level_before: 1,
+                level_after: 1,
+                at: LATER,
+            },
+        ]
+    );
+    assert_eq!(world.wallet(returned).owners.current, alice());
+    assert_eq!(world.group(gid(2)).status, TransferStatus::Pending);
+    assert_eq!(world.wallet(forward).owners.current, bob());
+}
+
+#[test]
+fn a3_only_the_recipient_accepts_or_declines_only_the_sender_cancels_or_edits() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    world.send(&alice(), &bob(), &[id], 1);
+    let group = world.group(gid(1)).clone();
+    let g = gid(1);
+
+    for not_recipient in [alice(), carol()] {
+        let accept = AcceptTransfer {
+            group: g,
+            actor: not_recipient.clone(),
+            at: LATER,
+        };
+        assert_eq!(
+            transfer::accept(&group, &world.tickets, &world.rules, &accept),
+            Err(AcceptTransferError::NotRecipient {
+                group: g,
+                actor: not_recipient.clone()
+            })
+        );
+        let decline = DeclineTransfer {
+            group: g,
+            actor: not_recipient.clone(),
+            at: LATER,
+        };
+        assert_eq!(
+            transfer::decline(&group, &world.tickets, &decline),
+            Err(DeclineTransferError::NotRecipient {
+                group: g,
+                actor: not_recipient
+            })
+        );
+    }
+    for not_sender in [bob(), carol()] {
+        let cancel = CancelTransfer {
+            group: g,
+            actor: not_sender.clone(),
+            at: LATER,
+        };
+        assert_eq!(
+            transfer::cancel(&group, &world.tickets, &cancel),
+            Err(CancelTransferError::NotSender {
+                group: g,
+                actor: not_sender.clone()
+            })
+        );
+        let edit = EditRecipient {
+            group: g,
+            actor: not_sender.clone(),
+            recipient: carol(),
+            new_groups: NewGroupIds::single(gid(2)),
+            at: LATER,
+        };
+        assert_eq!(
+            transfer::edit_recipient(&group, &world.tickets, &world.rules, &world.settings, &edit),
+            Err(EditRecipientError::NotSender {
+                group: g,
+                actor: not_sender
+            })
+        );
+    }
+}
+
+#[test]
+fn a4_expiry_before_and_after_the_deadline() {
+    let mut world = World::new(
+        rule(3),
+        AcceptanceSettings::explicit().with_expiry(Duration::hours(48)),
+    );
+    let id = world.inject(1, &alice());
+    let before = world.ticket(id).clone();
+    world.send(&alice(), &bob(), &[id], 1);
+    let group = world.group(gid(1)).clone();
+    let deadline = datetime!(2026-11-25 12:00 UTC);
+    assert_eq!(group.expires_at, Some(deadline));
+
+    let early = datetime!(2026-11-25 11:59:59 UTC);
+    assert_eq!(
+        transfer::expire(
+            &group,
+            &world.tickets,
+            &ExpireTransfer {
+                group: gid(1),
+                at: early
+            }
+        ),
+        Err(ExpireTransferError::NotYetExpired {
+            group: gid(1),
+            expires_at: deadline,
+            at: early
+        })
+    );
+
+    let expired = transfer::expire(
+        &group,
+        &world.tickets,
+        &ExpireTransfer {
+            group: gid(1),
+            at: deadline,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        expired,
+        Decision {
+            tickets: vec![before],
+            groups: vec![closed(&group, TransferStatus::Expired, deadline)],
+            events: vec![Event::TransferExpired {
+                group: gid(1),
+                tickets: vec![id],
+                at: deadline
+            }],
+        }
+    );
+}
+
+#[test]
+fn a4_accept_after_the_deadline_is_refused() {
+    let mut world = World::new(
+        rule(3),
+        AcceptanceSettings::explicit().with_expiry(Duration::hours(48)),
+    );
+    let id = world.inject(1, &alice());
+    world.send(&alice(), &bob(), &[id], 1);
+    let group = world.group(gid(1)).clone();
+    let deadline = datetime!(2026-11-25 12:00 UTC);
+
+    for late in [deadline, datetime!(2026-12-01 00:00 UTC)] {
+        assert_eq!(
+            transfer::accept(
+                &group,
+                &world.tickets,
+                &world.rules,
+                &AcceptTransfer {
+                    group: gid(1),
+                    actor: bob(),
+                    at: late
+                }
+            ),
+            Err(AcceptTransferError::PastDeadline {
+                group: gid(1),
+                expires_at: deadline
+            })
+        );
+    }
+    let in_time = AcceptTransfer {
+        group: gid(1),
+        actor: bob(),
+        at: datetime!(2026-11-25 11:59:59 UTC),
+    };
+    assert_eq!(
+        transfer::accept(&group, &world.tickets, &world.rules, &in_time)
+            .unwrap()
+            .groups[0]
+            .status,
+        TransferStatus::Accepted
+    );
+}
+
+#[test]
+fn a4_sign_in_after_the_deadline_completes_nothing() {
+    let mut world = World::new(
+        rule(3),
+        AcceptanceSettings::automatic().with_expiry(Duration::hours(48)),
+    );
+    let id = world.inject(1, &alice());
+    world.send(&alice(), &bob(), &[id], 1);
+
+    assert_eq!(
+        world.sign_in(&bob(), datetime!(2026-11-25 12:00 UTC)),
+        Decision::default()
+    );
+    assert_eq!(world.group(gid(1)).status, TransferStatus::Pending);
+    assert_eq!(
+        world
+            .sign_in(&bob(), datetime!(2026-11-25 11:00 UTC))
+            .groups[0]
+            .status,
+        TransferStatus::Accepted
+    );
+}
+
+#[test]
+fn a4_the_deadline_is_fixed_at_initiation() {
+    let mut world = World::new(
+        rule(3),
+        AcceptanceSettings::explicit().with_expiry(Duration::hours(48)),
+    );
+    let id = world.inject(1, &alice());
+    world.send(&alice(), &bob(), &[id], 1);
+    // The organizer changes the settings later: the pending group keeps its terms.
+    world.settings = AcceptanceSettings::automatic();
+    assert_eq!(
+        world.group(gid(1)).expires_at,
+        Some(datetime!(2026-11-25 12:00 UTC))
+    );
+    assert_eq!(world.group(gid(1)).acceptance, Acceptance::Explicit);
+    assert_eq!(world.sign_in(&bob(), LATER), Decision::default());
+
+    // Without an expiry setting, a group has no deadline and never expires.
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    world.send(&alice(), &bob(), &[id], 1);
+    assert_eq!(
+        transfer::expire(
+            world.group(gid(1)),
+            &world.tickets,
+            &ExpireTransfer {
+                group: gid(1),
+                at: LATER
+            }
+        ),
+        Err(ExpireTransferError::NoDeadline { group: gid(1) })
+    );
+}

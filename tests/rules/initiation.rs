@@ -1,0 +1,531 @@
+//! T1-T7 and T11: initiating a transfer.
+
+use secure_ticket::transfer::{
+    self, Acceptance, Direction, InitiateTransferError, NewGroupIds, ReturnToSender,
+    ReturnToSenderError,
+};
+use secure_ticket::wallet::{self, Actor, ChangeFlag, ChangeFlagError, FlagChange};
+use secure_ticket::{
+    ActivationMethod, Decision, Email, Event, TicketId, TransferGroupId, WalletStatus,
+};
+
+use crate::common::{
+    AT, LATER, RULE, World, alice, bob, carol, email, gid, new_group, pending_in, rule, with_wallet,
+};
+
+fn single(n: u128) -> NewGroupIds {
+    NewGroupIds::single(gid(n))
+}
+
+fn initiated(
+    group: TransferGroupId,
+    direction: Direction,
+    sender: &Email,
+    recipient: &Email,
+    tickets: &[TicketId],
+) -> Event {
+    Event::TransferInitiated {
+        group,
+        direction,
+        sender: sender.clone(),
+        recipient: recipient.clone(),
+        tickets: tickets.to_vec(),
+        at: AT,
+    }
+}
+
+#[test]
+fn t1_only_the_current_owner_may_initiate() {
+    let mut world = World::explicit(rule(3));
+    let ticket = world.inject(1, &alice());
+    world.transfer(ticket, &alice(), &bob(), 1);
+
+    // Alice is still the initial and now the previous owner, but no longer the current one.
+    assert_eq!(
+        world.initiate(&alice(), &carol(), &[ticket], single(2)),
+        Err(InitiateTransferError::NotCurrentOwner {
+            ticket,
+            actor: alice()
+        })
+    );
+    assert_eq!(
+        world.initiate(&carol(), &alice(), &[ticket], single(2)),
+        Err(InitiateTransferError::NotCurrentOwner {
+            ticket,
+            actor: carol()
+        })
+    );
+    assert_eq!(
+        world
+            .initiate(&bob(), &carol(), &[ticket], single(2))
+            .unwrap()
+            .groups[0]
+            .sender,
+        bob()
+    );
+}
+
+#[test]
+fn t2_initiation_needs_level_below_limit_for_backward_too() {
+    let mut world = World::explicit(rule(1));
+    let ticket = world.inject(1, &alice());
+    world.transfer(ticket, &alice(), &bob(), 1);
+    assert_eq!(world.wallet(ticket).level, 1);
+
+    let limit_reached = Err(InitiateTransferError::TransferLimitReached {
+        ticket,
+        level: 1,
+        limit: 1,
+    });
+    assert_eq!(
+        world.initiate(&bob(), &carol(), &[ticket], single(2)),
+        limit_reached
+    );
+    assert_eq!(
+        world.initiate(&bob(), &alice(), &[ticket], single(2)),
+        limit_reached
+    );
+    let back = ReturnToSender {
+        ticket,
+        actor: bob(),
+        group: gid(2),
+        at: AT,
+    };
+    assert_eq!(
+        transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &back),
+        Err(ReturnToSenderError::Initiate(
+            InitiateTransferError::TransferLimitReached {
+                ticket,
+                level: 1,
+                limit: 1
+            }
+        ))
+    );
+
+    // One more allowed transfer and both directions are open again.
+    world.set_rule(rule(2));
+    assert_eq!(
+        world
+            .initiate(&bob(), &carol(), &[ticket], single(2))
+            .unwrap()
+            .groups[0]
+            .direction,
+        Direction::Forward
+    );
+    assert_eq!(
+        world
+            .initiate(&bob(), &alice(), &[ticket], single(2))
+            .unwrap()
+            .groups[0]
+            .direction,
+        Direction::Backward
+    );
+}
+
+#[test]
+fn t3_activated_checked_or_controlled_ticket_needs_the_matching_after_setting() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    let fresh = world.ticket(id).clone();
+    let flagged = [
+        (
+            with_wallet(&fresh, |w| {
+                w.activated = Some(secure_ticket::Activation {
+                    at: AT,
+                    method: ActivationMethod::Online,
+                });
+            }),
+            InitiateTransferError::ActivatedTicket {
+                ticket: id,
+                rule: RULE,
+            },
+            (true, false, false),
+        ),
+        (
+            with_wallet(&fresh, |w| w.checked_at = Some(AT)),
+            InitiateTransferError::CheckedTicket {
+                ticket: id,
+                rule: RULE,
+            },
+            (false, true, false),
+        ),
+        (
+            with_wallet(&fresh, |w| w.controlled_at = Some(AT)),
+            InitiateTransferError::ControlledTicket {
+                ticket: id,
+                rule: RULE,
+            },
+            (false, false, true),
+        ),
+    ];
+    for (ticket, refusal, (activation, check, control)) in flagged {
+        world.put_ticket(ticket);
+        world.set_rule(rule(3));
+        assert_eq!(
+            world.initiate(&alice(), &bob(), &[id], single(1)),
+            Err(refusal.clone())
+        );
+        // The two other settings do not help.
+        world.set_rule(rule(3).with_transfer_after(!activation, !check, !control));
+        assert_eq!(
+            world.initiate(&alice(), &bob(), &[id], single(1)),
+            Err(refusal)
+        );
+        // The matching one does.
+        world.set_rule(rule(3).with_transfer_after(activation, check, control));
+        let decision = world.initiate(&alice(), &bob(), &[id], single(1)).unwrap();
+        assert_eq!(decision.groups[0].id, gid(1));
+    }
+}
+
+#[test]
+fn t3_flags_are_read_as_they_are_now() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    let flag = |world: &mut World, change: FlagChange, actor: Actor| {
+        let decision = wallet::change_flag(
+            world.ticket(id),
+            &ChangeFlag {
+                ticket: id,
+                change,
+                actor,
+                at: AT,
+            },
+        )
+        .unwrap();
+        world.apply(&decision);
+    };
+
+    flag(
+        &mut world,
+        FlagChange::Activate(ActivationMethod::Online),
+        Actor::Spectator(alice()),
+    );
+    assert_eq!(
+        world.initiate(&alice(), &bob(), &[id], single(1)),
+        Err(InitiateTransferError::ActivatedTicket {
+            ticket: id,
+            rule: RULE
+        })
+    );
+    flag(
+        &mut world,
+        FlagChange::Deactivate,
+        Actor::Spectator(alice()),
+    );
+    flag(&mut world, FlagChange::Control, Actor::AccessControl);
+    assert_eq!(
+        world.initiate(&alice(), &bob(), &[id], single(1)),
+        Err(InitiateTransferError::ControlledTicket {
+            ticket: id,
+            rule: RULE
+        })
+    );
+    flag(&mut world, FlagChange::CheckOut, Actor::AccessControl);
+    assert!(world.initiate(&alice(), &bob(), &[id], single(1)).is_ok());
+}
+
+#[test]
+fn t4_initiation_refuses_pending_deleted_self_empty_and_duplicates() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    let other = world.inject(2, &alice());
+
+    assert_eq!(
+        world.initiate(&alice(), &bob(), &[], single(1)),
+        Err(InitiateTransferError::EmptyTicketList)
+    );
+    assert_eq!(
+        world.initiate(&alice(), &bob(), &[id, other, id], single(1)),
+        Err(InitiateTransferError::DuplicateTicket { ticket: id })
+    );
+    // The recipient is the sender, even typed differently (emails are compared normalised).
+    assert_eq!(
+        world.initiate(&alice(), &email(" Alice@EXAMPLE.com "), &[id], single(1)),
+        Err(InitiateTransferError::RecipientIsSender {
+            ticket: id,
+            recipient: alice()
+        })
+    );
+
+    world.send(&alice(), &bob(), &[id], 1);
+    assert_eq!(
+        world.initiate(&alice(), &carol(), &[other, id], single(2)),
+        Err(InitiateTransferError::AlreadyPendingTransfer {
+            ticket: id,
+            group: gid(1)
+        })
+    );
+
+    let gone = crate::common::deletion_pending(world.ticket(other));
+    world.put_ticket(gone);
+    assert_eq!(
+        world.initiate(&alice(), &carol(), &[other], single(2)),
+        Err(InitiateTransferError::TicketDeleted {
+            ticket: other,
+            status: WalletStatus::DeletionPending
+        })
+    );
+}
+
+#[test]
+fn t5_initiation_creates_a_pending_group_and_changes_no_owner_level_or_counter() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    let before = world.ticket(id).clone();
+    // Any valid email, with or without an account.
+    let zoe = email("zoe@not-yet-a-user.example");
+
+    let decision = world.initiate(&alice(), &zoe, &[id], single(7)).unwrap();
+
+    assert_eq!(
+        decision,
+        Decision {
+            tickets: vec![pending_in(&before, gid(7))],
+            groups: vec![new_group(
+                gid(7),
+                &alice(),
+                &zoe,
+                Direction::Forward,
+                &[id],
+                Acceptance::Explicit
+            )],
+            events: vec![initiated(gid(7), Direction::Forward, &alice(), &zoe, &[id])],
+        }
+    );
+    assert_eq!(
+        decision.tickets[0].wallet_status(),
+        Some(WalletStatus::PendingTransfer)
+    );
+}
+
+#[test]
+fn t6_backward_when_the_recipient_is_the_previous_owner_else_forward() {
+    let mut world = World::explicit(rule(256));
+    let id = world.inject(1, &alice());
+    let direction = |world: &World, from: &Email, to: &Email| {
+        world.initiate(from, to, &[id], single(99)).unwrap().groups[0].direction
+    };
+
+    // Never transferred: only FORWARD.
+    assert_eq!(direction(&world, &alice(), &bob()), Direction::Forward);
+
+    world.transfer(id, &alice(), &bob(), 1);
+    assert_eq!(direction(&world, &bob(), &carol()), Direction::Forward);
+    // Typing the previous owner's email (in any case) is a BACKWARD transfer, like return to sender.
+    assert_eq!(
+        direction(&world, &bob(), &email("ALICE@example.com")),
+        Direction::Backward
+    );
+
+    // Back with Alice, Bob is now the previous owner.
+    world.transfer(id, &bob(), &alice(), 2);
+    assert_eq!(world.wallet(id).owners.previous, Some(bob()));
+    assert_eq!(direction(&world, &alice(), &bob()), Direction::Backward);
+    assert_eq!(direction(&world, &alice(), &carol()), Direction::Forward);
+}
+
+#[test]
+fn t7_tickets_of_both_directions_split_into_two_groups_created_together() {
+    let mut world = World::explicit(rule(3));
+    let never_moved = world.inject(1, &alice());
+    let from_bob = world.inject(2, &bob());
+    world.transfer(from_bob, &bob(), &alice(), 1);
+    let before = world.tickets.clone();
+
+    let decision = world
+        .initiate(
+            &alice(),
+            &bob(),
+            &[never_moved, from_bob],
+            NewGroupIds::new(gid(10), gid(11)),
+        )
+        .unwrap();
+
+    assert_eq!(
+        decision,
+        Decision {
+            tickets: vec![
+                pending_in(&before[0], gid(10)),
+                pending_in(&before[1], gid(11))
+            ],
+            groups: vec![
+                new_group(
+                    gid(10),
+                    &alice(),
+                    &bob(),
+                    Direction::Forward,
+                    &[never_moved],
+                    Acceptance::Explicit
+                ),
+                new_group(
+                    gid(11),
+                    &alice(),
+                    &bob(),
+                    Direction::Backward,
+                    &[from_bob],
+                    Acceptance::Automatic
+                ),
+            ],
+            events: vec![
+                initiated(
+                    gid(10),
+                    Direction::Forward,
+                    &alice(),
+                    &bob(),
+                    &[never_moved]
+                ),
+                initiated(gid(11), Direction::Backward, &alice(), &bob(), &[from_bob]),
+            ],
+        }
+    );
+}
+
+#[test]
+fn t7_same_group_id_for_both_directions_is_refused_and_nothing_is_created() {
+    let mut world = World::explicit(rule(3));
+    let never_moved = world.inject(1, &alice());
+    let from_bob = world.inject(2, &bob());
+    world.transfer(from_bob, &bob(), &alice(), 1);
+
+    assert_eq!(
+        world.initiate(&alice(), &bob(), &[never_moved, from_bob], single(10)),
+        Err(InitiateTransferError::SameGroupIdForBothDirections { group: gid(10) })
+    );
+    // Tickets that all go one way need one id only: the unused one is ignored.
+    let one_way = world.initiate(
+        &alice(),
+        &carol(),
+        &[never_moved, from_bob],
+        NewGroupIds::new(gid(10), gid(11)),
+    );
+    assert_eq!(
+        one_way
+            .unwrap()
+            .groups
+            .iter()
+            .map(|g| g.id)
+            .collect::<Vec<_>>(),
+        vec![gid(10)]
+    );
+}
+
+#[test]
+fn t11_return_to_sender_is_an_ordinary_backward_initiation() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    world.transfer(id, &alice(), &bob(), 1);
+    let before = world.ticket(id).clone();
+
+    let command = ReturnToSender {
+        ticket: id,
+        actor: bob(),
+        group: gid(2),
+        at: AT,
+    };
+    let returned =
+        transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &command)
+            .unwrap();
+
+    assert_eq!(
+        returned,
+        Decision {
+            tickets: vec![pending_in(&before, gid(2))],
+            groups: vec![new_group(
+                gid(2),
+                &bob(),
+                &alice(),
+                Direction::Backward,
+                &[id],
+                Acceptance::Automatic
+            )],
+            events: vec![initiated(
+                gid(2),
+                Direction::Backward,
+                &bob(),
+                &alice(),
+                &[id]
+            )],
+        }
+    );
+    // Exactly what typing the previous owner's email gives.
+    assert_eq!(
+        world.initiate(&bob(), &alice(), &[id], single(2)),
+        Ok(returned)
+    );
+}
+
+#[test]
+fn t11_return_to_sender_is_refused_without_a_previous_owner() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    let command = ReturnToSender {
+        ticket: id,
+        actor: alice(),
+        group: gid(1),
+        at: LATER,
+    };
+    assert_eq!(
+        transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &command),
+        Err(ReturnToSenderError::NoPreviousOwner { ticket: id })
+    );
+    // Only the current owner may return it (T1).
+    world.transfer(id, &alice(), &bob(), 1);
+    let by_alice = ReturnToSender {
+        ticket: id,
+        actor: alice(),
+        group: gid(2),
+        at: LATER,
+    };
+    assert_eq!(
+        transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &by_alice),
+        Err(ReturnToSenderError::Initiate(
+            InitiateTransferError::NotCurrentOwner {
+                ticket: id,
+                actor: alice()
+            }
+        ))
+    );
+}
+
+/// T3 at completion: a flag set while the ticket waits in a PENDING group must not let the ticket
+/// change hands when the rule forbids transfer after that flag. Either the flag change is refused
+/// while the ticket is PENDING_TRANSFER, or the completion is; today neither is.
+#[test]
+fn t3_flag_set_while_pending_does_not_bypass_the_after_setting() {
+    let changes = [
+        (
+            FlagChange::Activate(ActivationMethod::Online),
+            Actor::Spectator(alice()),
+        ),
+        (FlagChange::Check, Actor::AccessControl),
+        (FlagChange::Control, Actor::AccessControl),
+    ];
+    for (change, actor) in changes {
+        // Every after-setting off (U4 defaults).
+        let mut world = World::explicit(rule(3));
+        let id = world.inject(1, &alice());
+        world.send(&alice(), &bob(), &[id], 1);
+
+        let flagged = wallet::change_flag(
+            world.ticket(id),
+            &ChangeFlag {
+                ticket: id,
+                change,
+                actor,
+                at: AT,
+            },
+        );
+        // Refusing the flag while pending keeps T3: the gates were checked at initiation.
+        assert_eq!(
+            flagged,
+            Err(ChangeFlagError::PendingTransfer {
+                ticket: id,
+                group: gid(1),
+                change
+            })
+        );
+        let accepted = world.accept(gid(1), &bob());
+        assert!(accepted.is_ok(), "{change}: {accepted:?}");
+    }
+}

@@ -1,0 +1,444 @@
+//! T10, T12, T13: what happens to a PENDING group besides its completion.
+
+use secure_ticket::transfer::{
+    self, AcceptTransfer, AcceptTransferError, Acceptance, CancelTransfer, CancelTransferError,
+    DeclineTransfer, DeclineTransferError, Direction, EditRecipient, EditRecipientError,
+    ExpireTransfer, ExpireTransferError, InitiateTransferError, NewGroupIds, TransferGroup,
+    TransferStatus,
+};
+use secure_ticket::wallet::{self, DownloadTicket};
+use secure_ticket::{Decision, Email, Event, WalletStatus};
+
+use crate::common::{
+    AT, LATER, World, alice, bob, carol, closed, deletion_pending, gid, new_group, pending_in, rule,
+};
+
+fn edit(
+    world: &World,
+    group: u128,
+    actor: &Email,
+    recipient: &Email,
+    new: u128,
+) -> Result<Decision, EditRecipientError> {
+    let command = EditRecipient {
+        group: gid(group),
+        actor: actor.clone(),
+        recipient: recipient.clone(),
+        new_groups: NewGroupIds::single(gid(new)),
+        at: LATER,
+    };
+    transfer::edit_recipient(
+        world.group(gid(group)),
+        &world.tickets,
+        &world.rules,
+        &world.settings,
+        &command,
+    )
+}
+
+/// The group an edit at [`LATER`] creates in place of `replaced`.
+fn replacement(
+    id: u128,
+    replaced: u128,
+    sender: &Email,
+    recipient: &Email,
+    direction: Direction,
+    tickets: &[secure_ticket::TicketId],
+    acceptance: Acceptance,
+) -> TransferGroup {
+    let mut group = new_group(gid(id), sender, recipient, direction, tickets, acceptance);
+    group.created_at = LATER;
+    group.replaces = Some(gid(replaced));
+    group
+}
+
+#[test]
+fn t10_decline_returns_the_tickets_to_the_sender_as_before() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    let downloaded = wallet::download(
+        world.ticket(id),
+        &DownloadTicket {
+            ticket: id,
+            actor: alice(),
+            at: AT,
+        },
+    )
+    .unwrap();
+    world.apply(&downloaded);
+    let before = world.ticket(id).clone();
+    world.send(&alice(), &bob(), &[id], 1);
+    let group = world.group(gid(1)).clone();
+
+    let declined = transfer::decline(
+        &group,
+        &world.tickets,
+        &DeclineTransfer {
+            group: gid(1),
+            actor: bob(),
+            at: LATER,
+        },
+    )
+    .unwrap();
+
+    assert_eq!(
+        declined,
+        Decision {
+            tickets: vec![before.clone()],
+            groups: vec![closed(&group, TransferStatus::Declined, LATER)],
+            events: vec![Event::TransferDeclined {
+                group: gid(1),
+                tickets: vec![id],
+                at: LATER
+            }],
+        }
+    );
+    assert_eq!(
+        declined.tickets[0].wallet_status(),
+        Some(WalletStatus::Downloaded)
+    );
+}
+
+#[test]
+fn t10_cancel_returns_the_tickets_to_the_sender_as_before() {
+    let mut world = World::explicit(rule(3));
+    let first = world.inject(1, &alice());
+    let second = world.inject(2, &alice());
+    world.transfer(second, &alice(), &bob(), 1);
+    world.transfer(second, &bob(), &alice(), 2);
+    let before = world.tickets.clone();
+    world.send(&alice(), &carol(), &[first, second], 3);
+    let group = world.group(gid(3)).clone();
+
+    let cancelled = transfer::cancel(
+        &group,
+        &world.tickets,
+        &CancelTransfer {
+            group: gid(3),
+            actor: alice(),
+            at: LATER,
+        },
+    )
+    .unwrap();
+
+    assert_eq!(
+        cancelled,
+        Decision {
+            tickets: before,
+            groups: vec![closed(&group, TransferStatus::Cancelled, LATER)],
+            events: vec![Event::TransferCancelled {
+                group: gid(3),
+                tickets: vec![first, second],
+                at: LATER
+            }],
+        }
+    );
+}
+
+#[test]
+fn t12_edit_recipient_cancels_the_group_and_creates_a_new_one() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    let before = world.ticket(id).clone();
+    world.send(&alice(), &bob(), &[id], 1);
+    let old = world.group(gid(1)).clone();
+
+    let edited = edit(&world, 1, &alice(), &carol(), 2).unwrap();
+
+    assert_eq!(
+        edited,
+        Decision {
+            tickets: vec![pending_in(&before, gid(2))],
+            groups: vec![
+                closed(&old, TransferStatus::Cancelled, LATER),
+                replacement(
+                    2,
+                    1,
+                    &alice(),
+                    &carol(),
+                    Direction::Forward,
+                    &[id],
+                    Acceptance::Explicit
+                ),
+            ],
+            events: vec![
+                Event::TransferCancelled {
+                    group: gid(1),
+                    tickets: vec![id],
+                    at: LATER
+                },
+                Event::TransferInitiated {
+                    group: gid(2),
+                    direction: Direction::Forward,
+                    sender: alice(),
+                    recipient: carol(),
+                    tickets: vec![id],
+                    at: LATER,
+                },
+            ],
+        }
+    );
+}
+
+#[test]
+fn t12_editing_to_the_previous_owner_gives_backward_and_back_again_forward() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    world.transfer(id, &alice(), &bob(), 1);
+    let with_bob = world.ticket(id).clone();
+    world.send(&bob(), &carol(), &[id], 2);
+    assert_eq!(world.group(gid(2)).direction, Direction::Forward);
+
+    let to_alice = edit(&world, 2, &bob(), &alice(), 3).unwrap();
+    assert_eq!(to_alice.tickets, vec![pending_in(&with_bob, gid(3))]);
+    assert_eq!(
+        to_alice.groups[1],
+        replacement(
+            3,
+            2,
+            &bob(),
+            &alice(),
+            Direction::Backward,
+            &[id],
+            Acceptance::Automatic
+        )
+    );
+    world.apply(&to_alice);
+
+    let to_carol = edit(&world, 3, &bob(), &carol(), 4).unwrap();
+    assert_eq!(
+        to_carol.groups[1],
+        replacement(
+            4,
+            3,
+            &bob(),
+            &carol(),
+            Direction::Forward,
+            &[id],
+            Acceptance::Explicit
+        )
+    );
+    assert_eq!(to_carol.groups[0].status, TransferStatus::Cancelled);
+}
+
+#[test]
+fn t12_edit_splits_the_tickets_afresh_when_their_directions_differ() {
+    let mut world = World::explicit(rule(3));
+    let never_moved = world.inject(1, &alice());
+    let from_bob = world.inject(2, &bob());
+    world.transfer(from_bob, &bob(), &alice(), 1);
+    let before = world.tickets.clone();
+    // Both go FORWARD to Carol; edited to Bob, the ticket he sent goes BACKWARD.
+    world.send(&alice(), &carol(), &[never_moved, from_bob], 2);
+    let old = world.group(gid(2)).clone();
+
+    let command = EditRecipient {
+        group: gid(2),
+        actor: alice(),
+        recipient: bob(),
+        new_groups: NewGroupIds::new(gid(3), gid(4)),
+        at: LATER,
+    };
+    let edited = transfer::edit_recipient(
+        &old,
+        &world.tickets,
+        &world.rules,
+        &world.settings,
+        &command,
+    )
+    .unwrap();
+
+    assert_eq!(
+        edited.groups,
+        vec![
+            closed(&old, TransferStatus::Cancelled, LATER),
+            replacement(
+                3,
+                2,
+                &alice(),
+                &bob(),
+                Direction::Forward,
+                &[never_moved],
+                Acceptance::Explicit
+            ),
+            replacement(
+                4,
+                2,
+                &alice(),
+                &bob(),
+                Direction::Backward,
+                &[from_bob],
+                Acceptance::Automatic
+            ),
+        ]
+    );
+    assert_eq!(
+        edited.tickets,
+        vec![
+            pending_in(&before[0], gid(3)),
+            pending_in(&before[1], gid(4))
+        ]
+    );
+    assert_eq!(
+        edited.events[0],
+        Event::TransferCancelled {
+            group: gid(2),
+            tickets: vec![never_moved, from_bob],
+            at: LATER
+        }
+    );
+    assert_eq!(edited.events.len(), 3);
+
+    // With one id for the two directions, the edit is refused as a whole (T7).
+    let command = EditRecipient {
+        new_groups: NewGroupIds::single(gid(3)),
+        ..command
+    };
+    assert_eq!(
+        transfer::edit_recipient(
+            &old,
+            &world.tickets,
+            &world.rules,
+            &world.settings,
+            &command
+        ),
+        Err(EditRecipientError::Initiate(
+            InitiateTransferError::SameGroupIdForBothDirections { group: gid(3) }
+        ))
+    );
+}
+
+#[test]
+fn t13_only_a_pending_group_can_be_accepted_declined_cancelled_expired_or_edited() {
+    let mut world = World::explicit(rule(3));
+    let id = world.inject(1, &alice());
+    world.send(&alice(), &bob(), &[id], 1);
+    let pending = world.group(gid(1)).clone();
+
+    for (status, group) in [
+        (
+            TransferStatus::Accepted,
+            closed(&pending, TransferStatus::Accepted, AT),
+        ),
+        (
+            TransferStatus::Declined,
+            closed(&pending, TransferStatus::Declined, AT),
+        ),
+        (
+            TransferStatus::Cancelled,
+            closed(&pending, TransferStatus::Cancelled, AT),
+        ),
+        (
+            TransferStatus::Expired,
+            closed(&pending, TransferStatus::Expired, AT),
+        ),
+    ] {
+        let g = gid(1);
+        let tickets = &world.tickets;
+        assert_eq!(
+            transfer::accept(
+                &group,
+                tickets,
+                &world.rules,
+                &AcceptTransfer {
+                    group: g,
+                    actor: bob(),
+                    at: LATER
+                }
+            ),
+            Err(AcceptTransferError::NotPending { group: g, status })
+        );
+        assert_eq!(
+            transfer::decline(
+                &group,
+                tickets,
+                &DeclineTransfer {
+                    group: g,
+                    actor: bob(),
+                    at: LATER
+                }
+            ),
+            Err(DeclineTransferError::NotPending { group: g, status })
+        );
+        assert_eq!(
+            transfer::cancel(
+                &group,
+                tickets,
+                &CancelTransfer {
+                    group: g,
+                    actor: alice(),
+                    at: LATER
+                }
+            ),
+            Err(CancelTransferError::NotPending { group: g, status })
+        );
+        assert_eq!(
+            transfer::expire(
+                &group,
+                tickets,
+                &ExpireTransfer {
+                    group: g,
+                    at: LATER
+                }
+            ),
+            Err(ExpireTransferError::NotPending { group: g, status })
+        );
+        let command = EditRecipient {
+            group: g,
+            actor: alice(),
+            recipient: carol(),
+            new_groups: NewGroupIds::single(gid(2)),
+            at: LATER,
+        };
+        assert_eq!(
+            transfer::edit_recipient(&group, tickets, &world.rules, &world.settings, &command),
+            Err(EditRecipientError::NotPending { group: g, status })
+        );
+    }
+}
+
+#[test]
+fn t13_the_whole_group_moves_together_no_partial_acceptance() {
+    let mut world = World::explicit(rule(3));
+    let first = world.inject(1, &alice());
+    let second = world.inject(2, &alice());
+    world.send(&alice(), &bob(), &[first, second], 1);
+    let group = world.group(gid(1)).clone();
+    let command = AcceptTransfer {
+        group: gid(1),
+        actor: bob(),
+        at: LATER,
+    };
+
+    // One ticket of the group cannot change hands: the whole acceptance is refused.
+    let gone = deletion_pending(world.ticket(second));
+    let tickets = vec![world.ticket(first).clone(), gone];
+    assert_eq!(
+        transfer::accept(&group, &tickets, &world.rules, &command),
+        Err(AcceptTransferError::TicketDeleted {
+            ticket: second,
+            status: WalletStatus::DeletionPending
+        })
+    );
+    let only_first = vec![world.ticket(first).clone()];
+    assert_eq!(
+        transfer::accept(&group, &only_first, &world.rules, &command),
+        Err(AcceptTransferError::TicketNotFound { ticket: second })
+    );
+
+    // With both, both move, in one decision.
+    let done = transfer::accept(&group, &world.tickets, &world.rules, &command).unwrap();
+    assert_eq!(
+        done.tickets.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![first, second]
+    );
+    assert!(
+        done.tickets
+            .iter()
+            .all(|t| t.wallet.as_ref().unwrap().owners.current == bob())
+    );
+    assert_eq!(
+        done.groups,
+        vec![closed(&group, TransferStatus::Accepted, LATER)]
+    );
+}

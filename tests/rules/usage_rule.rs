@@ -1,0 +1,141 @@
+//! U1-U4: the usage rule.
+
+use secure_ticket::transfer::{
+    InitiateTransferError, NewGroupIds, ReturnToSender, ReturnToSenderError, return_to_sender,
+};
+use secure_ticket::{TransferBackward, TransferLimit, UsageRule, UsageRuleError};
+
+use crate::common::{AT, RULE, World, alice, bob, gid, rule};
+
+#[test]
+fn u1_settings_are_the_six_of_the_sources() {
+    let built = UsageRule::new(RULE)
+        .with_transfer(true)
+        .with_transfer_after(true, false, true)
+        .with_max_transfers(TransferLimit::new(3).unwrap())
+        .with_transfer_backward(TransferBackward::Increase);
+    assert_eq!(
+        built,
+        UsageRule {
+            id: RULE,
+            transfer: true,
+            transfer_after_activation: true,
+            transfer_after_check: false,
+            transfer_after_control: true,
+            max_transfers: TransferLimit::new(3).unwrap(),
+            transfer_backward: TransferBackward::Increase,
+        }
+    );
+    let json = serde_json::to_value(built).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "id": "00000000-0000-0000-0000-000000000001",
+            "transfer": true,
+            "transfer_after_activation": true,
+            "transfer_after_check": false,
+            "transfer_after_control": true,
+            "max_transfers": 3,
+            "transfer_backward": "INCREASE",
+        })
+    );
+}
+
+#[test]
+fn u2_transfer_off_forbids_every_transfer_whatever_the_other_settings() {
+    let permissive = rule(256)
+        .with_transfer_after(true, true, true)
+        .with_transfer_backward(TransferBackward::Increase)
+        .with_transfer(false);
+    let mut world = World::explicit(permissive);
+    let ticket = world.inject(1, &alice());
+
+    assert_eq!(
+        world.initiate(&alice(), &bob(), &[ticket], NewGroupIds::single(gid(1))),
+        Err(InitiateTransferError::TransferDisabled { ticket, rule: RULE })
+    );
+
+    // A ticket that moved while transfers were on cannot even be returned once they are off.
+    let mut world = World::explicit(rule(256));
+    let ticket = world.inject(1, &alice());
+    world.transfer(ticket, &alice(), &bob(), 1);
+    world.set_rule(permissive);
+    let command = ReturnToSender {
+        ticket,
+        actor: bob(),
+        group: gid(2),
+        at: AT,
+    };
+    assert_eq!(
+        return_to_sender(&world.tickets, &world.rules, &world.settings, &command),
+        Err(ReturnToSenderError::Initiate(
+            InitiateTransferError::TransferDisabled { ticket, rule: RULE }
+        ))
+    );
+}
+
+#[test]
+fn u3_limit_outside_1_to_256_is_a_typed_error() {
+    for value in [0, -1, 257, 1000, i64::MIN, i64::MAX] {
+        assert_eq!(
+            TransferLimit::new(value),
+            Err(UsageRuleError::LimitOutOfRange { value }),
+            "limit {value}"
+        );
+    }
+    assert_eq!(TransferLimit::new(1).unwrap().get(), 1);
+    assert_eq!(TransferLimit::new(256).unwrap().get(), 256);
+    assert_eq!(TransferLimit::MIN.get(), 1);
+    assert_eq!(TransferLimit::MAX.get(), 256);
+}
+
+#[test]
+fn u3_limit_outside_1_to_256_fails_to_decode() {
+    for value in ["0", "-1", "257", "65536", "1.5", "\"3\""] {
+        let json = format!(
+            r#"{{"id": "00000000-0000-0000-0000-000000000001", "max_transfers": {value}}}"#
+        );
+        let decoded = serde_json::from_str::<UsageRule>(&json);
+        assert!(
+            decoded.is_err(),
+            "max_transfers {value} decoded as {decoded:?}"
+        );
+    }
+    let message = serde_json::from_str::<UsageRule>(
+        r#"{"id": "00000000-0000-0000-0000-000000000001", "max_transfers": 0}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(message.contains("must be from 1 to 256"), "{message}");
+    for value in [1_u16, 256] {
+        let json = format!(
+            r#"{{"id": "00000000-0000-0000-0000-000000000001", "max_transfers": {value}}}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<UsageRule>(&json)
+                .unwrap()
+                .max_transfers
+                .get(),
+            value
+        );
+    }
+}
+
+#[test]
+fn u4_defaults_are_documented_ones() {
+    let defaults = UsageRule {
+        id: RULE,
+        transfer: true,
+        transfer_after_activation: false,
+        transfer_after_check: false,
+        transfer_after_control: false,
+        max_transfers: TransferLimit::new(1).unwrap(),
+        transfer_backward: TransferBackward::Neutral,
+    };
+    assert_eq!(UsageRule::new(RULE), defaults);
+    assert_eq!(TransferBackward::default(), TransferBackward::Neutral);
+    // Decoding a rule that names only its id gives the same defaults.
+    let decoded: UsageRule =
+        serde_json::from_str(r#"{"id": "00000000-0000-0000-0000-000000000001"}"#).unwrap();
+    assert_eq!(decoded, defaults);
+}
