@@ -26,10 +26,10 @@ use time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct AcceptanceSettings {
     /// The organizer's "accept/reject transfer" setting (A1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
     pub explicit_acceptance: bool,
     /// Pending groups expire after this long (A4); `None`, never. Serialised in whole seconds.
-    #[serde(default, with = "seconds")]
+    #[serde(default, with = "seconds", skip_serializing_if = "Option::is_none")]
     pub expire_after: Option<Duration>,
 }
 

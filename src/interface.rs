@@ -30,13 +30,13 @@ use crate::{Email, InvalidationReason, Ticket, TicketId};
 pub struct TixngoInterface {
     /// `resetInjectionInvalidationReasons`: a replacement of a ticket invalidated for one of these
     /// reasons is injected to its cultural contact, not to the previous ticket's latest owner.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reset_injection_invalidation_reasons: Vec<InvalidationReason>,
     /// `overlaySpectatirDetailsWithLastOwner`: every replacement is injected to its cultural contact.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
     pub overlay_spectatir_details_with_last_owner: bool,
     /// Every other custom parameter, verbatim.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub others: BTreeMap<String, String>,
 }
 

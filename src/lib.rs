@@ -103,6 +103,7 @@ mod id;
 mod interface;
 mod organizer;
 mod point_of_sale;
+mod serde_util;
 mod ticket;
 mod usage_rule;
 

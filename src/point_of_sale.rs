@@ -26,13 +26,13 @@ pub struct PointOfSale {
     /// The POS's id.
     pub id: PointOfSaleId,
     /// Whether it belongs to an Internet B2B channel, where business customers distribute tickets.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
     pub b2b: bool,
     /// B1: "Allow taking back the injected mobile ticket that has not been downloaded".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
     pub allow_mobile_take_back: bool,
     /// B1: "Assign the taken back ticket to a new shipment mode"; `None` keeps the ticket's own mode.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub take_back_shipment_mode: Option<ShipmentMode>,
     /// The Advanced tab of the POS's "Internet theme" screen.
     #[serde(default)]
@@ -96,10 +96,10 @@ impl PointOfSale {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct InternetTheme {
     /// `distribution.list.activateAdvancedView`: the advanced distribution view (B2).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
     pub activate_advanced_view: bool,
     /// Every other key, verbatim.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub others: BTreeMap<String, String>,
 }
 

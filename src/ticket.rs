@@ -44,7 +44,7 @@ pub struct Ticket {
     /// S360's facet.
     pub distribution: Distribution,
     /// TIXnGO's facet: `None` until the ticket is injected (I1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wallet: Option<Wallet>,
 }
 
@@ -81,25 +81,25 @@ pub struct Distribution {
     /// How the ticket is delivered.
     pub shipment_mode: ShipmentMode,
     /// The contact the ticket is distributed to, when known.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cultural_contact: Option<Email>,
     /// Optional ticket-holder details (B5).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder: Option<Arc<TicketHolder>>,
     /// Set once S360 invalidates the ticket.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalidation: Option<Invalidation>,
     /// The ticket this one replaces, for a replacement ticket (B7).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<TicketId>,
     /// S360 marks a ticket printed when it is injected (I1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
     pub printed: bool,
     /// The last feedback S360 recorded from TIXnGO (I3); `None` until the first arrives.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_feedback: Option<LastFeedback>,
     /// The distribution history that transfer feedback keeps in step (I4).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub entries: Vec<DistributionEntry>,
 }
 
@@ -144,7 +144,7 @@ pub struct ShipmentMode {
     /// What kind of delivery it is.
     pub kind: ShipmentKind,
     /// S360 injects tickets of this mode without anyone asking (only meaningful for secure mobile).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
     pub automatic_injection: bool,
 }
 
@@ -199,10 +199,10 @@ pub struct TicketHolder {
     #[serde(default)]
     pub last_name: String,
     /// Birth date, as S360 stores it (ISO 8601, `YYYY-MM-DD`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<String>,
     /// Identity document number.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_number: Option<String>,
 }
 
@@ -215,7 +215,7 @@ pub struct Invalidation {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// The ticket that replaces this one, if any (B7).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<TicketId>,
 }
 
@@ -299,34 +299,54 @@ pub struct Wallet {
     /// Completed transfers as counted against the limit (T8, T9), 0 to 256.
     pub level: u16,
     /// The level before the last completed FORWARD transfer: where DECREASE returns to (T8, T9).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_zero")]
     pub level_before_last_forward: u16,
     /// Completed FORWARD transfers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_zero")]
     pub forward_transfers: u32,
     /// Completed BACKWARD transfers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_zero")]
     pub backward_transfers: u32,
     /// When the current owner's device downloaded the ticket (W3); `None` until it does.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub downloaded_at: Option<OffsetDateTime>,
     /// When the ticket was last activated, and how; `None` when not activated (W1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activated: Option<Activation>,
     /// When the ticket was last checked; `None` when never (W1).
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub checked_at: Option<OffsetDateTime>,
     /// When the ticket was last controlled; `None` when not controlled (W1).
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controlled_at: Option<OffsetDateTime>,
     /// The PENDING transfer group the ticket is in, if any.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_group: Option<TransferGroupId>,
     /// When S360 asked TIXnGO to delete the ticket (B10).
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deletion_requested_at: Option<OffsetDateTime>,
     /// When TIXnGO deleted the ticket (B10).
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deleted_at: Option<OffsetDateTime>,
 }
 
@@ -386,7 +406,7 @@ pub struct Owners {
     /// The first holder after injection; never changes.
     pub initial: Email,
     /// The owner before the last completed transfer; `None` until a transfer completes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<Email>,
     /// The owner now: the only one who may transfer the ticket (T1).
     pub current: Email,

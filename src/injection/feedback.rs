@@ -98,7 +98,7 @@ pub struct Feedback {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// For `PENDING_TRANSFER`, `FAILURE_TRANSFER` and `TRANSFERRED`: the transfer concerned (I4).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer: Option<TransferDetails>,
 }
 

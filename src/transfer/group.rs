@@ -30,13 +30,21 @@ pub struct TransferGroup {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// After this instant the group can be expired and no longer accepted (A4).
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expires_at: Option<OffsetDateTime>,
     /// When the group reached its final status.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub closed_at: Option<OffsetDateTime>,
     /// For a group created by editing a recipient (T12): the group it replaced.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<TransferGroupId>,
 }
 
