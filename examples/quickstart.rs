@@ -335,7 +335,7 @@ fn inject_with_feedback(
 /// S360 records every feedback a wallet decision produces (I2, I3).
 fn record_all(mut ticket: Ticket, decision: &Decision) -> Result<Ticket, Box<dyn Error>> {
     let id = ticket.id;
-    for feedback in injection::feedback_for(decision)
+    for feedback in injection::feedback_for(&decision.events)
         .iter()
         .filter(|f| f.ticket == id)
     {

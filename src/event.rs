@@ -131,6 +131,10 @@ pub enum Event {
     TransferDeclined {
         /// The group.
         group: TransferGroupId,
+        /// The sender, who has the tickets back.
+        sender: Email,
+        /// The recipient who did not receive them.
+        recipient: Email,
         /// Its tickets, back with the sender.
         tickets: Vec<TicketId>,
         /// When.
@@ -141,6 +145,10 @@ pub enum Event {
     TransferCancelled {
         /// The group.
         group: TransferGroupId,
+        /// The sender, who has the tickets back.
+        sender: Email,
+        /// The recipient who did not receive them.
+        recipient: Email,
         /// Its tickets, back with the sender (or moved to the new groups of an edit).
         tickets: Vec<TicketId>,
         /// When.
@@ -151,6 +159,10 @@ pub enum Event {
     TransferExpired {
         /// The group.
         group: TransferGroupId,
+        /// The sender, who has the tickets back.
+        sender: Email,
+        /// The recipient who did not receive them.
+        recipient: Email,
         /// Its tickets, back with the sender.
         tickets: Vec<TicketId>,
         /// When.

@@ -3,7 +3,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{ActivationMethod, Decision, Email, Event, TicketId, TransferGroupId};
+use crate::{ActivationMethod, Email, Event, TicketId, TransferGroupId};
 
 /// TIXnGO's lifecycle status of an injected ticket, as its feedback interface reports it to S360
 /// (SPEC I2). Serialised in TIXnGO's spelling (`PENDING_TRANSFER`, `BT_ACTIVATED`).
@@ -152,7 +152,7 @@ pub enum EntryStatus {
     Confirmed,
 }
 
-/// The feedback a wallet transition produces, ticket by ticket, in the order of its events (SPEC I2):
+/// The feedback that a wallet transition's events produce, ticket by ticket, in order (SPEC I2):
 /// what TIXnGO sends to S360's feedback interface, so both services speak the same statuses.
 ///
 /// Events with no lifecycle status (deactivation, check, check-out, group-level acceptance) produce
@@ -169,14 +169,14 @@ pub enum EntryStatus {
 /// let decision = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: Email::parse("alice@example.com")?, usage_rule: UsageRuleId::from_u128(1), at,
 /// })?;
-/// let feedback = injection::feedback_for(&decision);
+/// let feedback = injection::feedback_for(&decision.events);
 /// assert_eq!((feedback[0].ticket, feedback[0].status), (ticket.id, LifecycleStatus::Injected));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use]
-pub fn feedback_for(decision: &Decision) -> Vec<Feedback> {
+pub fn feedback_for(events: &[Event]) -> Vec<Feedback> {
     let mut out = Vec::new();
-    for event in &decision.events {
+    for event in events {
         let mut one = |ticket: TicketId, status: LifecycleStatus, at: OffsetDateTime| {
             out.push(Feedback {
                 ticket,
@@ -239,19 +239,37 @@ pub fn feedback_for(decision: &Decision) -> Vec<Feedback> {
                     recipient: to.clone(),
                 }),
             }),
-            Event::TransferDeclined { group, tickets, at }
-            | Event::TransferCancelled { group, tickets, at }
-            | Event::TransferExpired { group, tickets, at } => {
-                let details = decision.group(*group).map(|g| TransferDetails {
-                    group: g.id,
-                    sender: g.sender.clone(),
-                    recipient: g.recipient.clone(),
-                });
+            Event::TransferDeclined {
+                group,
+                sender,
+                recipient,
+                tickets,
+                at,
+            }
+            | Event::TransferCancelled {
+                group,
+                sender,
+                recipient,
+                tickets,
+                at,
+            }
+            | Event::TransferExpired {
+                group,
+                sender,
+                recipient,
+                tickets,
+                at,
+            } => {
+                let details = TransferDetails {
+                    group: *group,
+                    sender: sender.clone(),
+                    recipient: recipient.clone(),
+                };
                 out.extend(tickets.iter().map(|&ticket| Feedback {
                     ticket,
                     status: LifecycleStatus::FailureTransfer,
                     at: *at,
-                    transfer: details.clone(),
+                    transfer: Some(details.clone()),
                 }));
             }
             _ => {}

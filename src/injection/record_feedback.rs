@@ -59,7 +59,7 @@ pub enum RecordFeedbackError {
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: Email::parse("alice@example.com")?, usage_rule: UsageRuleId::from_u128(1), at,
 /// })?;
-/// let feedback = injection::feedback_for(&injected);
+/// let feedback = injection::feedback_for(&injected.events);
 /// let recorded = injection::record_feedback(&injected.tickets[0], &feedback[0])?;
 /// let last = recorded.tickets[0].distribution.last_feedback.unwrap();
 /// assert_eq!(last.status, LifecycleStatus::Injected);

@@ -68,7 +68,10 @@ impl Envelope {
 
 /// A decoded [`Envelope`]: either readable by this build, or of a newer format whose record was
 /// skipped unread.
-#[allow(clippy::large_enum_variant, reason = "tickets dominate; boxing them would allocate on every load")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "tickets dominate; boxing them would allocate on every load"
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Decoded {

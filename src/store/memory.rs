@@ -28,7 +28,10 @@ pub struct MemoryStore {
     records: Arc<RwLock<HashMap<RecordKey, Slot>>>,
 }
 
-#[allow(clippy::large_enum_variant, reason = "tickets dominate; boxing them would allocate on every load")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "tickets dominate; boxing them would allocate on every load"
+)]
 #[derive(Debug, Clone)]
 enum Slot {
     Readable(Versioned<Record>),

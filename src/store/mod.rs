@@ -183,7 +183,10 @@ impl fmt::Display for RecordKey {
 }
 
 /// A stored record of any kind.
-#[allow(clippy::large_enum_variant, reason = "tickets dominate; boxing them would allocate on every load")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "tickets dominate; boxing them would allocate on every load"
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]

@@ -151,21 +151,28 @@ pub(crate) fn close_group(
     at: OffsetDateTime,
 ) -> Result<crate::Decision, ReleaseProblem> {
     let released = release_tickets(group, tickets)?;
-    let ids = group.tickets.clone();
+    let (group_id, tickets) = (group.id, group.tickets.clone());
+    let (sender, recipient) = (group.sender.clone(), group.recipient.clone());
     let event = match status {
         TransferStatus::Declined => Event::TransferDeclined {
-            group: group.id,
-            tickets: ids,
+            group: group_id,
+            sender,
+            recipient,
+            tickets,
             at,
         },
         TransferStatus::Expired => Event::TransferExpired {
-            group: group.id,
-            tickets: ids,
+            group: group_id,
+            sender,
+            recipient,
+            tickets,
             at,
         },
         _ => Event::TransferCancelled {
-            group: group.id,
-            tickets: ids,
+            group: group_id,
+            sender,
+            recipient,
+            tickets,
             at,
         },
     };

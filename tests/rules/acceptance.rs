@@ -265,6 +265,8 @@ fn a4_expiry_before_and_after_the_deadline() {
             groups: vec![closed(&group, TransferStatus::Expired, deadline)],
             events: vec![Event::TransferExpired {
                 group: gid(1),
+                sender: group.sender.clone(),
+                recipient: group.recipient.clone(),
                 tickets: vec![id],
                 at: deadline
             }],

@@ -88,6 +88,8 @@ fn t10_decline_returns_the_tickets_to_the_sender_as_before() {
             groups: vec![closed(&group, TransferStatus::Declined, LATER)],
             events: vec![Event::TransferDeclined {
                 group: gid(1),
+                sender: group.sender.clone(),
+                recipient: group.recipient.clone(),
                 tickets: vec![id],
                 at: LATER
             }],
@@ -128,6 +130,8 @@ fn t10_cancel_returns_the_tickets_to_the_sender_as_before() {
             groups: vec![closed(&group, TransferStatus::Cancelled, LATER)],
             events: vec![Event::TransferCancelled {
                 group: gid(3),
+                sender: group.sender.clone(),
+                recipient: group.recipient.clone(),
                 tickets: vec![first, second],
                 at: LATER
             }],
@@ -164,6 +168,8 @@ fn t12_edit_recipient_cancels_the_group_and_creates_a_new_one() {
             events: vec![
                 Event::TransferCancelled {
                     group: gid(1),
+                    sender: old.sender.clone(),
+                    recipient: old.recipient.clone(),
                     tickets: vec![id],
                     at: LATER
                 },
@@ -283,6 +289,8 @@ fn t12_edit_splits_the_tickets_afresh_when_their_directions_differ() {
         edited.events[0],
         Event::TransferCancelled {
             group: gid(2),
+            sender: old.sender.clone(),
+            recipient: old.recipient.clone(),
             tickets: vec![never_moved, from_bob],
             at: LATER
         }

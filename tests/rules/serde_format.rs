@@ -177,6 +177,8 @@ fn serde_events_round_trip() {
     });
     events.push(Event::TransferExpired {
         group: gid(1),
+        sender: alice(),
+        recipient: bob(),
         tickets: vec![id],
         at: AT,
     });
