@@ -1,158 +1,167 @@
-//! A short story in two parts.
+//! A short story in two parts, run through the shell ([`Service`]) on the embedded [`MemoryStore`].
 //!
-//! 1. TIXnGO transfers: a ticket injected to Alice, sent to Bob, returned to Alice under each
-//!    "Transfer backward" setting, and a transfer refused at the limit.
+//! 1. TIXnGO transfers: a ticket injected to Alice and sent to Bob; tickets returned to Alice under
+//!    each "Transfer backward" setting; a transfer refused at the limit; a retried command.
 //! 2. S360 take back: a ticket injected to a misspelled email, taken back, replaced and injected to
 //!    the right contact; and a take back refused once the ticket was downloaded.
 //!
 //! Run it with `cargo run --example quickstart`.
 
+#![allow(
+    clippy::arithmetic_side_effects,
+    reason = "small fixed ids and a command counter in a demo"
+)]
+
 use std::error::Error;
 
-use secure_ticket::take_back::{self, RedistributeTicket, TakeBackPolicy, TakeBackTicket};
+use secure_ticket::injection::{self, InjectTicket};
+use secure_ticket::service::{Command, Outcome, Request, Service};
+use secure_ticket::store::{MemoryStore, Record, RecordKey, Store};
+use secure_ticket::take_back::{self, RedistributeTicket, TakeBackTicket};
 use secure_ticket::transfer::{
-    self, AcceptTransfer, InitiateTransfer, NewGroupIds, ReturnToSender, SignIn,
+    AcceptTransfer, InitiateTransfer, NewGroupIds, ReturnToSender, SignIn,
 };
-use secure_ticket::wallet::{self, DownloadTicket, RequestDeletion};
+use secure_ticket::wallet::{DownloadTicket, RequestDeletion};
 use secure_ticket::{
-    AcceptanceSettings, Decision, Distribution, Email, InternetTheme, PointOfSale, PointOfSaleId,
-    RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId, TixngoInterface, TransferBackward,
-    TransferGroupId, TransferLimit, UsageRule, UsageRuleId, injection,
+    AcceptanceSettings, CommandId, Distribution, Email, Event, InternetTheme, OrganizerId,
+    OrganizerSettings, PointOfSale, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket,
+    TicketId, TixngoInterface, TransferBackward, TransferGroupId, TransferLimit, UsageRule,
+    UsageRuleId,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
+const ORGANIZER: OrganizerId = OrganizerId::from_u128(1);
+const MOBILE: ShipmentMode = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1));
+
 fn main() -> Result<(), Box<dyn Error>> {
-    // The shell owns the clock and makes ids; the rules only receive them.
-    let start = datetime!(2026-11-23 18:00 UTC);
-    let mut clock = Clock(start);
+    let mut story = Story::new();
     let alice = Email::parse("Alice@Example.com")?; // normalised to alice@example.com
     let bob = Email::parse("bob@example.com")?;
-    let carol = Email::parse("carol@example.com")?;
-    let settings = AcceptanceSettings::explicit(); // the organizer wants explicit acceptance (A1)
-    let rule = UsageRule::new(UsageRuleId::from_u128(1)).with_max_transfers(TransferLimit::new(3)?);
+    let limit3 = TransferLimit::new(3)?;
+    let rules = [
+        UsageRule::new(UsageRuleId::from_u128(1)).with_max_transfers(limit3),
+        UsageRule::new(UsageRuleId::from_u128(2))
+            .with_max_transfers(limit3)
+            .with_transfer_backward(TransferBackward::Decrease),
+        UsageRule::new(UsageRuleId::from_u128(3))
+            .with_max_transfers(limit3)
+            .with_transfer_backward(TransferBackward::Increase),
+        UsageRule::new(UsageRuleId::from_u128(4)), // U4 defaults: limit 1
+    ];
+    let interface = TixngoInterface::from_custom_parameters([(
+        TixngoInterface::RESET_REASONS,
+        "MOBILE_TAKE_BACK",
+    )])?;
+    story.service.create(
+        rules
+            .iter()
+            .map(|r| Record::UsageRule(*r))
+            .chain([Record::Settings(
+                OrganizerSettings::new(ORGANIZER)
+                    .with_acceptance(AcceptanceSettings::explicit())
+                    .with_interface(interface),
+            )]),
+    )?;
 
     println!("== 1. S360 injects a secure mobile ticket to {alice} (I1, W2)");
-    let ticket = Ticket::new(
-        TicketId::from_u128(100),
-        RightId::from_u128(7),
-        Distribution::new(
-            PointOfSaleId::from_u128(1),
-            ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1)),
-        ),
-    );
-    let injected = only_ticket(injection::inject(
-        &ticket,
-        &injection::InjectTicket {
-            ticket: ticket.id,
-            to: alice.clone(),
-            usage_rule: rule.id,
-            at: clock.tick(),
-        },
-    )?)?;
-    show(&injected, &rule);
+    let first = story.issue(100, 1, None)?;
+    story.run(Command::Inject(InjectTicket {
+        ticket: first,
+        to: alice.clone(),
+        usage_rule: rules[0].id,
+        at: story.tick(),
+    }))?;
+    story.show(first)?;
 
     println!("\n== 2. Alice sends it to Bob; Bob accepts (T5, T8: FORWARD 0 -> 1)");
-    let sent = transfer::initiate(
-        std::slice::from_ref(&injected),
-        &[rule],
-        &settings,
-        &InitiateTransfer {
-            actor: alice.clone(),
-            recipient: bob.clone(),
-            tickets: vec![injected.id],
-            groups: NewGroupIds::single(TransferGroupId::from_u128(1)),
-            at: clock.tick(),
-        },
-    )?;
-    let group = sent.groups.first().ok_or("no group")?;
-    println!(
-        "   group {} is {} {}, {} -> {}",
-        group.id, group.status, group.direction, group.sender, group.recipient
-    );
-    let accepted = transfer::accept(
-        group,
-        &sent.tickets,
-        &[rule],
-        &AcceptTransfer {
-            group: group.id,
-            actor: bob.clone(),
-            at: clock.tick(),
-        },
-    )?;
-    let with_bob = only_ticket(accepted)?;
-    show(&with_bob, &rule);
+    story.transfer(first, &alice, &bob, 1)?;
+    story.show(first)?;
 
+    story.verbose = false;
     println!(
-        "\n== 3. Bob returns it to Alice, once under each \"Transfer backward\" setting (T8, T11)"
+        "\n== 3. Bob returns a ticket to Alice under each \"Transfer backward\" setting (T8, T11, A2)"
     );
-    for (group_id, backward) in [
-        (TransferGroupId::from_u128(10), TransferBackward::Neutral),
-        (TransferGroupId::from_u128(11), TransferBackward::Decrease),
-        (TransferGroupId::from_u128(12), TransferBackward::Increase),
-    ] {
-        let rule = rule.with_transfer_backward(backward);
-        let returned = transfer::return_to_sender(
-            std::slice::from_ref(&with_bob),
-            &[rule],
-            &settings,
-            &ReturnToSender {
-                ticket: with_bob.id,
-                actor: bob.clone(),
-                group: group_id,
-                at: clock.tick(),
-            },
-        )?;
-        // BACKWARD groups need no explicit acceptance (A2): Alice's next sign-in completes it.
-        let done = transfer::complete_on_sign_in(
-            &returned.groups,
-            &returned.tickets,
-            &[rule],
-            &SignIn {
-                actor: alice.clone(),
-                at: clock.tick(),
-            },
-        )?;
-        let back = only_ticket(done)?;
-        let (before, after) = (level(&with_bob), level(&back));
+    for (n, rule) in rules.iter().take(3).enumerate() {
+        let id = story.issue(101 + n as u128, 2 + n as u128, None)?;
+        story.run(Command::Inject(InjectTicket {
+            ticket: id,
+            to: alice.clone(),
+            usage_rule: rule.id,
+            at: story.tick(),
+        }))?;
+        story.transfer(id, &alice, &bob, 10 + n as u128)?;
+        let before = story.level(id)?;
+        let back = TransferGroupId::from_u128(20 + n as u128);
+        story.run(Command::ReturnToSender(ReturnToSender {
+            ticket: id,
+            actor: bob.clone(),
+            group: back,
+            at: story.tick(),
+        }))?;
+        // BACKWARD groups need no explicit acceptance: Alice's next sign-in completes it.
+        let sign_in = SignIn {
+            actor: alice.clone(),
+            at: story.tick(),
+        };
+        story.run(Command::SignIn {
+            sign_in,
+            groups: vec![back],
+        })?;
         println!(
-            "   {backward:<8}: level {before} -> {after}, current owner {}",
-            owner(&back)
+            "   {:<8}: level {before} -> {}, current owner {}",
+            rule.transfer_backward,
+            story.level(id)?,
+            story.owner(id)?
         );
     }
 
-    println!("\n== 4. A usage rule with a limit of 1: Bob may not pass it on (T2)");
-    let strict = rule.with_max_transfers(TransferLimit::MIN);
-    let refused = transfer::initiate(
-        std::slice::from_ref(&with_bob),
-        &[strict],
-        &settings,
-        &InitiateTransfer {
-            actor: bob.clone(),
-            recipient: carol,
-            tickets: vec![with_bob.id],
-            groups: NewGroupIds::single(TransferGroupId::from_u128(20)),
-            at: clock.tick(),
-        },
-    );
+    println!("\n== 4. Under the default rule (limit 1), Bob may not pass the ticket on (T2)");
+    let strict = story.issue(104, 5, None)?;
+    story.run(Command::Inject(InjectTicket {
+        ticket: strict,
+        to: alice.clone(),
+        usage_rule: rules[3].id,
+        at: story.tick(),
+    }))?;
+    story.transfer(strict, &alice, &bob, 30)?;
+    let refused = story.run(Command::Initiate(InitiateTransfer {
+        actor: bob.clone(),
+        recipient: Email::parse("carol@example.com")?,
+        tickets: vec![strict],
+        groups: NewGroupIds::single(TransferGroupId::from_u128(31)),
+        at: story.tick(),
+    }));
     match refused {
         Err(error) => println!("   refused: {error}"),
         Ok(_) => return Err("the transfer at the limit should have been refused".into()),
     }
     println!(
-        "   the ticket is unchanged: still Bob's, level {}",
-        level(&with_bob)
+        "   nothing changed: still Bob's, level {}",
+        story.level(strict)?
     );
 
-    take_back_story(&mut clock, rule)
+    story.verbose = true;
+    println!("\n== 5. A retried command changes nothing and returns the first result (X3)");
+    let retried = story
+        .service
+        .execute(&story.last.clone().ok_or("no command yet")?)?;
+    println!("   retrying the last command that went through (Bob's acceptance of group 30):");
+    println!(
+        "   replayed: {}, {} event(s), ticket version unchanged: v{}",
+        retried.replayed,
+        retried.events.len(),
+        story.version(strict)?
+    );
+
+    take_back_story(&mut story)
 }
 
 /// Part 2: S360's take back of a mobile ticket injected to the wrong email (B1-B11, I1-I4).
-fn take_back_story(clock: &mut Clock, rule: UsageRule) -> Result<(), Box<dyn Error>> {
+fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
     let agency = Email::parse("tickets@agency.example.com")?; // the B2B customer's contact
     let typo = Email::parse("dave@exmaple.com")?;
     let dave = Email::parse("dave@example.com")?;
-    let mobile = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1));
     let held_back = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(2)); // injected on request only
     let pos = PointOfSale::b2b(PointOfSaleId::from_u128(50))
         .with_mobile_take_back(true)
@@ -160,147 +169,123 @@ fn take_back_story(clock: &mut Clock, rule: UsageRule) -> Result<(), Box<dyn Err
         .with_theme(InternetTheme::parse(
             "distribution.list.activateAdvancedView = true",
         )?);
+    story.service.create([Record::PointOfSale(pos.clone())])?;
+    let rule = UsageRuleId::from_u128(1);
 
     println!(
-        "\n== 5. S360 checks the take-back configuration before anyone uses it (B1, B2, B8, B9)"
+        "\n== 6. S360 checks the take-back configuration before anyone uses it (B1, B2, B8, B9)"
     );
     for problem in take_back::check_configuration(&pos, &TixngoInterface::default()) {
-        println!("   problem: {problem}");
+        println!("   with an empty interface: {problem}");
     }
-    let interface = TixngoInterface::from_custom_parameters([(
-        TixngoInterface::RESET_REASONS,
-        "MOBILE_TAKE_BACK",
-    )])?;
-    let problems = take_back::check_configuration(&pos, &interface);
+    let settings = story.settings()?;
+    let problems = take_back::check_configuration(&pos, &settings.interface);
     println!(
-        "   with resetInjectionInvalidationReasons = MOBILE_TAKE_BACK: {} problem(s)",
+        "   with the organizer's interface (MOBILE_TAKE_BACK reset): {} problem(s)",
         problems.len()
     );
 
     println!(
-        "\n== 6. A ticket is injected to a misspelled email; TIXnGO's feedback says INJECTED (I1-I3)"
+        "\n== 7. A ticket is injected to a misspelled email; TIXnGO's feedback says INJECTED (I1-I3)"
     );
-    let ticket = Ticket::new(
-        TicketId::from_u128(200),
-        RightId::from_u128(8),
-        Distribution::new(pos.id, mobile).with_cultural_contact(typo.clone()),
-    );
-    let ticket = inject_with_feedback(&ticket, None, &interface, rule, clock.tick())?;
+    let wrong = story.issue(200, 8, Some((pos.id, typo.clone())))?;
+    story.inject_with_feedback(wrong, &typo, rule)?;
     println!(
-        "   ticket {} -> {typo}, last feedback {}",
-        ticket.id,
-        last_feedback(&ticket)
+        "   ticket {wrong} -> {typo}, last feedback {}",
+        story.last_feedback(wrong)?
     );
 
     println!(
-        "\n== 7. The agency takes it back (B4-B7): the old ticket is invalidated, a new one replaces it"
+        "\n== 8. The agency takes it back (B4-B7): the old ticket is invalidated, a new one replaces it"
     );
-    let taken = take_back::take_back(
-        &ticket,
-        &pos,
-        &interface,
-        &TakeBackPolicy::default(),
-        &TakeBackTicket {
-            ticket: ticket.id,
-            point_of_sale: pos.id,
-            actor: agency.clone(),
-            new_ticket: TicketId::from_u128(201),
-            at: clock.tick(),
-        },
-    )?;
-    let [old, new] =
-        <[Ticket; 2]>::try_from(taken.tickets).map_err(|_| "a take back returns two tickets")?;
-    if let Some(invalidation) = &old.distribution.invalidation {
-        println!(
-            "   ticket {}: INVALIDATED ({}), replaced by {}",
-            old.id, invalidation.reason, new.id
-        );
+    let new = TicketId::from_u128(201);
+    let outcome = story.run(Command::TakeBack(TakeBackTicket {
+        ticket: wrong,
+        point_of_sale: pos.id,
+        actor: agency.clone(),
+        new_ticket: new,
+        at: story.tick(),
+    }))?;
+    for event in &outcome.events {
+        match event {
+            Event::TicketInvalidated {
+                ticket,
+                reason,
+                replaced_by: Some(by),
+                ..
+            } => {
+                println!("   ticket {ticket}: INVALIDATED ({reason}), replaced by {by}");
+            }
+            Event::TicketReplaced {
+                ticket,
+                shipment_mode,
+                cultural_contact,
+                ..
+            } => {
+                println!(
+                    "   ticket {ticket}: new, not injected, shipment mode {shipment_mode}, held by {cultural_contact}"
+                );
+            }
+            _ => {}
+        }
     }
-    println!(
-        "   ticket {}: valid, not injected, shipment mode {}, held by {agency}",
-        new.id, new.distribution.shipment_mode.id
-    );
-    let pushed = only_ticket(wallet::request_deletion(
-        &old,
-        &RequestDeletion {
-            ticket: old.id,
-            at: clock.tick(),
-        },
-    )?)?;
+    story.run(Command::RequestDeletion(RequestDeletion {
+        ticket: wrong,
+        at: story.tick(),
+    }))?;
     println!(
         "   the invalidated ticket is pushed to TIXnGO (B10): {}",
-        status(&pushed)
+        story.status(wrong)?
     );
 
     println!(
-        "\n== 8. The agency redistributes the new ticket to {dave}, and S360 injects it (B8, I1)"
+        "\n== 9. The agency redistributes the new ticket to {dave}, and S360 injects it (B8, I1)"
     );
-    let redistributed = only_ticket(take_back::redistribute(
-        &new,
-        &pos,
-        &RedistributeTicket {
-            ticket: new.id,
-            point_of_sale: pos.id,
-            actor: agency.clone(),
-            to: dave,
-            at: clock.tick(),
-        },
-    )?)?;
-    let target = interface.injection_target(&redistributed, Some(&pushed))?;
+    story.run(Command::Redistribute(RedistributeTicket {
+        ticket: new,
+        point_of_sale: pos.id,
+        actor: agency.clone(),
+        to: dave,
+        at: story.tick(),
+    }))?;
+    let (replacement, predecessor) = (story.ticket(new)?, story.ticket(wrong)?);
+    let settings = story.settings()?;
+    let target = settings
+        .interface
+        .injection_target(&replacement, Some(&predecessor))?;
     println!("   injection target: {target:?}");
-    let injected = inject_with_feedback(
-        &redistributed,
-        Some(&pushed),
-        &interface,
-        rule,
-        clock.tick(),
-    )?;
-    let valid = [&pushed, &injected].iter().filter(|t| t.is_valid()).count();
+    story.inject_with_feedback(new, target.email(), rule)?;
+    let valid = [story.ticket(wrong)?, story.ticket(new)?]
+        .iter()
+        .filter(|t| t.is_valid())
+        .count();
     println!(
-        "   ticket {} is in {}'s wallet",
-        injected.id,
-        owner(&injected)
-    );
-    println!(
-        "   valid tickets for right {}: {valid} (B11)",
-        injected.right
+        "   ticket {new} is in {}'s wallet; valid tickets for right {}: {valid} (B11)",
+        story.owner(new)?,
+        replacement.right
     );
 
-    println!("\n== 9. Once downloaded, a ticket can no longer be taken back (B4)");
+    println!("\n== 10. Once downloaded, a ticket can no longer be taken back (B4)");
     let erin = Email::parse("erin@example.com")?;
-    let other = Ticket::new(
-        TicketId::from_u128(300),
-        RightId::from_u128(9),
-        Distribution::new(pos.id, mobile).with_cultural_contact(erin.clone()),
-    );
-    let other = inject_with_feedback(&other, None, &interface, rule, clock.tick())?;
-    let downloaded = wallet::download(
-        &other,
-        &DownloadTicket {
-            ticket: other.id,
-            actor: erin,
-            at: clock.tick(),
-        },
-    )?;
-    let other = record_all(only_ticket(downloaded.clone())?, &downloaded)?;
+    let other = story.issue(300, 9, Some((pos.id, erin.clone())))?;
+    story.inject_with_feedback(other, &erin, rule)?;
+    let downloaded = story.run(Command::Download(DownloadTicket {
+        ticket: other,
+        actor: erin,
+        at: story.tick(),
+    }))?;
+    story.record_feedback(&downloaded)?;
     println!(
-        "   last feedback of ticket {}: {}",
-        other.id,
-        last_feedback(&other)
+        "   last feedback of ticket {other}: {}",
+        story.last_feedback(other)?
     );
-    let refused = take_back::take_back(
-        &other,
-        &pos,
-        &interface,
-        &TakeBackPolicy::default(),
-        &TakeBackTicket {
-            ticket: other.id,
-            point_of_sale: pos.id,
-            actor: agency,
-            new_ticket: TicketId::from_u128(301),
-            at: clock.tick(),
-        },
-    );
+    let refused = story.run(Command::TakeBack(TakeBackTicket {
+        ticket: other,
+        point_of_sale: pos.id,
+        actor: agency,
+        new_ticket: TicketId::from_u128(301),
+        at: story.tick(),
+    }));
     match refused {
         Err(error) => println!("   refused: {error}"),
         Ok(_) => return Err("a downloaded ticket should not be taken back".into()),
@@ -308,106 +293,198 @@ fn take_back_story(clock: &mut Clock, rule: UsageRule) -> Result<(), Box<dyn Err
     Ok(())
 }
 
-/// Injects a ticket to the contact B8 says, then records the feedback TIXnGO sends back.
-fn inject_with_feedback(
-    ticket: &Ticket,
-    predecessor: Option<&Ticket>,
-    interface: &TixngoInterface,
-    rule: UsageRule,
-    at: OffsetDateTime,
-) -> Result<Ticket, Box<dyn Error>> {
-    let to = interface
-        .injection_target(ticket, predecessor)?
-        .email()
-        .clone();
-    let decision = injection::inject(
-        ticket,
-        &injection::InjectTicket {
-            ticket: ticket.id,
-            to,
-            usage_rule: rule.id,
-            at,
-        },
-    )?;
-    record_all(only_ticket(decision.clone())?, &decision)
+/// The example's shell: a service on an in-memory store, a fake clock, and command ids.
+struct Story {
+    service: Service<MemoryStore>,
+    verbose: bool,
+    clock: OffsetDateTime,
+    commands: u128,
+    last: Option<Request>,
 }
 
-/// S360 records every feedback a wallet decision produces (I2, I3).
-fn record_all(mut ticket: Ticket, decision: &Decision) -> Result<Ticket, Box<dyn Error>> {
-    let id = ticket.id;
-    for feedback in injection::feedback_for(&decision.events)
-        .iter()
-        .filter(|f| f.ticket == id)
-    {
-        if let Some(updated) = injection::record_feedback(&ticket, feedback)?
-            .tickets
-            .into_iter()
-            .next()
-        {
-            ticket = updated;
+impl Story {
+    fn new() -> Self {
+        Self {
+            service: Service::new(MemoryStore::new()),
+            verbose: true,
+            clock: datetime!(2026-11-23 18:00 UTC),
+            commands: 0,
+            last: None,
         }
     }
-    Ok(ticket)
-}
 
-fn last_feedback(ticket: &Ticket) -> String {
-    ticket
-        .distribution
-        .last_feedback
-        .map_or_else(|| "none".to_owned(), |f| f.status.to_string())
-}
-
-fn status(ticket: &Ticket) -> String {
-    ticket
-        .wallet_status()
-        .map_or_else(|| "not injected".to_owned(), |s| s.to_string())
-}
-
-/// A fake clock that advances one minute per call: the example stays reproducible.
-struct Clock(OffsetDateTime);
-
-impl Clock {
-    fn tick(&mut self) -> OffsetDateTime {
-        self.0 = self.0.saturating_add(Duration::minutes(1));
-        self.0
+    /// The fake clock advances one minute per call, so the story is reproducible.
+    fn now(&mut self) -> OffsetDateTime {
+        self.clock = self.clock.saturating_add(Duration::minutes(1));
+        self.clock
     }
-}
 
-fn only_ticket(decision: Decision) -> Result<Ticket, Box<dyn Error>> {
-    Ok(decision
-        .tickets
-        .into_iter()
-        .next()
-        .ok_or("the decision holds no ticket")?)
-}
+    /// The time of the next command: the clock advances when the command runs.
+    fn tick(&self) -> OffsetDateTime {
+        self.clock.saturating_add(Duration::minutes(1))
+    }
 
-fn level(ticket: &Ticket) -> u16 {
-    ticket.wallet.as_ref().map_or(0, |w| w.level)
-}
+    fn run(&mut self, command: Command) -> Result<Outcome, secure_ticket::Error> {
+        self.now();
+        self.commands += 1;
+        let request = Request {
+            id: CommandId::from_u128(self.commands),
+            organizer: ORGANIZER,
+            command,
+        };
+        let outcome = self.service.execute(&request)?;
+        self.last = Some(request); // the last command that went through
+        Ok(outcome)
+    }
 
-fn owner(ticket: &Ticket) -> String {
-    ticket
-        .wallet
-        .as_ref()
-        .map_or_else(|| "-".to_owned(), |w| w.owners.current.to_string())
-}
+    /// S360 issues a secure mobile ticket (setup, not a rule): optionally distributed through a
+    /// point of sale to a contact.
+    fn issue(
+        &self,
+        id: u128,
+        right: u128,
+        distributed: Option<(PointOfSaleId, Email)>,
+    ) -> Result<TicketId, Box<dyn Error>> {
+        let (pos, contact) =
+            distributed.map_or((PointOfSaleId::from_u128(1), None), |(p, c)| (p, Some(c)));
+        let mut distribution = Distribution::new(pos, MOBILE);
+        distribution.cultural_contact = contact;
+        let ticket = Ticket::new(
+            TicketId::from_u128(id),
+            RightId::from_u128(right),
+            distribution,
+        );
+        self.service.create([Record::Ticket(ticket)])?;
+        Ok(TicketId::from_u128(id))
+    }
 
-fn show(ticket: &Ticket, rule: &UsageRule) {
-    if let Some(w) = &ticket.wallet {
-        let previous = w
+    fn transfer(
+        &mut self,
+        ticket: TicketId,
+        from: &Email,
+        to: &Email,
+        group: u128,
+    ) -> Result<(), Box<dyn Error>> {
+        let group = TransferGroupId::from_u128(group);
+        let at = self.tick();
+        let sent = self.run(Command::Initiate(InitiateTransfer {
+            actor: from.clone(),
+            recipient: to.clone(),
+            tickets: vec![ticket],
+            groups: NewGroupIds::single(group),
+            at,
+        }))?;
+        if let Some(Event::TransferInitiated { direction, .. }) = sent.events.first() {
+            self.note(format!(
+                "group {group}: PENDING {direction}, {from} -> {to}"
+            ));
+        }
+        let at = self.tick();
+        self.run(Command::Accept(AcceptTransfer {
+            group,
+            actor: to.clone(),
+            at,
+        }))?;
+        Ok(())
+    }
+
+    fn inject_with_feedback(
+        &mut self,
+        ticket: TicketId,
+        to: &Email,
+        rule: UsageRuleId,
+    ) -> Result<(), Box<dyn Error>> {
+        let at = self.tick();
+        let outcome = self.run(Command::Inject(InjectTicket {
+            ticket,
+            to: to.clone(),
+            usage_rule: rule,
+            at,
+        }))?;
+        self.record_feedback(&outcome)
+    }
+
+    /// TIXnGO reports what a wallet command did; S360 records it (I2, I3).
+    fn record_feedback(&mut self, outcome: &Outcome) -> Result<(), Box<dyn Error>> {
+        for feedback in injection::feedback_for(&outcome.events) {
+            self.run(Command::RecordFeedback(feedback))?;
+        }
+        Ok(())
+    }
+
+    fn note(&self, line: String) {
+        if self.verbose {
+            println!("   {line}");
+        }
+    }
+
+    fn settings(&self) -> Result<OrganizerSettings, Box<dyn Error>> {
+        let loaded = self
+            .service
+            .store()
+            .load(&[RecordKey::Settings(ORGANIZER)])?;
+        match loaded.into_iter().next().map(|v| v.value) {
+            Some(Record::Settings(settings)) => Ok(settings),
+            _ => Err("the organizer has no settings".into()),
+        }
+    }
+
+    fn ticket(&self, id: TicketId) -> Result<Ticket, Box<dyn Error>> {
+        Ok(self.service.ticket(id)?.ok_or("no such ticket")?.value)
+    }
+
+    fn version(&self, id: TicketId) -> Result<u64, Box<dyn Error>> {
+        Ok(self
+            .service
+            .ticket(id)?
+            .ok_or("no such ticket")?
+            .version
+            .get())
+    }
+
+    fn level(&self, id: TicketId) -> Result<u16, Box<dyn Error>> {
+        Ok(self.ticket(id)?.wallet.map_or(0, |w| w.level))
+    }
+
+    fn owner(&self, id: TicketId) -> Result<Email, Box<dyn Error>> {
+        Ok(self
+            .ticket(id)?
+            .wallet
+            .ok_or("not injected")?
+            .owners
+            .current)
+    }
+
+    fn status(&self, id: TicketId) -> Result<String, Box<dyn Error>> {
+        Ok(self
+            .ticket(id)?
+            .wallet_status()
+            .map_or_else(|| "not injected".to_owned(), |s| s.to_string()))
+    }
+
+    fn last_feedback(&self, id: TicketId) -> Result<String, Box<dyn Error>> {
+        Ok(self
+            .ticket(id)?
+            .distribution
+            .last_feedback
+            .map_or_else(|| "none".to_owned(), |f| f.status.to_string()))
+    }
+
+    fn show(&self, id: TicketId) -> Result<(), Box<dyn Error>> {
+        let ticket = self.ticket(id)?;
+        let wallet = ticket.wallet.as_ref().ok_or("not injected")?;
+        let previous = wallet
             .owners
             .previous
             .as_ref()
             .map_or_else(|| "-".to_owned(), ToString::to_string);
         println!(
-            "   ticket {}: {} | owners initial {} / previous {} / current {} | level {} of {}",
-            ticket.id,
-            w.status(),
-            w.owners.initial,
-            previous,
-            w.owners.current,
-            w.level,
-            rule.max_transfers
+            "   ticket {id}: {} | owners initial {} / previous {previous} / current {} | level {}",
+            wallet.status(),
+            wallet.owners.initial,
+            wallet.owners.current,
+            wallet.level,
         );
+        Ok(())
     }
 }

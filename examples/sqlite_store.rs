@@ -1,0 +1,527 @@
+//! A SQLite [`Store`]: the worked example of implementing the storage contract for a SQL database
+//! (SPEC X4, X5).
+//!
+//! The recipe carries over to PostgreSQL, MySQL or CockroachDB:
+//!
+//! - One table, `records (kind, id, version, body)`, keyed by `(kind, id)`. The body is the record's
+//!   [`Envelope`] as JSON; the version sits in its own column so the database can compare it.
+//! - `load`: one `SELECT .. WHERE (kind, id) IN (VALUES (?, ?), ..)` for all the keys (chunked to
+//!   stay under the database's parameter limit). Each body is decoded as [`Decoded`] and checked by
+//!   [`Decoded::into_record`], which refuses newer formats and records under the wrong key.
+//! - `commit`: one transaction per batch, opened with `BEGIN IMMEDIATE` so it holds the write lock
+//!   from the start. A write that expects [`Version::NEW`] is an `INSERT`, and a duplicate primary
+//!   key means [`StoreError::Conflict`]. Any other write is
+//!   `UPDATE records SET version = version + 1, body = ? WHERE kind = ? AND id = ? AND version = ?`,
+//!   which must change exactly one row; otherwise the batch is rolled back and the conflict names
+//!   the version actually stored. The `WHERE .. version = ?` is the compare-and-swap: it is what
+//!   keeps many service instances on one database correct without locks held across requests.
+//!
+//! Run it with `cargo run --example sqlite_store`: it opens a database in a temporary file, injects,
+//! sends and accepts a ticket through [`Service`], shows a stale write refused, and removes the file.
+//!
+//! The store tests (`tests/store/`) include this file with
+//! `#[path = "../../examples/sqlite_store.rs"]` and run the conformance suite and the concurrency
+//! test against [`SqliteStore`], two connections on one file.
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use secure_ticket::injection::InjectTicket;
+use secure_ticket::service::{Command, Request, Service};
+use secure_ticket::store::{
+    Batch, BoxError, Decoded, Envelope, Operation, Record, RecordKey, Store, StoreError, Version,
+    Versioned,
+};
+use secure_ticket::transfer::{AcceptTransfer, InitiateTransfer, NewGroupIds};
+use secure_ticket::{
+    AcceptanceSettings, CommandId, Distribution, Email, Event, OrganizerId, OrganizerSettings,
+    PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferBackward,
+    TransferGroupId, TransferLimit, UsageRule, UsageRuleId,
+};
+use time::macros::datetime;
+
+/// The keys of one `SELECT`: two parameters each, under SQLite's historical limit of 999.
+const KEYS_PER_QUERY: usize = 400;
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+)";
+const INSERT: &str = "INSERT INTO records (kind, id, version, body) VALUES (?1, ?2, ?3, ?4)";
+const UPDATE: &str = "UPDATE records SET version = version + 1, body = ?1 \
+                      WHERE kind = ?2 AND id = ?3 AND version = ?4";
+const SELECT_VERSION: &str = "SELECT version FROM records WHERE kind = ?1 AND id = ?2";
+const PLANT: &str = "INSERT OR REPLACE INTO records (kind, id, version, body) VALUES (?1, ?2, ?3, ?4)";
+
+/// A [`Store`] over one SQLite database file.
+///
+/// Each `SqliteStore` is one connection, behind a mutex so that `&self` methods work and the store
+/// is `Send + Sync`. Open several on the same file for several handles (as several service instances
+/// would share one database): WAL mode lets them read while one writes.
+#[derive(Debug)]
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path`: WAL journal, `synchronous=NORMAL`, a 5 s busy
+    /// timeout, and the `records` table if absent.
+    ///
+    /// # Errors
+    ///
+    /// SQLite's error if the file cannot be opened or set up.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, rusqlite::Error> {
+        let path = path.as_ref().to_path_buf();
+        let connection = Connection::open(&path)?;
+        // Setting the busy timeout first lets the other setup steps wait for a concurrent opener.
+        connection.execute_batch("PRAGMA busy_timeout=5000")?;
+        connection.execute_batch("PRAGMA journal_mode=WAL")?;
+        connection.execute_batch("PRAGMA synchronous=NORMAL")?;
+        connection.execute_batch(CREATE_TABLE)?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+            path,
+        })
+    }
+
+    /// The database file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stores `body` as is under `key` at `version`, replacing what is there: for tests that plant
+    /// damaged bytes or envelopes of a newer format.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when SQLite fails.
+    pub fn plant_raw(&self, key: RecordKey, version: Version, body: &str) -> Result<(), StoreError> {
+        let operation = Operation::Commit;
+        let version = column_version(version, key)?;
+        let connection = self.lock(operation)?;
+        connection
+            .execute(PLANT, params![key.kind().as_str(), id_text(key), version, body])
+            .map_err(|e| backend(operation, Some(key), e))?;
+        Ok(())
+    }
+
+    /// The settings in force on this connection, as `(pragma, value)`: `journal_mode`,
+    /// `synchronous` and `busy_timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when SQLite fails.
+    pub fn pragmas(&self) -> Result<Vec<(&'static str, String)>, StoreError> {
+        let operation = Operation::Load;
+        let connection = self.lock(operation)?;
+        let mut out = Vec::new();
+        for name in ["journal_mode", "synchronous", "busy_timeout"] {
+            let value = connection
+                .pragma_query_value(None, name, |row| Ok(show(row.get_ref(0)?)))
+                .map_err(|e| backend(operation, None, e))?;
+            out.push((name, value));
+        }
+        Ok(out)
+    }
+
+    fn lock(&self, operation: Operation) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        self.connection.lock().map_err(|_| StoreError::Backend {
+            operation,
+            key: None,
+            source: Box::new(Poisoned),
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
+        let mut wanted = keys.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup(); // each key once in the result
+        let connection = self.lock(Operation::Load)?;
+        let mut found = Vec::with_capacity(wanted.len());
+        for chunk in wanted.chunks(KEYS_PER_QUERY) {
+            load_chunk(&connection, chunk, &mut found)?;
+        }
+        Ok(found)
+    }
+
+    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+        if let Some(key) = batch.duplicate_key() {
+            return Err(StoreError::DuplicateKey { key });
+        }
+        // Encode outside the transaction: it holds the database's write lock.
+        let mut writes = Vec::with_capacity(batch.writes.len());
+        for write in &batch.writes {
+            let key = write.record.key();
+            let body = serde_json::to_string(&Envelope::new(write.record.clone()))
+                .map_err(|e| backend(Operation::Commit, Some(key), e))?;
+            writes.push((key, write.expected, body));
+        }
+        let mut connection = self.lock(Operation::Commit)?;
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate) // BEGIN IMMEDIATE
+            .map_err(|e| backend(Operation::Commit, None, e))?;
+        for (key, expected, body) in &writes {
+            if let Err(refused) = write(&transaction, *key, *expected, body) {
+                // Nothing of the batch lands: undo the writes made so far.
+                transaction
+                    .rollback()
+                    .map_err(|e| backend(Operation::Commit, Some(*key), e))?;
+                return Err(refused);
+            }
+        }
+        transaction
+            .commit()
+            .map_err(|e| backend(Operation::Commit, None, e))
+    }
+}
+
+/// One `SELECT` for `keys` (at most [`KEYS_PER_QUERY`], each once); found records go to `found`.
+fn load_chunk(
+    connection: &Connection,
+    keys: &[RecordKey],
+    found: &mut Vec<Versioned<Record>>,
+) -> Result<(), StoreError> {
+    let failed = |e: rusqlite::Error| backend(Operation::Load, None, e);
+    let mut by_column: HashMap<(String, String), RecordKey> = HashMap::with_capacity(keys.len());
+    let mut parameters = Vec::with_capacity(keys.len().saturating_mul(2));
+    for &key in keys {
+        let (kind, id) = (key.kind().as_str().to_owned(), id_text(key));
+        parameters.push(kind.clone());
+        parameters.push(id.clone());
+        by_column.insert((kind, id), key);
+    }
+    let values = vec!["(?, ?)"; keys.len()].join(", ");
+    let sql = format!(
+        "SELECT kind, id, version, body FROM records WHERE (kind, id) IN (VALUES {values})"
+    );
+    let mut statement = connection.prepare_cached(&sql).map_err(failed)?;
+    let mut rows = statement
+        .query(rusqlite::params_from_iter(&parameters))
+        .map_err(failed)?;
+    while let Some(row) = rows.next().map_err(failed)? {
+        let kind: String = row.get(0).map_err(failed)?;
+        let id: String = row.get(1).map_err(failed)?;
+        let Some(&key) = by_column.get(&(kind, id)) else {
+            continue; // not asked for: the IN list makes this impossible
+        };
+        let corrupt = |e: BoxError| StoreError::Corrupt {
+            key,
+            operation: Operation::Load,
+            source: e,
+        };
+        let version: i64 = row.get(2).map_err(failed)?;
+        let version = u64::try_from(version).map_err(|e| corrupt(Box::new(e)))?;
+        // Read the body as bytes: a BLOB or bad UTF-8 then fails to decode, as Corrupt.
+        let body = row
+            .get_ref(3)
+            .map_err(failed)?
+            .as_bytes()
+            .map_err(|e| corrupt(Box::new(e)))?;
+        let decoded: Decoded = serde_json::from_slice(body).map_err(|e| corrupt(Box::new(e)))?;
+        found.push(Versioned {
+            value: decoded.into_record(key)?, // UnsupportedFormat for a newer format
+            version: Version::new(version),
+        });
+    }
+    Ok(())
+}
+
+/// One write of a batch, inside its transaction: the compare-and-swap.
+fn write(
+    transaction: &Transaction<'_>,
+    key: RecordKey,
+    expected: Version,
+    body: &str,
+) -> Result<(), StoreError> {
+    let failed = |e: rusqlite::Error| backend(Operation::Commit, Some(key), e);
+    let (kind, id) = (key.kind().as_str(), id_text(key));
+    if expected == Version::NEW {
+        let mut insert = transaction.prepare_cached(INSERT).map_err(failed)?;
+        let first = column_version(Version::NEW.next(), key)?;
+        match insert.execute(params![kind, id, first, body]) {
+            Ok(_) => Ok(()),
+            Err(e) if is_primary_key_violation(&e) => Err(conflict(transaction, key, expected)?),
+            Err(e) => Err(failed(e)),
+        }
+    } else {
+        let mut update = transaction.prepare_cached(UPDATE).map_err(failed)?;
+        let version = column_version(expected, key)?;
+        match update.execute(params![body, kind, id, version]) {
+            Ok(1) => Ok(()),
+            Ok(_) => Err(conflict(transaction, key, expected)?),
+            Err(e) => Err(failed(e)),
+        }
+    }
+}
+
+/// The conflict for `key`, with the version actually stored ([`Version::NEW`] when absent).
+fn conflict(
+    transaction: &Transaction<'_>,
+    key: RecordKey,
+    expected: Version,
+) -> Result<StoreError, StoreError> {
+    let failed = |e: rusqlite::Error| backend(Operation::Commit, Some(key), e);
+    let stored: Option<i64> = transaction
+        .prepare_cached(SELECT_VERSION)
+        .map_err(failed)?
+        .query_row(params![key.kind().as_str(), id_text(key)], |row| row.get(0))
+        .optional()
+        .map_err(failed)?;
+    let actual = match stored {
+        None => Version::NEW,
+        Some(v) => Version::new(u64::try_from(v).map_err(|e| StoreError::Corrupt {
+            key,
+            operation: Operation::Commit,
+            source: Box::new(e),
+        })?),
+    };
+    Ok(StoreError::Conflict {
+        key,
+        expected,
+        actual,
+    })
+}
+
+fn is_primary_key_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
+fn id_text(key: RecordKey) -> String {
+    key.uuid().hyphenated().to_string()
+}
+
+/// A version as SQLite's signed 64-bit integer.
+fn column_version(version: Version, key: RecordKey) -> Result<i64, StoreError> {
+    i64::try_from(version.get()).map_err(|e| backend(Operation::Commit, Some(key), e))
+}
+
+fn backend(
+    operation: Operation,
+    key: Option<RecordKey>,
+    error: impl Error + Send + Sync + 'static,
+) -> StoreError {
+    StoreError::Backend {
+        operation,
+        key,
+        source: Box::new(error),
+    }
+}
+
+fn show(value: ValueRef<'_>) -> String {
+    match value {
+        ValueRef::Null => "NULL".to_owned(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(r) => r.to_string(),
+        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+    }
+}
+
+/// A thread panicked while holding the connection.
+#[derive(Debug)]
+struct Poisoned;
+
+impl fmt::Display for Poisoned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the SQLite connection's lock is poisoned: a thread panicked while holding it")
+    }
+}
+
+impl Error for Poisoned {}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let path = std::env::temp_dir().join(format!(
+        "secure-ticket-sqlite-example-{}.db",
+        std::process::id()
+    ));
+    let result = demo(&path);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.clone().into_os_string();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file); // absent files are fine
+    }
+    println!("\nremoved {}", path.display());
+    result
+}
+
+fn demo(path: &Path) -> Result<(), Box<dyn Error>> {
+    let at = datetime!(2026-11-23 18:00 UTC); // the caller's clock, passed in
+    let organizer = OrganizerId::from_u128(1);
+    let (alice, bob) = (
+        Email::parse("alice@example.com")?,
+        Email::parse("bob@example.com")?,
+    );
+
+    println!("== open {}", path.display());
+    let service = Service::new(SqliteStore::open(path)?);
+
+    println!("== create a usage rule, the organizer's settings and a ticket");
+    let rule = UsageRule::new(UsageRuleId::from_u128(1))
+        .with_max_transfers(TransferLimit::new(2)?)
+        .with_transfer_backward(TransferBackward::Neutral);
+    let settings =
+        OrganizerSettings::new(organizer).with_acceptance(AcceptanceSettings::explicit());
+    let ticket = Ticket::new(
+        TicketId::from_u128(100),
+        RightId::from_u128(7),
+        Distribution::new(
+            PointOfSaleId::from_u128(1),
+            ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1)),
+        ),
+    );
+    service.create([
+        Record::UsageRule(rule),
+        Record::Settings(settings),
+        Record::Ticket(ticket.clone()),
+    ])?;
+    print_version(&service, ticket.id)?;
+
+    let request = |n: u128, command: Command| Request {
+        id: CommandId::from_u128(n),
+        organizer,
+        command,
+    };
+    let group = TransferGroupId::from_u128(10);
+    let steps = [
+        (
+            format!("inject the ticket to {alice}"),
+            request(
+                1,
+                Command::Inject(InjectTicket {
+                    ticket: ticket.id,
+                    to: alice.clone(),
+                    usage_rule: rule.id,
+                    at,
+                }),
+            ),
+        ),
+        (
+            format!("{alice} sends it to {bob}"),
+            request(
+                2,
+                Command::Initiate(InitiateTransfer {
+                    actor: alice.clone(),
+                    recipient: bob.clone(),
+                    tickets: vec![ticket.id],
+                    groups: NewGroupIds::single(group),
+                    at,
+                }),
+            ),
+        ),
+        (
+            format!("{bob} accepts"),
+            request(
+                3,
+                Command::Accept(AcceptTransfer {
+                    group,
+                    actor: bob.clone(),
+                    at,
+                }),
+            ),
+        ),
+    ];
+    let mut after_inject = None;
+    for (what, request) in &steps {
+        println!("== {what}");
+        let outcome = service.execute(request)?;
+        for event in &outcome.events {
+            println!("   event: {}", describe(event));
+        }
+        let loaded = print_version(&service, ticket.id)?;
+        after_inject.get_or_insert(loaded);
+    }
+
+    println!("== a writer still holding the ticket as loaded after the injection writes it back");
+    let stale = after_inject.flatten().ok_or("the ticket vanished")?;
+    let batch = Batch::new().with(Record::Ticket(stale.value), stale.version);
+    match service.store().commit(&batch) {
+        Err(refused) => println!("   refused: {refused}"),
+        Ok(()) => return Err("the stale write went through".into()),
+    }
+    print_version(&service, ticket.id)?;
+
+    println!("== the same accept again (a client retry): the first result, nothing written");
+    if let Some((_, accept)) = steps.last() {
+        let retry = service.execute(accept)?;
+        println!(
+            "   replayed: {}, {} events",
+            retry.replayed,
+            retry.events.len()
+        );
+        print_version(&service, ticket.id)?;
+    }
+
+    println!("== PRAGMAs in force");
+    for (name, value) in service.store().pragmas()? {
+        let meaning = match (name, value.as_str()) {
+            ("synchronous", "1") => " (NORMAL)",
+            ("busy_timeout", _) => " ms",
+            _ => "",
+        };
+        println!("   {name} = {value}{meaning}");
+    }
+    Ok(())
+}
+
+/// Prints and returns the ticket as stored.
+fn print_version(
+    service: &Service<SqliteStore>,
+    id: TicketId,
+) -> Result<Option<Versioned<Ticket>>, StoreError> {
+    let loaded = service.ticket(id)?;
+    match &loaded {
+        Some(t) => {
+            let owner = t.value.wallet.as_ref().map_or_else(
+                || "not injected".to_owned(),
+                |w| format!("owner {}, level {}", w.owners.current, w.level),
+            );
+            println!("   ticket {id} is at {} ({owner})", t.version);
+        }
+        None => println!("   ticket {id} is absent"),
+    }
+    Ok(loaded)
+}
+
+fn describe(event: &Event) -> String {
+    match event {
+        Event::TicketInjected { ticket, owner, .. } => {
+            format!("TICKET_INJECTED ticket {ticket} to {owner}")
+        }
+        Event::TransferInitiated {
+            group,
+            direction,
+            sender,
+            recipient,
+            ..
+        } => format!("TRANSFER_INITIATED group {group} {direction} {sender} -> {recipient}"),
+        Event::TransferAccepted {
+            group, automatic, ..
+        } => format!("TRANSFER_ACCEPTED group {group} (automatic: {automatic})"),
+        Event::TicketTransferred {
+            ticket,
+            from,
+            to,
+            level_before,
+            level_after,
+            ..
+        } => format!(
+            "TICKET_TRANSFERRED ticket {ticket} {from} -> {to}, level {level_before} -> {level_after}"
+        ),
+        other => format!("{other:?}"),
+    }
+}
