@@ -10,7 +10,7 @@ use crate::{Email, InvalidationReason, Ticket, TicketId};
 /// S360's TIXnGO interface configuration, as far as these rules care (SPEC B8).
 ///
 /// Read from the interface's custom parameters with [`from_custom_parameters`](Self::from_custom_parameters):
-/// `resetInjectionInvalidationReasons` (comma-separated reason codes) and
+/// `resetInjectionInvalidationReasons` (comma-separated reason codes, surrounding quotes ignored) and
 /// `overlaySpectatirDetailsWithLastOwner` (`true`/`false`; spelt as S360 spells it). Other parameters
 /// are kept, unread.
 ///
@@ -91,6 +91,21 @@ impl InjectionTarget {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InjectionTargetError {
+    /// The predecessor passed is not the ticket this one replaces (or one was passed, or omitted,
+    /// wrongly): B8 would decide on the wrong ticket.
+    #[error(
+        "ticket {ticket} replaces {}, but the predecessor passed is {}; pass the ticket it replaces",
+        expected.map_or_else(|| "no ticket".to_owned(), |id| id.to_string()),
+        given.map_or_else(|| "none".to_owned(), |id| id.to_string())
+    )]
+    WrongPredecessor {
+        /// The ticket to inject.
+        ticket: TicketId,
+        /// The ticket it replaces, if any.
+        expected: Option<TicketId>,
+        /// The predecessor passed, if any.
+        given: Option<TicketId>,
+    },
     /// The ticket would go to its cultural contact, and it has none.
     #[error(
         "ticket {ticket} has no cultural contact to inject it to; distribute it to a contact first"
@@ -129,7 +144,8 @@ impl TixngoInterface {
                 }
                 interface.reset_injection_invalidation_reasons = value
                     .split(',')
-                    .map(str::trim)
+                    // Operators copy the documented value with its quotes: "MOBILE_TAKE_BACK".
+                    .map(|code| code.trim().trim_matches(|c| c == '"' || c == '\'').trim())
                     .filter(|code| !code.is_empty())
                     .map(InvalidationReason::from_code)
                     .collect();
@@ -160,16 +176,17 @@ impl TixngoInterface {
             || self.reset_injection_invalidation_reasons.contains(reason)
     }
 
-    /// Where to inject `ticket` (SPEC B8, I1). For a replacement, pass the ticket it replaces as
-    /// `predecessor`: the replacement goes to its cultural contact when the overlay flag is on or the
+    /// Where to inject `ticket` (SPEC B8, I1). For a replacement, pass the ticket it replaces
+    /// (`ticket.distribution.replaces`) as `predecessor`, and `None` for any other ticket: the replacement goes to its cultural contact when the overlay flag is on or the
     /// predecessor's invalidation reason is in the reset list, otherwise to the predecessor's latest
     /// TIXnGO owner. A ticket that replaces nothing (or whose predecessor was never injected) goes
     /// to its cultural contact.
     ///
     /// # Errors
     ///
-    /// [`InjectionTargetError::NoCulturalContact`] when the target is the cultural contact and the
-    /// ticket has none.
+    /// [`InjectionTargetError::WrongPredecessor`] when `predecessor` is not the ticket `ticket`
+    /// replaces; [`InjectionTargetError::NoCulturalContact`] when the target is the cultural contact
+    /// and the ticket has none.
     ///
     /// # Examples
     ///
@@ -179,6 +196,14 @@ impl TixngoInterface {
         ticket: &Ticket,
         predecessor: Option<&Ticket>,
     ) -> Result<InjectionTarget, InjectionTargetError> {
+        let given = predecessor.map(|p| p.id);
+        if given != ticket.distribution.replaces {
+            return Err(InjectionTargetError::WrongPredecessor {
+                ticket: ticket.id,
+                expected: ticket.distribution.replaces,
+                given,
+            });
+        }
         if let Some(previous) = predecessor {
             let reset = previous
                 .distribution

@@ -36,7 +36,9 @@ pub enum RecordFeedbackError {
 
 /// Records TIXnGO's feedback on S360's ticket (SPEC I3, I4).
 ///
-/// - Feedback older than the last one recorded is ignored: batches may arrive out of order (I3). An
+/// - Feedback older than the last one recorded is ignored: batches may arrive out of order (I3).
+///   `INJECTED` after any other status is ignored too, even at the same second: it can only be a
+///   late arrival, and recording it would allow a take back of a downloaded ticket (B4). An
 ///   ignored feedback, or one that changes nothing (a duplicate), gives an empty decision.
 /// - `PENDING_TRANSFER` adds a PENDING distribution entry (sender → recipient); `FAILURE_TRANSFER`
 ///   marks that group's entry CANCELLED; `TRANSFERRED` marks it CONFIRMED (adding it if the pending
@@ -88,11 +90,14 @@ pub fn record_feedback(
         }
         (_, false) => None,
     };
-    if ticket
-        .distribution
-        .last_feedback
-        .is_some_and(|last| last.at > feedback.at)
-    {
+    let stale = ticket.distribution.last_feedback.is_some_and(|last| {
+        // INJECTED is only ever the first status: once any other status is recorded, an INJECTED
+        // is a late arrival even with the same timestamp (a decision: it would reopen B4).
+        last.at > feedback.at
+            || (feedback.status == LifecycleStatus::Injected
+                && last.status != LifecycleStatus::Injected)
+    });
+    if stale {
         return Ok(Decision::default());
     }
     let mut updated = ticket.clone();

@@ -50,7 +50,10 @@ pub enum RedistributeError {
         reason: InvalidationReason,
     },
     /// The ticket belongs to another POS (B6).
-    #[error("ticket {ticket} belongs to point of sale {distributed_by}, not {point_of_sale}")]
+    #[error(
+        "ticket {ticket} belongs to point of sale {distributed_by}, not {point_of_sale}; redistribute it \
+         from point of sale {distributed_by}"
+    )]
     WrongPointOfSale {
         /// The ticket.
         ticket: TicketId,

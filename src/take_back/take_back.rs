@@ -74,7 +74,10 @@ pub enum TakeBackError {
         point_of_sale: PointOfSaleId,
     },
     /// The ticket is already invalidated.
-    #[error("ticket {ticket} is invalidated ({reason}); only a valid ticket can be taken back")]
+    #[error(
+        "ticket {ticket} is invalidated ({reason}); only a valid ticket can be taken back: take back its \
+         replacement, if it has one"
+    )]
     TicketInvalidated {
         /// The ticket.
         ticket: TicketId,
@@ -128,6 +131,19 @@ pub enum TakeBackError {
         /// The ticket.
         ticket: TicketId,
     },
+    /// The take-back shipment mode is injected automatically: the replacement would go out again
+    /// before the customer can redistribute it.
+    #[error(
+        "point of sale {point_of_sale} assigns taken-back tickets to shipment mode {shipment_mode}, which S360 \
+         injects automatically; choose a mode injected on request in \"Assign the taken back ticket to a new \
+         shipment mode\""
+    )]
+    TakeBackModeInjectsAutomatically {
+        /// The POS.
+        point_of_sale: PointOfSaleId,
+        /// The shipment mode.
+        shipment_mode: crate::ShipmentModeId,
+    },
     /// B4: no feedback from TIXnGO yet.
     #[error(
         "ticket {ticket} was injected but S360 has no feedback from TIXnGO yet; run the feedback interface, \
@@ -151,7 +167,7 @@ pub enum TakeBackError {
     /// B5: ticket-holder details are set.
     #[error(
         "ticket {ticket} has ticket-holder details and cannot be taken back (a known restriction, lifted in \
-         the next major version)"
+         the next major version); remove its holder details first"
     )]
     HasTicketHolder {
         /// The ticket.
@@ -188,6 +204,7 @@ pub enum TakeBackError {
 /// [`MobileTakeBackDisabled`](TakeBackError::MobileTakeBackDisabled) (B1),
 /// [`AdvancedViewInactive`](TakeBackError::AdvancedViewInactive) (B2),
 /// [`ReplacementWouldGoToLatestOwner`](TakeBackError::ReplacementWouldGoToLatestOwner) (B9),
+/// [`TakeBackModeInjectsAutomatically`](TakeBackError::TakeBackModeInjectsAutomatically),
 /// [`NoFeedbackYet`](TakeBackError::NoFeedbackYet) and
 /// [`NoLongerInjected`](TakeBackError::NoLongerInjected) (B4),
 /// [`HasTicketHolder`](TakeBackError::HasTicketHolder) (B5),
@@ -262,6 +279,15 @@ pub fn take_back(
     }
     if !interface.resets_injection_for(&InvalidationReason::MobileTakeBack) {
         return Err(E::ReplacementWouldGoToLatestOwner { ticket: ticket.id });
+    }
+    if let Some(mode) = point_of_sale.take_back_shipment_mode
+        && mode.is_secure_mobile()
+        && mode.automatic_injection
+    {
+        return Err(E::TakeBackModeInjectsAutomatically {
+            point_of_sale: point_of_sale.id,
+            shipment_mode: mode.id,
+        });
     }
     match ticket.distribution.last_feedback {
         None => return Err(E::NoFeedbackYet { ticket: ticket.id }),

@@ -51,7 +51,10 @@ pub enum DeletionError {
         ticket: TicketId,
     },
     /// The step does not fit the ticket's status (deletion already requested, not requested yet, or done).
-    #[error("ticket {ticket} is {status}; this deletion step does not apply")]
+    #[error(
+        "ticket {ticket} is {status}; this deletion step does not apply: request deletion once, then \
+         complete it once"
+    )]
     WrongStatus {
         /// The ticket.
         ticket: TicketId,

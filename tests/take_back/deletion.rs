@@ -1,0 +1,232 @@
+//! The deletion push of an invalidated ticket to TIXnGO (SPEC B10).
+
+use secure_ticket::transfer::{self, InitiateTransfer, InitiateTransferError, NewGroupIds};
+use secure_ticket::wallet::{
+    self, CompleteDeletion, DeletionError, DownloadError, DownloadTicket, RequestDeletion,
+};
+use secure_ticket::{
+    AcceptanceSettings, Decision, Event, LastFeedback, LifecycleStatus, Ticket, WalletStatus,
+};
+
+use crate::common::*;
+
+fn request(ticket: &Ticket, minute: i64) -> Result<Decision, DeletionError> {
+    wallet::request_deletion(
+        ticket,
+        &RequestDeletion {
+            ticket: ticket.id,
+            at: at(minute),
+        },
+    )
+}
+
+fn complete(ticket: &Ticket, minute: i64) -> Result<Decision, DeletionError> {
+    wallet::complete_deletion(
+        ticket,
+        &CompleteDeletion {
+            ticket: ticket.id,
+            at: at(minute),
+        },
+    )
+}
+
+#[test]
+fn b10_the_invalidated_ticket_becomes_deletion_pending_then_deleted() {
+    let (old, _) = taken_back(&injected(), NEW, at(5));
+
+    let requested = request(&old, 6).unwrap();
+    let mut pending = old.clone();
+    pending.wallet.as_mut().unwrap().deletion_requested_at = Some(at(6));
+    assert_eq!(
+        requested,
+        Decision {
+            tickets: vec![pending.clone()],
+            groups: Vec::new(),
+            events: vec![Event::TicketDeletionRequested {
+                ticket: OLD,
+                at: at(6)
+            }],
+        }
+    );
+    assert_eq!(pending.wallet_status(), Some(WalletStatus::DeletionPending));
+
+    let deleted = complete(&pending, 7).unwrap();
+    let mut gone = pending.clone();
+    gone.wallet.as_mut().unwrap().deleted_at = Some(at(7));
+    assert_eq!(
+        deleted,
+        Decision {
+            tickets: vec![gone.clone()],
+            groups: Vec::new(),
+            events: vec![Event::TicketDeleted {
+                ticket: OLD,
+                at: at(7)
+            }],
+        }
+    );
+    assert_eq!(gone.wallet_status(), Some(WalletStatus::Deleted));
+
+    // S360 hears of both through the feedback interface.
+    let recorded = record_all(&record_all(&old, &requested), &deleted);
+    assert_eq!(
+        recorded.distribution.last_feedback,
+        Some(LastFeedback {
+            status: LifecycleStatus::Deleted,
+            at: at(7)
+        })
+    );
+    assert!(!recorded.is_valid());
+}
+
+#[test]
+fn b10_a_still_valid_ticket_is_not_deleted() {
+    let ticket = injected();
+    assert_eq!(
+        request(&ticket, 6),
+        Err(DeletionError::StillValid { ticket: OLD })
+    );
+    assert_eq!(
+        complete(&ticket, 6),
+        Err(DeletionError::StillValid { ticket: OLD })
+    );
+    // Neither is the replacement, valid and injected.
+    let (_, new) = taken_back(&ticket, NEW, at(5));
+    let mut redistributed = new;
+    redistributed.distribution.cultural_contact = Some(dave());
+    let replacement = inject_with_feedback(&redistributed, &dave(), at(6));
+    assert_eq!(
+        request(&replacement, 7),
+        Err(DeletionError::StillValid { ticket: NEW })
+    );
+}
+
+#[test]
+fn b10_deletion_steps_apply_once_and_in_order() {
+    let (old, _) = taken_back(&injected(), NEW, at(5));
+    assert_eq!(
+        complete(&old, 6),
+        Err(DeletionError::WrongStatus {
+            ticket: OLD,
+            status: WalletStatus::NotDownloaded
+        })
+    );
+    let pending = only(request(&old, 6).unwrap());
+    assert_eq!(
+        request(&pending, 7),
+        Err(DeletionError::WrongStatus {
+            ticket: OLD,
+            status: WalletStatus::DeletionPending
+        })
+    );
+    let gone = only(complete(&pending, 7).unwrap());
+    assert_eq!(
+        request(&gone, 8),
+        Err(DeletionError::WrongStatus {
+            ticket: OLD,
+            status: WalletStatus::Deleted
+        })
+    );
+    assert_eq!(
+        complete(&gone, 8),
+        Err(DeletionError::WrongStatus {
+            ticket: OLD,
+            status: WalletStatus::Deleted
+        })
+    );
+}
+
+#[test]
+fn b10_after_deletion_is_requested_the_ticket_cannot_be_transferred_or_downloaded() {
+    let (old, _) = taken_back(&injected(), NEW, at(5));
+    let pending = only(request(&old, 6).unwrap());
+    let command = InitiateTransfer {
+        actor: typo(),
+        recipient: bob(),
+        tickets: vec![OLD],
+        groups: NewGroupIds::single(gid(1)),
+        at: at(7),
+    };
+    assert_eq!(
+        transfer::initiate(
+            std::slice::from_ref(&pending),
+            &[rule()],
+            &AcceptanceSettings::explicit(),
+            &command
+        ),
+        Err(InitiateTransferError::TicketDeleted {
+            ticket: OLD,
+            status: WalletStatus::DeletionPending
+        })
+    );
+    assert_eq!(
+        wallet::download(
+            &pending,
+            &DownloadTicket {
+                ticket: OLD,
+                actor: typo(),
+                at: at(7)
+            }
+        ),
+        Err(DownloadError::NotDownloadable {
+            ticket: OLD,
+            status: WalletStatus::DeletionPending
+        })
+    );
+    let gone = only(complete(&pending, 7).unwrap());
+    assert_eq!(
+        transfer::initiate(
+            std::slice::from_ref(&gone),
+            &[rule()],
+            &AcceptanceSettings::explicit(),
+            &InitiateTransfer {
+                at: at(8),
+                ..command
+            }
+        ),
+        Err(InitiateTransferError::TicketDeleted {
+            ticket: OLD,
+            status: WalletStatus::Deleted
+        })
+    );
+}
+
+#[test]
+fn b10_a_pending_transfer_of_the_pushed_ticket_can_only_end_without_completing() {
+    // The wallet moved on before S360 heard of it: the ticket was pending to bob when it was taken back.
+    let ticket = injected();
+    let sent = initiate(&ticket, &bob(), gid(1), at(1));
+    let (old, _) = taken_back(&after(&ticket, &sent), NEW, at(5));
+    let pending = only(request(&old, 6).unwrap());
+    assert_eq!(pending.wallet_status(), Some(WalletStatus::DeletionPending));
+    let refused = transfer::accept(
+        &sent.groups[0],
+        std::slice::from_ref(&pending),
+        &[rule()],
+        &transfer::AcceptTransfer {
+            group: gid(1),
+            actor: bob(),
+            at: at(7),
+        },
+    );
+    assert_eq!(
+        refused,
+        Err(transfer::AcceptTransferError::TicketDeleted {
+            ticket: OLD,
+            status: WalletStatus::DeletionPending
+        })
+    );
+    let cancelled = transfer::cancel(
+        &sent.groups[0],
+        std::slice::from_ref(&pending),
+        &transfer::CancelTransfer {
+            group: gid(1),
+            actor: typo(),
+            at: at(7),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        cancelled.tickets[0].wallet_status(),
+        Some(WalletStatus::DeletionPending)
+    );
+}

@@ -1,0 +1,25 @@
+//! S360 side tests: points of sale, the TIXnGO interface settings, take back, redistribution,
+//! feedback, the deletion push and the configuration check (SPEC sections 6 and 7, rules B1-B11 and
+//! I1-I4), plus one test per error variant of their commands (`err_...`).
+//!
+//! Every test uses fixed times and fixed ids; the fixtures live in [`common`].
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+mod b11;
+mod configuration;
+mod deletion;
+mod errors;
+mod feedback;
+mod settings;
+mod take_back;
+mod target;
+mod unchanged;

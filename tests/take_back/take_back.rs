@@ -1,0 +1,547 @@
+//! Take back through a B2B point of sale (SPEC B1, B3-B7, B9).
+
+use secure_ticket::take_back::{
+    self, RedistributeTicket, TakeBackError, TakeBackPolicy, TakeBackTicket,
+};
+use secure_ticket::wallet::{self, DownloadTicket};
+use secure_ticket::{
+    Decision, Distribution, Event, Invalidation, InvalidationReason, LifecycleStatus, PointOfSale,
+    Ticket, TixngoInterface,
+};
+
+use crate::common::*;
+
+fn try_take_back(
+    ticket: &Ticket,
+    pos: &PointOfSale,
+    interface: &TixngoInterface,
+    policy: &TakeBackPolicy,
+) -> Result<Decision, TakeBackError> {
+    take_back::take_back(
+        ticket,
+        pos,
+        interface,
+        policy,
+        &take_back_command(ticket.id, NEW, at(5)),
+    )
+}
+
+/// The decision of a regular take back (B3): the ticket back with the agency, one event.
+fn regular_take_back_decision(ticket: &Ticket) -> Decision {
+    let mut back = ticket.clone();
+    back.distribution.cultural_contact = Some(agency());
+    Decision {
+        tickets: vec![back],
+        groups: Vec::new(),
+        events: vec![Event::TicketTakenBack {
+            ticket: ticket.id,
+            point_of_sale: POS,
+            by: agency(),
+            replacement: None,
+            at: at(5),
+        }],
+    }
+}
+
+/// The points of sale that B1 and B2 would refuse a mobile take back through, and the sound one.
+fn every_b2b_pos() -> Vec<PointOfSale> {
+    vec![
+        PointOfSale::b2b(POS),
+        PointOfSale::b2b(POS).with_theme(advanced_view()),
+        PointOfSale::b2b(POS).with_mobile_take_back(true),
+        PointOfSale::b2b(POS).with_take_back_shipment_mode(Some(HELD_BACK)),
+        pos(),
+    ]
+}
+
+#[test]
+fn b1_pos_take_back_settings_default_off_and_are_set_by_the_builders() {
+    let plain = PointOfSale::b2b(POS);
+    assert_eq!(
+        (
+            plain.b2b,
+            plain.allow_mobile_take_back,
+            plain.take_back_shipment_mode
+        ),
+        (true, false, None)
+    );
+    assert!(!plain.advanced_view());
+    assert!(!PointOfSale::other(POS).b2b);
+
+    let set = pos();
+    assert!(set.allow_mobile_take_back);
+    assert_eq!(set.take_back_shipment_mode, Some(HELD_BACK));
+    let unset = set.clone().with_take_back_shipment_mode(None);
+    assert_eq!(unset.take_back_shipment_mode, None);
+    assert!(!set.with_mobile_take_back(false).allow_mobile_take_back);
+}
+
+#[test]
+fn b1_pos_settings_read_from_json_default_to_off() {
+    let pos: PointOfSale =
+        serde_json::from_str(r#"{"id":"00000000-0000-0000-0000-000000000032"}"#).unwrap();
+    assert_eq!(pos, PointOfSale::other(POS));
+    let round_trip: PointOfSale = serde_json::from_slice(&json(&crate::common::pos())).unwrap();
+    assert_eq!(round_trip, crate::common::pos());
+}
+
+#[test]
+fn b1_mobile_take_back_refused_when_the_pos_does_not_allow_it() {
+    let pos = pos().with_mobile_take_back(false);
+    assert_eq!(
+        try_take_back(&injected(), &pos, &interface(), &policy()),
+        Err(TakeBackError::MobileTakeBackDisabled { point_of_sale: POS })
+    );
+}
+
+#[test]
+fn b2_mobile_take_back_refused_without_the_advanced_view() {
+    for theme in [
+        "",
+        "distribution.list.activateAdvancedView = false",
+        "some.other.key = true",
+    ] {
+        let pos = pos().with_theme(secure_ticket::InternetTheme::parse(theme).unwrap());
+        assert_eq!(
+            try_take_back(&injected(), &pos, &interface(), &policy()),
+            Err(TakeBackError::AdvancedViewInactive { point_of_sale: POS }),
+            "theme `{theme}`"
+        );
+    }
+}
+
+#[test]
+fn b3_regular_take_back_of_a_print_at_home_ticket_creates_no_new_ticket() {
+    let ticket = issued(tid(300), PRINT);
+    for pos in every_b2b_pos() {
+        let decision = try_take_back(&ticket, &pos, &TixngoInterface::default(), &policy());
+        assert_eq!(decision, Ok(regular_take_back_decision(&ticket)), "{pos:?}");
+    }
+}
+
+#[test]
+fn b3_regular_take_back_of_a_mobile_ticket_not_yet_injected_creates_no_new_ticket() {
+    let ticket = issued(tid(300), MOBILE);
+    for pos in every_b2b_pos() {
+        let decision = try_take_back(&ticket, &pos, &TixngoInterface::default(), &policy())
+            .unwrap_or_else(|e| panic!("{pos:?}: {e}"));
+        assert_eq!(decision, regular_take_back_decision(&ticket));
+        let back = &decision.tickets[0];
+        assert!(back.is_valid());
+        assert_eq!(
+            (
+                back.distribution.printed,
+                &back.wallet,
+                back.distribution.shipment_mode
+            ),
+            (false, &None, MOBILE)
+        );
+    }
+}
+
+#[test]
+fn b3_a_regular_take_back_is_ready_for_redistribution() {
+    let ticket = issued(tid(300), MOBILE);
+    let back = only(
+        try_take_back(
+            &ticket,
+            &PointOfSale::b2b(POS),
+            &TixngoInterface::default(),
+            &policy(),
+        )
+        .unwrap(),
+    );
+    let decision = take_back::redistribute(
+        &back,
+        &PointOfSale::b2b(POS),
+        &RedistributeTicket {
+            ticket: back.id,
+            point_of_sale: POS,
+            actor: agency(),
+            to: dave(),
+            at: at(6),
+        },
+    )
+    .unwrap();
+    let mut expected = back.clone();
+    expected.distribution.cultural_contact = Some(dave());
+    assert_eq!(
+        decision,
+        Decision {
+            tickets: vec![expected],
+            groups: Vec::new(),
+            events: vec![Event::TicketRedistributed {
+                ticket: back.id,
+                from: agency(),
+                to: dave(),
+                at: at(6),
+            }],
+        }
+    );
+}
+
+#[test]
+fn b4_no_feedback_yet_means_no_take_back_yet() {
+    let issued = issued(OLD, MOBILE);
+    let ticket = after(&issued, &inject(&issued, &typo(), AT));
+    assert!(ticket.distribution.printed);
+    assert_eq!(ticket.distribution.last_feedback, None);
+    assert_eq!(
+        try_take_back(&ticket, &pos(), &interface(), &policy()),
+        Err(TakeBackError::NoFeedbackYet { ticket: OLD })
+    );
+}
+
+#[test]
+fn b4_every_status_but_injected_refuses_the_take_back() {
+    for status in ALL_STATUSES
+        .into_iter()
+        .filter(|s| *s != LifecycleStatus::Injected)
+    {
+        let ticket = with_last_feedback(&injected(), status, at(1));
+        let refused = try_take_back(&ticket, &pos(), &interface(), &policy());
+        assert_eq!(
+            refused,
+            Err(TakeBackError::NoLongerInjected {
+                ticket: OLD,
+                status
+            })
+        );
+        assert_mentions(
+            &refused.unwrap_err().to_string(),
+            &[&OLD.to_string(), status.code()],
+        );
+    }
+}
+
+#[test]
+fn b4_injected_feedback_allows_the_take_back() {
+    let ticket = injected();
+    assert_eq!(
+        ticket.distribution.last_feedback.map(|f| f.status),
+        Some(LifecycleStatus::Injected)
+    );
+    let decision = try_take_back(&ticket, &pos(), &interface(), &policy()).unwrap();
+    assert_eq!(decision.tickets.len(), 2);
+}
+
+#[test]
+fn b4_a_downloaded_ticket_cannot_be_taken_back() {
+    let ticket = injected();
+    let downloaded = wallet::download(
+        &ticket,
+        &DownloadTicket {
+            ticket: OLD,
+            actor: typo(),
+            at: at(1),
+        },
+    )
+    .unwrap();
+    let ticket = apply_with_feedback(&ticket, &downloaded);
+    assert_eq!(
+        try_take_back(&ticket, &pos(), &interface(), &policy()),
+        Err(TakeBackError::NoLongerInjected {
+            ticket: OLD,
+            status: LifecycleStatus::Downloaded
+        })
+    );
+}
+
+#[test]
+fn b4_a_ticket_in_a_transfer_or_transferred_cannot_be_taken_back() {
+    let ticket = injected();
+    let sent = initiate(&ticket, &bob(), gid(1), at(1));
+    let pending = apply_with_feedback(&ticket, &sent);
+    assert_eq!(
+        try_take_back(&pending, &pos(), &interface(), &policy()),
+        Err(TakeBackError::NoLongerInjected {
+            ticket: OLD,
+            status: LifecycleStatus::PendingTransfer
+        })
+    );
+    let accepted = accept(&sent.groups[0], &after(&ticket, &sent), at(2));
+    let transferred = apply_with_feedback(&pending, &accepted);
+    assert_eq!(
+        try_take_back(&transferred, &pos(), &interface(), &policy()),
+        Err(TakeBackError::NoLongerInjected {
+            ticket: OLD,
+            status: LifecycleStatus::Transferred
+        })
+    );
+}
+
+#[test]
+fn b4_s360_decides_on_the_last_feedback_not_on_the_wallet() {
+    // The ticket was downloaded in the wallet, but the feedback has not reached S360 yet: S360 only
+    // knows INJECTED, and the seed says it checks the status returned by the TIXnGO interface.
+    let ticket = injected();
+    let downloaded = wallet::download(
+        &ticket,
+        &DownloadTicket {
+            ticket: OLD,
+            actor: typo(),
+            at: at(1),
+        },
+    )
+    .unwrap();
+    let stale = after(&ticket, &downloaded);
+    assert_eq!(
+        stale.distribution.last_feedback.map(|f| f.status),
+        Some(LifecycleStatus::Injected)
+    );
+    assert!(try_take_back(&stale, &pos(), &interface(), &policy()).is_ok());
+}
+
+#[test]
+fn b5_a_ticket_with_holder_details_cannot_be_taken_back() {
+    let mut ticket = injected();
+    ticket.distribution = ticket.distribution.with_holder(holder());
+    assert_eq!(
+        try_take_back(&ticket, &pos(), &interface(), &policy()),
+        Err(TakeBackError::HasTicketHolder { ticket: OLD })
+    );
+    assert_eq!(
+        try_take_back(
+            &ticket,
+            &pos(),
+            &interface(),
+            &TakeBackPolicy {
+                refuse_ticket_holder_details: true
+            }
+        ),
+        Err(TakeBackError::HasTicketHolder { ticket: OLD })
+    );
+}
+
+#[test]
+fn b5_the_policy_switch_lifts_the_restriction_and_the_replacement_has_no_holder() {
+    let mut ticket = injected();
+    ticket.distribution = ticket.distribution.with_holder(holder());
+    let lifted = TakeBackPolicy {
+        refuse_ticket_holder_details: false,
+    };
+    let decision = try_take_back(&ticket, &pos(), &interface(), &lifted).unwrap();
+    let (old, new) = (&decision.tickets[0], &decision.tickets[1]);
+    assert_eq!(old.distribution.holder.as_deref(), Some(&holder()));
+    assert_eq!(new.distribution.holder, None);
+}
+
+#[test]
+fn b5_the_restriction_is_on_by_default() {
+    assert!(TakeBackPolicy::default().refuse_ticket_holder_details);
+}
+
+#[test]
+fn b6_only_the_pos_that_distributed_the_ticket_may_take_it_back() {
+    let mut ticket = injected();
+    ticket.distribution.point_of_sale = OTHER_POS;
+    assert_eq!(
+        try_take_back(&ticket, &pos(), &interface(), &policy()),
+        Err(TakeBackError::WrongPointOfSale {
+            ticket: OLD,
+            point_of_sale: POS,
+            distributed_by: OTHER_POS,
+        })
+    );
+    // Through its own POS, configured the same way, it works.
+    let own = PointOfSale {
+        id: OTHER_POS,
+        ..pos()
+    };
+    let command = TakeBackTicket {
+        point_of_sale: OTHER_POS,
+        ..take_back_command(OLD, NEW, at(5))
+    };
+    assert!(take_back::take_back(&ticket, &own, &interface(), &policy(), &command).is_ok());
+}
+
+#[test]
+fn b6_a_regular_take_back_also_needs_the_distributing_pos() {
+    let mut ticket = issued(tid(300), PRINT);
+    ticket.distribution.point_of_sale = OTHER_POS;
+    assert_eq!(
+        try_take_back(&ticket, &pos(), &interface(), &policy()),
+        Err(TakeBackError::WrongPointOfSale {
+            ticket: tid(300),
+            point_of_sale: POS,
+            distributed_by: OTHER_POS,
+        })
+    );
+}
+
+#[test]
+fn b6_take_back_needs_a_b2b_point_of_sale() {
+    let not_b2b = PointOfSale {
+        b2b: false,
+        ..pos()
+    };
+    for ticket in [injected(), issued(tid(300), PRINT)] {
+        assert_eq!(
+            try_take_back(&ticket, &not_b2b, &interface(), &policy()),
+            Err(TakeBackError::NotB2bPointOfSale { point_of_sale: POS })
+        );
+    }
+}
+
+#[test]
+fn b7_mobile_take_back_invalidates_and_replaces() {
+    let ticket = injected();
+    let decision = try_take_back(&ticket, &pos(), &interface(), &policy()).unwrap();
+
+    let mut old = ticket.clone();
+    old.distribution.invalidation = Some(Invalidation {
+        reason: InvalidationReason::MobileTakeBack,
+        at: at(5),
+        replaced_by: Some(NEW),
+    });
+    let mut distribution = Distribution::new(POS, HELD_BACK).with_cultural_contact(agency());
+    distribution.replaces = Some(OLD);
+    let new = Ticket::new(NEW, RIGHT, distribution);
+
+    assert_eq!(
+        decision,
+        Decision {
+            tickets: vec![old, new],
+            groups: Vec::new(),
+            events: vec![
+                Event::TicketTakenBack {
+                    ticket: OLD,
+                    point_of_sale: POS,
+                    by: agency(),
+                    replacement: Some(NEW),
+                    at: at(5),
+                },
+                Event::TicketInvalidated {
+                    ticket: OLD,
+                    reason: InvalidationReason::MobileTakeBack,
+                    replaced_by: Some(NEW),
+                    at: at(5),
+                },
+                Event::TicketReplaced {
+                    ticket: NEW,
+                    replaces: OLD,
+                    right: RIGHT,
+                    shipment_mode: HELD_BACK.id,
+                    cultural_contact: agency(),
+                    at: at(5),
+                },
+            ],
+        }
+    );
+
+    // Spelled out: the facts B7 lists.
+    let (old, new) = (&decision.tickets[0], &decision.tickets[1]);
+    assert!(!old.is_valid());
+    assert_eq!(
+        old.wallet, ticket.wallet,
+        "the old wallet facet is TIXnGO's"
+    );
+    assert!(new.is_valid());
+    assert_eq!(new.right, old.right);
+    assert_eq!(new.distribution.cultural_contact, Some(agency()));
+    assert_eq!(new.distribution.holder, None);
+    assert_eq!(new.distribution.replaces, Some(OLD));
+    assert!(!new.distribution.printed);
+    assert_eq!(new.wallet, None);
+    assert_eq!(new.distribution.last_feedback, None);
+    assert!(new.distribution.entries.is_empty());
+}
+
+#[test]
+fn b7_without_a_take_back_shipment_mode_the_replacement_keeps_the_old_one() {
+    let pos = pos().with_take_back_shipment_mode(None);
+    let decision = try_take_back(&injected(), &pos, &interface(), &policy()).unwrap();
+    assert_eq!(decision.tickets[1].distribution.shipment_mode, MOBILE);
+    assert!(decision.events.contains(&Event::TicketReplaced {
+        ticket: NEW,
+        replaces: OLD,
+        right: RIGHT,
+        shipment_mode: MOBILE.id,
+        cultural_contact: agency(),
+        at: at(5),
+    }));
+}
+
+#[test]
+fn b7_the_take_back_shipment_mode_may_be_any_kind() {
+    let pos = pos().with_take_back_shipment_mode(Some(PRINT));
+    let decision = try_take_back(&injected(), &pos, &interface(), &policy()).unwrap();
+    assert_eq!(decision.tickets[1].distribution.shipment_mode, PRINT);
+}
+
+#[test]
+fn b7_the_replacement_of_a_replacement_keeps_the_chain() {
+    let (_, new) = taken_back(&injected(), NEW, at(5));
+    let mut redistributed = new.clone();
+    redistributed.distribution.cultural_contact = Some(dave());
+    let again = inject_with_feedback(&redistributed, &dave(), at(6));
+    let (second_old, third) = taken_back(&again, tid(202), at(7));
+    assert_eq!(
+        second_old.distribution.invalidation,
+        Some(Invalidation {
+            reason: InvalidationReason::MobileTakeBack,
+            at: at(7),
+            replaced_by: Some(tid(202)),
+        })
+    );
+    assert_eq!(second_old.distribution.replaces, Some(OLD));
+    assert_eq!(third.distribution.replaces, Some(NEW));
+    assert_eq!(third.distribution.shipment_mode, HELD_BACK);
+}
+
+#[test]
+fn b9_mobile_take_back_refused_when_the_replacement_would_go_to_the_latest_owner() {
+    let refusing = [
+        TixngoInterface::default(),
+        TixngoInterface::from_custom_parameters([(TixngoInterface::RESET_REASONS, "REFUND")])
+            .unwrap(),
+        TixngoInterface::from_custom_parameters([(TixngoInterface::OVERLAY, "false")]).unwrap(),
+        // Codes are case-sensitive, as in S360.
+        TixngoInterface::from_custom_parameters([(
+            TixngoInterface::RESET_REASONS,
+            "mobile_take_back",
+        )])
+        .unwrap(),
+    ];
+    for interface in refusing {
+        let refused = try_take_back(&injected(), &pos(), &interface, &policy());
+        assert_eq!(
+            refused,
+            Err(TakeBackError::ReplacementWouldGoToLatestOwner { ticket: OLD }),
+            "{interface:?}"
+        );
+        assert_mentions(
+            &refused.unwrap_err().to_string(),
+            &[
+                &OLD.to_string(),
+                "MOBILE_TAKE_BACK",
+                "resetInjectionInvalidationReasons",
+            ],
+        );
+    }
+}
+
+#[test]
+fn b9_the_reset_list_or_the_overlay_flag_allows_the_take_back() {
+    let allowing = [
+        interface(),
+        TixngoInterface::from_custom_parameters([(
+            TixngoInterface::RESET_REASONS,
+            "REFUND, MOBILE_TAKE_BACK",
+        )])
+        .unwrap(),
+        TixngoInterface::from_custom_parameters([(TixngoInterface::OVERLAY, "true")]).unwrap(),
+    ];
+    for interface in allowing {
+        assert!(
+            try_take_back(&injected(), &pos(), &interface, &policy()).is_ok(),
+            "{interface:?}"
+        );
+    }
+}
+
+#[test]
+fn b9_a_regular_take_back_needs_no_interface_setting() {
+    let ticket = issued(tid(300), MOBILE);
+    assert!(try_take_back(&ticket, &pos(), &TixngoInterface::default(), &policy()).is_ok());
+}
