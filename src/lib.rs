@@ -87,12 +87,21 @@
 //! | B8 replacement target | [`TixngoInterface::injection_target`] |
 //! | B10 push to the wallet | [`wallet::request_deletion`], [`wallet::complete_deletion`] |
 //! | I2-I4 feedback | [`injection::feedback_for`], [`injection::record_feedback`] |
+//! | X3-X5 idempotency, concurrency, formats | [`service::Service`], [`store::Store`], [`store::Envelope`] |
 //! | X1-X2 | every transition: pure, authorization checked on the command's actor |
 //!
 //! # Crate features
 //!
 //! - `proptest`: reserved for exported proptest strategies; it enables the optional dependency and
 //!   exports nothing yet.
+//! - `testkit`: the store conformance suite ([`store::conformance`], documented when the feature is
+//!   on) and `MemoryStore::plant_unreadable`, for testing your own [`store::Store`].
+//!
+//! # Storage contract
+//!
+//! [`service::Service`] runs commands against a [`store::Store`] with optimistic concurrency and
+//! idempotent command ids (SPEC X3-X5); see the [`store::Store`] docs for the contract an
+//! implementation must keep.
 
 mod acceptance;
 mod decision;
