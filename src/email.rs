@@ -142,6 +142,12 @@ impl Email {
         Ok(Self(Arc::from(trimmed.to_lowercase())))
     }
 
+    /// An address known to be valid and normalised (crate-internal fixtures).
+    #[cfg(feature = "proptest")]
+    pub(crate) fn from_normalised(address: &str) -> Self {
+        Self(Arc::from(address))
+    }
+
     /// The normalised address (trimmed, lower-case).
     #[must_use]
     pub fn as_str(&self) -> &str {

@@ -92,8 +92,9 @@
 //!
 //! # Crate features
 //!
-//! - `proptest`: reserved for exported proptest strategies; it enables the optional dependency and
-//!   exports nothing yet.
+//! - `proptest`: proptest strategies ([`strategies`], documented when the feature is on) for your
+//!   own property tests: emails, usage rules, points of sale, tickets in any reachable state, and
+//!   commands generated from a current state.
 //! - `testkit`: the store conformance suite ([`store::conformance`], documented when the feature is
 //!   on) and `MemoryStore::plant_unreadable`, for testing your own [`store::Store`].
 //!
@@ -119,6 +120,8 @@ mod usage_rule;
 pub mod injection;
 pub mod service;
 pub mod store;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 pub mod take_back;
 pub mod transfer;
 pub mod wallet;

@@ -1,0 +1,449 @@
+//! Proptest strategies for property-testing code that uses this crate (feature `proptest`).
+//!
+//! Values come from small pools (a handful of people, tickets, groups) so that generated commands
+//! collide with existing records often: random UUIDs alone would almost never name a real ticket.
+//!
+//! ```
+//! use proptest::prelude::*;
+//! use secure_ticket::strategies;
+//!
+//! proptest!(|(ticket in strategies::arb_ticket())| {
+//!     // every generated ticket is reachable: valid, and its level within the rule's range
+//!     prop_assert!(ticket.wallet.map_or(true, |w| w.level <= 256));
+//! });
+//! ```
+
+use proptest::prelude::*;
+use proptest::sample::select;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+use crate::injection::{Feedback, InjectTicket, LifecycleStatus, TransferDetails};
+use crate::service::Command;
+use crate::take_back::{RedistributeTicket, TakeBackTicket};
+use crate::transfer::{
+    self, AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer,
+    InitiateTransfer, NewGroupIds, ReturnToSender, SignIn, TransferGroup,
+};
+use crate::wallet::{
+    self, Actor, ChangeFlag, CompleteDeletion, DownloadTicket, FlagChange, RequestDeletion,
+};
+use crate::{
+    AcceptanceSettings, ActivationMethod, Distribution, Email, InternetTheme, PointOfSale,
+    PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferBackward,
+    TransferGroupId, TransferLimit, UsageRule, UsageRuleId, injection,
+};
+
+/// The people the strategies draw from: `p0@example.com` ... `p5@example.com`.
+pub const PEOPLE: usize = 6;
+
+/// The time every generated record starts from.
+pub const EPOCH: OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
+
+/// The point of sale of generated tickets.
+pub const POINT_OF_SALE: PointOfSaleId = PointOfSaleId::from_u128(1);
+
+/// The secure mobile shipment mode of generated tickets.
+pub const MOBILE: ShipmentMode = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1));
+
+/// Person `n` (modulo [`PEOPLE`]): `p{n}@example.com`.
+#[must_use]
+pub fn person(n: usize) -> Email {
+    Email::from_normalised(&format!(
+        "p{}@example.com",
+        n.checked_rem(PEOPLE).unwrap_or(0)
+    ))
+}
+
+/// One of the [`PEOPLE`].
+pub fn arb_person() -> impl Strategy<Value = Email> {
+    (0..PEOPLE).prop_map(person)
+}
+
+/// Any valid email, including odd but valid ones (`+tags`, upper case, padding).
+pub fn arb_email() -> impl Strategy<Value = Email> {
+    (
+        "[a-z0-9._+-]{1,20}",
+        "[a-z0-9-]{1,12}",
+        "[a-z]{2,6}",
+        any::<bool>(),
+    )
+        .prop_filter_map("a valid address", |(local, domain, tld, shout)| {
+            let raw = format!(" {local}@{domain}.{tld} ");
+            Email::parse(&if shout { raw.to_uppercase() } else { raw }).ok()
+        })
+}
+
+/// A "Transfer backward" setting.
+pub fn arb_transfer_backward() -> impl Strategy<Value = TransferBackward> {
+    prop_oneof![
+        Just(TransferBackward::Neutral),
+        Just(TransferBackward::Decrease),
+        Just(TransferBackward::Increase)
+    ]
+}
+
+/// A valid usage rule with the given id (U1-U4), limits biased to small values.
+pub fn arb_usage_rule_with_id(id: UsageRuleId) -> impl Strategy<Value = UsageRule> {
+    (
+        any::<bool>(),
+        any::<[bool; 3]>(),
+        prop_oneof![4 => 1i64..=4, 1 => 1i64..=256],
+        arb_transfer_backward(),
+    )
+        .prop_map(
+            move |(transfer, [activation, check, control], limit, backward)| {
+                let limit = TransferLimit::new(limit).unwrap_or(TransferLimit::MIN);
+                UsageRule::new(id)
+                    .with_transfer(transfer)
+                    .with_transfer_after(activation, check, control)
+                    .with_max_transfers(limit)
+                    .with_transfer_backward(backward)
+            },
+        )
+}
+
+/// A valid usage rule (id 1).
+pub fn arb_usage_rule() -> impl Strategy<Value = UsageRule> {
+    arb_usage_rule_with_id(UsageRuleId::from_u128(1))
+}
+
+/// The organizer's acceptance settings.
+pub fn arb_acceptance_settings() -> impl Strategy<Value = AcceptanceSettings> {
+    (any::<bool>(), proptest::option::of(0i64..=72)).prop_map(|(explicit, hours)| {
+        AcceptanceSettings {
+            explicit_acceptance: explicit,
+            expire_after: hours.map(time::Duration::hours),
+        }
+    })
+}
+
+/// A point of sale with any take-back configuration.
+pub fn arb_point_of_sale() -> impl Strategy<Value = PointOfSale> {
+    (any::<[bool; 3]>(), proptest::option::of(any::<bool>())).prop_map(
+        |([b2b, allow, advanced], mode)| {
+            let take_back_mode = mode.map(|automatic| ShipmentMode {
+                automatic_injection: automatic,
+                ..ShipmentMode::secure_mobile(ShipmentModeId::from_u128(2))
+            });
+            let theme = InternetTheme {
+                activate_advanced_view: advanced,
+                ..InternetTheme::default()
+            };
+            PointOfSale {
+                b2b,
+                ..PointOfSale::b2b(POINT_OF_SALE)
+            }
+            .with_mobile_take_back(allow)
+            .with_take_back_shipment_mode(take_back_mode)
+            .with_theme(theme)
+        },
+    )
+}
+
+/// A ticket as S360 issues it: valid, not injected, for right `n`.
+#[must_use]
+pub fn issued_ticket(n: u128, contact: Option<Email>) -> Ticket {
+    let mut distribution = Distribution::new(POINT_OF_SALE, MOBILE);
+    distribution.cultural_contact = contact;
+    Ticket::new(TicketId::from_u128(n), RightId::from_u128(n), distribution)
+}
+
+/// One step of a ticket's life, used to reach arbitrary states by running the real transitions.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Download,
+    Flag(u8),
+    /// 0: accepted, 1: declined, 2: left pending (the walk stops there).
+    Transfer {
+        to: usize,
+        outcome: u8,
+    },
+    Delete,
+}
+
+fn arb_step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+    2 => Just(Step::Download),
+    2 => (0u8..5).prop_map(Step::Flag),
+    4 => ((0..PEOPLE), 0u8..2).prop_map(|(to, outcome)| Step::Transfer { to, outcome }),
+        ]
+}
+
+/// A ticket in any state reachable from injection by the real transitions: downloads, flag changes,
+/// completed or declined transfers in either direction, a pending transfer, deletion. `rule` is the
+/// usage rule it follows (so its level stays within the rule's limit).
+pub fn arb_ticket_under(rule: UsageRule) -> impl Strategy<Value = Ticket> {
+    (
+        1u128..=1_000,
+        arb_person(),
+        proptest::collection::vec(arb_step(), 0..10),
+        0u8..20,
+        0..PEOPLE,
+    )
+        .prop_map(move |(n, owner, mut steps, end, to)| {
+            // The walk ends, now and then, in a pending transfer or a deletion.
+            match end {
+                0..=1 => steps.push(Step::Delete),
+                2..=4 => steps.push(Step::Transfer { to, outcome: 2 }),
+                _ => {}
+            }
+            reach(n, &owner, &steps, rule)
+        })
+}
+
+/// A ticket in any reachable state, under a permissive rule (limit 256, every gate open).
+pub fn arb_ticket() -> impl Strategy<Value = Ticket> {
+    let rule = UsageRule::new(UsageRuleId::from_u128(1))
+        .with_max_transfers(TransferLimit::MAX)
+        .with_transfer_after(true, true, true);
+    arb_ticket_under(rule)
+}
+
+fn reach(n: u128, owner: &Email, steps: &[Step], rule: UsageRule) -> Ticket {
+    let issued = issued_ticket(n, Some(owner.clone()));
+    let inject = InjectTicket {
+        ticket: issued.id,
+        to: owner.clone(),
+        usage_rule: rule.id,
+        at: EPOCH,
+    };
+    let Some(mut ticket) = injection::inject(&issued, &inject)
+        .ok()
+        .and_then(|d| d.tickets.into_iter().next())
+    else {
+        return issued;
+    };
+    let settings = AcceptanceSettings::automatic();
+    let mut minute = 0i64;
+    let next = |t: &mut Ticket, decision: Option<crate::Decision>| {
+        if let Some(new) = decision.and_then(|d| d.ticket(t.id).cloned()) {
+            *t = new;
+        }
+    };
+    for (i, step) in steps.iter().enumerate() {
+        minute = minute.saturating_add(1);
+        let at = EPOCH.saturating_add(time::Duration::minutes(minute));
+        let Some(current) = ticket.wallet.as_ref().map(|w| w.owners.current.clone()) else {
+            break;
+        };
+        match *step {
+            Step::Download => {
+                let cmd = DownloadTicket {
+                    ticket: ticket.id,
+                    actor: current,
+                    at,
+                };
+                let d = wallet::download(&ticket, &cmd).ok();
+                next(&mut ticket, d);
+            }
+            Step::Flag(k) => {
+                let (change, actor) = match k {
+                    0 => (
+                        FlagChange::Activate(ActivationMethod::Online),
+                        Actor::System,
+                    ),
+                    1 => (FlagChange::Deactivate, Actor::System),
+                    2 => (FlagChange::Check, Actor::AccessControl),
+                    3 => (FlagChange::Control, Actor::AccessControl),
+                    _ => (FlagChange::CheckOut, Actor::AccessControl),
+                };
+                let d = wallet::change_flag(
+                    &ticket,
+                    &ChangeFlag {
+                        ticket: ticket.id,
+                        change,
+                        actor,
+                        at,
+                    },
+                )
+                .ok();
+                next(&mut ticket, d);
+            }
+            Step::Transfer { to, outcome } => {
+                let group =
+                    TransferGroupId::from_u128(n.saturating_mul(1_000).saturating_add(i as u128));
+                let cmd = InitiateTransfer {
+                    actor: current,
+                    recipient: person(to),
+                    tickets: vec![ticket.id],
+                    groups: NewGroupIds::single(group),
+                    at,
+                };
+                let Ok(sent) =
+                    transfer::initiate(std::slice::from_ref(&ticket), &[rule], &settings, &cmd)
+                else {
+                    continue;
+                };
+                let (Some(g), Some(pending)) = (sent.groups.first(), sent.ticket(ticket.id)) else {
+                    continue;
+                };
+                if outcome == 2 {
+                    ticket = pending.clone();
+                    break;
+                }
+                let closed = if outcome == 1 {
+                    transfer::decline(
+                        g,
+                        std::slice::from_ref(pending),
+                        &DeclineTransfer {
+                            group: g.id,
+                            actor: g.recipient.clone(),
+                            at,
+                        },
+                    )
+                    .ok()
+                } else {
+                    transfer::accept(
+                        g,
+                        std::slice::from_ref(pending),
+                        &[rule],
+                        &AcceptTransfer {
+                            group: g.id,
+                            actor: g.recipient.clone(),
+                            at,
+                        },
+                    )
+                    .ok()
+                };
+                next(&mut ticket, closed);
+            }
+            Step::Delete => {
+                // S360 invalidates the ticket (a cancellation), then pushes it to the wallet (B10).
+                ticket.distribution.invalidation = Some(crate::Invalidation {
+                    reason: crate::InvalidationReason::from_code("CANCELLATION"),
+                    at,
+                    replaced_by: None,
+                });
+                let d = wallet::request_deletion(
+                    &ticket,
+                    &RequestDeletion {
+                        ticket: ticket.id,
+                        at,
+                    },
+                )
+                .ok();
+                next(&mut ticket, d);
+                break;
+            }
+        }
+    }
+    ticket
+}
+
+/// The pools a state-dependent command strategy draws ids from.
+#[derive(Debug, Clone, Default)]
+pub struct Pools {
+    /// Ticket ids that exist (plus, for invalid commands, the strategy adds unknown ones).
+    pub tickets: Vec<TicketId>,
+    /// Transfer groups that exist.
+    pub groups: Vec<TransferGroup>,
+    /// Usage rules tickets may be injected with.
+    pub rules: Vec<UsageRuleId>,
+    /// Points of sale.
+    pub points_of_sale: Vec<PointOfSaleId>,
+}
+
+fn pick<T: Clone + std::fmt::Debug + 'static>(items: &[T], fallback: T) -> BoxedStrategy<T> {
+    if items.is_empty() {
+        Just(fallback).boxed()
+    } else {
+        select(items.to_vec()).boxed()
+    }
+}
+
+/// A PENDING group that no store holds: commands about it are refused with "not found".
+fn unknown_group(at: OffsetDateTime) -> TransferGroup {
+    TransferGroup {
+        id: TransferGroupId::from_u128(u128::MAX),
+        sender: person(0),
+        recipient: person(1),
+        direction: crate::Direction::Forward,
+        tickets: vec![TicketId::from_u128(u128::MAX)],
+        status: crate::TransferStatus::Pending,
+        acceptance: transfer::Acceptance::Explicit,
+        created_at: at,
+        expires_at: None,
+        closed_at: None,
+        replaces: None,
+    }
+}
+
+/// A command of any kind generated from the current state: mostly about existing tickets and
+/// groups, with valid and invalid actors, recipients and ids, so that both successes and every kind
+/// of refusal occur. `at` is the time the command carries; `fresh` seeds the ids of new records.
+pub fn arb_command_for(pools: &Pools, at: OffsetDateTime, fresh: u128) -> BoxedStrategy<Command> {
+    let ticket = pick(&pools.tickets, TicketId::from_u128(1));
+    let any_ticket =
+        prop_oneof![9 => ticket.clone(), 1 => (2_000u128..2_010).prop_map(TicketId::from_u128)]
+            .boxed();
+    let group = pick(&pools.groups, unknown_group(at));
+    let rule = pick(&pools.rules, UsageRuleId::from_u128(1));
+    let pos = pick(&pools.points_of_sale, POINT_OF_SALE);
+    let person = arb_person().boxed();
+    let new_group =
+        move |k: u128| TransferGroupId::from_u128(fresh.saturating_mul(4).saturating_add(k));
+    let group_id =
+        prop_oneof![9 => group.clone().prop_map(|g| g.id), 1 => Just(new_group(3))].boxed();
+
+    prop_oneof![
+        2 => (any_ticket.clone(), person.clone(), rule)
+            .prop_map(move |(ticket, to, usage_rule)| Command::Inject(InjectTicket { ticket, to, usage_rule, at })),
+        2 => (any_ticket.clone(), person.clone())
+            .prop_map(move |(ticket, actor)| Command::Download(DownloadTicket { ticket, actor, at })),
+        2 => (any_ticket.clone(), 0u8..5, prop_oneof![person.clone().prop_map(Actor::Spectator), Just(Actor::System), Just(Actor::AccessControl)])
+            .prop_map(move |(ticket, k, actor)| {
+                let change = match k {
+                    0 => FlagChange::Activate(ActivationMethod::Manual),
+                    1 => FlagChange::Deactivate,
+                    2 => FlagChange::Check,
+                    3 => FlagChange::Control,
+                    _ => FlagChange::CheckOut,
+                };
+                Command::ChangeFlag(ChangeFlag { ticket, change, actor, at })
+            }),
+        6 => (proptest::collection::vec(any_ticket.clone(), 0..3), person.clone(), person.clone())
+            .prop_map(move |(tickets, actor, recipient)| Command::Initiate(InitiateTransfer {
+                actor, recipient, tickets, groups: NewGroupIds::new(new_group(0), new_group(1)), at,
+            })),
+        3 => (any_ticket.clone(), person.clone())
+            .prop_map(move |(ticket, actor)| Command::ReturnToSender(ReturnToSender { ticket, actor, group: new_group(0), at })),
+        4 => (group.clone(), any::<bool>(), person.clone(), group_id.clone()).prop_map(move |(g, right, other, id)| {
+                let actor = if right { g.recipient } else { other };
+                Command::Accept(AcceptTransfer { group: id, actor, at })
+            }),
+        3 => (proptest::collection::vec(group_id.clone(), 0..3), person.clone(), group.clone(), any::<bool>())
+            .prop_map(move |(groups, other, g, right)| {
+                let actor = if right { g.recipient } else { other };
+                Command::SignIn { sign_in: SignIn { actor, at }, groups }
+            }),
+        2 => (group.clone(), any::<bool>(), person.clone(), group_id.clone()).prop_map(move |(g, right, other, id)| {
+                let actor = if right { g.recipient } else { other };
+                Command::Decline(DeclineTransfer { group: id, actor, at })
+            }),
+        2 => (group.clone(), any::<bool>(), person.clone(), group_id.clone()).prop_map(move |(g, right, other, id)| {
+                let actor = if right { g.sender } else { other };
+                Command::Cancel(CancelTransfer { group: id, actor, at })
+            }),
+        2 => (group.clone(), any::<bool>(), person.clone(), person.clone()).prop_map(move |(g, right, other, recipient)| {
+                let actor = if right { g.sender } else { other };
+                Command::EditRecipient(EditRecipient { group: g.id, actor, recipient, new_groups: NewGroupIds::new(new_group(0), new_group(1)), at })
+            }),
+        1 => group_id.clone().prop_map(move |id| Command::Expire(ExpireTransfer { group: id, at })),
+        2 => (any_ticket.clone(), select(vec![LifecycleStatus::Injected, LifecycleStatus::Downloaded, LifecycleStatus::PendingTransfer, LifecycleStatus::Transferred, LifecycleStatus::FailureTransfer]), person.clone(), person.clone(), -5i64..5)
+            .prop_map(move |(ticket, status, sender, recipient, skew)| {
+                let transfer = status.is_transfer().then(|| TransferDetails { group: new_group(2), sender, recipient });
+                Command::RecordFeedback(Feedback { ticket, status, at: at.saturating_add(time::Duration::minutes(skew)), transfer })
+            }),
+        3 => (any_ticket.clone(), pos.clone(), person.clone(), any::<bool>()).prop_map(move |(ticket, point_of_sale, actor, reuse)| {
+                let new_ticket = if reuse { ticket } else { TicketId::from_u128(fresh.saturating_add(10_000)) };
+                Command::TakeBack(TakeBackTicket { ticket, point_of_sale, actor, new_ticket, at })
+            }),
+        1 => (any_ticket.clone(), pos, person.clone(), person.clone()).prop_map(move |(ticket, point_of_sale, actor, to)| {
+                Command::Redistribute(RedistributeTicket { ticket, point_of_sale, actor, to, at })
+            }),
+        1 => any_ticket.clone().prop_map(move |ticket| Command::RequestDeletion(RequestDeletion { ticket, at })),
+        1 => any_ticket.prop_map(move |ticket| Command::CompleteDeletion(CompleteDeletion { ticket, at })),
+    ]
+    .boxed()
+}
