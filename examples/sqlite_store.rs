@@ -5,6 +5,9 @@
 //!
 //! - One table, `records (kind, id, version, body)`, keyed by `(kind, id)`. The body is the record's
 //!   [`Envelope`] as JSON; the version sits in its own column so the database can compare it.
+//!   Keep the body as written (TEXT or bytes): [`Decoded`] skips a newer record only when
+//!   `min_reader` comes before `record`, and a JSON type that reorders keys (PostgreSQL's JSONB)
+//!   breaks that.
 //! - `load`: one `SELECT .. WHERE (kind, id) IN (VALUES (?, ?), ..)` for all the keys (chunked to
 //!   stay under the database's parameter limit). Each body is decoded as [`Decoded`] and checked by
 //!   [`Decoded::into_record`], which refuses newer formats and records under the wrong key.
@@ -59,7 +62,8 @@ const INSERT: &str = "INSERT INTO records (kind, id, version, body) VALUES (?1, 
 const UPDATE: &str = "UPDATE records SET version = version + 1, body = ?1 \
                       WHERE kind = ?2 AND id = ?3 AND version = ?4";
 const SELECT_VERSION: &str = "SELECT version FROM records WHERE kind = ?1 AND id = ?2";
-const PLANT: &str = "INSERT OR REPLACE INTO records (kind, id, version, body) VALUES (?1, ?2, ?3, ?4)";
+const PLANT: &str =
+    "INSERT OR REPLACE INTO records (kind, id, version, body) VALUES (?1, ?2, ?3, ?4)";
 
 /// A [`Store`] over one SQLite database file.
 ///
@@ -105,12 +109,20 @@ impl SqliteStore {
     /// # Errors
     ///
     /// [`StoreError::Backend`] when SQLite fails.
-    pub fn plant_raw(&self, key: RecordKey, version: Version, body: &str) -> Result<(), StoreError> {
+    pub fn plant_raw(
+        &self,
+        key: RecordKey,
+        version: Version,
+        body: &str,
+    ) -> Result<(), StoreError> {
         let operation = Operation::Commit;
         let version = column_version(version, key)?;
         let connection = self.lock(operation)?;
         connection
-            .execute(PLANT, params![key.kind().as_str(), id_text(key), version, body])
+            .execute(
+                PLANT,
+                params![key.kind().as_str(), id_text(key), version, body],
+            )
             .map_err(|e| backend(operation, Some(key), e))?;
         Ok(())
     }

@@ -104,6 +104,8 @@
 //! idempotent command ids (SPEC X3-X5); see the [`store::Store`] docs for the contract an
 //! implementation must keep.
 
+#![forbid(unsafe_code)]
+
 mod acceptance;
 mod decision;
 mod email;

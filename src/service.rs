@@ -234,10 +234,12 @@ impl<S: Store> Service<S> {
                     expected,
                     actual,
                 })) => {
-                    if key == RecordKey::Command(request.id) {
-                        continue; // a twin of this request committed first: the next round replays it
-                    }
-                    if expected == Version::NEW {
+                    // A twin of this request may have committed first, whatever key the store
+                    // reports: if its record exists now, the next round replays it (X3).
+                    let twin_landed = key == RecordKey::Command(request.id)
+                        || (expected == Version::NEW
+                            && !self.store.load(&[RecordKey::Command(request.id)])?.is_empty());
+                    if !twin_landed && expected == Version::NEW {
                         return Err(Error::IdInUse { key });
                     }
                     if attempt >= self.attempts {

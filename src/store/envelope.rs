@@ -9,8 +9,10 @@ use super::{Operation, Record, RecordKey, StoreError};
 /// the record (SPEC X5; the `format`/`min_reader` idea of LDK's `write_ver_prefix!`, in serde form).
 ///
 /// Write `Envelope::new(record)` with any serde format; read it back as [`Decoded`]. The fields are
-/// serialised in the order `format`, `min_reader`, `record`, which lets a reader skip the record of a
-/// newer format without understanding it.
+/// serialised in the order `format`, `min_reader`, `record_data` (also the order of databases that
+/// sort JSON keys by length), which lets a reader skip the record of a newer format without
+/// understanding it. A record whose body comes before `min_reader` is read in full and, if it
+/// cannot be, is `Corrupt`.
 ///
 /// # Compatibility promise
 ///
@@ -28,12 +30,12 @@ use super::{Operation, Record, RecordKey, StoreError};
 ///
 /// let rule = UsageRule::new(UsageRuleId::from_u128(1));
 /// let json = serde_json::to_string(&Envelope::new(Record::UsageRule(rule)))?;
-/// assert!(json.starts_with(r#"{"format":1,"min_reader":1,"record":"#));
+/// assert!(json.starts_with(r#"{"format":1,"min_reader":1,"record_data":"#));
 ///
 /// let decoded: Decoded = serde_json::from_str(&json)?;
 /// assert_eq!(decoded.into_record(RecordKey::UsageRule(rule.id))?, Record::UsageRule(rule));
 ///
-/// let newer: Decoded = serde_json::from_str(r#"{"format":3,"min_reader":2,"record":{"whatever":[1]}}"#)?;
+/// let newer: Decoded = serde_json::from_str(r#"{"format":3,"min_reader":2,"record_data":{"whatever":[1]}}"#)?;
 /// assert!(newer.into_record(RecordKey::UsageRule(rule.id)).is_err()); // UnsupportedFormat
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -43,7 +45,10 @@ pub struct Envelope {
     pub format: u32,
     /// The oldest reader format that can read it.
     pub min_reader: u32,
-    /// The record.
+    /// The record, serialised as `record_data`: the longest key, so that databases that reorder
+    /// JSON keys by length (PostgreSQL `jsonb`, MySQL `JSON`) still put it after `min_reader`, and a
+    /// reader can skip a newer record unread.
+    #[serde(rename = "record_data")]
     pub record: Record,
 }
 
@@ -143,7 +148,7 @@ impl<'de> Deserialize<'de> for Field {
                 Ok(match value {
                     "format" => Field::Format,
                     "min_reader" => Field::MinReader,
-                    "record" => Field::Record,
+                    "record_data" => Field::Record,
                     _ => Field::Other,
                 })
             }
@@ -158,7 +163,7 @@ impl<'de> Visitor<'de> for DecodedVisitor {
     type Value = Decoded;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a record envelope {format, min_reader, record}")
+        f.write_str("a record envelope {format, min_reader, record_data}")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decoded, A::Error> {
@@ -183,7 +188,10 @@ impl<'de> Visitor<'de> for DecodedVisitor {
         let format = seq.next_element::<u32>()?;
         let min_reader = seq.next_element::<u32>()?;
         let record = match min_reader {
-            Some(m) if m > Envelope::READER => None,
+            Some(m) if m > Envelope::READER => {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                None
+            }
             _ => seq.next_element::<Record>()?,
         };
         finish(format, min_reader, record)
@@ -200,7 +208,7 @@ fn finish<E: de::Error>(
     if min_reader > Envelope::READER {
         return Ok(Decoded::Unsupported { format, min_reader });
     }
-    let record = record.ok_or_else(|| E::missing_field("record"))?;
+    let record = record.ok_or_else(|| E::missing_field("record_data"))?;
     Ok(Decoded::Current(Envelope {
         format,
         min_reader,
@@ -212,7 +220,7 @@ impl<'de> Deserialize<'de> for Decoded {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_struct(
             "Envelope",
-            &["format", "min_reader", "record"],
+            &["format", "min_reader", "record_data"],
             DecodedVisitor,
         )
     }

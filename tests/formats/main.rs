@@ -255,7 +255,7 @@ fn x5_every_fixture_file_is_a_known_sample() {
 #[test]
 fn x5_a_newer_format_is_refused_with_a_typed_error() {
     let key = RecordKey::Ticket(TicketId::from_u128(0x10));
-    let newer = r#"{"format": 2, "min_reader": 2, "record": {"kind": "TICKET", "value": {"brand_new": true}}}"#;
+    let newer = r#"{"format": 2, "min_reader": 2, "record_data": {"kind": "TICKET", "value": {"brand_new": true}}}"#;
     let decoded: Decoded = serde_json::from_str(newer).unwrap();
     match decoded.into_record(key) {
         Err(StoreError::UnsupportedFormat {
@@ -275,7 +275,7 @@ fn x5_a_newer_format_readable_by_this_build_loads_and_ignores_unknown_fields() {
         serde_json::from_str(&encode(&Record::UsageRule(usage_rule()))).unwrap();
     value["format"] = 2.into();
     value["extra_envelope_field"] = "ignored".into();
-    value["record"]["value"]["transfer_after_payment"] = true.into();
+    value["record_data"]["value"]["transfer_after_payment"] = true.into();
     let decoded: Decoded = serde_json::from_value(value).unwrap();
     assert_eq!(
         decoded

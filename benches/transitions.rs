@@ -1,0 +1,456 @@
+//! Every transition on a prepared state, setup outside the timing; baseline: cloning the same
+//! ticket. Criterion reports its statistics; a closing table gives, per transition, the median time,
+//! the ratio to the clone baseline measured in the same run, and the heap allocations per call
+//! (counted by a global allocator).
+//!
+//! `cargo bench --bench transitions` (add `-- --quick` for a short run).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects,
+    missing_docs,
+    unsafe_code,
+    clippy::disallowed_methods // a bench is a shell: it reads the clock
+)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group};
+use secure_ticket::injection::{self, Feedback, InjectTicket, LifecycleStatus};
+use secure_ticket::take_back::{self, TakeBackPolicy, TakeBackTicket};
+use secure_ticket::transfer::{
+    self, AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, InitiateTransfer,
+    NewGroupIds, ReturnToSender, TransferGroup,
+};
+use secure_ticket::{
+    AcceptanceSettings, Decision, Distribution, Email, InternetTheme, PointOfSale, PointOfSaleId,
+    RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId, TixngoInterface, TransferBackward,
+    TransferGroupId, TransferLimit, UsageRule, UsageRuleId,
+};
+use time::macros::datetime;
+
+/// Counts allocations (and reallocations) made through the global allocator.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: delegates every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const AT: time::OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
+
+struct Fixture {
+    rule: [UsageRule; 1],
+    settings: AcceptanceSettings,
+    alice: Email,
+    bob: Email,
+    carol: Email,
+    issued: Ticket,
+    injected: Ticket,
+    /// Bob owns it, Alice is the previous owner, level 1.
+    with_bob: Ticket,
+    forward_group: TransferGroup,
+    forward_pending: Ticket,
+    backward_group: TransferGroup,
+    backward_pending: Ticket,
+    pos: PointOfSale,
+    interface: TixngoInterface,
+    reported: Ticket,
+}
+
+fn first(decision: Decision) -> Ticket {
+    decision.tickets.into_iter().next().unwrap()
+}
+
+fn fixture() -> Fixture {
+    let alice = Email::parse("alice@example.com").unwrap();
+    let bob = Email::parse("bob@example.com").unwrap();
+    let carol = Email::parse("carol@example.com").unwrap();
+    let rule = [UsageRule::new(UsageRuleId::from_u128(1))
+        .with_max_transfers(TransferLimit::new(3).unwrap())];
+    let settings = AcceptanceSettings::explicit();
+    let issued = Ticket::new(
+        TicketId::from_u128(1),
+        RightId::from_u128(1),
+        Distribution::new(
+            PointOfSaleId::from_u128(1),
+            ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1)),
+        )
+        .with_cultural_contact(alice.clone()),
+    );
+    let inject = InjectTicket {
+        ticket: issued.id,
+        to: alice.clone(),
+        usage_rule: rule[0].id,
+        at: AT,
+    };
+    let injected_decision = injection::inject(&issued, &inject).unwrap();
+    let injected = injected_decision.tickets[0].clone();
+    let initiate = |ticket: &Ticket, from: &Email, to: &Email| {
+        transfer::initiate(
+            std::slice::from_ref(ticket),
+            &rule,
+            &settings,
+            &InitiateTransfer {
+                actor: from.clone(),
+                recipient: to.clone(),
+                tickets: vec![ticket.id],
+                groups: NewGroupIds::single(TransferGroupId::from_u128(9)),
+                at: AT,
+            },
+        )
+        .unwrap()
+    };
+    let sent = initiate(&injected, &alice, &bob);
+    let (forward_group, forward_pending) = (sent.groups[0].clone(), sent.tickets[0].clone());
+    let with_bob = first(
+        transfer::accept(
+            &forward_group,
+            &sent.tickets,
+            &rule,
+            &AcceptTransfer {
+                group: forward_group.id,
+                actor: bob.clone(),
+                at: AT,
+            },
+        )
+        .unwrap(),
+    );
+    let back = initiate(&with_bob, &bob, &alice);
+    let (backward_group, backward_pending) = (back.groups[0].clone(), back.tickets[0].clone());
+    let feedback = injection::feedback_for(&injected_decision.events);
+    let reported = first(injection::record_feedback(&injected, &feedback[0]).unwrap());
+    let pos = PointOfSale::b2b(PointOfSaleId::from_u128(1))
+        .with_mobile_take_back(true)
+        .with_theme(InternetTheme::parse("distribution.list.activateAdvancedView = true").unwrap());
+    let interface = TixngoInterface::from_custom_parameters([(
+        "resetInjectionInvalidationReasons",
+        "MOBILE_TAKE_BACK",
+    )])
+    .unwrap();
+    Fixture {
+        rule,
+        settings,
+        alice,
+        bob,
+        carol,
+        issued,
+        injected,
+        with_bob,
+        forward_group,
+        forward_pending,
+        backward_group,
+        backward_pending,
+        pos,
+        interface,
+        reported,
+    }
+}
+
+type Case = (&'static str, Box<dyn Fn(&Fixture) -> usize>);
+
+/// Builds a case whose command is prepared once, outside the timing.
+fn case<C: 'static>(
+    name: &'static str,
+    command: C,
+    run: impl Fn(&Fixture, &C) -> usize + 'static,
+) -> Case {
+    (
+        name,
+        Box::new(move |f: &Fixture| run(f, black_box(&command))),
+    )
+}
+
+/// Every case prepares its command once (outside the timing) and returns something derived from
+/// its result, so the work cannot be optimised away.
+fn cases(f: &Fixture) -> Vec<Case> {
+    let with = |backward| [f.rule[0].with_transfer_backward(backward)];
+    let accept_backward = AcceptTransfer {
+        group: f.backward_group.id,
+        actor: f.alice.clone(),
+        at: AT,
+    };
+    let initiate = |actor: &Email, recipient: &Email, ticket: TicketId| InitiateTransfer {
+        actor: actor.clone(),
+        recipient: recipient.clone(),
+        tickets: vec![ticket],
+        groups: NewGroupIds::single(TransferGroupId::from_u128(2)),
+        at: AT,
+    };
+    vec![
+        case("baseline: clone a ticket", (), |f, ()| {
+            usize::from(black_box(f.with_bob.clone()).distribution.printed)
+        }),
+        case(
+            "inject",
+            InjectTicket {
+                ticket: f.issued.id,
+                to: f.alice.clone(),
+                usage_rule: f.rule[0].id,
+                at: AT,
+            },
+            |f, cmd| injection::inject(black_box(&f.issued), cmd).map_or(0, |d| d.tickets.len()),
+        ),
+        case(
+            "initiate FORWARD",
+            initiate(&f.alice, &f.bob, f.injected.id),
+            |f, cmd| {
+                transfer::initiate(
+                    std::slice::from_ref(black_box(&f.injected)),
+                    &f.rule,
+                    &f.settings,
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "initiate BACKWARD",
+            initiate(&f.bob, &f.alice, f.with_bob.id),
+            |f, cmd| {
+                transfer::initiate(
+                    std::slice::from_ref(black_box(&f.with_bob)),
+                    &f.rule,
+                    &f.settings,
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "return to sender",
+            ReturnToSender {
+                ticket: f.with_bob.id,
+                actor: f.bob.clone(),
+                group: TransferGroupId::from_u128(2),
+                at: AT,
+            },
+            |f, cmd| {
+                transfer::return_to_sender(
+                    std::slice::from_ref(black_box(&f.with_bob)),
+                    &f.rule,
+                    &f.settings,
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "accept FORWARD",
+            AcceptTransfer {
+                group: f.forward_group.id,
+                actor: f.bob.clone(),
+                at: AT,
+            },
+            |f, cmd| {
+                transfer::accept(
+                    &f.forward_group,
+                    std::slice::from_ref(black_box(&f.forward_pending)),
+                    &f.rule,
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "accept BACKWARD, NEUTRAL",
+            (accept_backward.clone(), with(TransferBackward::Neutral)),
+            |f, (cmd, rule)| {
+                transfer::accept(
+                    &f.backward_group,
+                    std::slice::from_ref(black_box(&f.backward_pending)),
+                    rule,
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "accept BACKWARD, DECREASE",
+            (accept_backward.clone(), with(TransferBackward::Decrease)),
+            |f, (cmd, rule)| {
+                transfer::accept(
+                    &f.backward_group,
+                    std::slice::from_ref(black_box(&f.backward_pending)),
+                    rule,
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "accept BACKWARD, INCREASE",
+            (accept_backward, with(TransferBackward::Increase)),
+            |f, (cmd, rule)| {
+                transfer::accept(
+                    &f.backward_group,
+                    std::slice::from_ref(black_box(&f.backward_pending)),
+                    rule,
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "decline",
+            DeclineTransfer {
+                group: f.forward_group.id,
+                actor: f.bob.clone(),
+                at: AT,
+            },
+            |f, cmd| {
+                transfer::decline(
+                    &f.forward_group,
+                    std::slice::from_ref(black_box(&f.forward_pending)),
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "cancel",
+            CancelTransfer {
+                group: f.forward_group.id,
+                actor: f.alice.clone(),
+                at: AT,
+            },
+            |f, cmd| {
+                transfer::cancel(
+                    &f.forward_group,
+                    std::slice::from_ref(black_box(&f.forward_pending)),
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "edit recipient",
+            EditRecipient {
+                group: f.forward_group.id,
+                actor: f.alice.clone(),
+                recipient: f.carol.clone(),
+                new_groups: NewGroupIds::single(TransferGroupId::from_u128(3)),
+                at: AT,
+            },
+            |f, cmd| {
+                let pending = std::slice::from_ref(black_box(&f.forward_pending));
+                transfer::edit_recipient(&f.forward_group, pending, &f.rule, &f.settings, cmd)
+                    .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "record feedback",
+            Feedback {
+                ticket: f.reported.id,
+                status: LifecycleStatus::Downloaded,
+                at: datetime!(2026-11-23 13:00 UTC),
+                transfer: None,
+            },
+            |f, feedback| {
+                injection::record_feedback(black_box(&f.reported), feedback)
+                    .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "take back",
+            TakeBackTicket {
+                ticket: f.reported.id,
+                point_of_sale: f.pos.id,
+                actor: f.carol.clone(),
+                new_ticket: TicketId::from_u128(2),
+                at: AT,
+            },
+            |f, cmd| {
+                take_back::take_back(
+                    black_box(&f.reported),
+                    &f.pos,
+                    &f.interface,
+                    &TakeBackPolicy::default(),
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
+            },
+        ),
+    ]
+}
+
+fn criterion_benches(c: &mut Criterion) {
+    let f = fixture();
+    let mut group = c.benchmark_group("transitions");
+    for (name, case) in cases(&f) {
+        assert!(
+            case(&f) > 0 || name.starts_with("baseline"),
+            "{name} must succeed on its prepared state"
+        );
+        group.bench_function(name, |b| b.iter(|| case(black_box(&f))));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, criterion_benches);
+
+/// Median of per-batch means, in nanoseconds, and allocations per call.
+fn measure(f: &Fixture, case: &dyn Fn(&Fixture) -> usize) -> (f64, f64) {
+    const BATCH: u32 = 20_000;
+    let mut means = Vec::new();
+    let deadline = Instant::now() + Duration::from_millis(400);
+    while means.len() < 21 || Instant::now() < deadline {
+        let start = Instant::now();
+        for _ in 0..BATCH {
+            black_box(case(black_box(f)));
+        }
+        means.push(start.elapsed().as_nanos() as f64 / f64::from(BATCH));
+    }
+    means.sort_by(f64::total_cmp);
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..1_000 {
+        black_box(case(black_box(f)));
+    }
+    let allocations = (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / 1_000.0;
+    (means[means.len() / 2], allocations)
+}
+
+fn summary() {
+    let f = fixture();
+    let cases = cases(&f);
+    let (baseline, _) = measure(&f, &*cases[0].1);
+    println!("\nsummary (median of batch means; baseline = clone a ticket, measured in this run)");
+    println!(
+        "{:<28} {:>10} {:>10} {:>12}",
+        "transition", "median ns", "x clone", "allocs/call"
+    );
+    for (name, case) in &cases {
+        let (median, allocations) = measure(&f, &**case);
+        println!(
+            "{name:<28} {median:>10.1} {:>10.2} {allocations:>12.2}",
+            median / baseline
+        );
+    }
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    summary();
+}

@@ -1,0 +1,396 @@
+//! Optimistic concurrency under load (SPEC X4): threads, each with its own `Service` over its own
+//! handle, race transfers and sign-ins on a few hot tickets. Every completed transfer the services
+//! reported must be in the tickets' counters: none lost. A store that ignores expected versions is
+//! the negative control: the same checker must catch it losing updates.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use secure_ticket::service::{Command, Request, Service};
+use secure_ticket::store::{Batch, MemoryStore, Record, RecordKey, Store, StoreError, Versioned};
+use secure_ticket::transfer::{InitiateTransfer, NewGroupIds, SignIn};
+use secure_ticket::{CommandId, Error, Event, TicketId, TransferGroupId};
+
+use crate::common::{AT, ORGANIZER, TempDb, alice, bob, rule, settings, ticket};
+use crate::sqlite_store::SqliteStore;
+
+const THREADS: usize = 4;
+const TICKETS: u128 = 50;
+/// Attempts per thread on `MemoryStore`.
+const MEMORY_ATTEMPTS: u64 = 5_000;
+/// Attempts per thread on SQLite.
+const SQLITE_ATTEMPTS: u64 = 5_000;
+/// The first ticket id; tickets are `FIRST_TICKET..FIRST_TICKET + TICKETS`.
+const FIRST_TICKET: u128 = 1_000;
+
+/// What a race did, and what the checker found afterwards.
+#[derive(Debug, Default)]
+pub(crate) struct RaceReport {
+    /// Commands run.
+    pub(crate) commands: u64,
+    /// `TicketTransferred` events in successful, non-replayed outcomes.
+    pub(crate) completions: u64,
+    /// The sum of the tickets' `forward_transfers + backward_transfers` at the end.
+    pub(crate) recorded: u64,
+    /// Per ticket, the difference between completions reported and recorded, summed.
+    pub(crate) lost_updates: u64,
+    /// Commands that met at least one conflict (retried, or gave up).
+    pub(crate) conflicted: u64,
+    /// Extra rounds taken because of conflicts.
+    pub(crate) retries: u64,
+    /// Commands that still conflicted after the last attempt.
+    pub(crate) gave_up: u64,
+    /// Commands the rules refused (another thread changed the ticket since this one looked).
+    pub(crate) refusals: u64,
+    /// Commands that succeeded with no event (a sign-in after the group was completed).
+    pub(crate) no_ops: u64,
+    /// Errors that should not happen.
+    pub(crate) unexpected: Vec<String>,
+    /// Broken invariants found in the final state.
+    pub(crate) problems: Vec<String>,
+    /// Wall time of the race (setup and check excluded).
+    pub(crate) elapsed: Duration,
+}
+
+impl fmt::Display for RaceReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} commands in {:.1?}: {} transfers completed, {} recorded, {} lost; \
+             {} commands conflicted ({} retries, {} gave up), {} refused by the rules, {} no-ops; \
+             {} unexpected errors, {} problems",
+            self.commands,
+            self.elapsed,
+            self.completions,
+            self.recorded,
+            self.lost_updates,
+            self.conflicted,
+            self.retries,
+            self.gave_up,
+            self.refusals,
+            self.no_ops,
+            self.unexpected.len(),
+            self.problems.len(),
+        )
+    }
+}
+
+impl RaceReport {
+    fn merge(&mut self, other: Self) {
+        self.commands += other.commands;
+        self.conflicted += other.conflicted;
+        self.retries += other.retries;
+        self.gave_up += other.gave_up;
+        self.refusals += other.refusals;
+        self.no_ops += other.no_ops;
+        self.unexpected.extend(other.unexpected);
+    }
+}
+
+/// A small deterministic generator (xorshift64), one seed per thread.
+struct XorShift(u64);
+
+impl XorShift {
+    fn seeded(thread: usize) -> Self {
+        Self(0x9E37_79B9_7F4A_7C15_u64.wrapping_mul(thread as u64 + 1) | 1)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x % n
+    }
+}
+
+fn ticket_id(index: u128) -> TicketId {
+    TicketId::from_u128(FIRST_TICKET + index)
+}
+
+/// An id unique per thread and attempt, apart from the setup's small ids.
+fn unique(thread: usize, attempt: u64) -> u128 {
+    ((thread as u128 + 1) << 64) | u128::from(attempt)
+}
+
+/// Sets up the hot tickets through `setup`, races one thread per handle, `attempts` commands each,
+/// and checks the final state. Returns counts rather than asserting, so a test can expect failure.
+///
+/// Setup: [`TICKETS`] tickets injected to Alice, the usage rule (limit 2, NEUTRAL) and settings with
+/// automatic acceptance. Each command picks a ticket at random, loads it, and either sends it from
+/// its owner to the other person, or, when it is pending, signs that person in to complete it.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the race is timed for the report, never asserted on"
+)]
+pub(crate) fn race<S: Store + Send>(setup: &S, handles: Vec<S>, attempts: u64) -> RaceReport {
+    let service = Service::new(setup);
+    let mut records = vec![Record::UsageRule(rule()), Record::Settings(settings())];
+    records.extend((0..TICKETS).map(|i| Record::Ticket(ticket(FIRST_TICKET + i))));
+    service.create(records).unwrap();
+    for i in 0..TICKETS {
+        let inject = Command::Inject(secure_ticket::injection::InjectTicket {
+            ticket: ticket_id(i),
+            to: alice(),
+            usage_rule: rule().id,
+            at: AT,
+        });
+        service
+            .execute(&Request {
+                id: CommandId::from_u128(i + 1),
+                organizer: ORGANIZER,
+                command: inject,
+            })
+            .unwrap();
+    }
+
+    let started = Instant::now();
+    let results: Vec<(RaceReport, HashMap<TicketId, u64>)> = std::thread::scope(|scope| {
+        let running: Vec<_> = handles
+            .into_iter()
+            .enumerate()
+            .map(|(thread, handle)| scope.spawn(move || run_thread(thread, handle, attempts)))
+            .collect();
+        running.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let mut report = RaceReport {
+        elapsed: started.elapsed(),
+        ..RaceReport::default()
+    };
+    let mut completions: HashMap<TicketId, u64> = HashMap::new();
+    for (counts, per_ticket) in results {
+        report.merge(counts);
+        for (id, n) in per_ticket {
+            *completions.entry(id).or_default() += n;
+        }
+    }
+    check_final_state(setup, &completions, &mut report);
+    report
+}
+
+fn run_thread<S: Store>(
+    thread: usize,
+    handle: S,
+    attempts: u64,
+) -> (RaceReport, HashMap<TicketId, u64>) {
+    let service = Service::new(handle);
+    let mut rng = XorShift::seeded(thread);
+    let mut report = RaceReport::default();
+    let mut completions: HashMap<TicketId, u64> = HashMap::new();
+    for attempt in 0..attempts {
+        let id = ticket_id(u128::from(rng.below(TICKETS as u64)));
+        let loaded = match service.ticket(id) {
+            Ok(Some(t)) => t.value,
+            other => {
+                report.unexpected.push(format!("loading {id}: {other:?}"));
+                continue;
+            }
+        };
+        let Some(wallet) = loaded.wallet else {
+            report.unexpected.push(format!("{id} is not injected"));
+            continue;
+        };
+        let owner = wallet.owners.current;
+        let other = if owner == alice() { bob() } else { alice() };
+        let command = match wallet.pending_group {
+            None => Command::Initiate(InitiateTransfer {
+                actor: owner,
+                recipient: other,
+                tickets: vec![id],
+                groups: NewGroupIds::single(TransferGroupId::from_u128(unique(thread, attempt))),
+                at: AT,
+            }),
+            Some(group) => Command::SignIn {
+                sign_in: SignIn {
+                    actor: other,
+                    at: AT,
+                },
+                groups: vec![group],
+            },
+        };
+        report.commands += 1;
+        let request = Request {
+            id: CommandId::from_u128(unique(thread, attempt)),
+            organizer: ORGANIZER,
+            command,
+        };
+        match service.execute(&request) {
+            Ok(outcome) => {
+                if outcome.attempts > 1 {
+                    report.conflicted += 1;
+                    report.retries += u64::from(outcome.attempts - 1);
+                }
+                if outcome.replayed {
+                    report
+                        .unexpected
+                        .push(format!("{} replayed a fresh command", request.id));
+                    continue;
+                }
+                if outcome.events.is_empty() {
+                    report.no_ops += 1;
+                }
+                for event in &outcome.events {
+                    if let Event::TicketTransferred { ticket, .. } = event {
+                        *completions.entry(*ticket).or_default() += 1;
+                    }
+                }
+            }
+            Err(e) if e.is_conflict() => {
+                report.conflicted += 1;
+                report.gave_up += 1;
+            }
+            Err(Error::Rule(_)) => report.refusals += 1,
+            Err(e) => report.unexpected.push(format!("{}: {e}", request.id)),
+        }
+    }
+    (report, completions)
+}
+
+/// Compares the stored tickets with the completions the services reported.
+fn check_final_state<S: Store>(
+    store: &S,
+    completions: &HashMap<TicketId, u64>,
+    report: &mut RaceReport,
+) {
+    let keys: Vec<RecordKey> = (0..TICKETS)
+        .map(|i| RecordKey::Ticket(ticket_id(i)))
+        .collect();
+    let loaded = match store.load(&keys) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            report.problems.push(format!("final load failed: {e}"));
+            return;
+        }
+    };
+    if loaded.len() != keys.len() {
+        report
+            .problems
+            .push(format!("{} of {} tickets found", loaded.len(), keys.len()));
+    }
+    report.completions = completions.values().sum();
+    let mut rights = HashMap::new();
+    for Versioned { value, .. } in loaded {
+        let Record::Ticket(t) = value else {
+            report.problems.push(format!("not a ticket: {value:?}"));
+            continue;
+        };
+        *rights.entry(t.right).or_insert(0_u32) += 1;
+        if !t.is_valid() {
+            report.problems.push(format!("{} was invalidated", t.id));
+        }
+        let Some(w) = &t.wallet else {
+            report.problems.push(format!("{} lost its wallet", t.id));
+            continue;
+        };
+        let counted = completions.get(&t.id).copied().unwrap_or(0);
+        let recorded = u64::from(w.forward_transfers) + u64::from(w.backward_transfers);
+        report.recorded += recorded;
+        report.lost_updates += counted.abs_diff(recorded);
+        if counted != recorded {
+            report.problems.push(format!(
+                "{}: {counted} transfers completed, {recorded} recorded",
+                t.id
+            ));
+        }
+        if w.level > 2 {
+            report
+                .problems
+                .push(format!("{} is at level {} of 2", t.id, w.level));
+        }
+        // Every transfer swaps Alice and Bob, starting with Alice.
+        let expected_owner = if counted % 2 == 0 { alice() } else { bob() };
+        if w.owners.current != expected_owner {
+            report.problems.push(format!(
+                "{} is {}'s after {counted} transfers",
+                t.id, w.owners.current
+            ));
+        }
+    }
+    for (right, n) in rights {
+        if n != 1 {
+            report
+                .problems
+                .push(format!("right {right} has {n} tickets"));
+        }
+    }
+}
+
+fn assert_no_lost_updates(label: &str, report: &RaceReport) {
+    println!("{label}: {report}");
+    assert!(report.unexpected.is_empty(), "{:#?}", report.unexpected);
+    assert!(report.problems.is_empty(), "{:#?}", report.problems);
+    assert_eq!(report.lost_updates, 0);
+    assert_eq!(report.completions, report.recorded);
+    assert!(report.completions > 0, "no transfer completed");
+    assert!(
+        report.conflicted > 0,
+        "no conflict met: the race did not race"
+    );
+}
+
+#[test]
+fn x4_concurrency_no_lost_updates_memory() {
+    let store = MemoryStore::new();
+    let handles = (0..THREADS).map(|_| store.clone()).collect();
+    let report = race(&store, handles, MEMORY_ATTEMPTS);
+    assert_no_lost_updates("MemoryStore", &report);
+}
+
+#[test]
+fn x4_concurrency_no_lost_updates_sqlite() {
+    let db = TempDb::new("concurrency");
+    let setup = db.open();
+    let handles: Vec<SqliteStore> = (0..THREADS).map(|_| db.open()).collect();
+    let report = race(&setup, handles, SQLITE_ATTEMPTS);
+    assert_no_lost_updates("SqliteStore, 4 connections on one file", &report);
+}
+
+/// A broken store: it rewrites each write's expected version to the stored one, so every write
+/// wins, as a store that forgot the `WHERE version = ?` would.
+#[derive(Debug, Clone)]
+struct BlindStore(MemoryStore);
+
+impl Store for BlindStore {
+    fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
+        self.0.load(keys)
+    }
+
+    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+        let keys: Vec<RecordKey> = batch.writes.iter().map(|w| w.record.key()).collect();
+        let stored: HashMap<RecordKey, _> = self
+            .0
+            .load(&keys)?
+            .into_iter()
+            .map(|v| (v.value.key(), v.version))
+            .collect();
+        let mut blind = batch.clone();
+        for write in &mut blind.writes {
+            write.expected = stored.get(&write.record.key()).copied().unwrap_or_default();
+        }
+        self.0.commit(&blind)
+    }
+}
+
+#[test]
+fn x4_negative_control_blind_store_loses_updates() {
+    let store = BlindStore(MemoryStore::new());
+    let handles = (0..THREADS).map(|_| store.clone()).collect();
+    let report = race(&store, handles, MEMORY_ATTEMPTS);
+    println!("BlindStore (negative control): {report}");
+    assert!(
+        report.lost_updates > 0,
+        "the checker missed the blind store's lost updates: {report}"
+    );
+}
+
+#[test]
+fn x4_blind_store_alone_loses_nothing() {
+    // The control's losses come from the races: one thread on the same store loses none.
+    let store = BlindStore(MemoryStore::new());
+    let report = race(&store, vec![store.clone()], MEMORY_ATTEMPTS);
+    assert_eq!(report.lost_updates, 0, "{report}: {:#?}", report.problems);
+    assert!(report.problems.is_empty(), "{:#?}", report.problems);
+    assert_eq!(report.conflicted, 0);
+}

@@ -1,0 +1,80 @@
+//! The `testkit` conformance suite on both stores: all at once, and one test per check so a
+//! failure is named.
+
+use secure_ticket::store::conformance::{self, CHECKS};
+
+use crate::common::{Memory, Sqlite};
+
+#[test]
+fn run_all_on_memory_store() {
+    assert_eq!(conformance::run_all(&Memory).unwrap(), CHECKS.len());
+}
+
+#[test]
+fn run_all_on_sqlite_store_with_two_connections() {
+    assert_eq!(
+        conformance::run_all(&Sqlite::default()).unwrap(),
+        CHECKS.len()
+    );
+}
+
+/// One test per check and store; `NAMED` lists the checks covered, in the suite's order.
+macro_rules! one_test_per_check {
+    ($($test:ident => $check:literal),* $(,)?) => {
+        const NAMED: &[&str] = &[$($check),*];
+
+        mod memory {
+            $(
+                #[test]
+                fn $test() {
+                    secure_ticket::store::conformance::run_one(&crate::common::Memory, $check)
+                        .unwrap();
+                }
+            )*
+        }
+
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    secure_ticket::store::conformance::run_one(
+                        &crate::common::Sqlite::default(),
+                        $check,
+                    )
+                    .unwrap();
+                }
+            )*
+        }
+    };
+}
+
+one_test_per_check! {
+    x4_get_after_put => "get_after_put",
+    x5_every_record_kind_round_trips => "every_record_kind_round_trips",
+    x4_update_bumps_version => "update_bumps_version",
+    x4_stale_version_refused_nothing_written => "stale_version_refused_nothing_written",
+    x4_create_over_existing_refused => "create_over_existing_refused",
+    x4_expected_existing_but_absent_refused => "expected_existing_but_absent_refused",
+    x4_batch_atomic_on_middle_conflict => "batch_atomic_on_middle_conflict",
+    x4_duplicate_key_in_batch_refused => "duplicate_key_in_batch_refused",
+    x4_missing_ids_absent => "missing_ids_absent",
+    x4_batched_load_of_many => "batched_load_of_many",
+    x4_reads_after_writes_across_handles => "reads_after_writes_across_handles",
+    x4_racing_handles_exactly_one_winner => "racing_handles_exactly_one_winner",
+    x5_unreadable_record_refused => "unreadable_record_refused",
+    x5_newer_format_refused => "newer_format_refused",
+}
+
+#[test]
+fn every_check_has_its_own_test() {
+    assert_eq!(
+        NAMED, CHECKS,
+        "add a line to one_test_per_check! for each new check"
+    );
+}
+
+#[test]
+fn an_unknown_check_name_fails() {
+    let failure = conformance::run_one(&Memory, "no_such_check").unwrap_err();
+    assert!(failure.detail.contains("no_such_check"), "{failure}");
+}

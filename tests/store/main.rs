@@ -1,0 +1,31 @@
+//! The storage contract and the shell (SPEC X3, X4, X5), against `MemoryStore` and the SQLite store
+//! of `examples/sqlite_store.rs`.
+//!
+//! - `conformance`: the conformance suite on both stores, one test per check (feature `testkit`).
+//! - `concurrency`: threads racing on hot tickets through `Service`; no update may be lost, and a
+//!   store that ignores versions must be caught losing some.
+//! - `shell`: command ids (X3), not found, ids in use, the bounded retry loop, refusals.
+//! - `formats`: corrupt and newer-format records planted in SQLite.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+#[allow(
+    dead_code,
+    unreachable_pub,
+    reason = "the example's `main` and helpers"
+)]
+#[path = "../../examples/sqlite_store.rs"]
+mod sqlite_store;
+
+mod common;
+mod concurrency;
+#[cfg(feature = "testkit")]
+mod conformance;
+mod formats;
+mod shell;
