@@ -238,7 +238,10 @@ impl<S: Store> Service<S> {
                     // reports: if its record exists now, the next round replays it (X3).
                     let twin_landed = key == RecordKey::Command(request.id)
                         || (expected == Version::NEW
-                            && !self.store.load(&[RecordKey::Command(request.id)])?.is_empty());
+                            && !self
+                                .store
+                                .load(&[RecordKey::Command(request.id)])?
+                                .is_empty());
                     if !twin_landed && expected == Version::NEW {
                         return Err(Error::IdInUse { key });
                     }
