@@ -1,7 +1,7 @@
 //! The shell: run a command against a [`Store`]: load, decide with the pure core, commit with the
 //! versions loaded; on conflict reload and decide again (SPEC X3, X4).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -214,7 +214,8 @@ impl<S: Store> Service<S> {
 
     /// Runs a command: load what it names, decide with the pure core, commit the decision with the
     /// versions loaded plus the command's record; on a conflict, reload and decide again, up to the
-    /// configured number of attempts (SPEC X3, X4).
+    /// configured number of attempts (SPEC X3, X4). The same as [`execute_batch`](Self::execute_batch)
+    /// with one request.
     ///
     /// # Errors
     ///
@@ -225,98 +226,131 @@ impl<S: Store> Service<S> {
     /// - [`Error::IdInUse`]: a new record's caller-given id already exists; nothing written.
     /// - [`Error::Store`]: the store failed, or still conflicted after the last attempt.
     pub fn execute(&self, request: &Request) -> Result<Outcome, Error> {
+        self.execute_batch(std::slice::from_ref(request))?
+            .pop()
+            .unwrap_or(Err(Error::NotFound {
+                key: RecordKey::Command(request.id),
+            }))
+    }
+
+    /// Runs many commands with one batched load per round and one atomic commit: each command is
+    /// decided in order against the records as the earlier ones left them, a refused command is
+    /// skipped (its result is its error) without affecting the others, and every accepted decision
+    /// lands together with its command record, each record written once in its final state. On a
+    /// conflict the whole batch is reloaded and decided again, up to the configured attempts.
+    ///
+    /// Returns one result per request, in order: as [`execute`](Self::execute) would for that
+    /// request, had it run alone at that point.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] when the store fails or still conflicts after the last attempt: then
+    /// nothing of the batch was written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::injection::InjectTicket;
+    /// use secure_ticket::service::{Command, Request, Service};
+    /// use secure_ticket::store::{MemoryStore, Record};
+    /// use secure_ticket::{CommandId, Distribution, Email, OrganizerId, PointOfSaleId, RightId};
+    /// use secure_ticket::{ShipmentMode, ShipmentModeId, Ticket, TicketId, UsageRuleId};
+    ///
+    /// let service = Service::new(MemoryStore::new());
+    /// let mode = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1));
+    /// let tickets: Vec<Ticket> = (1..=3)
+    ///     .map(|n| Ticket::new(TicketId::from_u128(n), RightId::from_u128(n), Distribution::new(PointOfSaleId::from_u128(1), mode)))
+    ///     .collect();
+    /// service.create(tickets.iter().cloned().map(Record::Ticket))?;
+    /// let requests: Vec<Request> = (1..=4u128)
+    ///     .map(|n| Request {
+    ///         id: CommandId::from_u128(n),
+    ///         organizer: OrganizerId::from_u128(1),
+    ///         command: Command::Inject(InjectTicket {
+    ///             ticket: TicketId::from_u128(n.min(3)), // the 4th injects ticket 3 again
+    ///             to: Email::parse("alice@example.com").unwrap(),
+    ///             usage_rule: UsageRuleId::from_u128(1),
+    ///             at: time::macros::datetime!(2026-11-23 12:00 UTC),
+    ///         }),
+    ///     })
+    ///     .collect();
+    /// let results = service.execute_batch(&requests)?;
+    /// assert!(results[..3].iter().all(Result::is_ok));
+    /// assert!(results[3].is_err()); // already injected, by the 3rd request of the same batch
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn execute_batch(
+        &self,
+        requests: &[Request],
+    ) -> Result<Vec<Result<Outcome, Error>>, Error> {
         let mut attempt: u32 = 0;
         loop {
             attempt = attempt.saturating_add(1);
-            match self.attempt(request, attempt) {
-                Err(Error::Store(StoreError::Conflict {
+            match self.attempt(requests, attempt) {
+                Err(StoreError::Conflict {
                     key,
                     expected,
                     actual,
-                })) => {
-                    // A twin of this request may have committed first, whatever key the store
-                    // reports: if its record exists now, the next round replays it (X3).
-                    let twin_landed = key == RecordKey::Command(request.id)
-                        || (expected == Version::NEW
-                            && !self
-                                .store
-                                .load(&[RecordKey::Command(request.id)])?
-                                .is_empty());
-                    if !twin_landed && expected == Version::NEW {
-                        return Err(Error::IdInUse { key });
-                    }
-                    if attempt >= self.attempts {
-                        return Err(Error::Store(StoreError::Conflict {
-                            key,
-                            expected,
-                            actual,
-                        }));
-                    }
+                }) if attempt >= self.attempts => {
+                    return Err(Error::Store(StoreError::Conflict {
+                        key,
+                        expected,
+                        actual,
+                    }));
                 }
-                other => return other,
+                Err(StoreError::Conflict { .. }) => {}
+                Err(other) => return Err(Error::Store(other)),
+                Ok(results) => return Ok(results),
             }
         }
     }
 
-    fn attempt(&self, request: &Request, attempt: u32) -> Result<Outcome, Error> {
+    fn attempt(
+        &self,
+        requests: &[Request],
+        attempt: u32,
+    ) -> Result<Vec<Result<Outcome, Error>>, StoreError> {
         let mut state = Loaded::default();
-        let mut keys = vec![RecordKey::Command(request.id)];
-        primary_keys(&request.command, request.organizer, &mut keys);
-        state.fetch(&self.store, &keys)?;
-        if let Some(record) = state.command.take() {
-            return if record.request == *request {
-                Ok(Outcome {
-                    events: record.events,
-                    replayed: true,
-                    attempts: attempt,
-                })
-            } else {
-                Err(Error::CommandIdReused {
-                    command: request.id,
-                })
-            };
+        let mut keys = Vec::with_capacity(requests.len().saturating_mul(4));
+        let mut needs_rules_for_any = false;
+        for request in requests {
+            keys.push(RecordKey::Command(request.id));
+            primary_keys(&request.command, request.organizer, &mut keys);
+            keys.extend(created_keys(&request.command));
+            needs_rules_for_any |= needs_rules(&request.command);
         }
+        state.fetch(&self.store, &mut keys)?;
         // Second round: the tickets of the groups named; third: the usage rules of all tickets.
-        let group_tickets: Vec<RecordKey> = state
+        let mut group_tickets: Vec<RecordKey> = state
             .groups
             .iter()
             .flat_map(|g| g.tickets.iter().map(|&t| RecordKey::Ticket(t)))
             .collect();
-        state.fetch(&self.store, &group_tickets)?;
-        if needs_rules(&request.command) {
+        state.fetch(&self.store, &mut group_tickets)?;
+        if needs_rules_for_any {
             let mut rules: Vec<RecordKey> = state
                 .tickets
                 .iter()
                 .filter_map(|t| t.wallet.as_ref())
                 .map(|w| RecordKey::UsageRule(w.usage_rule))
+                // Tickets injected earlier in the same batch follow the rule their injection names.
+                .chain(requests.iter().filter_map(|r| match &r.command {
+                    Command::Inject(c) => Some(RecordKey::UsageRule(c.usage_rule)),
+                    _ => None,
+                }))
                 .collect();
-            rules.sort_unstable();
-            rules.dedup();
-            state.fetch(&self.store, &rules)?;
+            state.fetch(&self.store, &mut rules)?;
         }
-        let decision = state.decide(request)?;
-        let mut batch = Batch::new();
-        for ticket in decision.tickets {
-            let expected = state.version(RecordKey::Ticket(ticket.id));
-            batch.push(Record::Ticket(ticket), expected);
+
+        let mut results = Vec::with_capacity(requests.len());
+        for request in requests {
+            results.push(state.run(request, attempt));
         }
-        for group in decision.groups {
-            let expected = state.version(RecordKey::TransferGroup(group.id));
-            batch.push(Record::TransferGroup(group), expected);
+        let batch = state.into_batch();
+        if !batch.writes.is_empty() {
+            self.store.commit(&batch)?;
         }
-        let record = CommandRecord {
-            id: request.id,
-            request: request.clone(),
-            events: decision.events,
-        };
-        let events = record.events.clone();
-        batch.push(Record::Command(Box::new(record)), Version::NEW);
-        self.store.commit(&batch)?;
-        Ok(Outcome {
-            events,
-            replayed: false,
-            attempts: attempt,
-        })
+        Ok(results)
     }
 }
 
@@ -356,6 +390,23 @@ fn primary_keys(command: &Command, organizer: OrganizerId, keys: &mut Vec<Record
     }
 }
 
+/// The keys of the records a command creates with caller-given ids: they must not exist yet.
+fn created_keys(command: &Command) -> Vec<RecordKey> {
+    let groups = |ids: &transfer::NewGroupIds| {
+        vec![
+            RecordKey::TransferGroup(ids.forward),
+            RecordKey::TransferGroup(ids.backward),
+        ]
+    };
+    match command {
+        Command::Initiate(c) => groups(&c.groups),
+        Command::EditRecipient(c) => groups(&c.new_groups),
+        Command::ReturnToSender(c) => vec![RecordKey::TransferGroup(c.group)],
+        Command::TakeBack(c) => vec![RecordKey::Ticket(c.new_ticket)],
+        _ => Vec::new(),
+    }
+}
+
 const fn needs_rules(command: &Command) -> bool {
     matches!(
         command,
@@ -367,26 +418,37 @@ const fn needs_rules(command: &Command) -> bool {
     )
 }
 
-/// What one attempt loaded, with the versions to expect when writing back.
+/// What one attempt loaded, with the versions to expect when writing back, and the records as the
+/// batch's decisions leave them.
 #[derive(Default)]
 struct Loaded {
+    /// The version of every key asked for, as loaded ([`Version::NEW`] when absent).
     versions: HashMap<RecordKey, Version>,
     tickets: Vec<Ticket>,
     groups: Vec<TransferGroup>,
     rules: Vec<UsageRule>,
     points_of_sale: Vec<PointOfSale>,
-    settings: Option<OrganizerSettings>,
-    command: Option<CommandRecord>,
+    settings: Vec<OrganizerSettings>,
+    commands: HashMap<CommandId, CommandRecord>,
+    /// Keys changed by the batch's decisions, in first-change order, and as a set.
+    dirty: Vec<RecordKey>,
+    dirty_set: HashSet<RecordKey>,
 }
 
 impl Loaded {
     fn fetch<S: Store + ?Sized>(
         &mut self,
         store: &S,
-        keys: &[RecordKey],
+        keys: &mut Vec<RecordKey>,
     ) -> Result<(), StoreError> {
+        keys.sort_unstable();
+        keys.dedup();
+        keys.retain(|k| !self.versions.contains_key(k));
         if keys.is_empty() {
             return Ok(());
+        }
+        for key in keys.iter() {
+            self.versions.insert(*key, Version::NEW);
         }
         for Versioned { value, version } in store.load(keys)? {
             self.versions.insert(value.key(), version);
@@ -395,15 +457,119 @@ impl Loaded {
                 Record::TransferGroup(g) => self.groups.push(g),
                 Record::UsageRule(r) => self.rules.push(r),
                 Record::PointOfSale(p) => self.points_of_sale.push(p),
-                Record::Settings(s) => self.settings = Some(s),
-                Record::Command(c) => self.command = Some(*c),
+                Record::Settings(s) => self.settings.push(s),
+                Record::Command(c) => {
+                    self.commands.insert(c.id, *c);
+                }
             }
         }
         Ok(())
     }
 
-    fn version(&self, key: RecordKey) -> Version {
-        self.versions.get(&key).copied().unwrap_or(Version::NEW)
+    /// Whether a record exists under `key`, in the store or created by an earlier decision.
+    fn exists(&self, key: RecordKey) -> bool {
+        match key {
+            RecordKey::Ticket(id) => self.tickets.iter().any(|t| t.id == id),
+            RecordKey::TransferGroup(id) => self.groups.iter().any(|g| g.id == id),
+            _ => self.versions.get(&key).is_some_and(|v| *v != Version::NEW),
+        }
+    }
+
+    /// Decides one request against the current records and applies an accepted decision.
+    fn run(&mut self, request: &Request, attempt: u32) -> Result<Outcome, Error> {
+        if let Some(record) = self.commands.get(&request.id) {
+            return if record.request == *request {
+                Ok(Outcome {
+                    events: record.events.clone(),
+                    replayed: true,
+                    attempts: attempt,
+                })
+            } else {
+                Err(Error::CommandIdReused {
+                    command: request.id,
+                })
+            };
+        }
+        let decision = self.decide(request)?;
+        let created = created_keys(&request.command);
+        let taken = decision
+            .tickets
+            .iter()
+            .map(|t| RecordKey::Ticket(t.id))
+            .chain(
+                decision
+                    .groups
+                    .iter()
+                    .map(|g| RecordKey::TransferGroup(g.id)),
+            )
+            .find(|key| created.contains(key) && self.exists(*key));
+        if let Some(key) = taken {
+            return Err(Error::IdInUse { key });
+        }
+        for ticket in decision.tickets {
+            self.touch(RecordKey::Ticket(ticket.id));
+            match self.tickets.iter_mut().find(|t| t.id == ticket.id) {
+                Some(slot) => *slot = ticket,
+                None => self.tickets.push(ticket),
+            }
+        }
+        for group in decision.groups {
+            self.touch(RecordKey::TransferGroup(group.id));
+            match self.groups.iter_mut().find(|g| g.id == group.id) {
+                Some(slot) => *slot = group,
+                None => self.groups.push(group),
+            }
+        }
+        self.touch(RecordKey::Command(request.id));
+        let record = CommandRecord {
+            id: request.id,
+            request: request.clone(),
+            events: decision.events,
+        };
+        let events = record.events.clone();
+        self.commands.insert(request.id, record);
+        Ok(Outcome {
+            events,
+            replayed: false,
+            attempts: attempt,
+        })
+    }
+
+    fn touch(&mut self, key: RecordKey) {
+        if self.dirty_set.insert(key) {
+            self.dirty.push(key);
+        }
+    }
+
+    /// The writes of every changed record, in its final state, expecting the version loaded.
+    fn into_batch(mut self) -> Batch {
+        let mut batch = Batch::new();
+        for key in std::mem::take(&mut self.dirty) {
+            let expected = self.versions.get(&key).copied().unwrap_or(Version::NEW);
+            let record = match key {
+                RecordKey::Ticket(id) => self
+                    .tickets
+                    .iter()
+                    .find(|t| t.id == id)
+                    .cloned()
+                    .map(Record::Ticket),
+                RecordKey::TransferGroup(id) => self
+                    .groups
+                    .iter()
+                    .find(|g| g.id == id)
+                    .cloned()
+                    .map(Record::TransferGroup),
+                RecordKey::Command(id) => self
+                    .commands
+                    .remove(&id)
+                    .map(|c| Record::Command(Box::new(c))),
+                _ => None,
+            };
+            if let Some(record) = record {
+                batch.push(record, expected);
+            }
+        }
+        batch
     }
 
     fn ticket(&self, id: TicketId) -> Result<&Ticket, Error> {
@@ -425,9 +591,12 @@ impl Loaded {
     }
 
     fn settings(&self, organizer: OrganizerId) -> Result<&OrganizerSettings, Error> {
-        self.settings.as_ref().ok_or(Error::NotFound {
-            key: RecordKey::Settings(organizer),
-        })
+        self.settings
+            .iter()
+            .find(|s| s.id == organizer)
+            .ok_or(Error::NotFound {
+                key: RecordKey::Settings(organizer),
+            })
     }
 
     fn decide(&self, request: &Request) -> Result<Decision, Error> {
@@ -463,8 +632,15 @@ impl Loaded {
             }
             Command::Accept(c) => transfer::accept(self.group(c.group)?, tickets, rules, c)
                 .map_err(|e| rule(e.into()))?,
-            Command::SignIn { sign_in, .. } => {
-                transfer::complete_on_sign_in(&self.groups, tickets, rules, sign_in)
+            Command::SignIn { sign_in, groups } => {
+                // Only the groups the command lists: a batch may have loaded others.
+                let listed: Vec<TransferGroup> = self
+                    .groups
+                    .iter()
+                    .filter(|g| groups.contains(&g.id))
+                    .cloned()
+                    .collect();
+                transfer::complete_on_sign_in(&listed, tickets, rules, sign_in)
                     .map_err(|e| rule(e.into()))?
             }
             Command::Decline(c) => {

@@ -23,6 +23,7 @@
 #[path = "../../examples/sqlite_store.rs"]
 mod sqlite_store;
 
+mod batch;
 mod common;
 mod concurrency;
 #[cfg(feature = "testkit")]
