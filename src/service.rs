@@ -323,14 +323,14 @@ impl<S: Store> Service<S> {
         // Second round: the tickets of the groups named; third: the usage rules of all tickets.
         let mut group_tickets: Vec<RecordKey> = state
             .groups
-            .iter()
+            .values()
             .flat_map(|g| g.tickets.iter().map(|&t| RecordKey::Ticket(t)))
             .collect();
         state.fetch(&self.store, &mut group_tickets)?;
         if needs_rules_for_any {
             let mut rules: Vec<RecordKey> = state
                 .tickets
-                .iter()
+                .values()
                 .filter_map(|t| t.wallet.as_ref())
                 .map(|w| RecordKey::UsageRule(w.usage_rule))
                 // Tickets injected earlier in the same batch follow the rule their injection names.
@@ -424,8 +424,8 @@ const fn needs_rules(command: &Command) -> bool {
 struct Loaded {
     /// The version of every key asked for, as loaded ([`Version::NEW`] when absent).
     versions: HashMap<RecordKey, Version>,
-    tickets: Vec<Ticket>,
-    groups: Vec<TransferGroup>,
+    tickets: HashMap<TicketId, Ticket>,
+    groups: HashMap<TransferGroupId, TransferGroup>,
     rules: Vec<UsageRule>,
     points_of_sale: Vec<PointOfSale>,
     settings: Vec<OrganizerSettings>,
@@ -453,8 +453,12 @@ impl Loaded {
         for Versioned { value, version } in store.load(keys)? {
             self.versions.insert(value.key(), version);
             match value {
-                Record::Ticket(t) => self.tickets.push(t),
-                Record::TransferGroup(g) => self.groups.push(g),
+                Record::Ticket(t) => {
+                    self.tickets.insert(t.id, t);
+                }
+                Record::TransferGroup(g) => {
+                    self.groups.insert(g.id, g);
+                }
                 Record::UsageRule(r) => self.rules.push(r),
                 Record::PointOfSale(p) => self.points_of_sale.push(p),
                 Record::Settings(s) => self.settings.push(s),
@@ -469,8 +473,8 @@ impl Loaded {
     /// Whether a record exists under `key`, in the store or created by an earlier decision.
     fn exists(&self, key: RecordKey) -> bool {
         match key {
-            RecordKey::Ticket(id) => self.tickets.iter().any(|t| t.id == id),
-            RecordKey::TransferGroup(id) => self.groups.iter().any(|g| g.id == id),
+            RecordKey::Ticket(id) => self.tickets.contains_key(&id),
+            RecordKey::TransferGroup(id) => self.groups.contains_key(&id),
             _ => self.versions.get(&key).is_some_and(|v| *v != Version::NEW),
         }
     }
@@ -508,17 +512,11 @@ impl Loaded {
         }
         for ticket in decision.tickets {
             self.touch(RecordKey::Ticket(ticket.id));
-            match self.tickets.iter_mut().find(|t| t.id == ticket.id) {
-                Some(slot) => *slot = ticket,
-                None => self.tickets.push(ticket),
-            }
+            self.tickets.insert(ticket.id, ticket);
         }
         for group in decision.groups {
             self.touch(RecordKey::TransferGroup(group.id));
-            match self.groups.iter_mut().find(|g| g.id == group.id) {
-                Some(slot) => *slot = group,
-                None => self.groups.push(group),
-            }
+            self.groups.insert(group.id, group);
         }
         self.touch(RecordKey::Command(request.id));
         let record = CommandRecord {
@@ -547,18 +545,8 @@ impl Loaded {
         for key in std::mem::take(&mut self.dirty) {
             let expected = self.versions.get(&key).copied().unwrap_or(Version::NEW);
             let record = match key {
-                RecordKey::Ticket(id) => self
-                    .tickets
-                    .iter()
-                    .find(|t| t.id == id)
-                    .cloned()
-                    .map(Record::Ticket),
-                RecordKey::TransferGroup(id) => self
-                    .groups
-                    .iter()
-                    .find(|g| g.id == id)
-                    .cloned()
-                    .map(Record::TransferGroup),
+                RecordKey::Ticket(id) => self.tickets.remove(&id).map(Record::Ticket),
+                RecordKey::TransferGroup(id) => self.groups.remove(&id).map(Record::TransferGroup),
                 RecordKey::Command(id) => self
                     .commands
                     .remove(&id)
@@ -573,21 +561,24 @@ impl Loaded {
     }
 
     fn ticket(&self, id: TicketId) -> Result<&Ticket, Error> {
-        self.tickets
-            .iter()
-            .find(|t| t.id == id)
-            .ok_or(Error::NotFound {
-                key: RecordKey::Ticket(id),
-            })
+        self.tickets.get(&id).ok_or(Error::NotFound {
+            key: RecordKey::Ticket(id),
+        })
     }
 
     fn group(&self, id: TransferGroupId) -> Result<&TransferGroup, Error> {
-        self.groups
-            .iter()
-            .find(|g| g.id == id)
-            .ok_or(Error::NotFound {
-                key: RecordKey::TransferGroup(id),
-            })
+        self.groups.get(&id).ok_or(Error::NotFound {
+            key: RecordKey::TransferGroup(id),
+        })
+    }
+
+    /// The loaded tickets among `ids`, for the transitions that take a slice (missing ones are
+    /// left out: the transition names them in its error).
+    fn gather<'a>(&self, ids: impl IntoIterator<Item = &'a TicketId>) -> Vec<Ticket> {
+        ids.into_iter()
+            .filter_map(|id| self.tickets.get(id))
+            .cloned()
+            .collect()
     }
 
     fn settings(&self, organizer: OrganizerId) -> Result<&OrganizerSettings, Error> {
@@ -601,7 +592,7 @@ impl Loaded {
 
     fn decide(&self, request: &Request) -> Result<Decision, Error> {
         let rule = |e: RuleError| Error::Rule(e);
-        let (tickets, rules) = (&self.tickets[..], &self.rules[..]);
+        let rules = &self.rules[..];
         Ok(match &request.command {
             Command::Inject(c) => {
                 injection::inject(self.ticket(c.ticket)?, c).map_err(|e| rule(e.into()))?
@@ -623,38 +614,50 @@ impl Loaded {
             }
             Command::Initiate(c) => {
                 let settings = &self.settings(request.organizer)?.acceptance;
-                transfer::initiate(tickets, rules, settings, c).map_err(|e| rule(e.into()))?
+                let tickets = self.gather(&c.tickets);
+                transfer::initiate(&tickets, rules, settings, c).map_err(|e| rule(e.into()))?
             }
             Command::ReturnToSender(c) => {
                 let settings = &self.settings(request.organizer)?.acceptance;
-                transfer::return_to_sender(tickets, rules, settings, c)
+                let tickets = self.gather([&c.ticket]);
+                transfer::return_to_sender(&tickets, rules, settings, c)
                     .map_err(|e| rule(e.into()))?
             }
-            Command::Accept(c) => transfer::accept(self.group(c.group)?, tickets, rules, c)
-                .map_err(|e| rule(e.into()))?,
+            Command::Accept(c) => {
+                let group = self.group(c.group)?;
+                transfer::accept(group, &self.gather(&group.tickets), rules, c)
+                    .map_err(|e| rule(e.into()))?
+            }
             Command::SignIn { sign_in, groups } => {
                 // Only the groups the command lists: a batch may have loaded others.
-                let listed: Vec<TransferGroup> = self
-                    .groups
+                let listed: Vec<TransferGroup> = groups
                     .iter()
-                    .filter(|g| groups.contains(&g.id))
+                    .filter_map(|id| self.groups.get(id))
                     .cloned()
                     .collect();
-                transfer::complete_on_sign_in(&listed, tickets, rules, sign_in)
+                let tickets = self.gather(listed.iter().flat_map(|g| g.tickets.iter()));
+                transfer::complete_on_sign_in(&listed, &tickets, rules, sign_in)
                     .map_err(|e| rule(e.into()))?
             }
             Command::Decline(c) => {
-                transfer::decline(self.group(c.group)?, tickets, c).map_err(|e| rule(e.into()))?
+                let group = self.group(c.group)?;
+                transfer::decline(group, &self.gather(&group.tickets), c)
+                    .map_err(|e| rule(e.into()))?
             }
             Command::Cancel(c) => {
-                transfer::cancel(self.group(c.group)?, tickets, c).map_err(|e| rule(e.into()))?
+                let group = self.group(c.group)?;
+                transfer::cancel(group, &self.gather(&group.tickets), c)
+                    .map_err(|e| rule(e.into()))?
             }
             Command::Expire(c) => {
-                transfer::expire(self.group(c.group)?, tickets, c).map_err(|e| rule(e.into()))?
+                let group = self.group(c.group)?;
+                transfer::expire(group, &self.gather(&group.tickets), c)
+                    .map_err(|e| rule(e.into()))?
             }
             Command::EditRecipient(c) => {
                 let settings = &self.settings(request.organizer)?.acceptance;
-                transfer::edit_recipient(self.group(c.group)?, tickets, rules, settings, c)
+                let group = self.group(c.group)?;
+                transfer::edit_recipient(group, &self.gather(&group.tickets), rules, settings, c)
                     .map_err(|e| rule(e.into()))?
             }
             Command::TakeBack(c) => {
