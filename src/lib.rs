@@ -111,6 +111,7 @@ mod decision;
 mod email;
 mod error;
 mod event;
+mod fast_hash;
 mod id;
 mod interface;
 mod organizer;

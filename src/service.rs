@@ -1,7 +1,7 @@
 //! The shell: run a command against a [`Store`]: load, decide with the pure core, commit with the
 //! versions loaded; on conflict reload and decide again (SPEC X3, X4).
 
-use std::collections::{HashMap, HashSet};
+use crate::fast_hash::{FastMap, FastSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -423,16 +423,16 @@ const fn needs_rules(command: &Command) -> bool {
 #[derive(Default)]
 struct Loaded {
     /// The version of every key asked for, as loaded ([`Version::NEW`] when absent).
-    versions: HashMap<RecordKey, Version>,
-    tickets: HashMap<TicketId, Ticket>,
-    groups: HashMap<TransferGroupId, TransferGroup>,
+    versions: FastMap<RecordKey, Version>,
+    tickets: FastMap<TicketId, Ticket>,
+    groups: FastMap<TransferGroupId, TransferGroup>,
     rules: Vec<UsageRule>,
     points_of_sale: Vec<PointOfSale>,
     settings: Vec<OrganizerSettings>,
-    commands: HashMap<CommandId, CommandRecord>,
+    commands: FastMap<CommandId, CommandRecord>,
     /// Keys changed by the batch's decisions, in first-change order, and as a set.
     dirty: Vec<RecordKey>,
-    dirty_set: HashSet<RecordKey>,
+    dirty_set: FastSet<RecordKey>,
 }
 
 impl Loaded {

@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use crate::fast_hash::{FastMap, FastSet};
 use std::sync::{Arc, RwLock};
 
 use super::{Batch, Operation, Record, RecordKey, Store, StoreError, Version, Versioned};
@@ -25,7 +25,7 @@ use super::{Batch, Operation, Record, RecordKey, Store, StoreError, Version, Ver
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
-    records: Arc<RwLock<HashMap<RecordKey, Slot>>>,
+    records: Arc<RwLock<FastMap<RecordKey, Slot>>>,
 }
 
 #[allow(
@@ -136,7 +136,7 @@ struct PlantedCorruption(String);
 impl Store for MemoryStore {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         let records = self.records.read().map_err(|_| poisoned(Operation::Load))?;
-        let mut seen = HashSet::with_capacity(keys.len());
+        let mut seen = FastSet::with_capacity_and_hasher(keys.len(), Default::default());
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
             if !seen.insert(*key) {
@@ -169,23 +169,28 @@ impl Store for MemoryStore {
     }
 
     fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
-        if let Some(key) = batch.duplicate_key() {
-            return Err(StoreError::DuplicateKey { key });
-        }
         let mut records = self
             .records
             .write()
             .map_err(|_| poisoned(Operation::Commit))?;
+        let mut keys = FastSet::with_capacity_and_hasher(batch.writes.len(), Default::default());
+        let mut conflict = None;
         for write in &batch.writes {
             let key = write.record.key();
+            if !keys.insert(key) {
+                return Err(StoreError::DuplicateKey { key });
+            }
             let actual = records.get(&key).map_or(Version::NEW, Slot::version);
-            if actual != write.expected {
-                return Err(StoreError::Conflict {
+            if actual != write.expected && conflict.is_none() {
+                conflict = Some(StoreError::Conflict {
                     key,
                     expected: write.expected,
                     actual,
                 });
             }
+        }
+        if let Some(conflict) = conflict {
+            return Err(conflict);
         }
         for write in &batch.writes {
             let versioned = Versioned {
