@@ -82,7 +82,7 @@ fn expected_writes(requests: &[Request]) -> Vec<(RecordKey, Record)> {
         let record = CommandRecord {
             id: request.id,
             request: request.clone(),
-            events: decision.events,
+            events: decision.events.into_vec(),
         };
         writes.push((
             RecordKey::Command(request.id),

@@ -1,6 +1,6 @@
 //! The output of every transition.
 
-use crate::{Event, Ticket, TransferGroup};
+use crate::{Changes, Event, Ticket, TransferGroup};
 
 /// What a transition decided: the new states of the records it touched and the events that say
 /// what happened (SPEC X1).
@@ -19,11 +19,11 @@ use crate::{Event, Ticket, TransferGroup};
 #[must_use]
 pub struct Decision {
     /// New states of the tickets the transition changed, or created.
-    pub tickets: Vec<Ticket>,
+    pub tickets: Changes<Ticket>,
     /// New states of the transfer groups the transition changed, or created.
-    pub groups: Vec<TransferGroup>,
+    pub groups: Changes<TransferGroup>,
     /// What happened, in order.
-    pub events: Vec<Event>,
+    pub events: Changes<Event>,
 }
 
 impl Decision {

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::{
     ActivationMethod, Direction, Email, InvalidationReason, LifecycleStatus, PointOfSaleId,
-    RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId,
+    RightId, ShipmentModeId, TicketId, TicketIds, TransferGroupId, UsageRuleId,
 };
 
 /// Something that happened, as decided by a transition.
@@ -92,7 +92,7 @@ pub enum Event {
         /// The future owner.
         recipient: Email,
         /// The tickets in the group.
-        tickets: Vec<TicketId>,
+        tickets: TicketIds,
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
@@ -136,7 +136,7 @@ pub enum Event {
         /// The recipient who did not receive them.
         recipient: Email,
         /// Its tickets, back with the sender.
-        tickets: Vec<TicketId>,
+        tickets: TicketIds,
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
@@ -150,7 +150,7 @@ pub enum Event {
         /// The recipient who did not receive them.
         recipient: Email,
         /// Its tickets, back with the sender (or moved to the new groups of an edit).
-        tickets: Vec<TicketId>,
+        tickets: TicketIds,
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
@@ -164,7 +164,7 @@ pub enum Event {
         /// The recipient who did not receive them.
         recipient: Email,
         /// Its tickets, back with the sender.
-        tickets: Vec<TicketId>,
+        tickets: TicketIds,
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,

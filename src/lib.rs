@@ -107,6 +107,7 @@
 #![forbid(unsafe_code)]
 
 mod acceptance;
+mod changes;
 mod decision;
 mod email;
 mod error;
@@ -130,6 +131,7 @@ pub mod transfer;
 pub mod wallet;
 
 pub use acceptance::AcceptanceSettings;
+pub use changes::{Changes, TicketIds};
 pub use decision::Decision;
 pub use email::{Email, EmailError};
 pub use error::{Error, RuleError};

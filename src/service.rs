@@ -522,7 +522,7 @@ impl Loaded {
         let record = CommandRecord {
             id: request.id,
             request: request.clone(),
-            events: decision.events,
+            events: decision.events.into_vec(),
         };
         let events = record.events.clone();
         self.commands.insert(request.id, record);

@@ -359,7 +359,7 @@ fn unknown_group(at: OffsetDateTime) -> TransferGroup {
         sender: person(0),
         recipient: person(1),
         direction: crate::Direction::Forward,
-        tickets: vec![TicketId::from_u128(u128::MAX)],
+        tickets: TicketId::from_u128(u128::MAX).into(),
         status: crate::TransferStatus::Pending,
         acceptance: transfer::Acceptance::Explicit,
         created_at: at,

@@ -1,8 +1,8 @@
 use time::OffsetDateTime;
 
 use crate::{
-    Decision, Email, Event, InvalidationReason, ShipmentModeId, Ticket, TicketId, UsageRuleId,
-    Wallet,
+    Changes, Decision, Email, Event, InvalidationReason, ShipmentModeId, Ticket, TicketId,
+    UsageRuleId, Wallet,
 };
 
 /// Command: inject a ticket into TIXnGO for a contact (SPEC I1). The actor is S360 itself.
@@ -121,14 +121,14 @@ pub fn inject(ticket: &Ticket, command: &InjectTicket) -> Result<Decision, Injec
         command.at,
     ));
     Ok(Decision {
-        tickets: vec![injected],
-        groups: Vec::new(),
-        events: vec![Event::TicketInjected {
+        tickets: Changes::one(injected),
+        groups: Changes::new(),
+        events: Changes::one(Event::TicketInjected {
             ticket: ticket.id,
             right: ticket.right,
             owner: command.to.clone(),
             usage_rule: command.usage_rule,
             at: command.at,
-        }],
+        }),
     })
 }

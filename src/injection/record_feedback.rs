@@ -1,6 +1,6 @@
 use crate::{
-    Decision, DistributionEntry, EntryStatus, Event, Feedback, LastFeedback, LifecycleStatus,
-    Ticket, TicketId,
+    Changes, Decision, DistributionEntry, EntryStatus, Event, Feedback, LastFeedback,
+    LifecycleStatus, Ticket, TicketId,
 };
 
 /// Why S360 could not record a feedback. Nothing changed.
@@ -149,12 +149,12 @@ pub fn record_feedback(
         return Ok(Decision::default());
     }
     Ok(Decision {
-        tickets: vec![updated],
-        groups: Vec::new(),
-        events: vec![Event::FeedbackRecorded {
+        tickets: Changes::one(updated),
+        groups: Changes::new(),
+        events: Changes::one(Event::FeedbackRecorded {
             ticket: ticket.id,
             status: feedback.status,
             at: feedback.at,
-        }],
+        }),
     })
 }

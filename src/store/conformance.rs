@@ -211,7 +211,7 @@ fn one_of_each() -> Result<Vec<Record>, String> {
         sender: alice.clone(),
         recipient: bob,
         direction: Direction::Forward,
-        tickets: vec![TicketId::from_u128(1)],
+        tickets: TicketId::from_u128(1).into(),
         status: TransferStatus::Pending,
         acceptance: Acceptance::Explicit,
         created_at: at,

@@ -2,7 +2,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::{
-    Decision, Email, Event, InvalidationReason, PointOfSale, PointOfSaleId, Ticket, TicketId,
+    Changes, Decision, Email, Event, InvalidationReason, PointOfSale, PointOfSaleId, Ticket,
+    TicketId,
 };
 
 /// Command: a B2B contact distributes a ticket it holds to a contact, after a take back (SPEC B3,
@@ -137,13 +138,13 @@ pub fn redistribute(
     let mut moved = ticket.clone();
     moved.distribution.cultural_contact = Some(command.to.clone());
     Ok(Decision {
-        tickets: vec![moved],
-        groups: Vec::new(),
-        events: vec![Event::TicketRedistributed {
+        tickets: Changes::one(moved),
+        groups: Changes::new(),
+        events: Changes::one(Event::TicketRedistributed {
             ticket: ticket.id,
             from: command.actor.clone(),
             to: command.to.clone(),
             at: command.at,
-        }],
+        }),
     })
 }

@@ -2,8 +2,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::{
-    Decision, Email, Event, Invalidation, InvalidationReason, LifecycleStatus, PointOfSale,
-    PointOfSaleId, Ticket, TicketId, TixngoInterface,
+    Changes, Decision, Email, Event, Invalidation, InvalidationReason, LifecycleStatus,
+    PointOfSale, PointOfSaleId, Ticket, TicketId, TixngoInterface,
 };
 
 /// Command: a B2B contact takes a ticket back through a point of sale (SPEC B3-B7).
@@ -262,9 +262,9 @@ pub fn take_back(
         let mut back = ticket.clone();
         back.distribution.cultural_contact = Some(command.actor.clone());
         return Ok(Decision {
-            tickets: vec![back],
-            groups: Vec::new(),
-            events: vec![taken_back],
+            tickets: Changes::one(back),
+            groups: Changes::new(),
+            events: Changes::one(taken_back),
         });
     }
     if !point_of_sale.allow_mobile_take_back {
@@ -345,8 +345,8 @@ pub fn take_back(
         },
     ];
     Ok(Decision {
-        tickets: vec![old, new],
-        groups: Vec::new(),
-        events,
+        tickets: Changes::two(old, new),
+        groups: Changes::new(),
+        events: events.into(),
     })
 }

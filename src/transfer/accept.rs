@@ -134,12 +134,12 @@ from_group_ticket_problem!(AcceptTransferError);
 /// let rule = UsageRule::new(UsageRuleId::from_u128(1));
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
-/// })?.tickets.remove(0);
+/// })?.tickets.remove(0).ok_or("no ticket")?;
 /// let mut sent = transfer::initiate(&[injected.clone()], &[rule], &AcceptanceSettings::explicit(), &InitiateTransfer {
 ///     actor: alice.clone(), recipient: bob.clone(), tickets: vec![injected.id],
 ///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,
 /// })?;
-/// let group = sent.groups.remove(0);
+/// let group = sent.groups.remove(0).ok_or("no group")?;
 ///
 /// let done = transfer::accept(&group, &sent.tickets, &[rule], &AcceptTransfer { group: group.id, actor: bob.clone(), at })?;
 /// let wallet = done.tickets[0].wallet.as_ref().unwrap();

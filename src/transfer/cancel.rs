@@ -88,12 +88,12 @@ from_release_problem!(CancelTransferError);
 /// let rule = UsageRule::new(UsageRuleId::from_u128(1));
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
-/// })?.tickets.remove(0);
+/// })?.tickets.remove(0).ok_or("no ticket")?;
 /// let mut sent = transfer::initiate(&[injected.clone()], &[rule], &AcceptanceSettings::explicit(), &InitiateTransfer {
 ///     actor: alice.clone(), recipient: bob, tickets: vec![injected.id],
 ///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,
 /// })?;
-/// let group = sent.groups.remove(0);
+/// let group = sent.groups.remove(0).ok_or("no group")?;
 ///
 /// let cancelled = transfer::cancel(&group, &sent.tickets, &CancelTransfer { group: group.id, actor: alice, at })?;
 /// assert_eq!(cancelled.groups[0].status, TransferStatus::Cancelled);

@@ -100,13 +100,13 @@ from_release_problem!(ExpireTransferError);
 /// let alice = Email::parse("alice@example.com")?;
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
-/// })?.tickets.remove(0);
+/// })?.tickets.remove(0).ok_or("no ticket")?;
 /// let settings = AcceptanceSettings::explicit().with_expiry(Duration::hours(48));
 /// let mut sent = transfer::initiate(&[injected.clone()], &[rule], &settings, &InitiateTransfer {
 ///     actor: alice, recipient: Email::parse("bob@example.com")?, tickets: vec![injected.id],
 ///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,
 /// })?;
-/// let group = sent.groups.remove(0);
+/// let group = sent.groups.remove(0).ok_or("no group")?;
 ///
 /// let early = ExpireTransfer { group: group.id, at: at + Duration::hours(1) };
 /// assert!(matches!(transfer::expire(&group, &sent.tickets, &early), Err(ExpireTransferError::NotYetExpired { .. })));

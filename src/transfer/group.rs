@@ -3,7 +3,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{Email, TicketId, TransferGroupId};
+use crate::{Email, TicketIds, TransferGroupId};
 
 /// The record created by each transfer initiation (SPEC T5).
 ///
@@ -21,7 +21,7 @@ pub struct TransferGroup {
     /// FORWARD or BACKWARD (T6); one direction per group (T7).
     pub direction: Direction,
     /// The tickets that move together (T13: no partial acceptance).
-    pub tickets: Vec<TicketId>,
+    pub tickets: TicketIds,
     /// Where the group stands.
     pub status: TransferStatus,
     /// Whether the recipient must accept explicitly, as decided at initiation (A1, A2).

@@ -4,8 +4,8 @@ use super::{
     Acceptance, Direction, NewGroupIds, TransferGroup, TransferStatus, find_rule, find_ticket,
 };
 use crate::{
-    AcceptanceSettings, Decision, Email, Event, Ticket, TicketId, TransferGroupId, UsageRule,
-    UsageRuleId, WalletStatus,
+    AcceptanceSettings, Decision, Email, Event, Ticket, TicketId, TicketIds, TransferGroupId,
+    UsageRule, UsageRuleId, WalletStatus,
 };
 
 /// Command: the current owner sends one or more tickets to a recipient (SPEC T1-T7).
@@ -206,7 +206,7 @@ pub enum InitiateTransferError {
 /// let rule = UsageRule::new(UsageRuleId::from_u128(1));
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
-/// })?.tickets.remove(0);
+/// })?.tickets.remove(0).ok_or("no ticket")?;
 ///
 /// let decision = transfer::initiate(&[injected.clone()], &[rule], &AcceptanceSettings::explicit(), &InitiateTransfer {
 ///     actor: alice,
@@ -274,28 +274,37 @@ pub(crate) fn decide(
             return Err(InitiateTransferError::DuplicateTicket { ticket: *id });
         }
     }
-    let mut forward = Vec::new();
-    let mut backward = Vec::new();
+    let (mut forward, mut backward) = (0usize, 0usize);
     for &id in input.ticket_ids {
-        let direction = check_ticket(input, id)?;
-        match direction {
-            Direction::Forward => forward.push(id),
-            Direction::Backward => backward.push(id),
+        match check_ticket(input, id)? {
+            Direction::Forward => forward = forward.saturating_add(1),
+            Direction::Backward => backward = backward.saturating_add(1),
         }
     }
-    if !forward.is_empty() && !backward.is_empty() && input.groups.forward == input.groups.backward
-    {
+    if forward > 0 && backward > 0 && input.groups.forward == input.groups.backward {
         return Err(InitiateTransferError::SameGroupIdForBothDirections {
             group: input.groups.forward,
         });
     }
-    for (direction, ids, group_id) in [
+    for (direction, count, group_id) in [
         (Direction::Forward, forward, input.groups.forward),
         (Direction::Backward, backward, input.groups.backward),
     ] {
-        if ids.is_empty() {
+        if count == 0 {
             continue;
         }
+        // Usually every ticket goes one way: the group reuses the command's ids (no allocation
+        // for a single ticket); a split (T7) filters them.
+        let ids: TicketIds = if count == input.ticket_ids.len() {
+            TicketIds::from(input.ticket_ids)
+        } else {
+            input
+                .ticket_ids
+                .iter()
+                .copied()
+                .filter(|&id| direction_of(input, id) == direction)
+                .collect()
+        };
         for &id in &ids {
             if let Some(ticket) = find_ticket(input.tickets, id) {
                 let mut pending = ticket.clone();
@@ -337,6 +346,18 @@ pub(crate) fn decide(
         });
     }
     Ok(())
+}
+
+/// The direction of a ticket that passed [`check_ticket`] (T6).
+fn direction_of(input: &Initiation<'_>, id: TicketId) -> Direction {
+    let previous = find_ticket(input.tickets, id)
+        .and_then(|t| t.wallet.as_ref())
+        .and_then(|w| w.owners.previous.as_ref());
+    if previous == Some(input.recipient) {
+        Direction::Backward
+    } else {
+        Direction::Forward
+    }
 }
 
 /// Checks one ticket against T1-T4 and returns its direction (T6).

@@ -38,7 +38,7 @@ pub use sign_in::{SignIn, SignInError, complete_on_sign_in};
 use time::OffsetDateTime;
 
 use crate::{
-    Event, Ticket, TicketId, TransferBackward, TransferGroupId, UsageRule, UsageRuleId,
+    Changes, Event, Ticket, TicketId, TransferBackward, TransferGroupId, UsageRule, UsageRuleId,
     WalletStatus,
 };
 
@@ -122,7 +122,7 @@ pub(crate) use from_release_problem;
 pub(crate) fn release_tickets(
     group: &TransferGroup,
     tickets: &[Ticket],
-) -> Result<Vec<Ticket>, ReleaseProblem> {
+) -> Result<Changes<Ticket>, ReleaseProblem> {
     group
         .tickets
         .iter()
@@ -181,8 +181,8 @@ pub(crate) fn close_group(
     closed.closed_at = Some(at);
     Ok(crate::Decision {
         tickets: released,
-        groups: vec![closed],
-        events: vec![event],
+        groups: Changes::one(closed),
+        events: Changes::one(event),
     })
 }
 

@@ -1,6 +1,6 @@
 use time::OffsetDateTime;
 
-use crate::{Decision, Event, Ticket, TicketId, WalletStatus};
+use crate::{Changes, Decision, Event, Ticket, TicketId, WalletStatus};
 
 /// Command: S360 pushes an invalidated ticket to TIXnGO (SPEC B10). The actor is S360 itself.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -108,12 +108,12 @@ pub fn request_deletion(
         w.deletion_requested_at = Some(command.at);
     }
     Ok(Decision {
-        tickets: vec![pushed],
-        groups: Vec::new(),
-        events: vec![Event::TicketDeletionRequested {
+        tickets: Changes::one(pushed),
+        groups: Changes::new(),
+        events: Changes::one(Event::TicketDeletionRequested {
             ticket: ticket.id,
             at: command.at,
-        }],
+        }),
     })
 }
 
@@ -144,11 +144,11 @@ pub fn complete_deletion(
         w.deleted_at = Some(command.at);
     }
     Ok(Decision {
-        tickets: vec![deleted],
-        groups: Vec::new(),
-        events: vec![Event::TicketDeleted {
+        tickets: Changes::one(deleted),
+        groups: Changes::new(),
+        events: Changes::one(Event::TicketDeleted {
             ticket: ticket.id,
             at: command.at,
-        }],
+        }),
     })
 }

@@ -1,6 +1,6 @@
 use time::OffsetDateTime;
 
-use crate::{Decision, Email, Event, Ticket, TicketId, WalletStatus};
+use crate::{Changes, Decision, Email, Event, Ticket, TicketId, WalletStatus};
 
 /// Command: the current owner's device loads the ticket (SPEC W3).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -73,7 +73,7 @@ pub enum DownloadError {
 /// let alice = Email::parse("alice@example.com")?;
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: UsageRuleId::from_u128(1), at,
-/// })?.tickets.remove(0);
+/// })?.tickets.remove(0).ok_or("no ticket")?;
 /// let downloaded = wallet::download(&injected, &wallet::DownloadTicket { ticket: injected.id, actor: alice, at })?;
 /// assert_eq!(downloaded.tickets[0].wallet_status(), Some(WalletStatus::Downloaded));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -107,12 +107,12 @@ pub fn download(ticket: &Ticket, command: &DownloadTicket) -> Result<Decision, D
         w.downloaded_at = Some(command.at);
     }
     Ok(Decision {
-        tickets: vec![downloaded],
-        groups: Vec::new(),
-        events: vec![Event::TicketDownloaded {
+        tickets: Changes::one(downloaded),
+        groups: Changes::new(),
+        events: Changes::one(Event::TicketDownloaded {
             ticket: ticket.id,
             owner: command.actor.clone(),
             at: command.at,
-        }],
+        }),
     })
 }

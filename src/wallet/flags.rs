@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::{
-    Activation, ActivationMethod, Decision, Email, Event, Ticket, TicketId, TransferGroupId,
-    WalletStatus,
+    Activation, ActivationMethod, Changes, Decision, Email, Event, Ticket, TicketId,
+    TransferGroupId, WalletStatus,
 };
 
 /// Who acts on a ticket's flags.
@@ -152,7 +152,7 @@ pub enum ChangeFlagError {
 /// let alice = Email::parse("alice@example.com")?;
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: UsageRuleId::from_u128(1), at,
-/// })?.tickets.remove(0);
+/// })?.tickets.remove(0).ok_or("no ticket")?;
 /// let active = wallet::change_flag(&injected, &ChangeFlag {
 ///     ticket: injected.id, change: FlagChange::Activate(ActivationMethod::Online), actor: Actor::Spectator(alice), at,
 /// })?;
@@ -232,8 +232,8 @@ pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, Ch
         }
     }
     Ok(Decision {
-        tickets: vec![changed],
-        groups: Vec::new(),
-        events: vec![event],
+        tickets: Changes::one(changed),
+        groups: Changes::new(),
+        events: Changes::one(event),
     })
 }

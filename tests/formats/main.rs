@@ -113,7 +113,7 @@ fn group() -> TransferGroup {
         sender: email("alice@example.com"),
         recipient: email("bob@example.com"),
         direction: Direction::Backward,
-        tickets: vec![TicketId::from_u128(0x10), TicketId::from_u128(0x13)],
+        tickets: vec![TicketId::from_u128(0x10), TicketId::from_u128(0x13)].into(),
         status: TransferStatus::Expired,
         acceptance: Acceptance::Automatic,
         created_at: datetime!(2026-11-23 12:00 UTC),

@@ -76,8 +76,9 @@ fn a1_explicit_acceptance_off_sign_in_completes_the_forward_group() {
                 };
                 w.level = 1;
                 w.forward_transfers = 1;
-            })],
-            groups: vec![closed(&group, TransferStatus::Accepted, LATER)],
+            })]
+            .into(),
+            groups: vec![closed(&group, TransferStatus::Accepted, LATER)].into(),
             events: vec![
                 Event::TransferAccepted {
                     group: gid(1),
@@ -94,7 +95,8 @@ fn a1_explicit_acceptance_off_sign_in_completes_the_forward_group() {
                     level_after: 1,
                     at: LATER,
                 },
-            ],
+            ]
+            .into(),
         }
     );
     // A second sign-in finds nothing left to do.
@@ -261,15 +263,16 @@ fn a4_expiry_before_and_after_the_deadline() {
     assert_eq!(
         expired,
         Decision {
-            tickets: vec![before],
-            groups: vec![closed(&group, TransferStatus::Expired, deadline)],
+            tickets: vec![before].into(),
+            groups: vec![closed(&group, TransferStatus::Expired, deadline)].into(),
             events: vec![Event::TransferExpired {
                 group: gid(1),
                 sender: group.sender.clone(),
                 recipient: group.recipient.clone(),
-                tickets: vec![id],
+                tickets: vec![id].into(),
                 at: deadline
-            }],
+            }]
+            .into(),
         }
     );
 }

@@ -82,6 +82,7 @@ pub(crate) fn injected(n: u128, owner: &Email) -> Ticket {
         .unwrap()
         .tickets
         .remove(0)
+        .unwrap()
 }
 
 /// A copy of `ticket` with its wallet facet changed by `change`.
@@ -123,7 +124,7 @@ pub(crate) fn new_group(
         sender: sender.clone(),
         recipient: recipient.clone(),
         direction,
-        tickets: tickets.to_vec(),
+        tickets: tickets.to_vec().into(),
         status: TransferStatus::Pending,
         acceptance,
         created_at: AT,
@@ -226,9 +227,9 @@ impl World {
     /// Replaces a ticket's record (for states no transition reaches yet, such as deletion).
     pub(crate) fn put_ticket(&mut self, ticket: Ticket) {
         self.apply(&Decision {
-            tickets: vec![ticket],
-            groups: Vec::new(),
-            events: Vec::new(),
+            tickets: vec![ticket].into(),
+            groups: Vec::new().into(),
+            events: Vec::new().into(),
         });
     }
 

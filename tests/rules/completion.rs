@@ -80,12 +80,13 @@ fn t8_seed_forward_0_to_1_with_limit_3() {
     assert_eq!(
         done,
         Decision {
-            tickets: vec![expected],
-            groups: vec![closed(&group, TransferStatus::Accepted, AT)],
+            tickets: vec![expected].into(),
+            groups: vec![closed(&group, TransferStatus::Accepted, AT)].into(),
             events: vec![
                 accepted(gid(1)),
                 moved(id, gid(1), Direction::Forward, &alice(), &bob(), (0, 1))
-            ],
+            ]
+            .into(),
         }
     );
 }
@@ -141,8 +142,9 @@ fn seed_backward_outcome(with_bob: &Ticket, group: &TransferGroup, level: u16) -
             w.level_before_last_forward = 0;
             w.forward_transfers = 1;
             w.backward_transfers = 1;
-        })],
-        groups: vec![closed(group, TransferStatus::Accepted, AT)],
+        })]
+        .into(),
+        groups: vec![closed(group, TransferStatus::Accepted, AT)].into(),
         events: vec![
             accepted(gid(2)),
             moved(
@@ -153,7 +155,8 @@ fn seed_backward_outcome(with_bob: &Ticket, group: &TransferGroup, level: u16) -
                 &alice(),
                 (1, level),
             ),
-        ],
+        ]
+        .into(),
     }
 }
 

@@ -29,7 +29,7 @@ fn initiated(
         direction,
         sender: sender.clone(),
         recipient: recipient.clone(),
-        tickets: tickets.to_vec(),
+        tickets: tickets.to_vec().into(),
         at: AT,
     }
 }
@@ -281,7 +281,7 @@ fn t5_initiation_creates_a_pending_group_and_changes_no_owner_level_or_counter()
     assert_eq!(
         decision,
         Decision {
-            tickets: vec![pending_in(&before, gid(7))],
+            tickets: vec![pending_in(&before, gid(7))].into(),
             groups: vec![new_group(
                 gid(7),
                 &alice(),
@@ -289,8 +289,9 @@ fn t5_initiation_creates_a_pending_group_and_changes_no_owner_level_or_counter()
                 Direction::Forward,
                 &[id],
                 Acceptance::Explicit
-            )],
-            events: vec![initiated(gid(7), Direction::Forward, &alice(), &zoe, &[id])],
+            )]
+            .into(),
+            events: vec![initiated(gid(7), Direction::Forward, &alice(), &zoe, &[id])].into(),
         }
     );
     assert_eq!(
@@ -348,7 +349,8 @@ fn t7_tickets_of_both_directions_split_into_two_groups_created_together() {
             tickets: vec![
                 pending_in(&before[0], gid(10)),
                 pending_in(&before[1], gid(11))
-            ],
+            ]
+            .into(),
             groups: vec![
                 new_group(
                     gid(10),
@@ -366,7 +368,8 @@ fn t7_tickets_of_both_directions_split_into_two_groups_created_together() {
                     &[from_bob],
                     Acceptance::Automatic
                 ),
-            ],
+            ]
+            .into(),
             events: vec![
                 initiated(
                     gid(10),
@@ -376,7 +379,8 @@ fn t7_tickets_of_both_directions_split_into_two_groups_created_together() {
                     &[never_moved]
                 ),
                 initiated(gid(11), Direction::Backward, &alice(), &bob(), &[from_bob]),
-            ],
+            ]
+            .into(),
         }
     );
 }
@@ -430,7 +434,7 @@ fn t11_return_to_sender_is_an_ordinary_backward_initiation() {
     assert_eq!(
         returned,
         Decision {
-            tickets: vec![pending_in(&before, gid(2))],
+            tickets: vec![pending_in(&before, gid(2))].into(),
             groups: vec![new_group(
                 gid(2),
                 &bob(),
@@ -438,14 +442,16 @@ fn t11_return_to_sender_is_an_ordinary_backward_initiation() {
                 Direction::Backward,
                 &[id],
                 Acceptance::Automatic
-            )],
+            )]
+            .into(),
             events: vec![initiated(
                 gid(2),
                 Direction::Backward,
                 &bob(),
                 &alice(),
                 &[id]
-            )],
+            )]
+            .into(),
         }
     );
     // Exactly what typing the previous owner's email gives.

@@ -50,15 +50,16 @@ fn i1_injection_gives_the_ticket_to_the_contact_and_marks_it_printed() {
     assert_eq!(
         decision,
         Decision {
-            tickets: vec![expected],
-            groups: Vec::new(),
+            tickets: vec![expected].into(),
+            groups: Vec::new().into(),
             events: vec![Event::TicketInjected {
                 ticket: tid(1),
                 right: RightId::from_u128(1),
                 owner: alice(),
                 usage_rule: RULE,
                 at: AT,
-            }],
+            }]
+            .into(),
         }
     );
 }

@@ -84,15 +84,16 @@ fn t10_decline_returns_the_tickets_to_the_sender_as_before() {
     assert_eq!(
         declined,
         Decision {
-            tickets: vec![before.clone()],
-            groups: vec![closed(&group, TransferStatus::Declined, LATER)],
+            tickets: vec![before.clone()].into(),
+            groups: vec![closed(&group, TransferStatus::Declined, LATER)].into(),
             events: vec![Event::TransferDeclined {
                 group: gid(1),
                 sender: group.sender.clone(),
                 recipient: group.recipient.clone(),
-                tickets: vec![id],
+                tickets: vec![id].into(),
                 at: LATER
-            }],
+            }]
+            .into(),
         }
     );
     assert_eq!(
@@ -126,15 +127,16 @@ fn t10_cancel_returns_the_tickets_to_the_sender_as_before() {
     assert_eq!(
         cancelled,
         Decision {
-            tickets: before,
-            groups: vec![closed(&group, TransferStatus::Cancelled, LATER)],
+            tickets: before.into(),
+            groups: vec![closed(&group, TransferStatus::Cancelled, LATER)].into(),
             events: vec![Event::TransferCancelled {
                 group: gid(3),
                 sender: group.sender.clone(),
                 recipient: group.recipient.clone(),
-                tickets: vec![first, second],
+                tickets: vec![first, second].into(),
                 at: LATER
-            }],
+            }]
+            .into(),
         }
     );
 }
@@ -152,7 +154,7 @@ fn t12_edit_recipient_cancels_the_group_and_creates_a_new_one() {
     assert_eq!(
         edited,
         Decision {
-            tickets: vec![pending_in(&before, gid(2))],
+            tickets: vec![pending_in(&before, gid(2))].into(),
             groups: vec![
                 closed(&old, TransferStatus::Cancelled, LATER),
                 replacement(
@@ -164,13 +166,14 @@ fn t12_edit_recipient_cancels_the_group_and_creates_a_new_one() {
                     &[id],
                     Acceptance::Explicit
                 ),
-            ],
+            ]
+            .into(),
             events: vec![
                 Event::TransferCancelled {
                     group: gid(1),
                     sender: old.sender.clone(),
                     recipient: old.recipient.clone(),
-                    tickets: vec![id],
+                    tickets: vec![id].into(),
                     at: LATER
                 },
                 Event::TransferInitiated {
@@ -178,10 +181,11 @@ fn t12_edit_recipient_cancels_the_group_and_creates_a_new_one() {
                     direction: Direction::Forward,
                     sender: alice(),
                     recipient: carol(),
-                    tickets: vec![id],
+                    tickets: vec![id].into(),
                     at: LATER,
                 },
-            ],
+            ]
+            .into(),
         }
     );
 }
@@ -291,7 +295,7 @@ fn t12_edit_splits_the_tickets_afresh_when_their_directions_differ() {
             group: gid(2),
             sender: old.sender.clone(),
             recipient: old.recipient.clone(),
-            tickets: vec![never_moved, from_bob],
+            tickets: vec![never_moved, from_bob].into(),
             at: LATER
         }
     );

@@ -98,7 +98,7 @@ fn serde_spellings_appear_in_records_and_events() {
         direction: Direction::Backward,
         sender: bob(),
         recipient: alice(),
-        tickets: vec![tid(1)],
+        tickets: vec![tid(1)].into(),
         at: AT,
     };
     let event_text = json(&event);
@@ -179,7 +179,7 @@ fn serde_events_round_trip() {
         group: gid(1),
         sender: alice(),
         recipient: bob(),
-        tickets: vec![id],
+        tickets: vec![id].into(),
         at: AT,
     });
     for event in &events {

@@ -45,7 +45,7 @@ fn changed(
         .first()
         .cloned()
         .unwrap_or_else(|| ticket.clone());
-    (ticket, decision.events)
+    (ticket, decision.events.into_vec())
 }
 
 #[test]
@@ -202,13 +202,14 @@ fn w3_download_moves_not_downloaded_to_downloaded_with_its_time() {
     assert_eq!(
         decision,
         Decision {
-            tickets: vec![with_wallet(&ticket, |w| w.downloaded_at = Some(LATER))],
-            groups: Vec::new(),
+            tickets: vec![with_wallet(&ticket, |w| w.downloaded_at = Some(LATER))].into(),
+            groups: Vec::new().into(),
             events: vec![Event::TicketDownloaded {
                 ticket: ticket.id,
                 owner: alice(),
                 at: LATER
-            }],
+            }]
+            .into(),
         }
     );
     assert_eq!(
@@ -305,9 +306,9 @@ fn w3_flag_transitions_set_and_reset_with_events() {
         assert_eq!(
             change(&before, flag, actor, LATER),
             Ok(Decision {
-                tickets: vec![after],
-                groups: Vec::new(),
-                events: vec![event]
+                tickets: vec![after].into(),
+                groups: Vec::new().into(),
+                events: vec![event].into()
             }),
             "{flag}"
         );

@@ -228,7 +228,7 @@ pub(crate) fn taken_back(ticket: &Ticket, new: TicketId, when: OffsetDateTime) -
         &take_back_command(ticket.id, new, when),
     )
     .unwrap();
-    let [old, new] = <[Ticket; 2]>::try_from(decision.tickets).unwrap();
+    let [old, new] = <[Ticket; 2]>::try_from(decision.tickets.into_vec()).unwrap();
     (old, new)
 }
 

@@ -40,12 +40,13 @@ fn b10_the_invalidated_ticket_becomes_deletion_pending_then_deleted() {
     assert_eq!(
         requested,
         Decision {
-            tickets: vec![pending.clone()],
-            groups: Vec::new(),
+            tickets: vec![pending.clone()].into(),
+            groups: Vec::new().into(),
             events: vec![Event::TicketDeletionRequested {
                 ticket: OLD,
                 at: at(6)
-            }],
+            }]
+            .into(),
         }
     );
     assert_eq!(pending.wallet_status(), Some(WalletStatus::DeletionPending));
@@ -56,12 +57,13 @@ fn b10_the_invalidated_ticket_becomes_deletion_pending_then_deleted() {
     assert_eq!(
         deleted,
         Decision {
-            tickets: vec![gone.clone()],
-            groups: Vec::new(),
+            tickets: vec![gone.clone()].into(),
+            groups: Vec::new().into(),
             events: vec![Event::TicketDeleted {
                 ticket: OLD,
                 at: at(7)
-            }],
+            }]
+            .into(),
         }
     );
     assert_eq!(gone.wallet_status(), Some(WalletStatus::Deleted));

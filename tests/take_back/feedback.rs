@@ -102,15 +102,16 @@ fn i1_injection_sends_the_ticket_and_marks_it_printed() {
     assert_eq!(
         decision,
         Decision {
-            tickets: vec![expected],
-            groups: Vec::new(),
+            tickets: vec![expected].into(),
+            groups: Vec::new().into(),
             events: vec![Event::TicketInjected {
                 ticket: OLD,
                 right: RIGHT,
                 owner: typo(),
                 usage_rule: RULE,
                 at: AT,
-            }],
+            }]
+            .into(),
         }
     );
     assert_eq!(
@@ -516,13 +517,14 @@ fn i3_newer_feedback_is_recorded() {
     assert_eq!(
         decision,
         Decision {
-            tickets: vec![expected],
-            groups: Vec::new(),
+            tickets: vec![expected].into(),
+            groups: Vec::new().into(),
             events: vec![Event::FeedbackRecorded {
                 ticket: OLD,
                 status: LifecycleStatus::Downloaded,
                 at: at(2),
-            }],
+            }]
+            .into(),
         }
     );
 }
@@ -645,13 +647,14 @@ fn i4_failure_transfer_marks_the_entry_cancelled() {
     assert_eq!(
         failed,
         Decision {
-            tickets: vec![expected],
-            groups: Vec::new(),
+            tickets: vec![expected].into(),
+            groups: Vec::new().into(),
             events: vec![Event::FeedbackRecorded {
                 ticket: OLD,
                 status: LifecycleStatus::FailureTransfer,
                 at: at(2),
-            }],
+            }]
+            .into(),
         }
     );
     assert_eq!(

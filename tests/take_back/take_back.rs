@@ -31,15 +31,16 @@ fn regular_take_back_decision(ticket: &Ticket) -> Decision {
     let mut back = ticket.clone();
     back.distribution.cultural_contact = Some(agency());
     Decision {
-        tickets: vec![back],
-        groups: Vec::new(),
+        tickets: vec![back].into(),
+        groups: Vec::new().into(),
         events: vec![Event::TicketTakenBack {
             ticket: ticket.id,
             point_of_sale: POS,
             by: agency(),
             replacement: None,
             at: at(5),
-        }],
+        }]
+        .into(),
     }
 }
 
@@ -168,14 +169,15 @@ fn b3_a_regular_take_back_is_ready_for_redistribution() {
     assert_eq!(
         decision,
         Decision {
-            tickets: vec![expected],
-            groups: Vec::new(),
+            tickets: vec![expected].into(),
+            groups: Vec::new().into(),
             events: vec![Event::TicketRedistributed {
                 ticket: back.id,
                 from: agency(),
                 to: dave(),
                 at: at(6),
-            }],
+            }]
+            .into(),
         }
     );
 }
@@ -401,8 +403,8 @@ fn b7_mobile_take_back_invalidates_and_replaces() {
     assert_eq!(
         decision,
         Decision {
-            tickets: vec![old, new],
-            groups: Vec::new(),
+            tickets: vec![old, new].into(),
+            groups: Vec::new().into(),
             events: vec![
                 Event::TicketTakenBack {
                     ticket: OLD,
@@ -425,7 +427,8 @@ fn b7_mobile_take_back_invalidates_and_replaces() {
                     cultural_contact: agency(),
                     at: at(5),
                 },
-            ],
+            ]
+            .into(),
         }
     );
 

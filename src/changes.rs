@@ -1,0 +1,346 @@
+//! Short lists without heap allocations: what a transition returns and what a group holds.
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::TicketId;
+
+/// A list of the records or events a transition produced: up to two are stored inline, so most
+/// transitions allocate nothing for their output. It dereferences to a slice (`decision.tickets[0]`,
+/// `.iter()`, `.len()`), compares by contents (also with a `Vec`), and converts from and into a
+/// `Vec`.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::Changes;
+///
+/// let mut list = Changes::new();
+/// list.push(1);
+/// list.push(2);
+/// assert_eq!(list, vec![1, 2]);
+/// assert_eq!(list[1], 2);
+/// list.push(3); // now on the heap
+/// assert_eq!(list.into_iter().sum::<i32>(), 6);
+/// ```
+#[derive(Clone)]
+pub struct Changes<T>(Repr<T>);
+
+#[derive(Clone)]
+enum Repr<T> {
+    Zero,
+    One([T; 1]),
+    Two([T; 2]),
+    Many(Vec<T>),
+}
+
+impl<T> Changes<T> {
+    /// An empty list.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self(Repr::Zero)
+    }
+
+    /// A list of one.
+    #[must_use]
+    pub const fn one(item: T) -> Self {
+        Self(Repr::One([item]))
+    }
+
+    /// A list of two.
+    #[must_use]
+    pub const fn two(first: T, second: T) -> Self {
+        Self(Repr::Two([first, second]))
+    }
+
+    /// Appends an item (the third one moves the list to the heap).
+    pub fn push(&mut self, item: T) {
+        self.0 = match std::mem::replace(&mut self.0, Repr::Zero) {
+            Repr::Zero => Repr::One([item]),
+            Repr::One([a]) => Repr::Two([a, item]),
+            Repr::Two([a, b]) => Repr::Many(vec![a, b, item]),
+            Repr::Many(mut items) => {
+                items.push(item);
+                Repr::Many(items)
+            }
+        };
+    }
+
+    /// The items as a slice.
+    #[must_use]
+    pub fn as_slice(&self) -> &[T] {
+        match &self.0 {
+            Repr::Zero => &[],
+            Repr::One(items) => items,
+            Repr::Two(items) => items,
+            Repr::Many(items) => items,
+        }
+    }
+
+    /// The items as a `Vec`.
+    #[must_use]
+    pub fn into_vec(self) -> Vec<T> {
+        self.into_iter().collect()
+    }
+
+    /// Removes and returns the item at `index`, if there is one.
+    pub fn remove(&mut self, index: usize) -> Option<T> {
+        if index >= self.len() {
+            return None;
+        }
+        let mut items = std::mem::take(self).into_vec();
+        let removed = items.remove(index);
+        *self = items.into();
+        Some(removed)
+    }
+}
+
+impl<T> Default for Changes<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Deref for Changes<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        self.as_slice()
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Changes<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl<T: PartialEq> PartialEq for Changes<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<T: Eq> Eq for Changes<T> {}
+
+impl<T: PartialEq> PartialEq<Vec<T>> for Changes<T> {
+    fn eq(&self, other: &Vec<T>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<T: PartialEq, const N: usize> PartialEq<[T; N]> for Changes<T> {
+    fn eq(&self, other: &[T; N]) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<T> From<Vec<T>> for Changes<T> {
+    fn from(items: Vec<T>) -> Self {
+        let mut list = Self::new();
+        if items.len() > 2 {
+            return Self(Repr::Many(items));
+        }
+        for item in items {
+            list.push(item);
+        }
+        list
+    }
+}
+
+impl<T> FromIterator<T> for Changes<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut list = Self::new();
+        list.extend(iter);
+        list
+    }
+}
+
+impl<T> Extend<T> for Changes<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        for item in iter {
+            self.push(item);
+        }
+    }
+}
+
+/// The owning iterator of [`Changes`].
+#[derive(Debug)]
+pub struct IntoIter<T>(IterRepr<T>);
+
+#[derive(Debug)]
+enum IterRepr<T> {
+    One(std::array::IntoIter<T, 1>),
+    Two(std::array::IntoIter<T, 2>),
+    Many(std::vec::IntoIter<T>),
+}
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        match &mut self.0 {
+            IterRepr::One(items) => items.next(),
+            IterRepr::Two(items) => items.next(),
+            IterRepr::Many(items) => items.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.0 {
+            IterRepr::One(items) => items.size_hint(),
+            IterRepr::Two(items) => items.size_hint(),
+            IterRepr::Many(items) => items.size_hint(),
+        }
+    }
+}
+
+impl<T> IntoIterator for Changes<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter(match self.0 {
+            Repr::Zero => IterRepr::Many(Vec::new().into_iter()),
+            Repr::One(items) => IterRepr::One(items.into_iter()),
+            Repr::Two(items) => IterRepr::Two(items.into_iter()),
+            Repr::Many(items) => IterRepr::Many(items.into_iter()),
+        })
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Changes<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+/// The tickets of a transfer group or event: one id is stored inline; several share one
+/// allocation, so cloning never allocates. Serialised as a plain list of ids.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{TicketId, TicketIds};
+///
+/// let one = TicketIds::from(vec![TicketId::from_u128(1)]);
+/// let copy = one.clone(); // no allocation
+/// assert_eq!(copy, vec![TicketId::from_u128(1)]);
+/// assert_eq!(copy.len(), 1);
+/// ```
+#[derive(Clone)]
+pub struct TicketIds(Ids);
+
+#[derive(Clone)]
+enum Ids {
+    One([TicketId; 1]),
+    Many(Arc<[TicketId]>),
+}
+
+impl TicketIds {
+    /// The ids as a slice.
+    #[must_use]
+    pub fn as_slice(&self) -> &[TicketId] {
+        match &self.0 {
+            Ids::One(id) => id,
+            Ids::Many(ids) => ids,
+        }
+    }
+}
+
+impl Deref for TicketIds {
+    type Target = [TicketId];
+
+    fn deref(&self) -> &[TicketId] {
+        self.as_slice()
+    }
+}
+
+impl From<&[TicketId]> for TicketIds {
+    fn from(ids: &[TicketId]) -> Self {
+        match ids {
+            [one] => Self(Ids::One([*one])),
+            many => Self(Ids::Many(Arc::from(many))),
+        }
+    }
+}
+
+impl From<Vec<TicketId>> for TicketIds {
+    fn from(ids: Vec<TicketId>) -> Self {
+        match ids.as_slice() {
+            [one] => Self(Ids::One([*one])),
+            _ => Self(Ids::Many(Arc::from(ids))),
+        }
+    }
+}
+
+impl From<TicketId> for TicketIds {
+    fn from(id: TicketId) -> Self {
+        Self(Ids::One([id]))
+    }
+}
+
+impl FromIterator<TicketId> for TicketIds {
+    fn from_iter<I: IntoIterator<Item = TicketId>>(iter: I) -> Self {
+        iter.into_iter().collect::<Vec<_>>().into()
+    }
+}
+
+impl<'a> IntoIterator for &'a TicketIds {
+    type Item = &'a TicketId;
+    type IntoIter = std::slice::Iter<'a, TicketId>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl fmt::Debug for TicketIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl PartialEq for TicketIds {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for TicketIds {}
+
+impl std::hash::Hash for TicketIds {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
+impl PartialEq<Vec<TicketId>> for TicketIds {
+    fn eq(&self, other: &Vec<TicketId>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<const N: usize> PartialEq<[TicketId; N]> for TicketIds {
+    fn eq(&self, other: &[TicketId; N]) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Serialize for TicketIds {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for TicketIds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Vec::<TicketId>::deserialize(deserializer)?.into())
+    }
+}
