@@ -191,23 +191,25 @@ fn raw_sqlite(
         let tx = connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .unwrap();
+        let mut update_stmt = tx
+            .prepare_cached("UPDATE records SET version = version + 1, body = ?1 WHERE kind = ?2 AND id = ?3 AND version = 1")
+            .unwrap();
+        let mut insert_stmt = tx
+            .prepare_cached("INSERT INTO records (kind, id, version, body) VALUES (?1, ?2, 1, ?3)")
+            .unwrap();
         for (kind, id, update, body) in chunk {
             if *update {
-                let n = tx
-                    .execute(
-                        "UPDATE records SET version = version + 1, body = ?1 WHERE kind = ?2 AND id = ?3 AND version = 1",
-                        rusqlite::params![body, kind, id],
-                    )
+                let n = update_stmt
+                    .execute(rusqlite::params![body, kind, id])
                     .unwrap();
                 assert_eq!(n, 1);
             } else {
-                tx.execute(
-                    "INSERT INTO records (kind, id, version, body) VALUES (?1, ?2, 1, ?3)",
-                    rusqlite::params![kind, id, body],
-                )
-                .unwrap();
+                insert_stmt
+                    .execute(rusqlite::params![kind, id, body])
+                    .unwrap();
             }
         }
+        drop((update_stmt, insert_stmt));
         tx.commit().unwrap();
     }
     start.elapsed()

@@ -11,7 +11,7 @@
 //! `HashMap` and raw rusqlite doing as many writes of the same records, in batches of the same sizes.
 //!
 //! `cargo run --release --example stadium` (add `-- --tickets 9000` for a smaller stadium, and
-//! `--memory-only` to skip SQLite).
+//! `--memory-only` or `--sqlite-only` to run one store).
 
 #![allow(clippy::arithmetic_side_effects, reason = "counters and ids in a demo")]
 #![allow(
@@ -66,6 +66,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         "stadium: {tickets} tickets, batches of {BATCH}, seed {SEED:#x}, usage rule limit {LIMIT}, NEUTRAL"
     );
 
+    if std::env::args().any(|a| a == "--sqlite-only") {
+        return sqlite_part(tickets);
+    }
     let memory = Counted::new(MemoryStore::new());
     let report = run(&memory, tickets)?;
     let raw = raw_map(&memory.shapes()?, &report.sample)?;
@@ -74,6 +77,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().any(|a| a == "--memory-only") {
         return Ok(());
     }
+    sqlite_part(tickets)
+}
+
+fn sqlite_part(tickets: u32) -> Result<(), Box<dyn Error>> {
     let path = std::env::temp_dir().join(format!(
         "secure-ticket-stadium-{}.sqlite",
         std::process::id()
@@ -583,13 +590,18 @@ fn raw_sqlite(
     let start = Instant::now();
     for &shape in shapes {
         let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        for _ in 0..shape {
-            key_n += 1;
-            let body = next.next().ok_or("empty sample")?;
-            tx.execute(
+        {
+            let mut insert = tx.prepare_cached(
                 "INSERT INTO records (kind, id, version, body) VALUES ('ticket', ?1, 1, ?2)",
-                rusqlite::params![TicketId::from_u128(key_n).to_string(), body],
             )?;
+            for _ in 0..shape {
+                key_n += 1;
+                let body = next.next().ok_or("empty sample")?;
+                insert.execute(rusqlite::params![
+                    TicketId::from_u128(key_n).to_string(),
+                    body
+                ])?;
+            }
         }
         tx.commit()?;
     }
