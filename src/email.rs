@@ -108,12 +108,6 @@ impl Email {
         if trimmed.is_empty() {
             return Err(EmailError::Empty);
         }
-        if trimmed.len() > MAX_LEN {
-            return Err(EmailError::TooLong {
-                input: trimmed.to_owned(),
-                len: trimmed.len(),
-            });
-        }
         if let Some(character) = trimmed
             .chars()
             .find(|c| c.is_whitespace() || c.is_control())
@@ -123,7 +117,15 @@ impl Email {
                 character,
             });
         }
-        let mut parts = trimmed.split('@');
+        // Limits apply to the stored (lower-case) form: some characters grow when lower-cased.
+        let lower = trimmed.to_lowercase();
+        if lower.len() > MAX_LEN {
+            return Err(EmailError::TooLong {
+                input: trimmed.to_owned(),
+                len: lower.len(),
+            });
+        }
+        let mut parts = lower.split('@');
         let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(EmailError::NotOneAt {
                 input: trimmed.to_owned(),
@@ -139,7 +141,7 @@ impl Email {
                 input: trimmed.to_owned(),
             });
         }
-        Ok(Self(Arc::from(trimmed.to_lowercase())))
+        Ok(Self(Arc::from(lower)))
     }
 
     /// An address known to be valid and normalised (crate-internal fixtures).

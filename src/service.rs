@@ -402,7 +402,9 @@ fn created_keys(command: &Command) -> Vec<RecordKey> {
         Command::Initiate(c) => groups(&c.groups),
         Command::EditRecipient(c) => groups(&c.new_groups),
         Command::ReturnToSender(c) => vec![RecordKey::TransferGroup(c.group)],
-        Command::TakeBack(c) => vec![RecordKey::Ticket(c.new_ticket)],
+        // A regular take back creates nothing; a mobile one with `new_ticket == ticket` is refused
+        // by the rules (ReplacementIdReused) before this check matters.
+        Command::TakeBack(c) if c.new_ticket != c.ticket => vec![RecordKey::Ticket(c.new_ticket)],
         _ => Vec::new(),
     }
 }
