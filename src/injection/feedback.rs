@@ -210,17 +210,15 @@ pub fn feedback_for(events: &[Event]) -> Vec<Feedback> {
                 at,
                 ..
             } => {
-                let details = TransferDetails {
-                    group: *group,
-                    sender: sender.clone(),
-                    recipient: recipient.clone(),
-                };
-                out.extend(tickets.iter().map(|&ticket| Feedback {
-                    ticket,
-                    status: LifecycleStatus::PendingTransfer,
-                    at: *at,
-                    transfer: Some(details.clone()),
-                }));
+                transfer_feedback(
+                    &mut out,
+                    tickets,
+                    LifecycleStatus::PendingTransfer,
+                    *at,
+                    *group,
+                    sender,
+                    recipient,
+                );
             }
             Event::TicketTransferred {
                 ticket,
@@ -260,20 +258,41 @@ pub fn feedback_for(events: &[Event]) -> Vec<Feedback> {
                 tickets,
                 at,
             } => {
-                let details = TransferDetails {
-                    group: *group,
-                    sender: sender.clone(),
-                    recipient: recipient.clone(),
-                };
-                out.extend(tickets.iter().map(|&ticket| Feedback {
-                    ticket,
-                    status: LifecycleStatus::FailureTransfer,
-                    at: *at,
-                    transfer: Some(details.clone()),
-                }));
+                transfer_feedback(
+                    &mut out,
+                    tickets,
+                    LifecycleStatus::FailureTransfer,
+                    *at,
+                    *group,
+                    sender,
+                    recipient,
+                );
             }
             _ => {}
         }
     }
     out
+}
+
+/// One transfer feedback per ticket of a group event.
+fn transfer_feedback(
+    out: &mut Vec<Feedback>,
+    tickets: &[TicketId],
+    status: LifecycleStatus,
+    at: OffsetDateTime,
+    group: TransferGroupId,
+    sender: &Email,
+    recipient: &Email,
+) {
+    let details = TransferDetails {
+        group,
+        sender: sender.clone(),
+        recipient: recipient.clone(),
+    };
+    out.extend(tickets.iter().map(|&ticket| Feedback {
+        ticket,
+        status,
+        at,
+        transfer: Some(details.clone()),
+    }));
 }

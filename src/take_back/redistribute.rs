@@ -102,30 +102,12 @@ pub fn redistribute(
     command: &RedistributeTicket,
 ) -> Result<Decision, RedistributeError> {
     use RedistributeError as E;
-    if ticket.id != command.ticket {
-        return Err(E::TicketNotFound {
-            ticket: command.ticket,
-        });
-    }
-    if point_of_sale.id != command.point_of_sale {
-        return Err(E::PointOfSaleNotFound {
-            point_of_sale: command.point_of_sale,
-        });
-    }
-    if let Some(invalidation) = &ticket.distribution.invalidation {
-        return Err(E::TicketInvalidated {
-            ticket: ticket.id,
-            reason: invalidation.reason.clone(),
-        });
-    }
-    let distributed_by = ticket.distribution.point_of_sale;
-    if distributed_by != point_of_sale.id {
-        return Err(E::WrongPointOfSale {
-            ticket: ticket.id,
-            point_of_sale: point_of_sale.id,
-            distributed_by,
-        });
-    }
+    super::check_ticket_at_pos(
+        ticket,
+        point_of_sale,
+        (command.ticket, command.point_of_sale),
+        || Ok::<(), E>(()),
+    )?;
     if ticket.distribution.printed || ticket.wallet.is_some() {
         return Err(E::AlreadyInjected { ticket: ticket.id });
     }
@@ -148,3 +130,5 @@ pub fn redistribute(
         }),
     })
 }
+
+super::from_pos_ticket_problem!(RedistributeError);

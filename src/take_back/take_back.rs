@@ -221,35 +221,13 @@ pub fn take_back(
     command: &TakeBackTicket,
 ) -> Result<Decision, TakeBackError> {
     use TakeBackError as E;
-    if ticket.id != command.ticket {
-        return Err(E::TicketNotFound {
-            ticket: command.ticket,
-        });
-    }
-    if point_of_sale.id != command.point_of_sale {
-        return Err(E::PointOfSaleNotFound {
-            point_of_sale: command.point_of_sale,
-        });
-    }
-    if let Some(invalidation) = &ticket.distribution.invalidation {
-        return Err(E::TicketInvalidated {
-            ticket: ticket.id,
-            reason: invalidation.reason.clone(),
-        });
-    }
-    if !point_of_sale.b2b {
-        return Err(E::NotB2bPointOfSale {
+    let named = (command.ticket, command.point_of_sale);
+    super::check_ticket_at_pos(ticket, point_of_sale, named, || match point_of_sale.b2b {
+        true => Ok(()),
+        false => Err(E::NotB2bPointOfSale {
             point_of_sale: point_of_sale.id,
-        });
-    }
-    let distributed_by = ticket.distribution.point_of_sale;
-    if distributed_by != point_of_sale.id {
-        return Err(E::WrongPointOfSale {
-            ticket: ticket.id,
-            point_of_sale: point_of_sale.id,
-            distributed_by,
-        });
-    }
+        }),
+    })?;
     let taken_back = Event::TicketTakenBack {
         ticket: ticket.id,
         point_of_sale: point_of_sale.id,
@@ -350,3 +328,5 @@ pub fn take_back(
         events: events.into(),
     })
 }
+
+super::from_pos_ticket_problem!(TakeBackError);

@@ -1,7 +1,8 @@
 use time::OffsetDateTime;
 
 use super::{
-    TransferGroup, TransferStatus, complete_group, from_group_ticket_problem, is_past_deadline,
+    TransferGroup, TransferStatus, check_pending, complete_group, from_group_problem,
+    from_group_ticket_problem, is_past_deadline,
 };
 use crate::{
     Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule, UsageRuleId, WalletStatus,
@@ -103,6 +104,7 @@ pub enum AcceptTransferError {
 }
 
 from_group_ticket_problem!(AcceptTransferError);
+from_group_problem!(AcceptTransferError);
 
 /// Accepts a PENDING group: every ticket changes hands (SPEC T8, T9) under the usage rule in force now.
 ///
@@ -153,17 +155,7 @@ pub fn accept(
     command: &AcceptTransfer,
 ) -> Result<Decision, AcceptTransferError> {
     use AcceptTransferError as E;
-    if group.id != command.group {
-        return Err(E::GroupNotFound {
-            group: command.group,
-        });
-    }
-    if !group.is_pending() {
-        return Err(E::NotPending {
-            group: group.id,
-            status: group.status,
-        });
-    }
+    check_pending(group, command.group)?;
     if group.recipient != command.actor {
         return Err(E::NotRecipient {
             group: group.id,

@@ -1,6 +1,9 @@
 use time::OffsetDateTime;
 
-use super::{TransferGroup, TransferStatus, close_group, from_release_problem};
+use super::{
+    TransferGroup, TransferStatus, check_pending, close_group, from_group_problem,
+    from_release_problem,
+};
 use crate::{Decision, Email, Ticket, TicketId, TransferGroupId};
 
 /// Command: the sender cancels a PENDING group (SPEC T10, A3).
@@ -64,6 +67,7 @@ pub enum CancelTransferError {
 }
 
 from_release_problem!(CancelTransferError);
+from_group_problem!(CancelTransferError);
 
 /// Cancels a PENDING group: it becomes CANCELLED and its tickets return to the sender with their
 /// status before the transfer; owners, level and counters unchanged (SPEC T10).
@@ -106,17 +110,7 @@ pub fn cancel(
     command: &CancelTransfer,
 ) -> Result<Decision, CancelTransferError> {
     use CancelTransferError as E;
-    if group.id != command.group {
-        return Err(E::GroupNotFound {
-            group: command.group,
-        });
-    }
-    if !group.is_pending() {
-        return Err(E::NotPending {
-            group: group.id,
-            status: group.status,
-        });
-    }
+    check_pending(group, command.group)?;
     if group.sender != command.actor {
         return Err(E::NotSender {
             group: group.id,

@@ -1,6 +1,9 @@
 use time::OffsetDateTime;
 
-use super::{TransferGroup, TransferStatus, close_group, from_release_problem};
+use super::{
+    TransferGroup, TransferStatus, check_pending, close_group, from_group_problem,
+    from_release_problem,
+};
 use crate::{Decision, Email, Ticket, TicketId, TransferGroupId};
 
 /// Command: the recipient declines a PENDING group (SPEC T10, A3).
@@ -66,6 +69,7 @@ pub enum DeclineTransferError {
 }
 
 from_release_problem!(DeclineTransferError);
+from_group_problem!(DeclineTransferError);
 
 /// Declines a PENDING group: it becomes DECLINED and its tickets return to the sender with their
 /// status before the transfer; owners, level and counters unchanged (SPEC T10).
@@ -87,17 +91,7 @@ pub fn decline(
     command: &DeclineTransfer,
 ) -> Result<Decision, DeclineTransferError> {
     use DeclineTransferError as E;
-    if group.id != command.group {
-        return Err(E::GroupNotFound {
-            group: command.group,
-        });
-    }
-    if !group.is_pending() {
-        return Err(E::NotPending {
-            group: group.id,
-            status: group.status,
-        });
-    }
+    check_pending(group, command.group)?;
     if group.recipient != command.actor {
         return Err(E::NotRecipient {
             group: group.id,

@@ -2,8 +2,8 @@ use time::OffsetDateTime;
 
 use super::initiate::{Initiation, decide};
 use super::{
-    InitiateTransferError, NewGroupIds, TransferGroup, TransferStatus, close_group,
-    from_release_problem,
+    InitiateTransferError, NewGroupIds, TransferGroup, TransferStatus, check_pending, close_group,
+    from_group_problem, from_release_problem,
 };
 use crate::{AcceptanceSettings, Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule};
 
@@ -98,6 +98,7 @@ pub enum EditRecipientError {
 }
 
 from_release_problem!(EditRecipientError);
+from_group_problem!(EditRecipientError);
 
 /// Edits the recipient of a PENDING group (SPEC T12): the group becomes CANCELLED and its tickets go
 /// into a new group (or two, if they split, T7) for the new recipient, direction computed afresh (T6)
@@ -124,17 +125,7 @@ pub fn edit_recipient(
     command: &EditRecipient,
 ) -> Result<Decision, EditRecipientError> {
     use EditRecipientError as E;
-    if group.id != command.group {
-        return Err(E::GroupNotFound {
-            group: command.group,
-        });
-    }
-    if !group.is_pending() {
-        return Err(E::NotPending {
-            group: group.id,
-            status: group.status,
-        });
-    }
+    check_pending(group, command.group)?;
     if group.sender != command.actor {
         return Err(E::NotSender {
             group: group.id,

@@ -1,6 +1,9 @@
 use time::OffsetDateTime;
 
-use super::{TransferGroup, TransferStatus, close_group, from_release_problem, is_past_deadline};
+use super::{
+    TransferGroup, TransferStatus, check_pending, close_group, from_group_problem,
+    from_release_problem, is_past_deadline,
+};
 use crate::{Decision, Ticket, TicketId, TransferGroupId};
 
 /// Command: the system expires a PENDING group past its deadline (SPEC A4).
@@ -74,6 +77,7 @@ pub enum ExpireTransferError {
 }
 
 from_release_problem!(ExpireTransferError);
+from_group_problem!(ExpireTransferError);
 
 /// Expires a PENDING group whose deadline has passed: status EXPIRED, effects as a cancel (SPEC A4,
 /// T10). There is no clock inside: the caller passes the current time.
@@ -120,17 +124,7 @@ pub fn expire(
     command: &ExpireTransfer,
 ) -> Result<Decision, ExpireTransferError> {
     use ExpireTransferError as E;
-    if group.id != command.group {
-        return Err(E::GroupNotFound {
-            group: command.group,
-        });
-    }
-    if !group.is_pending() {
-        return Err(E::NotPending {
-            group: group.id,
-            status: group.status,
-        });
-    }
+    check_pending(group, command.group)?;
     let Some(expires_at) = group.expires_at else {
         return Err(E::NoDeadline { group: group.id });
     };

@@ -90,6 +90,52 @@ pub(crate) fn find_rule(rules: &[UsageRule], id: UsageRuleId) -> Option<&UsageRu
     rules.iter().find(|r| r.id == id)
 }
 
+/// The group a command names is not the one passed, or is no longer PENDING (T13): shared by every
+/// command on a group.
+#[derive(Debug)]
+pub(crate) enum GroupProblem {
+    NotFound {
+        group: TransferGroupId,
+    },
+    NotPending {
+        group: TransferGroupId,
+        status: TransferStatus,
+    },
+}
+
+/// Maps [`GroupProblem`] into a command's error enum, whose variants carry the same names.
+macro_rules! from_group_problem {
+    ($error:ident) => {
+        impl From<$crate::transfer::GroupProblem> for $error {
+            fn from(problem: $crate::transfer::GroupProblem) -> Self {
+                use $crate::transfer::GroupProblem as P;
+                match problem {
+                    P::NotFound { group } => Self::GroupNotFound { group },
+                    P::NotPending { group, status } => Self::NotPending { group, status },
+                }
+            }
+        }
+    };
+}
+pub(crate) use from_group_problem;
+
+/// Checks that `group` is the one the command names and that it is still PENDING.
+pub(crate) fn check_pending(
+    group: &TransferGroup,
+    named: TransferGroupId,
+) -> Result<(), GroupProblem> {
+    if group.id != named {
+        return Err(GroupProblem::NotFound { group: named });
+    }
+    if !group.is_pending() {
+        return Err(GroupProblem::NotPending {
+            group: group.id,
+            status: group.status,
+        });
+    }
+    Ok(())
+}
+
 /// A problem releasing a group's tickets, shared by decline, cancel, expire and edit.
 #[derive(Debug)]
 pub(crate) enum ReleaseProblem {
