@@ -198,7 +198,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
         groups: NewGroupIds::single(TransferGroupId::from_u128(2)),
         at: AT,
     };
-    vec![
+    let mut cases = vec![
         case("baseline: clone a ticket", (), |f, ()| {
             usize::from(black_box(f.with_bob.clone()).distribution.printed)
         }),
@@ -268,45 +268,6 @@ fn cases(f: &Fixture) -> Vec<Case> {
                     &f.forward_group,
                     std::slice::from_ref(black_box(&f.forward_pending)),
                     &f.rule,
-                    cmd,
-                )
-                .map_or(0, |d| d.tickets.len())
-            },
-        ),
-        case(
-            "accept BACKWARD, NEUTRAL",
-            (accept_backward.clone(), with(TransferBackward::Neutral)),
-            |f, (cmd, rule)| {
-                transfer::accept(
-                    &f.backward_group,
-                    std::slice::from_ref(black_box(&f.backward_pending)),
-                    rule,
-                    cmd,
-                )
-                .map_or(0, |d| d.tickets.len())
-            },
-        ),
-        case(
-            "accept BACKWARD, DECREASE",
-            (accept_backward.clone(), with(TransferBackward::Decrease)),
-            |f, (cmd, rule)| {
-                transfer::accept(
-                    &f.backward_group,
-                    std::slice::from_ref(black_box(&f.backward_pending)),
-                    rule,
-                    cmd,
-                )
-                .map_or(0, |d| d.tickets.len())
-            },
-        ),
-        case(
-            "accept BACKWARD, INCREASE",
-            (accept_backward, with(TransferBackward::Increase)),
-            |f, (cmd, rule)| {
-                transfer::accept(
-                    &f.backward_group,
-                    std::slice::from_ref(black_box(&f.backward_pending)),
-                    rule,
                     cmd,
                 )
                 .map_or(0, |d| d.tickets.len())
@@ -392,7 +353,23 @@ fn cases(f: &Fixture) -> Vec<Case> {
                 .map_or(0, |d| d.tickets.len())
             },
         ),
-    ]
+    ];
+    for (name, backward) in [
+        ("accept BACKWARD, NEUTRAL", TransferBackward::Neutral),
+        ("accept BACKWARD, DECREASE", TransferBackward::Decrease),
+        ("accept BACKWARD, INCREASE", TransferBackward::Increase),
+    ] {
+        cases.push(case(
+            name,
+            (accept_backward.clone(), with(backward)),
+            |f, (cmd, rule)| {
+                let pending = std::slice::from_ref(black_box(&f.backward_pending));
+                transfer::accept(&f.backward_group, pending, rule, cmd)
+                    .map_or(0, |d| d.tickets.len())
+            },
+        ));
+    }
+    cases
 }
 
 fn criterion_benches(c: &mut Criterion) {
