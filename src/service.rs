@@ -226,6 +226,8 @@ impl<S: Store> Service<S> {
     /// - [`Error::IdInUse`]: a new record's caller-given id already exists; nothing written.
     /// - [`Error::Store`]: the store failed, or still conflicted after the last attempt.
     pub fn execute(&self, request: &Request) -> Result<Outcome, Error> {
+        // A batch returns one result per request, so `pop` always finds this one; the fallback
+        // only keeps the code free of panics.
         self.execute_batch(std::slice::from_ref(request))?
             .pop()
             .unwrap_or(Err(Error::NotFound {
