@@ -1,7 +1,7 @@
 //! Short lists without heap allocations: what a transition returns and what a group holds.
 
 use std::fmt;
-use std::ops::Deref;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -57,11 +57,24 @@ impl<T> Changes<T> {
     }
 
     /// Appends an item (the third one moves the list to the heap).
+    ///
+    /// Works in place: only the items themselves move, never the whole inline buffer (a ticket is
+    /// a few hundred bytes, so whole-buffer moves were most of a transition's cost).
+    #[inline]
     pub fn push(&mut self, item: T) {
+        match &mut self.0 {
+            Repr::Many(items) => items.push(item),
+            Repr::Zero => self.0 = Repr::One([item]),
+            Repr::One(_) | Repr::Two(_) => self.push_slow(item),
+        }
+    }
+
+    /// `push` from one or two inline items: the existing items move once.
+    fn push_slow(&mut self, item: T) {
         self.0 = match std::mem::replace(&mut self.0, Repr::Zero) {
-            Repr::Zero => Repr::One([item]),
             Repr::One([a]) => Repr::Two([a, item]),
             Repr::Two([a, b]) => Repr::Many(vec![a, b, item]),
+            Repr::Zero => Repr::One([item]),
             Repr::Many(mut items) => {
                 items.push(item);
                 Repr::Many(items)
@@ -74,6 +87,28 @@ impl<T> Changes<T> {
     pub fn as_slice(&self) -> &[T] {
         match &self.0 {
             Repr::Zero => &[],
+            Repr::One(items) => items,
+            Repr::Two(items) => items,
+            Repr::Many(items) => items,
+        }
+    }
+
+    /// The items as a mutable slice (also reached through `DerefMut`: `list[0] = x`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::Changes;
+    ///
+    /// let mut list = Changes::two(1, 2);
+    /// list.as_mut_slice()[0] = 10;
+    /// list[1] += 1;
+    /// assert_eq!(list, [10, 3]);
+    /// ```
+    #[must_use]
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        match &mut self.0 {
+            Repr::Zero => &mut [],
             Repr::One(items) => items,
             Repr::Two(items) => items,
             Repr::Many(items) => items,
@@ -109,6 +144,12 @@ impl<T> Deref for Changes<T> {
 
     fn deref(&self) -> &[T] {
         self.as_slice()
+    }
+}
+
+impl<T> DerefMut for Changes<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        self.as_mut_slice()
     }
 }
 

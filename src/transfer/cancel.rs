@@ -117,10 +117,5 @@ pub fn cancel(
             actor: command.actor.clone(),
         });
     }
-    Ok(close_group(
-        group,
-        tickets,
-        TransferStatus::Cancelled,
-        command.at,
-    )?)
+    close_group(group, tickets, TransferStatus::Cancelled, command.at).map_err(Into::into)
 }

@@ -98,10 +98,5 @@ pub fn decline(
             actor: command.actor.clone(),
         });
     }
-    Ok(close_group(
-        group,
-        tickets,
-        TransferStatus::Declined,
-        command.at,
-    )?)
+    close_group(group, tickets, TransferStatus::Declined, command.at).map_err(Into::into)
 }

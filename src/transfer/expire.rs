@@ -135,10 +135,5 @@ pub fn expire(
             at: command.at,
         });
     }
-    Ok(close_group(
-        group,
-        tickets,
-        TransferStatus::Expired,
-        command.at,
-    )?)
+    close_group(group, tickets, TransferStatus::Expired, command.at).map_err(Into::into)
 }

@@ -164,29 +164,31 @@ macro_rules! from_release_problem {
 }
 pub(crate) use from_release_problem;
 
-/// The group's tickets, each back in its sender's wallet as before the transfer (T10).
+/// The group's tickets, each back in its sender's wallet as before the transfer (T10), appended to
+/// `released`. Every ticket is checked before any is cloned, so an error costs no copies.
 pub(crate) fn release_tickets(
     group: &TransferGroup,
     tickets: &[Ticket],
-) -> Result<Changes<Ticket>, ReleaseProblem> {
-    group
-        .tickets
-        .iter()
-        .map(|&id| {
-            let ticket = find_ticket(tickets, id).ok_or(ReleaseProblem::NotFound { ticket: id })?;
-            let mut released = ticket.clone();
-            match released.wallet.as_mut() {
-                Some(wallet) if wallet.pending_group == Some(group.id) => {
-                    wallet.pending_group = None;
-                    Ok(released)
-                }
-                _ => Err(ReleaseProblem::NotInGroup {
-                    ticket: id,
-                    group: group.id,
-                }),
+    released: &mut Changes<Ticket>,
+) -> Result<(), ReleaseProblem> {
+    for &id in &group.tickets {
+        let ticket = find_ticket(tickets, id).ok_or(ReleaseProblem::NotFound { ticket: id })?;
+        if ticket.wallet.as_ref().and_then(|w| w.pending_group) != Some(group.id) {
+            return Err(ReleaseProblem::NotInGroup {
+                ticket: id,
+                group: group.id,
+            });
+        }
+    }
+    for &id in &group.tickets {
+        if let Some(ticket) = find_ticket(tickets, id) {
+            released.push(ticket.clone());
+            if let Some(wallet) = released.last_mut().and_then(|t| t.wallet.as_mut()) {
+                wallet.pending_group = None;
             }
-        })
-        .collect()
+        }
+    }
+    Ok(())
 }
 
 /// Closes a PENDING group without completing it (T10, A4): final status, tickets released.
@@ -196,40 +198,39 @@ pub(crate) fn close_group(
     status: TransferStatus,
     at: OffsetDateTime,
 ) -> Result<crate::Decision, ReleaseProblem> {
-    let released = release_tickets(group, tickets)?;
-    let (group_id, tickets) = (group.id, group.tickets.clone());
+    let mut decision = crate::Decision::default();
+    release_tickets(group, tickets, &mut decision.tickets)?;
+    let (group_id, ticket_ids) = (group.id, group.tickets.clone());
     let (sender, recipient) = (group.sender.clone(), group.recipient.clone());
-    let event = match status {
+    decision.events.push(match status {
         TransferStatus::Declined => Event::TransferDeclined {
             group: group_id,
             sender,
             recipient,
-            tickets,
+            tickets: ticket_ids,
             at,
         },
         TransferStatus::Expired => Event::TransferExpired {
             group: group_id,
             sender,
             recipient,
-            tickets,
+            tickets: ticket_ids,
             at,
         },
         _ => Event::TransferCancelled {
             group: group_id,
             sender,
             recipient,
-            tickets,
+            tickets: ticket_ids,
             at,
         },
-    };
-    let mut closed = group.clone();
-    closed.status = status;
-    closed.closed_at = Some(at);
-    Ok(crate::Decision {
-        tickets: released,
-        groups: Changes::one(closed),
-        events: Changes::one(event),
-    })
+    });
+    decision.groups.push(group.clone());
+    if let Some(closed) = decision.groups.last_mut() {
+        closed.status = status;
+        closed.closed_at = Some(at);
+    }
+    Ok(decision)
 }
 
 /// Completes a PENDING group whose checks passed: every ticket changes hands (T8, T9).

@@ -79,7 +79,7 @@ fn t10_release_refuses_a_ticket_pending_elsewhere() {
         replaces: None,
     };
     assert!(matches!(
-        release_tickets(&group, std::slice::from_ref(&ticket)),
+        release_tickets(&group, std::slice::from_ref(&ticket), &mut Changes::new()),
         Err(ReleaseProblem::NotInGroup { ticket: t, group: g }) if t == ticket.id && g == group.id
     ));
     let mut decision = Decision::default();
