@@ -141,7 +141,8 @@ pub use id::{
     UsageRuleId,
 };
 pub use injection::{
-    DistributionEntry, EntryStatus, Feedback, LastFeedback, LifecycleStatus, TransferDetails,
+    DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,
+    TransferDetails,
 };
 pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};
 pub use organizer::OrganizerSettings;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
 use crate::{
-    DistributionEntry, Email, LastFeedback, PointOfSaleId, RightId, ShipmentModeId, TicketId,
+    DistributionHistory, Email, LastFeedback, PointOfSaleId, RightId, ShipmentModeId, TicketId,
     TransferGroupId, UsageRuleId,
 };
 
@@ -98,9 +98,10 @@ pub struct Distribution {
     /// The last feedback S360 recorded from TIXnGO (I3); `None` until the first arrives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_feedback: Option<LastFeedback>,
-    /// The distribution history that transfer feedback keeps in step (I4).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub entries: Vec<DistributionEntry>,
+    /// The distribution history that transfer feedback keeps in step (I4); cloning it allocates
+    /// nothing (build one from a `Vec` with `.into()`).
+    #[serde(default, skip_serializing_if = "DistributionHistory::is_empty")]
+    pub entries: DistributionHistory,
 }
 
 impl Distribution {
@@ -116,7 +117,7 @@ impl Distribution {
             replaces: None,
             printed: false,
             last_feedback: None,
-            entries: Vec::new(),
+            entries: DistributionHistory::new(),
         }
     }
 

@@ -139,6 +139,149 @@ pub struct DistributionEntry {
     pub at: OffsetDateTime,
 }
 
+/// A ticket's distribution history (I4): a list of [`DistributionEntry`], shared behind an
+/// [`Arc`](std::sync::Arc) so cloning a ticket that has one allocates nothing. Changing it copies
+/// the list once (copy on write). Serialised as a plain list; compares with slices, arrays and
+/// `Vec`s.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{DistributionEntry, DistributionHistory, Email, EntryStatus, TransferGroupId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+///
+/// let mut history = DistributionHistory::new();
+/// history.push(DistributionEntry {
+///     group: TransferGroupId::from_u128(1),
+///     sender: Email::parse("alice@example.com")?,
+///     recipient: Email::parse("bob@example.com")?,
+///     status: EntryStatus::Pending,
+///     at,
+/// });
+/// let copy = history.clone(); // shares the list
+/// history.make_mut()[0].status = EntryStatus::Confirmed; // copies it once
+/// assert_eq!((copy[0].status, history[0].status), (EntryStatus::Pending, EntryStatus::Confirmed));
+/// # Ok::<(), secure_ticket::EmailError>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct DistributionHistory(Option<std::sync::Arc<[DistributionEntry]>>);
+
+impl DistributionHistory {
+    /// An empty history (no allocation).
+    #[must_use]
+    pub const fn new() -> Self {
+        Self(None)
+    }
+
+    /// Whether there are no entries.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    /// The entries, oldest first.
+    #[must_use]
+    pub fn as_slice(&self) -> &[DistributionEntry] {
+        self.0.as_deref().unwrap_or_default()
+    }
+
+    /// Appends an entry (one allocation: the new list).
+    pub fn push(&mut self, entry: DistributionEntry) {
+        self.0 = Some(
+            self.as_slice()
+                .iter()
+                .cloned()
+                .chain(std::iter::once(entry))
+                .collect(),
+        );
+    }
+
+    /// The entries for changing in place; copies the list first if it is shared.
+    pub fn make_mut(&mut self) -> &mut [DistributionEntry] {
+        match &mut self.0 {
+            Some(entries) => std::sync::Arc::make_mut(entries),
+            None => &mut [],
+        }
+    }
+}
+
+impl std::ops::Deref for DistributionHistory {
+    type Target = [DistributionEntry];
+
+    fn deref(&self) -> &[DistributionEntry] {
+        self.as_slice()
+    }
+}
+
+impl From<Vec<DistributionEntry>> for DistributionHistory {
+    fn from(entries: Vec<DistributionEntry>) -> Self {
+        if entries.is_empty() {
+            Self::new()
+        } else {
+            Self(Some(entries.into()))
+        }
+    }
+}
+
+impl FromIterator<DistributionEntry> for DistributionHistory {
+    fn from_iter<I: IntoIterator<Item = DistributionEntry>>(iter: I) -> Self {
+        iter.into_iter().collect::<Vec<_>>().into()
+    }
+}
+
+impl<'a> IntoIterator for &'a DistributionHistory {
+    type Item = &'a DistributionEntry;
+    type IntoIter = std::slice::Iter<'a, DistributionEntry>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl fmt::Debug for DistributionHistory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl PartialEq for DistributionHistory {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for DistributionHistory {}
+
+impl std::hash::Hash for DistributionHistory {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
+impl PartialEq<Vec<DistributionEntry>> for DistributionHistory {
+    fn eq(&self, other: &Vec<DistributionEntry>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<const N: usize> PartialEq<[DistributionEntry; N]> for DistributionHistory {
+    fn eq(&self, other: &[DistributionEntry; N]) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Serialize for DistributionHistory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for DistributionHistory {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Vec::<DistributionEntry>::deserialize(deserializer)?.into())
+    }
+}
+
 /// Where a distribution entry stands (I4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -12,8 +12,8 @@ mod inject;
 mod record_feedback;
 
 pub use feedback::{
-    DistributionEntry, EntryStatus, Feedback, LastFeedback, LifecycleStatus, TransferDetails,
-    feedback_for,
+    DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,
+    TransferDetails, feedback_for,
 };
 pub use inject::{InjectError, InjectTicket, inject};
 pub use record_feedback::{RecordFeedbackError, record_feedback};

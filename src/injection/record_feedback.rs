@@ -1,6 +1,6 @@
 use crate::{
-    Changes, Decision, DistributionEntry, EntryStatus, Event, Feedback, LastFeedback,
-    LifecycleStatus, Ticket, TicketId,
+    Changes, Decision, DistributionEntry, DistributionHistory, EntryStatus, Event, Feedback,
+    LastFeedback, LifecycleStatus, Ticket, TicketId,
 };
 
 /// Why S360 could not record a feedback. Nothing changed.
@@ -107,37 +107,40 @@ pub fn record_feedback(
         at: feedback.at,
     });
     if let Some(details) = details {
-        let entry = distribution
+        let found = distribution
             .entries
-            .iter_mut()
-            .find(|e| e.group == details.group);
-        match (feedback.status, entry) {
+            .iter()
+            .position(|e| e.group == details.group);
+        let new_entry = |status| DistributionEntry {
+            group: details.group,
+            sender: details.sender.clone(),
+            recipient: details.recipient.clone(),
+            status,
+            at: feedback.at,
+        };
+        match (feedback.status, found) {
             (LifecycleStatus::PendingTransfer, None) => {
-                distribution.entries.push(DistributionEntry {
-                    group: details.group,
-                    sender: details.sender.clone(),
-                    recipient: details.recipient.clone(),
-                    status: EntryStatus::Pending,
-                    at: feedback.at,
-                })
+                distribution.entries.push(new_entry(EntryStatus::Pending));
             }
-            (LifecycleStatus::FailureTransfer, Some(entry)) => {
-                entry.status = EntryStatus::Cancelled;
-                entry.at = feedback.at;
+            (LifecycleStatus::FailureTransfer, Some(index)) => {
+                set_entry(
+                    &mut distribution.entries,
+                    index,
+                    EntryStatus::Cancelled,
+                    feedback.at,
+                );
             }
-            (LifecycleStatus::Transferred, entry) => {
-                match entry {
-                    Some(entry) => {
-                        entry.status = EntryStatus::Confirmed;
-                        entry.at = feedback.at;
+            (LifecycleStatus::Transferred, found) => {
+                match found {
+                    Some(index) => set_entry(
+                        &mut distribution.entries,
+                        index,
+                        EntryStatus::Confirmed,
+                        feedback.at,
+                    ),
+                    None => {
+                        distribution.entries.push(new_entry(EntryStatus::Confirmed));
                     }
-                    None => distribution.entries.push(DistributionEntry {
-                        group: details.group,
-                        sender: details.sender.clone(),
-                        recipient: details.recipient.clone(),
-                        status: EntryStatus::Confirmed,
-                        at: feedback.at,
-                    }),
                 }
                 distribution.cultural_contact = Some(details.recipient.clone());
             }
@@ -157,4 +160,17 @@ pub fn record_feedback(
             at: feedback.at,
         }),
     })
+}
+
+/// Sets one entry's status and time (copy on write: one allocation while the history is shared).
+fn set_entry(
+    entries: &mut DistributionHistory,
+    index: usize,
+    status: EntryStatus,
+    at: time::OffsetDateTime,
+) {
+    if let Some(entry) = entries.make_mut().get_mut(index) {
+        entry.status = status;
+        entry.at = at;
+    }
 }

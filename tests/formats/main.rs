@@ -57,7 +57,8 @@ fn ticket_in_wallet() -> Ticket {
         recipient: email("bob@example.com"),
         status: EntryStatus::Confirmed,
         at,
-    }];
+    }]
+    .into();
     Ticket {
         wallet: Some(Wallet {
             owners: Owners {

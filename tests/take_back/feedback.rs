@@ -639,7 +639,7 @@ fn i4_failure_transfer_marks_the_entry_cancelled() {
         &transfer_feedback(LifecycleStatus::FailureTransfer, at(2), 1, typo(), bob()),
     );
     let mut expected = pending.clone();
-    expected.distribution.entries = vec![entry(1, EntryStatus::Cancelled, at(2))];
+    expected.distribution.entries = vec![entry(1, EntryStatus::Cancelled, at(2))].into();
     expected.distribution.last_feedback = Some(LastFeedback {
         status: LifecycleStatus::FailureTransfer,
         at: at(2),
