@@ -104,6 +104,11 @@ impl Email {
     /// # Ok::<(), EmailError>(())
     /// ```
     pub fn parse(input: &str) -> Result<Self, EmailError> {
+        Self::parse_with(input, true)
+    }
+
+    /// [`Email::parse`], with the ASCII fast path allowed or not (both must agree: tested).
+    fn parse_with(input: &str, ascii_fast_path: bool) -> Result<Self, EmailError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(EmailError::Empty);
@@ -118,7 +123,17 @@ impl Email {
             });
         }
         // Limits apply to the stored (lower-case) form: some characters grow when lower-cased.
-        let lower = trimmed.to_lowercase();
+        // ASCII (nearly every address) is lower-cased on the stack: one allocation in all.
+        let mut buffer = [0u8; MAX_LEN];
+        let owned;
+        let fast = ascii_fast_path.then(|| ascii_lowercase(trimmed, &mut buffer));
+        let lower: &str = match fast.flatten() {
+            Some(lower) => lower,
+            None => {
+                owned = trimmed.to_lowercase();
+                &owned
+            }
+        };
         if lower.len() > MAX_LEN {
             return Err(EmailError::TooLong {
                 input: trimmed.to_owned(),
@@ -155,6 +170,17 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// `input` lower-cased into `buffer`, when it is ASCII and fits (lower-casing ASCII keeps lengths).
+fn ascii_lowercase<'a>(input: &str, buffer: &'a mut [u8; MAX_LEN]) -> Option<&'a str> {
+    if !input.is_ascii() {
+        return None;
+    }
+    let out = buffer.get_mut(..input.len())?;
+    out.copy_from_slice(input.as_bytes());
+    out.make_ascii_lowercase();
+    std::str::from_utf8(out).ok()
 }
 
 impl std::str::FromStr for Email {
@@ -246,6 +272,16 @@ mod tests {
             Email::parse(&long_local),
             Err(EmailError::InvalidLocalPart { .. })
         ));
+    }
+
+    proptest::proptest! {
+        /// The ASCII fast path and the general path agree on every input.
+        #[test]
+        fn ascii_fast_path_matches_general_path(input in "[ -~\t]{0,300}|[a-zA-Z.@ ]{0,70}") {
+            let general = Email::parse_with(&input, false);
+            let fast = Email::parse_with(&input, true);
+            proptest::prop_assert_eq!(fast, general);
+        }
     }
 
     #[test]
