@@ -445,15 +445,27 @@ impl Loaded {
         store: &S,
         keys: &mut Vec<RecordKey>,
     ) -> Result<(), StoreError> {
-        keys.sort_unstable();
-        keys.dedup();
-        keys.retain(|k| !self.versions.contains_key(k));
+        // Keeps each key not yet known once (first occurrence), marking it as new until loaded:
+        // hashing, not sorting, so a batch of n commands costs O(n). Maps are sized up front, so
+        // they never rehash (and move their records) while they fill.
+        self.versions.reserve(keys.len());
+        keys.retain(|key| match self.versions.entry(*key) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(Version::NEW);
+                true
+            }
+        });
         if keys.is_empty() {
             return Ok(());
         }
-        for key in keys.iter() {
-            self.versions.insert(*key, Version::NEW);
-        }
+        let count = |kind: fn(&RecordKey) -> bool| keys.iter().filter(|k| kind(k)).count();
+        self.tickets
+            .reserve(count(|k| matches!(k, RecordKey::Ticket(_))));
+        self.groups
+            .reserve(count(|k| matches!(k, RecordKey::TransferGroup(_))));
+        self.commands
+            .reserve(count(|k| matches!(k, RecordKey::Command(_))));
         for Versioned { value, version } in store.load(keys)? {
             self.versions.insert(value.key(), version);
             match value {
@@ -545,7 +557,7 @@ impl Loaded {
 
     /// The writes of every changed record, in its final state, expecting the version loaded.
     fn into_batch(mut self) -> Batch {
-        let mut batch = Batch::new();
+        let mut batch = Batch::with_capacity(self.dirty.len());
         for key in std::mem::take(&mut self.dirty) {
             let expected = self.versions.get(&key).copied().unwrap_or(Version::NEW);
             let record = match key {

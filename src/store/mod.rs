@@ -257,6 +257,23 @@ impl Batch {
         Self { writes: Vec::new() }
     }
 
+    /// An empty batch with room for `writes` writes (no reallocation while it fills).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::store::Batch;
+    ///
+    /// let batch = Batch::with_capacity(3);
+    /// assert!(batch.writes.is_empty() && batch.writes.capacity() >= 3);
+    /// ```
+    #[must_use]
+    pub fn with_capacity(writes: usize) -> Self {
+        Self {
+            writes: Vec::with_capacity(writes),
+        }
+    }
+
     /// Adds a write.
     pub fn push(&mut self, record: Record, expected: Version) {
         self.writes.push(Write { record, expected });
@@ -273,12 +290,12 @@ impl Batch {
     /// [`StoreError::DuplicateKey`].
     #[must_use]
     pub fn duplicate_key(&self) -> Option<RecordKey> {
-        let mut keys: Vec<RecordKey> = self.writes.iter().map(|w| w.record.key()).collect();
-        keys.sort_unstable();
-        keys.windows(2).find_map(|pair| match pair {
-            [a, b] if a == b => Some(*a),
-            _ => None,
-        })
+        let mut seen = crate::fast_hash::FastSet::default();
+        seen.reserve(self.writes.len());
+        self.writes
+            .iter()
+            .map(|w| w.record.key())
+            .find(|key| !seen.insert(*key))
     }
 }
 
