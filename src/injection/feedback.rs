@@ -439,3 +439,48 @@ fn transfer_feedback(
         transfer: Some(details.clone()),
     }));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket};
+
+    fn entry(group: u128) -> DistributionEntry {
+        DistributionEntry {
+            group: TransferGroupId::from_u128(group),
+            sender: Email::parse("alice@example.com").unwrap(),
+            recipient: Email::parse("bob@example.com").unwrap(),
+            status: EntryStatus::Pending,
+            at: time::macros::datetime!(2026-11-23 12:00 UTC),
+        }
+    }
+
+    /// A cloned ticket shares its history (no copy); changing the clone's leaves the original's.
+    #[test]
+    fn i4_history_is_shared_by_clones_and_copied_on_write() {
+        let mut ticket = Ticket::new(
+            TicketId::from_u128(1),
+            RightId::from_u128(1),
+            Distribution::new(
+                PointOfSaleId::from_u128(1),
+                ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1)),
+            ),
+        );
+        ticket.distribution.entries = vec![entry(1)].into();
+        let mut clone = ticket.clone();
+        assert!(std::ptr::eq(
+            ticket.distribution.entries.as_slice(),
+            clone.distribution.entries.as_slice()
+        ));
+        clone.distribution.entries.make_mut()[0].status = EntryStatus::Confirmed;
+        clone.distribution.entries.push(entry(2));
+        assert_eq!(ticket.distribution.entries, [entry(1)]);
+        assert_eq!(clone.distribution.entries.len(), 2);
+        assert_eq!(clone.distribution.entries[0].status, EntryStatus::Confirmed);
+        assert!(DistributionHistory::from(Vec::new()).is_empty());
+        assert_eq!(
+            serde_json::to_string(&clone.distribution.entries).unwrap(),
+            serde_json::to_string(&clone.distribution.entries.to_vec()).unwrap()
+        );
+    }
+}
