@@ -4,8 +4,6 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use crate::TicketId;
 
 /// A list of the records or events a transition produced: up to two are stored inline, so most
@@ -295,14 +293,6 @@ impl TicketIds {
     }
 }
 
-impl Deref for TicketIds {
-    type Target = [TicketId];
-
-    fn deref(&self) -> &[TicketId] {
-        self.as_slice()
-    }
-}
-
 impl From<&[TicketId]> for TicketIds {
     fn from(ids: &[TicketId]) -> Self {
         match ids {
@@ -333,55 +323,75 @@ impl FromIterator<TicketId> for TicketIds {
     }
 }
 
-impl<'a> IntoIterator for &'a TicketIds {
-    type Item = &'a TicketId;
-    type IntoIter = std::slice::Iter<'a, TicketId>;
+shared_list_impls!(TicketIds, TicketId);
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.as_slice().iter()
-    }
+/// The impls a list type with `as_slice` and `From<Vec<Item>>` shares with the others: `Deref` to
+/// a slice, iteration by reference, `Debug`, equality (also with `Vec`s and arrays), `Hash`, and
+/// serde as a plain list.
+macro_rules! shared_list_impls {
+    ($list:ty, $item:ty) => {
+        impl ::std::ops::Deref for $list {
+            type Target = [$item];
+
+            fn deref(&self) -> &[$item] {
+                self.as_slice()
+            }
+        }
+
+        impl<'a> IntoIterator for &'a $list {
+            type Item = &'a $item;
+            type IntoIter = ::std::slice::Iter<'a, $item>;
+
+            fn into_iter(self) -> Self::IntoIter {
+                self.as_slice().iter()
+            }
+        }
+
+        impl ::std::fmt::Debug for $list {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_list().entries(self.as_slice()).finish()
+            }
+        }
+
+        impl PartialEq for $list {
+            fn eq(&self, other: &Self) -> bool {
+                self.as_slice() == other.as_slice()
+            }
+        }
+
+        impl Eq for $list {}
+
+        impl ::std::hash::Hash for $list {
+            fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+                ::std::hash::Hash::hash(self.as_slice(), state);
+            }
+        }
+
+        impl PartialEq<Vec<$item>> for $list {
+            fn eq(&self, other: &Vec<$item>) -> bool {
+                self.as_slice() == other.as_slice()
+            }
+        }
+
+        impl<const N: usize> PartialEq<[$item; N]> for $list {
+            fn eq(&self, other: &[$item; N]) -> bool {
+                self.as_slice() == other.as_slice()
+            }
+        }
+
+        impl ::serde::Serialize for $list {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                ::serde::Serialize::serialize(self.as_slice(), serializer)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $list {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                Ok(<Vec<$item> as ::serde::Deserialize>::deserialize(deserializer)?.into())
+            }
+        }
+    };
 }
-
-impl fmt::Debug for TicketIds {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.as_slice()).finish()
-    }
-}
-
-impl PartialEq for TicketIds {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl Eq for TicketIds {}
-
-impl std::hash::Hash for TicketIds {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_slice().hash(state);
-    }
-}
-
-impl PartialEq<Vec<TicketId>> for TicketIds {
-    fn eq(&self, other: &Vec<TicketId>) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl<const N: usize> PartialEq<[TicketId; N]> for TicketIds {
-    fn eq(&self, other: &[TicketId; N]) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl Serialize for TicketIds {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.as_slice().serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for TicketIds {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Vec::<TicketId>::deserialize(deserializer)?.into())
-    }
-}
+pub(crate) use shared_list_impls;

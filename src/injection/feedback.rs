@@ -205,14 +205,6 @@ impl DistributionHistory {
     }
 }
 
-impl std::ops::Deref for DistributionHistory {
-    type Target = [DistributionEntry];
-
-    fn deref(&self) -> &[DistributionEntry] {
-        self.as_slice()
-    }
-}
-
 impl From<Vec<DistributionEntry>> for DistributionHistory {
     fn from(entries: Vec<DistributionEntry>) -> Self {
         if entries.is_empty() {
@@ -229,58 +221,7 @@ impl FromIterator<DistributionEntry> for DistributionHistory {
     }
 }
 
-impl<'a> IntoIterator for &'a DistributionHistory {
-    type Item = &'a DistributionEntry;
-    type IntoIter = std::slice::Iter<'a, DistributionEntry>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.as_slice().iter()
-    }
-}
-
-impl fmt::Debug for DistributionHistory {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.as_slice()).finish()
-    }
-}
-
-impl PartialEq for DistributionHistory {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl Eq for DistributionHistory {}
-
-impl std::hash::Hash for DistributionHistory {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_slice().hash(state);
-    }
-}
-
-impl PartialEq<Vec<DistributionEntry>> for DistributionHistory {
-    fn eq(&self, other: &Vec<DistributionEntry>) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl<const N: usize> PartialEq<[DistributionEntry; N]> for DistributionHistory {
-    fn eq(&self, other: &[DistributionEntry; N]) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl Serialize for DistributionHistory {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.as_slice().serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for DistributionHistory {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Vec::<DistributionEntry>::deserialize(deserializer)?.into())
-    }
-}
+crate::changes::shared_list_impls!(DistributionHistory, DistributionEntry);
 
 /// Where a distribution entry stands (I4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
