@@ -14,6 +14,9 @@ use super::{Operation, Record, RecordKey, StoreError};
 /// understanding it. A record whose body comes before `min_reader` is read in full and, if it
 /// cannot be, is `Corrupt`.
 ///
+/// To write a record you only borrow, wrap the reference: `Envelope::borrowed(&record)` serialises
+/// to the same bytes without cloning the record.
+///
 /// # Compatibility promise
 ///
 /// - A field that only adds information gets `#[serde(default)]` and keeps [`Envelope::MIN_READER`].
@@ -40,7 +43,7 @@ use super::{Operation, Record, RecordKey, StoreError};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Envelope {
+pub struct Envelope<R = Record> {
     /// The format the record was written in.
     pub format: u32,
     /// The oldest reader format that can read it.
@@ -49,7 +52,7 @@ pub struct Envelope {
     /// JSON keys by length (PostgreSQL `jsonb`, MySQL `JSON`) still put it after `min_reader`, and a
     /// reader can skip a newer record unread.
     #[serde(rename = "record_data")]
-    pub record: Record,
+    pub record: R,
 }
 
 impl Envelope {
@@ -66,6 +69,33 @@ impl Envelope {
         Self {
             format: Self::FORMAT,
             min_reader: Self::MIN_READER,
+            record,
+        }
+    }
+}
+
+impl<'a> Envelope<&'a Record> {
+    /// Wraps a borrowed record in the current format: the same bytes as [`Envelope::new`], no
+    /// clone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::store::{Envelope, Record};
+    /// use secure_ticket::{UsageRule, UsageRuleId};
+    ///
+    /// let record = Record::UsageRule(UsageRule::new(UsageRuleId::from_u128(1)));
+    /// assert_eq!(
+    ///     serde_json::to_string(&Envelope::borrowed(&record))?,
+    ///     serde_json::to_string(&Envelope::new(record.clone()))?,
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[must_use]
+    pub const fn borrowed(record: &'a Record) -> Self {
+        Self {
+            format: Envelope::FORMAT,
+            min_reader: Envelope::MIN_READER,
             record,
         }
     }
