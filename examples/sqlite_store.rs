@@ -18,6 +18,12 @@
 //!   which must change exactly one row; otherwise the batch is rolled back and the conflict names
 //!   the version actually stored. The `WHERE .. version = ?` is the compare-and-swap: it is what
 //!   keeps many service instances on one database correct without locks held across requests.
+//! - A cache of decoded records (optional, bounded): `load` serves cached records without reading
+//!   or decoding their bodies, and stays right with other writers by checking SQLite's
+//!   `PRAGMA data_version` (which moves when another connection commits) at every load. A cache
+//!   can only make a load stale, never a write: the version check above still refuses a write
+//!   based on an old version. In another database, use its change counter or a version-only
+//!   `SELECT` instead.
 //!
 //! Run it with `cargo run --example sqlite_store`: it opens a database in a temporary file, injects,
 //! sends and accepts a ticket through [`Service`], shows a stale write refused, and removes the file.
@@ -69,11 +75,80 @@ const PLANT: &str =
 ///
 /// Each `SqliteStore` is one connection, behind a mutex so that `&self` methods work and the store
 /// is `Send + Sync`. Open several on the same file for several handles (as several service instances
-/// would share one database): WAL mode lets them read while one writes.
+/// would share one database): WAL mode lets them read while one writes. Each keeps up to
+/// [`SqliteStore::CACHED_RECORDS`] decoded records (see [`SqliteStore::open_with_cache`]).
 #[derive(Debug)]
 pub struct SqliteStore {
-    connection: Mutex<Connection>,
+    inner: Mutex<Inner>,
     path: PathBuf,
+}
+
+/// The connection and the records it has decoded or written, under one lock.
+#[derive(Debug)]
+struct Inner {
+    connection: Connection,
+    cache: Cache,
+}
+
+/// Decoded records by key, each with its version: a load serves them without reading or decoding
+/// the body again.
+///
+/// It stays right with other connections on the file: SQLite's `PRAGMA data_version` changes when
+/// any *other* connection commits, and every load checks it (inside the load's read transaction)
+/// and drops the whole cache when it moved. This connection's own commits update the entries they
+/// wrote; a refused batch drops its keys. Two generations bound it: when the young one is full it
+/// becomes the old one and the previous old one is dropped; a hit in the old one moves up. Command
+/// records are written once and read only on a retry, so commits leave them out.
+#[derive(Debug)]
+struct Cache {
+    /// `PRAGMA data_version` when the entries were last known right.
+    data_version: i64,
+    young: HashMap<RecordKey, Versioned<Record>>,
+    old: HashMap<RecordKey, Versioned<Record>>,
+    /// Records per generation; 0 turns the cache off.
+    generation: usize,
+}
+
+impl Cache {
+    fn new(records: usize, data_version: i64) -> Self {
+        Self {
+            data_version,
+            young: HashMap::new(),
+            old: HashMap::new(),
+            generation: records / 2,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.young.clear();
+        self.old.clear();
+    }
+
+    fn get(&mut self, key: RecordKey) -> Option<Versioned<Record>> {
+        if let Some(hit) = self.young.get(&key) {
+            return Some(hit.clone());
+        }
+        let hit = self.old.remove(&key)?;
+        self.put(key, hit.clone());
+        Some(hit)
+    }
+
+    fn put(&mut self, key: RecordKey, record: Versioned<Record>) {
+        if self.generation == 0 {
+            return;
+        }
+        if self.young.len() >= self.generation && !self.young.contains_key(&key) {
+            self.old = std::mem::take(&mut self.young);
+            self.young.reserve(self.generation);
+        }
+        self.old.remove(&key);
+        self.young.insert(key, record);
+    }
+
+    fn forget(&mut self, key: RecordKey) {
+        self.young.remove(&key);
+        self.old.remove(&key);
+    }
 }
 
 impl SqliteStore {
@@ -84,6 +159,22 @@ impl SqliteStore {
     ///
     /// SQLite's error if the file cannot be opened or set up.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, rusqlite::Error> {
+        Self::open_with_cache(path, Self::CACHED_RECORDS)
+    }
+
+    /// How many decoded records [`SqliteStore::open`] keeps at most.
+    pub const CACHED_RECORDS: usize = 65_536;
+
+    /// [`SqliteStore::open`], keeping at most `records` decoded records (0: none, every load reads
+    /// and decodes).
+    ///
+    /// # Errors
+    ///
+    /// SQLite's error if the file cannot be opened or set up.
+    pub fn open_with_cache(
+        path: impl AsRef<Path>,
+        records: usize,
+    ) -> Result<Self, rusqlite::Error> {
         let path = path.as_ref().to_path_buf();
         let connection = Connection::open(&path)?;
         // Setting the busy timeout first lets the other setup steps wait for a concurrent opener.
@@ -91,8 +182,12 @@ impl SqliteStore {
         connection.execute_batch("PRAGMA journal_mode=WAL")?;
         connection.execute_batch("PRAGMA synchronous=NORMAL")?;
         connection.execute_batch(CREATE_TABLE)?;
+        let data_version = connection.pragma_query_value(None, "data_version", |row| row.get(0))?;
         Ok(Self {
-            connection: Mutex::new(connection),
+            inner: Mutex::new(Inner {
+                connection,
+                cache: Cache::new(records, data_version),
+            }),
             path,
         })
     }
@@ -117,8 +212,10 @@ impl SqliteStore {
     ) -> Result<(), StoreError> {
         let operation = Operation::Commit;
         let version = column_version(version, key)?;
-        let connection = self.lock(operation)?;
-        connection
+        let mut inner = self.lock(operation)?;
+        inner.cache.forget(key); // this connection's own write: data_version stays
+        inner
+            .connection
             .execute(
                 PLANT,
                 params![key.kind().as_str(), id_text(key), version, body],
@@ -135,10 +232,11 @@ impl SqliteStore {
     /// [`StoreError::Backend`] when SQLite fails.
     pub fn pragmas(&self) -> Result<Vec<(&'static str, String)>, StoreError> {
         let operation = Operation::Load;
-        let connection = self.lock(operation)?;
+        let inner = self.lock(operation)?;
         let mut out = Vec::new();
         for name in ["journal_mode", "synchronous", "busy_timeout"] {
-            let value = connection
+            let value = inner
+                .connection
                 .pragma_query_value(None, name, |row| Ok(show(row.get_ref(0)?)))
                 .map_err(|e| backend(operation, None, e))?;
             out.push((name, value));
@@ -146,8 +244,8 @@ impl SqliteStore {
         Ok(out)
     }
 
-    fn lock(&self, operation: Operation) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        self.connection.lock().map_err(|_| StoreError::Backend {
+    fn lock(&self, operation: Operation) -> Result<MutexGuard<'_, Inner>, StoreError> {
+        self.inner.lock().map_err(|_| StoreError::Backend {
             operation,
             key: None,
             source: Box::new(Poisoned),
@@ -157,13 +255,36 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
+        let failed = |e: rusqlite::Error| backend(Operation::Load, None, e);
         let mut wanted = keys.to_vec();
         wanted.sort_unstable();
         wanted.dedup(); // each key once in the result
-        let connection = self.lock(Operation::Load)?;
+        let mut guard = self.lock(Operation::Load)?;
+        let Inner { connection, cache } = &mut *guard;
+        // One read transaction: the data_version check and the SELECTs see the same snapshot.
+        let snapshot = connection.transaction().map_err(failed)?;
+        let data_version: i64 = snapshot
+            .pragma_query_value(None, "data_version", |row| row.get(0))
+            .map_err(failed)?;
+        if data_version != cache.data_version {
+            cache.clear(); // another connection committed: any entry may be stale
+            cache.data_version = data_version;
+        }
         let mut found = Vec::with_capacity(wanted.len());
-        for chunk in wanted.chunks(KEYS_PER_QUERY) {
-            load_chunk(&connection, chunk, &mut found)?;
+        let mut missing = Vec::new();
+        for &key in &wanted {
+            match cache.get(key) {
+                Some(hit) => found.push(hit),
+                None => missing.push(key),
+            }
+        }
+        let from_cache = found.len();
+        for chunk in missing.chunks(KEYS_PER_QUERY) {
+            load_chunk(&snapshot, chunk, &mut found)?;
+        }
+        snapshot.commit().map_err(failed)?;
+        for read in found.iter().skip(from_cache) {
+            cache.put(read.value.key(), read.clone());
         }
         Ok(found)
     }
@@ -176,11 +297,12 @@ impl Store for SqliteStore {
         let mut writes = Vec::with_capacity(batch.writes.len());
         for write in &batch.writes {
             let key = write.record.key();
-            let body = serde_json::to_string(&Envelope::new(write.record.clone()))
+            let body = serde_json::to_string(&Envelope::borrowed(&write.record))
                 .map_err(|e| backend(Operation::Commit, Some(key), e))?;
             writes.push((key, write.expected, body));
         }
-        let mut connection = self.lock(Operation::Commit)?;
+        let mut guard = self.lock(Operation::Commit)?;
+        let Inner { connection, cache } = &mut *guard;
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate) // BEGIN IMMEDIATE
             .map_err(|e| backend(Operation::Commit, None, e))?;
@@ -190,12 +312,33 @@ impl Store for SqliteStore {
                 transaction
                     .rollback()
                     .map_err(|e| backend(Operation::Commit, Some(*key), e))?;
+                for (key, ..) in &writes {
+                    cache.forget(*key);
+                }
                 return Err(refused);
             }
         }
-        transaction
-            .commit()
-            .map_err(|e| backend(Operation::Commit, None, e))
+        if let Err(e) = transaction.commit() {
+            for (key, ..) in &writes {
+                cache.forget(*key);
+            }
+            return Err(backend(Operation::Commit, None, e));
+        }
+        for write in &batch.writes {
+            let key = write.record.key();
+            if matches!(key, RecordKey::Command(_)) {
+                cache.forget(key);
+            } else {
+                cache.put(
+                    key,
+                    Versioned {
+                        value: write.record.clone(),
+                        version: write.expected.next(),
+                    },
+                );
+            }
+        }
+        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@
 //!   store that ignores versions must be caught losing some.
 //! - `shell`: command ids (X3), not found, ids in use, the bounded retry loop, refusals.
 //! - `formats`: corrupt and newer-format records planted in SQLite.
+//! - `cache`: the SQLite store's decoded-record cache never serves what the file no longer holds.
 
 #![allow(
     clippy::unwrap_used,
@@ -24,6 +25,7 @@
 mod sqlite_store;
 
 mod batch;
+mod cache;
 mod common;
 mod concurrency;
 #[cfg(feature = "testkit")]
