@@ -8,7 +8,8 @@
 //!
 //! Printed: total time, per-operation p50/p99 (time per command within a batch, over the batches of
 //! that operation), JSON bytes per ticket, and ratios to raw baselines measured in the same run: a
-//! `HashMap` and raw rusqlite doing as many writes of the same records, in batches of the same sizes.
+//! `HashMap` and raw rusqlite replaying exactly the writes the shell committed (the same keys,
+//! versions and bytes, in the same batches), with no loads and no domain logic.
 //!
 //! `cargo run --release --example stadium` (add `-- --tickets 9000` for a smaller stadium, and
 //! `--memory-only` or `--sqlite-only` to run one store).
@@ -32,7 +33,7 @@ use std::time::{Duration, Instant};
 use secure_ticket::injection::{self, InjectTicket};
 use secure_ticket::service::{Command, Outcome, Request, Service};
 use secure_ticket::store::{
-    Batch, Envelope, MemoryStore, Record, RecordKey, Store, StoreError, Versioned,
+    Batch, Envelope, MemoryStore, Record, RecordKey, Store, StoreError, Version, Versioned,
 };
 use secure_ticket::take_back::{RedistributeTicket, TakeBackTicket};
 use secure_ticket::transfer::{
@@ -56,6 +57,9 @@ const POS: PointOfSaleId = PointOfSaleId::from_u128(1);
 const MOBILE: ShipmentMode = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1));
 const HELD_BACK: ShipmentMode = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(2));
 const SEED: u64 = 0x0005_eed9_0000;
+/// Decoded records the SQLite store keeps: the stadium's tickets and groups (command records are
+/// not cached).
+const CACHED_RECORDS: usize = 262_144;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let tickets = std::env::args()
@@ -66,44 +70,49 @@ fn main() -> Result<(), Box<dyn Error>> {
         "stadium: {tickets} tickets, batches of {BATCH}, seed {SEED:#x}, usage rule limit {LIMIT}, NEUTRAL"
     );
 
-    if std::env::args().any(|a| a == "--sqlite-only") {
-        return sqlite_part(tickets);
-    }
-    let memory = Counted::new(MemoryStore::new());
-    let report = run(&memory, tickets)?;
-    let raw = raw_map(&memory.shapes()?, &report.sample)?;
-    report.print("MemoryStore", raw, "raw HashMap");
+    // The run is seeded, so every store commits the same batches: one untimed run records them
+    // for the baselines to replay, and the timed runs keep no copies.
+    println!("\nrecording the batches for the baselines (an untimed run on MemoryStore)");
+    let recorder = Counted::recording(MemoryStore::new());
+    run(&recorder, &recorder, tickets)?;
+    let replay = recorder.into_batches()?;
 
-    if std::env::args().any(|a| a == "--memory-only") {
-        return Ok(());
+    if !std::env::args().any(|a| a == "--sqlite-only") {
+        let memory = Counted::new(MemoryStore::new());
+        let report = run(&memory, &memory, tickets)?;
+        let raw = raw_map(&replay)?;
+        report.print("MemoryStore", raw, "raw HashMap");
     }
-    sqlite_part(tickets)
+    if !std::env::args().any(|a| a == "--memory-only") {
+        sqlite_part(tickets, &replay)?;
+    }
+    Ok(())
 }
 
-fn sqlite_part(tickets: u32) -> Result<(), Box<dyn Error>> {
+fn sqlite_part(tickets: u32, replay: &Replay) -> Result<(), Box<dyn Error>> {
     let path = std::env::temp_dir().join(format!(
         "secure-ticket-stadium-{}.sqlite",
         std::process::id()
     ));
     remove_db(&path);
-    let sqlite = Counted::new(SqliteStore::open(&path)?);
+    let sqlite = Counted::new(SqliteStore::open_with_cache(&path, CACHED_RECORDS)?);
     for (pragma, value) in sqlite.inner.pragmas()? {
         println!("sqlite: {pragma} = {value}");
     }
-    let report = run(&sqlite, tickets)?;
+    println!("sqlite store: cache of up to {CACHED_RECORDS} decoded records");
+    // The invariants are checked through a second connection with no cache: what the file holds.
+    let checker = SqliteStore::open_with_cache(&path, 0)?;
+    let report = run(&sqlite, &checker, tickets)?;
+    drop(checker);
     let file_bytes = std::fs::metadata(&path).map_or(0, |m| m.len())
         + std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
-    drop(sqlite.inner);
     let raw_path = std::env::temp_dir().join(format!(
         "secure-ticket-stadium-raw-{}.sqlite",
         std::process::id()
     ));
     remove_db(&raw_path);
-    let raw = raw_sqlite(
-        &sqlite.shapes.into_inner().map_err(|_| "lock")?,
-        &report.sample,
-        &raw_path,
-    )?;
+    drop(sqlite);
+    let raw = raw_sqlite(replay, &raw_path)?;
     report.print("SQLite", raw, "raw rusqlite");
     println!(
         "SQLite file (with WAL): {:.1} MB, {} bytes per ticket",
@@ -134,19 +143,44 @@ impl Rng {
 /// Counts the shape of every commit (how many records), so the baselines write as much.
 struct Counted<S> {
     inner: S,
-    shapes: Mutex<Vec<usize>>,
+    /// Every committed batch, and how many of them were setup (not timed); `None` when not kept.
+    batches: Option<Mutex<(Vec<Batch>, usize)>>,
 }
 
 impl<S> Counted<S> {
-    fn new(inner: S) -> Self {
+    /// A store whose batches are not kept: for the timed runs.
+    const fn new(inner: S) -> Self {
         Self {
             inner,
-            shapes: Mutex::new(Vec::new()),
+            batches: None,
         }
     }
 
-    fn shapes(&self) -> Result<Vec<usize>, Box<dyn Error>> {
-        Ok(self.shapes.lock().map_err(|_| "lock")?.clone())
+    /// A store that keeps a copy of every batch it commits: for the untimed run that records what
+    /// the baselines replay.
+    const fn recording(inner: S) -> Self {
+        Self {
+            inner,
+            batches: Some(Mutex::new((Vec::new(), 0))),
+        }
+    }
+
+    /// Marks the batches committed so far as setup: the baselines replay them untimed.
+    fn setup_done(&self) -> Result<(), Box<dyn Error>> {
+        if let Some(batches) = &self.batches {
+            let mut batches = batches.lock().map_err(|_| "lock")?;
+            batches.1 = batches.0.len();
+        }
+        Ok(())
+    }
+
+    fn into_batches(self) -> Result<Replay, Box<dyn Error>> {
+        let (batches, setup) = self
+            .batches
+            .ok_or("batches were not recorded")?
+            .into_inner()
+            .map_err(|_| "lock")?;
+        Ok(Replay { batches, setup })
     }
 }
 
@@ -157,11 +191,18 @@ impl<S: Store> Store for Counted<S> {
 
     fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
         self.inner.commit(batch)?;
-        if let Ok(mut shapes) = self.shapes.lock() {
-            shapes.push(batch.writes.len());
+        if let Some(Ok(mut batches)) = self.batches.as_ref().map(Mutex::lock) {
+            batches.0.push(batch.clone());
         }
         Ok(())
     }
+}
+
+/// The batches a store committed, for a baseline to replay.
+struct Replay {
+    batches: Vec<Batch>,
+    /// The first `setup` batches were setup: replayed, not timed.
+    setup: usize,
 }
 
 struct Report {
@@ -169,8 +210,6 @@ struct Report {
     commands: usize,
     per_op: BTreeMap<&'static str, Vec<f64>>,
     bytes_per_ticket: f64,
-    /// Records of the final state, for the baselines to write.
-    sample: Vec<Record>,
 }
 
 impl Report {
@@ -205,7 +244,7 @@ impl Report {
             self.bytes_per_ticket
         );
         println!(
-            "   {raw_name} writing as many records in the same batches: {:.0} ms; ratio {:.2}",
+            "   {raw_name} replaying the same writes in the same batches: {:.0} ms; ratio {:.2}",
             ms(raw),
             self.total.as_secs_f64() / raw.as_secs_f64()
         );
@@ -222,7 +261,7 @@ fn email(kind: &str, n: u64) -> Result<Email, Box<dyn Error>> {
 
 /// Runs commands in batches, timing each batch under `op`.
 struct Runner<'a, S: Store> {
-    service: Service<&'a S>,
+    service: Service<&'a Counted<S>>,
     next_id: u128,
     at: OffsetDateTime,
     total: Duration,
@@ -271,7 +310,12 @@ impl<S: Store> Runner<'_, S> {
     }
 }
 
-fn run<S: Store>(store: &S, tickets: u32) -> Result<Report, Box<dyn Error>> {
+/// The stadium on `store`; the invariants are then checked on `checker` (the same data).
+fn run<S: Store, C: Store>(
+    store: &Counted<S>,
+    checker: &C,
+    tickets: u32,
+) -> Result<Report, Box<dyn Error>> {
     let n = u64::from(tickets);
     let service = Service::new(store);
     let rule = UsageRule::new(RULE).with_max_transfers(TransferLimit::new(i64::from(LIMIT))?);
@@ -307,6 +351,7 @@ fn run<S: Store>(store: &S, tickets: u32) -> Result<Report, Box<dyn Error>> {
         }
         service.create(issued)?;
     }
+    store.setup_done()?;
 
     let mut rng = Rng(SEED);
     let mut runner = Runner {
@@ -493,9 +538,9 @@ fn run<S: Store>(store: &S, tickets: u32) -> Result<Report, Box<dyn Error>> {
         .map(|i| RecordKey::Ticket(TicketId::from_u128(i.into())))
         .collect();
     let mut valid_per_right: HashMap<RightId, u32> = HashMap::new();
-    let (mut bytes, mut count, mut sample) = (0usize, 0usize, Vec::new());
+    let (mut bytes, mut count) = (0usize, 0usize);
     for chunk in ids.chunks(BATCH) {
-        for Versioned { value, .. } in store.load(chunk)? {
+        for Versioned { value, .. } in checker.load(chunk)? {
             let Record::Ticket(ticket) = &value else {
                 return Err("not a ticket".into());
             };
@@ -523,11 +568,8 @@ fn run<S: Store>(store: &S, tickets: u32) -> Result<Report, Box<dyn Error>> {
                     return Err(format!("ticket {}'s initial owner changed", ticket.id).into());
                 }
             }
-            bytes += serde_json::to_string(&Envelope::new(value.clone()))?.len();
+            bytes += serde_json::to_string(&Envelope::borrowed(&value))?.len();
             count += 1;
-            if sample.len() < 1_000 {
-                sample.push(value);
-            }
         }
     }
     let rights = valid_per_right.len();
@@ -547,65 +589,81 @@ fn run<S: Store>(store: &S, tickets: u32) -> Result<Report, Box<dyn Error>> {
         commands: runner.commands,
         per_op: runner.per_op,
         bytes_per_ticket: bytes as f64 / count.max(1) as f64,
-        sample,
     })
 }
 
-/// A `HashMap` doing as many writes of the same records as the shell did, in batches of the same sizes.
-fn raw_map(shapes: &[usize], sample: &[Record]) -> Result<Duration, Box<dyn Error>> {
-    let mut map: HashMap<RecordKey, (u64, Record)> = HashMap::new();
-    let mut next = sample.iter().cycle();
-    let mut key_n: u128 = 0;
-    let start = Instant::now();
-    for &shape in shapes {
-        for _ in 0..shape {
-            let record = next.next().ok_or("empty sample")?;
-            key_n += 1;
-            // Fresh keys: every write lands, like the shell's (which also updates in place).
-            let key = RecordKey::Ticket(TicketId::from_u128(key_n));
-            let version = map.get(&key).map_or(0, |(v, _)| *v);
-            map.insert(key, (version + 1, record.clone()));
+/// A `HashMap` replaying the shell's writes: the same keys and versions (compared, then bumped),
+/// record clones, in the same batches; setup batches untimed.
+fn raw_map(replay: &Replay) -> Result<Duration, Box<dyn Error>> {
+    let mut map: HashMap<RecordKey, (Version, Record)> = HashMap::new();
+    let mut total = Duration::ZERO;
+    for (i, batch) in replay.batches.iter().enumerate() {
+        let start = Instant::now();
+        for write in &batch.writes {
+            let key = write.record.key();
+            let stored = map.get(&key).map_or(Version::NEW, |(v, _)| *v);
+            if stored != write.expected {
+                return Err(format!("replay: {key} is at {stored}, not {}", write.expected).into());
+            }
+            map.insert(key, (write.expected.next(), write.record.clone()));
+        }
+        if i >= replay.setup {
+            total += start.elapsed();
         }
     }
     black_box(&map);
-    Ok(start.elapsed())
+    Ok(total)
 }
 
-/// Raw rusqlite writing the same bytes as many times, in transactions of the same sizes.
-fn raw_sqlite(
-    shapes: &[usize],
-    sample: &[Record],
-    path: &std::path::Path,
-) -> Result<Duration, Box<dyn Error>> {
+/// Raw rusqlite replaying the shell's writes: the same rows and bytes (encoded beforehand, untimed),
+/// the same `INSERT` / `UPDATE .. WHERE version = ?` statements, one `BEGIN IMMEDIATE` transaction
+/// per batch; setup batches untimed.
+fn raw_sqlite(replay: &Replay, path: &std::path::Path) -> Result<Duration, Box<dyn Error>> {
     drop(SqliteStore::open(path)?); // the same schema and pragmas
     let mut connection = rusqlite::Connection::open(path)?;
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
-    let bodies: Vec<String> = sample
-        .iter()
-        .map(|r| serde_json::to_string(&Envelope::new(r.clone())))
-        .collect::<Result<_, _>>()?;
-    let mut next = bodies.iter().cycle();
-    let mut key_n: u128 = 0;
-    let start = Instant::now();
-    for &shape in shapes {
+    let mut total = Duration::ZERO;
+    for (i, batch) in replay.batches.iter().enumerate() {
+        let mut rows = Vec::with_capacity(batch.writes.len());
+        for write in &batch.writes {
+            let key = write.record.key();
+            let body = serde_json::to_string(&Envelope::borrowed(&write.record))?;
+            let version = i64::try_from(write.expected.get())?;
+            rows.push((
+                key.kind().as_str(),
+                key.uuid().hyphenated().to_string(),
+                version,
+                body,
+            ));
+        }
+        let start = Instant::now();
         let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO records (kind, id, version, body) VALUES ('ticket', ?1, 1, ?2)",
+                "INSERT INTO records (kind, id, version, body) VALUES (?1, ?2, 1, ?3)",
             )?;
-            for _ in 0..shape {
-                key_n += 1;
-                let body = next.next().ok_or("empty sample")?;
-                insert.execute(rusqlite::params![
-                    TicketId::from_u128(key_n).to_string(),
-                    body
-                ])?;
+            let mut update = tx.prepare_cached(
+                "UPDATE records SET version = version + 1, body = ?1 \
+                 WHERE kind = ?2 AND id = ?3 AND version = ?4",
+            )?;
+            for (kind, id, version, body) in &rows {
+                let changed = if *version == 0 {
+                    insert.execute(rusqlite::params![kind, id, body])?
+                } else {
+                    update.execute(rusqlite::params![body, kind, id, version])?
+                };
+                if changed != 1 {
+                    return Err(format!("replay: {kind} {id} at version {version} missing").into());
+                }
             }
         }
         tx.commit()?;
+        if i >= replay.setup {
+            total += start.elapsed();
+        }
     }
-    Ok(start.elapsed())
+    Ok(total)
 }
 
 fn remove_db(path: &std::path::Path) {
