@@ -3,8 +3,9 @@
 //!
 //! The recipe carries over to PostgreSQL, MySQL or CockroachDB:
 //!
-//! - One table, `records (kind, id, version, body)`, keyed by `(kind, id)`. The body is the record's
-//!   [`Envelope`] as JSON; the version sits in its own column so the database can compare it.
+//! - One table, `records (kind, id, version, body)`, keyed by `(kind, id)`, the id as the UUID's 16
+//!   bytes. The body is the record's [`Envelope`] as JSON; the version sits in its own column so
+//!   the database can compare it.
 //!   Keep the body as written (TEXT or bytes): [`Decoded`] skips a newer record only when
 //!   `min_reader` comes before `record`, and a JSON type that reorders keys (PostgreSQL's JSONB)
 //!   breaks that.
@@ -54,12 +55,16 @@ use secure_ticket::{
 };
 use time::macros::datetime;
 
+/// Room reserved per body when encoding a batch: a ticket is about 600 bytes, a command record
+/// about 700.
+const BODY_BYTES: usize = 768;
+
 /// The keys of one `SELECT`: two parameters each, under SQLite's historical limit of 999.
 const KEYS_PER_QUERY: usize = 400;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS records (
     kind TEXT NOT NULL,
-    id TEXT NOT NULL,
+    id BLOB NOT NULL,
     version INTEGER NOT NULL,
     body TEXT NOT NULL,
     PRIMARY KEY (kind, id)
@@ -218,7 +223,7 @@ impl SqliteStore {
             .connection
             .execute(
                 PLANT,
-                params![key.kind().as_str(), id_text(key), version, body],
+                params![key.kind().as_str(), id_bytes(key), version, body],
             )
             .map_err(|e| backend(operation, Some(key), e))?;
         Ok(())
@@ -293,13 +298,28 @@ impl Store for SqliteStore {
         if let Some(key) = batch.duplicate_key() {
             return Err(StoreError::DuplicateKey { key });
         }
-        // Encode outside the transaction: it holds the database's write lock.
-        let mut writes = Vec::with_capacity(batch.writes.len());
+        // Encode outside the transaction (it holds the database's write lock), every body into one
+        // buffer: one allocation per batch, not a growing `String` per record.
+        let mut buffer = Vec::with_capacity(batch.writes.len().saturating_mul(BODY_BYTES));
+        let mut ends = Vec::with_capacity(batch.writes.len());
         for write in &batch.writes {
+            serde_json::to_writer(&mut buffer, &Envelope::borrowed(&write.record))
+                .map_err(|e| backend(Operation::Commit, Some(write.record.key()), e))?;
+            ends.push(buffer.len());
+        }
+        let text = String::from_utf8(buffer).map_err(|e| backend(Operation::Commit, None, e))?;
+        let mut writes = Vec::with_capacity(batch.writes.len());
+        let mut start = 0;
+        for (write, &end) in batch.writes.iter().zip(&ends) {
             let key = write.record.key();
-            let body = serde_json::to_string(&Envelope::borrowed(&write.record))
-                .map_err(|e| backend(Operation::Commit, Some(key), e))?;
+            // JSON ends on an ASCII byte, so every end is a char boundary.
+            let body = text.get(start..end).ok_or_else(|| StoreError::Backend {
+                operation: Operation::Commit,
+                key: Some(key),
+                source: "an encoded body is not where it was written".into(),
+            })?;
             writes.push((key, write.expected, body));
+            start = end;
         }
         let mut guard = self.lock(Operation::Commit)?;
         let Inner { connection, cache } = &mut *guard;
@@ -349,13 +369,15 @@ fn load_chunk(
     found: &mut Vec<Versioned<Record>>,
 ) -> Result<(), StoreError> {
     let failed = |e: rusqlite::Error| backend(Operation::Load, None, e);
-    let mut by_column: HashMap<(String, String), RecordKey> = HashMap::with_capacity(keys.len());
-    let mut parameters = Vec::with_capacity(keys.len().saturating_mul(2));
+    let mut by_column: HashMap<(&str, [u8; 16]), RecordKey> = HashMap::with_capacity(keys.len());
     for &key in keys {
-        let (kind, id) = (key.kind().as_str().to_owned(), id_text(key));
-        parameters.push(kind.clone());
-        parameters.push(id.clone());
-        by_column.insert((kind, id), key);
+        by_column.insert((key.kind().as_str(), id_bytes(key)), key);
+    }
+    let mut parameters: Vec<&dyn rusqlite::ToSql> =
+        Vec::with_capacity(keys.len().saturating_mul(2));
+    for (kind, id) in by_column.keys() {
+        parameters.push(kind);
+        parameters.push(id);
     }
     let values = vec!["(?, ?)"; keys.len()].join(", ");
     let sql = format!(
@@ -366,9 +388,16 @@ fn load_chunk(
         .query(rusqlite::params_from_iter(&parameters))
         .map_err(failed)?;
     while let Some(row) = rows.next().map_err(failed)? {
-        let kind: String = row.get(0).map_err(failed)?;
-        let id: String = row.get(1).map_err(failed)?;
-        let Some(&key) = by_column.get(&(kind, id)) else {
+        let kind = row.get_ref(0).map_err(failed)?.as_str().unwrap_or_default();
+        let id = row
+            .get_ref(1)
+            .map_err(failed)?
+            .as_blob()
+            .unwrap_or_default();
+        let Some(&key) = <[u8; 16]>::try_from(id)
+            .ok()
+            .and_then(|id| by_column.get(&(kind, id)))
+        else {
             continue; // not asked for: the IN list makes this impossible
         };
         let corrupt = |e: BoxError| StoreError::Corrupt {
@@ -401,7 +430,7 @@ fn write(
     body: &str,
 ) -> Result<(), StoreError> {
     let failed = |e: rusqlite::Error| backend(Operation::Commit, Some(key), e);
-    let (kind, id) = (key.kind().as_str(), id_text(key));
+    let (kind, id) = (key.kind().as_str(), id_bytes(key));
     if expected == Version::NEW {
         let mut insert = transaction.prepare_cached(INSERT).map_err(failed)?;
         let first = column_version(Version::NEW.next(), key)?;
@@ -431,7 +460,9 @@ fn conflict(
     let stored: Option<i64> = transaction
         .prepare_cached(SELECT_VERSION)
         .map_err(failed)?
-        .query_row(params![key.kind().as_str(), id_text(key)], |row| row.get(0))
+        .query_row(params![key.kind().as_str(), id_bytes(key)], |row| {
+            row.get(0)
+        })
         .optional()
         .map_err(failed)?;
     let actual = match stored {
@@ -457,8 +488,10 @@ fn is_primary_key_violation(error: &rusqlite::Error) -> bool {
     )
 }
 
-fn id_text(key: RecordKey) -> String {
-    key.uuid().hyphenated().to_string()
+/// The id column: the UUID's 16 bytes (a BLOB), which the primary key compares faster than its
+/// 36-character text and stores in less than half the room.
+fn id_bytes(key: RecordKey) -> [u8; 16] {
+    *key.uuid().as_bytes()
 }
 
 /// A version as SQLite's signed 64-bit integer.

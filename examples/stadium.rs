@@ -630,12 +630,7 @@ fn raw_sqlite(replay: &Replay, path: &std::path::Path) -> Result<Duration, Box<d
             let key = write.record.key();
             let body = serde_json::to_string(&Envelope::borrowed(&write.record))?;
             let version = i64::try_from(write.expected.get())?;
-            rows.push((
-                key.kind().as_str(),
-                key.uuid().hyphenated().to_string(),
-                version,
-                body,
-            ));
+            rows.push((key.kind().as_str(), *key.uuid().as_bytes(), version, body));
         }
         let start = Instant::now();
         let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -654,7 +649,9 @@ fn raw_sqlite(replay: &Replay, path: &std::path::Path) -> Result<Duration, Box<d
                     update.execute(rusqlite::params![body, kind, id, version])?
                 };
                 if changed != 1 {
-                    return Err(format!("replay: {kind} {id} at version {version} missing").into());
+                    return Err(
+                        format!("replay: {kind} {id:?} at version {version} missing").into(),
+                    );
                 }
             }
         }

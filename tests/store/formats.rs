@@ -137,7 +137,7 @@ fn x5_stored_body_is_the_envelope_in_json() {
     let (version, body): (i64, String) = connection
         .query_row(
             "SELECT version, body FROM records WHERE kind = 'ticket' AND id = ?1",
-            [TicketId::from_u128(1).to_string()],
+            [TicketId::from_u128(1).as_uuid().as_bytes()],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .unwrap();
