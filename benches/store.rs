@@ -160,7 +160,7 @@ fn raw_map(writes: &[(RecordKey, Record)], batch: usize) -> Duration {
 
 /// Raw rusqlite: the same bytes, one transaction per batch, no domain logic.
 fn raw_sqlite(
-    bodies: &[(String, String, bool, String)],
+    bodies: &[(String, [u8; 16], bool, String)],
     batch: usize,
     path: &std::path::Path,
 ) -> Duration {
@@ -180,7 +180,7 @@ fn raw_sqlite(
             let body = serde_json::to_string(&Envelope::new(Record::Ticket(issued(n)))).unwrap();
             tx.execute(
                 "INSERT INTO records (kind, id, version, body) VALUES (?1, ?2, 1, ?3)",
-                rusqlite::params![key.kind().as_str(), key.uuid().to_string(), body],
+                rusqlite::params![key.kind().as_str(), key.uuid().as_bytes(), body],
             )
             .unwrap();
         }
@@ -218,13 +218,13 @@ fn raw_sqlite(
 fn main() {
     let requests = requests();
     let writes = expected_writes(&requests);
-    let bodies: Vec<(String, String, bool, String)> = writes
+    let bodies: Vec<(String, [u8; 16], bool, String)> = writes
         .iter()
         .map(|(key, record)| {
             let body = serde_json::to_string(&Envelope::new(record.clone())).unwrap();
             (
                 key.kind().as_str().to_owned(),
-                key.uuid().to_string(),
+                *key.uuid().as_bytes(),
                 matches!(key, RecordKey::Ticket(_)),
                 body,
             )
