@@ -70,58 +70,69 @@ fn main() -> Result<(), Box<dyn Error>> {
         "stadium: {tickets} tickets, batches of {BATCH}, seed {SEED:#x}, usage rule limit {LIMIT}, NEUTRAL"
     );
 
-    // The run is seeded, so every store commits the same batches: one untimed run records them
-    // for the baselines to replay, and the timed runs keep no copies.
+    // The timed runs keep no copies of what they write. The run is seeded, so every store commits
+    // the same batches: an untimed run afterwards records them for the baselines to replay.
+    let memory = if std::env::args().any(|a| a == "--sqlite-only") {
+        None
+    } else {
+        let store = Counted::new(MemoryStore::new());
+        Some(run(&store, &store, tickets)?)
+    };
+    let sqlite = if std::env::args().any(|a| a == "--memory-only") {
+        None
+    } else {
+        Some(sqlite_run(tickets)?)
+    };
     println!("\nrecording the batches for the baselines (an untimed run on MemoryStore)");
     let recorder = Counted::recording(MemoryStore::new());
     run(&recorder, &recorder, tickets)?;
     let replay = recorder.into_batches()?;
 
-    if !std::env::args().any(|a| a == "--sqlite-only") {
-        let memory = Counted::new(MemoryStore::new());
-        let report = run(&memory, &memory, tickets)?;
-        let raw = raw_map(&replay)?;
-        report.print("MemoryStore", raw, "raw HashMap");
+    if let Some(report) = memory {
+        report.print("MemoryStore", raw_map(&replay)?, "raw HashMap");
     }
-    if !std::env::args().any(|a| a == "--memory-only") {
-        sqlite_part(tickets, &replay)?;
+    if let Some((report, file_bytes)) = sqlite {
+        let raw_path = std::env::temp_dir().join(format!(
+            "secure-ticket-stadium-raw-{}.sqlite",
+            std::process::id()
+        ));
+        remove_db(&raw_path);
+        let raw = raw_sqlite(&replay, &raw_path);
+        remove_db(&raw_path);
+        report.print("SQLite", raw?, "raw rusqlite");
+        println!(
+            "SQLite file (with WAL): {:.1} MB, {} bytes per ticket",
+            file_bytes as f64 / 1e6,
+            file_bytes / u64::from(tickets)
+        );
     }
     Ok(())
 }
 
-fn sqlite_part(tickets: u32, replay: &Replay) -> Result<(), Box<dyn Error>> {
+/// The stadium on SQLite: its report and the size of the database it left (removed since).
+fn sqlite_run(tickets: u32) -> Result<(Report, u64), Box<dyn Error>> {
     let path = std::env::temp_dir().join(format!(
         "secure-ticket-stadium-{}.sqlite",
         std::process::id()
     ));
     remove_db(&path);
-    let sqlite = Counted::new(SqliteStore::open_with_cache(&path, CACHED_RECORDS)?);
+    let result = sqlite_run_at(&path, tickets);
+    remove_db(&path);
+    result
+}
+
+fn sqlite_run_at(path: &std::path::Path, tickets: u32) -> Result<(Report, u64), Box<dyn Error>> {
+    let sqlite = Counted::new(SqliteStore::open_with_cache(path, CACHED_RECORDS)?);
     for (pragma, value) in sqlite.inner.pragmas()? {
         println!("sqlite: {pragma} = {value}");
     }
     println!("sqlite store: cache of up to {CACHED_RECORDS} decoded records");
     // The invariants are checked through a second connection with no cache: what the file holds.
-    let checker = SqliteStore::open_with_cache(&path, 0)?;
+    let checker = SqliteStore::open_with_cache(path, 0)?;
     let report = run(&sqlite, &checker, tickets)?;
-    drop(checker);
-    let file_bytes = std::fs::metadata(&path).map_or(0, |m| m.len())
+    let file_bytes = std::fs::metadata(path).map_or(0, |m| m.len())
         + std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
-    let raw_path = std::env::temp_dir().join(format!(
-        "secure-ticket-stadium-raw-{}.sqlite",
-        std::process::id()
-    ));
-    remove_db(&raw_path);
-    drop(sqlite);
-    let raw = raw_sqlite(replay, &raw_path)?;
-    report.print("SQLite", raw, "raw rusqlite");
-    println!(
-        "SQLite file (with WAL): {:.1} MB, {} bytes per ticket",
-        file_bytes as f64 / 1e6,
-        file_bytes / u64::from(tickets)
-    );
-    remove_db(&path);
-    remove_db(&raw_path);
-    Ok(())
+    Ok((report, file_bytes))
 }
 
 /// A seeded xorshift generator: the same stadium every run.
