@@ -75,7 +75,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let memory = if std::env::args().any(|a| a == "--sqlite-only") {
         None
     } else {
-        let store = Counted::new(MemoryStore::new());
+        let store = Recording::off(MemoryStore::new());
         Some(run(&store, &store, tickets)?)
     };
     let sqlite = if std::env::args().any(|a| a == "--memory-only") {
@@ -84,7 +84,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         Some(sqlite_run(tickets)?)
     };
     println!("\nrecording the batches for the baselines (an untimed run on MemoryStore)");
-    let recorder = Counted::recording(MemoryStore::new());
+    let recorder = Recording::on(MemoryStore::new());
     run(&recorder, &recorder, tickets)?;
     let replay = recorder.into_batches()?;
 
@@ -122,7 +122,7 @@ fn sqlite_run(tickets: u32) -> Result<(Report, u64), Box<dyn Error>> {
 }
 
 fn sqlite_run_at(path: &std::path::Path, tickets: u32) -> Result<(Report, u64), Box<dyn Error>> {
-    let sqlite = Counted::new(SqliteStore::open_with_cache(path, CACHED_RECORDS)?);
+    let sqlite = Recording::off(SqliteStore::open_with_cache(path, CACHED_RECORDS)?);
     for (pragma, value) in sqlite.inner.pragmas()? {
         println!("sqlite: {pragma} = {value}");
     }
@@ -151,16 +151,16 @@ impl Rng {
     }
 }
 
-/// Counts the shape of every commit (how many records), so the baselines write as much.
-struct Counted<S> {
+/// A store that can keep a copy of every batch it commits, for the baselines to replay.
+struct Recording<S> {
     inner: S,
     /// Every committed batch, and how many of them were setup (not timed); `None` when not kept.
     batches: Option<Mutex<(Vec<Batch>, usize)>>,
 }
 
-impl<S> Counted<S> {
+impl<S> Recording<S> {
     /// A store whose batches are not kept: for the timed runs.
-    const fn new(inner: S) -> Self {
+    const fn off(inner: S) -> Self {
         Self {
             inner,
             batches: None,
@@ -169,7 +169,7 @@ impl<S> Counted<S> {
 
     /// A store that keeps a copy of every batch it commits: for the untimed run that records what
     /// the baselines replay.
-    const fn recording(inner: S) -> Self {
+    const fn on(inner: S) -> Self {
         Self {
             inner,
             batches: Some(Mutex::new((Vec::new(), 0))),
@@ -195,7 +195,7 @@ impl<S> Counted<S> {
     }
 }
 
-impl<S: Store> Store for Counted<S> {
+impl<S: Store> Store for Recording<S> {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         self.inner.load(keys)
     }
@@ -272,7 +272,7 @@ fn email(kind: &str, n: u64) -> Result<Email, Box<dyn Error>> {
 
 /// Runs commands in batches, timing each batch under `op`.
 struct Runner<'a, S: Store> {
-    service: Service<&'a Counted<S>>,
+    service: Service<&'a Recording<S>>,
     next_id: u128,
     at: OffsetDateTime,
     total: Duration,
@@ -323,7 +323,7 @@ impl<S: Store> Runner<'_, S> {
 
 /// The stadium on `store`; the invariants are then checked on `checker` (the same data).
 fn run<S: Store, C: Store>(
-    store: &Counted<S>,
+    store: &Recording<S>,
     checker: &C,
     tickets: u32,
 ) -> Result<Report, Box<dyn Error>> {
