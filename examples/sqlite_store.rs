@@ -323,29 +323,14 @@ impl Store for SqliteStore {
         }
         let mut guard = self.lock(Operation::Commit)?;
         let Inner { connection, cache } = &mut *guard;
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate) // BEGIN IMMEDIATE
-            .map_err(|e| backend(Operation::Commit, None, e))?;
-        for (key, expected, body) in &writes {
-            if let Err(refused) = write(&transaction, *key, *expected, body) {
-                // Nothing of the batch lands: undo the writes made so far.
-                transaction
-                    .rollback()
-                    .map_err(|e| backend(Operation::Commit, Some(*key), e))?;
-                for (key, ..) in &writes {
-                    cache.forget(*key);
-                }
-                return Err(refused);
-            }
-        }
-        if let Err(e) = transaction.commit() {
+        if let Err(refused) = write_all(connection, &writes) {
+            // Nothing landed; a refusal may mean the cache is behind the file, so drop the keys.
             for (key, ..) in &writes {
                 cache.forget(*key);
             }
-            return Err(backend(Operation::Commit, None, e));
+            return Err(refused);
         }
-        for write in &batch.writes {
-            let key = write.record.key();
+        for (write, &(key, ..)) in batch.writes.iter().zip(&writes) {
             if matches!(key, RecordKey::Command(_)) {
                 cache.forget(key);
             } else {
@@ -360,6 +345,28 @@ impl Store for SqliteStore {
         }
         Ok(())
     }
+}
+
+/// The writes of one batch, in one `BEGIN IMMEDIATE` transaction: all land, or none.
+fn write_all(
+    connection: &mut Connection,
+    writes: &[(RecordKey, Version, &str)],
+) -> Result<(), StoreError> {
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate) // BEGIN IMMEDIATE
+        .map_err(|e| backend(Operation::Commit, None, e))?;
+    for &(key, expected, body) in writes {
+        if let Err(refused) = write(&transaction, key, expected, body) {
+            // Nothing of the batch lands: undo the writes made so far.
+            transaction
+                .rollback()
+                .map_err(|e| backend(Operation::Commit, Some(key), e))?;
+            return Err(refused);
+        }
+    }
+    transaction
+        .commit()
+        .map_err(|e| backend(Operation::Commit, None, e))
 }
 
 /// One `SELECT` for `keys` (at most [`KEYS_PER_QUERY`], each once); found records go to `found`.
