@@ -294,7 +294,7 @@ impl Store for SqliteStore {
         Ok(found)
     }
 
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         if let Some(key) = batch.duplicate_key() {
             return Err(StoreError::DuplicateKey { key });
         }
@@ -644,7 +644,7 @@ fn demo(path: &Path) -> Result<(), Box<dyn Error>> {
     println!("== a writer still holding the ticket as loaded after the injection writes it back");
     let stale = after_inject.flatten().ok_or("the ticket vanished")?;
     let batch = Batch::new().with(Record::Ticket(stale.value), stale.version);
-    match service.store().commit(&batch) {
+    match service.store().commit(batch) {
         Err(refused) => println!("   refused: {refused}"),
         Ok(()) => return Err("the stale write went through".into()),
     }

@@ -210,10 +210,12 @@ impl<S: Store> Store for Recording<S> {
         self.inner.load(keys)
     }
 
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+        let copy = self.batches.as_ref().map(|_| batch.clone());
         self.inner.commit(batch)?;
-        if let Some(Ok(mut batches)) = self.batches.as_ref().map(Mutex::lock) {
-            batches.0.push(batch.clone());
+        if let (Some(copy), Some(Ok(mut batches))) = (copy, self.batches.as_ref().map(Mutex::lock))
+        {
+            batches.0.push(copy);
         }
         Ok(())
     }

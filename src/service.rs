@@ -168,7 +168,7 @@ impl<S: Store> Service<S> {
         for record in records {
             batch.push(record, Version::NEW);
         }
-        self.store.commit(&batch)
+        self.store.commit(batch)
     }
 
     /// Loads one ticket.
@@ -350,7 +350,7 @@ impl<S: Store> Service<S> {
         }
         let batch = state.into_batch();
         if !batch.writes.is_empty() {
-            self.store.commit(&batch)?;
+            self.store.commit(batch)?;
         }
         Ok(results)
     }

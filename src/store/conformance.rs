@@ -284,7 +284,7 @@ fn expect_conflict(
 
 fn put<S: Store>(store: &S, record: Record, expected: Version) -> Result<(), String> {
     store
-        .commit(&Batch::new().with(record, expected))
+        .commit(Batch::new().with(record, expected))
         .map_err(|e| format!("commit failed: {e}"))
 }
 
@@ -308,7 +308,7 @@ fn every_record_kind_round_trips<H: Harness>(harness: &H) -> Result<(), String> 
         batch.push(record.clone(), Version::NEW);
     }
     store
-        .commit(&batch)
+        .commit(batch)
         .map_err(|e| format!("commit failed: {e}"))?;
     for record in records {
         match load_one(&store, record.key())? {
@@ -343,7 +343,7 @@ fn stale_version_refused_nothing_written<H: Harness>(harness: &H) -> Result<(), 
     put(&store, Record::Ticket(t.clone()), Version::NEW)?;
     put(&store, Record::Ticket(t.clone()), Version::new(1))?;
     t.distribution.printed = true;
-    let stale = store.commit(&Batch::new().with(Record::Ticket(t), Version::new(1)));
+    let stale = store.commit(Batch::new().with(Record::Ticket(t), Version::new(1)));
     expect_conflict(stale, key, Version::new(1), Version::new(2))?;
     match load_one(&store, key)? {
         Some(found)
@@ -359,7 +359,7 @@ fn create_over_existing_refused<H: Harness>(harness: &H) -> Result<(), String> {
     let store = harness.fresh().map_err(fail)?;
     let t = ticket(1);
     put(&store, Record::Ticket(t.clone()), Version::NEW)?;
-    let again = store.commit(&Batch::new().with(Record::Ticket(t.clone()), Version::NEW));
+    let again = store.commit(Batch::new().with(Record::Ticket(t.clone()), Version::NEW));
     expect_conflict(
         again,
         RecordKey::Ticket(t.id),
@@ -372,7 +372,7 @@ fn create_over_existing_refused<H: Harness>(harness: &H) -> Result<(), String> {
 fn expected_existing_but_absent_refused<H: Harness>(harness: &H) -> Result<(), String> {
     let store = harness.fresh().map_err(fail)?;
     let t = ticket(1);
-    let result = store.commit(&Batch::new().with(Record::Ticket(t.clone()), Version::new(1)));
+    let result = store.commit(Batch::new().with(Record::Ticket(t.clone()), Version::new(1)));
     expect_conflict(
         result,
         RecordKey::Ticket(t.id),
@@ -392,7 +392,7 @@ fn batch_atomic_on_middle_conflict<H: Harness>(harness: &H) -> Result<(), String
         .with(Record::Ticket(changed), Version::new(7))
         .with(Record::Ticket(ticket(3)), Version::NEW);
     expect_conflict(
-        store.commit(&batch),
+        store.commit(batch),
         RecordKey::Ticket(TicketId::from_u128(2)),
         Version::new(7),
         Version::new(1),
@@ -423,7 +423,7 @@ fn duplicate_key_in_batch_refused<H: Harness>(harness: &H) -> Result<(), String>
         .with(Record::Ticket(ticket(1)), Version::NEW)
         .with(Record::Ticket(ticket(2)), Version::NEW)
         .with(Record::Ticket(ticket(1)), Version::NEW);
-    match store.commit(&batch) {
+    match store.commit(batch) {
         Err(StoreError::DuplicateKey { key })
             if key == RecordKey::Ticket(TicketId::from_u128(1)) => {}
         other => return Err(format!("expected DuplicateKey for ticket 1, got {other:?}")),
@@ -466,7 +466,7 @@ fn batched_load_of_many<H: Harness>(harness: &H) -> Result<(), String> {
         batch.push(Record::Ticket(ticket(n)), Version::NEW);
     }
     store
-        .commit(&batch)
+        .commit(batch)
         .map_err(|e| format!("commit of 200 failed: {e}"))?;
     let mut keys: Vec<RecordKey> = (1..=250)
         .map(|n| RecordKey::Ticket(TicketId::from_u128(n)))
@@ -512,7 +512,7 @@ fn racing_handles_exactly_one_winner<H: Harness>(harness: &H) -> Result<(), Stri
     for round in 1..=20u64 {
         let version = Version::new(round);
         let commit = move |store: H::Store| {
-            let result = store.commit(&Batch::new().with(Record::Ticket(ticket(1)), version));
+            let result = store.commit(Batch::new().with(Record::Ticket(ticket(1)), version));
             (store, result)
         };
         let joined = std::thread::scope(|s| {

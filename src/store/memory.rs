@@ -17,9 +17,9 @@ use super::{Batch, Operation, Record, RecordKey, Store, StoreError, Version, Ver
 ///
 /// let store = MemoryStore::new();
 /// let rule = Record::UsageRule(UsageRule::new(UsageRuleId::from_u128(1)));
-/// store.commit(&Batch::new().with(rule.clone(), Version::NEW))?;
+/// store.commit(Batch::new().with(rule.clone(), Version::NEW))?;
 /// // A second writer that also believed the rule absent loses:
-/// let stale = store.commit(&Batch::new().with(rule, Version::NEW));
+/// let stale = store.commit(Batch::new().with(rule, Version::NEW));
 /// assert!(matches!(stale, Err(StoreError::Conflict { .. })));
 /// # Ok::<(), StoreError>(())
 /// ```
@@ -168,7 +168,7 @@ impl Store for MemoryStore {
         Ok(out)
     }
 
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let mut records = self
             .records
             .write()
@@ -192,12 +192,13 @@ impl Store for MemoryStore {
         if let Some(conflict) = conflict {
             return Err(conflict);
         }
-        for write in &batch.writes {
+        for write in batch.writes {
+            let key = write.record.key();
             let versioned = Versioned {
-                value: write.record.clone(),
+                value: write.record,
                 version: write.expected.next(),
             };
-            records.insert(write.record.key(), Slot::Readable(versioned));
+            records.insert(key, Slot::Readable(versioned));
         }
         Ok(())
     }

@@ -239,7 +239,7 @@ pub struct Write {
 ///
 /// let store = MemoryStore::new();
 /// let rule = UsageRule::new(UsageRuleId::from_u128(1));
-/// store.commit(&Batch::new().with(Record::UsageRule(rule), Version::NEW))?;
+/// store.commit(Batch::new().with(Record::UsageRule(rule), Version::NEW))?;
 /// let loaded = store.load(&[RecordKey::UsageRule(rule.id)])?;
 /// assert_eq!(loaded[0].version, Version::NEW.next());
 /// # Ok::<(), secure_ticket::store::StoreError>(())
@@ -436,11 +436,15 @@ pub trait Store {
 
     /// Writes a batch atomically, each write checked against its expected version.
     ///
+    /// The batch is taken by value, as `sled` and `rocksdb` take theirs: a store that keeps
+    /// records in memory moves them in rather than copying them. A caller that wants to retry the
+    /// same batch after an error clones it first (the shell decides again instead).
+    ///
     /// # Errors
     ///
     /// [`StoreError::Conflict`] when a version differs, [`StoreError::DuplicateKey`] when a key is
     /// written twice (nothing written in both cases); [`StoreError::Backend`] when the database fails.
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError>;
+    fn commit(&self, batch: Batch) -> Result<(), StoreError>;
 }
 
 impl<S: Store + ?Sized> Store for &S {
@@ -448,7 +452,7 @@ impl<S: Store + ?Sized> Store for &S {
         (**self).load(keys)
     }
 
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         (**self).commit(batch)
     }
 }
@@ -458,7 +462,7 @@ impl<S: Store + ?Sized> Store for Arc<S> {
         (**self).load(keys)
     }
 
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         (**self).commit(batch)
     }
 }
@@ -468,7 +472,7 @@ impl<S: Store + ?Sized> Store for Box<S> {
         (**self).load(keys)
     }
 
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         (**self).commit(batch)
     }
 }

@@ -44,26 +44,20 @@ impl Store for TestStore {
         self.inner.load(keys)
     }
 
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
-        let seeded;
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let batch = match self.bug {
-            Some(bug) => {
-                seeded = seed(bug, batch);
-                &seeded
-            }
+            Some(bug) => seed(bug, batch),
             None => batch,
         };
+        let keys: Vec<RecordKey> = batch.writes.iter().map(|w| w.record.key()).collect();
         self.inner.commit(batch)?;
-        self.written
-            .borrow_mut()
-            .extend(batch.writes.iter().map(|w| w.record.key()));
+        self.written.borrow_mut().extend(keys);
         Ok(())
     }
 }
 
 /// The batch as a buggy shell would write it.
-fn seed(bug: Bug, batch: &Batch) -> Batch {
-    let mut batch = batch.clone();
+fn seed(bug: Bug, mut batch: Batch) -> Batch {
     if bug == Bug::CommandRecordLost {
         batch
             .writes

@@ -26,7 +26,7 @@ impl Store for Counted {
         self.loads.fetch_add(1, Ordering::Relaxed);
         self.inner.load(keys)
     }
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         self.commits.fetch_add(1, Ordering::Relaxed);
         self.inner.commit(batch)
     }

@@ -28,11 +28,11 @@ fn load_one(store: &SqliteStore, n: u128) -> Versioned<Record> {
 fn x4_cached_record_is_dropped_when_another_connection_commits() {
     let db = TempDb::new("cache-other");
     let (a, b) = (db.open(), db.open());
-    a.commit(&Batch::new().with(state(1, false), Version::NEW))
+    a.commit(Batch::new().with(state(1, false), Version::NEW))
         .unwrap();
     assert_eq!(load_one(&a, 1).value, state(1, false)); // now cached by `a`
 
-    b.commit(&Batch::new().with(state(1, true), Version::new(1)))
+    b.commit(Batch::new().with(state(1, true), Version::new(1)))
         .unwrap();
 
     let seen = load_one(&a, 1);
@@ -44,13 +44,13 @@ fn x4_cached_record_is_dropped_when_another_connection_commits() {
 fn x4_write_from_a_stale_cache_entry_is_refused() {
     let db = TempDb::new("cache-stale");
     let (a, b) = (db.open(), db.open());
-    a.commit(&Batch::new().with(state(1, false), Version::NEW))
+    a.commit(Batch::new().with(state(1, false), Version::NEW))
         .unwrap();
     let cached = load_one(&a, 1);
-    b.commit(&Batch::new().with(state(1, true), cached.version))
+    b.commit(Batch::new().with(state(1, true), cached.version))
         .unwrap();
 
-    let refused = a.commit(&Batch::new().with(state(1, false), cached.version));
+    let refused = a.commit(Batch::new().with(state(1, false), cached.version));
     assert!(
         matches!(refused, Err(StoreError::Conflict { expected, actual, .. })
             if expected == Version::new(1) && actual == Version::new(2)),
@@ -63,9 +63,9 @@ fn x4_write_from_a_stale_cache_entry_is_refused() {
 fn x4_own_write_updates_the_cache() {
     let db = TempDb::new("cache-own");
     let a = db.open();
-    a.commit(&Batch::new().with(state(1, false), Version::NEW))
+    a.commit(Batch::new().with(state(1, false), Version::NEW))
         .unwrap();
-    a.commit(&Batch::new().with(state(1, true), Version::new(1)))
+    a.commit(Batch::new().with(state(1, true), Version::new(1)))
         .unwrap();
     let seen = load_one(&a, 1);
     assert_eq!(
@@ -84,12 +84,12 @@ fn x4_own_write_updates_the_cache() {
 fn x4_refused_batch_leaves_no_cached_write() {
     let db = TempDb::new("cache-refused");
     let a = db.open();
-    a.commit(&Batch::new().with(state(1, false), Version::NEW))
+    a.commit(Batch::new().with(state(1, false), Version::NEW))
         .unwrap();
     load_one(&a, 1);
     // The first write would land, the second conflicts: the whole batch is refused.
     let refused = a.commit(
-        &Batch::new()
+        Batch::new()
             .with(state(1, true), Version::new(1))
             .with(state(2, true), Version::new(5)),
     );
@@ -109,7 +109,7 @@ fn x4_refused_batch_leaves_no_cached_write() {
 fn x5_body_planted_over_a_cached_record_is_read_again() {
     let db = TempDb::new("cache-plant");
     let a = db.open();
-    a.commit(&Batch::new().with(state(1, false), Version::NEW))
+    a.commit(Batch::new().with(state(1, false), Version::NEW))
         .unwrap();
     load_one(&a, 1);
     a.plant_raw(key(1), Version::new(1), TRUNCATED).unwrap();
@@ -126,12 +126,12 @@ fn x4_small_or_no_cache_loads_the_same_records() {
         let store = SqliteStore::open_with_cache(db.path(), records).unwrap();
         for n in 1..=10 {
             store
-                .commit(&Batch::new().with(state(n, false), Version::NEW))
+                .commit(Batch::new().with(state(n, false), Version::NEW))
                 .unwrap();
         }
         for n in (1..=10).rev() {
             store
-                .commit(&Batch::new().with(state(n, true), Version::new(1)))
+                .commit(Batch::new().with(state(n, true), Version::new(1)))
                 .unwrap();
         }
         let keys: Vec<RecordKey> = (1..=10).chain(1..=4).map(key).collect();

@@ -357,7 +357,7 @@ impl Store for BlindStore {
         self.0.load(keys)
     }
 
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let keys: Vec<RecordKey> = batch.writes.iter().map(|w| w.record.key()).collect();
         let stored: HashMap<RecordKey, _> = self
             .0
@@ -365,11 +365,11 @@ impl Store for BlindStore {
             .into_iter()
             .map(|v| (v.value.key(), v.version))
             .collect();
-        let mut blind = batch.clone();
+        let mut blind = batch;
         for write in &mut blind.writes {
             write.expected = stored.get(&write.record.key()).copied().unwrap_or_default();
         }
-        self.0.commit(&blind)
+        self.0.commit(blind)
     }
 }
 

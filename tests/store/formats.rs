@@ -78,7 +78,7 @@ fn x5_record_under_another_key_is_corrupt() {
 fn x5_one_bad_record_fails_the_whole_load_naming_it() {
     let (_db, store) = store_with("one-bad", 2, TRUNCATED);
     store
-        .commit(&Batch::new().with(Record::Ticket(ticket(1)), Version::NEW))
+        .commit(Batch::new().with(Record::Ticket(ticket(1)), Version::NEW))
         .unwrap();
     expect_corrupt(store.load(&[key(1), key(2)]), 2);
     assert_eq!(store.load(&[key(1)]).unwrap().len(), 1);
@@ -131,7 +131,7 @@ fn x5_stored_body_is_the_envelope_in_json() {
     let store = db.open();
     let t = ticket(1);
     store
-        .commit(&Batch::new().with(Record::Ticket(t.clone()), Version::NEW))
+        .commit(Batch::new().with(Record::Ticket(t.clone()), Version::NEW))
         .unwrap();
     let connection = rusqlite::Connection::open(db.path()).unwrap();
     let (version, body): (i64, String) = connection
@@ -159,7 +159,7 @@ fn x4_load_of_more_keys_than_one_query_holds() {
     for n in 1..=450 {
         batch.push(Record::Ticket(ticket(n)), Version::NEW);
     }
-    store.commit(&batch).unwrap();
+    store.commit(batch).unwrap();
     let mut keys: Vec<RecordKey> = (1..=1_000).map(key).collect();
     keys.extend((1..=10).map(key));
     let mut found: Vec<RecordKey> = store
@@ -182,10 +182,10 @@ fn x4_refused_batch_leaves_no_transaction_open() {
     // After a conflict the connection is usable at once, and another connection can write.
     let db = TempDb::new("after-conflict");
     let (a, b) = (db.open(), db.open());
-    a.commit(&Batch::new().with(Record::Ticket(ticket(1)), Version::NEW))
+    a.commit(Batch::new().with(Record::Ticket(ticket(1)), Version::NEW))
         .unwrap();
     let stale = a.commit(
-        &Batch::new()
+        Batch::new()
             .with(Record::Ticket(ticket(2)), Version::NEW)
             .with(Record::Ticket(ticket(1)), Version::NEW),
     );
@@ -193,9 +193,9 @@ fn x4_refused_batch_leaves_no_transaction_open() {
         matches!(stale, Err(StoreError::Conflict { .. })),
         "{stale:?}"
     );
-    b.commit(&Batch::new().with(Record::Ticket(ticket(1)), Version::new(1)))
+    b.commit(Batch::new().with(Record::Ticket(ticket(1)), Version::new(1)))
         .unwrap();
-    a.commit(&Batch::new().with(Record::Ticket(ticket(2)), Version::NEW))
+    a.commit(Batch::new().with(Record::Ticket(ticket(2)), Version::NEW))
         .unwrap();
     assert_eq!(a.load(&[key(1), key(2)]).unwrap().len(), 2);
 }

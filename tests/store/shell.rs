@@ -341,7 +341,7 @@ impl<S: Store> Store for AlwaysConflict<S> {
         self.inner.load(keys)
     }
 
-    fn commit(&self, _: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, _: Batch) -> Result<(), StoreError> {
         self.commits.fetch_add(1, Ordering::SeqCst);
         Err(StoreError::Conflict {
             key: RecordKey::Ticket(T1),
@@ -407,13 +407,13 @@ impl<S: Store> Store for InterferesOnce<S> {
         self.inner.load(keys)
     }
 
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         self.commits.fetch_add(1, Ordering::SeqCst);
         if !self.interfered.swap(true, Ordering::SeqCst) {
             let [current] = <[_; 1]>::try_from(self.inner.load(&[RecordKey::Ticket(T1)])?)
                 .unwrap_or_else(|_| panic!("ticket 1 is missing"));
             self.inner
-                .commit(&Batch::new().with(current.value, current.version))?;
+                .commit(Batch::new().with(current.value, current.version))?;
         }
         self.inner.commit(batch)
     }
@@ -449,7 +449,7 @@ impl<S: Store> Store for CommandKeyConflict<S> {
         self.inner.load(keys)
     }
 
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let n = self.commits.fetch_add(1, Ordering::SeqCst) + 1;
         if n >= 100 {
             return Err(StoreError::Backend {
@@ -503,15 +503,15 @@ impl<S: Store> Store for TwinLandsFirst<S> {
         self.inner.load(keys)
     }
 
-    fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         if !self.landed.swap(true, Ordering::SeqCst) {
             Service::new(&self.inner).execute(&self.twin).unwrap();
         }
-        let mut creations_first = batch.clone();
+        let mut creations_first = batch;
         creations_first
             .writes
             .sort_by_key(|w| w.expected != Version::NEW);
-        self.inner.commit(&creations_first)
+        self.inner.commit(creations_first)
     }
 }
 
