@@ -1,7 +1,7 @@
 //! The shell: run a command against a [`Store`]: load, decide with the pure core, commit with the
 //! versions loaded; on conflict reload and decide again (SPEC X3, X4).
 
-use crate::fast_hash::{FastMap, FastSet};
+use crate::fast_hash::FastMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -324,16 +324,21 @@ impl<S: Store> Service<S> {
         state.fetch(&self.store, &mut keys)?;
         // Second round: the tickets of the groups named; third: the usage rules of all tickets.
         let mut group_tickets: Vec<RecordKey> = state
-            .groups
-            .values()
+            .records()
+            .filter_map(|r| match r {
+                Record::TransferGroup(g) => Some(g),
+                _ => None,
+            })
             .flat_map(|g| g.tickets.iter().map(|&t| RecordKey::Ticket(t)))
             .collect();
         state.fetch(&self.store, &mut group_tickets)?;
         if needs_rules_for_any {
             let mut rules: Vec<RecordKey> = state
-                .tickets
-                .values()
-                .filter_map(|t| t.wallet.as_ref())
+                .records()
+                .filter_map(|r| match r {
+                    Record::Ticket(t) => t.wallet.as_ref(),
+                    _ => None,
+                })
                 .map(|w| RecordKey::UsageRule(w.usage_rule))
                 // Tickets injected earlier in the same batch follow the rule their injection names.
                 .chain(requests.iter().filter_map(|r| match &r.command {
@@ -393,22 +398,20 @@ fn primary_keys(command: &Command, organizer: OrganizerId, keys: &mut Vec<Record
 }
 
 /// The keys of the records a command creates with caller-given ids: they must not exist yet.
-fn created_keys(command: &Command) -> Vec<RecordKey> {
-    let groups = |ids: &transfer::NewGroupIds| {
-        vec![
-            RecordKey::TransferGroup(ids.forward),
-            RecordKey::TransferGroup(ids.backward),
-        ]
-    };
-    match command {
-        Command::Initiate(c) => groups(&c.groups),
-        Command::EditRecipient(c) => groups(&c.new_groups),
-        Command::ReturnToSender(c) => vec![RecordKey::TransferGroup(c.group)],
+fn created_keys(command: &Command) -> impl Iterator<Item = RecordKey> + use<> {
+    let group = |id| Some(RecordKey::TransferGroup(id));
+    let (first, second) = match command {
+        Command::Initiate(c) => (group(c.groups.forward), group(c.groups.backward)),
+        Command::EditRecipient(c) => (group(c.new_groups.forward), group(c.new_groups.backward)),
+        Command::ReturnToSender(c) => (group(c.group), None),
         // A regular take back creates nothing; a mobile one with `new_ticket == ticket` is refused
         // by the rules (ReplacementIdReused) before this check matters.
-        Command::TakeBack(c) if c.new_ticket != c.ticket => vec![RecordKey::Ticket(c.new_ticket)],
-        _ => Vec::new(),
-    }
+        Command::TakeBack(c) if c.new_ticket != c.ticket => {
+            (Some(RecordKey::Ticket(c.new_ticket)), None)
+        }
+        _ => (None, None),
+    };
+    first.into_iter().chain(second)
 }
 
 const fn needs_rules(command: &Command) -> bool {
@@ -424,19 +427,39 @@ const fn needs_rules(command: &Command) -> bool {
 
 /// What one attempt loaded, with the versions to expect when writing back, and the records as the
 /// batch's decisions leave them.
+///
+/// Tickets, groups and command records live in `slots`, found through `index`: applying a
+/// decision moves each new record into its slot once, and a hash map never moves a record.
 #[derive(Default)]
 struct Loaded {
-    /// The version of every key asked for, as loaded ([`Version::NEW`] when absent).
-    versions: FastMap<RecordKey, Version>,
-    tickets: FastMap<TicketId, Ticket>,
-    groups: FastMap<TransferGroupId, TransferGroup>,
+    /// Every key asked for or created: its version as loaded ([`Version::NEW`] when absent) and
+    /// its slot, when it is a ticket, group or command record that exists.
+    index: FastMap<RecordKey, Entry>,
+    /// The tickets, groups and command records, loaded or created (`None` once written out).
+    slots: Vec<Option<Record>>,
+    /// Read-only records: the shell never writes them.
     rules: Vec<UsageRule>,
     points_of_sale: Vec<PointOfSale>,
     settings: Vec<OrganizerSettings>,
-    commands: FastMap<CommandId, CommandRecord>,
-    /// Keys changed by the batch's decisions, in first-change order, and as a set.
-    dirty: Vec<RecordKey>,
-    dirty_set: FastSet<RecordKey>,
+    /// The slots changed by the batch's decisions, in first-change order, with the version each
+    /// write expects.
+    dirty: Vec<(usize, Version)>,
+}
+
+/// A key's version as loaded and where its record is.
+#[derive(Clone, Copy)]
+struct Entry {
+    version: Version,
+    slot: Option<usize>,
+    dirty: bool,
+}
+
+impl Entry {
+    const ABSENT: Self = Self {
+        version: Version::NEW,
+        slot: None,
+        dirty: false,
+    };
 }
 
 impl Loaded {
@@ -445,59 +468,100 @@ impl Loaded {
         store: &S,
         keys: &mut Vec<RecordKey>,
     ) -> Result<(), StoreError> {
-        // Keeps each key not yet known once (first occurrence), marking it as new until loaded:
-        // hashing, not sorting, so a batch of n commands costs O(n). Maps are sized up front, so
-        // they never rehash (and move their records) while they fill.
-        self.versions.reserve(keys.len());
-        keys.retain(|key| match self.versions.entry(*key) {
+        // Keeps each key not yet known once (first occurrence), marking it as absent until
+        // loaded: hashing, not sorting, so a batch of n commands costs O(n).
+        self.index.reserve(keys.len());
+        keys.retain(|key| match self.index.entry(*key) {
             std::collections::hash_map::Entry::Occupied(_) => false,
             std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(Version::NEW);
+                slot.insert(Entry::ABSENT);
                 true
             }
         });
         if keys.is_empty() {
             return Ok(());
         }
-        let count = |kind: fn(&RecordKey) -> bool| keys.iter().filter(|k| kind(k)).count();
-        self.tickets
-            .reserve(count(|k| matches!(k, RecordKey::Ticket(_))));
-        self.groups
-            .reserve(count(|k| matches!(k, RecordKey::TransferGroup(_))));
-        self.commands
-            .reserve(count(|k| matches!(k, RecordKey::Command(_))));
-        for Versioned { value, version } in store.load(keys)? {
-            self.versions.insert(value.key(), version);
-            match value {
-                Record::Ticket(t) => {
-                    self.tickets.insert(t.id, t);
+        let found = store.load(keys)?;
+        self.slots.reserve(found.len());
+        for Versioned { value, version } in found {
+            let key = value.key();
+            let slot = match value {
+                Record::UsageRule(r) => {
+                    self.rules.push(r);
+                    None
                 }
-                Record::TransferGroup(g) => {
-                    self.groups.insert(g.id, g);
+                Record::PointOfSale(p) => {
+                    self.points_of_sale.push(p);
+                    None
                 }
-                Record::UsageRule(r) => self.rules.push(r),
-                Record::PointOfSale(p) => self.points_of_sale.push(p),
-                Record::Settings(s) => self.settings.push(s),
-                Record::Command(c) => {
-                    self.commands.insert(c.id, *c);
+                Record::Settings(s) => {
+                    self.settings.push(s);
+                    None
                 }
-            }
+                record => {
+                    self.slots.push(Some(record));
+                    Some(self.slots.len().saturating_sub(1))
+                }
+            };
+            self.index.insert(
+                key,
+                Entry {
+                    version,
+                    slot,
+                    dirty: false,
+                },
+            );
         }
         Ok(())
     }
 
-    /// Whether a record exists under `key`, in the store or created by an earlier decision.
+    /// The tickets, groups and command records, as the batch's decisions leave them.
+    fn records(&self) -> impl Iterator<Item = &Record> {
+        self.slots.iter().flatten()
+    }
+
+    /// The record under `key`, when it is a ticket, group or command record that exists.
+    fn get(&self, key: RecordKey) -> Option<&Record> {
+        let slot = self.index.get(&key)?.slot?;
+        self.slots.get(slot)?.as_ref()
+    }
+
+    /// Whether a ticket or group exists under `key`, in the store or created by an earlier
+    /// decision.
     fn exists(&self, key: RecordKey) -> bool {
-        match key {
-            RecordKey::Ticket(id) => self.tickets.contains_key(&id),
-            RecordKey::TransferGroup(id) => self.groups.contains_key(&id),
-            _ => self.versions.get(&key).is_some_and(|v| *v != Version::NEW),
+        self.get(key).is_some()
+    }
+
+    /// Puts a ticket, group or command record in its final state so far, marking it changed.
+    fn put(&mut self, record: Record) {
+        let Self {
+            index,
+            slots,
+            dirty,
+            ..
+        } = self;
+        let entry = index.entry(record.key()).or_insert(Entry::ABSENT);
+        let slot = match entry.slot.and_then(|s| Some((s, slots.get_mut(s)?))) {
+            Some((slot, place)) => {
+                *place = Some(record);
+                slot
+            }
+            None => {
+                slots.push(Some(record));
+                let slot = slots.len().saturating_sub(1);
+                entry.slot = Some(slot);
+                slot
+            }
+        };
+        if !entry.dirty {
+            entry.dirty = true;
+            dirty.push((slot, entry.version));
         }
     }
 
     /// Decides one request against the current records and applies an accepted decision.
     fn run(&mut self, request: &Request, attempt: u32) -> Result<Outcome, Error> {
-        if let Some(record) = self.commands.get(&request.id) {
+        if let Some(Record::Command(record)) = self.get(RecordKey::Command(request.id)) {
             return if record.request == *request {
                 Ok(Outcome {
                     events: record.events.clone(),
@@ -511,7 +575,6 @@ impl Loaded {
             };
         }
         let decision = self.decide(request)?;
-        let created = created_keys(&request.command);
         let taken = decision
             .tickets
             .iter()
@@ -522,26 +585,22 @@ impl Loaded {
                     .iter()
                     .map(|g| RecordKey::TransferGroup(g.id)),
             )
-            .find(|key| created.contains(key) && self.exists(*key));
+            .find(|key| created_keys(&request.command).any(|c| c == *key) && self.exists(*key));
         if let Some(key) = taken {
             return Err(Error::IdInUse { key });
         }
         for ticket in decision.tickets {
-            self.touch(RecordKey::Ticket(ticket.id));
-            self.tickets.insert(ticket.id, ticket);
+            self.put(Record::Ticket(ticket));
         }
         for group in decision.groups {
-            self.touch(RecordKey::TransferGroup(group.id));
-            self.groups.insert(group.id, group);
+            self.put(Record::TransferGroup(group));
         }
-        self.touch(RecordKey::Command(request.id));
-        let record = CommandRecord {
+        let events = decision.events.into_vec();
+        self.put(Record::Command(Box::new(CommandRecord {
             id: request.id,
             request: request.clone(),
-            events: decision.events.into_vec(),
-        };
-        let events = record.events.clone();
-        self.commands.insert(request.id, record);
+            events: events.clone(),
+        })));
         Ok(Outcome {
             events,
             replayed: false,
@@ -549,27 +608,11 @@ impl Loaded {
         })
     }
 
-    fn touch(&mut self, key: RecordKey) {
-        if self.dirty_set.insert(key) {
-            self.dirty.push(key);
-        }
-    }
-
     /// The writes of every changed record, in its final state, expecting the version loaded.
     fn into_batch(mut self) -> Batch {
         let mut batch = Batch::with_capacity(self.dirty.len());
-        for key in std::mem::take(&mut self.dirty) {
-            let expected = self.versions.get(&key).copied().unwrap_or(Version::NEW);
-            let record = match key {
-                RecordKey::Ticket(id) => self.tickets.remove(&id).map(Record::Ticket),
-                RecordKey::TransferGroup(id) => self.groups.remove(&id).map(Record::TransferGroup),
-                RecordKey::Command(id) => self
-                    .commands
-                    .remove(&id)
-                    .map(|c| Record::Command(Box::new(c))),
-                _ => None,
-            };
-            if let Some(record) = record {
+        for (slot, expected) in self.dirty {
+            if let Some(record) = self.slots.get_mut(slot).and_then(Option::take) {
                 batch.push(record, expected);
             }
         }
@@ -577,22 +620,39 @@ impl Loaded {
     }
 
     fn ticket(&self, id: TicketId) -> Result<&Ticket, Error> {
-        self.tickets.get(&id).ok_or(Error::NotFound {
-            key: RecordKey::Ticket(id),
-        })
+        match self.get(RecordKey::Ticket(id)) {
+            Some(Record::Ticket(t)) => Ok(t),
+            _ => Err(Error::NotFound {
+                key: RecordKey::Ticket(id),
+            }),
+        }
     }
 
     fn group(&self, id: TransferGroupId) -> Result<&TransferGroup, Error> {
-        self.groups.get(&id).ok_or(Error::NotFound {
-            key: RecordKey::TransferGroup(id),
-        })
+        match self.get(RecordKey::TransferGroup(id)) {
+            Some(Record::TransferGroup(g)) => Ok(g),
+            _ => Err(Error::NotFound {
+                key: RecordKey::TransferGroup(id),
+            }),
+        }
     }
 
-    /// The loaded tickets among `ids`, for the transitions that take a slice (missing ones are
-    /// left out: the transition names them in its error).
+    /// Calls `decide` with the loaded tickets among `ids`, for the transitions that take a slice
+    /// (missing ones are left out: the transition names them in its error). One ticket, the
+    /// common case, is lent in place; several are copied into a list.
+    fn with_tickets<R>(&self, ids: &[TicketId], decide: impl FnOnce(&[Ticket]) -> R) -> R {
+        if let [id] = ids
+            && let Ok(ticket) = self.ticket(*id)
+        {
+            return decide(std::slice::from_ref(ticket));
+        }
+        decide(&self.gather(ids))
+    }
+
+    /// Copies of the loaded tickets among `ids`.
     fn gather<'a>(&self, ids: impl IntoIterator<Item = &'a TicketId>) -> Vec<Ticket> {
         ids.into_iter()
-            .filter_map(|id| self.tickets.get(id))
+            .filter_map(|id| self.ticket(*id).ok())
             .cloned()
             .collect()
     }
@@ -630,25 +690,30 @@ impl Loaded {
             }
             Command::Initiate(c) => {
                 let settings = &self.settings(request.organizer)?.acceptance;
-                let tickets = self.gather(&c.tickets);
-                transfer::initiate(&tickets, rules, settings, c).map_err(|e| rule(e.into()))?
+                self.with_tickets(&c.tickets, |tickets| {
+                    transfer::initiate(tickets, rules, settings, c)
+                })
+                .map_err(|e| rule(e.into()))?
             }
             Command::ReturnToSender(c) => {
                 let settings = &self.settings(request.organizer)?.acceptance;
-                let tickets = self.gather([&c.ticket]);
-                transfer::return_to_sender(&tickets, rules, settings, c)
-                    .map_err(|e| rule(e.into()))?
+                self.with_tickets(std::slice::from_ref(&c.ticket), |tickets| {
+                    transfer::return_to_sender(tickets, rules, settings, c)
+                })
+                .map_err(|e| rule(e.into()))?
             }
             Command::Accept(c) => {
                 let group = self.group(c.group)?;
-                transfer::accept(group, &self.gather(&group.tickets), rules, c)
-                    .map_err(|e| rule(e.into()))?
+                self.with_tickets(&group.tickets, |tickets| {
+                    transfer::accept(group, tickets, rules, c)
+                })
+                .map_err(|e| rule(e.into()))?
             }
             Command::SignIn { sign_in, groups } => {
                 // Only the groups the command lists: a batch may have loaded others.
                 let listed: Vec<TransferGroup> = groups
                     .iter()
-                    .filter_map(|id| self.groups.get(id))
+                    .filter_map(|id| self.group(*id).ok())
                     .cloned()
                     .collect();
                 let tickets = self.gather(listed.iter().flat_map(|g| g.tickets.iter()));
@@ -657,24 +722,32 @@ impl Loaded {
             }
             Command::Decline(c) => {
                 let group = self.group(c.group)?;
-                transfer::decline(group, &self.gather(&group.tickets), c)
-                    .map_err(|e| rule(e.into()))?
+                self.with_tickets(&group.tickets, |tickets| {
+                    transfer::decline(group, tickets, c)
+                })
+                .map_err(|e| rule(e.into()))?
             }
             Command::Cancel(c) => {
                 let group = self.group(c.group)?;
-                transfer::cancel(group, &self.gather(&group.tickets), c)
-                    .map_err(|e| rule(e.into()))?
+                self.with_tickets(&group.tickets, |tickets| {
+                    transfer::cancel(group, tickets, c)
+                })
+                .map_err(|e| rule(e.into()))?
             }
             Command::Expire(c) => {
                 let group = self.group(c.group)?;
-                transfer::expire(group, &self.gather(&group.tickets), c)
-                    .map_err(|e| rule(e.into()))?
+                self.with_tickets(&group.tickets, |tickets| {
+                    transfer::expire(group, tickets, c)
+                })
+                .map_err(|e| rule(e.into()))?
             }
             Command::EditRecipient(c) => {
                 let settings = &self.settings(request.organizer)?.acceptance;
                 let group = self.group(c.group)?;
-                transfer::edit_recipient(group, &self.gather(&group.tickets), rules, settings, c)
-                    .map_err(|e| rule(e.into()))?
+                self.with_tickets(&group.tickets, |tickets| {
+                    transfer::edit_recipient(group, tickets, rules, settings, c)
+                })
+                .map_err(|e| rule(e.into()))?
             }
             Command::TakeBack(c) => {
                 let settings = self.settings(request.organizer)?;
