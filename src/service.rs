@@ -321,6 +321,12 @@ impl<S: Store> Service<S> {
             keys.extend(created_keys(&request.command));
             needs_rules_for_any |= needs_rules(&request.command);
         }
+        // Room for every record the keys may find, plus each accepted command's record and
+        // usually one group or ticket it creates: the slots are not moved while the batch is
+        // decided.
+        state
+            .slots
+            .reserve(keys.len().saturating_add(requests.len().saturating_mul(2)));
         state.fetch(&self.store, &mut keys)?;
         // Second round: the tickets of the groups named; third: the usage rules of all tickets.
         let mut group_tickets: Vec<RecordKey> = state

@@ -1,4 +1,5 @@
 use crate::fast_hash::{FastMap, FastSet};
+use std::collections::hash_map::Entry;
 use std::sync::{Arc, RwLock};
 
 use super::{Batch, Operation, Record, RecordKey, Store, StoreError, Version, Versioned};
@@ -198,7 +199,13 @@ impl Store for MemoryStore {
                 value: write.record,
                 version: write.expected.next(),
             };
-            records.insert(key, Slot::Readable(versioned));
+            // In place when the key exists: the old record is dropped where it lies.
+            match records.entry(key) {
+                Entry::Occupied(mut slot) => *slot.get_mut() = Slot::Readable(versioned),
+                Entry::Vacant(slot) => {
+                    slot.insert(Slot::Readable(versioned));
+                }
+            }
         }
         Ok(())
     }
