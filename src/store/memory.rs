@@ -3,6 +3,8 @@ use std::collections::hash_map::Entry;
 use std::sync::{Arc, RwLock};
 
 use super::{Batch, Operation, Record, RecordKey, Store, StoreError, Version, Versioned};
+use crate::service::CommandRecord;
+use crate::{CommandId, Ticket, TicketId, TransferGroup, TransferGroupId};
 
 /// The embedded store: records in memory, behind a lock, with exactly the contract of [`Store`],
 /// conflicts included (SPEC X4).
@@ -26,29 +28,130 @@ use super::{Batch, Operation, Record, RecordKey, Store, StoreError, Version, Ver
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
-    records: Arc<RwLock<FastMap<RecordKey, Slot>>>,
+    tables: Arc<RwLock<Tables>>,
 }
 
-#[allow(
-    clippy::large_enum_variant,
-    reason = "tickets dominate; boxing them would allocate on every load"
-)]
-#[derive(Debug, Clone)]
-enum Slot {
-    Readable(Versioned<Record>),
+/// One table per kind of record, as a database would have: a command record costs its id, its
+/// version and a pointer, not the room of a ticket.
+#[derive(Debug, Default)]
+struct Tables {
+    tickets: FastMap<TicketId, Slot<Ticket>>,
+    groups: FastMap<TransferGroupId, Slot<TransferGroup>>,
+    commands: FastMap<CommandId, Slot<Box<CommandRecord>>>,
+    /// Usage rules, points of sale and organizer settings: few, and read by many commands.
+    others: FastMap<RecordKey, Slot<Record>>,
+}
+
+/// A stored record and its version.
+#[derive(Debug)]
+struct Slot<T> {
+    version: Version,
+    value: Stored<T>,
+}
+
+#[derive(Debug)]
+enum Stored<T> {
+    Readable(T),
     #[cfg(feature = "testkit")]
-    Unreadable {
-        version: Version,
-        problem: Unreadable,
-    },
+    Unreadable(Unreadable),
 }
 
-impl Slot {
-    const fn version(&self) -> Version {
-        match self {
-            Self::Readable(v) => v.version,
+impl<T> Slot<T> {
+    const fn readable(value: T, version: Version) -> Self {
+        Self {
+            version,
+            value: Stored::Readable(value),
+        }
+    }
+
+    #[cfg(feature = "testkit")]
+    const fn unreadable(problem: Unreadable, version: Version) -> Self {
+        Self {
+            version,
+            value: Stored::Unreadable(problem),
+        }
+    }
+}
+
+impl<T: Clone> Slot<T> {
+    /// A copy of the record as `wrap` makes it a [`Record`], or the planted problem.
+    #[cfg_attr(
+        not(feature = "testkit"),
+        expect(unused_variables, reason = "only a planted problem names its key")
+    )]
+    fn read(
+        &self,
+        key: RecordKey,
+        wrap: impl FnOnce(T) -> Record,
+    ) -> Result<Versioned<Record>, StoreError> {
+        match &self.value {
+            Stored::Readable(value) => Ok(Versioned {
+                value: wrap(value.clone()),
+                version: self.version,
+            }),
             #[cfg(feature = "testkit")]
-            Self::Unreadable { version, .. } => *version,
+            Stored::Unreadable(problem) => Err(problem.error(key)),
+        }
+    }
+}
+
+/// Stores `slot` under `key`, in place when the key exists (the old record is dropped where it
+/// lies).
+fn put<K: Eq + std::hash::Hash, T>(table: &mut FastMap<K, Slot<T>>, key: K, slot: Slot<T>) {
+    match table.entry(key) {
+        Entry::Occupied(mut found) => *found.get_mut() = slot,
+        Entry::Vacant(empty) => {
+            empty.insert(slot);
+        }
+    }
+}
+
+impl Tables {
+    fn len(&self) -> usize {
+        [
+            self.tickets.len(),
+            self.groups.len(),
+            self.commands.len(),
+            self.others.len(),
+        ]
+        .into_iter()
+        .fold(0, usize::saturating_add)
+    }
+
+    /// The stored version of `key` ([`Version::NEW`] when absent).
+    fn version(&self, key: &RecordKey) -> Version {
+        match key {
+            RecordKey::Ticket(id) => self.tickets.get(id).map(|s| s.version),
+            RecordKey::TransferGroup(id) => self.groups.get(id).map(|s| s.version),
+            RecordKey::Command(id) => self.commands.get(id).map(|s| s.version),
+            other => self.others.get(other).map(|s| s.version),
+        }
+        .unwrap_or(Version::NEW)
+    }
+
+    /// A copy of the record under `key`, if any.
+    fn read(&self, key: RecordKey) -> Option<Result<Versioned<Record>, StoreError>> {
+        match &key {
+            RecordKey::Ticket(id) => Some(self.tickets.get(id)?.read(key, Record::Ticket)),
+            RecordKey::TransferGroup(id) => {
+                Some(self.groups.get(id)?.read(key, Record::TransferGroup))
+            }
+            RecordKey::Command(id) => Some(self.commands.get(id)?.read(key, Record::Command)),
+            other => Some(self.others.get(other)?.read(key, |record| record)),
+        }
+    }
+
+    /// Stores `record` at `version`.
+    fn write(&mut self, record: Record, version: Version) {
+        match record {
+            Record::Ticket(t) => put(&mut self.tickets, t.id, Slot::readable(t, version)),
+            Record::TransferGroup(g) => put(&mut self.groups, g.id, Slot::readable(g, version)),
+            Record::Command(c) => put(&mut self.commands, c.id, Slot::readable(c, version)),
+            other => put(
+                &mut self.others,
+                other.key(),
+                Slot::readable(other, version),
+            ),
         }
     }
 }
@@ -83,7 +186,7 @@ impl MemoryStore {
     /// [`StoreError::Backend`] if a thread panicked while holding the lock.
     pub fn len(&self) -> Result<usize, StoreError> {
         Ok(self
-            .records
+            .tables
             .read()
             .map_err(|_| poisoned(Operation::Load))?
             .len())
@@ -106,12 +209,27 @@ impl MemoryStore {
     /// [`StoreError::Backend`] if a thread panicked while holding the lock.
     #[cfg(feature = "testkit")]
     pub fn plant_unreadable(&self, key: RecordKey, problem: Unreadable) -> Result<(), StoreError> {
-        let mut records = self
-            .records
+        let mut tables = self
+            .tables
             .write()
             .map_err(|_| poisoned(Operation::Commit))?;
-        let version = records.get(&key).map_or(Version::NEW, Slot::version).next();
-        records.insert(key, Slot::Unreadable { version, problem });
+        let version = tables.version(&key).next();
+        match key {
+            RecordKey::Ticket(id) => {
+                put(&mut tables.tickets, id, Slot::unreadable(problem, version))
+            }
+            RecordKey::TransferGroup(id) => {
+                put(&mut tables.groups, id, Slot::unreadable(problem, version));
+            }
+            RecordKey::Command(id) => {
+                put(&mut tables.commands, id, Slot::unreadable(problem, version));
+            }
+            other => put(
+                &mut tables.others,
+                other,
+                Slot::unreadable(problem, version),
+            ),
+        }
         Ok(())
     }
 }
@@ -134,44 +252,45 @@ fn poisoned(operation: Operation) -> StoreError {
 #[error("{0}")]
 struct PlantedCorruption(String);
 
+#[cfg(feature = "testkit")]
+impl Unreadable {
+    /// The error a load of `key` gives.
+    fn error(&self, key: RecordKey) -> StoreError {
+        match self {
+            Self::Corrupt(why) => StoreError::Corrupt {
+                key,
+                operation: Operation::Load,
+                source: Box::new(PlantedCorruption(why.clone())),
+            },
+            Self::NewerFormat { format, min_reader } => StoreError::UnsupportedFormat {
+                key,
+                format: *format,
+                min_reader: *min_reader,
+                reader: super::Envelope::READER,
+            },
+        }
+    }
+}
+
 impl Store for MemoryStore {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
-        let records = self.records.read().map_err(|_| poisoned(Operation::Load))?;
+        let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
         let mut seen = FastSet::with_capacity_and_hasher(keys.len(), Default::default());
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
             if !seen.insert(*key) {
                 continue;
             }
-            match records.get(key) {
-                None => {}
-                Some(Slot::Readable(found)) => out.push(found.clone()),
-                #[cfg(feature = "testkit")]
-                Some(Slot::Unreadable { problem, .. }) => {
-                    return Err(match problem {
-                        Unreadable::Corrupt(why) => StoreError::Corrupt {
-                            key: *key,
-                            operation: Operation::Load,
-                            source: Box::new(PlantedCorruption(why.clone())),
-                        },
-                        Unreadable::NewerFormat { format, min_reader } => {
-                            StoreError::UnsupportedFormat {
-                                key: *key,
-                                format: *format,
-                                min_reader: *min_reader,
-                                reader: super::Envelope::READER,
-                            }
-                        }
-                    });
-                }
+            if let Some(found) = tables.read(*key) {
+                out.push(found?);
             }
         }
         Ok(out)
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {
-        let mut records = self
-            .records
+        let mut tables = self
+            .tables
             .write()
             .map_err(|_| poisoned(Operation::Commit))?;
         let mut keys = FastSet::with_capacity_and_hasher(batch.writes.len(), Default::default());
@@ -181,7 +300,7 @@ impl Store for MemoryStore {
             if !keys.insert(key) {
                 return Err(StoreError::DuplicateKey { key });
             }
-            let actual = records.get(&key).map_or(Version::NEW, Slot::version);
+            let actual = tables.version(&key);
             if actual != write.expected && conflict.is_none() {
                 conflict = Some(StoreError::Conflict {
                     key,
@@ -194,18 +313,7 @@ impl Store for MemoryStore {
             return Err(conflict);
         }
         for write in batch.writes {
-            let key = write.record.key();
-            let versioned = Versioned {
-                value: write.record,
-                version: write.expected.next(),
-            };
-            // In place when the key exists: the old record is dropped where it lies.
-            match records.entry(key) {
-                Entry::Occupied(mut slot) => *slot.get_mut() = Slot::Readable(versioned),
-                Entry::Vacant(slot) => {
-                    slot.insert(Slot::Readable(versioned));
-                }
-            }
+            tables.write(write.record, write.expected.next());
         }
         Ok(())
     }
