@@ -330,14 +330,15 @@ impl Store for SqliteStore {
             }
             return Err(refused);
         }
-        for (write, &(key, ..)) in batch.writes.iter().zip(&writes) {
+        // The batch is ours: its records move into the cache, uncopied.
+        for (write, &(key, ..)) in batch.writes.into_iter().zip(&writes) {
             if matches!(key, RecordKey::Command(_)) {
                 cache.forget(key);
             } else {
                 cache.put(
                     key,
                     Versioned {
-                        value: write.record.clone(),
+                        value: write.record,
                         version: write.expected.next(),
                     },
                 );
