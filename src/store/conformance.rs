@@ -97,6 +97,7 @@ pub type Check<H> = (&'static str, fn(&H) -> Result<(), String>);
 pub const CHECKS: &[&str] = &[
     "get_after_put",
     "every_record_kind_round_trips",
+    "every_record_kind_versioned",
     "update_bumps_version",
     "stale_version_refused_nothing_written",
     "create_over_existing_refused",
@@ -111,12 +112,16 @@ pub const CHECKS: &[&str] = &[
     "newer_format_refused",
 ];
 
-fn checks<H: Harness>() -> [Check<H>; 14] {
+fn checks<H: Harness>() -> [Check<H>; 15] {
     [
         ("get_after_put", get_after_put::<H>),
         (
             "every_record_kind_round_trips",
             every_record_kind_round_trips::<H>,
+        ),
+        (
+            "every_record_kind_versioned",
+            every_record_kind_versioned::<H>,
         ),
         ("update_bumps_version", update_bumps_version::<H>),
         (
@@ -315,6 +320,23 @@ fn every_record_kind_round_trips<H: Harness>(harness: &H) -> Result<(), String> 
             Some(found) if found.value == record => {}
             other => return Err(format!("{} came back as {other:?}", record.key())),
         }
+    }
+    Ok(())
+}
+
+/// Every kind keeps its own versions: a second creation and a stale update are refused for each
+/// (a store that files one kind apart must version it too, or a command could run twice, X3).
+fn every_record_kind_versioned<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    for record in one_of_each()? {
+        let key = record.key();
+        put(&store, record.clone(), Version::NEW)?;
+        let again = store.commit(Batch::new().with(record.clone(), Version::NEW));
+        expect_conflict(again, key, Version::NEW, Version::new(1))?;
+        put(&store, record.clone(), Version::new(1))?;
+        let stale = store.commit(Batch::new().with(record, Version::new(1)));
+        expect_conflict(stale, key, Version::new(1), Version::new(2))?;
+        expect_version(&store, key, Version::new(2))?;
     }
     Ok(())
 }

@@ -51,6 +51,7 @@ macro_rules! one_test_per_check {
 one_test_per_check! {
     x4_get_after_put => "get_after_put",
     x5_every_record_kind_round_trips => "every_record_kind_round_trips",
+    x4_every_record_kind_versioned => "every_record_kind_versioned",
     x4_update_bumps_version => "update_bumps_version",
     x4_stale_version_refused_nothing_written => "stale_version_refused_nothing_written",
     x4_create_over_existing_refused => "create_over_existing_refused",
