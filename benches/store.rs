@@ -138,7 +138,8 @@ fn per_command(d: Duration) -> f64 {
     d.as_nanos() as f64 / TICKETS as f64
 }
 
-/// Raw map: the same records, already decided, inserted as values (what the shell's store holds).
+/// Raw map: the same records, already decided and copied before the clock starts, moved in as
+/// values (what the shell's store holds), each after reading the stored version.
 fn raw_map(writes: &[(RecordKey, Record)], batch: usize) -> Duration {
     let mut map: HashMap<RecordKey, (u64, Record)> = HashMap::new();
     for n in 1..=TICKETS {
@@ -147,11 +148,13 @@ fn raw_map(writes: &[(RecordKey, Record)], batch: usize) -> Duration {
             (1, Record::Ticket(issued(n))),
         );
     }
+    let owned: Vec<Vec<(RecordKey, Record)>> =
+        writes.chunks(batch * 2).map(<[_]>::to_vec).collect();
     let start = Instant::now();
-    for chunk in writes.chunks(batch * 2) {
+    for chunk in owned {
         for (key, record) in chunk {
-            let version = map.get(key).map_or(0, |(v, _)| *v);
-            map.insert(*key, (version + 1, record.clone()));
+            let version = map.get(&key).map_or(0, |(v, _)| *v);
+            map.insert(key, (version + 1, record));
         }
     }
     black_box(&map);
