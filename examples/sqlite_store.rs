@@ -3,9 +3,8 @@
 //!
 //! The recipe carries over to PostgreSQL, MySQL or CockroachDB:
 //!
-//! - One table, `records (kind, id, version, body)`, keyed by `(id, kind)`, the id as the UUID's 16
-//!   bytes (the id first: it tells keys apart at once, so the index's comparisons seldom reach
-//!   the kind's text). The body is the record's [`Envelope`] as JSON; the version sits in its own column so
+//! - One table, `records (kind, id, version, body)`, keyed by `(kind, id)`, the id as the UUID's 16
+//!   bytes. The body is the record's [`Envelope`] as JSON; the version sits in its own column so
 //!   the database can compare it.
 //!   Keep the body as written (TEXT or bytes): [`Decoded`] skips a newer record only when
 //!   `min_reader` comes before `record`, and a JSON type that reorders keys (PostgreSQL's JSONB)
@@ -68,7 +67,7 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS records (
     id BLOB NOT NULL,
     version INTEGER NOT NULL,
     body TEXT NOT NULL,
-    PRIMARY KEY (id, kind)
+    PRIMARY KEY (kind, id)
 )";
 const INSERT: &str = "INSERT INTO records (kind, id, version, body) VALUES (?1, ?2, ?3, ?4)";
 const UPDATE: &str = "UPDATE records SET version = version + 1, body = ?1 \
