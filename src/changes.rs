@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use crate::TicketId;
+use crate::id::TicketId;
 
 /// A list of the records or events a transition produced: up to two are stored inline, so most
 /// transitions allocate nothing for their output. It dereferences to a slice (`decision.tickets[0]`,

@@ -1,6 +1,9 @@
 //! The output of every transition.
 
-use crate::{Changes, Event, Ticket, TransferGroup};
+use crate::changes::Changes;
+use crate::event::Event;
+use crate::ticket::Ticket;
+use crate::transfer_group::TransferGroup;
 
 /// What a transition decided: the new states of the records it touched and the events that say
 /// what happened (SPEC X1).
@@ -35,13 +38,13 @@ impl Decision {
 
     /// The new state of a ticket, if the decision touched it.
     #[must_use]
-    pub fn ticket(&self, id: crate::TicketId) -> Option<&Ticket> {
+    pub fn ticket(&self, id: crate::id::TicketId) -> Option<&Ticket> {
         self.tickets.iter().find(|t| t.id == id)
     }
 
     /// The new state of a group, if the decision touched it.
     #[must_use]
-    pub fn group(&self, id: crate::TransferGroupId) -> Option<&TransferGroup> {
+    pub fn group(&self, id: crate::id::TransferGroupId) -> Option<&TransferGroup> {
         self.groups.iter().find(|g| g.id == id)
     }
 }

@@ -1,17 +1,20 @@
 //! The crate-level errors: [`RuleError`] gathers every rule refusal; [`Error`] is what the shell
 //! returns (a refusal, or trouble with the store).
 
+use crate::email::EmailError;
+use crate::id::CommandId;
 use crate::injection::{InjectError, RecordFeedbackError};
-use crate::store::{RecordKey, StoreError};
+use crate::interface::{InjectionTargetError, InterfaceError};
+use crate::point_of_sale::ThemeError;
+use crate::record_key::RecordKey;
+use crate::store::StoreError;
 use crate::take_back::{RedistributeError, TakeBackError};
 use crate::transfer::{
     AcceptTransferError, CancelTransferError, DeclineTransferError, EditRecipientError,
     ExpireTransferError, InitiateTransferError, ReturnToSenderError, SignInError,
 };
+use crate::usage_rule::UsageRuleError;
 use crate::wallet::{ChangeFlagError, DeletionError, DownloadError};
-use crate::{
-    CommandId, EmailError, InjectionTargetError, InterfaceError, ThemeError, UsageRuleError,
-};
 
 /// A command refused by the rules. Nothing changed.
 ///

@@ -86,7 +86,7 @@ mod tests {
     use std::hash::{BuildHasher, BuildHasherDefault};
 
     use super::FastHasher;
-    use crate::TicketId;
+    use crate::id::TicketId;
     use crate::store::RecordKey;
 
     #[test]

@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::email::Email;
+use crate::id::TicketId;
 use crate::point_of_sale::parse_bool;
-use crate::{Email, InvalidationReason, Ticket, TicketId};
+use crate::ticket::{InvalidationReason, Ticket};
 
 /// S360's TIXnGO interface configuration, as far as these rules care (SPEC B8).
 ///

@@ -106,21 +106,25 @@
 
 #![forbid(unsafe_code)]
 
-mod acceptance;
+mod actor;
 mod changes;
 mod decision;
 mod email;
 mod error;
 mod event;
 mod fast_hash;
+mod feedback;
 mod id;
 mod interface;
 mod organizer;
 mod point_of_sale;
+mod record_key;
 mod serde_util;
 mod ticket;
+mod transfer_group;
 mod usage_rule;
 
+pub mod command;
 pub mod injection;
 pub mod service;
 pub mod store;
@@ -130,28 +134,28 @@ pub mod take_back;
 pub mod transfer;
 pub mod wallet;
 
-pub use acceptance::AcceptanceSettings;
+pub use actor::Actor;
 pub use changes::{Changes, TicketIds};
 pub use decision::Decision;
 pub use email::{Email, EmailError};
 pub use error::{Error, RuleError};
 pub use event::Event;
+pub use feedback::{
+    DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,
+    TransferDetails,
+};
 pub use id::{
     CommandId, OrganizerId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId,
     UsageRuleId,
 };
-pub use injection::{
-    DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,
-    TransferDetails,
-};
 pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};
-pub use organizer::OrganizerSettings;
+pub use organizer::{AcceptanceSettings, OrganizerSettings, TakeBackPolicy};
 pub use point_of_sale::{InternetTheme, PointOfSale, ThemeError};
 pub use ticket::{
     Activation, ActivationMethod, Distribution, Invalidation, InvalidationReason, Owners,
     ShipmentKind, ShipmentMode, Ticket, TicketHolder, Wallet, WalletStatus,
 };
-pub use transfer::{Direction, TransferGroup, TransferStatus};
+pub use transfer_group::{Direction, TransferGroup, TransferStatus};
 pub use usage_rule::{TransferBackward, TransferLimit, UsageRule, UsageRuleError};
 
 #[cfg(doctest)]

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{PointOfSaleId, ShipmentMode};
+use crate::id::PointOfSaleId;
+use crate::ticket::ShipmentMode;
 
 /// A point of sale (POS) of an S360 sales channel, as far as take back is concerned.
 ///

@@ -3,87 +3,22 @@
 
 use crate::fast_hash::FastMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::injection::{self, InjectTicket};
-use crate::store::{Batch, Record, RecordKey, Store, StoreError, Version, Versioned};
-use crate::take_back::{self, RedistributeTicket, TakeBackTicket};
-use crate::transfer::{
-    self, AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer,
-    InitiateTransfer, ReturnToSender, SignIn,
-};
-use crate::wallet::{self, ChangeFlag, CompleteDeletion, DownloadTicket, RequestDeletion};
-use crate::{
-    CommandId, Decision, Error, Event, Feedback, OrganizerId, OrganizerSettings, PointOfSale,
-    RuleError, Ticket, TicketId, TransferGroup, TransferGroupId, UsageRule,
-};
-
-/// A command with its idempotency key and the organizer whose settings apply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Request {
-    /// The command's id: a retry with the same id and content returns the first result (X3).
-    pub id: CommandId,
-    /// The organizer whose settings (acceptance, interface, take-back policy) apply.
-    pub organizer: OrganizerId,
-    /// What to do.
-    pub command: Command,
-}
-
-/// Every command the shell runs, each the pure core's own command type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "command", rename_all = "SCREAMING_SNAKE_CASE")]
-#[non_exhaustive]
-pub enum Command {
-    /// [`injection::inject`].
-    Inject(InjectTicket),
-    /// [`wallet::download`].
-    Download(DownloadTicket),
-    /// [`wallet::change_flag`].
-    ChangeFlag(ChangeFlag),
-    /// [`transfer::initiate`].
-    Initiate(InitiateTransfer),
-    /// [`transfer::return_to_sender`].
-    ReturnToSender(ReturnToSender),
-    /// [`transfer::accept`].
-    Accept(AcceptTransfer),
-    /// [`transfer::complete_on_sign_in`], over the listed groups (the caller's index of the pending
-    /// groups addressed to the actor).
-    SignIn {
-        /// Who signed in, and when.
-        sign_in: SignIn,
-        /// The candidate groups.
-        groups: Vec<TransferGroupId>,
-    },
-    /// [`transfer::decline`].
-    Decline(DeclineTransfer),
-    /// [`transfer::cancel`].
-    Cancel(CancelTransfer),
-    /// [`transfer::edit_recipient`].
-    EditRecipient(EditRecipient),
-    /// [`transfer::expire`].
-    Expire(ExpireTransfer),
-    /// [`injection::record_feedback`].
-    RecordFeedback(Feedback),
-    /// [`take_back::take_back`].
-    TakeBack(TakeBackTicket),
-    /// [`take_back::redistribute`].
-    Redistribute(RedistributeTicket),
-    /// [`wallet::request_deletion`].
-    RequestDeletion(RequestDeletion),
-    /// [`wallet::complete_deletion`].
-    CompleteDeletion(CompleteDeletion),
-}
-
-/// A processed command, stored so a retry returns the first result (X3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CommandRecord {
-    /// The command's id.
-    pub id: CommandId,
-    /// The request as first received.
-    pub request: Request,
-    /// The events it produced.
-    pub events: Vec<Event>,
-}
+pub use crate::command::{Command, CommandRecord, Request};
+use crate::decision::Decision;
+use crate::error::{Error, RuleError};
+use crate::event::Event;
+use crate::id::{OrganizerId, TicketId, TransferGroupId};
+use crate::injection::{self};
+use crate::organizer::OrganizerSettings;
+use crate::point_of_sale::PointOfSale;
+use crate::record_key::RecordKey;
+use crate::store::{Batch, Record, Store, StoreError, Version, Versioned};
+use crate::take_back::{self, TakeBackTicket};
+use crate::ticket::Ticket;
+use crate::transfer::{self};
+use crate::transfer_group::TransferGroup;
+use crate::usage_rule::UsageRule;
+use crate::wallet::{self};
 
 /// What a command did.
 #[derive(Debug, Clone, PartialEq, Eq)]

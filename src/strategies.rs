@@ -18,20 +18,22 @@ use proptest::sample::select;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
+use crate::command::Command;
+use crate::email::Email;
+use crate::id::{PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
+use crate::injection;
 use crate::injection::{Feedback, InjectTicket, LifecycleStatus, TransferDetails};
-use crate::service::Command;
+use crate::organizer::AcceptanceSettings;
+use crate::point_of_sale::{InternetTheme, PointOfSale};
 use crate::take_back::{RedistributeTicket, TakeBackTicket};
+use crate::ticket::{ActivationMethod, Distribution, ShipmentMode, Ticket};
 use crate::transfer::{
     self, AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer,
     InitiateTransfer, NewGroupIds, ReturnToSender, SignIn, TransferGroup,
 };
+use crate::usage_rule::{TransferBackward, TransferLimit, UsageRule};
 use crate::wallet::{
     self, Actor, ChangeFlag, CompleteDeletion, DownloadTicket, FlagChange, RequestDeletion,
-};
-use crate::{
-    AcceptanceSettings, ActivationMethod, Distribution, Email, InternetTheme, PointOfSale,
-    PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferBackward,
-    TransferGroupId, TransferLimit, UsageRule, UsageRuleId, injection,
 };
 
 /// The people the strategies draw from: `p0@example.com` ... `p5@example.com`.
@@ -216,7 +218,7 @@ fn reach(n: u128, owner: &Email, steps: &[Step], rule: UsageRule) -> Ticket {
     };
     let settings = AcceptanceSettings::automatic();
     let mut minute = 0i64;
-    let next = |t: &mut Ticket, decision: Option<crate::Decision>| {
+    let next = |t: &mut Ticket, decision: Option<crate::decision::Decision>| {
         if let Some(new) = decision.and_then(|d| d.ticket(t.id).cloned()) {
             *t = new;
         }
@@ -310,8 +312,8 @@ fn reach(n: u128, owner: &Email, steps: &[Step], rule: UsageRule) -> Ticket {
             }
             Step::Delete => {
                 // S360 invalidates the ticket (a cancellation), then pushes it to the wallet (B10).
-                ticket.distribution.invalidation = Some(crate::Invalidation {
-                    reason: crate::InvalidationReason::from_code("CANCELLATION"),
+                ticket.distribution.invalidation = Some(crate::ticket::Invalidation {
+                    reason: crate::ticket::InvalidationReason::from_code("CANCELLATION"),
                     at,
                     replaced_by: None,
                 });
@@ -358,9 +360,9 @@ fn unknown_group(at: OffsetDateTime) -> TransferGroup {
         id: TransferGroupId::from_u128(u128::MAX),
         sender: person(0),
         recipient: person(1),
-        direction: crate::Direction::Forward,
+        direction: crate::transfer_group::Direction::Forward,
         tickets: TicketId::from_u128(u128::MAX).into(),
-        status: crate::TransferStatus::Pending,
+        status: crate::transfer_group::TransferStatus::Pending,
         acceptance: transfer::Acceptance::Explicit,
         created_at: at,
         expires_at: None,

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
-use crate::{
-    DistributionHistory, Email, LastFeedback, PointOfSaleId, RightId, ShipmentModeId, TicketId,
-    TransferGroupId, UsageRuleId,
-};
+use crate::email::Email;
+use crate::feedback::{DistributionHistory, LastFeedback};
+use crate::id::{PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
 
 /// A ticket as both services see it.
 ///

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::UsageRuleId;
+use crate::id::UsageRuleId;
 
 /// How a completed BACKWARD transfer changes the transfer level (the usage rule's "Transfer backward"
 /// setting, SPEC T8).

@@ -1,9 +1,11 @@
 use time::OffsetDateTime;
 
-use crate::{
-    Changes, Decision, Email, Event, InvalidationReason, ShipmentModeId, Ticket, TicketId,
-    UsageRuleId, Wallet,
-};
+use crate::changes::Changes;
+use crate::decision::Decision;
+use crate::email::Email;
+use crate::event::Event;
+use crate::id::{ShipmentModeId, TicketId, UsageRuleId};
+use crate::ticket::{InvalidationReason, Ticket, Wallet};
 
 /// Command: inject a ticket into TIXnGO for a contact (SPEC I1). The actor is S360 itself.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

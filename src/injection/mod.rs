@@ -7,13 +7,14 @@
 //! | a wallet [`Decision`](crate::Decision) | [`feedback_for`] | I2 |
 //! | [`Feedback`] | [`record_feedback`] | I3, I4 |
 
-mod feedback;
+mod feedback_for;
 mod inject;
 mod record_feedback;
 
-pub use feedback::{
+pub use crate::feedback::{
     DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,
-    TransferDetails, feedback_for,
+    TransferDetails,
 };
+pub use feedback_for::feedback_for;
 pub use inject::{InjectError, InjectTicket, inject};
 pub use record_feedback::{RecordFeedbackError, record_feedback};

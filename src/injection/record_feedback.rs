@@ -1,7 +1,11 @@
-use crate::{
-    Changes, Decision, DistributionEntry, DistributionHistory, EntryStatus, Event, Feedback,
-    LastFeedback, LifecycleStatus, Ticket, TicketId,
+use crate::changes::Changes;
+use crate::decision::Decision;
+use crate::event::Event;
+use crate::feedback::{
+    DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,
 };
+use crate::id::TicketId;
+use crate::ticket::Ticket;
 
 /// Why S360 could not record a feedback. Nothing changed.
 ///

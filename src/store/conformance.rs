@@ -29,14 +29,18 @@ use std::fmt;
 use time::macros::datetime;
 
 use super::{Batch, Record, RecordKey, Store, StoreError, Version, Versioned};
-use crate::service::{Command, CommandRecord, Request};
-use crate::transfer::{Acceptance, Direction, TransferGroup, TransferStatus};
-use crate::wallet::DownloadTicket;
-use crate::{
-    CommandId, Distribution, Email, OrganizerId, OrganizerSettings, PointOfSale, PointOfSaleId,
-    RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferGroupId, UsageRule,
+use crate::command::{Command, CommandRecord, Request};
+use crate::email::Email;
+use crate::id::{
+    CommandId, OrganizerId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId,
     UsageRuleId,
 };
+use crate::organizer::OrganizerSettings;
+use crate::point_of_sale::PointOfSale;
+use crate::ticket::{Distribution, ShipmentMode, Ticket};
+use crate::transfer_group::{Acceptance, Direction, TransferGroup, TransferStatus};
+use crate::usage_rule::UsageRule;
+use crate::wallet::DownloadTicket;
 
 pub use super::BoxError;
 

@@ -3,8 +3,10 @@ use std::collections::hash_map::Entry;
 use std::sync::{Arc, RwLock};
 
 use super::{Batch, Operation, Record, RecordKey, Store, StoreError, Version, Versioned};
-use crate::service::CommandRecord;
-use crate::{CommandId, Ticket, TicketId, TransferGroup, TransferGroupId};
+use crate::command::CommandRecord;
+use crate::id::{CommandId, TicketId, TransferGroupId};
+use crate::ticket::Ticket;
+use crate::transfer_group::TransferGroup;
 
 /// The embedded store: records in memory, behind a lock, with exactly the contract of [`Store`],
 /// conflicts included (SPEC X4).

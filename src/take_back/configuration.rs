@@ -1,6 +1,9 @@
 use std::fmt;
 
-use crate::{InvalidationReason, PointOfSale, PointOfSaleId, ShipmentModeId, TixngoInterface};
+use crate::id::{PointOfSaleId, ShipmentModeId};
+use crate::interface::TixngoInterface;
+use crate::point_of_sale::PointOfSale;
+use crate::ticket::InvalidationReason;
 
 /// A setting that would make a mobile take back fail or misbehave, with the setting to change.
 ///

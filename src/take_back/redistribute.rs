@@ -1,10 +1,13 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{
-    Changes, Decision, Email, Event, InvalidationReason, PointOfSale, PointOfSaleId, Ticket,
-    TicketId,
-};
+use crate::changes::Changes;
+use crate::decision::Decision;
+use crate::email::Email;
+use crate::event::Event;
+use crate::id::{PointOfSaleId, TicketId};
+use crate::point_of_sale::PointOfSale;
+use crate::ticket::{InvalidationReason, Ticket};
 
 /// Command: a B2B contact distributes a ticket it holds to a contact, after a take back (SPEC B3,
 /// B7: "for redistribution").
@@ -102,7 +105,7 @@ pub fn redistribute(
     command: &RedistributeTicket,
 ) -> Result<Decision, RedistributeError> {
     use RedistributeError as E;
-    super::check_ticket_at_pos(
+    super::pos_ticket::check_ticket_at_pos(
         ticket,
         point_of_sale,
         (command.ticket, command.point_of_sale),
@@ -131,4 +134,4 @@ pub fn redistribute(
     })
 }
 
-super::from_pos_ticket_problem!(RedistributeError);
+super::pos_ticket::from_pos_ticket_problem!(RedistributeError);

@@ -1,10 +1,16 @@
+use crate::organizer::TakeBackPolicy;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{
-    Changes, Decision, Email, Event, Invalidation, InvalidationReason, LifecycleStatus,
-    PointOfSale, PointOfSaleId, Ticket, TicketId, TixngoInterface,
-};
+use crate::changes::Changes;
+use crate::decision::Decision;
+use crate::email::Email;
+use crate::event::Event;
+use crate::feedback::LifecycleStatus;
+use crate::id::{PointOfSaleId, TicketId};
+use crate::interface::TixngoInterface;
+use crate::point_of_sale::PointOfSale;
+use crate::ticket::{Invalidation, InvalidationReason, Ticket};
 
 /// Command: a B2B contact takes a ticket back through a point of sale (SPEC B3-B7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,34 +26,6 @@ pub struct TakeBackTicket {
     /// When.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
-}
-
-/// S360-wide switches of the take back.
-///
-/// # Examples
-///
-/// ```
-/// use secure_ticket::take_back::TakeBackPolicy;
-/// assert!(TakeBackPolicy::default().refuse_ticket_holder_details);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct TakeBackPolicy {
-    /// B5: a ticket with ticket-holder details cannot be taken back (a known restriction, on by
-    /// default; the next major version turns it off).
-    #[serde(default = "default_true")]
-    pub refuse_ticket_holder_details: bool,
-}
-
-const fn default_true() -> bool {
-    true
-}
-
-impl Default for TakeBackPolicy {
-    fn default() -> Self {
-        Self {
-            refuse_ticket_holder_details: true,
-        }
-    }
 }
 
 /// Why a ticket could not be taken back. Nothing changed.
@@ -142,7 +120,7 @@ pub enum TakeBackError {
         /// The POS.
         point_of_sale: PointOfSaleId,
         /// The shipment mode.
-        shipment_mode: crate::ShipmentModeId,
+        shipment_mode: crate::id::ShipmentModeId,
     },
     /// B4: no feedback from TIXnGO yet.
     #[error(
@@ -222,11 +200,13 @@ pub fn take_back(
 ) -> Result<Decision, TakeBackError> {
     use TakeBackError as E;
     let named = (command.ticket, command.point_of_sale);
-    super::check_ticket_at_pos(ticket, point_of_sale, named, || match point_of_sale.b2b {
-        true => Ok(()),
-        false => Err(E::NotB2bPointOfSale {
-            point_of_sale: point_of_sale.id,
-        }),
+    super::pos_ticket::check_ticket_at_pos(ticket, point_of_sale, named, || {
+        match point_of_sale.b2b {
+            true => Ok(()),
+            false => Err(E::NotB2bPointOfSale {
+                point_of_sale: point_of_sale.id,
+            }),
+        }
     })?;
     let taken_back = Event::TicketTakenBack {
         ticket: ticket.id,
@@ -290,7 +270,7 @@ pub fn take_back(
         at: command.at,
         replaced_by: Some(command.new_ticket),
     });
-    let mut distribution = crate::Distribution::new(
+    let mut distribution = crate::ticket::Distribution::new(
         point_of_sale.id,
         point_of_sale
             .take_back_shipment_mode
@@ -329,4 +309,4 @@ pub fn take_back(
     })
 }
 
-super::from_pos_ticket_problem!(TakeBackError);
+super::pos_ticket::from_pos_ticket_problem!(TakeBackError);

@@ -1,12 +1,14 @@
 use time::OffsetDateTime;
 
-use super::{
-    TransferGroup, TransferStatus, check_pending, complete_group, from_group_problem,
-    from_group_ticket_problem, is_past_deadline,
+use super::shared::{
+    check_pending, complete_group, from_group_problem, from_group_ticket_problem, is_past_deadline,
 };
-use crate::{
-    Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule, UsageRuleId, WalletStatus,
-};
+use crate::decision::Decision;
+use crate::email::Email;
+use crate::id::{TicketId, TransferGroupId, UsageRuleId};
+use crate::ticket::{Ticket, WalletStatus};
+use crate::transfer_group::{TransferGroup, TransferStatus};
+use crate::usage_rule::UsageRule;
 
 /// Command: the recipient accepts a PENDING group (SPEC T8, A1, A3).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -1,10 +1,11 @@
 use time::OffsetDateTime;
 
-use super::{
-    TransferGroup, TransferStatus, check_pending, close_group, from_group_problem,
-    from_release_problem,
-};
-use crate::{Decision, Email, Ticket, TicketId, TransferGroupId};
+use super::shared::{check_pending, close_group, from_group_problem, from_release_problem};
+use crate::decision::Decision;
+use crate::email::Email;
+use crate::id::{TicketId, TransferGroupId};
+use crate::ticket::Ticket;
+use crate::transfer_group::{TransferGroup, TransferStatus};
 
 /// Command: the sender cancels a PENDING group (SPEC T10, A3).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -1,11 +1,15 @@
 use time::OffsetDateTime;
 
+use super::InitiateTransferError;
 use super::initiate::{Initiation, decide};
-use super::{
-    InitiateTransferError, NewGroupIds, TransferGroup, TransferStatus, check_pending, close_group,
-    from_group_problem, from_release_problem,
-};
-use crate::{AcceptanceSettings, Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule};
+use super::shared::{check_pending, close_group, from_group_problem, from_release_problem};
+use crate::decision::Decision;
+use crate::email::Email;
+use crate::id::{TicketId, TransferGroupId};
+use crate::organizer::AcceptanceSettings;
+use crate::ticket::Ticket;
+use crate::transfer_group::{NewGroupIds, TransferGroup, TransferStatus};
+use crate::usage_rule::UsageRule;
 
 /// Command: the sender replaces the recipient of a PENDING group (SPEC T12).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -1,10 +1,12 @@
 use time::OffsetDateTime;
 
-use super::{
-    TransferGroup, TransferStatus, check_pending, close_group, from_group_problem,
-    from_release_problem, is_past_deadline,
+use super::shared::{
+    check_pending, close_group, from_group_problem, from_release_problem, is_past_deadline,
 };
-use crate::{Decision, Ticket, TicketId, TransferGroupId};
+use crate::decision::Decision;
+use crate::id::{TicketId, TransferGroupId};
+use crate::ticket::Ticket;
+use crate::transfer_group::{TransferGroup, TransferStatus};
 
 /// Command: the system expires a PENDING group past its deadline (SPEC A4).
 ///

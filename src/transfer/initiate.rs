@@ -1,12 +1,15 @@
 use time::OffsetDateTime;
 
-use super::{
-    Acceptance, Direction, NewGroupIds, TransferGroup, TransferStatus, find_rule, find_ticket,
-};
-use crate::{
-    AcceptanceSettings, Decision, Email, Event, Ticket, TicketId, TicketIds, TransferGroupId,
-    UsageRule, UsageRuleId, WalletStatus,
-};
+use super::shared::{find_rule, find_ticket};
+use crate::changes::TicketIds;
+use crate::decision::Decision;
+use crate::email::Email;
+use crate::event::Event;
+use crate::id::{TicketId, TransferGroupId, UsageRuleId};
+use crate::organizer::AcceptanceSettings;
+use crate::ticket::{Ticket, WalletStatus};
+use crate::transfer_group::{Acceptance, Direction, NewGroupIds, TransferGroup, TransferStatus};
+use crate::usage_rule::UsageRule;
 
 /// Command: the current owner sends one or more tickets to a recipient (SPEC T1-T7).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

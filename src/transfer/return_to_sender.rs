@@ -1,8 +1,15 @@
 use time::OffsetDateTime;
 
+use super::InitiateTransferError;
 use super::initiate::{Initiation, decide};
-use super::{InitiateTransferError, NewGroupIds, find_ticket};
-use crate::{AcceptanceSettings, Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule};
+use super::shared::find_ticket;
+use crate::decision::Decision;
+use crate::email::Email;
+use crate::id::{TicketId, TransferGroupId};
+use crate::organizer::AcceptanceSettings;
+use crate::ticket::Ticket;
+use crate::transfer_group::NewGroupIds;
+use crate::usage_rule::UsageRule;
 
 /// Command: the current owner sends a ticket back to its previous owner (SPEC T11).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -1,9 +1,12 @@
 use time::OffsetDateTime;
 
-use super::{TransferGroup, complete_group, from_group_ticket_problem, is_past_deadline};
-use crate::{
-    Decision, Email, Ticket, TicketId, TransferGroupId, UsageRule, UsageRuleId, WalletStatus,
-};
+use super::shared::{complete_group, from_group_ticket_problem, is_past_deadline};
+use crate::decision::Decision;
+use crate::email::Email;
+use crate::id::{TicketId, TransferGroupId, UsageRuleId};
+use crate::ticket::{Ticket, WalletStatus};
+use crate::transfer_group::TransferGroup;
+use crate::usage_rule::UsageRule;
 
 /// Command: a spectator's wallet app signed in or synced (SPEC A1, A2).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -1,6 +1,10 @@
 use time::OffsetDateTime;
 
-use crate::{Changes, Decision, Event, Ticket, TicketId, WalletStatus};
+use crate::changes::Changes;
+use crate::decision::Decision;
+use crate::event::Event;
+use crate::id::TicketId;
+use crate::ticket::{Ticket, WalletStatus};
 
 /// Command: S360 pushes an invalidated ticket to TIXnGO (SPEC B10). The actor is S360 itself.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

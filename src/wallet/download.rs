@@ -1,6 +1,11 @@
 use time::OffsetDateTime;
 
-use crate::{Changes, Decision, Email, Event, Ticket, TicketId, WalletStatus};
+use crate::changes::Changes;
+use crate::decision::Decision;
+use crate::email::Email;
+use crate::event::Event;
+use crate::id::TicketId;
+use crate::ticket::{Ticket, WalletStatus};
 
 /// Command: the current owner's device loads the ticket (SPEC W3).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

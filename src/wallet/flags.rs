@@ -1,35 +1,14 @@
+use crate::actor::Actor;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{
-    Activation, ActivationMethod, Changes, Decision, Email, Event, Ticket, TicketId,
-    TransferGroupId, WalletStatus,
-};
-
-/// Who acts on a ticket's flags.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "email", rename_all = "SCREAMING_SNAKE_CASE")]
-#[non_exhaustive]
-pub enum Actor {
-    /// A spectator, by email.
-    Spectator(Email),
-    /// The organizer's access control (scanners, stewards).
-    AccessControl,
-    /// The TIXnGO platform itself (time- or beacon-based activation).
-    System,
-}
-
-impl fmt::Display for Actor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Spectator(email) => write!(f, "spectator {email}"),
-            Self::AccessControl => f.write_str("access control"),
-            Self::System => f.write_str("the system"),
-        }
-    }
-}
+use crate::changes::Changes;
+use crate::decision::Decision;
+use crate::event::Event;
+use crate::id::{TicketId, TransferGroupId};
+use crate::ticket::{Activation, ActivationMethod, Ticket, WalletStatus};
 
 /// A change to one of a ticket's flags (SPEC W1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -12,8 +12,9 @@ mod deletion;
 mod download;
 mod flags;
 
+pub use crate::actor::Actor;
 pub use deletion::{
     CompleteDeletion, DeletionError, RequestDeletion, complete_deletion, request_deletion,
 };
 pub use download::{DownloadError, DownloadTicket, download};
-pub use flags::{Actor, ChangeFlag, ChangeFlagError, FlagChange, change_flag};
+pub use flags::{ChangeFlag, ChangeFlagError, FlagChange, change_flag};

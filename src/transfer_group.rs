@@ -3,7 +3,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{Email, TicketIds, TransferGroupId};
+use crate::changes::TicketIds;
+use crate::email::Email;
+use crate::id::TransferGroupId;
 
 /// The record created by each transfer initiation (SPEC T5).
 ///

@@ -1,0 +1,151 @@
+use time::OffsetDateTime;
+
+use crate::email::Email;
+use crate::event::Event;
+use crate::feedback::{Feedback, LifecycleStatus, TransferDetails};
+use crate::id::{TicketId, TransferGroupId};
+
+/// The feedback that a wallet transition's events produce, ticket by ticket, in order (SPEC I2):
+/// what TIXnGO sends to S360's feedback interface, so both services speak the same statuses.
+///
+/// Events with no lifecycle status (deactivation, check, check-out, group-level acceptance) produce
+/// nothing.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{injection, Email, LifecycleStatus, UsageRuleId};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let decision = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: Email::parse("alice@example.com")?, usage_rule: UsageRuleId::from_u128(1), at,
+/// })?;
+/// let feedback = injection::feedback_for(&decision.events);
+/// assert_eq!((feedback[0].ticket, feedback[0].status), (ticket.id, LifecycleStatus::Injected));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn feedback_for(events: &[Event]) -> Vec<Feedback> {
+    let mut out = Vec::new();
+    for event in events {
+        let mut one = |ticket: TicketId, status: LifecycleStatus, at: OffsetDateTime| {
+            out.push(Feedback {
+                ticket,
+                status,
+                at,
+                transfer: None,
+            });
+        };
+        match event {
+            Event::TicketInjected { ticket, at, .. } => {
+                one(*ticket, LifecycleStatus::Injected, *at)
+            }
+            Event::TicketDownloaded { ticket, at, .. } => {
+                one(*ticket, LifecycleStatus::Downloaded, *at)
+            }
+            Event::TicketActivated { ticket, method, at } => {
+                one(*ticket, LifecycleStatus::activated(*method), *at)
+            }
+            Event::TicketControlled { ticket, at } => {
+                one(*ticket, LifecycleStatus::Controlled, *at)
+            }
+            Event::TicketDeletionRequested { ticket, at } => {
+                one(*ticket, LifecycleStatus::DeletionPending, *at)
+            }
+            Event::TicketDeleted { ticket, at } => one(*ticket, LifecycleStatus::Deleted, *at),
+            Event::TransferInitiated {
+                group,
+                sender,
+                recipient,
+                tickets,
+                at,
+                ..
+            } => {
+                transfer_feedback(
+                    &mut out,
+                    tickets,
+                    LifecycleStatus::PendingTransfer,
+                    *at,
+                    *group,
+                    sender,
+                    recipient,
+                );
+            }
+            Event::TicketTransferred {
+                ticket,
+                group,
+                from,
+                to,
+                at,
+                ..
+            } => out.push(Feedback {
+                ticket: *ticket,
+                status: LifecycleStatus::Transferred,
+                at: *at,
+                transfer: Some(TransferDetails {
+                    group: *group,
+                    sender: from.clone(),
+                    recipient: to.clone(),
+                }),
+            }),
+            Event::TransferDeclined {
+                group,
+                sender,
+                recipient,
+                tickets,
+                at,
+            }
+            | Event::TransferCancelled {
+                group,
+                sender,
+                recipient,
+                tickets,
+                at,
+            }
+            | Event::TransferExpired {
+                group,
+                sender,
+                recipient,
+                tickets,
+                at,
+            } => {
+                transfer_feedback(
+                    &mut out,
+                    tickets,
+                    LifecycleStatus::FailureTransfer,
+                    *at,
+                    *group,
+                    sender,
+                    recipient,
+                );
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One transfer feedback per ticket of a group event.
+fn transfer_feedback(
+    out: &mut Vec<Feedback>,
+    tickets: &[TicketId],
+    status: LifecycleStatus,
+    at: OffsetDateTime,
+    group: TransferGroupId,
+    sender: &Email,
+    recipient: &Email,
+) {
+    let details = TransferDetails {
+        group,
+        sender: sender.clone(),
+        recipient: recipient.clone(),
+    };
+    out.extend(tickets.iter().map(|&ticket| Feedback {
+        ticket,
+        status,
+        at,
+        transfer: Some(details.clone()),
+    }));
+}
