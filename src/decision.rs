@@ -2,6 +2,7 @@
 
 use crate::changes::Changes;
 use crate::event::Event;
+use crate::record_key::RecordKey;
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
 
@@ -27,13 +28,20 @@ pub struct Decision {
     pub groups: Changes<TransferGroup>,
     /// What happened, in order.
     pub events: Changes<Event>,
+    /// The records among `tickets` and `groups` that the transition created (with caller-given
+    /// ids): a store must not hold them yet, so the shell writes them expecting
+    /// [`Version::NEW`](crate::store::Version::NEW) and refuses the command when an id is taken.
+    pub created: Changes<RecordKey>,
 }
 
 impl Decision {
     /// Whether the transition changed nothing.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.tickets.is_empty() && self.groups.is_empty() && self.events.is_empty()
+        self.tickets.is_empty()
+            && self.groups.is_empty()
+            && self.events.is_empty()
+            && self.created.is_empty()
     }
 
     /// The new state of a ticket, if the decision touched it.

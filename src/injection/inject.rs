@@ -123,6 +123,7 @@ pub fn inject(ticket: &Ticket, command: &InjectTicket) -> Result<Decision, Injec
         command.at,
     ));
     Ok(Decision {
+        created: Changes::new(),
         tickets: Changes::one(injected),
         groups: Changes::new(),
         events: Changes::one(Event::TicketInjected {

@@ -156,6 +156,7 @@ pub fn record_feedback(
         return Ok(Decision::default());
     }
     Ok(Decision {
+        created: Changes::new(),
         tickets: Changes::one(updated),
         groups: Changes::new(),
         events: Changes::one(Event::FeedbackRecorded {

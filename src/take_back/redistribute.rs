@@ -123,6 +123,7 @@ pub fn redistribute(
     let mut moved = ticket.clone();
     moved.distribution.cultural_contact = Some(command.to.clone());
     Ok(Decision {
+        created: Changes::new(),
         tickets: Changes::one(moved),
         groups: Changes::new(),
         events: Changes::one(Event::TicketRedistributed {

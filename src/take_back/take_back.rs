@@ -1,4 +1,5 @@
 use crate::organizer::TakeBackPolicy;
+use crate::record_key::RecordKey;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -220,6 +221,7 @@ pub fn take_back(
         let mut back = ticket.clone();
         back.distribution.cultural_contact = Some(command.actor.clone());
         return Ok(Decision {
+            created: Changes::new(),
             tickets: Changes::one(back),
             groups: Changes::new(),
             events: Changes::one(taken_back),
@@ -303,6 +305,7 @@ pub fn take_back(
         },
     ];
     Ok(Decision {
+        created: Changes::one(RecordKey::Ticket(new.id)),
         tickets: Changes::two(old, new),
         groups: Changes::new(),
         events: events.into(),

@@ -7,6 +7,7 @@ use crate::email::Email;
 use crate::event::Event;
 use crate::id::{TicketId, TransferGroupId, UsageRuleId};
 use crate::organizer::AcceptanceSettings;
+use crate::record_key::RecordKey;
 use crate::ticket::{Ticket, WalletStatus};
 use crate::transfer_group::{Acceptance, Direction, NewGroupIds, TransferGroup, TransferStatus};
 use crate::usage_rule::UsageRule;
@@ -330,6 +331,7 @@ pub(crate) fn decide(
             tickets: ids.clone(),
             at: input.at,
         });
+        decision.created.push(RecordKey::TransferGroup(group_id));
         decision.groups.push(TransferGroup {
             id: group_id,
             sender: input.actor.clone(),

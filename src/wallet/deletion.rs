@@ -112,6 +112,7 @@ pub fn request_deletion(
         w.deletion_requested_at = Some(command.at);
     }
     Ok(Decision {
+        created: Changes::new(),
         tickets: Changes::one(pushed),
         groups: Changes::new(),
         events: Changes::one(Event::TicketDeletionRequested {
@@ -148,6 +149,7 @@ pub fn complete_deletion(
         w.deleted_at = Some(command.at);
     }
     Ok(Decision {
+        created: Changes::new(),
         tickets: Changes::one(deleted),
         groups: Changes::new(),
         events: Changes::one(Event::TicketDeleted {

@@ -112,6 +112,7 @@ pub fn download(ticket: &Ticket, command: &DownloadTicket) -> Result<Decision, D
         w.downloaded_at = Some(command.at);
     }
     Ok(Decision {
+        created: Changes::new(),
         tickets: Changes::one(downloaded),
         groups: Changes::new(),
         events: Changes::one(Event::TicketDownloaded {

@@ -211,6 +211,7 @@ pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, Ch
         }
     }
     Ok(Decision {
+        created: Changes::new(),
         tickets: Changes::one(changed),
         groups: Changes::new(),
         events: Changes::one(event),

@@ -68,6 +68,7 @@ fn a1_explicit_acceptance_off_sign_in_completes_the_forward_group() {
     assert_eq!(
         done,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![with_wallet(&before, |w| {
                 w.owners = Owners {
                     initial: alice(),
@@ -263,6 +264,7 @@ fn a4_expiry_before_and_after_the_deadline() {
     assert_eq!(
         expired,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![before].into(),
             groups: vec![closed(&group, TransferStatus::Expired, deadline)].into(),
             events: vec![Event::TransferExpired {

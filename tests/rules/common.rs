@@ -227,6 +227,7 @@ impl World {
     /// Replaces a ticket's record (for states no transition reaches yet, such as deletion).
     pub(crate) fn put_ticket(&mut self, ticket: Ticket) {
         self.apply(&Decision {
+            created: Vec::new().into(),
             tickets: vec![ticket].into(),
             groups: Vec::new().into(),
             events: Vec::new().into(),

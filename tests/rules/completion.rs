@@ -80,6 +80,7 @@ fn t8_seed_forward_0_to_1_with_limit_3() {
     assert_eq!(
         done,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: vec![closed(&group, TransferStatus::Accepted, AT)].into(),
             events: vec![
@@ -132,6 +133,7 @@ fn seed_backward(backward: TransferBackward) -> (Ticket, TransferGroup, Decision
 fn seed_backward_outcome(with_bob: &Ticket, group: &TransferGroup, level: u16) -> Decision {
     let id = with_bob.id;
     Decision {
+        created: Vec::new().into(),
         tickets: vec![with_wallet(with_bob, |w| {
             w.owners = Owners {
                 initial: alice(),

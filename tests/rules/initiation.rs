@@ -1,5 +1,6 @@
 //! T1-T7 and T11: initiating a transfer.
 
+use secure_ticket::store::RecordKey;
 use secure_ticket::transfer::{
     self, Acceptance, Direction, InitiateTransferError, NewGroupIds, ReturnToSender,
     ReturnToSenderError,
@@ -281,6 +282,7 @@ fn t5_initiation_creates_a_pending_group_and_changes_no_owner_level_or_counter()
     assert_eq!(
         decision,
         Decision {
+            created: vec![RecordKey::TransferGroup(gid(7))].into(),
             tickets: vec![pending_in(&before, gid(7))].into(),
             groups: vec![new_group(
                 gid(7),
@@ -346,6 +348,11 @@ fn t7_tickets_of_both_directions_split_into_two_groups_created_together() {
     assert_eq!(
         decision,
         Decision {
+            created: vec![
+                RecordKey::TransferGroup(gid(10)),
+                RecordKey::TransferGroup(gid(11))
+            ]
+            .into(),
             tickets: vec![
                 pending_in(&before[0], gid(10)),
                 pending_in(&before[1], gid(11))
@@ -434,6 +441,7 @@ fn t11_return_to_sender_is_an_ordinary_backward_initiation() {
     assert_eq!(
         returned,
         Decision {
+            created: vec![RecordKey::TransferGroup(gid(2))].into(),
             tickets: vec![pending_in(&before, gid(2))].into(),
             groups: vec![new_group(
                 gid(2),

@@ -50,6 +50,7 @@ fn i1_injection_gives_the_ticket_to_the_contact_and_marks_it_printed() {
     assert_eq!(
         decision,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketInjected {

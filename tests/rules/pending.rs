@@ -1,5 +1,6 @@
 //! T10, T12, T13: what happens to a PENDING group besides its completion.
 
+use secure_ticket::store::RecordKey;
 use secure_ticket::transfer::{
     self, AcceptTransfer, AcceptTransferError, Acceptance, CancelTransfer, CancelTransferError,
     DeclineTransfer, DeclineTransferError, Direction, EditRecipient, EditRecipientError,
@@ -84,6 +85,7 @@ fn t10_decline_returns_the_tickets_to_the_sender_as_before() {
     assert_eq!(
         declined,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![before.clone()].into(),
             groups: vec![closed(&group, TransferStatus::Declined, LATER)].into(),
             events: vec![Event::TransferDeclined {
@@ -127,6 +129,7 @@ fn t10_cancel_returns_the_tickets_to_the_sender_as_before() {
     assert_eq!(
         cancelled,
         Decision {
+            created: Vec::new().into(),
             tickets: before.into(),
             groups: vec![closed(&group, TransferStatus::Cancelled, LATER)].into(),
             events: vec![Event::TransferCancelled {
@@ -154,6 +157,7 @@ fn t12_edit_recipient_cancels_the_group_and_creates_a_new_one() {
     assert_eq!(
         edited,
         Decision {
+            created: vec![RecordKey::TransferGroup(gid(2))].into(),
             tickets: vec![pending_in(&before, gid(2))].into(),
             groups: vec![
                 closed(&old, TransferStatus::Cancelled, LATER),

@@ -202,6 +202,7 @@ fn w3_download_moves_not_downloaded_to_downloaded_with_its_time() {
     assert_eq!(
         decision,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![with_wallet(&ticket, |w| w.downloaded_at = Some(LATER))].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketDownloaded {
@@ -306,6 +307,7 @@ fn w3_flag_transitions_set_and_reset_with_events() {
         assert_eq!(
             change(&before, flag, actor, LATER),
             Ok(Decision {
+                created: Vec::new().into(),
                 tickets: vec![after].into(),
                 groups: Vec::new().into(),
                 events: vec![event].into()

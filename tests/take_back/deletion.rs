@@ -40,6 +40,7 @@ fn b10_the_invalidated_ticket_becomes_deletion_pending_then_deleted() {
     assert_eq!(
         requested,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![pending.clone()].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketDeletionRequested {
@@ -57,6 +58,7 @@ fn b10_the_invalidated_ticket_becomes_deletion_pending_then_deleted() {
     assert_eq!(
         deleted,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![gone.clone()].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketDeleted {

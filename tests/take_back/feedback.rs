@@ -102,6 +102,7 @@ fn i1_injection_sends_the_ticket_and_marks_it_printed() {
     assert_eq!(
         decision,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketInjected {
@@ -517,6 +518,7 @@ fn i3_newer_feedback_is_recorded() {
     assert_eq!(
         decision,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::FeedbackRecorded {
@@ -647,6 +649,7 @@ fn i4_failure_transfer_marks_the_entry_cancelled() {
     assert_eq!(
         failed,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::FeedbackRecorded {

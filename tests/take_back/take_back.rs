@@ -1,5 +1,6 @@
 //! Take back through a B2B point of sale (SPEC B1, B3-B7, B9).
 
+use secure_ticket::store::RecordKey;
 use secure_ticket::take_back::{
     self, RedistributeTicket, TakeBackError, TakeBackPolicy, TakeBackTicket,
 };
@@ -31,6 +32,7 @@ fn regular_take_back_decision(ticket: &Ticket) -> Decision {
     let mut back = ticket.clone();
     back.distribution.cultural_contact = Some(agency());
     Decision {
+        created: Vec::new().into(),
         tickets: vec![back].into(),
         groups: Vec::new().into(),
         events: vec![Event::TicketTakenBack {
@@ -169,6 +171,7 @@ fn b3_a_regular_take_back_is_ready_for_redistribution() {
     assert_eq!(
         decision,
         Decision {
+            created: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketRedistributed {
@@ -403,6 +406,7 @@ fn b7_mobile_take_back_invalidates_and_replaces() {
     assert_eq!(
         decision,
         Decision {
+            created: vec![RecordKey::Ticket(NEW)].into(),
             tickets: vec![old, new].into(),
             groups: Vec::new().into(),
             events: vec![
