@@ -268,6 +268,16 @@ pub enum StoreError {
         /// Why it could not be read.
         source: BoxError,
     },
+    /// Records read in different rounds of one attempt contradict each other: another writer
+    /// committed between the rounds (a torn read). Like [`Conflict`](Self::Conflict), the shell
+    /// reads again and decides again; this is returned only when the attempts ran out.
+    #[error(
+        "{key} changed while the command was being read (another writer committed meanwhile); try again"
+    )]
+    ChangedDuringRead {
+        /// The record whose state contradicts a record read earlier.
+        key: RecordKey,
+    },
     /// The same record appears twice in one batch; nothing was written.
     #[error("{key} is written twice in one batch; write each record once")]
     DuplicateKey {
@@ -287,10 +297,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether this is a [`Conflict`](Self::Conflict).
+    /// Whether another writer got there first: a [`Conflict`](Self::Conflict) or a
+    /// [`ChangedDuringRead`](Self::ChangedDuringRead). Retrying the command may succeed.
     #[must_use]
     pub const fn is_conflict(&self) -> bool {
-        matches!(self, Self::Conflict { .. })
+        matches!(self, Self::Conflict { .. } | Self::ChangedDuringRead { .. })
     }
 }
 
