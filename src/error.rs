@@ -135,10 +135,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether the store still conflicted after the last attempt.
+    /// Whether the store still conflicted after the last attempt ([`StoreError::is_conflict`]):
+    /// the same command may succeed if sent again.
     #[must_use]
     pub const fn is_conflict(&self) -> bool {
-        matches!(self, Self::Store(StoreError::Conflict { .. }))
+        match self {
+            Self::Store(store) => store.is_conflict(),
+            _ => false,
+        }
     }
 
     /// The rule refusal, if this is one.
