@@ -70,7 +70,8 @@
 //!
 //! # Rules index
 //!
-//! The rules are numbered in the project's `SPEC.md`; tests are named after them.
+//! Every rule has an id (`T8`, `B4`). The [`rules`] page states each one, with the
+//! functions that keep it and the tests named after it.
 //!
 //! | rules | where |
 //! | --- | --- |
@@ -122,6 +123,7 @@ mod ticket;
 mod usage_rule;
 
 pub mod injection;
+pub mod rules;
 pub mod service;
 pub mod store;
 #[cfg(feature = "proptest")]
