@@ -70,7 +70,8 @@
 //!
 //! # Rules index
 //!
-//! The rules are numbered in the project's `SPEC.md`; tests are named after them.
+//! Every rule has an id (`T8`, `B4`). The [`rules`] page states each one, with the
+//! functions that keep it and the tests named after it.
 //!
 //! | rules | where |
 //! | --- | --- |
@@ -126,6 +127,7 @@ mod usage_rule;
 
 pub mod command;
 pub mod injection;
+pub mod rules;
 pub mod service;
 pub mod store;
 #[cfg(feature = "proptest")]

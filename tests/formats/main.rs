@@ -2,6 +2,8 @@
 //! reproduce it byte for byte from the canonical samples below. Fixtures are never edited; a new
 //! format gets a new folder. To create a missing fixture (a new sample), run with
 //! `SECURE_TICKET_WRITE_MISSING_FIXTURES=1`; existing files are never overwritten.
+//!
+//! Beside them, [`rules_page`] keeps the docs' `rules` page true to the tests and the rules.
 
 #![allow(
     clippy::unwrap_used,
@@ -28,6 +30,8 @@ use secure_ticket::{
 };
 use time::Duration;
 use time::macros::datetime;
+
+mod rules_page;
 
 fn email(s: &str) -> Email {
     Email::parse(s).unwrap()
