@@ -2,7 +2,10 @@ use crate::fast_hash::{FastMap, FastSet};
 use std::collections::hash_map::Entry;
 use std::sync::{Arc, RwLock};
 
-use super::{Batch, Operation, Record, RecordKey, Store, StoreError, Version, Versioned};
+use super::{
+    AsyncStore, Batch, Operation, ReadPlan, Record, RecordKey, Store, StoreError, Version,
+    Versioned,
+};
 use crate::command::CommandRecord;
 use crate::id::{CommandId, TicketId, TransferGroupId};
 use crate::ticket::Ticket;
@@ -274,18 +277,61 @@ impl Unreadable {
     }
 }
 
+impl MemoryStore {
+    /// Appends the records under `keys` that are not in `seen` yet to `out`.
+    fn load_into(
+        tables: &Tables,
+        keys: impl IntoIterator<Item = RecordKey>,
+        seen: &mut FastSet<RecordKey>,
+        out: &mut Vec<Versioned<Record>>,
+    ) -> Result<(), StoreError> {
+        for key in keys {
+            if !seen.insert(key) {
+                continue;
+            }
+            if let Some(found) = tables.read(key) {
+                out.push(found?);
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Store for MemoryStore {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
         let mut seen = FastSet::with_capacity_and_hasher(keys.len(), Default::default());
         let mut out = Vec::with_capacity(keys.len());
-        for key in keys {
-            if !seen.insert(*key) {
-                continue;
+        Self::load_into(&tables, keys.iter().copied(), &mut seen, &mut out)?;
+        Ok(out)
+    }
+
+    /// Follows the whole plan under one read lock: one consistent read.
+    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+        let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
+        let keys = plan.keys();
+        let mut seen = FastSet::with_capacity_and_hasher(keys.len(), Default::default());
+        let mut out = Vec::with_capacity(keys.len());
+        Self::load_into(&tables, keys.iter().copied(), &mut seen, &mut out)?;
+        if plan.group_tickets() {
+            let mut leads = Vec::new();
+            for record in &out {
+                if let Record::TransferGroup(group) = &record.value {
+                    leads.extend(group.tickets.iter().map(|&t| RecordKey::Ticket(t)));
+                }
             }
-            if let Some(found) = tables.read(*key) {
-                out.push(found?);
-            }
+            Self::load_into(&tables, leads, &mut seen, &mut out)?;
+        }
+        if plan.usage_rules() {
+            let leads: Vec<RecordKey> = out
+                .iter()
+                .filter_map(|record| match &record.value {
+                    Record::Ticket(ticket) => ticket.wallet.as_ref(),
+                    _ => None,
+                })
+                .map(|wallet| RecordKey::UsageRule(wallet.usage_rule))
+                .collect();
+            Self::load_into(&tables, leads, &mut seen, &mut out)?;
         }
         Ok(out)
     }
@@ -318,5 +364,26 @@ impl Store for MemoryStore {
             tables.write(write.record, write.expected.next());
         }
         Ok(())
+    }
+}
+
+/// The async contract, served at once: a `MemoryStore` never waits.
+impl AsyncStore for MemoryStore {
+    fn load(
+        &self,
+        keys: &[RecordKey],
+    ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send {
+        std::future::ready(Store::load(self, keys))
+    }
+
+    fn read(
+        &self,
+        plan: &ReadPlan,
+    ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send {
+        std::future::ready(Store::read(self, plan))
+    }
+
+    fn commit(&self, batch: Batch) -> impl Future<Output = Result<(), StoreError>> + Send {
+        std::future::ready(Store::commit(self, batch))
     }
 }

@@ -6,17 +6,21 @@
 //! versioned [`Envelope`] so that old and new service instances can share one database during a
 //! rolling upgrade.
 
+mod async_store;
 mod envelope;
 mod memory;
+mod plan;
 
 #[cfg(feature = "testkit")]
 pub mod conformance;
 
 pub use crate::record_key::{RecordKey, RecordKind};
+pub use async_store::{AsyncStore, Blocking};
 pub use envelope::{Decoded, Envelope};
 pub use memory::MemoryStore;
 #[cfg(feature = "testkit")]
 pub use memory::Unreadable;
+pub use plan::ReadPlan;
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -308,8 +312,8 @@ impl StoreError {
 /// Storage for secure-ticket records, implemented over the caller's database.
 ///
 /// Synchronous and `&self`: an implementation is a handle to a pool, shared by threads and by
-/// several service instances on one database. Async services can call the pure transitions directly
-/// and perform the same compare-and-swap writes with their own driver.
+/// several service instances on one database. Its async twin is [`AsyncStore`], with the same
+/// contract; [`Blocking`] runs a `Store` under it.
 ///
 /// # Implementing this trait
 ///
@@ -332,7 +336,9 @@ impl StoreError {
 /// 4. A successful commit is visible to every later `load`, through any handle on the same database.
 /// 5. `load` is batched: one round trip for all the keys. Missing keys are absent from the result,
 ///    not errors. The result holds each found key once, in no particular order: match by
-///    [`Record::key`].
+///    [`Record::key`]. `read` returns what `load` would for the plan's keys, and may add the
+///    records the plan leads to; whatever it returns was true at one moment (one snapshot), or
+///    the shell may decide on records that never coexisted.
 /// 6. An unreadable record gives [`StoreError::Corrupt`], one of a newer format
 ///    [`StoreError::UnsupportedFormat`]; never a panic, never a silently wrong record.
 pub trait Store {
@@ -343,6 +349,20 @@ pub trait Store {
     /// [`StoreError::Corrupt`], [`StoreError::UnsupportedFormat`] for an unreadable record;
     /// [`StoreError::Backend`] when the database fails.
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError>;
+
+    /// Reads what a [`ReadPlan`] asks for: the records under its keys and, if the store can, in
+    /// the same read, the records it leads to (a group's tickets, the tickets' usage rules).
+    ///
+    /// The default reads the keys only ([`load`](Self::load)); the shell then asks again for
+    /// the rest, one round per step. Override it with [`ReadPlan::read_with`] inside one read
+    /// transaction so that a command costs one read.
+    ///
+    /// # Errors
+    ///
+    /// As [`load`](Self::load).
+    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+        self.load(plan.keys())
+    }
 
     /// Writes a batch atomically, each write checked against its expected version.
     ///
@@ -362,6 +382,10 @@ impl<S: Store + ?Sized> Store for &S {
         (**self).load(keys)
     }
 
+    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+        (**self).read(plan)
+    }
+
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         (**self).commit(batch)
     }
@@ -372,6 +396,10 @@ impl<S: Store + ?Sized> Store for Arc<S> {
         (**self).load(keys)
     }
 
+    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+        (**self).read(plan)
+    }
+
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         (**self).commit(batch)
     }
@@ -380,6 +408,10 @@ impl<S: Store + ?Sized> Store for Arc<S> {
 impl<S: Store + ?Sized> Store for Box<S> {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         (**self).load(keys)
+    }
+
+    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+        (**self).read(plan)
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {

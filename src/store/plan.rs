@@ -1,0 +1,158 @@
+//! What the shell asks a store to read: keys, and what a store may add to them in the same read.
+
+use crate::record_key::RecordKey;
+use crate::store::{Record, StoreError, Versioned};
+
+/// What the shell asks a store to read in one round: the records under [`keys`](Self::keys), and,
+/// when the plan says so, the records those lead to: the tickets of every transfer group found
+/// ([`group_tickets`](Self::group_tickets)) and the usage rule of every ticket found
+/// ([`usage_rules`](Self::usage_rules)).
+///
+/// A store that follows the plan in one consistent read ([`ReadPlan::read_with`] does it over any
+/// batched load) answers a command in one round. A store that reads only the keys (the default
+/// [`Store::read`](crate::store::Store::read)) is still correct: the shell asks again for what is
+/// missing, and checks that the rounds agree with each other.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::store::{MemoryStore, ReadPlan, Record, RecordKey, Store};
+/// use secure_ticket::{UsageRule, UsageRuleId};
+///
+/// let store = MemoryStore::new();
+/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// store.commit(secure_ticket::store::Batch::new().with(Record::UsageRule(rule), Default::default()))?;
+/// let plan = ReadPlan::new(vec![RecordKey::UsageRule(rule.id)]);
+/// assert_eq!(store.read(&plan)?.len(), 1);
+/// # Ok::<(), secure_ticket::store::StoreError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReadPlan {
+    keys: Vec<RecordKey>,
+    group_tickets: bool,
+    usage_rules: bool,
+}
+
+impl ReadPlan {
+    /// A plan that reads `keys` (each once: the shell never repeats a key) and nothing more.
+    #[must_use]
+    pub const fn new(keys: Vec<RecordKey>) -> Self {
+        Self {
+            keys,
+            group_tickets: false,
+            usage_rules: false,
+        }
+    }
+
+    /// Also reads the tickets of every transfer group found.
+    #[must_use]
+    pub const fn with_group_tickets(mut self) -> Self {
+        self.group_tickets = true;
+        self
+    }
+
+    /// Also reads the usage rule of every ticket found (those found through a group too).
+    #[must_use]
+    pub const fn with_usage_rules(mut self) -> Self {
+        self.usage_rules = true;
+        self
+    }
+
+    /// The keys to read.
+    #[must_use]
+    pub fn keys(&self) -> &[RecordKey] {
+        &self.keys
+    }
+
+    /// Whether the plan asks for the tickets of the groups found.
+    #[must_use]
+    pub const fn group_tickets(&self) -> bool {
+        self.group_tickets
+    }
+
+    /// Whether the plan asks for the usage rules of the tickets found.
+    #[must_use]
+    pub const fn usage_rules(&self) -> bool {
+        self.usage_rules
+    }
+
+    /// Follows the plan with `load` (a batched load by keys, as [`Store::load`]
+    /// (crate::store::Store::load)): the keys first, then the tickets of the groups found, then
+    /// the usage rules of the tickets found, each key at most once; at most three calls of `load`.
+    ///
+    /// Call it inside one read transaction (or under one lock) so that the records agree with each
+    /// other: that is what makes the shell's read one round.
+    ///
+    /// # Errors
+    ///
+    /// The first error of `load`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::store::{ReadPlan, RecordKey, StoreError, Versioned, Record};
+    ///
+    /// let plan = ReadPlan::new(vec![]).with_group_tickets();
+    /// let mut calls = 0;
+    /// let found = plan.read_with(|_keys: &[RecordKey]| -> Result<Vec<Versioned<Record>>, StoreError> {
+    ///     calls += 1;
+    ///     Ok(Vec::new())
+    /// })?;
+    /// assert_eq!((found.len(), calls), (0, 1));
+    /// # Ok::<(), StoreError>(())
+    /// ```
+    pub fn read_with<F>(&self, mut load: F) -> Result<Vec<Versioned<Record>>, StoreError>
+    where
+        F: FnMut(&[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError>,
+    {
+        let mut found = load(&self.keys)?;
+        if self.group_tickets {
+            let next = missing(&self.keys, &found, |record, out| {
+                if let Record::TransferGroup(group) = record {
+                    out.extend(group.tickets.iter().map(|&t| RecordKey::Ticket(t)));
+                }
+            });
+            if !next.is_empty() {
+                found.extend(load(&next)?);
+            }
+        }
+        if self.usage_rules {
+            let next = missing(&self.keys, &found, |record, out| {
+                if let Record::Ticket(ticket) = record
+                    && let Some(wallet) = &ticket.wallet
+                {
+                    out.push(RecordKey::UsageRule(wallet.usage_rule));
+                }
+            });
+            if !next.is_empty() {
+                found.extend(load(&next)?);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The keys `leads` names from the records found that were neither asked nor found, each once.
+fn missing(
+    asked: &[RecordKey],
+    found: &[Versioned<Record>],
+    leads: impl Fn(&Record, &mut Vec<RecordKey>),
+) -> Vec<RecordKey> {
+    let mut named = Vec::new();
+    for record in found {
+        leads(&record.value, &mut named);
+    }
+    if named.is_empty() {
+        return named;
+    }
+    let mut known: Vec<RecordKey> = asked
+        .iter()
+        .copied()
+        .chain(found.iter().map(|r| r.value.key()))
+        .collect();
+    known.sort_unstable();
+    named.sort_unstable();
+    named.dedup();
+    named.retain(|key| known.binary_search(key).is_err());
+    named
+}
