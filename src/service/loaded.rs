@@ -1,0 +1,375 @@
+//! What one attempt read, with the versions to expect when writing back, and the records as the
+//! batch's decisions leave them.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as MapEntry;
+
+use crate::command::{CommandRecord, Request};
+use crate::decision::Decision;
+use crate::error::Error;
+use crate::id::{OrganizerId, PointOfSaleId, TicketId, TransferGroupId};
+use crate::organizer::OrganizerSettings;
+use crate::point_of_sale::PointOfSale;
+use crate::record_key::RecordKey;
+use crate::service::execution::Outcome;
+use crate::service::table;
+use crate::store::{Batch, Record, StoreError, Version, Versioned};
+use crate::ticket::Ticket;
+use crate::transfer_group::TransferGroup;
+use crate::usage_rule::UsageRule;
+
+/// What one attempt read and decided so far.
+///
+/// Tickets, groups and command records live in `slots`, found through `index`: applying a
+/// decision moves each new record into its slot once, and a hash map never moves a record. The
+/// index uses std's randomly seeded hasher: ids are chosen by callers, so an attacker could
+/// otherwise pick ids that collide. Nothing the shell returns or writes depends on its order.
+#[derive(Default)]
+pub(crate) struct Loaded {
+    /// Every key asked for or created: its version as read ([`Version::NEW`] when absent), its
+    /// slot when it is a ticket, group or command record that exists, and the round that read it.
+    index: HashMap<RecordKey, Entry>,
+    /// The tickets, groups and command records, read or created (`None` once written out).
+    slots: Vec<Option<Record>>,
+    /// Read-only records: the shell never writes them.
+    rules: Vec<UsageRule>,
+    points_of_sale: Vec<PointOfSale>,
+    settings: Vec<OrganizerSettings>,
+    /// The slots changed by the batch's decisions, in first-change order, with the version each
+    /// write expects.
+    dirty: Vec<(usize, Version)>,
+}
+
+/// A key's version as read and where its record is.
+#[derive(Clone, Copy)]
+struct Entry {
+    version: Version,
+    slot: Option<usize>,
+    /// The read round that found the record (0 while absent).
+    round: u8,
+    found: bool,
+    dirty: bool,
+}
+
+impl Entry {
+    const ABSENT: Self = Self {
+        version: Version::NEW,
+        slot: None,
+        round: 0,
+        found: false,
+        dirty: false,
+    };
+}
+
+impl Loaded {
+    /// Room for `keys` records and the records a batch of `requests` usually adds.
+    pub(crate) fn with_capacity(keys: usize, requests: usize) -> Self {
+        let records = keys.saturating_add(requests.saturating_mul(2));
+        Self {
+            index: HashMap::with_capacity(records),
+            slots: Vec::with_capacity(records),
+            ..Self::default()
+        }
+    }
+
+    /// Keeps each key of `keys` not asked for yet, once, in first-occurrence order, and marks it
+    /// asked (absent until found).
+    pub(crate) fn ask(&mut self, keys: &mut Vec<RecordKey>) {
+        self.index.reserve(keys.len());
+        keys.retain(|key| match self.index.entry(*key) {
+            MapEntry::Occupied(_) => false,
+            MapEntry::Vacant(slot) => {
+                slot.insert(Entry::ABSENT);
+                true
+            }
+        });
+    }
+
+    /// Takes the records one read round found. A record found again in a later round must have
+    /// the version it had: otherwise another writer committed between the rounds.
+    ///
+    /// Returns the number of slots before this round (the new tickets and groups follow it).
+    pub(crate) fn absorb(
+        &mut self,
+        found: Vec<Versioned<Record>>,
+        round: u8,
+    ) -> Result<usize, StoreError> {
+        let first_new = self.slots.len();
+        self.slots.reserve(found.len());
+        self.index.reserve(found.len());
+        for Versioned { value, version } in found {
+            let key = value.key();
+            if let Some(known) = self.index.get(&key)
+                && known.found
+            {
+                if known.version != version {
+                    return Err(StoreError::ChangedDuringRead { key });
+                }
+                continue;
+            }
+            let slot = match value {
+                Record::UsageRule(r) => {
+                    self.rules.push(r);
+                    None
+                }
+                Record::PointOfSale(p) => {
+                    self.points_of_sale.push(p);
+                    None
+                }
+                Record::Settings(s) => {
+                    self.settings.push(s);
+                    None
+                }
+                record => {
+                    self.slots.push(Some(record));
+                    Some(self.slots.len().saturating_sub(1))
+                }
+            };
+            self.index.insert(
+                key,
+                Entry {
+                    version,
+                    slot,
+                    round,
+                    found: true,
+                    dirty: false,
+                },
+            );
+        }
+        Ok(first_new)
+    }
+
+    /// The keys that the records found since slot `from` lead to and that were not asked yet:
+    /// the tickets of groups (`group_tickets`), the usage rules of tickets (`usage_rules`).
+    pub(crate) fn leads(
+        &self,
+        from: usize,
+        group_tickets: bool,
+        usage_rules: bool,
+        out: &mut Vec<RecordKey>,
+    ) {
+        for record in self.slots.iter().skip(from).flatten() {
+            match record {
+                Record::TransferGroup(group) if group_tickets => {
+                    out.extend(group.tickets.iter().map(|&t| RecordKey::Ticket(t)));
+                }
+                Record::Ticket(ticket) if usage_rules => {
+                    if let Some(wallet) = &ticket.wallet {
+                        out.push(RecordKey::UsageRule(wallet.usage_rule));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.retain(|key| !self.index.contains_key(key));
+    }
+
+    /// A record that contradicts one read in an earlier round (a torn read): a PENDING group read
+    /// before one of its tickets, which is no longer pending in it.
+    pub(crate) fn torn(&self) -> Option<RecordKey> {
+        for record in self.slots.iter().flatten() {
+            let Record::TransferGroup(group) = record else {
+                continue;
+            };
+            if !group.is_pending() {
+                continue;
+            }
+            let Some(group_round) = self.round_of(RecordKey::TransferGroup(group.id)) else {
+                continue;
+            };
+            for &id in &group.tickets {
+                let key = RecordKey::Ticket(id);
+                if self.round_of(key).is_none_or(|round| round == group_round) {
+                    continue;
+                }
+                let pending_in = match self.get(key) {
+                    Some(Record::Ticket(t)) => t.wallet.as_ref().and_then(|w| w.pending_group),
+                    _ => None,
+                };
+                if pending_in != Some(group.id) {
+                    return Some(key);
+                }
+            }
+        }
+        None
+    }
+
+    fn round_of(&self, key: RecordKey) -> Option<u8> {
+        self.index
+            .get(&key)
+            .filter(|entry| entry.found)
+            .map(|entry| entry.round)
+    }
+
+    /// The record under `key`, when it is a ticket, group or command record that exists.
+    fn get(&self, key: RecordKey) -> Option<&Record> {
+        let slot = self.index.get(&key)?.slot?;
+        self.slots.get(slot)?.as_ref()
+    }
+
+    /// Whether a ticket or group exists under `key`, in the store or created by an earlier
+    /// decision.
+    fn exists(&self, key: RecordKey) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Puts a ticket, group or command record in its final state so far, marking it changed.
+    fn put(&mut self, record: Record) {
+        let Self {
+            index,
+            slots,
+            dirty,
+            ..
+        } = self;
+        let entry = index.entry(record.key()).or_insert(Entry::ABSENT);
+        let slot = match entry.slot.and_then(|s| Some((s, slots.get_mut(s)?))) {
+            Some((slot, place)) => {
+                *place = Some(record);
+                slot
+            }
+            None => {
+                slots.push(Some(record));
+                let slot = slots.len().saturating_sub(1);
+                entry.slot = Some(slot);
+                slot
+            }
+        };
+        if !entry.dirty {
+            entry.dirty = true;
+            dirty.push((slot, entry.version));
+        }
+    }
+
+    /// Decides one request against the current records and applies an accepted decision.
+    pub(crate) fn run(&mut self, request: &Request, attempt: u32) -> Result<Outcome, Error> {
+        if let Some(Record::Command(record)) = self.get(RecordKey::Command(request.id)) {
+            return if record.request == *request {
+                Ok(Outcome {
+                    events: record.events.clone(),
+                    replayed: true,
+                    attempts: attempt,
+                })
+            } else {
+                Err(Error::CommandIdReused {
+                    command: request.id,
+                })
+            };
+        }
+        let view = View {
+            loaded: self,
+            organizer: request.organizer,
+        };
+        let decision: Decision = table::decide(&request.command, &view)?;
+        if let Some(&key) = decision.created.iter().find(|key| self.exists(**key)) {
+            return Err(Error::IdInUse { key });
+        }
+        for ticket in decision.tickets {
+            self.put(Record::Ticket(ticket));
+        }
+        for group in decision.groups {
+            self.put(Record::TransferGroup(group));
+        }
+        let events = decision.events.into_vec();
+        self.put(Record::Command(Box::new(CommandRecord {
+            id: request.id,
+            request: request.clone(),
+            events: events.clone(),
+        })));
+        Ok(Outcome {
+            events,
+            replayed: false,
+            attempts: attempt,
+        })
+    }
+
+    /// The writes of every changed record, in its final state, expecting the version read.
+    pub(crate) fn into_batch(mut self) -> Batch {
+        let mut batch = Batch::with_capacity(self.dirty.len());
+        for (slot, expected) in self.dirty {
+            if let Some(record) = self.slots.get_mut(slot).and_then(Option::take) {
+                batch.push(record, expected);
+            }
+        }
+        batch
+    }
+}
+
+/// The records as one request sees them: what the attempt read, as the batch's earlier
+/// decisions left them, with the request's organizer. What the rule functions are given.
+pub(crate) struct View<'a> {
+    loaded: &'a Loaded,
+    organizer: OrganizerId,
+}
+
+impl View<'_> {
+    /// A ticket the command names.
+    pub(crate) fn ticket(&self, id: TicketId) -> Result<&Ticket, Error> {
+        match self.loaded.get(RecordKey::Ticket(id)) {
+            Some(Record::Ticket(t)) => Ok(t),
+            _ => Err(Error::NotFound {
+                key: RecordKey::Ticket(id),
+            }),
+        }
+    }
+
+    /// A group the command names.
+    pub(crate) fn group(&self, id: TransferGroupId) -> Result<&TransferGroup, Error> {
+        match self.loaded.get(RecordKey::TransferGroup(id)) {
+            Some(Record::TransferGroup(g)) => Ok(g),
+            _ => Err(Error::NotFound {
+                key: RecordKey::TransferGroup(id),
+            }),
+        }
+    }
+
+    /// The usage rules read (the rule functions find each ticket's own).
+    pub(crate) fn rules(&self) -> &[UsageRule] {
+        &self.loaded.rules
+    }
+
+    /// A point of sale the command names.
+    pub(crate) fn point_of_sale(&self, id: PointOfSaleId) -> Result<&PointOfSale, Error> {
+        self.loaded
+            .points_of_sale
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or(Error::NotFound {
+                key: RecordKey::PointOfSale(id),
+            })
+    }
+
+    /// The settings of the request's organizer.
+    pub(crate) fn settings(&self) -> Result<&OrganizerSettings, Error> {
+        self.loaded
+            .settings
+            .iter()
+            .find(|s| s.id == self.organizer)
+            .ok_or(Error::NotFound {
+                key: RecordKey::Settings(self.organizer),
+            })
+    }
+
+    /// Calls `decide` with the tickets among `ids` that exist, for the transitions that take a
+    /// slice (missing ones are left out: the transition names them in its error). One ticket,
+    /// the common case, is lent in place; several are copied into a list.
+    pub(crate) fn with_tickets<R>(
+        &self,
+        ids: &[TicketId],
+        decide: impl FnOnce(&[Ticket]) -> R,
+    ) -> R {
+        if let [id] = ids
+            && let Ok(ticket) = self.ticket(*id)
+        {
+            return decide(std::slice::from_ref(ticket));
+        }
+        decide(&self.gather(ids))
+    }
+
+    /// Copies of the tickets among `ids` that exist.
+    pub(crate) fn gather<'a>(&self, ids: impl IntoIterator<Item = &'a TicketId>) -> Vec<Ticket> {
+        ids.into_iter()
+            .filter_map(|id| self.ticket(*id).ok())
+            .cloned()
+            .collect()
+    }
+}
