@@ -19,7 +19,7 @@
     dead_code
 )]
 
-#[path = "../examples/sqlite_store.rs"]
+#[path = "../examples/sqlite_store/store.rs"]
 #[allow(unreachable_pub)]
 mod sqlite_store;
 

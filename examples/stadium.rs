@@ -22,7 +22,7 @@
 )]
 
 #[allow(unreachable_pub, dead_code)]
-#[path = "sqlite_store.rs"]
+#[path = "sqlite_store/store.rs"]
 mod sqlite_store;
 
 use std::collections::{BTreeMap, HashMap};

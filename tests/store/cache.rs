@@ -5,6 +5,7 @@ use secure_ticket::store::{Batch, Record, RecordKey, Store, StoreError, Version,
 use secure_ticket::{Ticket, TicketId};
 
 use crate::common::{TRUNCATED, TempDb, ticket};
+use crate::sqlite_hooks::SqliteHooks;
 use crate::sqlite_store::SqliteStore;
 
 fn key(n: u128) -> RecordKey {

@@ -120,6 +120,7 @@ mod harnesses {
     use secure_ticket::store::{MemoryStore, RecordKey, Unreadable, Version};
 
     use super::{TRUNCATED, TempDb, newer_envelope};
+    use crate::sqlite_hooks::SqliteHooks;
     use crate::sqlite_store::SqliteStore;
 
     /// The conformance harness of [`MemoryStore`]: a second handle is a clone.

@@ -7,6 +7,7 @@ use secure_ticket::store::{
 use secure_ticket::{Ticket, TicketId};
 
 use crate::common::{TRUNCATED, TempDb, newer_envelope, ticket};
+use crate::sqlite_hooks::SqliteHooks;
 use crate::sqlite_store::SqliteStore;
 
 fn key(n: u128) -> RecordKey {

@@ -1,5 +1,5 @@
 //! The storage contract and the shell (SPEC X3, X4, X5), against `MemoryStore` and the SQLite store
-//! of `examples/sqlite_store.rs`.
+//! of `examples/sqlite_store/store.rs`.
 //!
 //! - `conformance`: the conformance suite on both stores, one test per check (feature `testkit`).
 //! - `concurrency`: threads racing on hot tickets through `Service`; no update may be lost, and a
@@ -7,6 +7,7 @@
 //! - `shell`: command ids (X3), not found, ids in use, the bounded retry loop, refusals.
 //! - `formats`: corrupt and newer-format records planted in SQLite.
 //! - `cache`: the SQLite store's decoded-record cache never serves what the file no longer holds.
+//! - `sqlite_hooks`: what only tests need from the SQLite store (planting raw bodies), on its file.
 
 #![allow(
     clippy::unwrap_used,
@@ -19,9 +20,9 @@
 #[allow(
     dead_code,
     unreachable_pub,
-    reason = "the example's `main` and helpers"
+    reason = "the example store's API, of which the tests use a part"
 )]
-#[path = "../../examples/sqlite_store.rs"]
+#[path = "../../examples/sqlite_store/store.rs"]
 mod sqlite_store;
 
 mod batch;
@@ -32,3 +33,4 @@ mod concurrency;
 mod conformance;
 mod formats;
 mod shell;
+mod sqlite_hooks;

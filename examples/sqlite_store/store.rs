@@ -1,5 +1,6 @@
 //! A SQLite [`Store`]: the worked example of implementing the storage contract for a SQL database
-//! (SPEC X4, X5).
+//! (SPEC X4, X5). This file is the reusable part of the `sqlite_store` example (`main.rs` beside it
+//! is the demo): [`SqliteStore`] and its [`Store`] implementation, nothing else.
 //!
 //! The recipe carries over to PostgreSQL, MySQL or CockroachDB:
 //!
@@ -26,12 +27,11 @@
 //!   based on an old version. In another database, use its change counter or a version-only
 //!   `SELECT` instead.
 //!
-//! Run it with `cargo run --example sqlite_store`: it opens a database in a temporary file, injects,
-//! sends and accepts a ticket through [`Service`], shows a stale write refused, and removes the file.
-//!
-//! The store tests (`tests/store/`) include this file with
-//! `#[path = "../../examples/sqlite_store.rs"]` and run the conformance suite and the concurrency
-//! test against [`SqliteStore`], two connections on one file.
+//! The store tests (`tests/store/`), the store bench (`benches/store.rs`) and the stadium example
+//! include this file with `#[path]`. The tests run the conformance suite and the concurrency test
+//! against [`SqliteStore`], two connections on one file; what only tests need (planting damaged
+//! bodies) lives with them, in `tests/store/sqlite_hooks.rs`, and works on the file with plain
+//! rusqlite.
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -41,19 +41,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use secure_ticket::injection::InjectTicket;
-use secure_ticket::service::{Command, Request, Service};
 use secure_ticket::store::{
     Batch, BoxError, Decoded, Envelope, Operation, Record, RecordKey, Store, StoreError, Version,
     Versioned,
 };
-use secure_ticket::transfer::{AcceptTransfer, InitiateTransfer, NewGroupIds};
-use secure_ticket::{
-    AcceptanceSettings, CommandId, Distribution, Email, Event, OrganizerId, OrganizerSettings,
-    PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferBackward,
-    TransferGroupId, TransferLimit, UsageRule, UsageRuleId,
-};
-use time::macros::datetime;
 
 /// Room reserved per body when encoding a batch: a ticket is about 600 bytes, a command record
 /// about 700.
@@ -73,8 +64,6 @@ const INSERT: &str = "INSERT INTO records (kind, id, version, body) VALUES (?1, 
 const UPDATE: &str = "UPDATE records SET version = version + 1, body = ?1 \
                       WHERE kind = ?2 AND id = ?3 AND version = ?4";
 const SELECT_VERSION: &str = "SELECT version FROM records WHERE kind = ?1 AND id = ?2";
-const PLANT: &str =
-    "INSERT OR REPLACE INTO records (kind, id, version, body) VALUES (?1, ?2, ?3, ?4)";
 
 /// A [`Store`] over one SQLite database file.
 ///
@@ -201,32 +190,6 @@ impl SqliteStore {
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Stores `body` as is under `key` at `version`, replacing what is there: for tests that plant
-    /// damaged bytes or envelopes of a newer format.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Backend`] when SQLite fails.
-    pub fn plant_raw(
-        &self,
-        key: RecordKey,
-        version: Version,
-        body: &str,
-    ) -> Result<(), StoreError> {
-        let operation = Operation::Commit;
-        let version = column_version(version, key)?;
-        let mut inner = self.lock(operation)?;
-        inner.cache.forget(key); // this connection's own write: data_version stays
-        inner
-            .connection
-            .execute(
-                PLANT,
-                params![key.kind().as_str(), id_bytes(key), version, body],
-            )
-            .map_err(|e| backend(operation, Some(key), e))?;
-        Ok(())
     }
 
     /// The settings in force on this connection, as `(pragma, value)`: `journal_mode`,
@@ -539,185 +502,3 @@ impl fmt::Display for Poisoned {
 }
 
 impl Error for Poisoned {}
-
-fn main() -> Result<(), Box<dyn Error>> {
-    let path = std::env::temp_dir().join(format!(
-        "secure-ticket-sqlite-example-{}.db",
-        std::process::id()
-    ));
-    let result = demo(&path);
-    for suffix in ["", "-wal", "-shm"] {
-        let mut file = path.clone().into_os_string();
-        file.push(suffix);
-        let _ = std::fs::remove_file(file); // absent files are fine
-    }
-    println!("\nremoved {}", path.display());
-    result
-}
-
-fn demo(path: &Path) -> Result<(), Box<dyn Error>> {
-    let at = datetime!(2026-11-23 18:00 UTC); // the caller's clock, passed in
-    let organizer = OrganizerId::from_u128(1);
-    let (alice, bob) = (
-        Email::parse("alice@example.com")?,
-        Email::parse("bob@example.com")?,
-    );
-
-    println!("== open {}", path.display());
-    let service = Service::new(SqliteStore::open(path)?);
-
-    println!("== create a usage rule, the organizer's settings and a ticket");
-    let rule = UsageRule::new(UsageRuleId::from_u128(1))
-        .with_max_transfers(TransferLimit::new(2)?)
-        .with_transfer_backward(TransferBackward::Neutral);
-    let settings =
-        OrganizerSettings::new(organizer).with_acceptance(AcceptanceSettings::explicit());
-    let ticket = Ticket::new(
-        TicketId::from_u128(100),
-        RightId::from_u128(7),
-        Distribution::new(
-            PointOfSaleId::from_u128(1),
-            ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1)),
-        ),
-    );
-    service.create([
-        Record::UsageRule(rule),
-        Record::Settings(settings),
-        Record::Ticket(ticket.clone()),
-    ])?;
-    print_version(&service, ticket.id)?;
-
-    let request = |n: u128, command: Command| Request {
-        id: CommandId::from_u128(n),
-        organizer,
-        command,
-    };
-    let group = TransferGroupId::from_u128(10);
-    let steps = [
-        (
-            format!("inject the ticket to {alice}"),
-            request(
-                1,
-                Command::Inject(InjectTicket {
-                    ticket: ticket.id,
-                    to: alice.clone(),
-                    usage_rule: rule.id,
-                    at,
-                }),
-            ),
-        ),
-        (
-            format!("{alice} sends it to {bob}"),
-            request(
-                2,
-                Command::Initiate(InitiateTransfer {
-                    actor: alice.clone(),
-                    recipient: bob.clone(),
-                    tickets: vec![ticket.id],
-                    groups: NewGroupIds::single(group),
-                    at,
-                }),
-            ),
-        ),
-        (
-            format!("{bob} accepts"),
-            request(
-                3,
-                Command::Accept(AcceptTransfer {
-                    group,
-                    actor: bob.clone(),
-                    at,
-                }),
-            ),
-        ),
-    ];
-    let mut after_inject = None;
-    for (what, request) in &steps {
-        println!("== {what}");
-        let outcome = service.execute(request)?;
-        for event in &outcome.events {
-            println!("   event: {}", describe(event));
-        }
-        let loaded = print_version(&service, ticket.id)?;
-        after_inject.get_or_insert(loaded);
-    }
-
-    println!("== a writer still holding the ticket as loaded after the injection writes it back");
-    let stale = after_inject.flatten().ok_or("the ticket vanished")?;
-    let batch = Batch::new().with(Record::Ticket(stale.value), stale.version);
-    match service.store().commit(batch) {
-        Err(refused) => println!("   refused: {refused}"),
-        Ok(()) => return Err("the stale write went through".into()),
-    }
-    print_version(&service, ticket.id)?;
-
-    println!("== the same accept again (a client retry): the first result, nothing written");
-    if let Some((_, accept)) = steps.last() {
-        let retry = service.execute(accept)?;
-        println!(
-            "   replayed: {}, {} events",
-            retry.replayed,
-            retry.events.len()
-        );
-        print_version(&service, ticket.id)?;
-    }
-
-    println!("== PRAGMAs in force");
-    for (name, value) in service.store().pragmas()? {
-        let meaning = match (name, value.as_str()) {
-            ("synchronous", "1") => " (NORMAL)",
-            ("busy_timeout", _) => " ms",
-            _ => "",
-        };
-        println!("   {name} = {value}{meaning}");
-    }
-    Ok(())
-}
-
-/// Prints and returns the ticket as stored.
-fn print_version(
-    service: &Service<SqliteStore>,
-    id: TicketId,
-) -> Result<Option<Versioned<Ticket>>, StoreError> {
-    let loaded = service.ticket(id)?;
-    match &loaded {
-        Some(t) => {
-            let owner = t.value.wallet.as_ref().map_or_else(
-                || "not injected".to_owned(),
-                |w| format!("owner {}, level {}", w.owners.current, w.level),
-            );
-            println!("   ticket {id} is at {} ({owner})", t.version);
-        }
-        None => println!("   ticket {id} is absent"),
-    }
-    Ok(loaded)
-}
-
-fn describe(event: &Event) -> String {
-    match event {
-        Event::TicketInjected { ticket, owner, .. } => {
-            format!("TICKET_INJECTED ticket {ticket} to {owner}")
-        }
-        Event::TransferInitiated {
-            group,
-            direction,
-            sender,
-            recipient,
-            ..
-        } => format!("TRANSFER_INITIATED group {group} {direction} {sender} -> {recipient}"),
-        Event::TransferAccepted {
-            group, automatic, ..
-        } => format!("TRANSFER_ACCEPTED group {group} (automatic: {automatic})"),
-        Event::TicketTransferred {
-            ticket,
-            from,
-            to,
-            level_before,
-            level_after,
-            ..
-        } => format!(
-            "TICKET_TRANSFERRED ticket {ticket} {from} -> {to}, level {level_before} -> {level_after}"
-        ),
-        other => format!("{other:?}"),
-    }
-}

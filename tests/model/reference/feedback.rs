@@ -1,0 +1,76 @@
+//! TIXnGO's lifecycle feedback recorded on S360's side (I3, I4): older feedback ignored, the
+//! distribution history and the cultural contact kept in step with transfer feedback.
+
+use secure_ticket::injection::TransferDetails;
+use secure_ticket::{EntryStatus, Feedback, LifecycleStatus};
+
+use super::shapes::Entry;
+use super::state::{Decided, Effect, Model, err};
+
+impl Model {
+    /// I3, I4.
+    pub(super) fn record_feedback(&self, f: &Feedback) -> Decided {
+        let t = self.ticket(f.ticket)?;
+        if !t.printed {
+            return err("RecordFeedback::NotInjected");
+        }
+        let about_transfer = matches!(
+            f.status,
+            LifecycleStatus::PendingTransfer
+                | LifecycleStatus::FailureTransfer
+                | LifecycleStatus::Transferred
+        );
+        let details: Option<&TransferDetails> = if about_transfer {
+            match &f.transfer {
+                Some(d) => Some(d),
+                None => return err("RecordFeedback::MissingTransferDetails"),
+            }
+        } else {
+            None
+        };
+        if let Some((last_status, last_at)) = t.feedback {
+            let older = last_at > f.at;
+            let late_injected =
+                f.status == LifecycleStatus::Injected && last_status != LifecycleStatus::Injected;
+            if older || late_injected {
+                return Ok(Effect::default());
+            }
+        }
+        let mut updated = t.clone();
+        updated.feedback = Some((f.status, f.at));
+        if let Some(d) = details {
+            let found = updated.entries.iter().position(|e| e.group == d.group);
+            let entry = |status| Entry {
+                group: d.group,
+                sender: d.sender.clone(),
+                recipient: d.recipient.clone(),
+                status,
+                at: f.at,
+            };
+            match (f.status, found) {
+                (LifecycleStatus::PendingTransfer, None) => {
+                    updated.entries.push(entry(EntryStatus::Pending));
+                }
+                (LifecycleStatus::FailureTransfer, Some(i)) => {
+                    updated.entries[i].status = EntryStatus::Cancelled;
+                    updated.entries[i].at = f.at;
+                }
+                (LifecycleStatus::Transferred, found) => {
+                    match found {
+                        Some(i) => {
+                            updated.entries[i].status = EntryStatus::Confirmed;
+                            updated.entries[i].at = f.at;
+                        }
+                        None => updated.entries.push(entry(EntryStatus::Confirmed)),
+                    }
+                    updated.contact = Some(d.recipient.clone());
+                }
+                _ => {}
+            }
+        }
+        if updated == *t {
+            return Ok(Effect::default());
+        }
+        Ok(Effect::ticket(f.ticket, updated, "FeedbackRecorded"))
+    }
+}

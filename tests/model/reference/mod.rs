@@ -1,0 +1,36 @@
+//! The reference model: a deliberately simple, independent reading of `SPEC.md`.
+//!
+//! Plain maps of tickets (owners, level, counters, flags, pending group, S360's facet), groups
+//! (sender, recipient, direction, status), rules and settings, updated by straight-line code. The
+//! model never calls the crate's transitions: it only uses the crate's data types (ids, emails,
+//! commands) and converts the real records into its own shape to compare them ([`MTicket::of`],
+//! [`MGroup::of`]).
+//!
+//! Where the SPEC fixes no order between two refusals, the model follows the order each command
+//! documents under `# Errors` (the API contract), and the shell's order for records it cannot find
+//! (settings, then point of sale, then ticket or group).
+//!
+//! - `shapes`: the model's own shapes (tickets, wallets, groups, rules, points of sale) and their
+//!   conversions from the crate's records.
+//! - `state`: the model's whole state, the prediction for a request, and one request (X3, then the
+//!   command's rules, then the effect applied).
+//! - `setup`: the fixed ids, the generated setup records, and the pools commands are drawn from.
+//! - `wallet`: injection, download and flags (I1, W1-W4).
+//! - `transfer`: initiation, return, acceptance, sign-in, decline, cancel, expiry, edit (T, A).
+//! - `take_back`: take back, redistribution, deletion (B3-B10).
+//! - `feedback`: TIXnGO's feedback on S360's side (I3, I4).
+//! - `state_machine`: the `ReferenceStateMachine` (initial state, transitions, apply).
+
+mod feedback;
+mod setup;
+mod shapes;
+mod state;
+mod state_machine;
+mod take_back;
+mod transfer;
+mod wallet;
+
+pub(crate) use setup::{ORGANIZER, UNKNOWN_ORGANIZER};
+pub(crate) use shapes::{MGroup, MTicket};
+pub(crate) use state::{Model, Predicted};
+pub(crate) use state_machine::{Reference, Step};

@@ -1,0 +1,313 @@
+//! The model's own shapes: tickets (both facets), groups, usage rules and points of sale as plain
+//! structs, each built from the crate's record ([`MTicket::of`], [`MGroup::of`]) so the model's
+//! state and the real records can be compared.
+
+use secure_ticket::transfer::{Acceptance, TransferGroup};
+use secure_ticket::{
+    ActivationMethod, Direction, Email, EntryStatus, LifecycleStatus, PointOfSaleId, RightId,
+    ShipmentKind, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferBackward,
+    TransferGroupId, TransferStatus, UsageRule, UsageRuleId, Wallet,
+};
+use time::OffsetDateTime;
+
+/// A shipment mode: its id, whether it is secure mobile, whether S360 injects it automatically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Mode {
+    pub(super) id: ShipmentModeId,
+    pub(super) mobile: bool,
+    pub(super) automatic: bool,
+}
+
+impl Mode {
+    pub(super) fn of(mode: &ShipmentMode) -> Self {
+        Self {
+            id: mode.id,
+            mobile: matches!(mode.kind, ShipmentKind::SecureMobile),
+            automatic: mode.automatic_injection,
+        }
+    }
+}
+
+/// One line of S360's distribution history (I4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(super) group: TransferGroupId,
+    pub(super) sender: Email,
+    pub(super) recipient: Email,
+    pub(super) status: EntryStatus,
+    pub(super) at: OffsetDateTime,
+}
+
+/// A ticket, both facets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MTicket {
+    pub(crate) right: RightId,
+    pub(super) point_of_sale: PointOfSaleId,
+    pub(super) mode: Mode,
+    pub(super) contact: Option<Email>,
+    pub(super) holder: bool,
+    /// (reason code, when, replaced by)
+    pub(crate) invalidation: Option<(String, OffsetDateTime, Option<TicketId>)>,
+    pub(super) replaces: Option<TicketId>,
+    pub(super) printed: bool,
+    pub(super) feedback: Option<(LifecycleStatus, OffsetDateTime)>,
+    pub(super) entries: Vec<Entry>,
+    pub(crate) wallet: Option<MWallet>,
+}
+
+/// TIXnGO's facet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MWallet {
+    pub(super) rule: UsageRuleId,
+    pub(super) injected_at: OffsetDateTime,
+    pub(crate) initial: Email,
+    pub(super) previous: Option<Email>,
+    pub(super) current: Email,
+    pub(super) level: u16,
+    pub(super) level_before_forward: u16,
+    pub(super) forward: u32,
+    pub(super) backward: u32,
+    pub(super) downloaded_at: Option<OffsetDateTime>,
+    pub(super) activated: Option<(OffsetDateTime, ActivationMethod)>,
+    pub(super) checked_at: Option<OffsetDateTime>,
+    pub(super) controlled_at: Option<OffsetDateTime>,
+    pub(super) pending: Option<TransferGroupId>,
+    pub(super) deletion_requested_at: Option<OffsetDateTime>,
+    pub(super) deleted_at: Option<OffsetDateTime>,
+}
+
+/// W1: where a ticket is in the wallet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Where {
+    NotDownloaded,
+    Downloaded,
+    Pending,
+    DeletionPending,
+    Deleted,
+}
+
+impl MWallet {
+    /// W2.
+    pub(super) fn injected(rule: UsageRuleId, owner: Email, at: OffsetDateTime) -> Self {
+        Self {
+            rule,
+            injected_at: at,
+            initial: owner.clone(),
+            previous: None,
+            current: owner,
+            level: 0,
+            level_before_forward: 0,
+            forward: 0,
+            backward: 0,
+            downloaded_at: None,
+            activated: None,
+            checked_at: None,
+            controlled_at: None,
+            pending: None,
+            deletion_requested_at: None,
+            deleted_at: None,
+        }
+    }
+
+    pub(super) const fn status(&self) -> Where {
+        if self.deleted_at.is_some() {
+            Where::Deleted
+        } else if self.deletion_requested_at.is_some() {
+            Where::DeletionPending
+        } else if self.pending.is_some() {
+            Where::Pending
+        } else if self.downloaded_at.is_some() {
+            Where::Downloaded
+        } else {
+            Where::NotDownloaded
+        }
+    }
+
+    /// W4.
+    pub(super) const fn leaving(&self) -> bool {
+        self.deleted_at.is_some() || self.deletion_requested_at.is_some()
+    }
+
+    fn of(w: &Wallet) -> Self {
+        Self {
+            rule: w.usage_rule,
+            injected_at: w.injected_at,
+            initial: w.owners.initial.clone(),
+            previous: w.owners.previous.clone(),
+            current: w.owners.current.clone(),
+            level: w.level,
+            level_before_forward: w.level_before_last_forward,
+            forward: w.forward_transfers,
+            backward: w.backward_transfers,
+            downloaded_at: w.downloaded_at,
+            activated: w.activated.map(|a| (a.at, a.method)),
+            checked_at: w.checked_at,
+            controlled_at: w.controlled_at,
+            pending: w.pending_group,
+            deletion_requested_at: w.deletion_requested_at,
+            deleted_at: w.deleted_at,
+        }
+    }
+}
+
+impl MTicket {
+    /// The model's view of a real ticket.
+    pub(crate) fn of(t: &Ticket) -> Self {
+        let d = &t.distribution;
+        Self {
+            right: t.right,
+            point_of_sale: d.point_of_sale,
+            mode: Mode::of(&d.shipment_mode),
+            contact: d.cultural_contact.clone(),
+            holder: d.holder.is_some(),
+            invalidation: d
+                .invalidation
+                .as_ref()
+                .map(|i| (i.reason.code().to_owned(), i.at, i.replaced_by)),
+            replaces: d.replaces,
+            printed: d.printed,
+            feedback: d.last_feedback.map(|f| (f.status, f.at)),
+            entries: d
+                .entries
+                .iter()
+                .map(|e| Entry {
+                    group: e.group,
+                    sender: e.sender.clone(),
+                    recipient: e.recipient.clone(),
+                    status: e.status,
+                    at: e.at,
+                })
+                .collect(),
+            wallet: t.wallet.as_ref().map(MWallet::of),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GroupStatus {
+    Pending,
+    Accepted,
+    Declined,
+    Cancelled,
+    Expired,
+}
+
+/// A transfer group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MGroup {
+    pub(super) sender: Email,
+    pub(super) recipient: Email,
+    pub(super) backward: bool,
+    pub(super) tickets: Vec<TicketId>,
+    pub(crate) status: GroupStatus,
+    pub(super) explicit: bool,
+    pub(super) created_at: OffsetDateTime,
+    pub(super) expires_at: Option<OffsetDateTime>,
+    pub(super) closed_at: Option<OffsetDateTime>,
+    pub(super) replaces: Option<TransferGroupId>,
+}
+
+impl MGroup {
+    /// The model's view of a real group.
+    pub(crate) fn of(g: &TransferGroup) -> Self {
+        Self {
+            sender: g.sender.clone(),
+            recipient: g.recipient.clone(),
+            backward: matches!(g.direction, Direction::Backward),
+            tickets: g.tickets.iter().copied().collect(),
+            status: match g.status {
+                TransferStatus::Pending => GroupStatus::Pending,
+                TransferStatus::Accepted => GroupStatus::Accepted,
+                TransferStatus::Declined => GroupStatus::Declined,
+                TransferStatus::Cancelled => GroupStatus::Cancelled,
+                TransferStatus::Expired => GroupStatus::Expired,
+                other => panic!("a status the model does not know: {other}"),
+            },
+            explicit: matches!(g.acceptance, Acceptance::Explicit),
+            created_at: g.created_at,
+            expires_at: g.expires_at,
+            closed_at: g.closed_at,
+            replaces: g.replaces,
+        }
+    }
+
+    /// The crate's shape, for the generators' pools.
+    pub(super) fn to_transfer_group(&self, id: TransferGroupId) -> TransferGroup {
+        TransferGroup {
+            id,
+            sender: self.sender.clone(),
+            recipient: self.recipient.clone(),
+            direction: if self.backward {
+                Direction::Backward
+            } else {
+                Direction::Forward
+            },
+            tickets: self.tickets.iter().copied().collect(),
+            status: match self.status {
+                GroupStatus::Pending => TransferStatus::Pending,
+                GroupStatus::Accepted => TransferStatus::Accepted,
+                GroupStatus::Declined => TransferStatus::Declined,
+                GroupStatus::Cancelled => TransferStatus::Cancelled,
+                GroupStatus::Expired => TransferStatus::Expired,
+            },
+            acceptance: if self.explicit {
+                Acceptance::Explicit
+            } else {
+                Acceptance::Automatic
+            },
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            closed_at: self.closed_at,
+            replaces: self.replaces,
+        }
+    }
+
+    pub(super) fn past_deadline(&self, at: OffsetDateTime) -> bool {
+        self.expires_at.is_some_and(|deadline| at >= deadline)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Backward {
+    Neutral,
+    Decrease,
+    Increase,
+}
+
+/// A usage rule (U1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MRule {
+    pub(super) transfer: bool,
+    pub(super) after_activation: bool,
+    pub(super) after_check: bool,
+    pub(super) after_control: bool,
+    pub(crate) limit: u16,
+    pub(super) backward: Backward,
+}
+
+impl MRule {
+    pub(super) fn of(r: &UsageRule) -> Self {
+        Self {
+            transfer: r.transfer,
+            after_activation: r.transfer_after_activation,
+            after_check: r.transfer_after_check,
+            after_control: r.transfer_after_control,
+            limit: r.max_transfers.get(),
+            backward: match r.transfer_backward {
+                TransferBackward::Neutral => Backward::Neutral,
+                TransferBackward::Decrease => Backward::Decrease,
+                TransferBackward::Increase => Backward::Increase,
+                other => panic!("a backward setting the model does not know: {other}"),
+            },
+        }
+    }
+}
+
+/// A point of sale's take-back configuration (B1, B2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct MPos {
+    pub(super) b2b: bool,
+    pub(super) allow: bool,
+    pub(super) advanced: bool,
+    pub(super) mode: Option<Mode>,
+}

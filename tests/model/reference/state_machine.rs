@@ -1,0 +1,219 @@
+//! The reference state machine: the initial state from a generated setup, the transitions (commands
+//! from the crate's generators over the state's pools, steered towards the interesting cases) and
+//! their application to the model.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest_state_machine::ReferenceStateMachine;
+use secure_ticket::service::{Command, Request};
+use secure_ticket::strategies;
+use secure_ticket::wallet::Actor;
+use secure_ticket::{CommandId, Email, TicketId, TransferGroupId};
+use time::{Duration, OffsetDateTime};
+
+use super::setup::{ORGANIZER, UNKNOWN_ORGANIZER, arb_setup, setup_records};
+use super::shapes::GroupStatus;
+use super::state::Model;
+
+/// The dice of [`Steering::steer`]: owner or not, recipient and feedback, all held tickets, twin ids.
+type Dice = (bool, u8, u8, u8);
+
+/// Test-side steering of generated commands, standing in for what `arb_command_for` cannot do
+/// from [`Pools`] (which carries no owners, and always gives two distinct group ids):
+///
+/// - half of the time, the actor of a command that only the current owner may give (initiate,
+///   return, download, a spectator's flag change) becomes the current owner of its (first) ticket;
+/// - half of the time, a sign-in lists the PENDING groups addressed to the actor, as a real caller's
+///   index would (the generator lists groups at random);
+/// - 1 in 8, the recipient of an initiation or an edit becomes the previous owner of its first
+///   ticket (T6: BACKWARD by typing that email; a split when the other tickets go FORWARD);
+/// - 1 in 20, an initiation lists every ticket its actor holds (T7: several tickets, split when
+///   their previous owners differ), and the two group ids of an initiation or an edit are made
+///   equal (T7's `SameGroupIdForBothDirections`), independently;
+/// - 1 in 60, a transfer feedback loses its details (I4's `MissingTransferDetails`).
+#[derive(Clone, Debug)]
+struct Steering {
+    owners: BTreeMap<TicketId, (Email, Option<Email>)>,
+    groups: BTreeMap<TransferGroupId, Vec<TicketId>>,
+    pending_to: BTreeMap<Email, Vec<TransferGroupId>>,
+}
+
+impl Steering {
+    fn of(model: &Model) -> Self {
+        let mut pending_to: BTreeMap<Email, Vec<TransferGroupId>> = BTreeMap::new();
+        for (id, g) in &model.groups {
+            if g.status == GroupStatus::Pending {
+                pending_to.entry(g.recipient.clone()).or_default().push(*id);
+            }
+        }
+        Self {
+            owners: model
+                .tickets
+                .iter()
+                .filter_map(|(id, t)| {
+                    t.wallet
+                        .as_ref()
+                        .map(|w| (*id, (w.current.clone(), w.previous.clone())))
+                })
+                .collect(),
+            groups: model
+                .groups
+                .iter()
+                .map(|(id, g)| (*id, g.tickets.to_vec()))
+                .collect(),
+            pending_to,
+        }
+    }
+
+    fn steer(&self, mut command: Command, (to_owner, dice, all, twin): Dice) -> Command {
+        let owner =
+            |id: Option<&TicketId>| id.and_then(|id| self.owners.get(id)).map(|o| o.0.clone());
+        let previous = |id: Option<&TicketId>| {
+            id.and_then(|id| self.owners.get(id))
+                .and_then(|o| o.1.clone())
+        };
+        let (same_ids, to_previous, drop_details) = (twin == 0, (1..=7).contains(&dice), dice == 0);
+        match &mut command {
+            Command::Initiate(c) => {
+                if let (true, Some(o)) = (to_owner, owner(c.tickets.first())) {
+                    c.actor = o;
+                }
+                if all == 0 {
+                    let held: Vec<TicketId> = self
+                        .owners
+                        .iter()
+                        .filter(|(_, (current, _))| *current == c.actor)
+                        .map(|(id, _)| *id)
+                        .collect();
+                    if !held.is_empty() {
+                        c.tickets = held;
+                    }
+                }
+                if let (true, Some(p)) = (to_previous, previous(c.tickets.first())) {
+                    c.recipient = p;
+                }
+                if same_ids {
+                    c.groups.backward = c.groups.forward;
+                }
+            }
+            Command::EditRecipient(c) => {
+                let first = self.groups.get(&c.group).and_then(|t| t.first());
+                if let (true, Some(p)) = (to_previous, previous(first)) {
+                    c.recipient = p;
+                }
+                if same_ids {
+                    c.new_groups.backward = c.new_groups.forward;
+                }
+            }
+            Command::ReturnToSender(c) => {
+                if let (true, Some(o)) = (to_owner, owner(Some(&c.ticket))) {
+                    c.actor = o;
+                }
+            }
+            Command::Download(c) => {
+                if let (true, Some(o)) = (to_owner, owner(Some(&c.ticket))) {
+                    c.actor = o;
+                }
+            }
+            Command::ChangeFlag(c) => {
+                if let (true, Actor::Spectator(_), Some(o)) =
+                    (to_owner, &c.actor, owner(Some(&c.ticket)))
+                {
+                    c.actor = Actor::Spectator(o);
+                }
+            }
+            Command::SignIn { sign_in, groups } if to_owner => {
+                *groups = self
+                    .pending_to
+                    .get(&sign_in.actor)
+                    .cloned()
+                    .unwrap_or_default();
+            }
+            Command::RecordFeedback(f) if drop_details => f.transfer = None,
+            _ => {}
+        }
+        command
+    }
+}
+
+/// One transition: a request, and the time it carries (the model's clock).
+#[derive(Clone, Debug)]
+pub(crate) struct Step {
+    pub(crate) at: OffsetDateTime,
+    pub(crate) request: Request,
+}
+
+/// The reference state machine.
+#[derive(Debug)]
+pub(crate) struct Reference;
+
+impl ReferenceStateMachine for Reference {
+    type State = Model;
+    type Transition = Step;
+
+    fn init_state() -> BoxedStrategy<Model> {
+        arb_setup()
+            .prop_map(|seed| Model::from_setup(setup_records(&seed)))
+            .boxed()
+    }
+
+    /// A command from `strategies::arb_command_for`, drawn from the current state's pools, at the
+    /// model's clock plus a jump (0, 5 minutes, 1 hour or 12 hours, so that deadlines pass). Ids of
+    /// new records come from a counter (`fresh`); now and then an earlier counter value is reused
+    /// (to reach `IdInUse` and `GroupIdReused`), an earlier successful command id is reused (X3:
+    /// `CommandIdReused`), or the organizer has no settings (`NotFound(settings)`).
+    fn transitions(state: &Model) -> BoxedStrategy<Step> {
+        let pools = state.pools();
+        let n = state.count + 1;
+        let now = state.now;
+        let earlier: Vec<CommandId> = state.commands.keys().copied().collect();
+        let id = if earlier.is_empty() {
+            Just(CommandId::from_u128(n)).boxed()
+        } else {
+            prop_oneof![39 => Just(CommandId::from_u128(n)), 1 => select(earlier)].boxed()
+        };
+        // Group ids are `fresh * 4 + k`: the fresh value of an existing group makes new ids collide.
+        let taken: Vec<u128> = state
+            .groups
+            .keys()
+            .map(|g| g.as_uuid().as_u128() / 4)
+            .collect();
+        let fresh = if taken.is_empty() {
+            prop_oneof![24 => Just(n), 1 => 1..=n].boxed()
+        } else {
+            prop_oneof![24 => Just(n), 1 => 1..=n, 2 => select(taken)].boxed()
+        };
+        let steering = Steering::of(state);
+        let organizer = prop_oneof![39 => Just(ORGANIZER), 1 => Just(UNKNOWN_ORGANIZER)];
+        let minutes = prop_oneof![3 => Just(0i64), 3 => Just(5), 2 => Just(60), 1 => Just(720)];
+        (id, fresh, organizer, minutes)
+            .prop_flat_map(move |(id, fresh, organizer, minutes)| {
+                let at = now.saturating_add(Duration::minutes(minutes));
+                let steering = steering.clone();
+                let dice = (any::<bool>(), 0u8..60, 0u8..20, 0u8..20);
+                (strategies::arb_command_for(&pools, at, fresh), dice).prop_map(
+                    move |(command, dice)| Step {
+                        at,
+                        request: Request {
+                            id,
+                            organizer,
+                            command: steering.steer(command, dice),
+                        },
+                    },
+                )
+            })
+            .boxed()
+    }
+
+    fn apply(mut state: Model, step: &Step) -> Model {
+        state.count += 1;
+        if step.at > state.now {
+            state.now = step.at;
+        }
+        let predicted = state.execute(&step.request);
+        state.last = Some(predicted);
+        state
+    }
+}

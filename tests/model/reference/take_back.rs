@@ -1,0 +1,143 @@
+//! The S360 side's rules: take back (B3-B9), redistribution between B2B contacts (B3, B7), and the
+//! two-step deletion of an invalidated ticket from the wallet (B10).
+
+use secure_ticket::take_back::{RedistributeTicket, TakeBackTicket};
+use secure_ticket::wallet::{CompleteDeletion, RequestDeletion};
+use secure_ticket::{LifecycleStatus, TicketId};
+
+use super::shapes::{MTicket, Where};
+use super::state::{Decided, Effect, Model, err};
+
+/// The take-back code (B7), as S360 writes it.
+pub(super) const MOBILE_TAKE_BACK: &str = "MOBILE_TAKE_BACK";
+
+impl Model {
+    /// B3-B9.
+    pub(super) fn take_back(&self, c: &TakeBackTicket) -> Decided {
+        let Some(pos) = self.pos.get(&c.point_of_sale) else {
+            return err("NotFound(point_of_sale)");
+        };
+        let t = self.ticket(c.ticket)?;
+        let refuse = |v: &str| err(format!("TakeBack::{v}"));
+        if t.invalidation.is_some() {
+            return refuse("TicketInvalidated");
+        }
+        if !pos.b2b {
+            return refuse("NotB2bPointOfSale");
+        }
+        if t.point_of_sale != c.point_of_sale {
+            return refuse("WrongPointOfSale");
+        }
+        if !(t.mode.mobile && t.printed) {
+            // B3: back to the B2B contact, no new ticket.
+            let mut back = t.clone();
+            back.contact = Some(c.actor.clone());
+            return Ok(Effect::ticket(c.ticket, back, "TicketTakenBack"));
+        }
+        if !pos.allow {
+            return refuse("MobileTakeBackDisabled");
+        }
+        if !pos.advanced {
+            return refuse("AdvancedViewInactive");
+        }
+        if !self.resets {
+            return refuse("ReplacementWouldGoToLatestOwner");
+        }
+        if pos.mode.is_some_and(|m| m.mobile && m.automatic) {
+            return refuse("TakeBackModeInjectsAutomatically");
+        }
+        match t.feedback {
+            None => return refuse("NoFeedbackYet"),
+            Some((status, _)) if status != LifecycleStatus::Injected => {
+                return refuse("NoLongerInjected");
+            }
+            Some(_) => {}
+        }
+        if self.refuse_holder && t.holder {
+            return refuse("HasTicketHolder");
+        }
+        if c.new_ticket == c.ticket {
+            return refuse("ReplacementIdReused");
+        }
+        // B7: the old ticket invalidated, a new one for the same right, each pointing to the other.
+        let mut old = t.clone();
+        old.invalidation = Some((MOBILE_TAKE_BACK.to_owned(), c.at, Some(c.new_ticket)));
+        let new = MTicket {
+            right: t.right,
+            point_of_sale: c.point_of_sale,
+            mode: pos.mode.unwrap_or(t.mode),
+            contact: Some(c.actor.clone()),
+            holder: false,
+            invalidation: None,
+            replaces: Some(c.ticket),
+            printed: false,
+            feedback: None,
+            entries: Vec::new(),
+            wallet: None,
+        };
+        Ok(Effect {
+            tickets: vec![(c.ticket, old, false), (c.new_ticket, new, true)],
+            groups: Vec::new(),
+            events: vec!["TicketTakenBack", "TicketInvalidated", "TicketReplaced"],
+        })
+    }
+
+    /// B3, B7: a B2B contact hands a ticket it holds, not injected, to another contact.
+    pub(super) fn redistribute(&self, c: &RedistributeTicket) -> Decided {
+        if !self.pos.contains_key(&c.point_of_sale) {
+            return err("NotFound(point_of_sale)");
+        }
+        let t = self.ticket(c.ticket)?;
+        if t.invalidation.is_some() {
+            return err("Redistribute::TicketInvalidated");
+        }
+        if t.point_of_sale != c.point_of_sale {
+            return err("Redistribute::WrongPointOfSale");
+        }
+        if t.printed || t.wallet.is_some() {
+            return err("Redistribute::AlreadyInjected");
+        }
+        if t.contact.as_ref() != Some(&c.actor) {
+            return err("Redistribute::NotHolder");
+        }
+        let mut moved = t.clone();
+        moved.contact = Some(c.to.clone());
+        Ok(Effect::ticket(c.ticket, moved, "TicketRedistributed"))
+    }
+
+    /// B10: only an invalidated, injected ticket is deleted from the wallet, in two steps.
+    fn deletion(&self, ticket: TicketId) -> Result<(&MTicket, Where), String> {
+        let t = self.ticket(ticket)?;
+        let Some(w) = &t.wallet else {
+            return err("Deletion::NotInjected");
+        };
+        if t.invalidation.is_none() {
+            return err("Deletion::StillValid");
+        }
+        Ok((t, w.status()))
+    }
+
+    pub(super) fn request_deletion(&self, c: &RequestDeletion) -> Decided {
+        let (t, status) = self.deletion(c.ticket)?;
+        if matches!(status, Where::DeletionPending | Where::Deleted) {
+            return err("Deletion::WrongStatus");
+        }
+        let mut pushed = t.clone();
+        if let Some(w) = pushed.wallet.as_mut() {
+            w.deletion_requested_at = Some(c.at);
+        }
+        Ok(Effect::ticket(c.ticket, pushed, "TicketDeletionRequested"))
+    }
+
+    pub(super) fn complete_deletion(&self, c: &CompleteDeletion) -> Decided {
+        let (t, status) = self.deletion(c.ticket)?;
+        if status != Where::DeletionPending {
+            return err("Deletion::WrongStatus");
+        }
+        let mut deleted = t.clone();
+        if let Some(w) = deleted.wallet.as_mut() {
+            w.deleted_at = Some(c.at);
+        }
+        Ok(Effect::ticket(c.ticket, deleted, "TicketDeleted"))
+    }
+}

@@ -1,0 +1,420 @@
+//! The transfer rules (T, A): initiation and its split by direction (T1-T7), return to sender
+//! (T11), acceptance and completion (T8, T9, T13), completion at the recipient's sign-in (A1, A2),
+//! decline and cancel (T10), expiry (A4) and recipient edit (T12).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use secure_ticket::transfer::{
+    AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer,
+    InitiateTransfer, NewGroupIds, ReturnToSender, SignIn,
+};
+use secure_ticket::{Email, TicketId, TransferGroupId};
+use time::OffsetDateTime;
+
+use super::shapes::{Backward, GroupStatus, MGroup, MTicket};
+use super::state::{Decided, Effect, Model, err};
+
+/// T9: the level never exceeds 256.
+const MAX_LEVEL: u16 = 256;
+
+impl Model {
+    /// T1-T4 and T6 over `source` (the tickets as the initiation sees them): the tickets that go
+    /// FORWARD and those that go BACKWARD, or the refusal's variant name.
+    fn check_initiation(
+        &self,
+        source: &BTreeMap<TicketId, MTicket>,
+        actor: &Email,
+        recipient: &Email,
+        ids: &[TicketId],
+        groups: NewGroupIds,
+    ) -> Result<(Vec<TicketId>, Vec<TicketId>), &'static str> {
+        if ids.is_empty() {
+            return Err("EmptyTicketList");
+        }
+        let mut seen = BTreeSet::new();
+        if !ids.iter().all(|id| seen.insert(*id)) {
+            return Err("DuplicateTicket");
+        }
+        let (mut forward, mut backward) = (Vec::new(), Vec::new());
+        for id in ids {
+            let Some(t) = source.get(id) else {
+                return Err("TicketNotFound");
+            };
+            let Some(w) = &t.wallet else {
+                return Err("NotInjected");
+            };
+            if w.current != *actor {
+                return Err("NotCurrentOwner");
+            }
+            if w.leaving() {
+                return Err("TicketDeleted");
+            }
+            if w.pending.is_some() {
+                return Err("AlreadyPendingTransfer");
+            }
+            if w.current == *recipient {
+                return Err("RecipientIsSender");
+            }
+            let Some(rule) = self.rules.get(&w.rule) else {
+                return Err("UsageRuleNotFound");
+            };
+            if !rule.transfer {
+                return Err("TransferDisabled");
+            }
+            if w.activated.is_some() && !rule.after_activation {
+                return Err("ActivatedTicket");
+            }
+            if w.checked_at.is_some() && !rule.after_check {
+                return Err("CheckedTicket");
+            }
+            if w.controlled_at.is_some() && !rule.after_control {
+                return Err("ControlledTicket");
+            }
+            if w.level >= rule.limit {
+                return Err("TransferLimitReached");
+            }
+            if w.previous.as_ref() == Some(recipient) {
+                backward.push(*id);
+            } else {
+                forward.push(*id);
+            }
+        }
+        if !forward.is_empty() && !backward.is_empty() && groups.forward == groups.backward {
+            return Err("SameGroupIdForBothDirections");
+        }
+        Ok((forward, backward))
+    }
+
+    /// T5, T7: one new PENDING group per direction; the tickets become pending in it.
+    #[allow(clippy::too_many_arguments)]
+    fn initiation_effect(
+        &self,
+        source: &BTreeMap<TicketId, MTicket>,
+        actor: &Email,
+        recipient: &Email,
+        (forward, backward): (Vec<TicketId>, Vec<TicketId>),
+        groups: NewGroupIds,
+        at: OffsetDateTime,
+        replaces: Option<TransferGroupId>,
+        effect: &mut Effect,
+    ) {
+        for (is_backward, ids, id) in [
+            (false, forward, groups.forward),
+            (true, backward, groups.backward),
+        ] {
+            if ids.is_empty() {
+                continue;
+            }
+            for ticket in &ids {
+                let mut pending = source[ticket].clone();
+                if let Some(w) = pending.wallet.as_mut() {
+                    w.pending = Some(id);
+                }
+                effect.tickets.push((*ticket, pending, false));
+            }
+            effect.groups.push((
+                id,
+                MGroup {
+                    sender: actor.clone(),
+                    recipient: recipient.clone(),
+                    backward: is_backward,
+                    tickets: ids,
+                    status: GroupStatus::Pending,
+                    // A1, A2: only FORWARD groups wait for an explicit answer.
+                    explicit: self.explicit && !is_backward,
+                    created_at: at,
+                    expires_at: self.expire_after.and_then(|after| at.checked_add(after)),
+                    closed_at: None,
+                    replaces,
+                },
+                true,
+            ));
+            effect.events.push("TransferInitiated");
+        }
+    }
+
+    pub(super) fn initiate(&self, c: &InitiateTransfer) -> Decided {
+        let split = self
+            .check_initiation(&self.tickets, &c.actor, &c.recipient, &c.tickets, c.groups)
+            .map_err(|v| format!("Initiate::{v}"))?;
+        let mut effect = Effect::default();
+        self.initiation_effect(
+            &self.tickets,
+            &c.actor,
+            &c.recipient,
+            split,
+            c.groups,
+            c.at,
+            None,
+            &mut effect,
+        );
+        Ok(effect)
+    }
+
+    /// T11: a BACKWARD initiation to the previous owner.
+    pub(super) fn return_to_sender(&self, c: &ReturnToSender) -> Decided {
+        let nested = |v: &str| format!("ReturnToSender::Initiate::{v}");
+        let Some(t) = self.tickets.get(&c.ticket) else {
+            return err(nested("TicketNotFound"));
+        };
+        let Some(w) = &t.wallet else {
+            return err(nested("NotInjected"));
+        };
+        if w.current != c.actor {
+            return err(nested("NotCurrentOwner"));
+        }
+        let Some(previous) = w.previous.clone() else {
+            return err("ReturnToSender::NoPreviousOwner");
+        };
+        let groups = NewGroupIds::single(c.group);
+        let split = self
+            .check_initiation(&self.tickets, &c.actor, &previous, &[c.ticket], groups)
+            .map_err(nested)?;
+        let mut effect = Effect::default();
+        self.initiation_effect(
+            &self.tickets,
+            &c.actor,
+            &previous,
+            split,
+            groups,
+            c.at,
+            None,
+            &mut effect,
+        );
+        Ok(effect)
+    }
+
+    /// T8, T9: every ticket of the group changes hands.
+    fn complete(
+        &self,
+        id: TransferGroupId,
+        g: &MGroup,
+        at: OffsetDateTime,
+        prefix: &str,
+        effect: &mut Effect,
+    ) -> Result<(), String> {
+        effect.events.push("TransferAccepted");
+        for ticket in &g.tickets {
+            let Some(t) = self.tickets.get(ticket) else {
+                return err(format!("{prefix}::TicketNotFound"));
+            };
+            let w = match &t.wallet {
+                Some(w) if w.pending == Some(id) => w,
+                _ => return err(format!("{prefix}::TicketNotInGroup")),
+            };
+            if w.leaving() {
+                return err(format!("{prefix}::TicketDeleted"));
+            }
+            let Some(rule) = self.rules.get(&w.rule) else {
+                return err(format!("{prefix}::UsageRuleNotFound"));
+            };
+            let mut moved = t.clone();
+            let Some(m) = moved.wallet.as_mut() else {
+                return err("model: no wallet");
+            };
+            if g.backward {
+                m.backward += 1;
+                m.level = match rule.backward {
+                    Backward::Neutral => m.level,
+                    // T9: back to the level before the last FORWARD transfer, never below it.
+                    Backward::Decrease => m.level.min(m.level_before_forward),
+                    Backward::Increase => (m.level + 1).min(MAX_LEVEL),
+                };
+            } else {
+                m.level_before_forward = m.level;
+                m.level = (m.level + 1).min(MAX_LEVEL);
+                m.forward += 1;
+            }
+            m.previous = Some(g.sender.clone());
+            m.current = g.recipient.clone();
+            m.pending = None;
+            m.downloaded_at = None;
+            effect.tickets.push((*ticket, moved, false));
+            effect.events.push("TicketTransferred");
+        }
+        let mut closed = g.clone();
+        closed.status = GroupStatus::Accepted;
+        closed.closed_at = Some(at);
+        effect.groups.push((id, closed, false));
+        Ok(())
+    }
+
+    /// T10: the group's tickets back with the sender, as before the transfer.
+    fn release(
+        &self,
+        id: TransferGroupId,
+        g: &MGroup,
+        prefix: &str,
+    ) -> Result<BTreeMap<TicketId, MTicket>, String> {
+        let mut released = BTreeMap::new();
+        for ticket in &g.tickets {
+            let Some(t) = self.tickets.get(ticket) else {
+                return err(format!("{prefix}::TicketNotFound"));
+            };
+            let mut back = t.clone();
+            match back.wallet.as_mut() {
+                Some(w) if w.pending == Some(id) => w.pending = None,
+                _ => return err(format!("{prefix}::TicketNotInGroup")),
+            }
+            released.insert(*ticket, back);
+        }
+        Ok(released)
+    }
+
+    /// T10, A4: a final status other than ACCEPTED.
+    fn close(
+        &self,
+        id: TransferGroupId,
+        g: &MGroup,
+        status: GroupStatus,
+        at: OffsetDateTime,
+        prefix: &str,
+        event: &'static str,
+    ) -> Decided {
+        let released = self.release(id, g, prefix)?;
+        let mut closed = g.clone();
+        closed.status = status;
+        closed.closed_at = Some(at);
+        Ok(Effect {
+            tickets: released.into_iter().map(|(k, t)| (k, t, false)).collect(),
+            groups: vec![(id, closed, false)],
+            events: vec![event],
+        })
+    }
+
+    /// T8, T13, A3, A4.
+    pub(super) fn accept(&self, c: &AcceptTransfer) -> Decided {
+        let g = self.group(c.group)?;
+        if g.status != GroupStatus::Pending {
+            return err("Accept::NotPending");
+        }
+        if g.recipient != c.actor {
+            return err("Accept::NotRecipient");
+        }
+        if g.past_deadline(c.at) {
+            return err("Accept::PastDeadline");
+        }
+        let mut effect = Effect::default();
+        self.complete(c.group, g, c.at, "Accept", &mut effect)?;
+        Ok(effect)
+    }
+
+    /// A1, A2: the listed groups that need no explicit answer complete at the recipient's sign-in.
+    pub(super) fn sign_in(&self, c: &SignIn, groups: &[TransferGroupId]) -> Decided {
+        let mut effect = Effect::default();
+        let mut seen = BTreeSet::new();
+        for id in groups {
+            if !seen.insert(*id) {
+                continue;
+            }
+            let Some(g) = self.groups.get(id) else {
+                continue;
+            };
+            if g.status == GroupStatus::Pending
+                && g.recipient == c.actor
+                && !g.explicit
+                && !g.past_deadline(c.at)
+            {
+                self.complete(*id, g, c.at, "SignIn", &mut effect)?;
+            }
+        }
+        Ok(effect)
+    }
+
+    pub(super) fn decline(&self, c: &DeclineTransfer) -> Decided {
+        let g = self.group(c.group)?;
+        if g.status != GroupStatus::Pending {
+            return err("Decline::NotPending");
+        }
+        if g.recipient != c.actor {
+            return err("Decline::NotRecipient");
+        }
+        self.close(
+            c.group,
+            g,
+            GroupStatus::Declined,
+            c.at,
+            "Decline",
+            "TransferDeclined",
+        )
+    }
+
+    pub(super) fn cancel(&self, c: &CancelTransfer) -> Decided {
+        let g = self.group(c.group)?;
+        if g.status != GroupStatus::Pending {
+            return err("Cancel::NotPending");
+        }
+        if g.sender != c.actor {
+            return err("Cancel::NotSender");
+        }
+        self.close(
+            c.group,
+            g,
+            GroupStatus::Cancelled,
+            c.at,
+            "Cancel",
+            "TransferCancelled",
+        )
+    }
+
+    pub(super) fn expire(&self, c: &ExpireTransfer) -> Decided {
+        let g = self.group(c.group)?;
+        if g.status != GroupStatus::Pending {
+            return err("Expire::NotPending");
+        }
+        let Some(deadline) = g.expires_at else {
+            return err("Expire::NoDeadline");
+        };
+        if c.at < deadline {
+            return err("Expire::NotYetExpired");
+        }
+        self.close(
+            c.group,
+            g,
+            GroupStatus::Expired,
+            c.at,
+            "Expire",
+            "TransferExpired",
+        )
+    }
+
+    /// T12: the old group CANCELLED, the tickets initiated afresh to the new recipient.
+    pub(super) fn edit_recipient(&self, c: &EditRecipient) -> Decided {
+        let g = self.group(c.group)?;
+        if g.status != GroupStatus::Pending {
+            return err("EditRecipient::NotPending");
+        }
+        if g.sender != c.actor {
+            return err("EditRecipient::NotSender");
+        }
+        if g.recipient == c.recipient {
+            return err("EditRecipient::SameRecipient");
+        }
+        if c.new_groups.forward == c.group || c.new_groups.backward == c.group {
+            return err("EditRecipient::GroupIdReused");
+        }
+        let released = self.release(c.group, g, "EditRecipient")?;
+        let split = self
+            .check_initiation(&released, &c.actor, &c.recipient, &g.tickets, c.new_groups)
+            .map_err(|v| format!("EditRecipient::Initiate::{v}"))?;
+        let mut closed = g.clone();
+        closed.status = GroupStatus::Cancelled;
+        closed.closed_at = Some(c.at);
+        let mut effect = Effect {
+            tickets: Vec::new(),
+            groups: vec![(c.group, closed, false)],
+            events: vec!["TransferCancelled"],
+        };
+        self.initiation_effect(
+            &released,
+            &c.actor,
+            &c.recipient,
+            split,
+            c.new_groups,
+            c.at,
+            Some(c.group),
+            &mut effect,
+        );
+        Ok(effect)
+    }
+}

@@ -1,0 +1,103 @@
+//! The wallet's rules: injection (I1, W2), download (W3) and the flags (activate, deactivate, check,
+//! control, check out; W1, W3, W4).
+
+use secure_ticket::injection::InjectTicket;
+use secure_ticket::wallet::{Actor, ChangeFlag, DownloadTicket, FlagChange};
+
+use super::shapes::{MWallet, Where};
+use super::state::{Decided, Effect, Model, err};
+
+impl Model {
+    /// I1, W2.
+    pub(super) fn inject(&self, c: &InjectTicket) -> Decided {
+        let t = self.ticket(c.ticket)?;
+        if t.invalidation.is_some() {
+            return err("Inject::TicketInvalidated");
+        }
+        if !t.mode.mobile {
+            return err("Inject::NotSecureMobile");
+        }
+        if t.wallet.is_some() {
+            return err("Inject::AlreadyInjected");
+        }
+        let mut injected = t.clone();
+        injected.printed = true;
+        injected.wallet = Some(MWallet::injected(c.usage_rule, c.to.clone(), c.at));
+        Ok(Effect::ticket(c.ticket, injected, "TicketInjected"))
+    }
+
+    /// W3: the current owner's device, a NOT_DOWNLOADED ticket.
+    pub(super) fn download(&self, c: &DownloadTicket) -> Decided {
+        let t = self.ticket(c.ticket)?;
+        let Some(w) = &t.wallet else {
+            return err("Download::NotInjected");
+        };
+        if w.current != c.actor {
+            return err("Download::NotCurrentOwner");
+        }
+        if w.status() != Where::NotDownloaded {
+            return err("Download::NotDownloadable");
+        }
+        let mut downloaded = t.clone();
+        if let Some(w) = downloaded.wallet.as_mut() {
+            w.downloaded_at = Some(c.at);
+        }
+        Ok(Effect::ticket(c.ticket, downloaded, "TicketDownloaded"))
+    }
+
+    /// W1, W3, W4; no activation, check or control while pending (the crate's documented decision).
+    pub(super) fn change_flag(&self, c: &ChangeFlag) -> Decided {
+        let t = self.ticket(c.ticket)?;
+        let Some(w) = &t.wallet else {
+            return err("ChangeFlag::NotInjected");
+        };
+        if w.leaving() {
+            return err("ChangeFlag::TicketDeleted");
+        }
+        let wallet_side = matches!(c.change, FlagChange::Activate(_) | FlagChange::Deactivate);
+        let allowed = match &c.actor {
+            Actor::Spectator(who) => wallet_side && *who == w.current,
+            Actor::System => wallet_side,
+            Actor::AccessControl => !wallet_side,
+            _ => false,
+        };
+        if !allowed {
+            return err("ChangeFlag::ActorNotAllowed");
+        }
+        let sets = matches!(
+            c.change,
+            FlagChange::Activate(_) | FlagChange::Check | FlagChange::Control
+        );
+        if sets && w.pending.is_some() {
+            return err("ChangeFlag::PendingTransfer");
+        }
+        let mut changed = t.clone();
+        let Some(nw) = changed.wallet.as_mut() else {
+            return err("model: no wallet");
+        };
+        let event = match c.change {
+            FlagChange::Activate(method) if w.activated.is_none() => {
+                nw.activated = Some((c.at, method));
+                "TicketActivated"
+            }
+            FlagChange::Deactivate if w.activated.is_some() => {
+                nw.activated = None;
+                "TicketDeactivated"
+            }
+            FlagChange::Check if w.checked_at.is_none() => {
+                nw.checked_at = Some(c.at);
+                "TicketChecked"
+            }
+            FlagChange::Control if w.controlled_at.is_none() => {
+                nw.controlled_at = Some(c.at);
+                "TicketControlled"
+            }
+            FlagChange::CheckOut if w.controlled_at.is_some() => {
+                nw.controlled_at = None;
+                "TicketCheckedOut"
+            }
+            _ => return Ok(Effect::default()),
+        };
+        Ok(Effect::ticket(c.ticket, changed, event))
+    }
+}
