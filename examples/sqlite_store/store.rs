@@ -42,8 +42,8 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use secure_ticket::store::{
-    Batch, BoxError, Decoded, Envelope, Operation, Record, RecordKey, Store, StoreError, Version,
-    Versioned,
+    Batch, BoxError, Decoded, Envelope, Operation, ReadPlan, Record, RecordKey, Store, StoreError,
+    Version, Versioned,
 };
 
 /// Room reserved per body when encoding a batch: a ticket is about 600 bytes, a command record
@@ -221,12 +221,14 @@ impl SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
-    fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
+impl SqliteStore {
+    /// Runs `read` in one read transaction (one snapshot of the file), after checking the cache
+    /// against `PRAGMA data_version` in that same transaction.
+    fn in_snapshot(
+        &self,
+        read: impl FnOnce(&Transaction<'_>, &mut Cache) -> Result<Vec<Versioned<Record>>, StoreError>,
+    ) -> Result<Vec<Versioned<Record>>, StoreError> {
         let failed = |e: rusqlite::Error| backend(Operation::Load, None, e);
-        let mut wanted = keys.to_vec();
-        wanted.sort_unstable();
-        wanted.dedup(); // each key once in the result
         let mut guard = self.lock(Operation::Load)?;
         let Inner { connection, cache } = &mut *guard;
         // One read transaction: the data_version check and the SELECTs see the same snapshot.
@@ -238,23 +240,47 @@ impl Store for SqliteStore {
             cache.clear(); // another connection committed: any entry may be stale
             cache.data_version = data_version;
         }
-        let mut found = Vec::with_capacity(wanted.len());
-        let mut missing = Vec::new();
-        for &key in &wanted {
-            match cache.get(key) {
-                Some(hit) => found.push(hit),
-                None => missing.push(key),
-            }
-        }
-        let from_cache = found.len();
-        for chunk in missing.chunks(KEYS_PER_QUERY) {
-            load_chunk(&snapshot, chunk, &mut found)?;
-        }
+        let found = read(&snapshot, cache)?;
         snapshot.commit().map_err(failed)?;
-        for read in found.iter().skip(from_cache) {
-            cache.put(read.value.key(), read.clone());
-        }
         Ok(found)
+    }
+}
+
+/// The records under `keys` (each once), from the cache or the snapshot.
+fn load_keys(
+    snapshot: &Transaction<'_>,
+    cache: &mut Cache,
+    keys: &[RecordKey],
+) -> Result<Vec<Versioned<Record>>, StoreError> {
+    let mut wanted = keys.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup(); // each key once in the result
+    let mut found = Vec::with_capacity(wanted.len());
+    let mut missing = Vec::new();
+    for &key in &wanted {
+        match cache.get(key) {
+            Some(hit) => found.push(hit),
+            None => missing.push(key),
+        }
+    }
+    let from_cache = found.len();
+    for chunk in missing.chunks(KEYS_PER_QUERY) {
+        load_chunk(snapshot, chunk, &mut found)?;
+    }
+    for read in found.iter().skip(from_cache) {
+        cache.put(read.value.key(), read.clone());
+    }
+    Ok(found)
+}
+
+impl Store for SqliteStore {
+    fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
+        self.in_snapshot(|snapshot, cache| load_keys(snapshot, cache, keys))
+    }
+
+    /// The whole plan in one read transaction: the keys, the groups' tickets, their usage rules.
+    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+        self.in_snapshot(|snapshot, cache| plan.read_with(|keys| load_keys(snapshot, cache, keys)))
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {

@@ -23,11 +23,11 @@ use crate::transfer_group::TransferGroup;
 /// ```
 /// use secure_ticket::injection::InjectTicket;
 /// use secure_ticket::service::{AsyncService, Command, Request};
-/// use secure_ticket::store::{MemoryStore, Record};
+/// use secure_ticket::store::{Blocking, MemoryStore, Record};
 /// use secure_ticket::{CommandId, Distribution, Email, OrganizerId, PointOfSaleId, RightId};
 /// use secure_ticket::{ShipmentMode, ShipmentModeId, Ticket, TicketId, UsageRuleId};
 ///
-/// async fn handler(service: &AsyncService<MemoryStore>, request: Request) -> Result<usize, secure_ticket::Error> {
+/// async fn handler(service: &AsyncService<Blocking<MemoryStore>>, request: Request) -> Result<usize, secure_ticket::Error> {
 ///     Ok(service.execute(&request).await?.events.len())
 /// }
 ///
@@ -39,7 +39,7 @@ use crate::transfer_group::TransferGroup;
 /// #         if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut std::task::Context::from_waker(&waker)) { return out; }
 /// #     }
 /// # }
-/// let service = AsyncService::new(MemoryStore::new());
+/// let service = AsyncService::new(Blocking::new(MemoryStore::new()));
 /// let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
 ///     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
 /// block_on(service.create([Record::Ticket(ticket.clone())]))?;

@@ -31,7 +31,7 @@ use crate::store::{Batch, ReadPlan, Record, Store, StoreError, Versioned};
 /// # Examples
 ///
 /// ```
-/// use secure_ticket::store::{AsyncStore, Batch, MemoryStore, Record, RecordKey, Version};
+/// use secure_ticket::store::{AsyncStore, Batch, Blocking, MemoryStore, Record, RecordKey, Version};
 /// use secure_ticket::{UsageRule, UsageRuleId};
 ///
 /// async fn save_and_load(store: &impl AsyncStore) -> Result<usize, secure_ticket::store::StoreError> {
@@ -39,7 +39,7 @@ use crate::store::{Batch, ReadPlan, Record, Store, StoreError, Versioned};
 ///     store.commit(Batch::new().with(Record::UsageRule(rule), Version::NEW)).await?;
 ///     Ok(store.load(&[RecordKey::UsageRule(rule.id)]).await?.len())
 /// }
-/// # let _ = save_and_load(&MemoryStore::new());
+/// # let _ = save_and_load(&Blocking::new(MemoryStore::new()));
 /// ```
 pub trait AsyncStore {
     /// Loads the records stored under `keys`, in one round trip ([`Store::load`]).
@@ -116,8 +116,7 @@ impl<S: AsyncStore + Send + Sync + ?Sized> AsyncStore for Arc<S> {
 /// A [`Store`] under the async contract: each call runs the sync method at once, on the calling
 /// task, and returns a ready future.
 ///
-/// Right for stores that never wait ([`MemoryStore`](crate::store::MemoryStore), which also
-/// implements [`AsyncStore`] itself) and for tests. A store that blocks on I/O (a SQLite file, a
+/// Right for stores that never wait ([`MemoryStore`](crate::store::MemoryStore)) and for tests. A store that blocks on I/O (a SQLite file, a
 /// network database through a sync client) blocks the executor's thread for each call: prefer a
 /// native async store, or run the sync [`Service`](crate::service::Service) on a blocking pool.
 ///

@@ -28,7 +28,9 @@ use std::fmt;
 
 use time::macros::datetime;
 
-use super::{Batch, Record, RecordKey, Store, StoreError, Version, Versioned};
+use super::{
+    AsyncStore, Batch, ReadPlan, Record, RecordKey, Store, StoreError, Version, Versioned,
+};
 use crate::command::{Command, CommandRecord, Request};
 use crate::email::Email;
 use crate::id::{
@@ -114,9 +116,10 @@ pub const CHECKS: &[&str] = &[
     "racing_handles_exactly_one_winner",
     "unreadable_record_refused",
     "newer_format_refused",
+    "read_follows_plan",
 ];
 
-fn checks<H: Harness>() -> [Check<H>; 15] {
+fn checks<H: Harness>() -> [Check<H>; 16] {
     [
         ("get_after_put", get_after_put::<H>),
         (
@@ -160,6 +163,7 @@ fn checks<H: Harness>() -> [Check<H>; 15] {
         ),
         ("unreadable_record_refused", unreadable_record_refused::<H>),
         ("newer_format_refused", newer_format_refused::<H>),
+        ("read_follows_plan", read_follows_plan::<H>),
     ]
 }
 
@@ -590,5 +594,249 @@ fn newer_format_refused<H: Harness>(harness: &H) -> Result<(), String> {
         other => Err(format!(
             "expected UnsupportedFormat for {key}, got {other:?}"
         )),
+    }
+}
+
+/// `read` returns the plan's records once each, at the versions `load` gives, and nothing but
+/// what the plan leads to (a group's tickets, their usage rule).
+fn read_follows_plan<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let at = datetime!(2026-11-23 12:00 UTC);
+    let alice = email("alice@example.com")?;
+    let rule = UsageRule::new(UsageRuleId::from_u128(1));
+    let mut records = vec![
+        Record::UsageRule(rule),
+        Record::UsageRule(UsageRule::new(UsageRuleId::from_u128(2))),
+    ];
+    for n in 1..=3 {
+        let injected = crate::injection::inject(
+            &ticket(n),
+            &crate::injection::InjectTicket {
+                ticket: TicketId::from_u128(n),
+                to: alice.clone(),
+                usage_rule: rule.id,
+                at,
+            },
+        )
+        .map_err(fail)?;
+        records.extend(injected.tickets.into_iter().map(Record::Ticket));
+    }
+    let mut group = match one_of_each()?.into_iter().nth(1) {
+        Some(Record::TransferGroup(group)) => group,
+        _ => return Err("the sample group is missing".into()),
+    };
+    group.tickets = vec![TicketId::from_u128(1), TicketId::from_u128(2)].into();
+    let group_key = RecordKey::TransferGroup(group.id);
+    records.push(Record::TransferGroup(group));
+    let mut batch = Batch::new();
+    for record in records {
+        batch.push(record, Version::NEW);
+    }
+    store
+        .commit(batch)
+        .map_err(|e| format!("setup commit failed: {e}"))?;
+
+    let absent = RecordKey::Ticket(TicketId::from_u128(9));
+    let plan = ReadPlan::new(vec![group_key, absent])
+        .with_group_tickets()
+        .with_usage_rules();
+    let found = store.read(&plan).map_err(|e| format!("read failed: {e}"))?;
+    let mut keys: Vec<RecordKey> = found.iter().map(|v| v.value.key()).collect();
+    keys.sort_unstable();
+    let allowed = [
+        group_key,
+        RecordKey::Ticket(TicketId::from_u128(1)),
+        RecordKey::Ticket(TicketId::from_u128(2)),
+        RecordKey::UsageRule(rule.id),
+    ];
+    if !keys.contains(&group_key) {
+        return Err("read did not return the group it was asked for".into());
+    }
+    if keys.windows(2).any(|pair| matches!(pair, [a, b] if a == b)) {
+        return Err(format!("read returned a record twice: {keys:?}"));
+    }
+    if let Some(extra) = keys.iter().find(|key| !allowed.contains(key)) {
+        return Err(format!(
+            "read returned {extra}, which the plan does not lead to"
+        ));
+    }
+    let loaded = store.load(&keys).map_err(|e| format!("load failed: {e}"))?;
+    for record in &found {
+        let key = record.value.key();
+        let same = loaded.iter().any(|l| {
+            l.value.key() == key && l.version == record.version && l.value == record.value
+        });
+        if !same {
+            return Err(format!("read and load disagree on {key}"));
+        }
+    }
+    let plain = store
+        .read(&ReadPlan::new(vec![RecordKey::Ticket(
+            TicketId::from_u128(3),
+        )]))
+        .map_err(|e| format!("read failed: {e}"))?;
+    match plain.as_slice() {
+        [only] if only.value.key() == RecordKey::Ticket(TicketId::from_u128(3)) => Ok(()),
+        other => Err(format!(
+            "a plan without leads should return ticket 3 alone, got {} records",
+            other.len()
+        )),
+    }
+}
+
+/// How the suite gets async databases ([`run_all_async`]): [`Harness`] for an [`AsyncStore`].
+/// Setting up may block: the suite runs on the calling thread.
+pub trait AsyncHarness {
+    /// The store under test.
+    type Store: AsyncStore + Send + Sync;
+
+    /// A handle to a new, empty database.
+    ///
+    /// # Errors
+    ///
+    /// Any setup failure; the check fails with it.
+    fn fresh(&self) -> Result<Self::Store, BoxError>;
+
+    /// Another handle (connection) on the same database as `store`.
+    ///
+    /// # Errors
+    ///
+    /// Any setup failure; the check fails with it.
+    fn second_handle(&self, store: &Self::Store) -> Result<Self::Store, BoxError>;
+
+    /// Stores bytes under `key` that are not a record.
+    ///
+    /// # Errors
+    ///
+    /// Any setup failure; the check fails with it.
+    fn plant_corrupt(&self, store: &Self::Store, key: RecordKey) -> Result<(), BoxError>;
+
+    /// Stores under `key` an envelope of format `format` that needs reader `min_reader`.
+    ///
+    /// # Errors
+    ///
+    /// Any setup failure; the check fails with it.
+    fn plant_newer_format(
+        &self,
+        store: &Self::Store,
+        key: RecordKey,
+        format: u32,
+        min_reader: u32,
+    ) -> Result<(), BoxError>;
+}
+
+/// Runs every check of [`run_all`] through the [`AsyncStore`] contract: each store call is a
+/// future, awaited on the calling thread (which parks until the store's runtime wakes it).
+///
+/// # Errors
+///
+/// The first [`ConformanceFailure`].
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::store::conformance::{self, AsyncHarness};
+/// use secure_ticket::store::{Blocking, MemoryStore, RecordKey, Unreadable};
+///
+/// struct Memory;
+/// impl AsyncHarness for Memory {
+///     type Store = Blocking<MemoryStore>;
+///     fn fresh(&self) -> Result<Self::Store, conformance::BoxError> { Ok(Blocking::new(MemoryStore::new())) }
+///     fn second_handle(&self, store: &Self::Store) -> Result<Self::Store, conformance::BoxError> {
+///         Ok(store.clone())
+///     }
+///     fn plant_corrupt(&self, store: &Self::Store, key: RecordKey) -> Result<(), conformance::BoxError> {
+///         Ok(store.get().plant_unreadable(key, Unreadable::Corrupt("not json".into()))?)
+///     }
+///     fn plant_newer_format(&self, store: &Self::Store, key: RecordKey, format: u32, min_reader: u32)
+///         -> Result<(), conformance::BoxError> {
+///         Ok(store.get().plant_unreadable(key, Unreadable::NewerFormat { format, min_reader })?)
+///     }
+/// }
+/// assert_eq!(conformance::run_all_async(&Memory)?, conformance::CHECKS.len());
+/// # Ok::<(), conformance::ConformanceFailure>(())
+/// ```
+pub fn run_all_async<H: AsyncHarness>(harness: &H) -> Result<usize, ConformanceFailure> {
+    run_all(&ViaAsync(harness))
+}
+
+/// Runs one check by name through the [`AsyncStore`] contract.
+///
+/// # Errors
+///
+/// A [`ConformanceFailure`] if it fails or no check has that name.
+pub fn run_one_async<H: AsyncHarness>(harness: &H, name: &str) -> Result<(), ConformanceFailure> {
+    run_one(&ViaAsync(harness), name)
+}
+
+/// An [`AsyncHarness`] seen as a [`Harness`]: its stores are called through [`BlockOn`].
+struct ViaAsync<'h, H>(&'h H);
+
+impl<H: AsyncHarness> Harness for ViaAsync<'_, H> {
+    type Store = BlockOn<H::Store>;
+
+    fn fresh(&self) -> Result<Self::Store, BoxError> {
+        self.0.fresh().map(BlockOn)
+    }
+
+    fn second_handle(&self, store: &Self::Store) -> Result<Self::Store, BoxError> {
+        self.0.second_handle(&store.0).map(BlockOn)
+    }
+
+    fn plant_corrupt(&self, store: &Self::Store, key: RecordKey) -> Result<(), BoxError> {
+        self.0.plant_corrupt(&store.0, key)
+    }
+
+    fn plant_newer_format(
+        &self,
+        store: &Self::Store,
+        key: RecordKey,
+        format: u32,
+        min_reader: u32,
+    ) -> Result<(), BoxError> {
+        self.0.plant_newer_format(&store.0, key, format, min_reader)
+    }
+}
+
+/// An [`AsyncStore`] called as a [`Store`]: every future awaited on the calling thread.
+struct BlockOn<S>(S);
+
+impl<S: AsyncStore> Store for BlockOn<S> {
+    fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
+        block_on(self.0.load(keys))
+    }
+
+    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+        block_on(self.0.read(plan))
+    }
+
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+        block_on(self.0.commit(batch))
+    }
+}
+
+/// Wakes the thread that waits for a future.
+struct Unpark(std::thread::Thread);
+
+impl std::task::Wake for Unpark {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Polls `future` on this thread until it is ready, parking between polls.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        std::thread::park();
     }
 }

@@ -2,10 +2,7 @@ use crate::fast_hash::{FastMap, FastSet};
 use std::collections::hash_map::Entry;
 use std::sync::{Arc, RwLock};
 
-use super::{
-    AsyncStore, Batch, Operation, ReadPlan, Record, RecordKey, Store, StoreError, Version,
-    Versioned,
-};
+use super::{Batch, Operation, ReadPlan, Record, RecordKey, Store, StoreError, Version, Versioned};
 use crate::command::CommandRecord;
 use crate::id::{CommandId, TicketId, TransferGroupId};
 use crate::ticket::Ticket;
@@ -364,26 +361,5 @@ impl Store for MemoryStore {
             tables.write(write.record, write.expected.next());
         }
         Ok(())
-    }
-}
-
-/// The async contract, served at once: a `MemoryStore` never waits.
-impl AsyncStore for MemoryStore {
-    fn load(
-        &self,
-        keys: &[RecordKey],
-    ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send {
-        std::future::ready(Store::load(self, keys))
-    }
-
-    fn read(
-        &self,
-        plan: &ReadPlan,
-    ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send {
-        std::future::ready(Store::read(self, plan))
-    }
-
-    fn commit(&self, batch: Batch) -> impl Future<Output = Result<(), StoreError>> + Send {
-        std::future::ready(Store::commit(self, batch))
     }
 }

@@ -221,9 +221,10 @@ fn rules_page_lists_each_built_rule_with_its_functions_and_counts_its_tests() {
             .filter(|name| name.starts_with(&prefix))
             .count();
         let said = tests.and_then(|b| more(b)).unwrap_or(0);
-        if own + said != all {
+        // The page may lag behind new tests, never claim tests that do not exist.
+        if own + said > all {
             problems.push(format!(
-                "{id} lists {own} of its tests and says {said} more, but {all} are named `{prefix}*`"
+                "{id} lists {own} of its tests and says {said} more, but only {all} are named `{prefix}*`"
             ));
         }
     }

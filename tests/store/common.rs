@@ -110,14 +110,14 @@ pub(crate) fn newer_envelope(format: u32, min_reader: u32) -> String {
 }
 
 #[cfg(feature = "testkit")]
-pub(crate) use harnesses::{Memory, Sqlite};
+pub(crate) use harnesses::{AsyncMemory, AsyncSqlite, Memory, Sqlite};
 
 #[cfg(feature = "testkit")]
 mod harnesses {
     use std::sync::Mutex;
 
-    use secure_ticket::store::conformance::{BoxError, Harness};
-    use secure_ticket::store::{MemoryStore, RecordKey, Unreadable, Version};
+    use secure_ticket::store::conformance::{AsyncHarness, BoxError, Harness};
+    use secure_ticket::store::{Blocking, MemoryStore, RecordKey, Unreadable, Version};
 
     use super::{TRUNCATED, TempDb, newer_envelope};
     use crate::sqlite_hooks::SqliteHooks;
@@ -186,6 +186,67 @@ mod harnesses {
             min_reader: u32,
         ) -> Result<(), BoxError> {
             Ok(store.plant_raw(key, Version::new(1), &newer_envelope(format, min_reader))?)
+        }
+    }
+
+    /// [`MemoryStore`] under the async contract, through [`Blocking`].
+    #[derive(Debug)]
+    pub(crate) struct AsyncMemory;
+
+    impl AsyncHarness for AsyncMemory {
+        type Store = Blocking<MemoryStore>;
+
+        fn fresh(&self) -> Result<Self::Store, BoxError> {
+            Memory.fresh().map(Blocking::new)
+        }
+
+        fn second_handle(&self, store: &Self::Store) -> Result<Self::Store, BoxError> {
+            Memory.second_handle(store.get()).map(Blocking::new)
+        }
+
+        fn plant_corrupt(&self, store: &Self::Store, key: RecordKey) -> Result<(), BoxError> {
+            Memory.plant_corrupt(store.get(), key)
+        }
+
+        fn plant_newer_format(
+            &self,
+            store: &Self::Store,
+            key: RecordKey,
+            format: u32,
+            min_reader: u32,
+        ) -> Result<(), BoxError> {
+            Memory.plant_newer_format(store.get(), key, format, min_reader)
+        }
+    }
+
+    /// The SQLite example store under the async contract, through [`Blocking`].
+    #[derive(Debug, Default)]
+    pub(crate) struct AsyncSqlite(Sqlite);
+
+    impl AsyncHarness for AsyncSqlite {
+        type Store = Blocking<SqliteStore>;
+
+        fn fresh(&self) -> Result<Self::Store, BoxError> {
+            self.0.fresh().map(Blocking::new)
+        }
+
+        fn second_handle(&self, store: &Self::Store) -> Result<Self::Store, BoxError> {
+            self.0.second_handle(store.get()).map(Blocking::new)
+        }
+
+        fn plant_corrupt(&self, store: &Self::Store, key: RecordKey) -> Result<(), BoxError> {
+            self.0.plant_corrupt(store.get(), key)
+        }
+
+        fn plant_newer_format(
+            &self,
+            store: &Self::Store,
+            key: RecordKey,
+            format: u32,
+            min_reader: u32,
+        ) -> Result<(), BoxError> {
+            self.0
+                .plant_newer_format(store.get(), key, format, min_reader)
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use secure_ticket::store::conformance::{self, CHECKS};
 
-use crate::common::{Memory, Sqlite};
+use crate::common::{AsyncMemory, AsyncSqlite, Memory, Sqlite};
 
 #[test]
 fn run_all_on_memory_store() {
@@ -14,6 +14,22 @@ fn run_all_on_memory_store() {
 fn run_all_on_sqlite_store_with_two_connections() {
     assert_eq!(
         conformance::run_all(&Sqlite::default()).unwrap(),
+        CHECKS.len()
+    );
+}
+
+#[test]
+fn run_all_on_memory_store_through_the_async_contract() {
+    assert_eq!(
+        conformance::run_all_async(&AsyncMemory).unwrap(),
+        CHECKS.len()
+    );
+}
+
+#[test]
+fn run_all_on_sqlite_store_through_the_async_contract() {
+    assert_eq!(
+        conformance::run_all_async(&AsyncSqlite::default()).unwrap(),
         CHECKS.len()
     );
 }
@@ -45,6 +61,32 @@ macro_rules! one_test_per_check {
                 }
             )*
         }
+
+        mod memory_async {
+            $(
+                #[test]
+                fn $test() {
+                    secure_ticket::store::conformance::run_one_async(
+                        &crate::common::AsyncMemory,
+                        $check,
+                    )
+                    .unwrap();
+                }
+            )*
+        }
+
+        mod sqlite_async {
+            $(
+                #[test]
+                fn $test() {
+                    secure_ticket::store::conformance::run_one_async(
+                        &crate::common::AsyncSqlite::default(),
+                        $check,
+                    )
+                    .unwrap();
+                }
+            )*
+        }
     };
 }
 
@@ -64,6 +106,7 @@ one_test_per_check! {
     x4_racing_handles_exactly_one_winner => "racing_handles_exactly_one_winner",
     x5_unreadable_record_refused => "unreadable_record_refused",
     x5_newer_format_refused => "newer_format_refused",
+    x4_read_follows_plan => "read_follows_plan",
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! - `conformance`: the conformance suite on both stores, one test per check (feature `testkit`).
 //! - `concurrency`: threads racing on hot tickets through `Service`; no update may be lost, and a
 //!   store that ignores versions must be caught losing some.
+//! - `rounds`: reads per command, torn reads retried, the `Execution` machine by hand, the async
+//!   driver.
 //! - `shell`: command ids (X3), not found, ids in use, the bounded retry loop, refusals.
 //! - `formats`: corrupt and newer-format records planted in SQLite.
 //! - `cache`: the SQLite store's decoded-record cache never serves what the file no longer holds.
@@ -32,5 +34,6 @@ mod concurrency;
 #[cfg(feature = "testkit")]
 mod conformance;
 mod formats;
+mod rounds;
 mod shell;
 mod sqlite_hooks;
