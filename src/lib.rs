@@ -113,7 +113,6 @@ mod decision;
 mod email;
 mod error;
 mod event;
-mod fast_hash;
 mod feedback;
 mod id;
 mod interface;

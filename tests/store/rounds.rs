@@ -318,7 +318,10 @@ fn x4_execution_gives_up_on_torn_reads_with_changed_during_read_after_the_last_a
         }
         other => panic!("expected ChangedDuringRead, got {other:?}"),
     }
-    assert_eq!(rounds, 6, "the group, its ticket, the ticket's rule: in each of two attempts");
+    assert_eq!(
+        rounds, 6,
+        "the group, its ticket, the ticket's rule: in each of two attempts"
+    );
 }
 
 #[test]
