@@ -1,14 +1,18 @@
-//! The system under test: `Service` over a `MemoryStore` wrapped in a recording store (which can
-//! also seed a bug for the negative controls), and every check run after a step.
+//! The system under test: a `MemoryStore` wrapped in a recording store (which can also seed a bug
+//! for the negative controls), driven by `Service` in even cases and by `AsyncService` in odd ones
+//! (both drive the same `Execution`), and every check run after a step.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
 
-use secure_ticket::service::{Command, Service};
+use secure_ticket::service::{AsyncService, Command, Outcome, Request, Service};
 use secure_ticket::store::{
-    Batch, Decoded, Envelope, MemoryStore, Record, RecordKey, Store, StoreError, Versioned,
+    Batch, Blocking, Decoded, Envelope, MemoryStore, Record, RecordKey, Store, StoreError,
+    Versioned,
 };
 use secure_ticket::{
     Direction, Email, Event, RightId, Ticket, TicketId, TransferGroup, UsageRule, UsageRuleId,
@@ -35,7 +39,7 @@ pub(crate) enum Bug {
 #[derive(Debug)]
 pub(crate) struct TestStore {
     inner: MemoryStore,
-    written: RefCell<BTreeSet<RecordKey>>,
+    written: Mutex<BTreeSet<RecordKey>>,
     bug: Option<Bug>,
 }
 
@@ -51,7 +55,10 @@ impl Store for TestStore {
         };
         let keys: Vec<RecordKey> = batch.writes.iter().map(|w| w.record.key()).collect();
         self.inner.commit(batch)?;
-        self.written.borrow_mut().extend(keys);
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(keys);
         Ok(())
     }
 }
@@ -183,10 +190,67 @@ struct Stored {
 
 type Snapshot = BTreeMap<RecordKey, Stored>;
 
+/// Which driver runs the next case: they alternate.
+static CASES: AtomicUsize = AtomicUsize::new(0);
+
+/// The shell's two drivers over the test store.
+#[derive(Debug)]
+enum Driver {
+    Sync(Service<TestStore>),
+    Async(AsyncService<Blocking<TestStore>>),
+}
+
+impl Driver {
+    /// `Service` for even cases, `AsyncService` for odd ones.
+    fn next(store: TestStore) -> Self {
+        if CASES.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) {
+            Self::Sync(Service::new(store))
+        } else {
+            Self::Async(AsyncService::new(Blocking::new(store)))
+        }
+    }
+
+    fn store(&self) -> &TestStore {
+        match self {
+            Self::Sync(service) => service.store(),
+            Self::Async(service) => service.store().get(),
+        }
+    }
+
+    fn execute(&self, request: &Request) -> Result<Outcome, secure_ticket::Error> {
+        match self {
+            Self::Sync(service) => service.execute(request),
+            Self::Async(service) => ready(service.execute(request)),
+        }
+    }
+}
+
+/// Polls a future whose store never waits (the test store answers at once).
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            return output;
+        }
+    }
+}
+
+/// The setup records, created.
+fn setup_batch(model: &Model) -> Batch {
+    let mut batch = Batch::new();
+    for record in model.setup.iter().cloned() {
+        batch.push(record, secure_ticket::store::Version::NEW);
+    }
+    batch
+}
+
 /// The system under test, with what the checks remember between steps.
 #[derive(Debug)]
 pub(crate) struct Sut {
-    service: Service<TestStore>,
+    service: Driver,
     checks: Checks,
     coverage: bool,
     /// The state after the last step.
@@ -209,12 +273,13 @@ impl Sut {
     ) -> Result<Self, String> {
         let store = TestStore {
             inner: MemoryStore::new(),
-            written: RefCell::new(BTreeSet::new()),
+            written: Mutex::new(BTreeSet::new()),
             bug,
         };
-        let service = Service::new(store);
+        let service = Driver::next(store);
         service
-            .create(model.setup.iter().cloned())
+            .store()
+            .commit(setup_batch(model))
             .map_err(|e| format!("setup: {e}"))?;
         let mut sut = Self {
             service,
@@ -237,7 +302,8 @@ impl Sut {
             .service
             .store()
             .written
-            .borrow()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .iter()
             .copied()
             .collect();
