@@ -115,6 +115,7 @@ mod error;
 mod event;
 mod feedback;
 mod id;
+mod id_hash;
 mod interface;
 mod organizer;
 mod point_of_sale;

@@ -1,13 +1,13 @@
 //! What one attempt read, with the versions to expect when writing back, and the records as the
 //! batch's decisions leave them.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
 
 use crate::command::{CommandRecord, Request};
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::id::{OrganizerId, PointOfSaleId, TicketId, TransferGroupId};
+use crate::id_hash::{IdHashState, IdMap};
 use crate::organizer::OrganizerSettings;
 use crate::point_of_sale::PointOfSale;
 use crate::record_key::RecordKey;
@@ -22,13 +22,13 @@ use crate::usage_rule::UsageRule;
 ///
 /// Tickets, groups and command records live in `slots`, found through `index`: applying a
 /// decision moves each new record into its slot once, and a hash map never moves a record. The
-/// index uses std's randomly seeded hasher: ids are chosen by callers, so an attacker could
-/// otherwise pick ids that collide. Nothing the shell returns or writes depends on its order.
+/// index is seeded per attempt ([`IdMap`]): ids are chosen by callers, who must not be able to
+/// pick ids that collide. Nothing the shell returns or writes depends on its order.
 #[derive(Default)]
 pub(crate) struct Loaded {
     /// Every key asked for or created: its version as read ([`Version::NEW`] when absent), its
     /// slot when it is a ticket, group or command record that exists, and the round that read it.
-    index: HashMap<RecordKey, Entry>,
+    index: IdMap<RecordKey, Entry>,
     /// The tickets, groups and command records, read or created (`None` once written out).
     slots: Vec<Option<Record>>,
     /// Read-only records: the shell never writes them.
@@ -66,7 +66,7 @@ impl Loaded {
     pub(crate) fn with_capacity(keys: usize, requests: usize) -> Self {
         let records = keys.saturating_add(requests.saturating_mul(2));
         Self {
-            index: HashMap::with_capacity(records),
+            index: IdMap::with_capacity_and_hasher(records, IdHashState::default()),
             slots: Vec::with_capacity(records),
             ..Self::default()
         }

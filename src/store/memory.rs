@@ -1,6 +1,7 @@
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
+
+use crate::id_hash::{IdHashState, IdMap, IdSet};
 use std::sync::{Arc, RwLock};
 
 use super::{Batch, Operation, ReadPlan, Record, RecordKey, Store, StoreError, Version, Versioned};
@@ -38,11 +39,11 @@ pub struct MemoryStore {
 /// version and a pointer, not the room of a ticket.
 #[derive(Debug, Default)]
 struct Tables {
-    tickets: HashMap<TicketId, Slot<Ticket>>,
-    groups: HashMap<TransferGroupId, Slot<TransferGroup>>,
-    commands: HashMap<CommandId, Slot<Box<CommandRecord>>>,
+    tickets: IdMap<TicketId, Slot<Ticket>>,
+    groups: IdMap<TransferGroupId, Slot<TransferGroup>>,
+    commands: IdMap<CommandId, Slot<Box<CommandRecord>>>,
     /// Usage rules, points of sale and organizer settings: few, and read by many commands.
-    others: HashMap<RecordKey, Slot<Record>>,
+    others: IdMap<RecordKey, Slot<Record>>,
 }
 
 /// A stored record and its version.
@@ -100,7 +101,7 @@ impl<T: Clone> Slot<T> {
 
 /// Stores `slot` under `key`, in place when the key exists (the old record is dropped where it
 /// lies).
-fn put<K: Eq + Hash, T>(table: &mut HashMap<K, Slot<T>>, key: K, slot: Slot<T>) {
+fn put<K: Eq + Hash, T>(table: &mut IdMap<K, Slot<T>>, key: K, slot: Slot<T>) {
     match table.entry(key) {
         Entry::Occupied(mut found) => *found.get_mut() = slot,
         Entry::Vacant(empty) => {
@@ -280,7 +281,7 @@ impl MemoryStore {
     fn load_into(
         tables: &Tables,
         keys: impl IntoIterator<Item = RecordKey>,
-        seen: &mut HashSet<RecordKey>,
+        seen: &mut IdSet<RecordKey>,
         out: &mut Vec<Versioned<Record>>,
     ) -> Result<(), StoreError> {
         for key in keys {
@@ -298,7 +299,7 @@ impl MemoryStore {
 impl Store for MemoryStore {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
-        let mut seen = HashSet::with_capacity(keys.len());
+        let mut seen = IdSet::with_capacity_and_hasher(keys.len(), IdHashState::default());
         let mut out = Vec::with_capacity(keys.len());
         Self::load_into(&tables, keys.iter().copied(), &mut seen, &mut out)?;
         Ok(out)
@@ -308,7 +309,7 @@ impl Store for MemoryStore {
     fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
         let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
         let keys = plan.keys();
-        let mut seen = HashSet::with_capacity(keys.len());
+        let mut seen = IdSet::with_capacity_and_hasher(keys.len(), IdHashState::default());
         let mut out = Vec::with_capacity(keys.len());
         Self::load_into(&tables, keys.iter().copied(), &mut seen, &mut out)?;
         if plan.group_tickets() {
@@ -339,7 +340,7 @@ impl Store for MemoryStore {
             .tables
             .write()
             .map_err(|_| poisoned(Operation::Commit))?;
-        let mut keys = HashSet::with_capacity(batch.writes.len());
+        let mut keys = IdSet::with_capacity_and_hasher(batch.writes.len(), IdHashState::default());
         let mut conflict = None;
         for write in &batch.writes {
             let key = write.record.key();

@@ -193,7 +193,7 @@ impl Batch {
     /// [`StoreError::DuplicateKey`].
     #[must_use]
     pub fn duplicate_key(&self) -> Option<RecordKey> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = crate::id_hash::IdSet::default();
         seen.reserve(self.writes.len());
         self.writes
             .iter()
