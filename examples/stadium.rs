@@ -34,7 +34,8 @@ use std::time::{Duration, Instant};
 use secure_ticket::injection::{self, InjectTicket};
 use secure_ticket::service::{Command, Outcome, Request, Service};
 use secure_ticket::store::{
-    Batch, Envelope, MemoryStore, Record, RecordKey, Store, StoreError, Version, Versioned,
+    Batch, Envelope, MemoryStore, ReadPlan, Record, RecordKey, Store, StoreError, Version,
+    Versioned,
 };
 use secure_ticket::take_back::{RedistributeTicket, TakeBackTicket};
 use secure_ticket::transfer::{
@@ -208,6 +209,10 @@ impl<S> Recording<S> {
 impl<S: Store> Store for Recording<S> {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         self.inner.load(keys)
+    }
+
+    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+        self.inner.read(plan)
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {

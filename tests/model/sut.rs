@@ -11,8 +11,8 @@ use std::task::{Context, Poll, Waker};
 
 use secure_ticket::service::{AsyncService, Command, Outcome, Request, Service};
 use secure_ticket::store::{
-    Batch, Blocking, Decoded, Envelope, MemoryStore, Record, RecordKey, Store, StoreError,
-    Versioned,
+    Batch, Blocking, Decoded, Envelope, MemoryStore, ReadPlan, Record, RecordKey, Store,
+    StoreError, Versioned,
 };
 use secure_ticket::{
     Direction, Email, Event, RightId, Ticket, TicketId, TransferGroup, UsageRule, UsageRuleId,
@@ -46,6 +46,11 @@ pub(crate) struct TestStore {
 impl Store for TestStore {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         self.inner.load(keys)
+    }
+
+    /// `MemoryStore`'s own read: the whole plan under one lock.
+    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+        self.inner.read(plan)
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {
