@@ -7,9 +7,10 @@ use std::sync::Arc;
 use crate::id::TicketId;
 
 /// A list of the records or events a transition produced: up to two are stored inline, so most
-/// transitions allocate nothing for their output. It dereferences to a slice (`decision.tickets[0]`,
-/// `.iter()`, `.len()`), compares by contents (also with a `Vec`), and converts from and into a
-/// `Vec`.
+/// transitions allocate nothing for their output (a `Vec` would allocate for each list of each
+/// decision). It behaves as a slice (`Deref`, `AsRef`, `Borrow`: `decision.tickets[0]`,
+/// `.iter()`, `.len()`, `for t in &decision.tickets`), compares and hashes by contents (also
+/// with a `Vec`, an array or a slice), and converts from and into a `Vec`.
 ///
 /// # Examples
 ///
@@ -119,7 +120,38 @@ impl<T> Changes<T> {
         self.into_iter().collect()
     }
 
-    /// Removes and returns the item at `index`, if there is one.
+    /// Removes and returns the last item, if there is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::Changes;
+    ///
+    /// let mut list: Changes<i32> = vec![1, 2, 3].into();
+    /// assert_eq!(list.pop(), Some(3));
+    /// assert_eq!(list, [1, 2]);
+    /// ```
+    pub fn pop(&mut self) -> Option<T> {
+        if let Repr::Many(items) = &mut self.0 {
+            return items.pop();
+        }
+        match std::mem::replace(&mut self.0, Repr::Zero) {
+            Repr::One([a]) => Some(a),
+            Repr::Two([a, b]) => {
+                self.0 = Repr::One([a]);
+                Some(b)
+            }
+            Repr::Zero => None,
+            Repr::Many(mut items) => {
+                let last = items.pop();
+                self.0 = Repr::Many(items);
+                last
+            }
+        }
+    }
+
+    /// Removes and returns the item at `index`, if there is one (unlike `Vec::remove`, an index
+    /// past the end is `None`, not a panic).
     pub fn remove(&mut self, index: usize) -> Option<T> {
         if index >= self.len() {
             return None;
@@ -164,6 +196,48 @@ impl<T: PartialEq> PartialEq for Changes<T> {
 }
 
 impl<T: Eq> Eq for Changes<T> {}
+
+impl<T: PartialEq> PartialEq<[T]> for Changes<T> {
+    fn eq(&self, other: &[T]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl<T: PartialEq> PartialEq<&[T]> for Changes<T> {
+    fn eq(&self, other: &&[T]) -> bool {
+        self.as_slice() == *other
+    }
+}
+
+impl<T: std::hash::Hash> std::hash::Hash for Changes<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
+impl<T> AsRef<[T]> for Changes<T> {
+    fn as_ref(&self) -> &[T] {
+        self.as_slice()
+    }
+}
+
+impl<T> AsMut<[T]> for Changes<T> {
+    fn as_mut(&mut self) -> &mut [T] {
+        self.as_mut_slice()
+    }
+}
+
+impl<T> std::borrow::Borrow<[T]> for Changes<T> {
+    fn borrow(&self) -> &[T] {
+        self.as_slice()
+    }
+}
+
+impl<T> From<Changes<T>> for Vec<T> {
+    fn from(changes: Changes<T>) -> Self {
+        changes.into_vec()
+    }
+}
 
 impl<T: PartialEq> PartialEq<Vec<T>> for Changes<T> {
     fn eq(&self, other: &Vec<T>) -> bool {
@@ -237,6 +311,20 @@ impl<T> Iterator for IntoIter<T> {
     }
 }
 
+impl<T> DoubleEndedIterator for IntoIter<T> {
+    fn next_back(&mut self) -> Option<T> {
+        match &mut self.0 {
+            IterRepr::One(items) => items.next_back(),
+            IterRepr::Two(items) => items.next_back(),
+            IterRepr::Many(items) => items.next_back(),
+        }
+    }
+}
+
+impl<T> ExactSizeIterator for IntoIter<T> {}
+
+impl<T> std::iter::FusedIterator for IntoIter<T> {}
+
 impl<T> IntoIterator for Changes<T> {
     type Item = T;
     type IntoIter = IntoIter<T>;
@@ -257,6 +345,15 @@ impl<'a, T> IntoIterator for &'a Changes<T> {
 
     fn into_iter(self) -> Self::IntoIter {
         self.as_slice().iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a mut Changes<T> {
+    type Item = &'a mut T;
+    type IntoIter = std::slice::IterMut<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_mut_slice().iter_mut()
     }
 }
 
