@@ -8,11 +8,17 @@ use super::{Operation, Record, RecordKey, StoreError};
 /// A record as stored: the format it was written in, the oldest reader format that can read it, and
 /// the record (SPEC X5; the `format`/`min_reader` idea of LDK's `write_ver_prefix!`, in serde form).
 ///
-/// Write `Envelope::new(record)` with any serde format; read it back as [`Decoded`]. The fields are
-/// serialised in the order `format`, `min_reader`, `record_data` (also the order of databases that
-/// sort JSON keys by length), which lets a reader skip the record of a newer format without
-/// understanding it. A record whose body comes before `min_reader` is read in full and, if it
-/// cannot be, is `Corrupt`.
+/// Write `Envelope::new(record)` with any serde format; read it back as [`Decoded`].
+///
+/// # Key order, and `jsonb`
+///
+/// Decoding does not depend on the order of the object's keys (SPEC X6). The fields are written
+/// in the order `format`, `min_reader`, `record_data`, which is also the order PostgreSQL's
+/// `jsonb` and MySQL's `JSON` keep them in (they sort keys by length): a `jsonb` column keeps the
+/// envelope readable, and a reader skips the body of a newer format without parsing it. In any
+/// other order (a migration script, a pretty-printer), a body that comes before `min_reader` is
+/// read first and judged once `min_reader` is known: a newer format is still
+/// [`StoreError::UnsupportedFormat`], a current one that is not a record is an error.
 ///
 /// To write a record you only borrow, wrap the reference: `Envelope::borrowed(&record)` serialises
 /// to the same bytes without cloning the record.
@@ -187,6 +193,18 @@ impl<'de> Deserialize<'de> for Field {
     }
 }
 
+/// A body that came before `min_reader`: a record of this build, or anything else (skipped).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "read at once into the record it holds; never stored"
+)]
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum BodyFirst {
+    Record(Record),
+    Other(IgnoredAny),
+}
+
 struct DecodedVisitor;
 
 impl<'de> Visitor<'de> for DecodedVisitor {
@@ -198,18 +216,34 @@ impl<'de> Visitor<'de> for DecodedVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decoded, A::Error> {
         let (mut format, mut min_reader, mut record) = (None, None, None);
+        // A body read before `min_reader` was known (X6) that is not a record of this build.
+        let mut unreadable_body = false;
         while let Some(field) = map.next_key::<Field>()? {
             match field {
                 Field::Format => format = Some(map.next_value::<u32>()?),
                 Field::MinReader => min_reader = Some(map.next_value::<u32>()?),
-                Field::Record if min_reader.is_some_and(|m| m > Envelope::READER) => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                Field::Record => record = Some(map.next_value::<Record>()?),
+                Field::Record => match min_reader {
+                    Some(m) if m > Envelope::READER => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                    // The usual order: the reader is known to read it.
+                    Some(_) => record = Some(map.next_value::<Record>()?),
+                    // The body first: read it if it is a record, else keep it for later, when
+                    // `min_reader` says whether it is newer (UnsupportedFormat) or broken.
+                    None => match map.next_value::<BodyFirst>()? {
+                        BodyFirst::Record(found) => record = Some(found),
+                        BodyFirst::Other(IgnoredAny) => unreadable_body = true,
+                    },
+                },
                 Field::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
+        }
+        if unreadable_body && min_reader.is_some_and(|m| m <= Envelope::READER) {
+            return Err(de::Error::custom(
+                "record_data is not a record of a format this build reads",
+            ));
         }
         finish(format, min_reader, record)
     }

@@ -318,9 +318,8 @@ impl StoreError {
 /// # Implementing this trait
 ///
 /// Store each record as its [`Envelope`] (`Envelope::new(record)`), encoded however you like (a
-/// JSON text or `jsonb` column, bytes), with its version in a column you can compare. Keep the
-/// envelope's key order, or let the database sort keys by length as `jsonb` does: `format` and
-/// `min_reader` must come before `record_data` for a newer format to be recognised unread. Decode with [`Decoded`]
+/// JSON text or `jsonb` column, bytes), with its version in a column you can compare; any key
+/// order decodes ([`Envelope`] says how `jsonb` keeps it readable). Decode with [`Decoded`]
 /// (`Deserialize`) and turn it into a record with [`Decoded::into_record`], which refuses newer
 /// formats and records stored under the wrong key. Run the conformance suite of the `testkit`
 /// feature (`store::conformance::run_all`) against your implementation.

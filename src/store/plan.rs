@@ -76,8 +76,8 @@ impl ReadPlan {
         self.usage_rules
     }
 
-    /// Follows the plan with `load` (a batched load by keys, as [`Store::load`]
-    /// (crate::store::Store::load)): the keys first, then the tickets of the groups found, then
+    /// Follows the plan with `load` (a batched load by keys, as
+    /// [`Store::load`](crate::store::Store::load)): the keys first, then the tickets of the groups found, then
     /// the usage rules of the tickets found, each key at most once; at most three calls of `load`.
     ///
     /// Call it inside one read transaction (or under one lock) so that the records agree with each

@@ -233,12 +233,81 @@ fn x5_newer_format_in_jsonb_key_order_is_unsupported() {
 }
 
 #[test]
-fn x5_newer_body_before_min_reader_is_a_typed_corrupt_error() {
-    // Only an order no database produces for our keys: the body cannot be skipped unread.
+fn x6_newer_body_before_min_reader_is_unsupported() {
+    // The body first (a migration script's or a pretty-printer's order): still recognised as
+    // newer, whatever tool rewrote it.
     let body = r#"{"format":3,"record_data":{"kind":"TICKET","value":{"shape":["new",1]}},"min_reader":2}"#;
     let (_db, store) = store_with("body-first", 1, body);
-    assert!(
-        matches!(store.load(&[key(1)]), Err(StoreError::Corrupt { key: k, .. }) if k == key(1))
+    match store.load(&[key(1)]) {
+        Err(StoreError::UnsupportedFormat {
+            key: k,
+            min_reader: 2,
+            ..
+        }) if k == key(1) => {}
+        other => panic!("expected UnsupportedFormat, got {other:?}"),
+    }
+}
+
+/// Every order of the envelope's three keys, as some tool may have rewritten them.
+fn in_every_key_order(format: &str, min_reader: &str, record: &str) -> Vec<String> {
+    let fields = [
+        format!(r#""format":{format}"#),
+        format!(r#""min_reader":{min_reader}"#),
+        format!(r#""record_data":{record}"#),
+    ];
+    let orders = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
+    orders
+        .iter()
+        .map(|order| {
+            let parts: Vec<&str> = order.iter().map(|&i| fields[i].as_str()).collect();
+            format!("{{{}}}", parts.join(","))
+        })
+        .collect()
+}
+
+#[test]
+fn x6_decoding_does_not_depend_on_key_order() {
+    let current = serde_json::to_string(&Record::Ticket(ticket(1))).unwrap();
+    for body in in_every_key_order("1", "1", &current) {
+        let decoded: Decoded = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            decoded.into_record(key(1)).unwrap(),
+            Record::Ticket(ticket(1)),
+            "{body}"
+        );
+    }
+    for body in in_every_key_order("3", "2", r#"{"kind":"TICKET","value":{"shape":["new",1]}}"#) {
+        let decoded: Decoded = serde_json::from_str(&body).unwrap();
+        assert!(
+            matches!(
+                decoded.into_record(key(1)),
+                Err(StoreError::UnsupportedFormat {
+                    format: 3,
+                    min_reader: 2,
+                    ..
+                })
+            ),
+            "{body}"
+        );
+    }
+    // A current-format body that is not a record stays an error in every order.
+    for body in in_every_key_order("1", "1", r#"{"kind":"TICKET","value":{"shape":["new",1]}}"#) {
+        assert!(serde_json::from_str::<Decoded>(&body).is_err(), "{body}");
+    }
+    // Pretty-printed, keys sorted: the same record.
+    let pretty =
+        format!("{{\n  \"format\": 1,\n  \"min_reader\": 1,\n  \"record_data\": {current}\n}}");
+    let decoded: Decoded = serde_json::from_str(&pretty).unwrap();
+    assert_eq!(
+        decoded.into_record(key(1)).unwrap(),
+        Record::Ticket(ticket(1))
     );
 }
 
