@@ -3,11 +3,12 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::activation::ActivationMethod;
 use crate::changes::TicketIds;
 use crate::email::Email;
 use crate::feedback::LifecycleStatus;
 use crate::id::{PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
-use crate::ticket::{ActivationMethod, InvalidationReason};
+use crate::ticket::InvalidationReason;
 use crate::transfer_group::Direction;
 
 /// Something that happened, as decided by a transition.

@@ -6,9 +6,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::activation::ActivationMethod;
 use crate::email::Email;
 use crate::id::{TicketId, TransferGroupId};
-use crate::ticket::ActivationMethod;
 
 /// TIXnGO's lifecycle status of an injected ticket, as its feedback interface reports it to S360
 /// (SPEC I2). Serialised in TIXnGO's spelling (`PENDING_TRANSFER`, `BT_ACTIVATED`).

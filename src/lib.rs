@@ -107,6 +107,7 @@
 
 #![forbid(unsafe_code)]
 
+mod activation;
 mod actor;
 mod changes;
 mod decision;
@@ -136,6 +137,7 @@ pub mod take_back;
 pub mod transfer;
 pub mod wallet;
 
+pub use activation::ActivationMethod;
 pub use actor::Actor;
 pub use changes::{Changes, TicketIds};
 pub use decision::Decision;
@@ -154,8 +156,8 @@ pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, Tixng
 pub use organizer::{AcceptanceSettings, OrganizerSettings, TakeBackPolicy};
 pub use point_of_sale::{InternetTheme, PointOfSale, ThemeError};
 pub use ticket::{
-    Activation, ActivationMethod, Distribution, Invalidation, InvalidationReason, Owners,
-    ShipmentKind, ShipmentMode, Ticket, TicketHolder, Wallet, WalletStatus,
+    Activation, Distribution, Invalidation, InvalidationReason, Owners, ShipmentKind, ShipmentMode,
+    Ticket, TicketHolder, Wallet, WalletStatus,
 };
 pub use transfer_group::{Direction, TransferGroup, TransferStatus};
 pub use usage_rule::{TransferBackward, TransferLimit, UsageRule, UsageRuleError};

@@ -18,6 +18,7 @@ use proptest::sample::select;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
+use crate::activation::ActivationMethod;
 use crate::command::Command;
 use crate::email::Email;
 use crate::id::{PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
@@ -26,7 +27,7 @@ use crate::injection::{Feedback, InjectTicket, LifecycleStatus, TransferDetails}
 use crate::organizer::AcceptanceSettings;
 use crate::point_of_sale::{InternetTheme, PointOfSale};
 use crate::take_back::{RedistributeTicket, TakeBackTicket};
-use crate::ticket::{ActivationMethod, Distribution, ShipmentMode, Ticket};
+use crate::ticket::{Distribution, ShipmentMode, Ticket};
 use crate::transfer::{
     self, AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer,
     InitiateTransfer, NewGroupIds, ReturnToSender, SignIn, TransferGroup,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
+use crate::activation::ActivationMethod;
 use crate::email::Email;
 use crate::feedback::{DistributionHistory, LastFeedback};
 use crate::id::{PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
@@ -449,19 +450,4 @@ pub struct Activation {
     pub at: OffsetDateTime,
     /// How.
     pub method: ActivationMethod,
-}
-
-/// How a ticket was activated; TIXnGO reports each as its own lifecycle status (I2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[non_exhaustive]
-pub enum ActivationMethod {
-    /// Activated online (`ONLINE_ACTIVATED`).
-    Online,
-    /// Activated offline (`OFFLINE_ACTIVATED`).
-    Offline,
-    /// Activated manually (`MANUAL_ACTIVATED`).
-    Manual,
-    /// Activated by Bluetooth beacon (`BT_ACTIVATED`).
-    Bt,
 }

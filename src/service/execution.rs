@@ -7,25 +7,13 @@ use std::fmt;
 
 use crate::command::Request;
 use crate::error::Error;
-use crate::event::Event;
 use crate::record_key::RecordKey;
 use crate::service::loaded::Loaded;
+use crate::service::outcome::Outcome;
 use crate::service::table::{self, Reads};
 use crate::store::{Batch, ReadPlan, Record, StoreError, Version, Versioned};
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
-
-/// What a command did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// The events, for the caller to publish.
-    pub events: Vec<Event>,
-    /// `true` when this was a retry of a command already processed: nothing was written and
-    /// `events` are the first result's.
-    pub replayed: bool,
-    /// How many read-decide-commit rounds it took (1 without conflicts).
-    pub attempts: u32,
-}
 
 /// What a batch of requests ended with: one result per request, in order, or the error that
 /// stopped the whole batch (nothing of it was written).
@@ -214,7 +202,12 @@ impl<'r> Execution<'r> {
         let mut results = std::mem::take(&mut self.results);
         results.reserve(self.requests.len());
         for request in self.requests {
-            results.push(self.loaded.run(request, self.attempt));
+            let result = match self.loaded.replay(request, self.attempt) {
+                Some(replayed) => replayed,
+                None => table::decide(&request.command, &self.loaded.view(request.organizer))
+                    .and_then(|decision| self.loaded.apply(request, decision, self.attempt)),
+            };
+            results.push(result);
         }
         let batch = std::mem::take(&mut self.loaded).into_batch();
         self.results = results;

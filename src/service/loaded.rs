@@ -11,8 +11,7 @@ use crate::id_hash::{IdHashState, IdMap};
 use crate::organizer::OrganizerSettings;
 use crate::point_of_sale::PointOfSale;
 use crate::record_key::RecordKey;
-use crate::service::execution::Outcome;
-use crate::service::table;
+use crate::service::outcome::Outcome;
 use crate::store::{Batch, Record, StoreError, Version, Versioned};
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
@@ -240,26 +239,40 @@ impl Loaded {
         }
     }
 
-    /// Decides one request against the current records and applies an accepted decision.
-    pub(crate) fn run(&mut self, request: &Request, attempt: u32) -> Result<Outcome, Error> {
-        if let Some(Record::Command(record)) = self.get(RecordKey::Command(request.id)) {
-            return if record.request == *request {
-                Ok(Outcome {
-                    events: record.events.clone(),
-                    replayed: true,
-                    attempts: attempt,
-                })
-            } else {
-                Err(Error::CommandIdReused {
-                    command: request.id,
-                })
-            };
-        }
-        let view = View {
-            loaded: self,
-            organizer: request.organizer,
+    /// The first result of a request already processed (X3), or `None` for a new one.
+    pub(crate) fn replay(&self, request: &Request, attempt: u32) -> Option<Result<Outcome, Error>> {
+        let Some(Record::Command(record)) = self.get(RecordKey::Command(request.id)) else {
+            return None;
         };
-        let decision: Decision = table::decide(&request.command, &view)?;
+        Some(if record.request == *request {
+            Ok(Outcome {
+                events: record.events.clone(),
+                replayed: true,
+                attempts: attempt,
+            })
+        } else {
+            Err(Error::CommandIdReused {
+                command: request.id,
+            })
+        })
+    }
+
+    /// The records as a request of `organizer` sees them.
+    pub(crate) const fn view(&self, organizer: OrganizerId) -> View<'_> {
+        View {
+            loaded: self,
+            organizer,
+        }
+    }
+
+    /// Applies an accepted decision with the request's command record, unless a record it
+    /// creates exists already.
+    pub(crate) fn apply(
+        &mut self,
+        request: &Request,
+        decision: Decision,
+        attempt: u32,
+    ) -> Result<Outcome, Error> {
         if let Some(&key) = decision.created.iter().find(|key| self.exists(**key)) {
             return Err(Error::IdInUse { key });
         }

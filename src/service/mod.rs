@@ -10,11 +10,13 @@
 mod asynchronous;
 mod execution;
 mod loaded;
+mod outcome;
 mod sync;
 mod table;
 
 #[doc(no_inline)]
 pub use crate::command::{Command, CommandRecord, Request};
 pub use asynchronous::AsyncService;
-pub use execution::{Committing, Execution, Outcome, Reading, Results, Step};
+pub use execution::{Committing, Execution, Reading, Results, Step};
+pub use outcome::Outcome;
 pub use sync::Service;

@@ -5,9 +5,9 @@ use crate::error::Error;
 use crate::id::{TicketId, TransferGroupId};
 use crate::record_key::RecordKey;
 use crate::service::execution::{
-    DEFAULT_ATTEMPTS, Execution, Outcome, Results, Step, creation, one_group, one_ticket,
-    only_result,
+    DEFAULT_ATTEMPTS, Execution, Results, Step, creation, one_group, one_ticket, only_result,
 };
+use crate::service::outcome::Outcome;
 use crate::store::{Record, Store, StoreError, Versioned};
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;

@@ -4,11 +4,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::activation::ActivationMethod;
 use crate::changes::Changes;
 use crate::decision::Decision;
 use crate::event::Event;
 use crate::id::{TicketId, TransferGroupId};
-use crate::ticket::{Activation, ActivationMethod, Ticket, WalletStatus};
+use crate::ticket::{Activation, Ticket, WalletStatus};
 
 /// A change to one of a ticket's flags (SPEC W1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
