@@ -62,10 +62,23 @@
 //!  ────────────                          ─────────────
 //!  now = clock(); ids = new ids
 //!  load the records the command names ─▶ transfer::initiate(&tickets, &rules, &settings, &cmd)
-//!                                      ◀─ Ok(Decision { tickets, groups, events }) | Err(InitiateTransferError)
+//!                                      ◀─ Ok(Decision { tickets, groups, events, created }) | Err(..)
 //!  write the new records (each with
 //!  the version you loaded), publish
 //!  the events
+//! ```
+//!
+//! Or let the crate's shell do the loading and writing: [`service::Execution`] is that shell as
+//! a state machine without I/O (it says what to read, then what to commit, and retries
+//! conflicts), and two thin drivers carry its steps to your database: [`service::Service`] over
+//! a [`store::Store`] and [`service::AsyncService`] over a [`store::AsyncStore`] (its futures are
+//! `Send`; the crate depends on no runtime).
+//!
+//! ```text
+//!  Execution::start(requests) ─▶ Step::Read { plan }   ─▶ store.read(&plan)   ─┐
+//!                 ▲                Step::Commit { batch } ─▶ store.commit(batch) ─┤
+//!                 └─────────── then.read(..) / then.committed(..) ◀──────────────┘
+//!                                  Step::Done(results)
 //! ```
 //!
 //! # Rules index
@@ -88,7 +101,8 @@
 //! | B8 replacement target | [`TixngoInterface::injection_target`] |
 //! | B10 push to the wallet | [`wallet::request_deletion`], [`wallet::complete_deletion`] |
 //! | I2-I4 feedback | [`injection::feedback_for`], [`injection::record_feedback`] |
-//! | X3-X5 idempotency, concurrency, formats | [`service::Service`], [`store::Store`], [`store::Envelope`] |
+//! | X3-X4 idempotency, concurrency | [`service::Execution`], [`service::Service`], [`service::AsyncService`], [`store::Store`], [`store::AsyncStore`] |
+//! | X5-X6 formats | [`store::Envelope`], [`store::Decoded`] |
 //! | X1-X2 | every transition: pure, authorization checked on the command's actor |
 //!
 //! # Crate features
@@ -101,9 +115,10 @@
 //!
 //! # Storage contract
 //!
-//! [`service::Service`] runs commands against a [`store::Store`] with optimistic concurrency and
-//! idempotent command ids (SPEC X3-X5); see the [`store::Store`] docs for the contract an
-//! implementation must keep.
+//! [`service::Service`] runs commands against a [`store::Store`] (and [`service::AsyncService`]
+//! against a [`store::AsyncStore`]) with optimistic concurrency and idempotent command ids (SPEC
+//! X3-X5); see the [`store::Store`] docs for the contract an implementation must keep, and
+//! [`store::ReadPlan`] for answering a command in one read.
 
 #![forbid(unsafe_code)]
 
