@@ -115,6 +115,7 @@ mod event;
 mod fast_hash;
 mod feedback;
 mod id;
+mod input_error;
 mod interface;
 mod organizer;
 mod point_of_sale;
@@ -148,6 +149,7 @@ pub use id::{
     CommandId, OrganizerId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId,
     UsageRuleId,
 };
+pub use input_error::InputError;
 pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};
 pub use organizer::{AcceptanceSettings, OrganizerSettings, TakeBackPolicy};
 pub use point_of_sale::{InternetTheme, PointOfSale, ThemeError};

@@ -5,6 +5,7 @@ use crate::decision::Decision;
 use crate::email::Email;
 use crate::event::Event;
 use crate::id::{ShipmentModeId, TicketId, UsageRuleId};
+use crate::input_error::InputError;
 use crate::ticket::{InvalidationReason, Ticket, Wallet};
 
 /// Command: inject a ticket into TIXnGO for a contact (SPEC I1). The actor is S360 itself.
@@ -24,16 +25,14 @@ pub struct InjectTicket {
 /// Why a ticket could not be injected. Nothing changed.
 ///
 /// ### Handling
-/// Each variant means S360 asked for an injection the rules do not allow: do not retry it.
+/// Each variant means S360 asked for an injection the rules do not allow, or named a ticket that
+/// does not exist ([`Input`](Self::Input)): do not retry it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InjectError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is invalidated.
     #[error("ticket {ticket} is invalidated ({reason}); inject its valid replacement instead")]
     TicketInvalidated {
@@ -68,7 +67,7 @@ pub enum InjectError {
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](InjectError::TicketNotFound),
+/// In this order: [`Input`](InjectError::Input) with [`InputError::TicketNotFound`],
 /// [`TicketInvalidated`](InjectError::TicketInvalidated),
 /// [`NotSecureMobile`](InjectError::NotSecureMobile), [`AlreadyInjected`](InjectError::AlreadyInjected).
 ///
@@ -92,9 +91,10 @@ pub enum InjectError {
 pub fn inject(ticket: &Ticket, command: &InjectTicket) -> Result<Decision, InjectError> {
     use InjectError as E;
     if ticket.id != command.ticket {
-        return Err(E::TicketNotFound {
+        return Err(InputError::TicketNotFound {
             ticket: command.ticket,
-        });
+        }
+        .into());
     }
     if let Some(invalidation) = &ticket.distribution.invalidation {
         return Err(E::TicketInvalidated {

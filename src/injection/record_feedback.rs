@@ -5,6 +5,7 @@ use crate::feedback::{
     DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,
 };
 use crate::id::TicketId;
+use crate::input_error::InputError;
 use crate::ticket::Ticket;
 
 /// Why S360 could not record a feedback. Nothing changed.
@@ -14,12 +15,9 @@ use crate::ticket::Ticket;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecordFeedbackError {
-    /// The ticket passed is not the one the feedback names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the feedback names.
-        ticket: TicketId,
-    },
+    /// The ticket passed is not the one the feedback names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// S360 never injected this ticket, so TIXnGO cannot report on it.
     #[error("ticket {ticket} was never injected into TIXnGO; its feedback is misaddressed")]
     NotInjected {
@@ -50,7 +48,7 @@ pub enum RecordFeedbackError {
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](RecordFeedbackError::TicketNotFound),
+/// In this order: [`Input`](RecordFeedbackError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](RecordFeedbackError::NotInjected),
 /// [`MissingTransferDetails`](RecordFeedbackError::MissingTransferDetails).
 ///
@@ -77,9 +75,10 @@ pub fn record_feedback(
 ) -> Result<Decision, RecordFeedbackError> {
     use RecordFeedbackError as E;
     if ticket.id != feedback.ticket {
-        return Err(E::TicketNotFound {
+        return Err(InputError::TicketNotFound {
             ticket: feedback.ticket,
-        });
+        }
+        .into());
     }
     if !ticket.distribution.printed {
         return Err(E::NotInjected { ticket: ticket.id });

@@ -6,6 +6,7 @@ use crate::decision::Decision;
 use crate::email::Email;
 use crate::event::Event;
 use crate::id::{PointOfSaleId, TicketId};
+use crate::input_error::InputError;
 use crate::point_of_sale::PointOfSale;
 use crate::ticket::{InvalidationReason, Ticket};
 
@@ -29,22 +30,15 @@ pub struct RedistributeTicket {
 /// Why a ticket could not be redistributed. Nothing changed.
 ///
 /// ### Handling
-/// Show the message to the B2B customer.
+/// Show the message to the B2B customer. [`Input`](Self::Input) means the request names a ticket
+/// or a point of sale that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedistributeError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
-    /// The POS passed is not the one the command names.
-    #[error("point of sale {point_of_sale} was not found; load it and pass it to the transition")]
-    PointOfSaleNotFound {
-        /// The POS the command names.
-        point_of_sale: PointOfSaleId,
-    },
+    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or
+    /// the point of sale ([`InputError::PointOfSaleNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is invalidated.
     #[error("ticket {ticket} is invalidated ({reason}); redistribute its replacement instead")]
     TicketInvalidated {
@@ -89,8 +83,8 @@ pub enum RedistributeError {
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](RedistributeError::TicketNotFound),
-/// [`PointOfSaleNotFound`](RedistributeError::PointOfSaleNotFound),
+/// In this order: [`Input`](RedistributeError::Input) with [`InputError::TicketNotFound`], then
+/// with [`InputError::PointOfSaleNotFound`],
 /// [`TicketInvalidated`](RedistributeError::TicketInvalidated),
 /// [`WrongPointOfSale`](RedistributeError::WrongPointOfSale),
 /// [`AlreadyInjected`](RedistributeError::AlreadyInjected),
@@ -135,4 +129,20 @@ pub fn redistribute(
     })
 }
 
-super::pos_ticket::from_pos_ticket_problem!(RedistributeError);
+impl super::pos_ticket::PosTicketError for RedistributeError {
+    fn ticket_invalidated(ticket: TicketId, reason: InvalidationReason) -> Self {
+        Self::TicketInvalidated { ticket, reason }
+    }
+
+    fn wrong_point_of_sale(
+        ticket: TicketId,
+        point_of_sale: PointOfSaleId,
+        distributed_by: PointOfSaleId,
+    ) -> Self {
+        Self::WrongPointOfSale {
+            ticket,
+            point_of_sale,
+            distributed_by,
+        }
+    }
+}

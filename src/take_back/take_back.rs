@@ -9,6 +9,7 @@ use crate::email::Email;
 use crate::event::Event;
 use crate::feedback::LifecycleStatus;
 use crate::id::{PointOfSaleId, TicketId};
+use crate::input_error::InputError;
 use crate::interface::TixngoInterface;
 use crate::point_of_sale::PointOfSale;
 use crate::ticket::{Invalidation, InvalidationReason, Ticket};
@@ -32,7 +33,8 @@ pub struct TakeBackTicket {
 /// Why a ticket could not be taken back. Nothing changed.
 ///
 /// ### Handling
-/// Show the message to the operator: each variant says what to do. Configuration variants
+/// Show the message to the operator: each variant says what to do. [`Input`](Self::Input) means
+/// the request names a ticket or a point of sale that does not exist. Configuration variants
 /// ([`MobileTakeBackDisabled`](Self::MobileTakeBackDisabled),
 /// [`AdvancedViewInactive`](Self::AdvancedViewInactive),
 /// [`ReplacementWouldGoToLatestOwner`](Self::ReplacementWouldGoToLatestOwner)) are also listed in
@@ -40,18 +42,10 @@ pub struct TakeBackTicket {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TakeBackError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
-    /// The POS passed is not the one the command names.
-    #[error("point of sale {point_of_sale} was not found; load it and pass it to the transition")]
-    PointOfSaleNotFound {
-        /// The POS the command names.
-        point_of_sale: PointOfSaleId,
-    },
+    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or
+    /// the point of sale ([`InputError::PointOfSaleNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is already invalidated.
     #[error(
         "ticket {ticket} is invalidated ({reason}); only a valid ticket can be taken back: take back its \
@@ -175,8 +169,8 @@ pub enum TakeBackError {
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](TakeBackError::TicketNotFound),
-/// [`PointOfSaleNotFound`](TakeBackError::PointOfSaleNotFound),
+/// In this order: [`Input`](TakeBackError::Input) with [`InputError::TicketNotFound`], then with
+/// [`InputError::PointOfSaleNotFound`],
 /// [`TicketInvalidated`](TakeBackError::TicketInvalidated),
 /// [`NotB2bPointOfSale`](TakeBackError::NotB2bPointOfSale),
 /// [`WrongPointOfSale`](TakeBackError::WrongPointOfSale) (B6); for a mobile take back then
@@ -312,4 +306,20 @@ pub fn take_back(
     })
 }
 
-super::pos_ticket::from_pos_ticket_problem!(TakeBackError);
+impl super::pos_ticket::PosTicketError for TakeBackError {
+    fn ticket_invalidated(ticket: TicketId, reason: InvalidationReason) -> Self {
+        Self::TicketInvalidated { ticket, reason }
+    }
+
+    fn wrong_point_of_sale(
+        ticket: TicketId,
+        point_of_sale: PointOfSaleId,
+        distributed_by: PointOfSaleId,
+    ) -> Self {
+        Self::WrongPointOfSale {
+            ticket,
+            point_of_sale,
+            distributed_by,
+        }
+    }
+}

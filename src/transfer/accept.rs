@@ -1,11 +1,12 @@
 use time::OffsetDateTime;
 
 use super::shared::{
-    check_pending, complete_group, from_group_problem, from_group_ticket_problem, is_past_deadline,
+    CompletionError, GroupCommandError, check_pending, complete_group, is_past_deadline,
 };
 use crate::decision::Decision;
 use crate::email::Email;
-use crate::id::{TicketId, TransferGroupId, UsageRuleId};
+use crate::id::{TicketId, TransferGroupId};
+use crate::input_error::InputError;
 use crate::ticket::{Ticket, WalletStatus};
 use crate::transfer_group::{TransferGroup, TransferStatus};
 use crate::usage_rule::UsageRule;
@@ -25,20 +26,18 @@ pub struct AcceptTransfer {
 /// Why a group could not be accepted. Nothing changed.
 ///
 /// ### Handling
-/// [`NotPending`](Self::NotPending), [`NotRecipient`](Self::NotRecipient) and
-/// [`PastDeadline`](Self::PastDeadline) refuse the spectator's request;
-/// [`GroupNotFound`](Self::GroupNotFound), [`TicketNotFound`](Self::TicketNotFound) and
-/// [`UsageRuleNotFound`](Self::UsageRuleNotFound) mean the caller did not pass the records the
-/// command names; [`TicketNotInGroup`](Self::TicketNotInGroup) means stored records disagree.
+/// [`NotPending`](Self::NotPending), [`NotRecipient`](Self::NotRecipient),
+/// [`PastDeadline`](Self::PastDeadline) and [`TicketDeleted`](Self::TicketDeleted) refuse the
+/// spectator's request; [`Input`](Self::Input) means the request names a missing record, or the
+/// records read disagree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AcceptTransferError {
-    /// The group passed is not the one the command names.
-    #[error("transfer group {group} was not found; load it and pass it to the transition")]
-    GroupNotFound {
-        /// The group the command names.
-        group: TransferGroupId,
-    },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]), a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]) or its usage rule ([`InputError::UsageRuleNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error("transfer group {group} is {status}, not PENDING; it can no longer be accepted")]
     NotPending {
@@ -67,22 +66,6 @@ pub enum AcceptTransferError {
         /// Its deadline.
         expires_at: OffsetDateTime,
     },
-    /// A ticket of the group was not among the tickets given.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket.
-        ticket: TicketId,
-    },
-    /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error(
-        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
-    )]
-    TicketNotInGroup {
-        /// The ticket.
-        ticket: TicketId,
-        /// The group.
-        group: TransferGroupId,
-    },
     /// A ticket of the group is DELETION_PENDING or DELETED (W4).
     #[error(
         "ticket {ticket} is {status} and can no longer change hands; decline or cancel the transfer"
@@ -93,20 +76,19 @@ pub enum AcceptTransferError {
         /// Its wallet status.
         status: WalletStatus,
     },
-    /// A ticket's usage rule was not among the rules given.
-    #[error(
-        "usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition"
-    )]
-    UsageRuleNotFound {
-        /// The ticket.
-        ticket: TicketId,
-        /// Its usage rule.
-        rule: UsageRuleId,
-    },
 }
 
-from_group_ticket_problem!(AcceptTransferError);
-from_group_problem!(AcceptTransferError);
+impl GroupCommandError for AcceptTransferError {
+    fn not_pending(group: TransferGroupId, status: TransferStatus) -> Self {
+        Self::NotPending { group, status }
+    }
+}
+
+impl CompletionError for AcceptTransferError {
+    fn ticket_deleted(ticket: TicketId, status: WalletStatus) -> Self {
+        Self::TicketDeleted { ticket, status }
+    }
+}
 
 /// Accepts a PENDING group: every ticket changes hands (SPEC T8, T9) under the usage rule in force now.
 ///
@@ -115,13 +97,12 @@ from_group_problem!(AcceptTransferError);
 ///
 /// # Errors
 ///
-/// In this order: [`GroupNotFound`](AcceptTransferError::GroupNotFound),
+/// In this order: [`Input`](AcceptTransferError::Input) with [`InputError::GroupNotFound`],
 /// [`NotPending`](AcceptTransferError::NotPending), [`NotRecipient`](AcceptTransferError::NotRecipient),
 /// [`PastDeadline`](AcceptTransferError::PastDeadline); then per ticket
-/// [`TicketNotFound`](AcceptTransferError::TicketNotFound),
-/// [`TicketNotInGroup`](AcceptTransferError::TicketNotInGroup),
-/// [`TicketDeleted`](AcceptTransferError::TicketDeleted),
-/// [`UsageRuleNotFound`](AcceptTransferError::UsageRuleNotFound).
+/// [`Input`](AcceptTransferError::Input) with [`InputError::TicketNotFound`] or
+/// [`InputError::TicketNotInGroup`], [`TicketDeleted`](AcceptTransferError::TicketDeleted),
+/// [`Input`](AcceptTransferError::Input) with [`InputError::UsageRuleNotFound`].
 ///
 /// # Examples
 ///
@@ -157,7 +138,7 @@ pub fn accept(
     command: &AcceptTransfer,
 ) -> Result<Decision, AcceptTransferError> {
     use AcceptTransferError as E;
-    check_pending(group, command.group)?;
+    check_pending::<E>(group, command.group)?;
     if group.recipient != command.actor {
         return Err(E::NotRecipient {
             group: group.id,
@@ -174,6 +155,6 @@ pub fn accept(
         });
     }
     let mut decision = Decision::default();
-    complete_group(group, tickets, rules, false, command.at, &mut decision)?;
+    complete_group::<E>(group, tickets, rules, false, command.at, &mut decision)?;
     Ok(decision)
 }

@@ -1,10 +1,9 @@
 use time::OffsetDateTime;
 
-use super::shared::{
-    check_pending, close_group, from_group_problem, from_release_problem, is_past_deadline,
-};
+use super::shared::{GroupCommandError, check_pending, close_group, is_past_deadline};
 use crate::decision::Decision;
-use crate::id::{TicketId, TransferGroupId};
+use crate::id::TransferGroupId;
+use crate::input_error::InputError;
 use crate::ticket::Ticket;
 use crate::transfer_group::{TransferGroup, TransferStatus};
 
@@ -25,15 +24,15 @@ pub struct ExpireTransfer {
 /// ### Handling
 /// [`NoDeadline`](Self::NoDeadline), [`NotYetExpired`](Self::NotYetExpired) and
 /// [`NotPending`](Self::NotPending) mean the job picked the wrong group or ran early: skip it.
+/// [`Input`](Self::Input) means the request names a missing record, or the records read disagree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExpireTransferError {
-    /// The group passed is not the one the command names.
-    #[error("transfer group {group} was not found; load it and pass it to the transition")]
-    GroupNotFound {
-        /// The group the command names.
-        group: TransferGroupId,
-    },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error("transfer group {group} is {status}, not PENDING; there is nothing to expire")]
     NotPending {
@@ -60,37 +59,24 @@ pub enum ExpireTransferError {
         /// The time given.
         at: OffsetDateTime,
     },
-    /// A ticket of the group was not among the tickets given.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket.
-        ticket: TicketId,
-    },
-    /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error(
-        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
-    )]
-    TicketNotInGroup {
-        /// The ticket.
-        ticket: TicketId,
-        /// The group.
-        group: TransferGroupId,
-    },
 }
 
-from_release_problem!(ExpireTransferError);
-from_group_problem!(ExpireTransferError);
+impl GroupCommandError for ExpireTransferError {
+    fn not_pending(group: TransferGroupId, status: TransferStatus) -> Self {
+        Self::NotPending { group, status }
+    }
+}
 
 /// Expires a PENDING group whose deadline has passed: status EXPIRED, effects as a cancel (SPEC A4,
 /// T10). There is no clock inside: the caller passes the current time.
 ///
 /// # Errors
 ///
-/// In this order: [`GroupNotFound`](ExpireTransferError::GroupNotFound),
+/// In this order: [`Input`](ExpireTransferError::Input) with [`InputError::GroupNotFound`],
 /// [`NotPending`](ExpireTransferError::NotPending), [`NoDeadline`](ExpireTransferError::NoDeadline),
 /// [`NotYetExpired`](ExpireTransferError::NotYetExpired), then per ticket
-/// [`TicketNotFound`](ExpireTransferError::TicketNotFound),
-/// [`TicketNotInGroup`](ExpireTransferError::TicketNotInGroup).
+/// [`Input`](ExpireTransferError::Input) with [`InputError::TicketNotFound`] or
+/// [`InputError::TicketNotInGroup`].
 ///
 /// # Examples
 ///
@@ -126,7 +112,7 @@ pub fn expire(
     command: &ExpireTransfer,
 ) -> Result<Decision, ExpireTransferError> {
     use ExpireTransferError as E;
-    check_pending(group, command.group)?;
+    check_pending::<E>(group, command.group)?;
     let Some(expires_at) = group.expires_at else {
         return Err(E::NoDeadline { group: group.id });
     };

@@ -6,6 +6,7 @@ use crate::decision::Decision;
 use crate::email::Email;
 use crate::event::Event;
 use crate::id::{TicketId, TransferGroupId, UsageRuleId};
+use crate::input_error::InputError;
 use crate::organizer::AcceptanceSettings;
 use crate::record_key::RecordKey;
 use crate::ticket::{Ticket, WalletStatus};
@@ -31,9 +32,9 @@ pub struct InitiateTransfer {
 /// Why a transfer could not be initiated. Nothing changed.
 ///
 /// ### Handling
-/// Every variant but [`TicketNotFound`](Self::TicketNotFound) and
-/// [`UsageRuleNotFound`](Self::UsageRuleNotFound) is the spectator's request breaking a rule: refuse
-/// it with the message. Those two mean the caller did not pass the records the command names.
+/// Every variant but [`Input`](Self::Input) is the spectator's request breaking a rule: refuse it
+/// with the message. [`Input`](Self::Input) means the request names a ticket or a usage rule that
+/// does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InitiateTransferError {
@@ -46,12 +47,10 @@ pub enum InitiateTransferError {
         /// The repeated ticket.
         ticket: TicketId,
     },
-    /// A named ticket was not among the tickets given to the transition.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The missing ticket.
-        ticket: TicketId,
-    },
+    /// A record the command names is missing: a ticket ([`InputError::TicketNotFound`]) or its
+    /// usage rule ([`InputError::UsageRuleNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is not in any wallet yet.
     #[error("ticket {ticket} has not been injected into TIXnGO; inject it before transferring it")]
     NotInjected {
@@ -96,16 +95,6 @@ pub enum InitiateTransferError {
         ticket: TicketId,
         /// The recipient, who is the sender.
         recipient: Email,
-    },
-    /// The ticket's usage rule was not among the rules given to the transition.
-    #[error(
-        "usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition"
-    )]
-    UsageRuleNotFound {
-        /// The ticket.
-        ticket: TicketId,
-        /// Its usage rule.
-        rule: UsageRuleId,
     },
     /// The usage rule has `transfer` off (U2).
     #[error("the usage rule {rule} of ticket {ticket} does not allow transfers")]
@@ -182,13 +171,13 @@ pub enum InitiateTransferError {
 /// Checked in this order, the first failure wins:
 /// [`EmptyTicketList`](InitiateTransferError::EmptyTicketList),
 /// [`DuplicateTicket`](InitiateTransferError::DuplicateTicket); then for each ticket in order:
-/// [`TicketNotFound`](InitiateTransferError::TicketNotFound),
+/// [`Input`](InitiateTransferError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](InitiateTransferError::NotInjected),
 /// [`NotCurrentOwner`](InitiateTransferError::NotCurrentOwner),
 /// [`TicketDeleted`](InitiateTransferError::TicketDeleted),
 /// [`AlreadyPendingTransfer`](InitiateTransferError::AlreadyPendingTransfer),
 /// [`RecipientIsSender`](InitiateTransferError::RecipientIsSender),
-/// [`UsageRuleNotFound`](InitiateTransferError::UsageRuleNotFound),
+/// [`Input`](InitiateTransferError::Input) with [`InputError::UsageRuleNotFound`],
 /// [`TransferDisabled`](InitiateTransferError::TransferDisabled),
 /// [`ActivatedTicket`](InitiateTransferError::ActivatedTicket),
 /// [`CheckedTicket`](InitiateTransferError::CheckedTicket),
@@ -368,7 +357,7 @@ fn direction_of(input: &Initiation<'_>, id: TicketId) -> Direction {
 /// Checks one ticket against T1-T4 and returns its direction (T6).
 fn check_ticket(input: &Initiation<'_>, id: TicketId) -> Result<Direction, InitiateTransferError> {
     use InitiateTransferError as E;
-    let ticket = find_ticket(input.tickets, id).ok_or(E::TicketNotFound { ticket: id })?;
+    let ticket = find_ticket(input.tickets, id).ok_or(InputError::TicketNotFound { ticket: id })?;
     let wallet = ticket
         .wallet
         .as_ref()
@@ -395,7 +384,7 @@ fn check_ticket(input: &Initiation<'_>, id: TicketId) -> Result<Direction, Initi
             recipient: input.recipient.clone(),
         });
     }
-    let rule = find_rule(input.rules, wallet.usage_rule).ok_or(E::UsageRuleNotFound {
+    let rule = find_rule(input.rules, wallet.usage_rule).ok_or(InputError::UsageRuleNotFound {
         ticket: id,
         rule: wallet.usage_rule,
     })?;

@@ -6,6 +6,7 @@ use super::shared::find_ticket;
 use crate::decision::Decision;
 use crate::email::Email;
 use crate::id::{TicketId, TransferGroupId};
+use crate::input_error::InputError;
 use crate::organizer::AcceptanceSettings;
 use crate::ticket::Ticket;
 use crate::transfer_group::NewGroupIds;
@@ -29,30 +30,49 @@ pub struct ReturnToSender {
 ///
 /// ### Handling
 /// [`NoPreviousOwner`](Self::NoPreviousOwner) refuses the request (hide the button for tickets that
-/// were never transferred); [`Initiate`](Self::Initiate) carries the initiation's own error.
+/// were never transferred); [`Initiate`](Self::Initiate) carries the initiation's own refusal;
+/// [`Input`](Self::Input) means the request names a ticket or a usage rule that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReturnToSenderError {
+    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or its
+    /// usage rule ([`InputError::UsageRuleNotFound`]). The initiation's input errors come here too.
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket was never transferred: there is nobody to return it to (T11).
     #[error("ticket {ticket} has no previous owner to return it to; it was never transferred")]
     NoPreviousOwner {
         /// The ticket.
         ticket: TicketId,
     },
-    /// The BACKWARD initiation was refused (T1-T7).
+    /// The BACKWARD initiation was refused (T1-T7). Never an [`InitiateTransferError::Input`]:
+    /// input errors are [`Input`](Self::Input), whichever check found them.
     #[error(transparent)]
-    Initiate(#[from] InitiateTransferError),
+    Initiate(InitiateTransferError),
+}
+
+impl From<InitiateTransferError> for ReturnToSenderError {
+    /// The initiation's input errors become [`Input`](Self::Input), its refusals
+    /// [`Initiate`](Self::Initiate).
+    fn from(error: InitiateTransferError) -> Self {
+        match error {
+            InitiateTransferError::Input(input) => Self::Input(input),
+            refusal => Self::Initiate(refusal),
+        }
+    }
 }
 
 /// Returns a ticket to its previous owner: an ordinary BACKWARD initiation (SPEC T11, T1-T7).
 ///
 /// # Errors
 ///
-/// [`Initiate`](ReturnToSenderError::Initiate) with [`InitiateTransferError::TicketNotFound`],
-/// [`InitiateTransferError::NotInjected`] or [`InitiateTransferError::NotCurrentOwner`] first, then
+/// [`Input`](ReturnToSenderError::Input) with [`InputError::TicketNotFound`], then
+/// [`Initiate`](ReturnToSenderError::Initiate) with [`InitiateTransferError::NotInjected`] or
+/// [`InitiateTransferError::NotCurrentOwner`], then
 /// [`NoPreviousOwner`](ReturnToSenderError::NoPreviousOwner) when the ticket was never transferred;
 /// [`Initiate`](ReturnToSenderError::Initiate) with the reason an initiation to the previous owner
-/// is refused (for example [`InitiateTransferError::TransferLimitReached`], T2).
+/// is refused (for example [`InitiateTransferError::TransferLimitReached`], T2), or
+/// [`Input`](ReturnToSenderError::Input) with [`InputError::UsageRuleNotFound`] in its place.
 ///
 /// # Examples
 ///
@@ -63,10 +83,9 @@ pub fn return_to_sender(
     settings: &AcceptanceSettings,
     command: &ReturnToSender,
 ) -> Result<Decision, ReturnToSenderError> {
-    let ticket =
-        find_ticket(tickets, command.ticket).ok_or(InitiateTransferError::TicketNotFound {
-            ticket: command.ticket,
-        })?;
+    let ticket = find_ticket(tickets, command.ticket).ok_or(InputError::TicketNotFound {
+        ticket: command.ticket,
+    })?;
     let wallet = ticket
         .wallet
         .as_ref()

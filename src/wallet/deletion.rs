@@ -4,6 +4,7 @@ use crate::changes::Changes;
 use crate::decision::Decision;
 use crate::event::Event;
 use crate::id::TicketId;
+use crate::input_error::InputError;
 use crate::ticket::{Ticket, WalletStatus};
 
 /// Command: S360 pushes an invalidated ticket to TIXnGO (SPEC B10). The actor is S360 itself.
@@ -30,16 +31,14 @@ pub struct CompleteDeletion {
 ///
 /// ### Handling
 /// [`StillValid`](Self::StillValid) protects a valid ticket from deletion (B11): invalidate it in
-/// S360 first. The others mean the step was already done or the wrong record was passed.
+/// S360 first. The others mean the step was already done, or the request names a ticket that does
+/// not exist ([`Input`](Self::Input)) or that was never injected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeletionError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is not in any wallet.
     #[error("ticket {ticket} was never injected into TIXnGO; there is nothing to delete")]
     NotInjected {
@@ -69,7 +68,7 @@ pub enum DeletionError {
 
 fn check(ticket: &Ticket, id: TicketId) -> Result<WalletStatus, DeletionError> {
     if ticket.id != id {
-        return Err(DeletionError::TicketNotFound { ticket: id });
+        return Err(InputError::TicketNotFound { ticket: id }.into());
     }
     let wallet = ticket
         .wallet
@@ -86,7 +85,7 @@ fn check(ticket: &Ticket, id: TicketId) -> Result<WalletStatus, DeletionError> {
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](DeletionError::TicketNotFound),
+/// In this order: [`Input`](DeletionError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](DeletionError::NotInjected), [`StillValid`](DeletionError::StillValid),
 /// [`WrongStatus`](DeletionError::WrongStatus) when deletion was already requested.
 ///
@@ -126,7 +125,7 @@ pub fn request_deletion(
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](DeletionError::TicketNotFound),
+/// In this order: [`Input`](DeletionError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](DeletionError::NotInjected), [`StillValid`](DeletionError::StillValid),
 /// [`WrongStatus`](DeletionError::WrongStatus) unless the ticket is DELETION_PENDING.
 ///

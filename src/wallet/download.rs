@@ -5,6 +5,7 @@ use crate::decision::Decision;
 use crate::email::Email;
 use crate::event::Event;
 use crate::id::TicketId;
+use crate::input_error::InputError;
 use crate::ticket::{Ticket, WalletStatus};
 
 /// Command: the current owner's device loads the ticket (SPEC W3).
@@ -23,16 +24,14 @@ pub struct DownloadTicket {
 ///
 /// ### Handling
 /// [`NotCurrentOwner`](Self::NotCurrentOwner) and [`NotDownloadable`](Self::NotDownloadable) refuse
-/// the device's request; the others mean the caller passed the wrong record.
+/// the device's request; the others mean the request names a ticket that does not exist
+/// ([`Input`](Self::Input)) or that is not in a wallet yet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DownloadError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is not in any wallet yet.
     #[error("ticket {ticket} has not been injected into TIXnGO; there is nothing to download")]
     NotInjected {
@@ -63,7 +62,7 @@ pub enum DownloadError {
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](DownloadError::TicketNotFound),
+/// In this order: [`Input`](DownloadError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](DownloadError::NotInjected), [`NotCurrentOwner`](DownloadError::NotCurrentOwner),
 /// [`NotDownloadable`](DownloadError::NotDownloadable).
 ///
@@ -86,9 +85,10 @@ pub enum DownloadError {
 pub fn download(ticket: &Ticket, command: &DownloadTicket) -> Result<Decision, DownloadError> {
     use DownloadError as E;
     if ticket.id != command.ticket {
-        return Err(E::TicketNotFound {
+        return Err(InputError::TicketNotFound {
             ticket: command.ticket,
-        });
+        }
+        .into());
     }
     let wallet = ticket
         .wallet

@@ -8,6 +8,7 @@ use crate::changes::Changes;
 use crate::decision::Decision;
 use crate::event::Event;
 use crate::id::{TicketId, TransferGroupId};
+use crate::input_error::InputError;
 use crate::ticket::{Activation, ActivationMethod, Ticket, WalletStatus};
 
 /// A change to one of a ticket's flags (SPEC W1).
@@ -57,16 +58,14 @@ pub struct ChangeFlag {
 ///
 /// ### Handling
 /// [`ActorNotAllowed`](ChangeFlagError::ActorNotAllowed) and [`TicketDeleted`](ChangeFlagError::TicketDeleted)
-/// refuse the request; the others mean the caller passed the wrong record.
+/// refuse the request; the others mean the request names a ticket that does not exist
+/// ([`Input`](Self::Input)) or that is not in a wallet yet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChangeFlagError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is not in any wallet yet.
     #[error("ticket {ticket} has not been injected into TIXnGO; it has no flags yet")]
     NotInjected {
@@ -114,7 +113,7 @@ pub enum ChangeFlagError {
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](ChangeFlagError::TicketNotFound),
+/// In this order: [`Input`](ChangeFlagError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](ChangeFlagError::NotInjected), [`TicketDeleted`](ChangeFlagError::TicketDeleted)
 /// (W4), [`ActorNotAllowed`](ChangeFlagError::ActorNotAllowed),
 /// [`PendingTransfer`](ChangeFlagError::PendingTransfer) (a **decision** protecting T3).
@@ -141,9 +140,10 @@ pub enum ChangeFlagError {
 pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, ChangeFlagError> {
     use ChangeFlagError as E;
     if ticket.id != command.ticket {
-        return Err(E::TicketNotFound {
+        return Err(InputError::TicketNotFound {
             ticket: command.ticket,
-        });
+        }
+        .into());
     }
     let wallet = ticket
         .wallet

@@ -10,7 +10,7 @@ use secure_ticket::transfer::{
     ExpireTransferError, InitiateTransferError, ReturnToSenderError, SignInError,
 };
 use secure_ticket::wallet::{ChangeFlagError, DeletionError, DownloadError};
-use secure_ticket::{Direction, Error, Event, RuleError};
+use secure_ticket::{Direction, Error, Event, InputError, RuleError};
 
 /// Every command kind, in the order of [`Command`].
 pub(crate) const COMMANDS: [&str; 16] = [
@@ -117,9 +117,20 @@ pub(crate) fn rule_kind(error: &RuleError) -> String {
     }
 }
 
+fn input_kind(e: &InputError) -> &'static str {
+    match e {
+        InputError::TicketNotFound { .. } => "TicketNotFound",
+        InputError::GroupNotFound { .. } => "GroupNotFound",
+        InputError::UsageRuleNotFound { .. } => "UsageRuleNotFound",
+        InputError::TicketNotInGroup { .. } => "TicketNotInGroup",
+        InputError::PointOfSaleNotFound { .. } => "PointOfSaleNotFound",
+        _ => "Unknown",
+    }
+}
+
 fn inject_kind(e: &InjectError) -> &'static str {
     match e {
-        InjectError::TicketNotFound { .. } => "TicketNotFound",
+        InjectError::Input(i) => input_kind(i),
         InjectError::TicketInvalidated { .. } => "TicketInvalidated",
         InjectError::NotSecureMobile { .. } => "NotSecureMobile",
         InjectError::AlreadyInjected { .. } => "AlreadyInjected",
@@ -129,7 +140,7 @@ fn inject_kind(e: &InjectError) -> &'static str {
 
 fn download_kind(e: &DownloadError) -> &'static str {
     match e {
-        DownloadError::TicketNotFound { .. } => "TicketNotFound",
+        DownloadError::Input(i) => input_kind(i),
         DownloadError::NotInjected { .. } => "NotInjected",
         DownloadError::NotCurrentOwner { .. } => "NotCurrentOwner",
         DownloadError::NotDownloadable { .. } => "NotDownloadable",
@@ -139,7 +150,7 @@ fn download_kind(e: &DownloadError) -> &'static str {
 
 fn change_flag_kind(e: &ChangeFlagError) -> &'static str {
     match e {
-        ChangeFlagError::TicketNotFound { .. } => "TicketNotFound",
+        ChangeFlagError::Input(i) => input_kind(i),
         ChangeFlagError::NotInjected { .. } => "NotInjected",
         ChangeFlagError::TicketDeleted { .. } => "TicketDeleted",
         ChangeFlagError::PendingTransfer { .. } => "PendingTransfer",
@@ -153,13 +164,12 @@ pub(crate) fn initiate_kind(e: &InitiateTransferError) -> &'static str {
     match e {
         E::EmptyTicketList => "EmptyTicketList",
         E::DuplicateTicket { .. } => "DuplicateTicket",
-        E::TicketNotFound { .. } => "TicketNotFound",
+        E::Input(i) => input_kind(i),
         E::NotInjected { .. } => "NotInjected",
         E::TicketDeleted { .. } => "TicketDeleted",
         E::AlreadyPendingTransfer { .. } => "AlreadyPendingTransfer",
         E::NotCurrentOwner { .. } => "NotCurrentOwner",
         E::RecipientIsSender { .. } => "RecipientIsSender",
-        E::UsageRuleNotFound { .. } => "UsageRuleNotFound",
         E::TransferDisabled { .. } => "TransferDisabled",
         E::ActivatedTicket { .. } => "ActivatedTicket",
         E::CheckedTicket { .. } => "CheckedTicket",
@@ -192,6 +202,8 @@ pub(crate) const INITIATE_VARIANTS: [&str; 15] = [
 fn return_kind(e: &ReturnToSenderError) -> String {
     match e {
         ReturnToSenderError::NoPreviousOwner { .. } => "NoPreviousOwner".to_owned(),
+        // The initiation's input errors, as the reference model names them.
+        ReturnToSenderError::Input(i) => format!("Initiate::{}", input_kind(i)),
         ReturnToSenderError::Initiate(inner) => format!("Initiate::{}", initiate_kind(inner)),
         _ => "Unknown".to_owned(),
     }
@@ -200,24 +212,19 @@ fn return_kind(e: &ReturnToSenderError) -> String {
 fn accept_kind(e: &AcceptTransferError) -> &'static str {
     use AcceptTransferError as E;
     match e {
-        E::GroupNotFound { .. } => "GroupNotFound",
+        E::Input(i) => input_kind(i),
         E::NotPending { .. } => "NotPending",
         E::NotRecipient { .. } => "NotRecipient",
         E::PastDeadline { .. } => "PastDeadline",
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::TicketNotInGroup { .. } => "TicketNotInGroup",
         E::TicketDeleted { .. } => "TicketDeleted",
-        E::UsageRuleNotFound { .. } => "UsageRuleNotFound",
         _ => "Unknown",
     }
 }
 
 fn sign_in_kind(e: &SignInError) -> &'static str {
     match e {
-        SignInError::TicketNotFound { .. } => "TicketNotFound",
-        SignInError::TicketNotInGroup { .. } => "TicketNotInGroup",
+        SignInError::Input(i) => input_kind(i),
         SignInError::TicketDeleted { .. } => "TicketDeleted",
-        SignInError::UsageRuleNotFound { .. } => "UsageRuleNotFound",
         _ => "Unknown",
     }
 }
@@ -225,11 +232,9 @@ fn sign_in_kind(e: &SignInError) -> &'static str {
 fn decline_kind(e: &DeclineTransferError) -> &'static str {
     use DeclineTransferError as E;
     match e {
-        E::GroupNotFound { .. } => "GroupNotFound",
+        E::Input(i) => input_kind(i),
         E::NotPending { .. } => "NotPending",
         E::NotRecipient { .. } => "NotRecipient",
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::TicketNotInGroup { .. } => "TicketNotInGroup",
         _ => "Unknown",
     }
 }
@@ -237,11 +242,9 @@ fn decline_kind(e: &DeclineTransferError) -> &'static str {
 fn cancel_kind(e: &CancelTransferError) -> &'static str {
     use CancelTransferError as E;
     match e {
-        E::GroupNotFound { .. } => "GroupNotFound",
+        E::Input(i) => input_kind(i),
         E::NotPending { .. } => "NotPending",
         E::NotSender { .. } => "NotSender",
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::TicketNotInGroup { .. } => "TicketNotInGroup",
         _ => "Unknown",
     }
 }
@@ -249,13 +252,15 @@ fn cancel_kind(e: &CancelTransferError) -> &'static str {
 fn edit_kind(e: &EditRecipientError) -> String {
     use EditRecipientError as E;
     match e {
-        E::GroupNotFound { .. } => "GroupNotFound".to_owned(),
+        // The new initiation's input error, as the reference model names it.
+        E::Input(i @ InputError::UsageRuleNotFound { .. }) => {
+            format!("Initiate::{}", input_kind(i))
+        }
+        E::Input(i) => input_kind(i).to_owned(),
         E::NotPending { .. } => "NotPending".to_owned(),
         E::NotSender { .. } => "NotSender".to_owned(),
         E::SameRecipient { .. } => "SameRecipient".to_owned(),
         E::GroupIdReused { .. } => "GroupIdReused".to_owned(),
-        E::TicketNotFound { .. } => "TicketNotFound".to_owned(),
-        E::TicketNotInGroup { .. } => "TicketNotInGroup".to_owned(),
         E::Initiate(inner) => format!("Initiate::{}", initiate_kind(inner)),
         _ => "Unknown".to_owned(),
     }
@@ -264,19 +269,17 @@ fn edit_kind(e: &EditRecipientError) -> String {
 fn expire_kind(e: &ExpireTransferError) -> &'static str {
     use ExpireTransferError as E;
     match e {
-        E::GroupNotFound { .. } => "GroupNotFound",
+        E::Input(i) => input_kind(i),
         E::NotPending { .. } => "NotPending",
         E::NoDeadline { .. } => "NoDeadline",
         E::NotYetExpired { .. } => "NotYetExpired",
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::TicketNotInGroup { .. } => "TicketNotInGroup",
         _ => "Unknown",
     }
 }
 
 fn feedback_kind(e: &RecordFeedbackError) -> &'static str {
     match e {
-        RecordFeedbackError::TicketNotFound { .. } => "TicketNotFound",
+        RecordFeedbackError::Input(i) => input_kind(i),
         RecordFeedbackError::NotInjected { .. } => "NotInjected",
         RecordFeedbackError::MissingTransferDetails { .. } => "MissingTransferDetails",
         _ => "Unknown",
@@ -286,8 +289,7 @@ fn feedback_kind(e: &RecordFeedbackError) -> &'static str {
 fn take_back_kind(e: &TakeBackError) -> &'static str {
     use TakeBackError as E;
     match e {
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::PointOfSaleNotFound { .. } => "PointOfSaleNotFound",
+        E::Input(i) => input_kind(i),
         E::TicketInvalidated { .. } => "TicketInvalidated",
         E::NotB2bPointOfSale { .. } => "NotB2bPointOfSale",
         E::WrongPointOfSale { .. } => "WrongPointOfSale",
@@ -305,7 +307,7 @@ fn take_back_kind(e: &TakeBackError) -> &'static str {
 
 fn deletion_kind(e: &DeletionError) -> &'static str {
     match e {
-        DeletionError::TicketNotFound { .. } => "TicketNotFound",
+        DeletionError::Input(i) => input_kind(i),
         DeletionError::NotInjected { .. } => "NotInjected",
         DeletionError::StillValid { .. } => "StillValid",
         DeletionError::WrongStatus { .. } => "WrongStatus",
@@ -316,8 +318,7 @@ fn deletion_kind(e: &DeletionError) -> &'static str {
 fn redistribute_kind(e: &RedistributeError) -> &'static str {
     use RedistributeError as E;
     match e {
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::PointOfSaleNotFound { .. } => "PointOfSaleNotFound",
+        E::Input(i) => input_kind(i),
         E::TicketInvalidated { .. } => "TicketInvalidated",
         E::WrongPointOfSale { .. } => "WrongPointOfSale",
         E::AlreadyInjected { .. } => "AlreadyInjected",

@@ -13,8 +13,8 @@ use secure_ticket::wallet::{
 };
 use secure_ticket::{
     AcceptanceSettings, Activation, ActivationMethod, Decision, Distribution, Email, EmailError,
-    Invalidation, InvalidationReason, RightId, RuleError, ShipmentMode, ShipmentModeId, Ticket,
-    TicketId, TransferLimit, UsageRuleError, WalletStatus,
+    InputError, Invalidation, InvalidationReason, RightId, RuleError, ShipmentMode, ShipmentModeId,
+    Ticket, TicketId, TransferLimit, UsageRuleError, WalletStatus,
 };
 use time::Duration;
 use time::macros::datetime;
@@ -95,7 +95,7 @@ fn err_initiate_transfer_duplicate_ticket() {
 fn err_initiate_transfer_ticket_not_found() {
     assert_refused(
         fresh_world().initiate(&alice(), &bob(), &[MISSING], single(1)),
-        &InitiateTransferError::TicketNotFound { ticket: MISSING },
+        &InitiateTransferError::Input(InputError::TicketNotFound { ticket: MISSING }),
         &MISSING,
     );
 }
@@ -167,10 +167,10 @@ fn err_initiate_transfer_recipient_is_sender() {
 fn err_initiate_transfer_usage_rule_not_found() {
     let mut world = fresh_world();
     world.rules.clear();
-    let error = InitiateTransferError::UsageRuleNotFound {
+    let error = InitiateTransferError::Input(InputError::UsageRuleNotFound {
         ticket: T,
         rule: RULE,
-    };
+    });
     assert_refused(
         world.initiate(&alice(), &bob(), &[T], single(1)),
         &error,
@@ -299,7 +299,7 @@ fn err_accept_transfer_group_not_found() {
     };
     assert_refused(
         transfer::accept(&group_1(&world), &world.tickets, &world.rules, &command),
-        &AcceptTransferError::GroupNotFound { group: gid(9) },
+        &AcceptTransferError::Input(InputError::GroupNotFound { group: gid(9) }),
         &gid(9),
     );
 }
@@ -354,7 +354,7 @@ fn err_accept_transfer_ticket_not_found() {
     let world = pending_world();
     assert_refused(
         accept(&group_1(&world), &[], &world, bob()),
-        &AcceptTransferError::TicketNotFound { ticket: T },
+        &AcceptTransferError::Input(InputError::TicketNotFound { ticket: T }),
         &T,
     );
 }
@@ -362,10 +362,10 @@ fn err_accept_transfer_ticket_not_found() {
 #[test]
 fn err_accept_transfer_ticket_not_in_group() {
     let world = pending_world();
-    let error = AcceptTransferError::TicketNotInGroup {
+    let error = AcceptTransferError::Input(InputError::TicketNotInGroup {
         ticket: T,
         group: gid(1),
-    };
+    });
     assert_refused(
         accept(&group_1(&world), &not_in_group(), &world, bob()),
         &error,
@@ -394,10 +394,10 @@ fn err_accept_transfer_usage_rule_not_found() {
     world.rules.clear();
     assert_refused(
         accept(&group_1(&world), &world.tickets, &world, bob()),
-        &AcceptTransferError::UsageRuleNotFound {
+        &AcceptTransferError::Input(InputError::UsageRuleNotFound {
             ticket: T,
             rule: RULE,
-        },
+        }),
         &T,
     );
 }
@@ -431,7 +431,7 @@ fn err_decline_transfer_group_not_found() {
     };
     assert_refused(
         transfer::decline(&group_1(&world), &world.tickets, &command),
-        &DeclineTransferError::GroupNotFound { group: gid(9) },
+        &DeclineTransferError::Input(InputError::GroupNotFound { group: gid(9) }),
         &gid(9),
     );
 }
@@ -468,7 +468,7 @@ fn err_decline_transfer_ticket_not_found() {
     let world = pending_world();
     assert_refused(
         decline(&group_1(&world), &[], bob()),
-        &DeclineTransferError::TicketNotFound { ticket: T },
+        &DeclineTransferError::Input(InputError::TicketNotFound { ticket: T }),
         &T,
     );
 }
@@ -478,10 +478,10 @@ fn err_decline_transfer_ticket_not_in_group() {
     let world = pending_world();
     assert_refused(
         decline(&group_1(&world), &not_in_group(), bob()),
-        &DeclineTransferError::TicketNotInGroup {
+        &DeclineTransferError::Input(InputError::TicketNotInGroup {
             ticket: T,
             group: gid(1),
-        },
+        }),
         &T,
     );
 }
@@ -515,7 +515,7 @@ fn err_cancel_transfer_group_not_found() {
     };
     assert_refused(
         transfer::cancel(&group_1(&world), &world.tickets, &command),
-        &CancelTransferError::GroupNotFound { group: gid(9) },
+        &CancelTransferError::Input(InputError::GroupNotFound { group: gid(9) }),
         &gid(9),
     );
 }
@@ -552,7 +552,7 @@ fn err_cancel_transfer_ticket_not_found() {
     let world = pending_world();
     assert_refused(
         cancel(&group_1(&world), &[], alice()),
-        &CancelTransferError::TicketNotFound { ticket: T },
+        &CancelTransferError::Input(InputError::TicketNotFound { ticket: T }),
         &T,
     );
 }
@@ -562,10 +562,10 @@ fn err_cancel_transfer_ticket_not_in_group() {
     let world = pending_world();
     assert_refused(
         cancel(&group_1(&world), &not_in_group(), alice()),
-        &CancelTransferError::TicketNotInGroup {
+        &CancelTransferError::Input(InputError::TicketNotInGroup {
             ticket: T,
             group: gid(1),
-        },
+        }),
         &T,
     );
 }
@@ -590,7 +590,7 @@ fn err_expire_transfer_group_not_found() {
     };
     assert_refused(
         transfer::expire(&group_1(&world), &world.tickets, &command),
-        &ExpireTransferError::GroupNotFound { group: gid(9) },
+        &ExpireTransferError::Input(InputError::GroupNotFound { group: gid(9) }),
         &gid(9),
     );
 }
@@ -639,7 +639,7 @@ fn err_expire_transfer_ticket_not_found() {
     let world = pending_world();
     assert_refused(
         expire(&group_1(&world), &[], DEADLINE),
-        &ExpireTransferError::TicketNotFound { ticket: T },
+        &ExpireTransferError::Input(InputError::TicketNotFound { ticket: T }),
         &T,
     );
 }
@@ -649,10 +649,10 @@ fn err_expire_transfer_ticket_not_in_group() {
     let world = pending_world();
     assert_refused(
         expire(&group_1(&world), &not_in_group(), DEADLINE),
-        &ExpireTransferError::TicketNotInGroup {
+        &ExpireTransferError::Input(InputError::TicketNotInGroup {
             ticket: T,
             group: gid(1),
-        },
+        }),
         &T,
     );
 }
@@ -689,7 +689,7 @@ fn err_edit_recipient_group_not_found() {
             &world,
             &edit_command(9, alice(), carol(), 2),
         ),
-        &EditRecipientError::GroupNotFound { group: gid(9) },
+        &EditRecipientError::Input(InputError::GroupNotFound { group: gid(9) }),
         &gid(9),
     );
 }
@@ -781,7 +781,7 @@ fn err_edit_recipient_ticket_not_found() {
             &world,
             &edit_command(1, alice(), carol(), 2),
         ),
-        &EditRecipientError::TicketNotFound { ticket: T },
+        &EditRecipientError::Input(InputError::TicketNotFound { ticket: T }),
         &T,
     );
 }
@@ -796,10 +796,10 @@ fn err_edit_recipient_ticket_not_in_group() {
             &world,
             &edit_command(1, alice(), carol(), 2),
         ),
-        &EditRecipientError::TicketNotInGroup {
+        &EditRecipientError::Input(InputError::TicketNotInGroup {
             ticket: T,
             group: gid(1),
-        },
+        }),
         &T,
     );
 }
@@ -881,7 +881,7 @@ fn err_sign_in_ticket_not_found() {
     let world = automatic_world();
     assert_refused(
         sign_in_bob(&world, &[]),
-        &SignInError::TicketNotFound { ticket: T },
+        &SignInError::Input(InputError::TicketNotFound { ticket: T }),
         &T,
     );
 }
@@ -891,10 +891,10 @@ fn err_sign_in_ticket_not_in_group() {
     let world = automatic_world();
     assert_refused(
         sign_in_bob(&world, &not_in_group()),
-        &SignInError::TicketNotInGroup {
+        &SignInError::Input(InputError::TicketNotInGroup {
             ticket: T,
             group: gid(1),
-        },
+        }),
         &T,
     );
 }
@@ -919,10 +919,10 @@ fn err_sign_in_usage_rule_not_found() {
     world.rules.clear();
     assert_refused(
         sign_in_bob(&world, &world.tickets),
-        &SignInError::UsageRuleNotFound {
+        &SignInError::Input(InputError::UsageRuleNotFound {
             ticket: T,
             rule: RULE,
-        },
+        }),
         &T,
     );
 }
@@ -945,7 +945,7 @@ fn download(ticket: &Ticket, id: TicketId, actor: Email) -> Result<Decision, Dow
 fn err_download_ticket_not_found() {
     assert_refused(
         download(&injected(1, &alice()), MISSING, alice()),
-        &DownloadError::TicketNotFound { ticket: MISSING },
+        &DownloadError::Input(InputError::TicketNotFound { ticket: MISSING }),
         &MISSING,
     );
 }
@@ -1004,7 +1004,7 @@ fn activate(ticket: &Ticket, id: TicketId, actor: Actor) -> Result<Decision, Cha
 fn err_change_flag_ticket_not_found() {
     assert_refused(
         activate(&injected(1, &alice()), MISSING, Actor::System),
-        &ChangeFlagError::TicketNotFound { ticket: MISSING },
+        &ChangeFlagError::Input(InputError::TicketNotFound { ticket: MISSING }),
         &MISSING,
     );
 }
@@ -1079,7 +1079,7 @@ fn inject(ticket: &Ticket, id: TicketId) -> Result<Decision, InjectError> {
 fn err_inject_ticket_not_found() {
     assert_refused(
         inject(&issued(1), MISSING),
-        &InjectError::TicketNotFound { ticket: MISSING },
+        &InjectError::Input(InputError::TicketNotFound { ticket: MISSING }),
         &MISSING,
     );
 }
@@ -1229,8 +1229,8 @@ fn err_rule_error_gathers_every_command_error_with_the_same_message() {
             UsageRuleError::LimitOutOfRange { value: 0 }.to_string(),
         ),
         (
-            InjectError::TicketNotFound { ticket: T }.into(),
-            InjectError::TicketNotFound { ticket: T }.to_string(),
+            InjectError::Input(InputError::TicketNotFound { ticket: T }).into(),
+            InjectError::Input(InputError::TicketNotFound { ticket: T }).to_string(),
         ),
         (
             DownloadError::NotInjected { ticket: T }.into(),
@@ -1249,20 +1249,20 @@ fn err_rule_error_gathers_every_command_error_with_the_same_message() {
             ReturnToSenderError::NoPreviousOwner { ticket: T }.to_string(),
         ),
         (
-            AcceptTransferError::GroupNotFound { group: gid(1) }.into(),
-            AcceptTransferError::GroupNotFound { group: gid(1) }.to_string(),
+            AcceptTransferError::Input(InputError::GroupNotFound { group: gid(1) }).into(),
+            AcceptTransferError::Input(InputError::GroupNotFound { group: gid(1) }).to_string(),
         ),
         (
-            SignInError::TicketNotFound { ticket: T }.into(),
-            SignInError::TicketNotFound { ticket: T }.to_string(),
+            SignInError::Input(InputError::TicketNotFound { ticket: T }).into(),
+            SignInError::Input(InputError::TicketNotFound { ticket: T }).to_string(),
         ),
         (
-            DeclineTransferError::GroupNotFound { group: gid(1) }.into(),
-            DeclineTransferError::GroupNotFound { group: gid(1) }.to_string(),
+            DeclineTransferError::Input(InputError::GroupNotFound { group: gid(1) }).into(),
+            DeclineTransferError::Input(InputError::GroupNotFound { group: gid(1) }).to_string(),
         ),
         (
-            CancelTransferError::GroupNotFound { group: gid(1) }.into(),
-            CancelTransferError::GroupNotFound { group: gid(1) }.to_string(),
+            CancelTransferError::Input(InputError::GroupNotFound { group: gid(1) }).into(),
+            CancelTransferError::Input(InputError::GroupNotFound { group: gid(1) }).to_string(),
         ),
         (
             EditRecipientError::GroupIdReused { group: gid(1) }.into(),

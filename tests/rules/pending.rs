@@ -8,7 +8,7 @@ use secure_ticket::transfer::{
     TransferStatus,
 };
 use secure_ticket::wallet::{self, DownloadTicket};
-use secure_ticket::{Decision, Email, Event, WalletStatus};
+use secure_ticket::{Decision, Email, Event, InputError, WalletStatus};
 
 use crate::common::{
     AT, LATER, World, alice, bob, carol, closed, deletion_pending, gid, new_group, pending_in, rule,
@@ -439,7 +439,9 @@ fn t13_the_whole_group_moves_together_no_partial_acceptance() {
     let only_first = vec![world.ticket(first).clone()];
     assert_eq!(
         transfer::accept(&group, &only_first, &world.rules, &command),
-        Err(AcceptTransferError::TicketNotFound { ticket: second })
+        Err(AcceptTransferError::Input(InputError::TicketNotFound {
+            ticket: second
+        }))
     );
 
     // With both, both move, in one decision.

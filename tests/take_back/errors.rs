@@ -9,7 +9,7 @@ use secure_ticket::take_back::{
 };
 use secure_ticket::wallet::{self, CompleteDeletion, DeletionError, RequestDeletion};
 use secure_ticket::{
-    Feedback, InjectionTargetError, InterfaceError, InternetTheme, Invalidation,
+    Feedback, InjectionTargetError, InputError, InterfaceError, InternetTheme, Invalidation,
     InvalidationReason, LifecycleStatus, PointOfSale, RuleError, ShipmentMode, ShipmentModeId,
     ThemeError, Ticket, TixngoInterface, WalletStatus,
 };
@@ -77,8 +77,11 @@ fn err_take_back_ticket_not_found() {
         &interface(),
         &take_back_command(tid(999), NEW, at(5)),
     );
-    assert_eq!(error, TakeBackError::TicketNotFound { ticket: tid(999) });
-    assert_message(&error, &[&tid(999).to_string(), "load it and pass it"]);
+    assert_eq!(
+        error,
+        TakeBackError::Input(InputError::TicketNotFound { ticket: tid(999) })
+    );
+    assert_message(&error, &[&tid(999).to_string(), "check the ticket id"]);
 }
 
 #[test]
@@ -90,11 +93,14 @@ fn err_take_back_point_of_sale_not_found() {
     let error = take_back_with(&injected(), &pos(), &interface(), &command);
     assert_eq!(
         error,
-        TakeBackError::PointOfSaleNotFound {
+        TakeBackError::Input(InputError::PointOfSaleNotFound {
             point_of_sale: OTHER_POS
-        }
+        })
     );
-    assert_message(&error, &[&OTHER_POS.to_string(), "load it and pass it"]);
+    assert_message(
+        &error,
+        &[&OTHER_POS.to_string(), "check the point of sale id"],
+    );
 }
 
 #[test]
@@ -327,9 +333,9 @@ fn err_redistribute_ticket_not_found() {
     let error = redistribute_err(&replacement(), &pos(), &command);
     assert_eq!(
         error,
-        RedistributeError::TicketNotFound { ticket: tid(999) }
+        RedistributeError::Input(InputError::TicketNotFound { ticket: tid(999) })
     );
-    assert_message(&error, &[&tid(999).to_string(), "load it and pass it"]);
+    assert_message(&error, &[&tid(999).to_string(), "check the ticket id"]);
 }
 
 #[test]
@@ -341,11 +347,14 @@ fn err_redistribute_point_of_sale_not_found() {
     let error = redistribute_err(&replacement(), &pos(), &command);
     assert_eq!(
         error,
-        RedistributeError::PointOfSaleNotFound {
+        RedistributeError::Input(InputError::PointOfSaleNotFound {
             point_of_sale: OTHER_POS
-        }
+        })
     );
-    assert_message(&error, &[&OTHER_POS.to_string(), "load it and pass it"]);
+    assert_message(
+        &error,
+        &[&OTHER_POS.to_string(), "check the point of sale id"],
+    );
 }
 
 #[test]
@@ -445,9 +454,9 @@ fn err_record_feedback_ticket_not_found() {
     let error = injection::record_feedback(&injected(), &feedback).unwrap_err();
     assert_eq!(
         error,
-        RecordFeedbackError::TicketNotFound { ticket: tid(999) }
+        RecordFeedbackError::Input(InputError::TicketNotFound { ticket: tid(999) })
     );
-    assert_message(&error, &[&tid(999).to_string(), "load it and pass it"]);
+    assert_message(&error, &[&tid(999).to_string(), "check the ticket id"]);
 }
 
 #[test]
@@ -507,8 +516,11 @@ fn err_deletion_ticket_not_found() {
         },
     )
     .unwrap_err();
-    assert_eq!(error, DeletionError::TicketNotFound { ticket: tid(999) });
-    assert_message(&error, &[&tid(999).to_string(), "load it and pass it"]);
+    assert_eq!(
+        error,
+        DeletionError::Input(InputError::TicketNotFound { ticket: tid(999) })
+    );
+    assert_message(&error, &[&tid(999).to_string(), "check the ticket id"]);
     assert_eq!(
         wallet::complete_deletion(
             &old,
