@@ -1,5 +1,6 @@
-//! The crate-level errors: [`RuleError`] gathers every rule refusal; [`Error`] is what the shell
-//! returns (a refusal, or trouble with the store).
+//! The crate-level errors: [`RuleError`] gathers every rule refusal; [`ParseError`] every value
+//! that could not be read; [`Error`] is what the shell returns (a refusal, or trouble with the
+//! store).
 
 use crate::email::EmailError;
 use crate::id::CommandId;
@@ -19,27 +20,22 @@ use crate::wallet::{ChangeFlagError, DeletionError, DownloadError};
 /// A command refused by the rules. Nothing changed.
 ///
 /// Each transition returns its own error enum so callers can branch on the exact rule; this enum
-/// gathers them, with a `From` impl for each, for callers who handle all refusals alike.
+/// gathers them, with a `From` impl for each, for callers who handle all refusals alike. It holds
+/// command refusals only: a value that could not be read is a [`ParseError`].
 ///
 /// # Examples
 ///
 /// ```
-/// use secure_ticket::{Email, RuleError};
+/// use secure_ticket::transfer::InitiateTransferError;
+/// use secure_ticket::RuleError;
 ///
-/// fn parse(s: &str) -> Result<Email, RuleError> {
-///     Ok(Email::parse(s)?)
-/// }
-/// assert!(matches!(parse("nope"), Err(RuleError::Email(_))));
+/// let refused = RuleError::from(InitiateTransferError::EmptyTicketList);
+/// assert!(matches!(refused, RuleError::Initiate(InitiateTransferError::EmptyTicketList)));
+/// assert_eq!(refused.to_string(), InitiateTransferError::EmptyTicketList.to_string());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RuleError {
-    /// An invalid email address.
-    #[error(transparent)]
-    Email(#[from] EmailError),
-    /// An invalid usage rule.
-    #[error(transparent)]
-    UsageRule(#[from] UsageRuleError),
     /// An injection was refused.
     #[error(transparent)]
     Inject(#[from] InjectError),
@@ -73,13 +69,7 @@ pub enum RuleError {
     /// An expiry was refused.
     #[error(transparent)]
     Expire(#[from] ExpireTransferError),
-    /// Internet-theme settings could not be read.
-    #[error(transparent)]
-    Theme(#[from] ThemeError),
-    /// TIXnGO interface settings could not be read.
-    #[error(transparent)]
-    Interface(#[from] InterfaceError),
-    /// No injection target for a ticket.
+    /// No injection target for a ticket (B8).
     #[error(transparent)]
     InjectionTarget(#[from] InjectionTargetError),
     /// A feedback could not be recorded.
@@ -94,6 +84,44 @@ pub enum RuleError {
     /// A redistribution was refused.
     #[error(transparent)]
     Redistribute(#[from] RedistributeError),
+}
+
+/// A value that could not be read: an email address, a usage rule's limit, a point of sale's
+/// internet theme or the TIXnGO interface's custom parameters. Nothing was built.
+///
+/// Each parser returns its own error enum; this enum gathers them, with a `From` impl for each,
+/// for callers who read several values in one place (a form, an import).
+///
+/// ### Handling
+/// The text came from a person or a configuration screen: show the message and ask for a
+/// corrected value.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{Email, ParseError, TransferLimit};
+///
+/// fn read(email: &str, limit: i64) -> Result<(Email, TransferLimit), ParseError> {
+///     Ok((Email::parse(email)?, TransferLimit::new(limit)?))
+/// }
+/// assert!(matches!(read("nope", 1), Err(ParseError::Email(_))));
+/// assert!(matches!(read("alice@example.com", 0), Err(ParseError::UsageRule(_))));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// An invalid email address.
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    /// An invalid usage rule.
+    #[error(transparent)]
+    UsageRule(#[from] UsageRuleError),
+    /// Internet-theme settings could not be read.
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
+    /// TIXnGO interface settings could not be read.
+    #[error(transparent)]
+    Interface(#[from] InterfaceError),
 }
 
 /// What [`Service::execute`](crate::service::Service::execute) returns when a command does not go

@@ -53,7 +53,9 @@
 //!   replacements are injected): S360's configuration.
 //! - [`Feedback`] and [`LifecycleStatus`]: what TIXnGO reports back to S360.
 //! - Transitions, one module per area: [`injection`], [`wallet`], [`transfer`], [`take_back`]. Each
-//!   command has its own error enum; [`RuleError`] gathers them.
+//!   command has its own error enum; [`RuleError`] gathers them, and [`ParseError`] gathers the
+//!   errors of values read from text ([`EmailError`], [`UsageRuleError`], [`ThemeError`],
+//!   [`InterfaceError`]).
 //!
 //! # The pure core and your shell
 //!
@@ -139,7 +141,7 @@ pub use actor::Actor;
 pub use changes::{Changes, TicketIds};
 pub use decision::Decision;
 pub use email::{Email, EmailError};
-pub use error::{Error, RuleError};
+pub use error::{Error, ParseError, RuleError};
 pub use event::Event;
 pub use feedback::{
     DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,

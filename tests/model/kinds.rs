@@ -93,8 +93,6 @@ fn store_kind(error: &StoreError) -> &'static str {
 
 pub(crate) fn rule_kind(error: &RuleError) -> String {
     match error {
-        RuleError::Email(_) => "Email".to_owned(),
-        RuleError::UsageRule(_) => "UsageRule".to_owned(),
         RuleError::Inject(e) => format!("Inject::{}", inject_kind(e)),
         RuleError::Download(e) => format!("Download::{}", download_kind(e)),
         RuleError::ChangeFlag(e) => format!("ChangeFlag::{}", change_flag_kind(e)),
@@ -106,8 +104,6 @@ pub(crate) fn rule_kind(error: &RuleError) -> String {
         RuleError::Cancel(e) => format!("Cancel::{}", cancel_kind(e)),
         RuleError::EditRecipient(e) => format!("EditRecipient::{}", edit_kind(e)),
         RuleError::Expire(e) => format!("Expire::{}", expire_kind(e)),
-        RuleError::Theme(_) => "Theme".to_owned(),
-        RuleError::Interface(_) => "Interface".to_owned(),
         RuleError::InjectionTarget(_) => "InjectionTarget".to_owned(),
         RuleError::RecordFeedback(e) => format!("RecordFeedback::{}", feedback_kind(e)),
         RuleError::TakeBack(e) => format!("TakeBack::{}", take_back_kind(e)),

@@ -13,8 +13,8 @@ use secure_ticket::wallet::{
 };
 use secure_ticket::{
     AcceptanceSettings, Activation, ActivationMethod, Decision, Distribution, Email, EmailError,
-    InputError, Invalidation, InvalidationReason, RightId, RuleError, ShipmentMode, ShipmentModeId,
-    Ticket, TicketId, TransferLimit, UsageRuleError, WalletStatus,
+    InputError, Invalidation, InvalidationReason, ParseError, RightId, RuleError, ShipmentMode,
+    ShipmentModeId, Ticket, TicketId, TransferLimit, UsageRuleError, WalletStatus,
 };
 use time::Duration;
 use time::macros::datetime;
@@ -1223,11 +1223,6 @@ fn err_email_invalid_character() {
 #[test]
 fn err_rule_error_gathers_every_command_error_with_the_same_message() {
     let errors: Vec<(RuleError, String)> = vec![
-        (EmailError::Empty.into(), EmailError::Empty.to_string()),
-        (
-            UsageRuleError::LimitOutOfRange { value: 0 }.into(),
-            UsageRuleError::LimitOutOfRange { value: 0 }.to_string(),
-        ),
         (
             InjectError::Input(InputError::TicketNotFound { ticket: T }).into(),
             InjectError::Input(InputError::TicketNotFound { ticket: T }).to_string(),
@@ -1271,6 +1266,20 @@ fn err_rule_error_gathers_every_command_error_with_the_same_message() {
         (
             ExpireTransferError::NoDeadline { group: gid(1) }.into(),
             ExpireTransferError::NoDeadline { group: gid(1) }.to_string(),
+        ),
+    ];
+    for (error, message) in errors {
+        assert_eq!(error.to_string(), message, "{error:?}");
+    }
+}
+
+#[test]
+fn err_parse_error_gathers_every_value_error_with_the_same_message() {
+    let errors: Vec<(ParseError, String)> = vec![
+        (EmailError::Empty.into(), EmailError::Empty.to_string()),
+        (
+            UsageRuleError::LimitOutOfRange { value: 0 }.into(),
+            UsageRuleError::LimitOutOfRange { value: 0 }.to_string(),
         ),
     ];
     for (error, message) in errors {

@@ -10,8 +10,8 @@ use secure_ticket::take_back::{
 use secure_ticket::wallet::{self, CompleteDeletion, DeletionError, RequestDeletion};
 use secure_ticket::{
     Feedback, InjectionTargetError, InputError, InterfaceError, InternetTheme, Invalidation,
-    InvalidationReason, LifecycleStatus, PointOfSale, RuleError, ShipmentMode, ShipmentModeId,
-    ThemeError, Ticket, TixngoInterface, WalletStatus,
+    InvalidationReason, LifecycleStatus, ParseError, PointOfSale, RuleError, ShipmentMode,
+    ShipmentModeId, ThemeError, Ticket, TixngoInterface, WalletStatus,
 };
 
 use crate::common::*;
@@ -20,6 +20,16 @@ use crate::common::*;
 fn assert_message<E>(error: &E, parts: &[&str])
 where
     E: Display + Clone + Into<RuleError>,
+{
+    let message = error.to_string();
+    assert_mentions(&message, parts);
+    assert_eq!(error.clone().into().to_string(), message);
+}
+
+/// The message mentions every part, and [`ParseError`] shows it unchanged.
+fn assert_parse_message<E>(error: &E, parts: &[&str])
+where
+    E: Display + Clone + Into<ParseError>,
 {
     let message = error.to_string();
     assert_mentions(&message, parts);
@@ -609,7 +619,7 @@ fn err_theme_malformed_line() {
             text: "activateAdvancedView".to_owned()
         }
     );
-    assert_message(
+    assert_parse_message(
         &error,
         &[
             "line 2",
@@ -629,7 +639,7 @@ fn err_theme_malformed_value() {
             value: "yes".to_owned()
         }
     );
-    assert_message(
+    assert_parse_message(
         &error,
         &[
             "`distribution.list.activateAdvancedView`",
@@ -649,7 +659,7 @@ fn err_theme_duplicate_key() {
             key: "header.color".to_owned()
         }
     );
-    assert_message(&error, &["`header.color`", "set twice", "keep one line"]);
+    assert_parse_message(&error, &["`header.color`", "set twice", "keep one line"]);
 }
 
 // InterfaceError
@@ -665,7 +675,7 @@ fn err_interface_malformed_value() {
             value: "garbage".to_owned()
         }
     );
-    assert_message(
+    assert_parse_message(
         &error,
         &[
             "`overlaySpectatirDetailsWithLastOwner`",
@@ -688,7 +698,7 @@ fn err_interface_duplicate_parameter() {
             parameter: "resetInjectionInvalidationReasons".to_owned()
         }
     );
-    assert_message(
+    assert_parse_message(
         &error,
         &[
             "`resetInjectionInvalidationReasons`",
