@@ -3,6 +3,7 @@
 //! store).
 
 use crate::email::EmailError;
+use crate::error_kind::ErrorKind;
 use crate::id::CommandId;
 use crate::injection::{InjectError, RecordFeedbackError};
 use crate::interface::{InjectionTargetError, InterfaceError};
@@ -86,6 +87,75 @@ pub enum RuleError {
     Redistribute(#[from] RedistributeError),
 }
 
+impl RuleError {
+    /// The stable code of the refusal it holds: the same code as the command's own error
+    /// ([`InitiateTransferError::code`](crate::transfer::InitiateTransferError::code), ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::InitiateTransferError;
+    /// use secure_ticket::RuleError;
+    ///
+    /// let refused = RuleError::from(InitiateTransferError::EmptyTicketList);
+    /// assert_eq!(refused.code(), "EMPTY_TICKET_LIST");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Inject(e) => e.code(),
+            Self::Download(e) => e.code(),
+            Self::ChangeFlag(e) => e.code(),
+            Self::Initiate(e) => e.code(),
+            Self::ReturnToSender(e) => e.code(),
+            Self::Accept(e) => e.code(),
+            Self::SignIn(e) => e.code(),
+            Self::Decline(e) => e.code(),
+            Self::Cancel(e) => e.code(),
+            Self::EditRecipient(e) => e.code(),
+            Self::Expire(e) => e.code(),
+            Self::InjectionTarget(e) => e.code(),
+            Self::RecordFeedback(e) => e.code(),
+            Self::TakeBack(e) => e.code(),
+            Self::Deletion(e) => e.code(),
+            Self::Redistribute(e) => e.code(),
+        }
+    }
+
+    /// The kind of the refusal it holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::InitiateTransferError;
+    /// use secure_ticket::{ErrorKind, RuleError};
+    ///
+    /// let refused = RuleError::from(InitiateTransferError::EmptyTicketList);
+    /// assert_eq!(refused.kind(), ErrorKind::InvalidInput);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Inject(e) => e.kind(),
+            Self::Download(e) => e.kind(),
+            Self::ChangeFlag(e) => e.kind(),
+            Self::Initiate(e) => e.kind(),
+            Self::ReturnToSender(e) => e.kind(),
+            Self::Accept(e) => e.kind(),
+            Self::SignIn(e) => e.kind(),
+            Self::Decline(e) => e.kind(),
+            Self::Cancel(e) => e.kind(),
+            Self::EditRecipient(e) => e.kind(),
+            Self::Expire(e) => e.kind(),
+            Self::InjectionTarget(e) => e.kind(),
+            Self::RecordFeedback(e) => e.kind(),
+            Self::TakeBack(e) => e.kind(),
+            Self::Deletion(e) => e.kind(),
+            Self::Redistribute(e) => e.kind(),
+        }
+    }
+}
+
 /// A value that could not be read: an email address, a usage rule's limit, a point of sale's
 /// internet theme or the TIXnGO interface's custom parameters. Nothing was built.
 ///
@@ -122,6 +192,48 @@ pub enum ParseError {
     /// TIXnGO interface settings could not be read.
     #[error(transparent)]
     Interface(#[from] InterfaceError),
+}
+
+impl ParseError {
+    /// The stable code of the error it holds ([`EmailError::code`], ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{Email, ParseError};
+    ///
+    /// let error = ParseError::from(Email::parse("").unwrap_err());
+    /// assert_eq!(error.code(), "EMAIL_EMPTY");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Email(e) => e.code(),
+            Self::UsageRule(e) => e.code(),
+            Self::Theme(e) => e.code(),
+            Self::Interface(e) => e.code(),
+        }
+    }
+
+    /// The kind of the error it holds: always [`ErrorKind::InvalidInput`] today.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{Email, ErrorKind, ParseError};
+    ///
+    /// let error = ParseError::from(Email::parse("").unwrap_err());
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Email(e) => e.kind(),
+            Self::UsageRule(e) => e.kind(),
+            Self::Theme(e) => e.kind(),
+            Self::Interface(e) => e.kind(),
+        }
+    }
 }
 
 /// What [`Service::execute`](crate::service::Service::execute) returns when a command does not go
@@ -170,6 +282,63 @@ impl Error {
         match self {
             Self::Store(store) => store.is_conflict(),
             _ => false,
+        }
+    }
+
+    /// The error's stable code: the refusal's or the store's own code for
+    /// [`Rule`](Self::Rule) and [`Store`](Self::Store), else `COMMAND_ID_REUSED`,
+    /// `RECORD_NOT_FOUND` or `ID_IN_USE`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::InitiateTransferError;
+    /// use secure_ticket::{CommandId, Error, RuleError};
+    ///
+    /// let refused = Error::from(RuleError::from(InitiateTransferError::EmptyTicketList));
+    /// assert_eq!(refused.code(), "EMPTY_TICKET_LIST");
+    /// let reused = Error::CommandIdReused { command: CommandId::from_u128(1) };
+    /// assert_eq!(reused.code(), "COMMAND_ID_REUSED");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Rule(rule) => rule.code(),
+            Self::Store(store) => store.code(),
+            Self::CommandIdReused { .. } => "COMMAND_ID_REUSED",
+            Self::NotFound { .. } => "RECORD_NOT_FOUND",
+            Self::IdInUse { .. } => "ID_IN_USE",
+        }
+    }
+
+    /// What kind of failure this is, and so the HTTP status to answer: the refusal's or the
+    /// store's own kind for [`Rule`](Self::Rule) and [`Store`](Self::Store);
+    /// [`ErrorKind::InvalidInput`] for [`CommandIdReused`](Self::CommandIdReused) and
+    /// [`IdInUse`](Self::IdInUse); [`ErrorKind::NotFound`] for [`NotFound`](Self::NotFound).
+    ///
+    /// [`IdInUse`](Self::IdInUse) is `InvalidInput`, not `Conflict`: sending the same command
+    /// again never succeeds, the caller must give the new record another id (`Conflict` means a
+    /// retry may succeed, as [`is_conflict`](Self::is_conflict) says).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::store::RecordKey;
+    /// use secure_ticket::{Error, ErrorKind, TicketId};
+    ///
+    /// let missing = Error::NotFound { key: RecordKey::Ticket(TicketId::from_u128(1)) };
+    /// assert_eq!(missing.kind(), ErrorKind::NotFound);
+    /// assert_eq!(missing.kind().http_status(), 404);
+    /// let taken = Error::IdInUse { key: RecordKey::Ticket(TicketId::from_u128(2)) };
+    /// assert_eq!(taken.kind().http_status(), 400);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Rule(rule) => rule.kind(),
+            Self::Store(store) => store.kind(),
+            Self::CommandIdReused { .. } | Self::IdInUse { .. } => ErrorKind::InvalidInput,
+            Self::NotFound { .. } => ErrorKind::NotFound,
         }
     }
 

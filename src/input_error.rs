@@ -1,6 +1,7 @@
 //! The input errors every command shares: a record it names is missing, or the records given
 //! disagree. Each command error enum nests them in one `Input` variant.
 
+use crate::error_kind::ErrorKind;
 use crate::id::{PointOfSaleId, TicketId, TransferGroupId, UsageRuleId};
 
 /// A record the command names is missing, or the records given disagree. Nothing changed.
@@ -71,4 +72,51 @@ pub enum InputError {
         /// The point of sale the command names.
         point_of_sale: PointOfSaleId,
     },
+}
+
+impl InputError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. A released code never changes
+    /// (`tests/fixtures/error_codes.txt` lists them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{ErrorKind, InputError, TicketId};
+    ///
+    /// let error = InputError::TicketNotFound { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.code(), "TICKET_NOT_FOUND");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::TicketNotFound { .. } => "TICKET_NOT_FOUND",
+            Self::GroupNotFound { .. } => "TRANSFER_GROUP_NOT_FOUND",
+            Self::UsageRuleNotFound { .. } => "USAGE_RULE_NOT_FOUND",
+            Self::TicketNotInGroup { .. } => "TICKET_NOT_IN_GROUP",
+            Self::PointOfSaleNotFound { .. } => "POINT_OF_SALE_NOT_FOUND",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{ErrorKind, InputError, TicketId};
+    ///
+    /// let error = InputError::TicketNotFound { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::NotFound);
+    /// assert_eq!(error.kind().http_status(), 404);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::TicketNotFound { .. }
+            | Self::GroupNotFound { .. }
+            | Self::UsageRuleNotFound { .. }
+            | Self::PointOfSaleNotFound { .. } => ErrorKind::NotFound,
+            Self::TicketNotInGroup { .. } => ErrorKind::Conflict,
+        }
+    }
 }

@@ -113,6 +113,9 @@ mod changes;
 mod decision;
 mod email;
 mod error;
+#[cfg(test)]
+mod error_codes;
+mod error_kind;
 mod event;
 mod fast_hash;
 mod feedback;
@@ -142,6 +145,7 @@ pub use changes::{Changes, TicketIds};
 pub use decision::Decision;
 pub use email::{Email, EmailError};
 pub use error::{Error, ParseError, RuleError};
+pub use error_kind::ErrorKind;
 pub use event::Event;
 pub use feedback::{
     DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 use crate::changes::Changes;
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::{ShipmentModeId, TicketId, UsageRuleId};
 use crate::input_error::InputError;
@@ -59,6 +60,57 @@ pub enum InjectError {
         /// When it was injected.
         injected_at: OffsetDateTime,
     },
+}
+
+impl InjectError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::injection::InjectError;
+    /// use secure_ticket::{ErrorKind, InputError, ShipmentModeId, TicketId};
+    ///
+    /// let error = InjectError::NotSecureMobile { ticket: TicketId::from_u128(1), shipment_mode: ShipmentModeId::from_u128(2) };
+    /// assert_eq!(error.code(), "NOT_SECURE_MOBILE");
+    /// let missing = InjectError::from(InputError::TicketNotFound { ticket: TicketId::from_u128(1) });
+    /// assert_eq!(missing.code(), "TICKET_NOT_FOUND");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
+            Self::NotSecureMobile { .. } => "NOT_SECURE_MOBILE",
+            Self::AlreadyInjected { .. } => "ALREADY_INJECTED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::injection::InjectError;
+    /// use secure_ticket::{ErrorKind, InputError, ShipmentModeId, TicketId};
+    ///
+    /// let error = InjectError::NotSecureMobile { ticket: TicketId::from_u128(1), shipment_mode: ShipmentModeId::from_u128(2) };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::TicketInvalidated { .. }
+            | Self::NotSecureMobile { .. }
+            | Self::AlreadyInjected { .. } => ErrorKind::Refused,
+        }
+    }
 }
 
 /// Injects a valid, not-yet-injected secure mobile ticket (SPEC I1): the wallet facet starts as W2

@@ -1,5 +1,6 @@
 use crate::changes::Changes;
 use crate::decision::Decision;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::feedback::{
     DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,
@@ -34,6 +35,53 @@ pub enum RecordFeedbackError {
         /// The status.
         status: LifecycleStatus,
     },
+}
+
+impl RecordFeedbackError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::injection::RecordFeedbackError;
+    /// use secure_ticket::{ErrorKind, LifecycleStatus, TicketId};
+    ///
+    /// let error = RecordFeedbackError::MissingTransferDetails { ticket: TicketId::from_u128(1), status: LifecycleStatus::Transferred };
+    /// assert_eq!(error.code(), "MISSING_TRANSFER_DETAILS");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
+            Self::MissingTransferDetails { .. } => "MISSING_TRANSFER_DETAILS",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::injection::RecordFeedbackError;
+    /// use secure_ticket::{ErrorKind, LifecycleStatus, TicketId};
+    ///
+    /// let error = RecordFeedbackError::MissingTransferDetails { ticket: TicketId::from_u128(1), status: LifecycleStatus::Transferred };
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// assert_eq!(error.kind().http_status(), 400);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotInjected { .. } => ErrorKind::Refused,
+            Self::MissingTransferDetails { .. } => ErrorKind::InvalidInput,
+        }
+    }
 }
 
 /// Records TIXnGO's feedback on S360's ticket (SPEC I3, I4).

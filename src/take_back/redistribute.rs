@@ -4,6 +4,7 @@ use time::OffsetDateTime;
 use crate::changes::Changes;
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::{PointOfSaleId, TicketId};
 use crate::input_error::InputError;
@@ -76,6 +77,59 @@ pub enum RedistributeError {
         /// Who asked.
         actor: Email,
     },
+}
+
+impl RedistributeError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::take_back::RedistributeError;
+    /// use secure_ticket::{Email, ErrorKind, TicketId};
+    ///
+    /// let error = RedistributeError::NotHolder { ticket: TicketId::from_u128(1), actor: Email::parse("dave@example.com")? };
+    /// assert_eq!(error.code(), "NOT_HOLDER");
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
+            Self::WrongPointOfSale { .. } => "WRONG_POINT_OF_SALE",
+            Self::AlreadyInjected { .. } => "ALREADY_INJECTED",
+            Self::NotHolder { .. } => "NOT_HOLDER",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::take_back::RedistributeError;
+    /// use secure_ticket::{Email, ErrorKind, TicketId};
+    ///
+    /// let error = RedistributeError::NotHolder { ticket: TicketId::from_u128(1), actor: Email::parse("dave@example.com")? };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::TicketInvalidated { .. }
+            | Self::WrongPointOfSale { .. }
+            | Self::AlreadyInjected { .. }
+            | Self::NotHolder { .. } => ErrorKind::Refused,
+        }
+    }
 }
 
 /// Distributes a valid, not-injected ticket held by the acting B2B contact to another contact, who

@@ -1,3 +1,4 @@
+use crate::error_kind::ErrorKind;
 use crate::organizer::TakeBackPolicy;
 use crate::record_key::RecordKey;
 use serde::{Deserialize, Serialize};
@@ -152,6 +153,71 @@ pub enum TakeBackError {
         /// The ticket.
         ticket: TicketId,
     },
+}
+
+impl TakeBackError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::take_back::TakeBackError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = TakeBackError::NoFeedbackYet { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.code(), "NO_FEEDBACK_YET");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
+            Self::NotB2bPointOfSale { .. } => "NOT_B2B_POINT_OF_SALE",
+            Self::WrongPointOfSale { .. } => "WRONG_POINT_OF_SALE",
+            Self::MobileTakeBackDisabled { .. } => "MOBILE_TAKE_BACK_DISABLED",
+            Self::AdvancedViewInactive { .. } => "ADVANCED_VIEW_INACTIVE",
+            Self::ReplacementWouldGoToLatestOwner { .. } => "REPLACEMENT_WOULD_GO_TO_LATEST_OWNER",
+            Self::TakeBackModeInjectsAutomatically { .. } => "TAKE_BACK_MODE_INJECTS_AUTOMATICALLY",
+            Self::NoFeedbackYet { .. } => "NO_FEEDBACK_YET",
+            Self::NoLongerInjected { .. } => "NO_LONGER_INJECTED",
+            Self::HasTicketHolder { .. } => "HAS_TICKET_HOLDER",
+            Self::ReplacementIdReused { .. } => "REPLACEMENT_ID_REUSED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::take_back::TakeBackError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = TakeBackError::NoFeedbackYet { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::TicketInvalidated { .. }
+            | Self::NotB2bPointOfSale { .. }
+            | Self::WrongPointOfSale { .. }
+            | Self::MobileTakeBackDisabled { .. }
+            | Self::AdvancedViewInactive { .. }
+            | Self::ReplacementWouldGoToLatestOwner { .. }
+            | Self::TakeBackModeInjectsAutomatically { .. }
+            | Self::NoFeedbackYet { .. }
+            | Self::NoLongerInjected { .. }
+            | Self::HasTicketHolder { .. } => ErrorKind::Refused,
+            Self::ReplacementIdReused { .. } => ErrorKind::InvalidInput,
+        }
+    }
 }
 
 /// Takes a ticket back (SPEC B3-B9).

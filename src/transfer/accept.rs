@@ -5,6 +5,7 @@ use super::shared::{
 };
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::id::{TicketId, TransferGroupId};
 use crate::input_error::InputError;
 use crate::ticket::{Ticket, WalletStatus};
@@ -76,6 +77,61 @@ pub enum AcceptTransferError {
         /// Its wallet status.
         status: WalletStatus,
     },
+}
+
+impl AcceptTransferError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::AcceptTransferError;
+    /// use secure_ticket::{Email, ErrorKind, InputError, TransferGroupId};
+    ///
+    /// let error = AcceptTransferError::NotRecipient { group: TransferGroupId::from_u128(1), actor: Email::parse("carol@example.com")? };
+    /// assert_eq!(error.code(), "NOT_RECIPIENT");
+    /// let missing = AcceptTransferError::from(InputError::GroupNotFound { group: TransferGroupId::from_u128(1) });
+    /// assert_eq!(missing.code(), "TRANSFER_GROUP_NOT_FOUND");
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
+            Self::NotRecipient { .. } => "NOT_RECIPIENT",
+            Self::PastDeadline { .. } => "TRANSFER_PAST_DEADLINE",
+            Self::TicketDeleted { .. } => "TICKET_DELETED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::AcceptTransferError;
+    /// use secure_ticket::{Email, ErrorKind, InputError, TransferGroupId};
+    ///
+    /// let error = AcceptTransferError::NotRecipient { group: TransferGroupId::from_u128(1), actor: Email::parse("carol@example.com")? };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotPending { .. }
+            | Self::NotRecipient { .. }
+            | Self::PastDeadline { .. }
+            | Self::TicketDeleted { .. } => ErrorKind::Refused,
+        }
+    }
 }
 
 impl GroupCommandError for AcceptTransferError {

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 use super::shared::{GroupCommandError, check_pending, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::id::TransferGroupId;
 use crate::input_error::InputError;
 use crate::ticket::Ticket;
@@ -50,6 +51,54 @@ pub enum CancelTransferError {
         /// Who asked.
         actor: Email,
     },
+}
+
+impl CancelTransferError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::CancelTransferError;
+    /// use secure_ticket::{Email, ErrorKind, TransferGroupId};
+    ///
+    /// let error = CancelTransferError::NotSender { group: TransferGroupId::from_u128(1), actor: Email::parse("bob@example.com")? };
+    /// assert_eq!(error.code(), "NOT_SENDER");
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
+            Self::NotSender { .. } => "NOT_SENDER",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::CancelTransferError;
+    /// use secure_ticket::{Email, ErrorKind, TransferGroupId};
+    ///
+    /// let error = CancelTransferError::NotSender { group: TransferGroupId::from_u128(1), actor: Email::parse("bob@example.com")? };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotPending { .. } | Self::NotSender { .. } => ErrorKind::Refused,
+        }
+    }
 }
 
 impl GroupCommandError for CancelTransferError {

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 use super::shared::{GroupCommandError, check_pending, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::id::TransferGroupId;
 use crate::input_error::InputError;
 use crate::ticket::Ticket;
@@ -52,6 +53,52 @@ pub enum DeclineTransferError {
         /// Who asked.
         actor: Email,
     },
+}
+
+impl DeclineTransferError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::{DeclineTransferError, TransferStatus};
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = DeclineTransferError::NotPending { group: TransferGroupId::from_u128(1), status: TransferStatus::Accepted };
+    /// assert_eq!(error.code(), "TRANSFER_NOT_PENDING");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
+            Self::NotRecipient { .. } => "NOT_RECIPIENT",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::{DeclineTransferError, TransferStatus};
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = DeclineTransferError::NotPending { group: TransferGroupId::from_u128(1), status: TransferStatus::Accepted };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotPending { .. } | Self::NotRecipient { .. } => ErrorKind::Refused,
+        }
+    }
 }
 
 impl GroupCommandError for DeclineTransferError {

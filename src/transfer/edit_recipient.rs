@@ -5,6 +5,7 @@ use super::initiate::{Initiation, decide};
 use super::shared::{GroupCommandError, check_pending, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::id::TransferGroupId;
 use crate::input_error::InputError;
 use crate::organizer::AcceptanceSettings;
@@ -87,6 +88,59 @@ pub enum EditRecipientError {
     /// found them.
     #[error(transparent)]
     Initiate(InitiateTransferError),
+}
+
+impl EditRecipientError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]; [`Initiate`](Self::Initiate) the code of the error it holds. A
+    /// released code never changes (`tests/fixtures/error_codes.txt` lists them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::EditRecipientError;
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = EditRecipientError::GroupIdReused { group: TransferGroupId::from_u128(1) };
+    /// assert_eq!(error.code(), "GROUP_ID_REUSED");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
+            Self::NotSender { .. } => "NOT_SENDER",
+            Self::SameRecipient { .. } => "SAME_RECIPIENT",
+            Self::GroupIdReused { .. } => "GROUP_ID_REUSED",
+            Self::Initiate(inner) => inner.code(),
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::EditRecipientError;
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = EditRecipientError::GroupIdReused { group: TransferGroupId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// assert_eq!(error.kind().http_status(), 400);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotPending { .. } | Self::NotSender { .. } | Self::SameRecipient { .. } => {
+                ErrorKind::Refused
+            }
+            Self::GroupIdReused { .. } => ErrorKind::InvalidInput,
+            Self::Initiate(inner) => inner.kind(),
+        }
+    }
 }
 
 impl From<InitiateTransferError> for EditRecipientError {

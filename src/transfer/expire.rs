@@ -2,6 +2,7 @@ use time::OffsetDateTime;
 
 use super::shared::{GroupCommandError, check_pending, close_group, is_past_deadline};
 use crate::decision::Decision;
+use crate::error_kind::ErrorKind;
 use crate::id::TransferGroupId;
 use crate::input_error::InputError;
 use crate::ticket::Ticket;
@@ -59,6 +60,55 @@ pub enum ExpireTransferError {
         /// The time given.
         at: OffsetDateTime,
     },
+}
+
+impl ExpireTransferError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::ExpireTransferError;
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = ExpireTransferError::NoDeadline { group: TransferGroupId::from_u128(1) };
+    /// assert_eq!(error.code(), "NO_DEADLINE");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
+            Self::NoDeadline { .. } => "NO_DEADLINE",
+            Self::NotYetExpired { .. } => "NOT_YET_EXPIRED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::ExpireTransferError;
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = ExpireTransferError::NoDeadline { group: TransferGroupId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotPending { .. } | Self::NoDeadline { .. } | Self::NotYetExpired { .. } => {
+                ErrorKind::Refused
+            }
+        }
+    }
 }
 
 impl GroupCommandError for ExpireTransferError {

@@ -4,6 +4,7 @@ use super::shared::{find_rule, find_ticket};
 use crate::changes::TicketIds;
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::{TicketId, TransferGroupId, UsageRuleId};
 use crate::input_error::InputError;
@@ -157,6 +158,76 @@ pub enum InitiateTransferError {
         /// The id given twice.
         group: TransferGroupId,
     },
+}
+
+impl InitiateTransferError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::InitiateTransferError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = InitiateTransferError::TransferLimitReached { ticket: TicketId::from_u128(1), level: 1, limit: 1 };
+    /// assert_eq!(error.code(), "TRANSFER_LIMIT_REACHED");
+    /// assert_eq!(InitiateTransferError::EmptyTicketList.code(), "EMPTY_TICKET_LIST");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::EmptyTicketList => "EMPTY_TICKET_LIST",
+            Self::DuplicateTicket { .. } => "DUPLICATE_TICKET",
+            Self::Input(input) => input.code(),
+            Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
+            Self::TicketDeleted { .. } => "TICKET_DELETED",
+            Self::AlreadyPendingTransfer { .. } => "TICKET_PENDING_TRANSFER",
+            Self::NotCurrentOwner { .. } => "NOT_CURRENT_OWNER",
+            Self::RecipientIsSender { .. } => "RECIPIENT_IS_SENDER",
+            Self::TransferDisabled { .. } => "TRANSFER_DISABLED",
+            Self::ActivatedTicket { .. } => "TICKET_ACTIVATED",
+            Self::CheckedTicket { .. } => "TICKET_CHECKED",
+            Self::ControlledTicket { .. } => "TICKET_CONTROLLED",
+            Self::TransferLimitReached { .. } => "TRANSFER_LIMIT_REACHED",
+            Self::SameGroupIdForBothDirections { .. } => "SAME_GROUP_ID_FOR_BOTH_DIRECTIONS",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::InitiateTransferError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = InitiateTransferError::TransferLimitReached { ticket: TicketId::from_u128(1), level: 1, limit: 1 };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::EmptyTicketList
+            | Self::DuplicateTicket { .. }
+            | Self::RecipientIsSender { .. }
+            | Self::SameGroupIdForBothDirections { .. } => ErrorKind::InvalidInput,
+            Self::Input(input) => input.kind(),
+            Self::NotInjected { .. }
+            | Self::TicketDeleted { .. }
+            | Self::AlreadyPendingTransfer { .. }
+            | Self::NotCurrentOwner { .. }
+            | Self::TransferDisabled { .. }
+            | Self::ActivatedTicket { .. }
+            | Self::CheckedTicket { .. }
+            | Self::ControlledTicket { .. }
+            | Self::TransferLimitReached { .. } => ErrorKind::Refused,
+        }
+    }
 }
 
 /// Initiates a transfer (SPEC T1-T7): the tickets become PENDING_TRANSFER in one new group per

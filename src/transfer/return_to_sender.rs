@@ -5,6 +5,7 @@ use super::initiate::{Initiation, decide};
 use super::shared::find_ticket;
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::id::{TicketId, TransferGroupId};
 use crate::input_error::InputError;
 use crate::organizer::AcceptanceSettings;
@@ -49,6 +50,55 @@ pub enum ReturnToSenderError {
     /// input errors are [`Input`](Self::Input), whichever check found them.
     #[error(transparent)]
     Initiate(InitiateTransferError),
+}
+
+impl ReturnToSenderError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]; [`Initiate`](Self::Initiate) the code of the error it holds. A
+    /// released code never changes (`tests/fixtures/error_codes.txt` lists them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::{InitiateTransferError, ReturnToSenderError};
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = ReturnToSenderError::NoPreviousOwner { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.code(), "NO_PREVIOUS_OWNER");
+    /// let limit = InitiateTransferError::TransferLimitReached { ticket: TicketId::from_u128(1), level: 1, limit: 1 };
+    /// assert_eq!(ReturnToSenderError::from(limit).code(), "TRANSFER_LIMIT_REACHED");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NoPreviousOwner { .. } => "NO_PREVIOUS_OWNER",
+            Self::Initiate(inner) => inner.code(),
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::{InitiateTransferError, ReturnToSenderError};
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = ReturnToSenderError::NoPreviousOwner { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NoPreviousOwner { .. } => ErrorKind::Refused,
+            Self::Initiate(inner) => inner.kind(),
+        }
+    }
 }
 
 impl From<InitiateTransferError> for ReturnToSenderError {

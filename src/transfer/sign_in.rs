@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 use super::shared::{CompletionError, complete_group, is_past_deadline};
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::id::TicketId;
 use crate::input_error::InputError;
 use crate::ticket::{Ticket, WalletStatus};
@@ -43,6 +44,51 @@ pub enum SignInError {
         /// Its wallet status.
         status: WalletStatus,
     },
+}
+
+impl SignInError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::SignInError;
+    /// use secure_ticket::{ErrorKind, TicketId, WalletStatus};
+    ///
+    /// let error = SignInError::TicketDeleted { ticket: TicketId::from_u128(1), status: WalletStatus::Deleted };
+    /// assert_eq!(error.code(), "TICKET_DELETED");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::TicketDeleted { .. } => "TICKET_DELETED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::SignInError;
+    /// use secure_ticket::{ErrorKind, TicketId, WalletStatus};
+    ///
+    /// let error = SignInError::TicketDeleted { ticket: TicketId::from_u128(1), status: WalletStatus::Deleted };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::TicketDeleted { .. } => ErrorKind::Refused,
+        }
+    }
 }
 
 impl CompletionError for SignInError {

@@ -2,6 +2,7 @@ use time::OffsetDateTime;
 
 use crate::changes::Changes;
 use crate::decision::Decision;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::TicketId;
 use crate::input_error::InputError;
@@ -64,6 +65,55 @@ pub enum DeletionError {
         /// Its wallet status.
         status: WalletStatus,
     },
+}
+
+impl DeletionError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::DeletionError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = DeletionError::StillValid { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.code(), "TICKET_STILL_VALID");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
+            Self::StillValid { .. } => "TICKET_STILL_VALID",
+            Self::WrongStatus { .. } => "DELETION_WRONG_STATUS",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::DeletionError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = DeletionError::StillValid { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotInjected { .. } | Self::StillValid { .. } | Self::WrongStatus { .. } => {
+                ErrorKind::Refused
+            }
+        }
+    }
 }
 
 fn check(ticket: &Ticket, id: TicketId) -> Result<WalletStatus, DeletionError> {

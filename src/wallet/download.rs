@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 use crate::changes::Changes;
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::TicketId;
 use crate::input_error::InputError;
@@ -56,6 +57,55 @@ pub enum DownloadError {
         /// Its wallet status.
         status: WalletStatus,
     },
+}
+
+impl DownloadError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::DownloadError;
+    /// use secure_ticket::{ErrorKind, TicketId, WalletStatus};
+    ///
+    /// let error = DownloadError::NotDownloadable { ticket: TicketId::from_u128(1), status: WalletStatus::Downloaded };
+    /// assert_eq!(error.code(), "NOT_DOWNLOADABLE");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
+            Self::NotCurrentOwner { .. } => "NOT_CURRENT_OWNER",
+            Self::NotDownloadable { .. } => "NOT_DOWNLOADABLE",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::DownloadError;
+    /// use secure_ticket::{ErrorKind, TicketId, WalletStatus};
+    ///
+    /// let error = DownloadError::NotDownloadable { ticket: TicketId::from_u128(1), status: WalletStatus::Downloaded };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotInjected { .. }
+            | Self::NotCurrentOwner { .. }
+            | Self::NotDownloadable { .. } => ErrorKind::Refused,
+        }
+    }
 }
 
 /// Records a download: NOT_DOWNLOADED → DOWNLOADED, with its time (SPEC W3).

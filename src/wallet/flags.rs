@@ -1,4 +1,5 @@
 use crate::actor::Actor;
+use crate::error_kind::ErrorKind;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -106,6 +107,57 @@ pub enum ChangeFlagError {
         /// What they asked.
         change: FlagChange,
     },
+}
+
+impl ChangeFlagError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::{ChangeFlagError, FlagChange};
+    /// use secure_ticket::{ErrorKind, TicketId, TransferGroupId};
+    ///
+    /// let error = ChangeFlagError::PendingTransfer { ticket: TicketId::from_u128(1), group: TransferGroupId::from_u128(2), change: FlagChange::Check };
+    /// assert_eq!(error.code(), "TICKET_PENDING_TRANSFER");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
+            Self::TicketDeleted { .. } => "TICKET_DELETED",
+            Self::PendingTransfer { .. } => "TICKET_PENDING_TRANSFER",
+            Self::ActorNotAllowed { .. } => "ACTOR_NOT_ALLOWED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::{ChangeFlagError, FlagChange};
+    /// use secure_ticket::{ErrorKind, TicketId, TransferGroupId};
+    ///
+    /// let error = ChangeFlagError::PendingTransfer { ticket: TicketId::from_u128(1), group: TransferGroupId::from_u128(2), change: FlagChange::Check };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotInjected { .. }
+            | Self::TicketDeleted { .. }
+            | Self::PendingTransfer { .. }
+            | Self::ActorNotAllowed { .. } => ErrorKind::Refused,
+        }
+    }
 }
 
 /// Sets or resets a flag (SPEC W1, W3). Setting a flag that is already set keeps the time it first
