@@ -12,7 +12,7 @@ use crate::id::{PointOfSaleId, TicketId, TransferGroupId, UsageRuleId};
 /// ### Handling
 /// The `*NotFound` variants: the id in the request is wrong, or the record was never created;
 /// answer the caller with the id. [`TicketNotInGroup`](Self::TicketNotInGroup): the ticket and the
-/// group were read at different times; read both again and retry.
+/// group were read at different times (a stale copy of one of them); read both again and retry.
 ///
 /// # Examples
 ///
@@ -57,8 +57,8 @@ pub enum InputError {
     },
     /// A ticket listed in a group is not pending in it: the ticket and the group disagree.
     #[error(
-        "ticket {ticket} is not pending in transfer group {group}; the ticket and the group were read at different \
-         times: read both again and retry"
+        "ticket {ticket} is not pending in transfer group {group}; the ticket and the group disagree (one \
+         changed while the command ran): try again"
     )]
     TicketNotInGroup {
         /// The ticket.

@@ -125,6 +125,7 @@ mod interface;
 mod organizer;
 mod point_of_sale;
 mod record_key;
+mod rfc3339;
 mod serde_util;
 mod ticket;
 mod transfer_group;

@@ -7,6 +7,7 @@ use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::{ShipmentModeId, TicketId, UsageRuleId};
 use crate::input_error::InputError;
+use crate::rfc3339::rfc3339;
 use crate::ticket::{InvalidationReason, Ticket, Wallet};
 
 /// Command: inject a ticket into TIXnGO for a contact (SPEC I1). The actor is S360 itself.
@@ -53,7 +54,10 @@ pub enum InjectError {
         shipment_mode: ShipmentModeId,
     },
     /// The ticket is in a wallet already.
-    #[error("ticket {ticket} was already injected at {injected_at}; a ticket is injected once")]
+    #[error(
+        "ticket {ticket} was already injected at {}; a ticket is injected once",
+        rfc3339(*injected_at)
+    )]
     AlreadyInjected {
         /// The ticket.
         ticket: TicketId,

@@ -20,14 +20,18 @@ pub enum RecordFeedbackError {
     #[error(transparent)]
     Input(#[from] InputError),
     /// S360 never injected this ticket, so TIXnGO cannot report on it.
-    #[error("ticket {ticket} was never injected into TIXnGO; its feedback is misaddressed")]
+    #[error(
+        "ticket {ticket} was never injected into TIXnGO; its feedback is misaddressed: check the feedback's \
+         ticket id"
+    )]
     NotInjected {
         /// The ticket.
         ticket: TicketId,
     },
     /// A transfer status came without the transfer it concerns (I4).
     #[error(
-        "feedback {status} for ticket {ticket} carries no transfer details (group, sender, recipient)"
+        "feedback {status} for ticket {ticket} carries no transfer details (group, sender, recipient); a \
+         transfer status needs them"
     )]
     MissingTransferDetails {
         /// The ticket.

@@ -148,7 +148,9 @@ pub enum TakeBackError {
         ticket: TicketId,
     },
     /// The replacement would have the old ticket's id.
-    #[error("the replacement of ticket {ticket} needs a new id, not {ticket}")]
+    #[error(
+        "the replacement of ticket {ticket} needs a new id, not {ticket}; give the replacement a new ticket id"
+    )]
     ReplacementIdReused {
         /// The ticket.
         ticket: TicketId,

@@ -8,6 +8,7 @@ use crate::email::Email;
 use crate::error_kind::ErrorKind;
 use crate::id::{TicketId, TransferGroupId};
 use crate::input_error::InputError;
+use crate::rfc3339::rfc3339;
 use crate::ticket::{Ticket, WalletStatus};
 use crate::transfer_group::{TransferGroup, TransferStatus};
 use crate::usage_rule::UsageRule;
@@ -59,7 +60,8 @@ pub enum AcceptTransferError {
     },
     /// The group's deadline has passed (A4).
     #[error(
-        "transfer group {group} expired at {expires_at}; ask the sender to transfer the tickets again"
+        "transfer group {group} expired at {}; ask the sender to transfer the tickets again",
+        rfc3339(*expires_at)
     )]
     PastDeadline {
         /// The group.

@@ -5,6 +5,7 @@ use crate::decision::Decision;
 use crate::error_kind::ErrorKind;
 use crate::id::TransferGroupId;
 use crate::input_error::InputError;
+use crate::rfc3339::rfc3339;
 use crate::ticket::Ticket;
 use crate::transfer_group::{TransferGroup, TransferStatus};
 
@@ -50,7 +51,9 @@ pub enum ExpireTransferError {
     },
     /// The deadline is still ahead.
     #[error(
-        "transfer group {group} expires at {expires_at}, after {at}; run the expiry again then"
+        "transfer group {group} expires at {}, after {}; run the expiry again then",
+        rfc3339(*expires_at),
+        rfc3339(*at)
     )]
     NotYetExpired {
         /// The group.

@@ -98,7 +98,9 @@ pub enum InitiateTransferError {
         recipient: Email,
     },
     /// The usage rule has `transfer` off (U2).
-    #[error("the usage rule {rule} of ticket {ticket} does not allow transfers")]
+    #[error(
+        "the usage rule {rule} of ticket {ticket} does not allow transfers; only the organizer can allow them"
+    )]
     TransferDisabled {
         /// The ticket.
         ticket: TicketId,
@@ -118,7 +120,8 @@ pub enum InitiateTransferError {
     },
     /// The ticket was checked and the rule forbids transfer after check (T3).
     #[error(
-        "ticket {ticket} was checked and its usage rule {rule} does not allow transfer after check"
+        "ticket {ticket} was checked and its usage rule {rule} does not allow transfer after check; a \
+         checked ticket stays with its owner"
     )]
     CheckedTicket {
         /// The ticket.

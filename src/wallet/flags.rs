@@ -29,6 +29,16 @@ pub enum FlagChange {
     CheckOut,
 }
 
+impl FlagChange {
+    /// Who may make this change, for messages.
+    const fn allowed_actors(self) -> &'static str {
+        match self {
+            Self::Activate(_) | Self::Deactivate => "the current owner or the system",
+            Self::Check | Self::Control | Self::CheckOut => "access control",
+        }
+    }
+}
+
 impl fmt::Display for FlagChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(match self {
@@ -98,7 +108,7 @@ pub enum ChangeFlagError {
     },
     /// The actor may not make this change: activation is for the current owner or the system;
     /// check, control and check-out are for access control.
-    #[error("{actor} may not {change} ticket {ticket}")]
+    #[error("{actor} may not {change} ticket {ticket}; only {} may", change.allowed_actors())]
     ActorNotAllowed {
         /// The ticket.
         ticket: TicketId,

@@ -339,13 +339,21 @@ fn err_accept_transfer_past_deadline() {
         actor: bob(),
         at: DEADLINE,
     };
+    let error = AcceptTransferError::PastDeadline {
+        group: gid(1),
+        expires_at: DEADLINE,
+    };
     assert_refused(
         transfer::accept(&group_1(&world), &world.tickets, &world.rules, &command),
-        &AcceptTransferError::PastDeadline {
-            group: gid(1),
-            expires_at: DEADLINE,
-        },
+        &error,
         &gid(1),
+    );
+    // Times in RFC 3339, as the records serialise them.
+    assert!(
+        error
+            .to_string()
+            .contains("expired at 2026-11-25T12:00:00Z;"),
+        "{error}"
     );
 }
 
@@ -623,14 +631,21 @@ fn err_expire_transfer_no_deadline() {
 #[test]
 fn err_expire_transfer_not_yet_expired() {
     let world = pending_world();
+    let error = ExpireTransferError::NotYetExpired {
+        group: gid(1),
+        expires_at: DEADLINE,
+        at: LATER,
+    };
     assert_refused(
         expire(&group_1(&world), &world.tickets, LATER),
-        &ExpireTransferError::NotYetExpired {
-            group: gid(1),
-            expires_at: DEADLINE,
-            at: LATER,
-        },
+        &error,
         &gid(1),
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("expires at 2026-11-25T12:00:00Z, after 2026-11-23T13:00:00Z;"),
+        "{error}"
     );
 }
 
@@ -1032,14 +1047,22 @@ fn err_change_flag_ticket_deleted() {
 
 #[test]
 fn err_change_flag_actor_not_allowed() {
+    let error = ChangeFlagError::ActorNotAllowed {
+        ticket: T,
+        actor: Actor::AccessControl,
+        change: FlagChange::Activate(ActivationMethod::Online),
+    };
     assert_refused(
         activate(&injected(1, &alice()), T, Actor::AccessControl),
-        &ChangeFlagError::ActorNotAllowed {
-            ticket: T,
-            actor: Actor::AccessControl,
-            change: FlagChange::Activate(ActivationMethod::Online),
-        },
+        &error,
         &T,
+    );
+    // The message says who may.
+    assert!(
+        error
+            .to_string()
+            .ends_with("; only the current owner or the system may"),
+        "{error}"
     );
 }
 
@@ -1120,13 +1143,16 @@ fn err_inject_not_secure_mobile() {
 
 #[test]
 fn err_inject_already_injected() {
-    assert_refused(
-        inject(&injected(1, &bob()), T),
-        &InjectError::AlreadyInjected {
-            ticket: T,
-            injected_at: AT,
-        },
-        &T,
+    let error = InjectError::AlreadyInjected {
+        ticket: T,
+        injected_at: AT,
+    };
+    assert_refused(inject(&injected(1, &bob()), T), &error, &T);
+    assert!(
+        error
+            .to_string()
+            .contains("injected at 2026-11-23T12:00:00Z;"),
+        "{error}"
     );
 }
 
