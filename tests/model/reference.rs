@@ -371,7 +371,7 @@ pub(crate) enum Predicted {
     Ok(Vec<&'static str>),
     /// A retry of a processed command: the first result's events.
     Replayed(Vec<&'static str>),
-    /// A refusal, by kind (see `kinds::error_kind`).
+    /// A refusal, by its code (see `kinds::error_kind`).
     Err(String),
 }
 
@@ -694,20 +694,20 @@ impl Model {
     fn ticket(&self, id: TicketId) -> Result<&MTicket, String> {
         self.tickets
             .get(&id)
-            .ok_or_else(|| "NotFound(ticket)".to_owned())
+            .ok_or_else(|| "RECORD_NOT_FOUND(ticket)".to_owned())
     }
 
     fn group(&self, id: TransferGroupId) -> Result<&MGroup, String> {
         self.groups
             .get(&id)
-            .ok_or_else(|| "NotFound(transfer_group)".to_owned())
+            .ok_or_else(|| "RECORD_NOT_FOUND(transfer_group)".to_owned())
     }
 
     fn settings(&self, organizer: OrganizerId) -> Result<(), String> {
         if organizer == ORGANIZER {
             Ok(())
         } else {
-            err("NotFound(settings)")
+            err("RECORD_NOT_FOUND(settings)")
         }
     }
 
@@ -721,7 +721,7 @@ impl Model {
             return if first == request {
                 Predicted::Replayed(events.clone())
             } else {
-                Predicted::Err("CommandIdReused".to_owned())
+                Predicted::Err("COMMAND_ID_REUSED".to_owned())
             };
         }
         let effect = match self.decide(request) {
@@ -730,12 +730,12 @@ impl Model {
         };
         for (id, _, new) in &effect.tickets {
             if *new && self.tickets.contains_key(id) {
-                return Predicted::Err("IdInUse(ticket)".to_owned());
+                return Predicted::Err("ID_IN_USE(ticket)".to_owned());
             }
         }
         for (id, _, new) in &effect.groups {
             if *new && self.groups.contains_key(id) {
-                return Predicted::Err("IdInUse(transfer_group)".to_owned());
+                return Predicted::Err("ID_IN_USE(transfer_group)".to_owned());
             }
         }
         for (id, ticket, _) in effect.tickets {
@@ -787,13 +787,13 @@ impl Model {
     fn inject(&self, c: &InjectTicket) -> Decided {
         let t = self.ticket(c.ticket)?;
         if t.invalidation.is_some() {
-            return err("Inject::TicketInvalidated");
+            return err("TICKET_INVALIDATED");
         }
         if !t.mode.mobile {
-            return err("Inject::NotSecureMobile");
+            return err("NOT_SECURE_MOBILE");
         }
         if t.wallet.is_some() {
-            return err("Inject::AlreadyInjected");
+            return err("ALREADY_INJECTED");
         }
         let mut injected = t.clone();
         injected.printed = true;
@@ -805,13 +805,13 @@ impl Model {
     fn download(&self, c: &DownloadTicket) -> Decided {
         let t = self.ticket(c.ticket)?;
         let Some(w) = &t.wallet else {
-            return err("Download::NotInjected");
+            return err("TICKET_NOT_INJECTED");
         };
         if w.current != c.actor {
-            return err("Download::NotCurrentOwner");
+            return err("NOT_CURRENT_OWNER");
         }
         if w.status() != Where::NotDownloaded {
-            return err("Download::NotDownloadable");
+            return err("NOT_DOWNLOADABLE");
         }
         let mut downloaded = t.clone();
         if let Some(w) = downloaded.wallet.as_mut() {
@@ -824,10 +824,10 @@ impl Model {
     fn change_flag(&self, c: &ChangeFlag) -> Decided {
         let t = self.ticket(c.ticket)?;
         let Some(w) = &t.wallet else {
-            return err("ChangeFlag::NotInjected");
+            return err("TICKET_NOT_INJECTED");
         };
         if w.leaving() {
-            return err("ChangeFlag::TicketDeleted");
+            return err("TICKET_DELETED");
         }
         let wallet_side = matches!(c.change, FlagChange::Activate(_) | FlagChange::Deactivate);
         let allowed = match &c.actor {
@@ -837,14 +837,14 @@ impl Model {
             _ => false,
         };
         if !allowed {
-            return err("ChangeFlag::ActorNotAllowed");
+            return err("ACTOR_NOT_ALLOWED");
         }
         let sets = matches!(
             c.change,
             FlagChange::Activate(_) | FlagChange::Check | FlagChange::Control
         );
         if sets && w.pending.is_some() {
-            return err("ChangeFlag::PendingTransfer");
+            return err("TICKET_PENDING_TRANSFER");
         }
         let mut changed = t.clone();
         let Some(nw) = changed.wallet.as_mut() else {
@@ -887,49 +887,49 @@ impl Model {
         groups: NewGroupIds,
     ) -> Result<(Vec<TicketId>, Vec<TicketId>), &'static str> {
         if ids.is_empty() {
-            return Err("EmptyTicketList");
+            return Err("EMPTY_TICKET_LIST");
         }
         let mut seen = BTreeSet::new();
         if !ids.iter().all(|id| seen.insert(*id)) {
-            return Err("DuplicateTicket");
+            return Err("DUPLICATE_TICKET");
         }
         let (mut forward, mut backward) = (Vec::new(), Vec::new());
         for id in ids {
             let Some(t) = source.get(id) else {
-                return Err("TicketNotFound");
+                return Err("TICKET_NOT_FOUND");
             };
             let Some(w) = &t.wallet else {
-                return Err("NotInjected");
+                return Err("TICKET_NOT_INJECTED");
             };
             if w.current != *actor {
-                return Err("NotCurrentOwner");
+                return Err("NOT_CURRENT_OWNER");
             }
             if w.leaving() {
-                return Err("TicketDeleted");
+                return Err("TICKET_DELETED");
             }
             if w.pending.is_some() {
-                return Err("AlreadyPendingTransfer");
+                return Err("TICKET_PENDING_TRANSFER");
             }
             if w.current == *recipient {
-                return Err("RecipientIsSender");
+                return Err("RECIPIENT_IS_SENDER");
             }
             let Some(rule) = self.rules.get(&w.rule) else {
-                return Err("UsageRuleNotFound");
+                return Err("USAGE_RULE_NOT_FOUND");
             };
             if !rule.transfer {
-                return Err("TransferDisabled");
+                return Err("TRANSFER_DISABLED");
             }
             if w.activated.is_some() && !rule.after_activation {
-                return Err("ActivatedTicket");
+                return Err("TICKET_ACTIVATED");
             }
             if w.checked_at.is_some() && !rule.after_check {
-                return Err("CheckedTicket");
+                return Err("TICKET_CHECKED");
             }
             if w.controlled_at.is_some() && !rule.after_control {
-                return Err("ControlledTicket");
+                return Err("TICKET_CONTROLLED");
             }
             if w.level >= rule.limit {
-                return Err("TransferLimitReached");
+                return Err("TRANSFER_LIMIT_REACHED");
             }
             if w.previous.as_ref() == Some(recipient) {
                 backward.push(*id);
@@ -938,7 +938,7 @@ impl Model {
             }
         }
         if !forward.is_empty() && !backward.is_empty() && groups.forward == groups.backward {
-            return Err("SameGroupIdForBothDirections");
+            return Err("SAME_GROUP_ID_FOR_BOTH_DIRECTIONS");
         }
         Ok((forward, backward))
     }
@@ -994,7 +994,7 @@ impl Model {
     fn initiate(&self, c: &InitiateTransfer) -> Decided {
         let split = self
             .check_initiation(&self.tickets, &c.actor, &c.recipient, &c.tickets, c.groups)
-            .map_err(|v| format!("Initiate::{v}"))?;
+            .map_err(str::to_owned)?;
         let mut effect = Effect::default();
         self.initiation_effect(
             &self.tickets,
@@ -1011,18 +1011,18 @@ impl Model {
 
     /// T11: a BACKWARD initiation to the previous owner.
     fn return_to_sender(&self, c: &ReturnToSender) -> Decided {
-        let nested = |v: &str| format!("ReturnToSender::Initiate::{v}");
+        let nested = |v: &str| v.to_owned();
         let Some(t) = self.tickets.get(&c.ticket) else {
-            return err(nested("TicketNotFound"));
+            return err(nested("TICKET_NOT_FOUND"));
         };
         let Some(w) = &t.wallet else {
-            return err(nested("NotInjected"));
+            return err(nested("TICKET_NOT_INJECTED"));
         };
         if w.current != c.actor {
-            return err(nested("NotCurrentOwner"));
+            return err(nested("NOT_CURRENT_OWNER"));
         }
         let Some(previous) = w.previous.clone() else {
-            return err("ReturnToSender::NoPreviousOwner");
+            return err("NO_PREVIOUS_OWNER");
         };
         let groups = NewGroupIds::single(c.group);
         let split = self
@@ -1048,23 +1048,22 @@ impl Model {
         id: TransferGroupId,
         g: &MGroup,
         at: OffsetDateTime,
-        prefix: &str,
         effect: &mut Effect,
     ) -> Result<(), String> {
         effect.events.push("TransferAccepted");
         for ticket in &g.tickets {
             let Some(t) = self.tickets.get(ticket) else {
-                return err(format!("{prefix}::TicketNotFound"));
+                return err("TICKET_NOT_FOUND");
             };
             let w = match &t.wallet {
                 Some(w) if w.pending == Some(id) => w,
-                _ => return err(format!("{prefix}::TicketNotInGroup")),
+                _ => return err("TICKET_NOT_IN_GROUP"),
             };
             if w.leaving() {
-                return err(format!("{prefix}::TicketDeleted"));
+                return err("TICKET_DELETED");
             }
             let Some(rule) = self.rules.get(&w.rule) else {
-                return err(format!("{prefix}::UsageRuleNotFound"));
+                return err("USAGE_RULE_NOT_FOUND");
             };
             let mut moved = t.clone();
             let Some(m) = moved.wallet.as_mut() else {
@@ -1102,17 +1101,16 @@ impl Model {
         &self,
         id: TransferGroupId,
         g: &MGroup,
-        prefix: &str,
     ) -> Result<BTreeMap<TicketId, MTicket>, String> {
         let mut released = BTreeMap::new();
         for ticket in &g.tickets {
             let Some(t) = self.tickets.get(ticket) else {
-                return err(format!("{prefix}::TicketNotFound"));
+                return err("TICKET_NOT_FOUND");
             };
             let mut back = t.clone();
             match back.wallet.as_mut() {
                 Some(w) if w.pending == Some(id) => w.pending = None,
-                _ => return err(format!("{prefix}::TicketNotInGroup")),
+                _ => return err("TICKET_NOT_IN_GROUP"),
             }
             released.insert(*ticket, back);
         }
@@ -1126,10 +1124,9 @@ impl Model {
         g: &MGroup,
         status: GroupStatus,
         at: OffsetDateTime,
-        prefix: &str,
         event: &'static str,
     ) -> Decided {
-        let released = self.release(id, g, prefix)?;
+        let released = self.release(id, g)?;
         let mut closed = g.clone();
         closed.status = status;
         closed.closed_at = Some(at);
@@ -1144,16 +1141,16 @@ impl Model {
     fn accept(&self, c: &AcceptTransfer) -> Decided {
         let g = self.group(c.group)?;
         if g.status != GroupStatus::Pending {
-            return err("Accept::NotPending");
+            return err("TRANSFER_NOT_PENDING");
         }
         if g.recipient != c.actor {
-            return err("Accept::NotRecipient");
+            return err("NOT_RECIPIENT");
         }
         if g.past_deadline(c.at) {
-            return err("Accept::PastDeadline");
+            return err("TRANSFER_PAST_DEADLINE");
         }
         let mut effect = Effect::default();
-        self.complete(c.group, g, c.at, "Accept", &mut effect)?;
+        self.complete(c.group, g, c.at, &mut effect)?;
         Ok(effect)
     }
 
@@ -1173,7 +1170,7 @@ impl Model {
                 && !g.explicit
                 && !g.past_deadline(c.at)
             {
-                self.complete(*id, g, c.at, "SignIn", &mut effect)?;
+                self.complete(*id, g, c.at, &mut effect)?;
             }
         }
         Ok(effect)
@@ -1182,35 +1179,27 @@ impl Model {
     fn decline(&self, c: &DeclineTransfer) -> Decided {
         let g = self.group(c.group)?;
         if g.status != GroupStatus::Pending {
-            return err("Decline::NotPending");
+            return err("TRANSFER_NOT_PENDING");
         }
         if g.recipient != c.actor {
-            return err("Decline::NotRecipient");
+            return err("NOT_RECIPIENT");
         }
-        self.close(
-            c.group,
-            g,
-            GroupStatus::Declined,
-            c.at,
-            "Decline",
-            "TransferDeclined",
-        )
+        self.close(c.group, g, GroupStatus::Declined, c.at, "TransferDeclined")
     }
 
     fn cancel(&self, c: &CancelTransfer) -> Decided {
         let g = self.group(c.group)?;
         if g.status != GroupStatus::Pending {
-            return err("Cancel::NotPending");
+            return err("TRANSFER_NOT_PENDING");
         }
         if g.sender != c.actor {
-            return err("Cancel::NotSender");
+            return err("NOT_SENDER");
         }
         self.close(
             c.group,
             g,
             GroupStatus::Cancelled,
             c.at,
-            "Cancel",
             "TransferCancelled",
         )
     }
@@ -1218,43 +1207,36 @@ impl Model {
     fn expire(&self, c: &ExpireTransfer) -> Decided {
         let g = self.group(c.group)?;
         if g.status != GroupStatus::Pending {
-            return err("Expire::NotPending");
+            return err("TRANSFER_NOT_PENDING");
         }
         let Some(deadline) = g.expires_at else {
-            return err("Expire::NoDeadline");
+            return err("NO_DEADLINE");
         };
         if c.at < deadline {
-            return err("Expire::NotYetExpired");
+            return err("NOT_YET_EXPIRED");
         }
-        self.close(
-            c.group,
-            g,
-            GroupStatus::Expired,
-            c.at,
-            "Expire",
-            "TransferExpired",
-        )
+        self.close(c.group, g, GroupStatus::Expired, c.at, "TransferExpired")
     }
 
     /// T12: the old group CANCELLED, the tickets initiated afresh to the new recipient.
     fn edit_recipient(&self, c: &EditRecipient) -> Decided {
         let g = self.group(c.group)?;
         if g.status != GroupStatus::Pending {
-            return err("EditRecipient::NotPending");
+            return err("TRANSFER_NOT_PENDING");
         }
         if g.sender != c.actor {
-            return err("EditRecipient::NotSender");
+            return err("NOT_SENDER");
         }
         if g.recipient == c.recipient {
-            return err("EditRecipient::SameRecipient");
+            return err("SAME_RECIPIENT");
         }
         if c.new_groups.forward == c.group || c.new_groups.backward == c.group {
-            return err("EditRecipient::GroupIdReused");
+            return err("GROUP_ID_REUSED");
         }
-        let released = self.release(c.group, g, "EditRecipient")?;
+        let released = self.release(c.group, g)?;
         let split = self
             .check_initiation(&released, &c.actor, &c.recipient, &g.tickets, c.new_groups)
-            .map_err(|v| format!("EditRecipient::Initiate::{v}"))?;
+            .map_err(str::to_owned)?;
         let mut closed = g.clone();
         closed.status = GroupStatus::Cancelled;
         closed.closed_at = Some(c.at);
@@ -1280,7 +1262,7 @@ impl Model {
     fn record_feedback(&self, f: &Feedback) -> Decided {
         let t = self.ticket(f.ticket)?;
         if !t.printed {
-            return err("RecordFeedback::NotInjected");
+            return err("TICKET_NOT_INJECTED");
         }
         let about_transfer = matches!(
             f.status,
@@ -1291,7 +1273,7 @@ impl Model {
         let details: Option<&TransferDetails> = if about_transfer {
             match &f.transfer {
                 Some(d) => Some(d),
-                None => return err("RecordFeedback::MissingTransferDetails"),
+                None => return err("MISSING_TRANSFER_DETAILS"),
             }
         } else {
             None
@@ -1345,18 +1327,18 @@ impl Model {
     /// B3-B9.
     fn take_back(&self, c: &TakeBackTicket) -> Decided {
         let Some(pos) = self.pos.get(&c.point_of_sale) else {
-            return err("NotFound(point_of_sale)");
+            return err("RECORD_NOT_FOUND(point_of_sale)");
         };
         let t = self.ticket(c.ticket)?;
-        let refuse = |v: &str| err(format!("TakeBack::{v}"));
+        let refuse = |v: &str| err(v);
         if t.invalidation.is_some() {
-            return refuse("TicketInvalidated");
+            return refuse("TICKET_INVALIDATED");
         }
         if !pos.b2b {
-            return refuse("NotB2bPointOfSale");
+            return refuse("NOT_B2B_POINT_OF_SALE");
         }
         if t.point_of_sale != c.point_of_sale {
-            return refuse("WrongPointOfSale");
+            return refuse("WRONG_POINT_OF_SALE");
         }
         if !(t.mode.mobile && t.printed) {
             // B3: back to the B2B contact, no new ticket.
@@ -1365,29 +1347,29 @@ impl Model {
             return Ok(Effect::ticket(c.ticket, back, "TicketTakenBack"));
         }
         if !pos.allow {
-            return refuse("MobileTakeBackDisabled");
+            return refuse("MOBILE_TAKE_BACK_DISABLED");
         }
         if !pos.advanced {
-            return refuse("AdvancedViewInactive");
+            return refuse("ADVANCED_VIEW_INACTIVE");
         }
         if !self.resets {
-            return refuse("ReplacementWouldGoToLatestOwner");
+            return refuse("REPLACEMENT_WOULD_GO_TO_LATEST_OWNER");
         }
         if pos.mode.is_some_and(|m| m.mobile && m.automatic) {
-            return refuse("TakeBackModeInjectsAutomatically");
+            return refuse("TAKE_BACK_MODE_INJECTS_AUTOMATICALLY");
         }
         match t.feedback {
-            None => return refuse("NoFeedbackYet"),
+            None => return refuse("NO_FEEDBACK_YET"),
             Some((status, _)) if status != LifecycleStatus::Injected => {
-                return refuse("NoLongerInjected");
+                return refuse("NO_LONGER_INJECTED");
             }
             Some(_) => {}
         }
         if self.refuse_holder && t.holder {
-            return refuse("HasTicketHolder");
+            return refuse("HAS_TICKET_HOLDER");
         }
         if c.new_ticket == c.ticket {
-            return refuse("ReplacementIdReused");
+            return refuse("REPLACEMENT_ID_REUSED");
         }
         // B7: the old ticket invalidated, a new one for the same right, each pointing to the other.
         let mut old = t.clone();
@@ -1415,20 +1397,20 @@ impl Model {
     /// B3, B7: a B2B contact hands a ticket it holds, not injected, to another contact.
     fn redistribute(&self, c: &RedistributeTicket) -> Decided {
         if !self.pos.contains_key(&c.point_of_sale) {
-            return err("NotFound(point_of_sale)");
+            return err("RECORD_NOT_FOUND(point_of_sale)");
         }
         let t = self.ticket(c.ticket)?;
         if t.invalidation.is_some() {
-            return err("Redistribute::TicketInvalidated");
+            return err("TICKET_INVALIDATED");
         }
         if t.point_of_sale != c.point_of_sale {
-            return err("Redistribute::WrongPointOfSale");
+            return err("WRONG_POINT_OF_SALE");
         }
         if t.printed || t.wallet.is_some() {
-            return err("Redistribute::AlreadyInjected");
+            return err("ALREADY_INJECTED");
         }
         if t.contact.as_ref() != Some(&c.actor) {
-            return err("Redistribute::NotHolder");
+            return err("NOT_HOLDER");
         }
         let mut moved = t.clone();
         moved.contact = Some(c.to.clone());
@@ -1439,10 +1421,10 @@ impl Model {
     fn deletion(&self, ticket: TicketId) -> Result<(&MTicket, Where), String> {
         let t = self.ticket(ticket)?;
         let Some(w) = &t.wallet else {
-            return err("Deletion::NotInjected");
+            return err("TICKET_NOT_INJECTED");
         };
         if t.invalidation.is_none() {
-            return err("Deletion::StillValid");
+            return err("TICKET_STILL_VALID");
         }
         Ok((t, w.status()))
     }
@@ -1450,7 +1432,7 @@ impl Model {
     fn request_deletion(&self, c: &RequestDeletion) -> Decided {
         let (t, status) = self.deletion(c.ticket)?;
         if matches!(status, Where::DeletionPending | Where::Deleted) {
-            return err("Deletion::WrongStatus");
+            return err("DELETION_WRONG_STATUS");
         }
         let mut pushed = t.clone();
         if let Some(w) = pushed.wallet.as_mut() {
@@ -1462,7 +1444,7 @@ impl Model {
     fn complete_deletion(&self, c: &CompleteDeletion) -> Decided {
         let (t, status) = self.deletion(c.ticket)?;
         if status != Where::DeletionPending {
-            return err("Deletion::WrongStatus");
+            return err("DELETION_WRONG_STATUS");
         }
         let mut deleted = t.clone();
         if let Some(w) = deleted.wallet.as_mut() {
