@@ -240,6 +240,8 @@ impl ParseError {
 /// through (openraft's API-error / fatal split).
 ///
 /// ### Handling
+/// [`kind`](Self::kind) says what to do and [`code`](Self::code) which failure it is; an HTTP API
+/// answers `kind().http_status()` with the code and the message.
 /// - [`Rule`](Self::Rule): the command was refused and nothing changed; answer the user (HTTP 4xx).
 /// - [`Store`](Self::Store): infrastructure trouble; a [`StoreError::Conflict`] after the last
 ///   attempt means heavy contention: answer 409/503 so the client retries.

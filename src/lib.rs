@@ -55,7 +55,9 @@
 //! - Transitions, one module per area: [`injection`], [`wallet`], [`transfer`], [`take_back`]. Each
 //!   command has its own error enum; [`RuleError`] gathers them, and [`ParseError`] gathers the
 //!   errors of values read from text ([`EmailError`], [`UsageRuleError`], [`ThemeError`],
-//!   [`InterfaceError`]).
+//!   [`InterfaceError`]). A missing record the command names is an [`InputError`], in every
+//!   command's `Input` variant. Every error has a stable `code()` and a `kind()` ([`ErrorKind`],
+//!   with the HTTP status to answer).
 //!
 //! # The pure core and your shell
 //!
