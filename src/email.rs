@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::error_kind::ErrorKind;
+
 /// The longest address accepted, in bytes (RFC 5321's path limit less the angle brackets).
 const MAX_LEN: usize = 254;
 /// The longest local part accepted, in bytes (RFC 5321).
@@ -83,6 +85,55 @@ pub enum EmailError {
         /// The first offending character.
         character: char,
     },
+}
+
+impl EmailError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. A released code never changes
+    /// (`tests/fixtures/error_codes.txt` lists them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{Email, ErrorKind};
+    ///
+    /// let error = Email::parse("alice.example.com").unwrap_err();
+    /// assert_eq!(error.code(), "EMAIL_NOT_ONE_AT");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "EMAIL_EMPTY",
+            Self::TooLong { .. } => "EMAIL_TOO_LONG",
+            Self::NotOneAt { .. } => "EMAIL_NOT_ONE_AT",
+            Self::InvalidLocalPart { .. } => "EMAIL_INVALID_LOCAL_PART",
+            Self::InvalidDomain { .. } => "EMAIL_INVALID_DOMAIN",
+            Self::InvalidCharacter { .. } => "EMAIL_INVALID_CHARACTER",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{Email, ErrorKind};
+    ///
+    /// let error = Email::parse("alice.example.com").unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// assert_eq!(error.kind().http_status(), 400);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Empty
+            | Self::TooLong { .. }
+            | Self::NotOneAt { .. }
+            | Self::InvalidLocalPart { .. }
+            | Self::InvalidDomain { .. }
+            | Self::InvalidCharacter { .. } => ErrorKind::InvalidInput,
+        }
+    }
 }
 
 impl Email {

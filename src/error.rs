@@ -1,7 +1,9 @@
-//! The crate-level errors: [`RuleError`] gathers every rule refusal; [`Error`] is what the shell
-//! returns (a refusal, or trouble with the store).
+//! The crate-level errors: [`RuleError`] gathers every rule refusal; [`ParseError`] every value
+//! that could not be read; [`Error`] is what the shell returns (a refusal, or trouble with the
+//! store).
 
 use crate::email::EmailError;
+use crate::error_kind::ErrorKind;
 use crate::id::CommandId;
 use crate::injection::{InjectError, RecordFeedbackError};
 use crate::interface::{InjectionTargetError, InterfaceError};
@@ -19,27 +21,22 @@ use crate::wallet::{ChangeFlagError, DeletionError, DownloadError};
 /// A command refused by the rules. Nothing changed.
 ///
 /// Each transition returns its own error enum so callers can branch on the exact rule; this enum
-/// gathers them, with a `From` impl for each, for callers who handle all refusals alike.
+/// gathers them, with a `From` impl for each, for callers who handle all refusals alike. It holds
+/// command refusals only: a value that could not be read is a [`ParseError`].
 ///
 /// # Examples
 ///
 /// ```
-/// use secure_ticket::{Email, RuleError};
+/// use secure_ticket::transfer::InitiateTransferError;
+/// use secure_ticket::RuleError;
 ///
-/// fn parse(s: &str) -> Result<Email, RuleError> {
-///     Ok(Email::parse(s)?)
-/// }
-/// assert!(matches!(parse("nope"), Err(RuleError::Email(_))));
+/// let refused = RuleError::from(InitiateTransferError::EmptyTicketList);
+/// assert!(matches!(refused, RuleError::Initiate(InitiateTransferError::EmptyTicketList)));
+/// assert_eq!(refused.to_string(), InitiateTransferError::EmptyTicketList.to_string());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RuleError {
-    /// An invalid email address.
-    #[error(transparent)]
-    Email(#[from] EmailError),
-    /// An invalid usage rule.
-    #[error(transparent)]
-    UsageRule(#[from] UsageRuleError),
     /// An injection was refused.
     #[error(transparent)]
     Inject(#[from] InjectError),
@@ -73,13 +70,7 @@ pub enum RuleError {
     /// An expiry was refused.
     #[error(transparent)]
     Expire(#[from] ExpireTransferError),
-    /// Internet-theme settings could not be read.
-    #[error(transparent)]
-    Theme(#[from] ThemeError),
-    /// TIXnGO interface settings could not be read.
-    #[error(transparent)]
-    Interface(#[from] InterfaceError),
-    /// No injection target for a ticket.
+    /// No injection target for a ticket (B8).
     #[error(transparent)]
     InjectionTarget(#[from] InjectionTargetError),
     /// A feedback could not be recorded.
@@ -96,10 +87,161 @@ pub enum RuleError {
     Redistribute(#[from] RedistributeError),
 }
 
+impl RuleError {
+    /// The stable code of the refusal it holds: the same code as the command's own error
+    /// ([`InitiateTransferError::code`](crate::transfer::InitiateTransferError::code), ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::InitiateTransferError;
+    /// use secure_ticket::RuleError;
+    ///
+    /// let refused = RuleError::from(InitiateTransferError::EmptyTicketList);
+    /// assert_eq!(refused.code(), "EMPTY_TICKET_LIST");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Inject(e) => e.code(),
+            Self::Download(e) => e.code(),
+            Self::ChangeFlag(e) => e.code(),
+            Self::Initiate(e) => e.code(),
+            Self::ReturnToSender(e) => e.code(),
+            Self::Accept(e) => e.code(),
+            Self::SignIn(e) => e.code(),
+            Self::Decline(e) => e.code(),
+            Self::Cancel(e) => e.code(),
+            Self::EditRecipient(e) => e.code(),
+            Self::Expire(e) => e.code(),
+            Self::InjectionTarget(e) => e.code(),
+            Self::RecordFeedback(e) => e.code(),
+            Self::TakeBack(e) => e.code(),
+            Self::Deletion(e) => e.code(),
+            Self::Redistribute(e) => e.code(),
+        }
+    }
+
+    /// The kind of the refusal it holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::InitiateTransferError;
+    /// use secure_ticket::{ErrorKind, RuleError};
+    ///
+    /// let refused = RuleError::from(InitiateTransferError::EmptyTicketList);
+    /// assert_eq!(refused.kind(), ErrorKind::InvalidInput);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Inject(e) => e.kind(),
+            Self::Download(e) => e.kind(),
+            Self::ChangeFlag(e) => e.kind(),
+            Self::Initiate(e) => e.kind(),
+            Self::ReturnToSender(e) => e.kind(),
+            Self::Accept(e) => e.kind(),
+            Self::SignIn(e) => e.kind(),
+            Self::Decline(e) => e.kind(),
+            Self::Cancel(e) => e.kind(),
+            Self::EditRecipient(e) => e.kind(),
+            Self::Expire(e) => e.kind(),
+            Self::InjectionTarget(e) => e.kind(),
+            Self::RecordFeedback(e) => e.kind(),
+            Self::TakeBack(e) => e.kind(),
+            Self::Deletion(e) => e.kind(),
+            Self::Redistribute(e) => e.kind(),
+        }
+    }
+}
+
+/// A value that could not be read: an email address, a usage rule's limit, a point of sale's
+/// internet theme or the TIXnGO interface's custom parameters. Nothing was built.
+///
+/// Each parser returns its own error enum; this enum gathers them, with a `From` impl for each,
+/// for callers who read several values in one place (a form, an import).
+///
+/// ### Handling
+/// The text came from a person or a configuration screen: show the message and ask for a
+/// corrected value.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{Email, ParseError, TransferLimit};
+///
+/// fn read(email: &str, limit: i64) -> Result<(Email, TransferLimit), ParseError> {
+///     Ok((Email::parse(email)?, TransferLimit::new(limit)?))
+/// }
+/// assert!(matches!(read("nope", 1), Err(ParseError::Email(_))));
+/// assert!(matches!(read("alice@example.com", 0), Err(ParseError::UsageRule(_))));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// An invalid email address.
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    /// An invalid usage rule.
+    #[error(transparent)]
+    UsageRule(#[from] UsageRuleError),
+    /// Internet-theme settings could not be read.
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
+    /// TIXnGO interface settings could not be read.
+    #[error(transparent)]
+    Interface(#[from] InterfaceError),
+}
+
+impl ParseError {
+    /// The stable code of the error it holds ([`EmailError::code`], ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{Email, ParseError};
+    ///
+    /// let error = ParseError::from(Email::parse("").unwrap_err());
+    /// assert_eq!(error.code(), "EMAIL_EMPTY");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Email(e) => e.code(),
+            Self::UsageRule(e) => e.code(),
+            Self::Theme(e) => e.code(),
+            Self::Interface(e) => e.code(),
+        }
+    }
+
+    /// The kind of the error it holds: always [`ErrorKind::InvalidInput`] today.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{Email, ErrorKind, ParseError};
+    ///
+    /// let error = ParseError::from(Email::parse("").unwrap_err());
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Email(e) => e.kind(),
+            Self::UsageRule(e) => e.kind(),
+            Self::Theme(e) => e.kind(),
+            Self::Interface(e) => e.kind(),
+        }
+    }
+}
+
 /// What [`Service::execute`](crate::service::Service::execute) returns when a command does not go
 /// through (openraft's API-error / fatal split).
 ///
 /// ### Handling
+/// [`kind`](Self::kind) says what to do and [`code`](Self::code) which failure it is; an HTTP API
+/// answers `kind().http_status()` with the code and the message.
 /// - [`Rule`](Self::Rule): the command was refused and nothing changed; answer the user (HTTP 4xx).
 /// - [`Store`](Self::Store): infrastructure trouble; a [`StoreError::Conflict`] after the last
 ///   attempt means heavy contention: answer 409/503 so the client retries.
@@ -142,6 +284,63 @@ impl Error {
         match self {
             Self::Store(store) => store.is_conflict(),
             _ => false,
+        }
+    }
+
+    /// The error's stable code: the refusal's or the store's own code for
+    /// [`Rule`](Self::Rule) and [`Store`](Self::Store), else `COMMAND_ID_REUSED`,
+    /// `RECORD_NOT_FOUND` or `ID_IN_USE`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::InitiateTransferError;
+    /// use secure_ticket::{CommandId, Error, RuleError};
+    ///
+    /// let refused = Error::from(RuleError::from(InitiateTransferError::EmptyTicketList));
+    /// assert_eq!(refused.code(), "EMPTY_TICKET_LIST");
+    /// let reused = Error::CommandIdReused { command: CommandId::from_u128(1) };
+    /// assert_eq!(reused.code(), "COMMAND_ID_REUSED");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Rule(rule) => rule.code(),
+            Self::Store(store) => store.code(),
+            Self::CommandIdReused { .. } => "COMMAND_ID_REUSED",
+            Self::NotFound { .. } => "RECORD_NOT_FOUND",
+            Self::IdInUse { .. } => "ID_IN_USE",
+        }
+    }
+
+    /// What kind of failure this is, and so the HTTP status to answer: the refusal's or the
+    /// store's own kind for [`Rule`](Self::Rule) and [`Store`](Self::Store);
+    /// [`ErrorKind::InvalidInput`] for [`CommandIdReused`](Self::CommandIdReused) and
+    /// [`IdInUse`](Self::IdInUse); [`ErrorKind::NotFound`] for [`NotFound`](Self::NotFound).
+    ///
+    /// [`IdInUse`](Self::IdInUse) is `InvalidInput`, not `Conflict`: sending the same command
+    /// again never succeeds, the caller must give the new record another id (`Conflict` means a
+    /// retry may succeed, as [`is_conflict`](Self::is_conflict) says).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::store::RecordKey;
+    /// use secure_ticket::{Error, ErrorKind, TicketId};
+    ///
+    /// let missing = Error::NotFound { key: RecordKey::Ticket(TicketId::from_u128(1)) };
+    /// assert_eq!(missing.kind(), ErrorKind::NotFound);
+    /// assert_eq!(missing.kind().http_status(), 404);
+    /// let taken = Error::IdInUse { key: RecordKey::Ticket(TicketId::from_u128(2)) };
+    /// assert_eq!(taken.kind().http_status(), 400);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Rule(rule) => rule.kind(),
+            Self::Store(store) => store.kind(),
+            Self::CommandIdReused { .. } | Self::IdInUse { .. } => ErrorKind::InvalidInput,
+            Self::NotFound { .. } => ErrorKind::NotFound,
         }
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::id::TicketId;
 use crate::point_of_sale::parse_bool;
 use crate::ticket::{InvalidationReason, Ticket};
@@ -65,6 +66,48 @@ pub enum InterfaceError {
     },
 }
 
+impl InterfaceError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. A released code never changes
+    /// (`tests/fixtures/error_codes.txt` lists them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{ErrorKind, TixngoInterface};
+    ///
+    /// let error = TixngoInterface::from_custom_parameters([(TixngoInterface::OVERLAY, "maybe")]).unwrap_err();
+    /// assert_eq!(error.code(), "INTERFACE_MALFORMED_VALUE");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::MalformedValue { .. } => "INTERFACE_MALFORMED_VALUE",
+            Self::DuplicateParameter { .. } => "INTERFACE_DUPLICATE_PARAMETER",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{ErrorKind, TixngoInterface};
+    ///
+    /// let error = TixngoInterface::from_custom_parameters([(TixngoInterface::OVERLAY, "maybe")]).unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// assert_eq!(error.kind().http_status(), 400);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::MalformedValue { .. } | Self::DuplicateParameter { .. } => {
+                ErrorKind::InvalidInput
+            }
+        }
+    }
+}
+
 /// Where a replacement ticket goes when it is injected, and why (SPEC B8).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "to", content = "email", rename_all = "SCREAMING_SNAKE_CASE")]
@@ -116,6 +159,47 @@ pub enum InjectionTargetError {
         /// The ticket.
         ticket: TicketId,
     },
+}
+
+impl InjectionTargetError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. A released code never changes
+    /// (`tests/fixtures/error_codes.txt` lists them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{ErrorKind, InjectionTargetError, TicketId};
+    ///
+    /// let error = InjectionTargetError::NoCulturalContact { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.code(), "NO_CULTURAL_CONTACT");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::WrongPredecessor { .. } => "WRONG_PREDECESSOR",
+            Self::NoCulturalContact { .. } => "NO_CULTURAL_CONTACT",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{ErrorKind, InjectionTargetError, TicketId};
+    ///
+    /// let error = InjectionTargetError::NoCulturalContact { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::WrongPredecessor { .. } => ErrorKind::InvalidInput,
+            Self::NoCulturalContact { .. } => ErrorKind::Refused,
+        }
+    }
 }
 
 impl TixngoInterface {

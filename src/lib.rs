@@ -53,7 +53,11 @@
 //!   replacements are injected): S360's configuration.
 //! - [`Feedback`] and [`LifecycleStatus`]: what TIXnGO reports back to S360.
 //! - Transitions, one module per area: [`injection`], [`wallet`], [`transfer`], [`take_back`]. Each
-//!   command has its own error enum; [`RuleError`] gathers them.
+//!   command has its own error enum; [`RuleError`] gathers them, and [`ParseError`] gathers the
+//!   errors of values read from text ([`EmailError`], [`UsageRuleError`], [`ThemeError`],
+//!   [`InterfaceError`]). A missing record the command names is an [`InputError`], in every
+//!   command's `Input` variant. Every error has a stable `code()` and a `kind()` ([`ErrorKind`],
+//!   with the HTTP status to answer).
 //!
 //! # The pure core and your shell
 //!
@@ -128,14 +132,19 @@ mod changes;
 mod decision;
 mod email;
 mod error;
+#[cfg(test)]
+mod error_codes;
+mod error_kind;
 mod event;
 mod feedback;
 mod id;
 mod id_hash;
+mod input_error;
 mod interface;
 mod organizer;
 mod point_of_sale;
 mod record_key;
+mod rfc3339;
 mod serde_util;
 mod ticket;
 mod transfer_group;
@@ -157,7 +166,8 @@ pub use actor::Actor;
 pub use changes::{Changes, TicketIds};
 pub use decision::Decision;
 pub use email::{Email, EmailError};
-pub use error::{Error, RuleError};
+pub use error::{Error, ParseError, RuleError};
+pub use error_kind::ErrorKind;
 pub use event::Event;
 pub use feedback::{
     DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,
@@ -167,6 +177,7 @@ pub use id::{
     CommandId, OrganizerId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId,
     UsageRuleId,
 };
+pub use input_error::InputError;
 pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};
 pub use organizer::{AcceptanceSettings, OrganizerSettings, TakeBackPolicy};
 pub use point_of_sale::{InternetTheme, PointOfSale, ThemeError};

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error_kind::ErrorKind;
 use crate::id::PointOfSaleId;
 use crate::ticket::ShipmentMode;
 
@@ -133,6 +134,49 @@ pub enum ThemeError {
         /// The key.
         key: String,
     },
+}
+
+impl ThemeError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. A released code never changes
+    /// (`tests/fixtures/error_codes.txt` lists them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{ErrorKind, InternetTheme};
+    ///
+    /// let error = InternetTheme::parse("no equals sign").unwrap_err();
+    /// assert_eq!(error.code(), "THEME_MALFORMED_LINE");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::MalformedLine { .. } => "THEME_MALFORMED_LINE",
+            Self::MalformedValue { .. } => "THEME_MALFORMED_VALUE",
+            Self::DuplicateKey { .. } => "THEME_DUPLICATE_KEY",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{ErrorKind, InternetTheme};
+    ///
+    /// let error = InternetTheme::parse("no equals sign").unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// assert_eq!(error.kind().http_status(), 400);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::MalformedLine { .. }
+            | Self::MalformedValue { .. }
+            | Self::DuplicateKey { .. } => ErrorKind::InvalidInput,
+        }
+    }
 }
 
 impl InternetTheme {

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error_kind::ErrorKind;
 use crate::id::UsageRuleId;
 
 /// How a completed BACKWARD transfer changes the transfer level (the usage rule's "Transfer backward"
@@ -113,6 +114,45 @@ pub enum UsageRuleError {
         /// The value given.
         value: i64,
     },
+}
+
+impl UsageRuleError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. A released code never changes
+    /// (`tests/fixtures/error_codes.txt` lists them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{ErrorKind, TransferLimit};
+    ///
+    /// let error = TransferLimit::new(0).unwrap_err();
+    /// assert_eq!(error.code(), "TRANSFER_LIMIT_OUT_OF_RANGE");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::LimitOutOfRange { .. } => "TRANSFER_LIMIT_OUT_OF_RANGE",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{ErrorKind, TransferLimit};
+    ///
+    /// let error = TransferLimit::new(0).unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// assert_eq!(error.kind().http_status(), 400);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::LimitOutOfRange { .. } => ErrorKind::InvalidInput,
+        }
+    }
 }
 
 /// A ticket usage rule (TIXnGO V4): whether spectators may transfer the ticket and how transfers

@@ -3,8 +3,11 @@ use time::OffsetDateTime;
 use crate::changes::Changes;
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::{ShipmentModeId, TicketId, UsageRuleId};
+use crate::input_error::InputError;
+use crate::rfc3339::rfc3339;
 use crate::ticket::{InvalidationReason, Ticket, Wallet};
 
 /// Command: inject a ticket into TIXnGO for a contact (SPEC I1). The actor is S360 itself.
@@ -24,16 +27,14 @@ pub struct InjectTicket {
 /// Why a ticket could not be injected. Nothing changed.
 ///
 /// ### Handling
-/// Each variant means S360 asked for an injection the rules do not allow: do not retry it.
+/// Each variant means S360 asked for an injection the rules do not allow, or named a ticket that
+/// does not exist ([`Input`](Self::Input)): do not retry it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InjectError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is invalidated.
     #[error("ticket {ticket} is invalidated ({reason}); inject its valid replacement instead")]
     TicketInvalidated {
@@ -53,7 +54,10 @@ pub enum InjectError {
         shipment_mode: ShipmentModeId,
     },
     /// The ticket is in a wallet already.
-    #[error("ticket {ticket} was already injected at {injected_at}; a ticket is injected once")]
+    #[error(
+        "ticket {ticket} was already injected at {}; a ticket is injected once",
+        rfc3339(*injected_at)
+    )]
     AlreadyInjected {
         /// The ticket.
         ticket: TicketId,
@@ -62,13 +66,64 @@ pub enum InjectError {
     },
 }
 
+impl InjectError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::injection::InjectError;
+    /// use secure_ticket::{ErrorKind, InputError, ShipmentModeId, TicketId};
+    ///
+    /// let error = InjectError::NotSecureMobile { ticket: TicketId::from_u128(1), shipment_mode: ShipmentModeId::from_u128(2) };
+    /// assert_eq!(error.code(), "NOT_SECURE_MOBILE");
+    /// let missing = InjectError::from(InputError::TicketNotFound { ticket: TicketId::from_u128(1) });
+    /// assert_eq!(missing.code(), "TICKET_NOT_FOUND");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
+            Self::NotSecureMobile { .. } => "NOT_SECURE_MOBILE",
+            Self::AlreadyInjected { .. } => "ALREADY_INJECTED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::injection::InjectError;
+    /// use secure_ticket::{ErrorKind, InputError, ShipmentModeId, TicketId};
+    ///
+    /// let error = InjectError::NotSecureMobile { ticket: TicketId::from_u128(1), shipment_mode: ShipmentModeId::from_u128(2) };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::TicketInvalidated { .. }
+            | Self::NotSecureMobile { .. }
+            | Self::AlreadyInjected { .. } => ErrorKind::Refused,
+        }
+    }
+}
+
 /// Injects a valid, not-yet-injected secure mobile ticket (SPEC I1): the wallet facet starts as W2
 /// says (NOT_DOWNLOADED, level 0, counters 0, initial = current = `to`, no previous owner) and S360
 /// marks the ticket printed.
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](InjectError::TicketNotFound),
+/// In this order: [`Input`](InjectError::Input) with [`InputError::TicketNotFound`],
 /// [`TicketInvalidated`](InjectError::TicketInvalidated),
 /// [`NotSecureMobile`](InjectError::NotSecureMobile), [`AlreadyInjected`](InjectError::AlreadyInjected).
 ///
@@ -92,9 +147,10 @@ pub enum InjectError {
 pub fn inject(ticket: &Ticket, command: &InjectTicket) -> Result<Decision, InjectError> {
     use InjectError as E;
     if ticket.id != command.ticket {
-        return Err(E::TicketNotFound {
+        return Err(InputError::TicketNotFound {
             ticket: command.ticket,
-        });
+        }
+        .into());
     }
     if let Some(invalidation) = &ticket.distribution.invalidation {
         return Err(E::TicketInvalidated {

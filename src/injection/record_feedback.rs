@@ -1,10 +1,12 @@
 use crate::changes::Changes;
 use crate::decision::Decision;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::feedback::{
     DistributionEntry, DistributionHistory, EntryStatus, Feedback, LastFeedback, LifecycleStatus,
 };
 use crate::id::TicketId;
+use crate::input_error::InputError;
 use crate::ticket::Ticket;
 
 /// Why S360 could not record a feedback. Nothing changed.
@@ -14,21 +16,22 @@ use crate::ticket::Ticket;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecordFeedbackError {
-    /// The ticket passed is not the one the feedback names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the feedback names.
-        ticket: TicketId,
-    },
+    /// The ticket passed is not the one the feedback names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// S360 never injected this ticket, so TIXnGO cannot report on it.
-    #[error("ticket {ticket} was never injected into TIXnGO; its feedback is misaddressed")]
+    #[error(
+        "ticket {ticket} was never injected into TIXnGO; its feedback is misaddressed: check the feedback's \
+         ticket id"
+    )]
     NotInjected {
         /// The ticket.
         ticket: TicketId,
     },
     /// A transfer status came without the transfer it concerns (I4).
     #[error(
-        "feedback {status} for ticket {ticket} carries no transfer details (group, sender, recipient)"
+        "feedback {status} for ticket {ticket} carries no transfer details (group, sender, recipient); a \
+         transfer status needs them"
     )]
     MissingTransferDetails {
         /// The ticket.
@@ -36,6 +39,53 @@ pub enum RecordFeedbackError {
         /// The status.
         status: LifecycleStatus,
     },
+}
+
+impl RecordFeedbackError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::injection::RecordFeedbackError;
+    /// use secure_ticket::{ErrorKind, LifecycleStatus, TicketId};
+    ///
+    /// let error = RecordFeedbackError::MissingTransferDetails { ticket: TicketId::from_u128(1), status: LifecycleStatus::Transferred };
+    /// assert_eq!(error.code(), "MISSING_TRANSFER_DETAILS");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
+            Self::MissingTransferDetails { .. } => "MISSING_TRANSFER_DETAILS",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::injection::RecordFeedbackError;
+    /// use secure_ticket::{ErrorKind, LifecycleStatus, TicketId};
+    ///
+    /// let error = RecordFeedbackError::MissingTransferDetails { ticket: TicketId::from_u128(1), status: LifecycleStatus::Transferred };
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// assert_eq!(error.kind().http_status(), 400);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotInjected { .. } => ErrorKind::Refused,
+            Self::MissingTransferDetails { .. } => ErrorKind::InvalidInput,
+        }
+    }
 }
 
 /// Records TIXnGO's feedback on S360's ticket (SPEC I3, I4).
@@ -50,7 +100,7 @@ pub enum RecordFeedbackError {
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](RecordFeedbackError::TicketNotFound),
+/// In this order: [`Input`](RecordFeedbackError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](RecordFeedbackError::NotInjected),
 /// [`MissingTransferDetails`](RecordFeedbackError::MissingTransferDetails).
 ///
@@ -77,9 +127,10 @@ pub fn record_feedback(
 ) -> Result<Decision, RecordFeedbackError> {
     use RecordFeedbackError as E;
     if ticket.id != feedback.ticket {
-        return Err(E::TicketNotFound {
+        return Err(InputError::TicketNotFound {
             ticket: feedback.ticket,
-        });
+        }
+        .into());
     }
     if !ticket.distribution.printed {
         return Err(E::NotInjected { ticket: ticket.id });

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::command::CommandRecord;
+use crate::error_kind::ErrorKind;
 use crate::organizer::OrganizerSettings;
 use crate::point_of_sale::PointOfSale;
 use crate::ticket::Ticket;
@@ -306,6 +307,59 @@ impl StoreError {
     #[must_use]
     pub const fn is_conflict(&self) -> bool {
         matches!(self, Self::Conflict { .. } | Self::ChangedDuringRead { .. })
+    }
+}
+
+impl StoreError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE: `STORE_CONFLICT`, `CHANGED_DURING_READ`,
+    /// `UNSUPPORTED_FORMAT`, `CORRUPT_RECORD`, `DUPLICATE_KEY_IN_BATCH` or `STORE_BACKEND`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::store::{RecordKey, StoreError};
+    /// use secure_ticket::TicketId;
+    ///
+    /// let error = StoreError::DuplicateKey { key: RecordKey::Ticket(TicketId::from_u128(1)) };
+    /// assert_eq!(error.code(), "DUPLICATE_KEY_IN_BATCH");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Conflict { .. } => "STORE_CONFLICT",
+            Self::ChangedDuringRead { .. } => "CHANGED_DURING_READ",
+            Self::UnsupportedFormat { .. } => "UNSUPPORTED_FORMAT",
+            Self::Corrupt { .. } => "CORRUPT_RECORD",
+            Self::DuplicateKey { .. } => "DUPLICATE_KEY_IN_BATCH",
+            Self::Backend { .. } => "STORE_BACKEND",
+        }
+    }
+
+    /// What kind of failure this is: [`ErrorKind::Conflict`] for [`Conflict`](Self::Conflict)
+    /// and [`ChangedDuringRead`](Self::ChangedDuringRead) (a retry may succeed),
+    /// [`ErrorKind::InvalidInput`] for [`DuplicateKey`](Self::DuplicateKey) (the batch is
+    /// wrong), [`ErrorKind::Unavailable`] for the others (operator attention).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::store::{RecordKey, StoreError, Version};
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let key = RecordKey::Ticket(TicketId::from_u128(1));
+    /// let error = StoreError::Conflict { key, expected: Version::NEW, actual: Version::NEW.next() };
+    /// assert_eq!(error.kind(), ErrorKind::Conflict);
+    /// assert_eq!(error.kind().http_status(), 409);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Conflict { .. } | Self::ChangedDuringRead { .. } => ErrorKind::Conflict,
+            Self::DuplicateKey { .. } => ErrorKind::InvalidInput,
+            Self::UnsupportedFormat { .. } | Self::Corrupt { .. } | Self::Backend { .. } => {
+                ErrorKind::Unavailable
+            }
+        }
     }
 }
 

@@ -4,8 +4,10 @@ use time::OffsetDateTime;
 use crate::changes::Changes;
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::{PointOfSaleId, TicketId};
+use crate::input_error::InputError;
 use crate::point_of_sale::PointOfSale;
 use crate::ticket::{InvalidationReason, Ticket};
 
@@ -29,22 +31,15 @@ pub struct RedistributeTicket {
 /// Why a ticket could not be redistributed. Nothing changed.
 ///
 /// ### Handling
-/// Show the message to the B2B customer.
+/// Show the message to the B2B customer. [`Input`](Self::Input) means the request names a ticket
+/// or a point of sale that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedistributeError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
-    /// The POS passed is not the one the command names.
-    #[error("point of sale {point_of_sale} was not found; load it and pass it to the transition")]
-    PointOfSaleNotFound {
-        /// The POS the command names.
-        point_of_sale: PointOfSaleId,
-    },
+    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or
+    /// the point of sale ([`InputError::PointOfSaleNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is invalidated.
     #[error("ticket {ticket} is invalidated ({reason}); redistribute its replacement instead")]
     TicketInvalidated {
@@ -84,13 +79,66 @@ pub enum RedistributeError {
     },
 }
 
+impl RedistributeError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::take_back::RedistributeError;
+    /// use secure_ticket::{Email, ErrorKind, TicketId};
+    ///
+    /// let error = RedistributeError::NotHolder { ticket: TicketId::from_u128(1), actor: Email::parse("dave@example.com")? };
+    /// assert_eq!(error.code(), "NOT_HOLDER");
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
+            Self::WrongPointOfSale { .. } => "WRONG_POINT_OF_SALE",
+            Self::AlreadyInjected { .. } => "ALREADY_INJECTED",
+            Self::NotHolder { .. } => "NOT_HOLDER",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::take_back::RedistributeError;
+    /// use secure_ticket::{Email, ErrorKind, TicketId};
+    ///
+    /// let error = RedistributeError::NotHolder { ticket: TicketId::from_u128(1), actor: Email::parse("dave@example.com")? };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::TicketInvalidated { .. }
+            | Self::WrongPointOfSale { .. }
+            | Self::AlreadyInjected { .. }
+            | Self::NotHolder { .. } => ErrorKind::Refused,
+        }
+    }
+}
+
 /// Distributes a valid, not-injected ticket held by the acting B2B contact to another contact, who
 /// becomes its cultural contact; the ticket is then ready for injection to that contact (B8, I1).
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](RedistributeError::TicketNotFound),
-/// [`PointOfSaleNotFound`](RedistributeError::PointOfSaleNotFound),
+/// In this order: [`Input`](RedistributeError::Input) with [`InputError::TicketNotFound`], then
+/// with [`InputError::PointOfSaleNotFound`],
 /// [`TicketInvalidated`](RedistributeError::TicketInvalidated),
 /// [`WrongPointOfSale`](RedistributeError::WrongPointOfSale),
 /// [`AlreadyInjected`](RedistributeError::AlreadyInjected),
@@ -135,4 +183,20 @@ pub fn redistribute(
     })
 }
 
-super::pos_ticket::from_pos_ticket_problem!(RedistributeError);
+impl super::pos_ticket::PosTicketError for RedistributeError {
+    fn ticket_invalidated(ticket: TicketId, reason: InvalidationReason) -> Self {
+        Self::TicketInvalidated { ticket, reason }
+    }
+
+    fn wrong_point_of_sale(
+        ticket: TicketId,
+        point_of_sale: PointOfSaleId,
+        distributed_by: PointOfSaleId,
+    ) -> Self {
+        Self::WrongPointOfSale {
+            ticket,
+            point_of_sale,
+            distributed_by,
+        }
+    }
+}

@@ -1,3 +1,4 @@
+use crate::error_kind::ErrorKind;
 use crate::organizer::TakeBackPolicy;
 use crate::record_key::RecordKey;
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,7 @@ use crate::email::Email;
 use crate::event::Event;
 use crate::feedback::LifecycleStatus;
 use crate::id::{PointOfSaleId, TicketId};
+use crate::input_error::InputError;
 use crate::interface::TixngoInterface;
 use crate::point_of_sale::PointOfSale;
 use crate::ticket::{Invalidation, InvalidationReason, Ticket};
@@ -32,7 +34,8 @@ pub struct TakeBackTicket {
 /// Why a ticket could not be taken back. Nothing changed.
 ///
 /// ### Handling
-/// Show the message to the operator: each variant says what to do. Configuration variants
+/// Show the message to the operator: each variant says what to do. [`Input`](Self::Input) means
+/// the request names a ticket or a point of sale that does not exist. Configuration variants
 /// ([`MobileTakeBackDisabled`](Self::MobileTakeBackDisabled),
 /// [`AdvancedViewInactive`](Self::AdvancedViewInactive),
 /// [`ReplacementWouldGoToLatestOwner`](Self::ReplacementWouldGoToLatestOwner)) are also listed in
@@ -40,18 +43,10 @@ pub struct TakeBackTicket {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TakeBackError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
-    /// The POS passed is not the one the command names.
-    #[error("point of sale {point_of_sale} was not found; load it and pass it to the transition")]
-    PointOfSaleNotFound {
-        /// The POS the command names.
-        point_of_sale: PointOfSaleId,
-    },
+    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or
+    /// the point of sale ([`InputError::PointOfSaleNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is already invalidated.
     #[error(
         "ticket {ticket} is invalidated ({reason}); only a valid ticket can be taken back: take back its \
@@ -153,11 +148,78 @@ pub enum TakeBackError {
         ticket: TicketId,
     },
     /// The replacement would have the old ticket's id.
-    #[error("the replacement of ticket {ticket} needs a new id, not {ticket}")]
+    #[error(
+        "the replacement of ticket {ticket} needs a new id, not {ticket}; give the replacement a new ticket id"
+    )]
     ReplacementIdReused {
         /// The ticket.
         ticket: TicketId,
     },
+}
+
+impl TakeBackError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::take_back::TakeBackError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = TakeBackError::NoFeedbackYet { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.code(), "NO_FEEDBACK_YET");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
+            Self::NotB2bPointOfSale { .. } => "NOT_B2B_POINT_OF_SALE",
+            Self::WrongPointOfSale { .. } => "WRONG_POINT_OF_SALE",
+            Self::MobileTakeBackDisabled { .. } => "MOBILE_TAKE_BACK_DISABLED",
+            Self::AdvancedViewInactive { .. } => "ADVANCED_VIEW_INACTIVE",
+            Self::ReplacementWouldGoToLatestOwner { .. } => "REPLACEMENT_WOULD_GO_TO_LATEST_OWNER",
+            Self::TakeBackModeInjectsAutomatically { .. } => "TAKE_BACK_MODE_INJECTS_AUTOMATICALLY",
+            Self::NoFeedbackYet { .. } => "NO_FEEDBACK_YET",
+            Self::NoLongerInjected { .. } => "NO_LONGER_INJECTED",
+            Self::HasTicketHolder { .. } => "HAS_TICKET_HOLDER",
+            Self::ReplacementIdReused { .. } => "REPLACEMENT_ID_REUSED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::take_back::TakeBackError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = TakeBackError::NoFeedbackYet { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::TicketInvalidated { .. }
+            | Self::NotB2bPointOfSale { .. }
+            | Self::WrongPointOfSale { .. }
+            | Self::MobileTakeBackDisabled { .. }
+            | Self::AdvancedViewInactive { .. }
+            | Self::ReplacementWouldGoToLatestOwner { .. }
+            | Self::TakeBackModeInjectsAutomatically { .. }
+            | Self::NoFeedbackYet { .. }
+            | Self::NoLongerInjected { .. }
+            | Self::HasTicketHolder { .. } => ErrorKind::Refused,
+            Self::ReplacementIdReused { .. } => ErrorKind::InvalidInput,
+        }
+    }
 }
 
 /// Takes a ticket back (SPEC B3-B9).
@@ -175,8 +237,8 @@ pub enum TakeBackError {
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](TakeBackError::TicketNotFound),
-/// [`PointOfSaleNotFound`](TakeBackError::PointOfSaleNotFound),
+/// In this order: [`Input`](TakeBackError::Input) with [`InputError::TicketNotFound`], then with
+/// [`InputError::PointOfSaleNotFound`],
 /// [`TicketInvalidated`](TakeBackError::TicketInvalidated),
 /// [`NotB2bPointOfSale`](TakeBackError::NotB2bPointOfSale),
 /// [`WrongPointOfSale`](TakeBackError::WrongPointOfSale) (B6); for a mobile take back then
@@ -312,4 +374,20 @@ pub fn take_back(
     })
 }
 
-super::pos_ticket::from_pos_ticket_problem!(TakeBackError);
+impl super::pos_ticket::PosTicketError for TakeBackError {
+    fn ticket_invalidated(ticket: TicketId, reason: InvalidationReason) -> Self {
+        Self::TicketInvalidated { ticket, reason }
+    }
+
+    fn wrong_point_of_sale(
+        ticket: TicketId,
+        point_of_sale: PointOfSaleId,
+        distributed_by: PointOfSaleId,
+    ) -> Self {
+        Self::WrongPointOfSale {
+            ticket,
+            point_of_sale,
+            distributed_by,
+        }
+    }
+}

@@ -1,11 +1,14 @@
 use time::OffsetDateTime;
 
 use super::shared::{
-    check_pending, complete_group, from_group_problem, from_group_ticket_problem, is_past_deadline,
+    CompletionError, GroupCommandError, check_pending, complete_group, is_past_deadline,
 };
 use crate::decision::Decision;
 use crate::email::Email;
-use crate::id::{TicketId, TransferGroupId, UsageRuleId};
+use crate::error_kind::ErrorKind;
+use crate::id::{TicketId, TransferGroupId};
+use crate::input_error::InputError;
+use crate::rfc3339::rfc3339;
 use crate::ticket::{Ticket, WalletStatus};
 use crate::transfer_group::{TransferGroup, TransferStatus};
 use crate::usage_rule::UsageRule;
@@ -25,20 +28,18 @@ pub struct AcceptTransfer {
 /// Why a group could not be accepted. Nothing changed.
 ///
 /// ### Handling
-/// [`NotPending`](Self::NotPending), [`NotRecipient`](Self::NotRecipient) and
-/// [`PastDeadline`](Self::PastDeadline) refuse the spectator's request;
-/// [`GroupNotFound`](Self::GroupNotFound), [`TicketNotFound`](Self::TicketNotFound) and
-/// [`UsageRuleNotFound`](Self::UsageRuleNotFound) mean the caller did not pass the records the
-/// command names; [`TicketNotInGroup`](Self::TicketNotInGroup) means stored records disagree.
+/// [`NotPending`](Self::NotPending), [`NotRecipient`](Self::NotRecipient),
+/// [`PastDeadline`](Self::PastDeadline) and [`TicketDeleted`](Self::TicketDeleted) refuse the
+/// spectator's request; [`Input`](Self::Input) means the request names a missing record, or the
+/// records read disagree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AcceptTransferError {
-    /// The group passed is not the one the command names.
-    #[error("transfer group {group} was not found; load it and pass it to the transition")]
-    GroupNotFound {
-        /// The group the command names.
-        group: TransferGroupId,
-    },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]), a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]) or its usage rule ([`InputError::UsageRuleNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error("transfer group {group} is {status}, not PENDING; it can no longer be accepted")]
     NotPending {
@@ -59,29 +60,14 @@ pub enum AcceptTransferError {
     },
     /// The group's deadline has passed (A4).
     #[error(
-        "transfer group {group} expired at {expires_at}; ask the sender to transfer the tickets again"
+        "transfer group {group} expired at {}; ask the sender to transfer the tickets again",
+        rfc3339(*expires_at)
     )]
     PastDeadline {
         /// The group.
         group: TransferGroupId,
         /// Its deadline.
         expires_at: OffsetDateTime,
-    },
-    /// A ticket of the group was not among the tickets given.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket.
-        ticket: TicketId,
-    },
-    /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error(
-        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
-    )]
-    TicketNotInGroup {
-        /// The ticket.
-        ticket: TicketId,
-        /// The group.
-        group: TransferGroupId,
     },
     /// A ticket of the group is DELETION_PENDING or DELETED (W4).
     #[error(
@@ -93,20 +79,74 @@ pub enum AcceptTransferError {
         /// Its wallet status.
         status: WalletStatus,
     },
-    /// A ticket's usage rule was not among the rules given.
-    #[error(
-        "usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition"
-    )]
-    UsageRuleNotFound {
-        /// The ticket.
-        ticket: TicketId,
-        /// Its usage rule.
-        rule: UsageRuleId,
-    },
 }
 
-from_group_ticket_problem!(AcceptTransferError);
-from_group_problem!(AcceptTransferError);
+impl AcceptTransferError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::AcceptTransferError;
+    /// use secure_ticket::{Email, ErrorKind, InputError, TransferGroupId};
+    ///
+    /// let error = AcceptTransferError::NotRecipient { group: TransferGroupId::from_u128(1), actor: Email::parse("carol@example.com")? };
+    /// assert_eq!(error.code(), "NOT_RECIPIENT");
+    /// let missing = AcceptTransferError::from(InputError::GroupNotFound { group: TransferGroupId::from_u128(1) });
+    /// assert_eq!(missing.code(), "TRANSFER_GROUP_NOT_FOUND");
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
+            Self::NotRecipient { .. } => "NOT_RECIPIENT",
+            Self::PastDeadline { .. } => "TRANSFER_PAST_DEADLINE",
+            Self::TicketDeleted { .. } => "TICKET_DELETED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::AcceptTransferError;
+    /// use secure_ticket::{Email, ErrorKind, InputError, TransferGroupId};
+    ///
+    /// let error = AcceptTransferError::NotRecipient { group: TransferGroupId::from_u128(1), actor: Email::parse("carol@example.com")? };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotPending { .. }
+            | Self::NotRecipient { .. }
+            | Self::PastDeadline { .. }
+            | Self::TicketDeleted { .. } => ErrorKind::Refused,
+        }
+    }
+}
+
+impl GroupCommandError for AcceptTransferError {
+    fn not_pending(group: TransferGroupId, status: TransferStatus) -> Self {
+        Self::NotPending { group, status }
+    }
+}
+
+impl CompletionError for AcceptTransferError {
+    fn ticket_deleted(ticket: TicketId, status: WalletStatus) -> Self {
+        Self::TicketDeleted { ticket, status }
+    }
+}
 
 /// Accepts a PENDING group: every ticket changes hands (SPEC T8, T9) under the usage rule in force now.
 ///
@@ -115,13 +155,12 @@ from_group_problem!(AcceptTransferError);
 ///
 /// # Errors
 ///
-/// In this order: [`GroupNotFound`](AcceptTransferError::GroupNotFound),
+/// In this order: [`Input`](AcceptTransferError::Input) with [`InputError::GroupNotFound`],
 /// [`NotPending`](AcceptTransferError::NotPending), [`NotRecipient`](AcceptTransferError::NotRecipient),
 /// [`PastDeadline`](AcceptTransferError::PastDeadline); then per ticket
-/// [`TicketNotFound`](AcceptTransferError::TicketNotFound),
-/// [`TicketNotInGroup`](AcceptTransferError::TicketNotInGroup),
-/// [`TicketDeleted`](AcceptTransferError::TicketDeleted),
-/// [`UsageRuleNotFound`](AcceptTransferError::UsageRuleNotFound).
+/// [`Input`](AcceptTransferError::Input) with [`InputError::TicketNotFound`] or
+/// [`InputError::TicketNotInGroup`], [`TicketDeleted`](AcceptTransferError::TicketDeleted),
+/// [`Input`](AcceptTransferError::Input) with [`InputError::UsageRuleNotFound`].
 ///
 /// # Examples
 ///
@@ -157,7 +196,7 @@ pub fn accept(
     command: &AcceptTransfer,
 ) -> Result<Decision, AcceptTransferError> {
     use AcceptTransferError as E;
-    check_pending(group, command.group)?;
+    check_pending::<E>(group, command.group)?;
     if group.recipient != command.actor {
         return Err(E::NotRecipient {
             group: group.id,
@@ -174,6 +213,6 @@ pub fn accept(
         });
     }
     let mut decision = Decision::default();
-    complete_group(group, tickets, rules, false, command.at, &mut decision)?;
+    complete_group::<E>(group, tickets, rules, false, command.at, &mut decision)?;
     Ok(decision)
 }

@@ -1,9 +1,11 @@
 use time::OffsetDateTime;
 
-use super::shared::{check_pending, close_group, from_group_problem, from_release_problem};
+use super::shared::{GroupCommandError, check_pending, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
-use crate::id::{TicketId, TransferGroupId};
+use crate::error_kind::ErrorKind;
+use crate::id::TransferGroupId;
+use crate::input_error::InputError;
 use crate::ticket::Ticket;
 use crate::transfer_group::{TransferGroup, TransferStatus};
 
@@ -23,16 +25,16 @@ pub struct CancelTransfer {
 ///
 /// ### Handling
 /// [`NotPending`](Self::NotPending) and [`NotSender`](Self::NotSender) refuse the spectator's
-/// request; the others mean the caller did not pass the records named, or they disagree.
+/// request; [`Input`](Self::Input) means the request names a missing record, or the records read
+/// disagree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CancelTransferError {
-    /// The group passed is not the one the command names.
-    #[error("transfer group {group} was not found; load it and pass it to the transition")]
-    GroupNotFound {
-        /// The group the command names.
-        group: TransferGroupId,
-    },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error("transfer group {group} is {status}, not PENDING; it can no longer be cancelled")]
     NotPending {
@@ -49,36 +51,71 @@ pub enum CancelTransferError {
         /// Who asked.
         actor: Email,
     },
-    /// A ticket of the group was not among the tickets given.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket.
-        ticket: TicketId,
-    },
-    /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error(
-        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
-    )]
-    TicketNotInGroup {
-        /// The ticket.
-        ticket: TicketId,
-        /// The group.
-        group: TransferGroupId,
-    },
 }
 
-from_release_problem!(CancelTransferError);
-from_group_problem!(CancelTransferError);
+impl CancelTransferError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::CancelTransferError;
+    /// use secure_ticket::{Email, ErrorKind, TransferGroupId};
+    ///
+    /// let error = CancelTransferError::NotSender { group: TransferGroupId::from_u128(1), actor: Email::parse("bob@example.com")? };
+    /// assert_eq!(error.code(), "NOT_SENDER");
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
+            Self::NotSender { .. } => "NOT_SENDER",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::CancelTransferError;
+    /// use secure_ticket::{Email, ErrorKind, TransferGroupId};
+    ///
+    /// let error = CancelTransferError::NotSender { group: TransferGroupId::from_u128(1), actor: Email::parse("bob@example.com")? };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotPending { .. } | Self::NotSender { .. } => ErrorKind::Refused,
+        }
+    }
+}
+
+impl GroupCommandError for CancelTransferError {
+    fn not_pending(group: TransferGroupId, status: TransferStatus) -> Self {
+        Self::NotPending { group, status }
+    }
+}
 
 /// Cancels a PENDING group: it becomes CANCELLED and its tickets return to the sender with their
 /// status before the transfer; owners, level and counters unchanged (SPEC T10).
 ///
 /// # Errors
 ///
-/// In this order: [`GroupNotFound`](CancelTransferError::GroupNotFound),
+/// In this order: [`Input`](CancelTransferError::Input) with [`InputError::GroupNotFound`],
 /// [`NotPending`](CancelTransferError::NotPending), [`NotSender`](CancelTransferError::NotSender),
-/// then per ticket [`TicketNotFound`](CancelTransferError::TicketNotFound),
-/// [`TicketNotInGroup`](CancelTransferError::TicketNotInGroup).
+/// then per ticket [`Input`](CancelTransferError::Input) with [`InputError::TicketNotFound`] or
+/// [`InputError::TicketNotInGroup`].
 ///
 /// # Examples
 ///
@@ -111,7 +148,7 @@ pub fn cancel(
     command: &CancelTransfer,
 ) -> Result<Decision, CancelTransferError> {
     use CancelTransferError as E;
-    check_pending(group, command.group)?;
+    check_pending::<E>(group, command.group)?;
     if group.sender != command.actor {
         return Err(E::NotSender {
             group: group.id,

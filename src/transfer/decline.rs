@@ -1,9 +1,11 @@
 use time::OffsetDateTime;
 
-use super::shared::{check_pending, close_group, from_group_problem, from_release_problem};
+use super::shared::{GroupCommandError, check_pending, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
-use crate::id::{TicketId, TransferGroupId};
+use crate::error_kind::ErrorKind;
+use crate::id::TransferGroupId;
+use crate::input_error::InputError;
 use crate::ticket::Ticket;
 use crate::transfer_group::{TransferGroup, TransferStatus};
 
@@ -23,16 +25,16 @@ pub struct DeclineTransfer {
 ///
 /// ### Handling
 /// [`NotPending`](Self::NotPending) and [`NotRecipient`](Self::NotRecipient) refuse the spectator's
-/// request; the others mean the caller did not pass the records named, or they disagree.
+/// request; [`Input`](Self::Input) means the request names a missing record, or the records read
+/// disagree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeclineTransferError {
-    /// The group passed is not the one the command names.
-    #[error("transfer group {group} was not found; load it and pass it to the transition")]
-    GroupNotFound {
-        /// The group the command names.
-        group: TransferGroupId,
-    },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error("transfer group {group} is {status}, not PENDING; it can no longer be declined")]
     NotPending {
@@ -51,37 +53,70 @@ pub enum DeclineTransferError {
         /// Who asked.
         actor: Email,
     },
-    /// A ticket of the group was not among the tickets given.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket.
-        ticket: TicketId,
-    },
-    /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error(
-        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
-    )]
-    TicketNotInGroup {
-        /// The ticket.
-        ticket: TicketId,
-        /// The group.
-        group: TransferGroupId,
-    },
 }
 
-from_release_problem!(DeclineTransferError);
-from_group_problem!(DeclineTransferError);
+impl DeclineTransferError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::{DeclineTransferError, TransferStatus};
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = DeclineTransferError::NotPending { group: TransferGroupId::from_u128(1), status: TransferStatus::Accepted };
+    /// assert_eq!(error.code(), "TRANSFER_NOT_PENDING");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
+            Self::NotRecipient { .. } => "NOT_RECIPIENT",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::{DeclineTransferError, TransferStatus};
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = DeclineTransferError::NotPending { group: TransferGroupId::from_u128(1), status: TransferStatus::Accepted };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotPending { .. } | Self::NotRecipient { .. } => ErrorKind::Refused,
+        }
+    }
+}
+
+impl GroupCommandError for DeclineTransferError {
+    fn not_pending(group: TransferGroupId, status: TransferStatus) -> Self {
+        Self::NotPending { group, status }
+    }
+}
 
 /// Declines a PENDING group: it becomes DECLINED and its tickets return to the sender with their
 /// status before the transfer; owners, level and counters unchanged (SPEC T10).
 ///
 /// # Errors
 ///
-/// In this order: [`GroupNotFound`](DeclineTransferError::GroupNotFound),
+/// In this order: [`Input`](DeclineTransferError::Input) with [`InputError::GroupNotFound`],
 /// [`NotPending`](DeclineTransferError::NotPending),
 /// [`NotRecipient`](DeclineTransferError::NotRecipient), then per ticket
-/// [`TicketNotFound`](DeclineTransferError::TicketNotFound),
-/// [`TicketNotInGroup`](DeclineTransferError::TicketNotInGroup).
+/// [`Input`](DeclineTransferError::Input) with [`InputError::TicketNotFound`] or
+/// [`InputError::TicketNotInGroup`].
 ///
 /// # Examples
 ///
@@ -92,7 +127,7 @@ pub fn decline(
     command: &DeclineTransfer,
 ) -> Result<Decision, DeclineTransferError> {
     use DeclineTransferError as E;
-    check_pending(group, command.group)?;
+    check_pending::<E>(group, command.group)?;
     if group.recipient != command.actor {
         return Err(E::NotRecipient {
             group: group.id,

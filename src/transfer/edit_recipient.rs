@@ -2,10 +2,12 @@ use time::OffsetDateTime;
 
 use super::InitiateTransferError;
 use super::initiate::{Initiation, decide};
-use super::shared::{check_pending, close_group, from_group_problem, from_release_problem};
+use super::shared::{GroupCommandError, check_pending, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
-use crate::id::{TicketId, TransferGroupId};
+use crate::error_kind::ErrorKind;
+use crate::id::TransferGroupId;
+use crate::input_error::InputError;
 use crate::organizer::AcceptanceSettings;
 use crate::ticket::Ticket;
 use crate::transfer_group::{NewGroupIds, TransferGroup, TransferStatus};
@@ -31,17 +33,18 @@ pub struct EditRecipient {
 ///
 /// ### Handling
 /// [`NotPending`](Self::NotPending), [`NotSender`](Self::NotSender),
-/// [`SameRecipient`](Self::SameRecipient) and most [`Initiate`](Self::Initiate) errors refuse the
-/// spectator's request; the others mean the caller did not pass the records named, or they disagree.
+/// [`SameRecipient`](Self::SameRecipient), [`GroupIdReused`](Self::GroupIdReused) and
+/// [`Initiate`](Self::Initiate) refuse the spectator's request; [`Input`](Self::Input) means the
+/// request names a missing record, or the records read disagree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EditRecipientError {
-    /// The group passed is not the one the command names.
-    #[error("transfer group {group} was not found; load it and pass it to the transition")]
-    GroupNotFound {
-        /// The group the command names.
-        group: TransferGroupId,
-    },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]), a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]) or its usage rule ([`InputError::UsageRuleNotFound`]).
+    /// The new initiation's input errors come here too.
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error(
         "transfer group {group} is {status}, not PENDING; its recipient can no longer be edited"
@@ -80,29 +83,82 @@ pub enum EditRecipientError {
         /// The reused id.
         group: TransferGroupId,
     },
-    /// A ticket of the group was not among the tickets given.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket.
-        ticket: TicketId,
-    },
-    /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error(
-        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
-    )]
-    TicketNotInGroup {
-        /// The ticket.
-        ticket: TicketId,
-        /// The group.
-        group: TransferGroupId,
-    },
-    /// The initiation to the new recipient was refused (T1-T7).
+    /// The initiation to the new recipient was refused (T1-T7). Never an
+    /// [`InitiateTransferError::Input`]: input errors are [`Input`](Self::Input), whichever check
+    /// found them.
     #[error(transparent)]
-    Initiate(#[from] InitiateTransferError),
+    Initiate(InitiateTransferError),
 }
 
-from_release_problem!(EditRecipientError);
-from_group_problem!(EditRecipientError);
+impl EditRecipientError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]; [`Initiate`](Self::Initiate) the code of the error it holds. A
+    /// released code never changes (`tests/fixtures/error_codes.txt` lists them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::EditRecipientError;
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = EditRecipientError::GroupIdReused { group: TransferGroupId::from_u128(1) };
+    /// assert_eq!(error.code(), "GROUP_ID_REUSED");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
+            Self::NotSender { .. } => "NOT_SENDER",
+            Self::SameRecipient { .. } => "SAME_RECIPIENT",
+            Self::GroupIdReused { .. } => "GROUP_ID_REUSED",
+            Self::Initiate(inner) => inner.code(),
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::EditRecipientError;
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = EditRecipientError::GroupIdReused { group: TransferGroupId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// assert_eq!(error.kind().http_status(), 400);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotPending { .. } | Self::NotSender { .. } | Self::SameRecipient { .. } => {
+                ErrorKind::Refused
+            }
+            Self::GroupIdReused { .. } => ErrorKind::InvalidInput,
+            Self::Initiate(inner) => inner.kind(),
+        }
+    }
+}
+
+impl From<InitiateTransferError> for EditRecipientError {
+    /// The initiation's input errors become [`Input`](Self::Input), its refusals
+    /// [`Initiate`](Self::Initiate).
+    fn from(error: InitiateTransferError) -> Self {
+        match error {
+            InitiateTransferError::Input(input) => Self::Input(input),
+            refusal => Self::Initiate(refusal),
+        }
+    }
+}
+
+impl GroupCommandError for EditRecipientError {
+    fn not_pending(group: TransferGroupId, status: TransferStatus) -> Self {
+        Self::NotPending { group, status }
+    }
+}
 
 /// Edits the recipient of a PENDING group (SPEC T12): the group becomes CANCELLED and its tickets go
 /// into a new group (or two, if they split, T7) for the new recipient, direction computed afresh (T6)
@@ -110,13 +166,14 @@ from_group_problem!(EditRecipientError);
 ///
 /// # Errors
 ///
-/// In this order: [`GroupNotFound`](EditRecipientError::GroupNotFound),
+/// In this order: [`Input`](EditRecipientError::Input) with [`InputError::GroupNotFound`],
 /// [`NotPending`](EditRecipientError::NotPending), [`NotSender`](EditRecipientError::NotSender),
 /// [`SameRecipient`](EditRecipientError::SameRecipient),
 /// [`GroupIdReused`](EditRecipientError::GroupIdReused), then per ticket
-/// [`TicketNotFound`](EditRecipientError::TicketNotFound),
-/// [`TicketNotInGroup`](EditRecipientError::TicketNotInGroup), and finally
-/// [`Initiate`](EditRecipientError::Initiate) with the reason the new initiation is refused.
+/// [`Input`](EditRecipientError::Input) with [`InputError::TicketNotFound`] or
+/// [`InputError::TicketNotInGroup`], and finally [`Initiate`](EditRecipientError::Initiate) with
+/// the reason the new initiation is refused (or [`Input`](EditRecipientError::Input) with
+/// [`InputError::UsageRuleNotFound`] in its place).
 ///
 /// # Examples
 ///
@@ -129,7 +186,7 @@ pub fn edit_recipient(
     command: &EditRecipient,
 ) -> Result<Decision, EditRecipientError> {
     use EditRecipientError as E;
-    check_pending(group, command.group)?;
+    check_pending::<E>(group, command.group)?;
     if group.sender != command.actor {
         return Err(E::NotSender {
             group: group.id,

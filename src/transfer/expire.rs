@@ -1,10 +1,11 @@
 use time::OffsetDateTime;
 
-use super::shared::{
-    check_pending, close_group, from_group_problem, from_release_problem, is_past_deadline,
-};
+use super::shared::{GroupCommandError, check_pending, close_group, is_past_deadline};
 use crate::decision::Decision;
-use crate::id::{TicketId, TransferGroupId};
+use crate::error_kind::ErrorKind;
+use crate::id::TransferGroupId;
+use crate::input_error::InputError;
+use crate::rfc3339::rfc3339;
 use crate::ticket::Ticket;
 use crate::transfer_group::{TransferGroup, TransferStatus};
 
@@ -25,15 +26,15 @@ pub struct ExpireTransfer {
 /// ### Handling
 /// [`NoDeadline`](Self::NoDeadline), [`NotYetExpired`](Self::NotYetExpired) and
 /// [`NotPending`](Self::NotPending) mean the job picked the wrong group or ran early: skip it.
+/// [`Input`](Self::Input) means the request names a missing record, or the records read disagree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExpireTransferError {
-    /// The group passed is not the one the command names.
-    #[error("transfer group {group} was not found; load it and pass it to the transition")]
-    GroupNotFound {
-        /// The group the command names.
-        group: TransferGroupId,
-    },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error("transfer group {group} is {status}, not PENDING; there is nothing to expire")]
     NotPending {
@@ -50,7 +51,9 @@ pub enum ExpireTransferError {
     },
     /// The deadline is still ahead.
     #[error(
-        "transfer group {group} expires at {expires_at}, after {at}; run the expiry again then"
+        "transfer group {group} expires at {}, after {}; run the expiry again then",
+        rfc3339(*expires_at),
+        rfc3339(*at)
     )]
     NotYetExpired {
         /// The group.
@@ -60,37 +63,73 @@ pub enum ExpireTransferError {
         /// The time given.
         at: OffsetDateTime,
     },
-    /// A ticket of the group was not among the tickets given.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket.
-        ticket: TicketId,
-    },
-    /// A ticket listed in the group is not pending in it: the stored records disagree.
-    #[error(
-        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
-    )]
-    TicketNotInGroup {
-        /// The ticket.
-        ticket: TicketId,
-        /// The group.
-        group: TransferGroupId,
-    },
 }
 
-from_release_problem!(ExpireTransferError);
-from_group_problem!(ExpireTransferError);
+impl ExpireTransferError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::ExpireTransferError;
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = ExpireTransferError::NoDeadline { group: TransferGroupId::from_u128(1) };
+    /// assert_eq!(error.code(), "NO_DEADLINE");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
+            Self::NoDeadline { .. } => "NO_DEADLINE",
+            Self::NotYetExpired { .. } => "NOT_YET_EXPIRED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::ExpireTransferError;
+    /// use secure_ticket::{ErrorKind, TransferGroupId};
+    ///
+    /// let error = ExpireTransferError::NoDeadline { group: TransferGroupId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotPending { .. } | Self::NoDeadline { .. } | Self::NotYetExpired { .. } => {
+                ErrorKind::Refused
+            }
+        }
+    }
+}
+
+impl GroupCommandError for ExpireTransferError {
+    fn not_pending(group: TransferGroupId, status: TransferStatus) -> Self {
+        Self::NotPending { group, status }
+    }
+}
 
 /// Expires a PENDING group whose deadline has passed: status EXPIRED, effects as a cancel (SPEC A4,
 /// T10). There is no clock inside: the caller passes the current time.
 ///
 /// # Errors
 ///
-/// In this order: [`GroupNotFound`](ExpireTransferError::GroupNotFound),
+/// In this order: [`Input`](ExpireTransferError::Input) with [`InputError::GroupNotFound`],
 /// [`NotPending`](ExpireTransferError::NotPending), [`NoDeadline`](ExpireTransferError::NoDeadline),
 /// [`NotYetExpired`](ExpireTransferError::NotYetExpired), then per ticket
-/// [`TicketNotFound`](ExpireTransferError::TicketNotFound),
-/// [`TicketNotInGroup`](ExpireTransferError::TicketNotInGroup).
+/// [`Input`](ExpireTransferError::Input) with [`InputError::TicketNotFound`] or
+/// [`InputError::TicketNotInGroup`].
 ///
 /// # Examples
 ///
@@ -126,7 +165,7 @@ pub fn expire(
     command: &ExpireTransfer,
 ) -> Result<Decision, ExpireTransferError> {
     use ExpireTransferError as E;
-    check_pending(group, command.group)?;
+    check_pending::<E>(group, command.group)?;
     let Some(expires_at) = group.expires_at else {
         return Err(E::NoDeadline { group: group.id });
     };

@@ -4,8 +4,10 @@ use super::shared::{find_rule, find_ticket};
 use crate::changes::TicketIds;
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::{TicketId, TransferGroupId, UsageRuleId};
+use crate::input_error::InputError;
 use crate::organizer::AcceptanceSettings;
 use crate::record_key::RecordKey;
 use crate::ticket::{Ticket, WalletStatus};
@@ -31,9 +33,9 @@ pub struct InitiateTransfer {
 /// Why a transfer could not be initiated. Nothing changed.
 ///
 /// ### Handling
-/// Every variant but [`TicketNotFound`](Self::TicketNotFound) and
-/// [`UsageRuleNotFound`](Self::UsageRuleNotFound) is the spectator's request breaking a rule: refuse
-/// it with the message. Those two mean the caller did not pass the records the command names.
+/// Every variant but [`Input`](Self::Input) is the spectator's request breaking a rule: refuse it
+/// with the message. [`Input`](Self::Input) means the request names a ticket or a usage rule that
+/// does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InitiateTransferError {
@@ -46,12 +48,10 @@ pub enum InitiateTransferError {
         /// The repeated ticket.
         ticket: TicketId,
     },
-    /// A named ticket was not among the tickets given to the transition.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The missing ticket.
-        ticket: TicketId,
-    },
+    /// A record the command names is missing: a ticket ([`InputError::TicketNotFound`]) or its
+    /// usage rule ([`InputError::UsageRuleNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is not in any wallet yet.
     #[error("ticket {ticket} has not been injected into TIXnGO; inject it before transferring it")]
     NotInjected {
@@ -97,18 +97,10 @@ pub enum InitiateTransferError {
         /// The recipient, who is the sender.
         recipient: Email,
     },
-    /// The ticket's usage rule was not among the rules given to the transition.
-    #[error(
-        "usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition"
-    )]
-    UsageRuleNotFound {
-        /// The ticket.
-        ticket: TicketId,
-        /// Its usage rule.
-        rule: UsageRuleId,
-    },
     /// The usage rule has `transfer` off (U2).
-    #[error("the usage rule {rule} of ticket {ticket} does not allow transfers")]
+    #[error(
+        "the usage rule {rule} of ticket {ticket} does not allow transfers; only the organizer can allow them"
+    )]
     TransferDisabled {
         /// The ticket.
         ticket: TicketId,
@@ -128,7 +120,8 @@ pub enum InitiateTransferError {
     },
     /// The ticket was checked and the rule forbids transfer after check (T3).
     #[error(
-        "ticket {ticket} was checked and its usage rule {rule} does not allow transfer after check"
+        "ticket {ticket} was checked and its usage rule {rule} does not allow transfer after check; a \
+         checked ticket stays with its owner"
     )]
     CheckedTicket {
         /// The ticket.
@@ -170,6 +163,76 @@ pub enum InitiateTransferError {
     },
 }
 
+impl InitiateTransferError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::InitiateTransferError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = InitiateTransferError::TransferLimitReached { ticket: TicketId::from_u128(1), level: 1, limit: 1 };
+    /// assert_eq!(error.code(), "TRANSFER_LIMIT_REACHED");
+    /// assert_eq!(InitiateTransferError::EmptyTicketList.code(), "EMPTY_TICKET_LIST");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::EmptyTicketList => "EMPTY_TICKET_LIST",
+            Self::DuplicateTicket { .. } => "DUPLICATE_TICKET",
+            Self::Input(input) => input.code(),
+            Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
+            Self::TicketDeleted { .. } => "TICKET_DELETED",
+            Self::AlreadyPendingTransfer { .. } => "TICKET_PENDING_TRANSFER",
+            Self::NotCurrentOwner { .. } => "NOT_CURRENT_OWNER",
+            Self::RecipientIsSender { .. } => "RECIPIENT_IS_SENDER",
+            Self::TransferDisabled { .. } => "TRANSFER_DISABLED",
+            Self::ActivatedTicket { .. } => "TICKET_ACTIVATED",
+            Self::CheckedTicket { .. } => "TICKET_CHECKED",
+            Self::ControlledTicket { .. } => "TICKET_CONTROLLED",
+            Self::TransferLimitReached { .. } => "TRANSFER_LIMIT_REACHED",
+            Self::SameGroupIdForBothDirections { .. } => "SAME_GROUP_ID_FOR_BOTH_DIRECTIONS",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::InitiateTransferError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = InitiateTransferError::TransferLimitReached { ticket: TicketId::from_u128(1), level: 1, limit: 1 };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::EmptyTicketList
+            | Self::DuplicateTicket { .. }
+            | Self::RecipientIsSender { .. }
+            | Self::SameGroupIdForBothDirections { .. } => ErrorKind::InvalidInput,
+            Self::Input(input) => input.kind(),
+            Self::NotInjected { .. }
+            | Self::TicketDeleted { .. }
+            | Self::AlreadyPendingTransfer { .. }
+            | Self::NotCurrentOwner { .. }
+            | Self::TransferDisabled { .. }
+            | Self::ActivatedTicket { .. }
+            | Self::CheckedTicket { .. }
+            | Self::ControlledTicket { .. }
+            | Self::TransferLimitReached { .. } => ErrorKind::Refused,
+        }
+    }
+}
+
 /// Initiates a transfer (SPEC T1-T7): the tickets become PENDING_TRANSFER in one new group per
 /// direction; owners, level and counters do not change yet.
 ///
@@ -182,13 +245,13 @@ pub enum InitiateTransferError {
 /// Checked in this order, the first failure wins:
 /// [`EmptyTicketList`](InitiateTransferError::EmptyTicketList),
 /// [`DuplicateTicket`](InitiateTransferError::DuplicateTicket); then for each ticket in order:
-/// [`TicketNotFound`](InitiateTransferError::TicketNotFound),
+/// [`Input`](InitiateTransferError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](InitiateTransferError::NotInjected),
 /// [`NotCurrentOwner`](InitiateTransferError::NotCurrentOwner),
 /// [`TicketDeleted`](InitiateTransferError::TicketDeleted),
 /// [`AlreadyPendingTransfer`](InitiateTransferError::AlreadyPendingTransfer),
 /// [`RecipientIsSender`](InitiateTransferError::RecipientIsSender),
-/// [`UsageRuleNotFound`](InitiateTransferError::UsageRuleNotFound),
+/// [`Input`](InitiateTransferError::Input) with [`InputError::UsageRuleNotFound`],
 /// [`TransferDisabled`](InitiateTransferError::TransferDisabled),
 /// [`ActivatedTicket`](InitiateTransferError::ActivatedTicket),
 /// [`CheckedTicket`](InitiateTransferError::CheckedTicket),
@@ -368,7 +431,7 @@ fn direction_of(input: &Initiation<'_>, id: TicketId) -> Direction {
 /// Checks one ticket against T1-T4 and returns its direction (T6).
 fn check_ticket(input: &Initiation<'_>, id: TicketId) -> Result<Direction, InitiateTransferError> {
     use InitiateTransferError as E;
-    let ticket = find_ticket(input.tickets, id).ok_or(E::TicketNotFound { ticket: id })?;
+    let ticket = find_ticket(input.tickets, id).ok_or(InputError::TicketNotFound { ticket: id })?;
     let wallet = ticket
         .wallet
         .as_ref()
@@ -395,7 +458,7 @@ fn check_ticket(input: &Initiation<'_>, id: TicketId) -> Result<Direction, Initi
             recipient: input.recipient.clone(),
         });
     }
-    let rule = find_rule(input.rules, wallet.usage_rule).ok_or(E::UsageRuleNotFound {
+    let rule = find_rule(input.rules, wallet.usage_rule).ok_or(InputError::UsageRuleNotFound {
         ticket: id,
         rule: wallet.usage_rule,
     })?;

@@ -5,7 +5,9 @@ use super::initiate::{Initiation, decide};
 use super::shared::find_ticket;
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::id::{TicketId, TransferGroupId};
+use crate::input_error::InputError;
 use crate::organizer::AcceptanceSettings;
 use crate::ticket::Ticket;
 use crate::transfer_group::NewGroupIds;
@@ -29,30 +31,98 @@ pub struct ReturnToSender {
 ///
 /// ### Handling
 /// [`NoPreviousOwner`](Self::NoPreviousOwner) refuses the request (hide the button for tickets that
-/// were never transferred); [`Initiate`](Self::Initiate) carries the initiation's own error.
+/// were never transferred); [`Initiate`](Self::Initiate) carries the initiation's own refusal;
+/// [`Input`](Self::Input) means the request names a ticket or a usage rule that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReturnToSenderError {
+    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or its
+    /// usage rule ([`InputError::UsageRuleNotFound`]). The initiation's input errors come here too.
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket was never transferred: there is nobody to return it to (T11).
     #[error("ticket {ticket} has no previous owner to return it to; it was never transferred")]
     NoPreviousOwner {
         /// The ticket.
         ticket: TicketId,
     },
-    /// The BACKWARD initiation was refused (T1-T7).
+    /// The BACKWARD initiation was refused (T1-T7). Never an [`InitiateTransferError::Input`]:
+    /// input errors are [`Input`](Self::Input), whichever check found them.
     #[error(transparent)]
-    Initiate(#[from] InitiateTransferError),
+    Initiate(InitiateTransferError),
+}
+
+impl ReturnToSenderError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]; [`Initiate`](Self::Initiate) the code of the error it holds. A
+    /// released code never changes (`tests/fixtures/error_codes.txt` lists them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::{InitiateTransferError, ReturnToSenderError};
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = ReturnToSenderError::NoPreviousOwner { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.code(), "NO_PREVIOUS_OWNER");
+    /// let limit = InitiateTransferError::TransferLimitReached { ticket: TicketId::from_u128(1), level: 1, limit: 1 };
+    /// assert_eq!(ReturnToSenderError::from(limit).code(), "TRANSFER_LIMIT_REACHED");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NoPreviousOwner { .. } => "NO_PREVIOUS_OWNER",
+            Self::Initiate(inner) => inner.code(),
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::{InitiateTransferError, ReturnToSenderError};
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = ReturnToSenderError::NoPreviousOwner { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NoPreviousOwner { .. } => ErrorKind::Refused,
+            Self::Initiate(inner) => inner.kind(),
+        }
+    }
+}
+
+impl From<InitiateTransferError> for ReturnToSenderError {
+    /// The initiation's input errors become [`Input`](Self::Input), its refusals
+    /// [`Initiate`](Self::Initiate).
+    fn from(error: InitiateTransferError) -> Self {
+        match error {
+            InitiateTransferError::Input(input) => Self::Input(input),
+            refusal => Self::Initiate(refusal),
+        }
+    }
 }
 
 /// Returns a ticket to its previous owner: an ordinary BACKWARD initiation (SPEC T11, T1-T7).
 ///
 /// # Errors
 ///
-/// [`Initiate`](ReturnToSenderError::Initiate) with [`InitiateTransferError::TicketNotFound`],
-/// [`InitiateTransferError::NotInjected`] or [`InitiateTransferError::NotCurrentOwner`] first, then
+/// [`Input`](ReturnToSenderError::Input) with [`InputError::TicketNotFound`], then
+/// [`Initiate`](ReturnToSenderError::Initiate) with [`InitiateTransferError::NotInjected`] or
+/// [`InitiateTransferError::NotCurrentOwner`], then
 /// [`NoPreviousOwner`](ReturnToSenderError::NoPreviousOwner) when the ticket was never transferred;
 /// [`Initiate`](ReturnToSenderError::Initiate) with the reason an initiation to the previous owner
-/// is refused (for example [`InitiateTransferError::TransferLimitReached`], T2).
+/// is refused (for example [`InitiateTransferError::TransferLimitReached`], T2), or
+/// [`Input`](ReturnToSenderError::Input) with [`InputError::UsageRuleNotFound`] in its place.
 ///
 /// # Examples
 ///
@@ -63,10 +133,9 @@ pub fn return_to_sender(
     settings: &AcceptanceSettings,
     command: &ReturnToSender,
 ) -> Result<Decision, ReturnToSenderError> {
-    let ticket =
-        find_ticket(tickets, command.ticket).ok_or(InitiateTransferError::TicketNotFound {
-            ticket: command.ticket,
-        })?;
+    let ticket = find_ticket(tickets, command.ticket).ok_or(InputError::TicketNotFound {
+        ticket: command.ticket,
+    })?;
     let wallet = ticket
         .wallet
         .as_ref()

@@ -6,49 +6,23 @@ use time::OffsetDateTime;
 use crate::changes::Changes;
 use crate::event::Event;
 use crate::id::{TicketId, TransferGroupId, UsageRuleId};
+use crate::input_error::InputError;
 use crate::ticket::{Ticket, WalletStatus};
 use crate::transfer_group::{Direction, TransferGroup, TransferStatus};
 use crate::usage_rule::{TransferBackward, UsageRule};
 
-/// A problem with one of a group's tickets, shared by the commands that close a group.
-#[derive(Debug)]
-pub(crate) enum GroupTicketProblem {
-    NotFound {
-        ticket: TicketId,
-    },
-    NotInGroup {
-        ticket: TicketId,
-        group: TransferGroupId,
-    },
-    Deleted {
-        ticket: TicketId,
-        status: WalletStatus,
-    },
-    UsageRuleNotFound {
-        ticket: TicketId,
-        rule: UsageRuleId,
-    },
+/// The error of a command on a PENDING group: input errors, and its own "not pending" refusal (T13).
+pub(crate) trait GroupCommandError: From<InputError> {
+    /// The group already has a final status.
+    fn not_pending(group: TransferGroupId, status: TransferStatus) -> Self;
 }
 
-/// Maps [`GroupTicketProblem`] into a command's error enum, whose variants carry the same names.
-macro_rules! from_group_ticket_problem {
-    ($error:ident) => {
-        impl From<$crate::transfer::shared::GroupTicketProblem> for $error {
-            fn from(problem: $crate::transfer::shared::GroupTicketProblem) -> Self {
-                use $crate::transfer::shared::GroupTicketProblem as P;
-                match problem {
-                    P::NotFound { ticket } => Self::TicketNotFound { ticket },
-                    P::NotInGroup { ticket, group } => Self::TicketNotInGroup { ticket, group },
-                    P::Deleted { ticket, status } => Self::TicketDeleted { ticket, status },
-                    P::UsageRuleNotFound { ticket, rule } => {
-                        Self::UsageRuleNotFound { ticket, rule }
-                    }
-                }
-            }
-        }
-    };
+/// The error of a command that completes a group: input errors, and its own refusal of a
+/// ticket that is DELETION_PENDING or DELETED (W4).
+pub(crate) trait CompletionError: From<InputError> {
+    /// A ticket of the group can no longer change hands.
+    fn ticket_deleted(ticket: TicketId, status: WalletStatus) -> Self;
 }
-pub(crate) use from_group_ticket_problem;
 
 pub(crate) fn find_ticket(tickets: &[Ticket], id: TicketId) -> Option<&Ticket> {
     tickets.iter().find(|t| t.id == id)
@@ -58,79 +32,19 @@ pub(crate) fn find_rule(rules: &[UsageRule], id: UsageRuleId) -> Option<&UsageRu
     rules.iter().find(|r| r.id == id)
 }
 
-/// The group a command names is not the one passed, or is no longer PENDING (T13): shared by every
-/// command on a group.
-#[derive(Debug)]
-pub(crate) enum GroupProblem {
-    NotFound {
-        group: TransferGroupId,
-    },
-    NotPending {
-        group: TransferGroupId,
-        status: TransferStatus,
-    },
-}
-
-/// Maps [`GroupProblem`] into a command's error enum, whose variants carry the same names.
-macro_rules! from_group_problem {
-    ($error:ident) => {
-        impl From<$crate::transfer::shared::GroupProblem> for $error {
-            fn from(problem: $crate::transfer::shared::GroupProblem) -> Self {
-                use $crate::transfer::shared::GroupProblem as P;
-                match problem {
-                    P::NotFound { group } => Self::GroupNotFound { group },
-                    P::NotPending { group, status } => Self::NotPending { group, status },
-                }
-            }
-        }
-    };
-}
-pub(crate) use from_group_problem;
-
 /// Checks that `group` is the one the command names and that it is still PENDING.
-pub(crate) fn check_pending(
+pub(crate) fn check_pending<E: GroupCommandError>(
     group: &TransferGroup,
     named: TransferGroupId,
-) -> Result<(), GroupProblem> {
+) -> Result<(), E> {
     if group.id != named {
-        return Err(GroupProblem::NotFound { group: named });
+        return Err(InputError::GroupNotFound { group: named }.into());
     }
     if !group.is_pending() {
-        return Err(GroupProblem::NotPending {
-            group: group.id,
-            status: group.status,
-        });
+        return Err(E::not_pending(group.id, group.status));
     }
     Ok(())
 }
-
-/// A problem releasing a group's tickets, shared by decline, cancel, expire and edit.
-#[derive(Debug)]
-pub(crate) enum ReleaseProblem {
-    NotFound {
-        ticket: TicketId,
-    },
-    NotInGroup {
-        ticket: TicketId,
-        group: TransferGroupId,
-    },
-}
-
-/// Maps [`ReleaseProblem`] into a command's error enum, whose variants carry the same names.
-macro_rules! from_release_problem {
-    ($error:ident) => {
-        impl From<$crate::transfer::shared::ReleaseProblem> for $error {
-            fn from(problem: $crate::transfer::shared::ReleaseProblem) -> Self {
-                use $crate::transfer::shared::ReleaseProblem as P;
-                match problem {
-                    P::NotFound { ticket } => Self::TicketNotFound { ticket },
-                    P::NotInGroup { ticket, group } => Self::TicketNotInGroup { ticket, group },
-                }
-            }
-        }
-    };
-}
-pub(crate) use from_release_problem;
 
 /// The group's tickets, each back in its sender's wallet as before the transfer (T10), appended to
 /// `released`. Every ticket is checked before any is cloned, so an error costs no copies.
@@ -138,11 +52,11 @@ pub(crate) fn release_tickets(
     group: &TransferGroup,
     tickets: &[Ticket],
     released: &mut Changes<Ticket>,
-) -> Result<(), ReleaseProblem> {
+) -> Result<(), InputError> {
     for &id in &group.tickets {
-        let ticket = find_ticket(tickets, id).ok_or(ReleaseProblem::NotFound { ticket: id })?;
+        let ticket = find_ticket(tickets, id).ok_or(InputError::TicketNotFound { ticket: id })?;
         if ticket.wallet.as_ref().and_then(|w| w.pending_group) != Some(group.id) {
-            return Err(ReleaseProblem::NotInGroup {
+            return Err(InputError::TicketNotInGroup {
                 ticket: id,
                 group: group.id,
             });
@@ -165,7 +79,7 @@ pub(crate) fn close_group(
     tickets: &[Ticket],
     status: TransferStatus,
     at: OffsetDateTime,
-) -> Result<crate::decision::Decision, ReleaseProblem> {
+) -> Result<crate::decision::Decision, InputError> {
     let mut decision = crate::decision::Decision::default();
     release_tickets(group, tickets, &mut decision.tickets)?;
     let (group_id, ticket_ids) = (group.id, group.tickets.clone());
@@ -204,48 +118,40 @@ pub(crate) fn close_group(
 /// Completes a PENDING group whose checks passed: every ticket changes hands (T8, T9).
 ///
 /// On error `decision` is left half-written: callers discard it.
-pub(crate) fn complete_group(
+pub(crate) fn complete_group<E: CompletionError>(
     group: &TransferGroup,
     tickets: &[Ticket],
     rules: &[UsageRule],
     automatic: bool,
     at: OffsetDateTime,
     decision: &mut crate::decision::Decision,
-) -> Result<(), GroupTicketProblem> {
+) -> Result<(), E> {
     decision.events.push(Event::TransferAccepted {
         group: group.id,
         automatic,
         at,
     });
     for &id in &group.tickets {
-        let ticket = find_ticket(tickets, id).ok_or(GroupTicketProblem::NotFound { ticket: id })?;
+        let ticket = find_ticket(tickets, id).ok_or(InputError::TicketNotFound { ticket: id })?;
+        let not_in_group = InputError::TicketNotInGroup {
+            ticket: id,
+            group: group.id,
+        };
         let wallet = match &ticket.wallet {
             Some(w) if w.pending_group == Some(group.id) => w,
-            _ => {
-                return Err(GroupTicketProblem::NotInGroup {
-                    ticket: id,
-                    group: group.id,
-                });
-            }
+            _ => return Err(not_in_group.into()),
         };
         if wallet.is_deleted_or_pending_deletion() {
-            return Err(GroupTicketProblem::Deleted {
-                ticket: id,
-                status: wallet.status(),
-            });
+            return Err(E::ticket_deleted(id, wallet.status()));
         }
-        let rule =
-            find_rule(rules, wallet.usage_rule).ok_or(GroupTicketProblem::UsageRuleNotFound {
-                ticket: id,
-                rule: wallet.usage_rule,
-            })?;
+        let rule = find_rule(rules, wallet.usage_rule).ok_or(InputError::UsageRuleNotFound {
+            ticket: id,
+            rule: wallet.usage_rule,
+        })?;
         let mut moved = ticket.clone();
         let level_before = wallet.level;
         let Some(w) = moved.wallet.as_mut() else {
-            return Err(GroupTicketProblem::NotInGroup {
-                ticket: id,
-                group: group.id,
-            });
+            return Err(not_in_group.into());
         };
         apply_level(w, group.direction, rule.transfer_backward);
         w.owners.previous = Some(group.sender.clone());
@@ -393,12 +299,12 @@ mod tests {
         };
         assert!(matches!(
             release_tickets(&group, std::slice::from_ref(&ticket), &mut Changes::new()),
-            Err(ReleaseProblem::NotInGroup { ticket: t, group: g }) if t == ticket.id && g == group.id
+            Err(InputError::TicketNotInGroup { ticket: t, group: g }) if t == ticket.id && g == group.id
         ));
         let mut decision = Decision::default();
         let rules = [UsageRule::new(UsageRuleId::from_u128(1))];
         assert!(matches!(
-            complete_group(
+            complete_group::<crate::transfer::SignInError>(
                 &group,
                 std::slice::from_ref(&ticket),
                 &rules,
@@ -406,7 +312,9 @@ mod tests {
                 at,
                 &mut decision
             ),
-            Err(GroupTicketProblem::NotInGroup { .. })
+            Err(crate::transfer::SignInError::Input(
+                InputError::TicketNotInGroup { .. }
+            ))
         ));
     }
 

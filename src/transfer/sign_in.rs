@@ -1,9 +1,11 @@
 use time::OffsetDateTime;
 
-use super::shared::{complete_group, from_group_ticket_problem, is_past_deadline};
+use super::shared::{CompletionError, complete_group, is_past_deadline};
 use crate::decision::Decision;
 use crate::email::Email;
-use crate::id::{TicketId, TransferGroupId, UsageRuleId};
+use crate::error_kind::ErrorKind;
+use crate::id::TicketId;
+use crate::input_error::InputError;
 use crate::ticket::{Ticket, WalletStatus};
 use crate::transfer_group::TransferGroup;
 use crate::usage_rule::UsageRule;
@@ -21,27 +23,17 @@ pub struct SignIn {
 /// Why the groups of a sign-in could not be completed. Nothing changed.
 ///
 /// ### Handling
-/// Each variant means the caller did not pass the records a group names, or they disagree: reload
-/// them and retry.
+/// [`Input`](Self::Input) means a group names a missing record, or the records read disagree:
+/// read them again and retry. [`TicketDeleted`](Self::TicketDeleted): the group's transfer must be
+/// cancelled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignInError {
-    /// A ticket of a completable group was not among the tickets given.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket.
-        ticket: TicketId,
-    },
-    /// A ticket listed in a group is not pending in it: the stored records disagree.
-    #[error(
-        "ticket {ticket} is not pending in transfer group {group}; the stored records disagree, reload them"
-    )]
-    TicketNotInGroup {
-        /// The ticket.
-        ticket: TicketId,
-        /// The group.
-        group: TransferGroupId,
-    },
+    /// A record a completable group names is missing, or the records given disagree: a ticket
+    /// ([`InputError::TicketNotFound`], [`InputError::TicketNotInGroup`]) or its usage rule
+    /// ([`InputError::UsageRuleNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// A ticket of a completable group is DELETION_PENDING or DELETED (W4).
     #[error(
         "ticket {ticket} is {status} and can no longer change hands; its transfer must be cancelled"
@@ -52,19 +44,58 @@ pub enum SignInError {
         /// Its wallet status.
         status: WalletStatus,
     },
-    /// A ticket's usage rule was not among the rules given.
-    #[error(
-        "usage rule {rule} of ticket {ticket} was not found; load it and pass it to the transition"
-    )]
-    UsageRuleNotFound {
-        /// The ticket.
-        ticket: TicketId,
-        /// Its usage rule.
-        rule: UsageRuleId,
-    },
 }
 
-from_group_ticket_problem!(SignInError);
+impl SignInError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::SignInError;
+    /// use secure_ticket::{ErrorKind, TicketId, WalletStatus};
+    ///
+    /// let error = SignInError::TicketDeleted { ticket: TicketId::from_u128(1), status: WalletStatus::Deleted };
+    /// assert_eq!(error.code(), "TICKET_DELETED");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::TicketDeleted { .. } => "TICKET_DELETED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::SignInError;
+    /// use secure_ticket::{ErrorKind, TicketId, WalletStatus};
+    ///
+    /// let error = SignInError::TicketDeleted { ticket: TicketId::from_u128(1), status: WalletStatus::Deleted };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::TicketDeleted { .. } => ErrorKind::Refused,
+        }
+    }
+}
+
+impl CompletionError for SignInError {
+    fn ticket_deleted(ticket: TicketId, status: WalletStatus) -> Self {
+        Self::TicketDeleted { ticket, status }
+    }
+}
 
 /// Completes, at the recipient's sign-in or sync, every group that needs no explicit acceptance
 /// (SPEC A1 off, or any BACKWARD group, A2).
@@ -76,8 +107,9 @@ from_group_ticket_problem!(SignInError);
 /// # Errors
 ///
 /// For the first completable group with a problem, per ticket:
-/// [`TicketNotFound`](SignInError::TicketNotFound), [`TicketNotInGroup`](SignInError::TicketNotInGroup),
-/// [`TicketDeleted`](SignInError::TicketDeleted), [`UsageRuleNotFound`](SignInError::UsageRuleNotFound).
+/// [`Input`](SignInError::Input) with [`InputError::TicketNotFound`] or
+/// [`InputError::TicketNotInGroup`], [`TicketDeleted`](SignInError::TicketDeleted),
+/// [`Input`](SignInError::Input) with [`InputError::UsageRuleNotFound`].
 ///
 /// # Examples
 ///
@@ -98,7 +130,7 @@ pub fn complete_on_sign_in(
         if decision.group(group.id).is_some() {
             continue; // the same group listed twice completes once
         }
-        complete_group(group, tickets, rules, true, command.at, &mut decision)?;
+        complete_group::<SignInError>(group, tickets, rules, true, command.at, &mut decision)?;
     }
     Ok(decision)
 }

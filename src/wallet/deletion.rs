@@ -2,8 +2,10 @@ use time::OffsetDateTime;
 
 use crate::changes::Changes;
 use crate::decision::Decision;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::TicketId;
+use crate::input_error::InputError;
 use crate::ticket::{Ticket, WalletStatus};
 
 /// Command: S360 pushes an invalidated ticket to TIXnGO (SPEC B10). The actor is S360 itself.
@@ -30,16 +32,14 @@ pub struct CompleteDeletion {
 ///
 /// ### Handling
 /// [`StillValid`](Self::StillValid) protects a valid ticket from deletion (B11): invalidate it in
-/// S360 first. The others mean the step was already done or the wrong record was passed.
+/// S360 first. The others mean the step was already done, or the request names a ticket that does
+/// not exist ([`Input`](Self::Input)) or that was never injected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeletionError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is not in any wallet.
     #[error("ticket {ticket} was never injected into TIXnGO; there is nothing to delete")]
     NotInjected {
@@ -67,9 +67,58 @@ pub enum DeletionError {
     },
 }
 
+impl DeletionError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::DeletionError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = DeletionError::StillValid { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.code(), "TICKET_STILL_VALID");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
+            Self::StillValid { .. } => "TICKET_STILL_VALID",
+            Self::WrongStatus { .. } => "DELETION_WRONG_STATUS",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::DeletionError;
+    /// use secure_ticket::{ErrorKind, TicketId};
+    ///
+    /// let error = DeletionError::StillValid { ticket: TicketId::from_u128(1) };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotInjected { .. } | Self::StillValid { .. } | Self::WrongStatus { .. } => {
+                ErrorKind::Refused
+            }
+        }
+    }
+}
+
 fn check(ticket: &Ticket, id: TicketId) -> Result<WalletStatus, DeletionError> {
     if ticket.id != id {
-        return Err(DeletionError::TicketNotFound { ticket: id });
+        return Err(InputError::TicketNotFound { ticket: id }.into());
     }
     let wallet = ticket
         .wallet
@@ -86,7 +135,7 @@ fn check(ticket: &Ticket, id: TicketId) -> Result<WalletStatus, DeletionError> {
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](DeletionError::TicketNotFound),
+/// In this order: [`Input`](DeletionError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](DeletionError::NotInjected), [`StillValid`](DeletionError::StillValid),
 /// [`WrongStatus`](DeletionError::WrongStatus) when deletion was already requested.
 ///
@@ -126,7 +175,7 @@ pub fn request_deletion(
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](DeletionError::TicketNotFound),
+/// In this order: [`Input`](DeletionError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](DeletionError::NotInjected), [`StillValid`](DeletionError::StillValid),
 /// [`WrongStatus`](DeletionError::WrongStatus) unless the ticket is DELETION_PENDING.
 ///

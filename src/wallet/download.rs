@@ -3,8 +3,10 @@ use time::OffsetDateTime;
 use crate::changes::Changes;
 use crate::decision::Decision;
 use crate::email::Email;
+use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::TicketId;
+use crate::input_error::InputError;
 use crate::ticket::{Ticket, WalletStatus};
 
 /// Command: the current owner's device loads the ticket (SPEC W3).
@@ -23,16 +25,14 @@ pub struct DownloadTicket {
 ///
 /// ### Handling
 /// [`NotCurrentOwner`](Self::NotCurrentOwner) and [`NotDownloadable`](Self::NotDownloadable) refuse
-/// the device's request; the others mean the caller passed the wrong record.
+/// the device's request; the others mean the request names a ticket that does not exist
+/// ([`Input`](Self::Input)) or that is not in a wallet yet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DownloadError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is not in any wallet yet.
     #[error("ticket {ticket} has not been injected into TIXnGO; there is nothing to download")]
     NotInjected {
@@ -59,11 +59,60 @@ pub enum DownloadError {
     },
 }
 
+impl DownloadError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::DownloadError;
+    /// use secure_ticket::{ErrorKind, TicketId, WalletStatus};
+    ///
+    /// let error = DownloadError::NotDownloadable { ticket: TicketId::from_u128(1), status: WalletStatus::Downloaded };
+    /// assert_eq!(error.code(), "NOT_DOWNLOADABLE");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
+            Self::NotCurrentOwner { .. } => "NOT_CURRENT_OWNER",
+            Self::NotDownloadable { .. } => "NOT_DOWNLOADABLE",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::DownloadError;
+    /// use secure_ticket::{ErrorKind, TicketId, WalletStatus};
+    ///
+    /// let error = DownloadError::NotDownloadable { ticket: TicketId::from_u128(1), status: WalletStatus::Downloaded };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotInjected { .. }
+            | Self::NotCurrentOwner { .. }
+            | Self::NotDownloadable { .. } => ErrorKind::Refused,
+        }
+    }
+}
+
 /// Records a download: NOT_DOWNLOADED → DOWNLOADED, with its time (SPEC W3).
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](DownloadError::TicketNotFound),
+/// In this order: [`Input`](DownloadError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](DownloadError::NotInjected), [`NotCurrentOwner`](DownloadError::NotCurrentOwner),
 /// [`NotDownloadable`](DownloadError::NotDownloadable).
 ///
@@ -86,9 +135,10 @@ pub enum DownloadError {
 pub fn download(ticket: &Ticket, command: &DownloadTicket) -> Result<Decision, DownloadError> {
     use DownloadError as E;
     if ticket.id != command.ticket {
-        return Err(E::TicketNotFound {
+        return Err(InputError::TicketNotFound {
             ticket: command.ticket,
-        });
+        }
+        .into());
     }
     let wallet = ticket
         .wallet

@@ -1,4 +1,5 @@
 use crate::actor::Actor;
+use crate::error_kind::ErrorKind;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,7 @@ use crate::changes::Changes;
 use crate::decision::Decision;
 use crate::event::Event;
 use crate::id::{TicketId, TransferGroupId};
+use crate::input_error::InputError;
 use crate::ticket::{Activation, Ticket, WalletStatus};
 
 /// A change to one of a ticket's flags (SPEC W1).
@@ -26,6 +28,16 @@ pub enum FlagChange {
     Control,
     /// Resets `controlled`: by access control.
     CheckOut,
+}
+
+impl FlagChange {
+    /// Who may make this change, for messages.
+    const fn allowed_actors(self) -> &'static str {
+        match self {
+            Self::Activate(_) | Self::Deactivate => "the current owner or the system",
+            Self::Check | Self::Control | Self::CheckOut => "access control",
+        }
+    }
 }
 
 impl fmt::Display for FlagChange {
@@ -58,16 +70,14 @@ pub struct ChangeFlag {
 ///
 /// ### Handling
 /// [`ActorNotAllowed`](ChangeFlagError::ActorNotAllowed) and [`TicketDeleted`](ChangeFlagError::TicketDeleted)
-/// refuse the request; the others mean the caller passed the wrong record.
+/// refuse the request; the others mean the request names a ticket that does not exist
+/// ([`Input`](Self::Input)) or that is not in a wallet yet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChangeFlagError {
-    /// The ticket passed is not the one the command names.
-    #[error("ticket {ticket} was not found; load it and pass it to the transition")]
-    TicketNotFound {
-        /// The ticket the command names.
-        ticket: TicketId,
-    },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The ticket is not in any wallet yet.
     #[error("ticket {ticket} has not been injected into TIXnGO; it has no flags yet")]
     NotInjected {
@@ -99,7 +109,7 @@ pub enum ChangeFlagError {
     },
     /// The actor may not make this change: activation is for the current owner or the system;
     /// check, control and check-out are for access control.
-    #[error("{actor} may not {change} ticket {ticket}")]
+    #[error("{actor} may not {change} ticket {ticket}; only {} may", change.allowed_actors())]
     ActorNotAllowed {
         /// The ticket.
         ticket: TicketId,
@@ -110,12 +120,63 @@ pub enum ChangeFlagError {
     },
 }
 
+impl ChangeFlagError {
+    /// The error's stable code, in SCREAMING_SNAKE_CASE, for API bodies, logs and metrics; the same
+    /// failure has the same code in every error type. [`Input`](Self::Input) gives its
+    /// [`InputError::code`]. A released code never changes (`tests/fixtures/error_codes.txt` lists
+    /// them all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::{ChangeFlagError, FlagChange};
+    /// use secure_ticket::{ErrorKind, TicketId, TransferGroupId};
+    ///
+    /// let error = ChangeFlagError::PendingTransfer { ticket: TicketId::from_u128(1), group: TransferGroupId::from_u128(2), change: FlagChange::Check };
+    /// assert_eq!(error.code(), "TICKET_PENDING_TRANSFER");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Input(input) => input.code(),
+            Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
+            Self::TicketDeleted { .. } => "TICKET_DELETED",
+            Self::PendingTransfer { .. } => "TICKET_PENDING_TRANSFER",
+            Self::ActorNotAllowed { .. } => "ACTOR_NOT_ALLOWED",
+        }
+    }
+
+    /// What kind of failure this is: what the caller can do, and the HTTP status to answer. A
+    /// nested error gives its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::wallet::{ChangeFlagError, FlagChange};
+    /// use secure_ticket::{ErrorKind, TicketId, TransferGroupId};
+    ///
+    /// let error = ChangeFlagError::PendingTransfer { ticket: TicketId::from_u128(1), group: TransferGroupId::from_u128(2), change: FlagChange::Check };
+    /// assert_eq!(error.kind(), ErrorKind::Refused);
+    /// assert_eq!(error.kind().http_status(), 422);
+    /// ```
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(input) => input.kind(),
+            Self::NotInjected { .. }
+            | Self::TicketDeleted { .. }
+            | Self::PendingTransfer { .. }
+            | Self::ActorNotAllowed { .. } => ErrorKind::Refused,
+        }
+    }
+}
+
 /// Sets or resets a flag (SPEC W1, W3). Setting a flag that is already set keeps the time it first
 /// became true; resetting a flag that is not set changes nothing. Both return an empty decision.
 ///
 /// # Errors
 ///
-/// In this order: [`TicketNotFound`](ChangeFlagError::TicketNotFound),
+/// In this order: [`Input`](ChangeFlagError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](ChangeFlagError::NotInjected), [`TicketDeleted`](ChangeFlagError::TicketDeleted)
 /// (W4), [`ActorNotAllowed`](ChangeFlagError::ActorNotAllowed),
 /// [`PendingTransfer`](ChangeFlagError::PendingTransfer) (a **decision** protecting T3).
@@ -142,9 +203,10 @@ pub enum ChangeFlagError {
 pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, ChangeFlagError> {
     use ChangeFlagError as E;
     if ticket.id != command.ticket {
-        return Err(E::TicketNotFound {
+        return Err(InputError::TicketNotFound {
             ticket: command.ticket,
-        });
+        }
+        .into());
     }
     let wallet = ticket
         .wallet

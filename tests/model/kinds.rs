@@ -1,329 +1,169 @@
-//! Names: of commands, of outcomes (every error variant, nested ones included), of events; and the
-//! catalogue of every outcome each command can have through the shell.
+//! Names: of commands (their serde tag), of outcomes (an error's `code()`), of events; and the
+//! catalogue of every outcome each command can have through the shell, its error codes read from
+//! the golden list `tests/fixtures/error_codes.txt`.
 
-use secure_ticket::injection::{InjectError, RecordFeedbackError};
+use std::collections::BTreeMap;
+
 use secure_ticket::service::Command;
-use secure_ticket::store::{RecordKey, StoreError};
-use secure_ticket::take_back::{RedistributeError, TakeBackError};
-use secure_ticket::transfer::{
-    AcceptTransferError, CancelTransferError, DeclineTransferError, EditRecipientError,
-    ExpireTransferError, InitiateTransferError, ReturnToSenderError, SignInError,
-};
-use secure_ticket::wallet::{ChangeFlagError, DeletionError, DownloadError};
-use secure_ticket::{Direction, Error, Event, RuleError};
+use secure_ticket::{Direction, Error, Event};
+
+/// The golden list of error codes, by error type.
+const ERROR_CODES: &str = include_str!("../fixtures/error_codes.txt");
+
+/// Each command, in the order of [`Command`]: its serde tag, the error type of its transition,
+/// its success labels (see [`success_label`]) and the shell's own errors for it.
+const CATALOGUE: [(&str, &str, &[&str], &[&str]); 16] = [
+    (
+        "INJECT",
+        "InjectError",
+        &["Ok"],
+        &["RECORD_NOT_FOUND(ticket)"],
+    ),
+    (
+        "DOWNLOAD",
+        "DownloadError",
+        &["Ok"],
+        &["RECORD_NOT_FOUND(ticket)"],
+    ),
+    (
+        "CHANGE_FLAG",
+        "ChangeFlagError",
+        &["Ok", "Ok:noop"],
+        &["RECORD_NOT_FOUND(ticket)"],
+    ),
+    (
+        "INITIATE",
+        "InitiateTransferError",
+        &["Ok:forward", "Ok:backward", "Ok:split"],
+        &["RECORD_NOT_FOUND(settings)", "ID_IN_USE(transfer_group)"],
+    ),
+    (
+        "RETURN_TO_SENDER",
+        "ReturnToSenderError",
+        &["Ok:backward"],
+        &["RECORD_NOT_FOUND(settings)", "ID_IN_USE(transfer_group)"],
+    ),
+    (
+        "ACCEPT",
+        "AcceptTransferError",
+        &["Ok:forward", "Ok:backward"],
+        &["RECORD_NOT_FOUND(transfer_group)"],
+    ),
+    (
+        "SIGN_IN",
+        "SignInError",
+        &["Ok:forward", "Ok:backward", "Ok:split", "Ok:noop"],
+        &[],
+    ),
+    (
+        "DECLINE",
+        "DeclineTransferError",
+        &["Ok"],
+        &["RECORD_NOT_FOUND(transfer_group)"],
+    ),
+    (
+        "CANCEL",
+        "CancelTransferError",
+        &["Ok"],
+        &["RECORD_NOT_FOUND(transfer_group)"],
+    ),
+    (
+        "EDIT_RECIPIENT",
+        "EditRecipientError",
+        &["Ok:forward", "Ok:backward", "Ok:split"],
+        &[
+            "RECORD_NOT_FOUND(settings)",
+            "RECORD_NOT_FOUND(transfer_group)",
+            "ID_IN_USE(transfer_group)",
+        ],
+    ),
+    (
+        "EXPIRE",
+        "ExpireTransferError",
+        &["Ok"],
+        &["RECORD_NOT_FOUND(transfer_group)"],
+    ),
+    (
+        "RECORD_FEEDBACK",
+        "RecordFeedbackError",
+        &["Ok", "Ok:noop"],
+        &["RECORD_NOT_FOUND(ticket)"],
+    ),
+    (
+        "TAKE_BACK",
+        "TakeBackError",
+        &["Ok:regular", "Ok:mobile"],
+        &[
+            "RECORD_NOT_FOUND(settings)",
+            "RECORD_NOT_FOUND(point_of_sale)",
+            "RECORD_NOT_FOUND(ticket)",
+            "ID_IN_USE(ticket)",
+        ],
+    ),
+    (
+        "REDISTRIBUTE",
+        "RedistributeError",
+        &["Ok"],
+        &[
+            "RECORD_NOT_FOUND(point_of_sale)",
+            "RECORD_NOT_FOUND(ticket)",
+        ],
+    ),
+    (
+        "REQUEST_DELETION",
+        "DeletionError",
+        &["Ok"],
+        &["RECORD_NOT_FOUND(ticket)"],
+    ),
+    (
+        "COMPLETE_DELETION",
+        "DeletionError",
+        &["Ok"],
+        &["RECORD_NOT_FOUND(ticket)"],
+    ),
+];
 
 /// Every command kind, in the order of [`Command`].
-pub(crate) const COMMANDS: [&str; 16] = [
-    "Inject",
-    "Download",
-    "ChangeFlag",
-    "Initiate",
-    "ReturnToSender",
-    "Accept",
-    "SignIn",
-    "Decline",
-    "Cancel",
-    "EditRecipient",
-    "Expire",
-    "RecordFeedback",
-    "TakeBack",
-    "Redistribute",
-    "RequestDeletion",
-    "CompleteDeletion",
-];
+pub(crate) fn commands() -> impl Iterator<Item = &'static str> {
+    CATALOGUE.iter().map(|(command, ..)| *command)
+}
 
+/// A command's kind: its serde tag (`INITIATE`, `SIGN_IN`, ...).
 pub(crate) fn command_kind(command: &Command) -> &'static str {
-    match command {
-        Command::Inject(_) => "Inject",
-        Command::Download(_) => "Download",
-        Command::ChangeFlag(_) => "ChangeFlag",
-        Command::Initiate(_) => "Initiate",
-        Command::ReturnToSender(_) => "ReturnToSender",
-        Command::Accept(_) => "Accept",
-        Command::SignIn { .. } => "SignIn",
-        Command::Decline(_) => "Decline",
-        Command::Cancel(_) => "Cancel",
-        Command::EditRecipient(_) => "EditRecipient",
-        Command::Expire(_) => "Expire",
-        Command::RecordFeedback(_) => "RecordFeedback",
-        Command::TakeBack(_) => "TakeBack",
-        Command::Redistribute(_) => "Redistribute",
-        Command::RequestDeletion(_) => "RequestDeletion",
-        Command::CompleteDeletion(_) => "CompleteDeletion",
-        _ => "UnknownCommand",
-    }
+    let json = serde_json::to_value(command).expect("a command serialises");
+    let tag = json["type"].as_str().expect("a command has a serde tag");
+    commands()
+        .find(|&kind| kind == tag)
+        .unwrap_or_else(|| panic!("a command kind the catalogue does not know: {tag}"))
 }
 
-/// The kind of a record, as the outcome names spell it.
-pub(crate) fn record_kind(key: &RecordKey) -> &'static str {
-    match key {
-        RecordKey::Ticket(_) => "ticket",
-        RecordKey::TransferGroup(_) => "transfer_group",
-        RecordKey::PointOfSale(_) => "point_of_sale",
-        RecordKey::UsageRule(_) => "usage_rule",
-        RecordKey::Settings(_) => "settings",
-        RecordKey::Command(_) => "command",
-        _ => "unknown_record",
-    }
-}
-
-/// The name of an error, down to the innermost variant: `Initiate::TransferLimitReached`,
-/// `ReturnToSender::Initiate::NotCurrentOwner`, `NotFound(settings)`, `IdInUse(ticket)`.
+/// The name of an error: its code (`TRANSFER_LIMIT_REACHED`, `NOT_CURRENT_OWNER`), with the kind
+/// of record for the shell's `RECORD_NOT_FOUND(settings)` and `ID_IN_USE(ticket)`.
 pub(crate) fn error_kind(error: &Error) -> String {
     match error {
-        Error::Rule(rule) => rule_kind(rule),
-        Error::NotFound { key } => format!("NotFound({})", record_kind(key)),
-        Error::IdInUse { key } => format!("IdInUse({})", record_kind(key)),
-        Error::CommandIdReused { .. } => "CommandIdReused".to_owned(),
-        Error::Store(store) => format!("Store::{}", store_kind(store)),
-        _ => "UnknownError".to_owned(),
+        Error::NotFound { key } | Error::IdInUse { key } => {
+            format!("{}({})", error.code(), key.kind().as_str())
+        }
+        _ => error.code().to_owned(),
     }
 }
 
-fn store_kind(error: &StoreError) -> &'static str {
-    match error {
-        StoreError::Conflict { .. } => "Conflict",
-        StoreError::UnsupportedFormat { .. } => "UnsupportedFormat",
-        StoreError::Corrupt { .. } => "Corrupt",
-        StoreError::DuplicateKey { .. } => "DuplicateKey",
-        StoreError::Backend { .. } => "Backend",
-        _ => "Unknown",
+/// The codes of each error type, from the golden list.
+fn codes_by_type() -> BTreeMap<&'static str, Vec<&'static str>> {
+    let mut codes: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
+    let mut current = None;
+    for line in ERROR_CODES.lines() {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = Some(name);
+        } else if let (Some(name), Some(code)) = (current, line.split(' ').next())
+            && !line.is_empty()
+            && !line.starts_with('#')
+            && !line.starts_with('=')
+        {
+            codes.entry(name).or_default().push(code);
+        }
     }
-}
-
-pub(crate) fn rule_kind(error: &RuleError) -> String {
-    match error {
-        RuleError::Email(_) => "Email".to_owned(),
-        RuleError::UsageRule(_) => "UsageRule".to_owned(),
-        RuleError::Inject(e) => format!("Inject::{}", inject_kind(e)),
-        RuleError::Download(e) => format!("Download::{}", download_kind(e)),
-        RuleError::ChangeFlag(e) => format!("ChangeFlag::{}", change_flag_kind(e)),
-        RuleError::Initiate(e) => format!("Initiate::{}", initiate_kind(e)),
-        RuleError::ReturnToSender(e) => format!("ReturnToSender::{}", return_kind(e)),
-        RuleError::Accept(e) => format!("Accept::{}", accept_kind(e)),
-        RuleError::SignIn(e) => format!("SignIn::{}", sign_in_kind(e)),
-        RuleError::Decline(e) => format!("Decline::{}", decline_kind(e)),
-        RuleError::Cancel(e) => format!("Cancel::{}", cancel_kind(e)),
-        RuleError::EditRecipient(e) => format!("EditRecipient::{}", edit_kind(e)),
-        RuleError::Expire(e) => format!("Expire::{}", expire_kind(e)),
-        RuleError::Theme(_) => "Theme".to_owned(),
-        RuleError::Interface(_) => "Interface".to_owned(),
-        RuleError::InjectionTarget(_) => "InjectionTarget".to_owned(),
-        RuleError::RecordFeedback(e) => format!("RecordFeedback::{}", feedback_kind(e)),
-        RuleError::TakeBack(e) => format!("TakeBack::{}", take_back_kind(e)),
-        RuleError::Deletion(e) => format!("Deletion::{}", deletion_kind(e)),
-        RuleError::Redistribute(e) => format!("Redistribute::{}", redistribute_kind(e)),
-        _ => "UnknownRule".to_owned(),
-    }
-}
-
-fn inject_kind(e: &InjectError) -> &'static str {
-    match e {
-        InjectError::TicketNotFound { .. } => "TicketNotFound",
-        InjectError::TicketInvalidated { .. } => "TicketInvalidated",
-        InjectError::NotSecureMobile { .. } => "NotSecureMobile",
-        InjectError::AlreadyInjected { .. } => "AlreadyInjected",
-        _ => "Unknown",
-    }
-}
-
-fn download_kind(e: &DownloadError) -> &'static str {
-    match e {
-        DownloadError::TicketNotFound { .. } => "TicketNotFound",
-        DownloadError::NotInjected { .. } => "NotInjected",
-        DownloadError::NotCurrentOwner { .. } => "NotCurrentOwner",
-        DownloadError::NotDownloadable { .. } => "NotDownloadable",
-        _ => "Unknown",
-    }
-}
-
-fn change_flag_kind(e: &ChangeFlagError) -> &'static str {
-    match e {
-        ChangeFlagError::TicketNotFound { .. } => "TicketNotFound",
-        ChangeFlagError::NotInjected { .. } => "NotInjected",
-        ChangeFlagError::TicketDeleted { .. } => "TicketDeleted",
-        ChangeFlagError::PendingTransfer { .. } => "PendingTransfer",
-        ChangeFlagError::ActorNotAllowed { .. } => "ActorNotAllowed",
-        _ => "Unknown",
-    }
-}
-
-pub(crate) fn initiate_kind(e: &InitiateTransferError) -> &'static str {
-    use InitiateTransferError as E;
-    match e {
-        E::EmptyTicketList => "EmptyTicketList",
-        E::DuplicateTicket { .. } => "DuplicateTicket",
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::NotInjected { .. } => "NotInjected",
-        E::TicketDeleted { .. } => "TicketDeleted",
-        E::AlreadyPendingTransfer { .. } => "AlreadyPendingTransfer",
-        E::NotCurrentOwner { .. } => "NotCurrentOwner",
-        E::RecipientIsSender { .. } => "RecipientIsSender",
-        E::UsageRuleNotFound { .. } => "UsageRuleNotFound",
-        E::TransferDisabled { .. } => "TransferDisabled",
-        E::ActivatedTicket { .. } => "ActivatedTicket",
-        E::CheckedTicket { .. } => "CheckedTicket",
-        E::ControlledTicket { .. } => "ControlledTicket",
-        E::TransferLimitReached { .. } => "TransferLimitReached",
-        E::SameGroupIdForBothDirections { .. } => "SameGroupIdForBothDirections",
-        _ => "Unknown",
-    }
-}
-
-/// Every variant of [`InitiateTransferError`], for the catalogue.
-pub(crate) const INITIATE_VARIANTS: [&str; 15] = [
-    "EmptyTicketList",
-    "DuplicateTicket",
-    "TicketNotFound",
-    "NotInjected",
-    "TicketDeleted",
-    "AlreadyPendingTransfer",
-    "NotCurrentOwner",
-    "RecipientIsSender",
-    "UsageRuleNotFound",
-    "TransferDisabled",
-    "ActivatedTicket",
-    "CheckedTicket",
-    "ControlledTicket",
-    "TransferLimitReached",
-    "SameGroupIdForBothDirections",
-];
-
-fn return_kind(e: &ReturnToSenderError) -> String {
-    match e {
-        ReturnToSenderError::NoPreviousOwner { .. } => "NoPreviousOwner".to_owned(),
-        ReturnToSenderError::Initiate(inner) => format!("Initiate::{}", initiate_kind(inner)),
-        _ => "Unknown".to_owned(),
-    }
-}
-
-fn accept_kind(e: &AcceptTransferError) -> &'static str {
-    use AcceptTransferError as E;
-    match e {
-        E::GroupNotFound { .. } => "GroupNotFound",
-        E::NotPending { .. } => "NotPending",
-        E::NotRecipient { .. } => "NotRecipient",
-        E::PastDeadline { .. } => "PastDeadline",
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::TicketNotInGroup { .. } => "TicketNotInGroup",
-        E::TicketDeleted { .. } => "TicketDeleted",
-        E::UsageRuleNotFound { .. } => "UsageRuleNotFound",
-        _ => "Unknown",
-    }
-}
-
-fn sign_in_kind(e: &SignInError) -> &'static str {
-    match e {
-        SignInError::TicketNotFound { .. } => "TicketNotFound",
-        SignInError::TicketNotInGroup { .. } => "TicketNotInGroup",
-        SignInError::TicketDeleted { .. } => "TicketDeleted",
-        SignInError::UsageRuleNotFound { .. } => "UsageRuleNotFound",
-        _ => "Unknown",
-    }
-}
-
-fn decline_kind(e: &DeclineTransferError) -> &'static str {
-    use DeclineTransferError as E;
-    match e {
-        E::GroupNotFound { .. } => "GroupNotFound",
-        E::NotPending { .. } => "NotPending",
-        E::NotRecipient { .. } => "NotRecipient",
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::TicketNotInGroup { .. } => "TicketNotInGroup",
-        _ => "Unknown",
-    }
-}
-
-fn cancel_kind(e: &CancelTransferError) -> &'static str {
-    use CancelTransferError as E;
-    match e {
-        E::GroupNotFound { .. } => "GroupNotFound",
-        E::NotPending { .. } => "NotPending",
-        E::NotSender { .. } => "NotSender",
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::TicketNotInGroup { .. } => "TicketNotInGroup",
-        _ => "Unknown",
-    }
-}
-
-fn edit_kind(e: &EditRecipientError) -> String {
-    use EditRecipientError as E;
-    match e {
-        E::GroupNotFound { .. } => "GroupNotFound".to_owned(),
-        E::NotPending { .. } => "NotPending".to_owned(),
-        E::NotSender { .. } => "NotSender".to_owned(),
-        E::SameRecipient { .. } => "SameRecipient".to_owned(),
-        E::GroupIdReused { .. } => "GroupIdReused".to_owned(),
-        E::TicketNotFound { .. } => "TicketNotFound".to_owned(),
-        E::TicketNotInGroup { .. } => "TicketNotInGroup".to_owned(),
-        E::Initiate(inner) => format!("Initiate::{}", initiate_kind(inner)),
-        _ => "Unknown".to_owned(),
-    }
-}
-
-fn expire_kind(e: &ExpireTransferError) -> &'static str {
-    use ExpireTransferError as E;
-    match e {
-        E::GroupNotFound { .. } => "GroupNotFound",
-        E::NotPending { .. } => "NotPending",
-        E::NoDeadline { .. } => "NoDeadline",
-        E::NotYetExpired { .. } => "NotYetExpired",
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::TicketNotInGroup { .. } => "TicketNotInGroup",
-        _ => "Unknown",
-    }
-}
-
-fn feedback_kind(e: &RecordFeedbackError) -> &'static str {
-    match e {
-        RecordFeedbackError::TicketNotFound { .. } => "TicketNotFound",
-        RecordFeedbackError::NotInjected { .. } => "NotInjected",
-        RecordFeedbackError::MissingTransferDetails { .. } => "MissingTransferDetails",
-        _ => "Unknown",
-    }
-}
-
-fn take_back_kind(e: &TakeBackError) -> &'static str {
-    use TakeBackError as E;
-    match e {
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::PointOfSaleNotFound { .. } => "PointOfSaleNotFound",
-        E::TicketInvalidated { .. } => "TicketInvalidated",
-        E::NotB2bPointOfSale { .. } => "NotB2bPointOfSale",
-        E::WrongPointOfSale { .. } => "WrongPointOfSale",
-        E::MobileTakeBackDisabled { .. } => "MobileTakeBackDisabled",
-        E::AdvancedViewInactive { .. } => "AdvancedViewInactive",
-        E::ReplacementWouldGoToLatestOwner { .. } => "ReplacementWouldGoToLatestOwner",
-        E::TakeBackModeInjectsAutomatically { .. } => "TakeBackModeInjectsAutomatically",
-        E::NoFeedbackYet { .. } => "NoFeedbackYet",
-        E::NoLongerInjected { .. } => "NoLongerInjected",
-        E::HasTicketHolder { .. } => "HasTicketHolder",
-        E::ReplacementIdReused { .. } => "ReplacementIdReused",
-        _ => "Unknown",
-    }
-}
-
-fn deletion_kind(e: &DeletionError) -> &'static str {
-    match e {
-        DeletionError::TicketNotFound { .. } => "TicketNotFound",
-        DeletionError::NotInjected { .. } => "NotInjected",
-        DeletionError::StillValid { .. } => "StillValid",
-        DeletionError::WrongStatus { .. } => "WrongStatus",
-        _ => "Unknown",
-    }
-}
-
-fn redistribute_kind(e: &RedistributeError) -> &'static str {
-    use RedistributeError as E;
-    match e {
-        E::TicketNotFound { .. } => "TicketNotFound",
-        E::PointOfSaleNotFound { .. } => "PointOfSaleNotFound",
-        E::TicketInvalidated { .. } => "TicketInvalidated",
-        E::WrongPointOfSale { .. } => "WrongPointOfSale",
-        E::AlreadyInjected { .. } => "AlreadyInjected",
-        E::NotHolder { .. } => "NotHolder",
-        _ => "Unknown",
-    }
+    codes
 }
 
 pub(crate) fn event_kind(event: &Event) -> &'static str {
@@ -404,278 +244,77 @@ pub(crate) fn success_label(command: &Command, events: &[Event], replayed: bool)
     }
 }
 
-/// Every outcome each command can have through the shell, by command kind. Outcomes that are not
-/// observed in a run are the generators' blind spots (or unreachable through the shell: see
-/// [`unreachable_through_the_shell`]).
+/// Every outcome each command can have through the shell, by command kind: its successes, the
+/// codes of its error type (from the golden list), the shell's own errors for it and
+/// `COMMAND_ID_REUSED`. Outcomes that are not observed in a run are the generators' blind spots
+/// (or unreachable through the shell: see [`unreachable_through_the_shell`]).
 pub(crate) fn catalogue() -> Vec<(&'static str, Vec<String>)> {
-    let s = |names: &[&str]| names.iter().map(|&n| n.to_owned()).collect::<Vec<_>>();
-    let initiate = |prefix: &str| {
-        INITIATE_VARIANTS
-            .iter()
-            .map(|v| format!("{prefix}{v}"))
-            .collect::<Vec<_>>()
-    };
-    let with_common = |mut v: Vec<String>| {
-        v.push("CommandIdReused".to_owned());
-        v
-    };
-    vec![
-        (
-            "Inject",
-            with_common(s(&[
-                "Ok",
-                "NotFound(ticket)",
-                "Inject::TicketNotFound",
-                "Inject::TicketInvalidated",
-                "Inject::NotSecureMobile",
-                "Inject::AlreadyInjected",
-            ])),
-        ),
-        (
-            "Download",
-            with_common(s(&[
-                "Ok",
-                "NotFound(ticket)",
-                "Download::TicketNotFound",
-                "Download::NotInjected",
-                "Download::NotCurrentOwner",
-                "Download::NotDownloadable",
-            ])),
-        ),
-        (
-            "ChangeFlag",
-            with_common(s(&[
-                "Ok",
-                "Ok:noop",
-                "NotFound(ticket)",
-                "ChangeFlag::TicketNotFound",
-                "ChangeFlag::NotInjected",
-                "ChangeFlag::TicketDeleted",
-                "ChangeFlag::PendingTransfer",
-                "ChangeFlag::ActorNotAllowed",
-            ])),
-        ),
-        ("Initiate", {
-            let mut v = s(&[
-                "Ok:forward",
-                "Ok:backward",
-                "Ok:split",
-                "NotFound(settings)",
-                "IdInUse(transfer_group)",
-            ]);
-            v.extend(initiate("Initiate::"));
-            with_common(v)
-        }),
-        ("ReturnToSender", {
-            let mut v = s(&[
-                "Ok:backward",
-                "NotFound(settings)",
-                "IdInUse(transfer_group)",
-                "ReturnToSender::NoPreviousOwner",
-            ]);
-            v.extend(initiate("ReturnToSender::Initiate::"));
-            with_common(v)
-        }),
-        (
-            "Accept",
-            with_common(s(&[
-                "Ok:forward",
-                "Ok:backward",
-                "NotFound(transfer_group)",
-                "Accept::GroupNotFound",
-                "Accept::NotPending",
-                "Accept::NotRecipient",
-                "Accept::PastDeadline",
-                "Accept::TicketNotFound",
-                "Accept::TicketNotInGroup",
-                "Accept::TicketDeleted",
-                "Accept::UsageRuleNotFound",
-            ])),
-        ),
-        (
-            "SignIn",
-            with_common(s(&[
-                "Ok:forward",
-                "Ok:backward",
-                "Ok:split",
-                "Ok:noop",
-                "SignIn::TicketNotFound",
-                "SignIn::TicketNotInGroup",
-                "SignIn::TicketDeleted",
-                "SignIn::UsageRuleNotFound",
-            ])),
-        ),
-        (
-            "Decline",
-            with_common(s(&[
-                "Ok",
-                "NotFound(transfer_group)",
-                "Decline::GroupNotFound",
-                "Decline::NotPending",
-                "Decline::NotRecipient",
-                "Decline::TicketNotFound",
-                "Decline::TicketNotInGroup",
-            ])),
-        ),
-        (
-            "Cancel",
-            with_common(s(&[
-                "Ok",
-                "NotFound(transfer_group)",
-                "Cancel::GroupNotFound",
-                "Cancel::NotPending",
-                "Cancel::NotSender",
-                "Cancel::TicketNotFound",
-                "Cancel::TicketNotInGroup",
-            ])),
-        ),
-        ("EditRecipient", {
-            let mut v = s(&[
-                "Ok:forward",
-                "Ok:backward",
-                "Ok:split",
-                "NotFound(settings)",
-                "NotFound(transfer_group)",
-                "IdInUse(transfer_group)",
-                "EditRecipient::GroupNotFound",
-                "EditRecipient::NotPending",
-                "EditRecipient::NotSender",
-                "EditRecipient::SameRecipient",
-                "EditRecipient::GroupIdReused",
-                "EditRecipient::TicketNotFound",
-                "EditRecipient::TicketNotInGroup",
-            ]);
-            v.extend(initiate("EditRecipient::Initiate::"));
-            with_common(v)
-        }),
-        (
-            "Expire",
-            with_common(s(&[
-                "Ok",
-                "NotFound(transfer_group)",
-                "Expire::GroupNotFound",
-                "Expire::NotPending",
-                "Expire::NoDeadline",
-                "Expire::NotYetExpired",
-                "Expire::TicketNotFound",
-                "Expire::TicketNotInGroup",
-            ])),
-        ),
-        (
-            "RecordFeedback",
-            with_common(s(&[
-                "Ok",
-                "Ok:noop",
-                "NotFound(ticket)",
-                "RecordFeedback::TicketNotFound",
-                "RecordFeedback::NotInjected",
-                "RecordFeedback::MissingTransferDetails",
-            ])),
-        ),
-        (
-            "TakeBack",
-            with_common(s(&[
-                "Ok:regular",
-                "Ok:mobile",
-                "NotFound(settings)",
-                "NotFound(point_of_sale)",
-                "NotFound(ticket)",
-                "IdInUse(ticket)",
-                "TakeBack::TicketNotFound",
-                "TakeBack::PointOfSaleNotFound",
-                "TakeBack::TicketInvalidated",
-                "TakeBack::NotB2bPointOfSale",
-                "TakeBack::WrongPointOfSale",
-                "TakeBack::MobileTakeBackDisabled",
-                "TakeBack::AdvancedViewInactive",
-                "TakeBack::ReplacementWouldGoToLatestOwner",
-                "TakeBack::TakeBackModeInjectsAutomatically",
-                "TakeBack::NoFeedbackYet",
-                "TakeBack::NoLongerInjected",
-                "TakeBack::HasTicketHolder",
-                "TakeBack::ReplacementIdReused",
-            ])),
-        ),
-        (
-            "Redistribute",
-            with_common(s(&[
-                "Ok",
-                "NotFound(point_of_sale)",
-                "NotFound(ticket)",
-                "Redistribute::TicketNotFound",
-                "Redistribute::PointOfSaleNotFound",
-                "Redistribute::TicketInvalidated",
-                "Redistribute::WrongPointOfSale",
-                "Redistribute::AlreadyInjected",
-                "Redistribute::NotHolder",
-            ])),
-        ),
-        (
-            "RequestDeletion",
-            with_common(s(&[
-                "Ok",
-                "NotFound(ticket)",
-                "Deletion::TicketNotFound",
-                "Deletion::NotInjected",
-                "Deletion::StillValid",
-                "Deletion::WrongStatus",
-            ])),
-        ),
-        (
-            "CompleteDeletion",
-            with_common(s(&[
-                "Ok",
-                "NotFound(ticket)",
-                "Deletion::TicketNotFound",
-                "Deletion::NotInjected",
-                "Deletion::StillValid",
-                "Deletion::WrongStatus",
-            ])),
-        ),
-    ]
+    let codes = codes_by_type();
+    CATALOGUE
+        .iter()
+        .map(|&(command, error_type, successes, shell)| {
+            let rule_codes = codes
+                .get(error_type)
+                .unwrap_or_else(|| panic!("{error_type} is not in the golden list of codes"));
+            let outcomes = successes
+                .iter()
+                .chain(shell)
+                .chain(rule_codes)
+                .chain(&["COMMAND_ID_REUSED"])
+                .map(|&outcome| outcome.to_owned())
+                .collect();
+            (command, outcomes)
+        })
+        .collect()
 }
 
 /// Why an outcome of the catalogue cannot happen through `Service`, when it cannot: the shell
 /// loads records by the command's own ids (so a transition never gets the wrong record), and the
 /// invariants keep a PENDING group's tickets pending in it.
 pub(crate) fn unreachable_through_the_shell(command: &str, outcome: &str) -> Option<&'static str> {
-    const BY_ID: &str = "the shell passes the record the command names, or answers NotFound";
+    const BY_ID: &str =
+        "the shell passes the record the command names, or answers RECORD_NOT_FOUND";
     const PENDING: &str = "a PENDING group's tickets exist and are pending in it (invariant)";
-    let variant = outcome.rsplit("::").next().unwrap_or(outcome);
-    let nested_initiate = outcome.contains("::Initiate::");
-    match (command, variant) {
-        (_, "GroupNotFound" | "PointOfSaleNotFound") => Some(BY_ID),
+    let initiation_code = || {
+        codes_by_type()
+            .get("InitiateTransferError")
+            .is_some_and(|codes| codes.contains(&outcome))
+    };
+    match (command, outcome) {
+        (_, "TRANSFER_GROUP_NOT_FOUND" | "POINT_OF_SALE_NOT_FOUND") => Some(BY_ID),
         (
-            "Inject" | "Download" | "ChangeFlag" | "RecordFeedback" | "TakeBack" | "Redistribute"
-            | "RequestDeletion" | "CompleteDeletion",
-            "TicketNotFound",
+            "INJECT" | "DOWNLOAD" | "CHANGE_FLAG" | "RECORD_FEEDBACK" | "TAKE_BACK"
+            | "REDISTRIBUTE" | "REQUEST_DELETION" | "COMPLETE_DELETION",
+            "TICKET_NOT_FOUND",
         ) => Some(BY_ID),
         (
-            "Accept" | "SignIn" | "Decline" | "Cancel" | "Expire" | "EditRecipient",
-            "TicketNotFound" | "TicketNotInGroup",
-        ) if !nested_initiate => Some(PENDING),
-        ("Accept" | "SignIn", "UsageRuleNotFound") => {
+            "ACCEPT" | "SIGN_IN" | "DECLINE" | "CANCEL" | "EXPIRE" | "EDIT_RECIPIENT",
+            "TICKET_NOT_FOUND" | "TICKET_NOT_IN_GROUP",
+        ) => Some(PENDING),
+        ("ACCEPT" | "SIGN_IN", "USAGE_RULE_NOT_FOUND") => {
             Some("a ticket whose rule is missing is never initiated, so never pending")
         }
-        ("EditRecipient", v)
-            if nested_initiate
+        ("EDIT_RECIPIENT", code)
+            if initiation_code()
                 && !matches!(
-                    v,
-                    "TicketDeleted" | "RecipientIsSender" | "SameGroupIdForBothDirections"
+                    code,
+                    "TICKET_DELETED" | "RECIPIENT_IS_SENDER" | "SAME_GROUP_ID_FOR_BOTH_DIRECTIONS"
                 ) =>
         {
             Some(
                 "the group's tickets passed these checks at initiation and cannot change while pending",
             )
         }
-        ("ReturnToSender", "RecipientIsSender") => {
+        ("RETURN_TO_SENDER", "RECIPIENT_IS_SENDER") => {
             Some("the previous owner is never the current owner")
         }
-        ("ReturnToSender", "EmptyTicketList" | "DuplicateTicket") => {
+        ("RETURN_TO_SENDER", "EMPTY_TICKET_LIST" | "DUPLICATE_TICKET") => {
             Some("a return names exactly one ticket")
         }
-        ("ReturnToSender", "SameGroupIdForBothDirections") => Some("a return only goes BACKWARD"),
-        ("ReturnToSender", "UsageRuleNotFound" | "TransferDisabled") => Some(
+        ("RETURN_TO_SENDER", "SAME_GROUP_ID_FOR_BOTH_DIRECTIONS") => {
+            Some("a return only goes BACKWARD")
+        }
+        ("RETURN_TO_SENDER", "USAGE_RULE_NOT_FOUND" | "TRANSFER_DISABLED") => Some(
             "a ticket whose rule is missing or forbids transfers was never transferred: no previous owner",
         ),
         _ => None,

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 
-use crate::kinds::{COMMANDS, catalogue, unreachable_through_the_shell};
+use crate::kinds::{catalogue, commands, unreachable_through_the_shell};
 use crate::reference::{Model, Reference, Step};
 use crate::sut::{Bug, COVERAGE, Checks, Sut, run_case};
 
@@ -83,7 +83,7 @@ fn coverage_report() -> String {
         out,
         "\n== coverage: {total} steps of the model test, by command and outcome"
     );
-    for command in COMMANDS {
+    for command in commands() {
         let rows: BTreeMap<&String, u64> = coverage
             .iter()
             .filter(|((c, _), _)| *c == command)

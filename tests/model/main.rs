@@ -10,8 +10,9 @@
 //!   (named after its rule), the negative controls, and the coverage table of the generators.
 //! - `hostile`: arbitrary bytes, arbitrary and near-valid JSON fed to every decoder, and arbitrary
 //!   command sequences with random ids and actors: typed errors or round trips, never a panic.
-//! - `kinds`: names for commands, outcomes and events, and the catalogue of every outcome each
-//!   command can have (for the blind-spot list).
+//! - `kinds`: names for commands (their serde tag), outcomes (an error's `code()`) and events,
+//!   and the catalogue of every outcome each command can have (for the blind-spot list), its
+//!   error codes read from `tests/fixtures/error_codes.txt`.
 //! - `bugs`: crate bugs these tests found, each pinned by a failing test marked
 //!   `#[ignore = "BUG: ..."]` (`cargo test --all-features --test model -- --ignored`).
 //!

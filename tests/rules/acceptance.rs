@@ -3,14 +3,19 @@
 use secure_ticket::transfer::{
     self, AcceptTransfer, AcceptTransferError, Acceptance, CancelTransfer, CancelTransferError,
     DeclineTransfer, DeclineTransferError, Direction, EditRecipient, EditRecipientError,
-    ExpireTransfer, ExpireTransferError, NewGroupIds, ReturnToSender, TransferStatus,
+    ExpireTransfer, ExpireTransferError, NewGroupIds, ReturnToSender, SignIn, SignInError,
+    TransferGroup, TransferStatus,
 };
-use secure_ticket::{AcceptanceSettings, Decision, Event, Owners, WalletStatus};
+use secure_ticket::{
+    AcceptanceSettings, Decision, Email, Event, InputError, Owners, Ticket, WalletStatus,
+};
 use time::Duration;
 use time::macros::datetime;
 
 use crate::common::{
-    AT, LATER, World, alice, bob, carol, closed, gid, new_group, rule, with_wallet,
+    AT, DEADLINE, LATER, RULE, T, World, alice, assert_refused, automatic_world, bob, carol,
+    closed, deleted, deletion_pending, fresh_world, gid, group_1, new_group, not_in_group,
+    pending_world, rule, with_wallet,
 };
 
 #[test]
@@ -376,5 +381,307 @@ fn a4_the_deadline_is_fixed_at_initiation() {
             }
         ),
         Err(ExpireTransferError::NoDeadline { group: gid(1) })
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// AcceptTransferError: one test per variant (`err_...`)
+
+fn accept(
+    group: &TransferGroup,
+    tickets: &[Ticket],
+    world: &World,
+    actor: Email,
+) -> Result<Decision, AcceptTransferError> {
+    transfer::accept(
+        group,
+        tickets,
+        &world.rules,
+        &AcceptTransfer {
+            group: gid(1),
+            actor,
+            at: LATER,
+        },
+    )
+}
+
+#[test]
+fn err_accept_transfer_group_not_found() {
+    let world = pending_world();
+    let command = AcceptTransfer {
+        group: gid(9),
+        actor: bob(),
+        at: LATER,
+    };
+    assert_refused(
+        transfer::accept(&group_1(&world), &world.tickets, &world.rules, &command),
+        &AcceptTransferError::Input(InputError::GroupNotFound { group: gid(9) }),
+        &gid(9),
+    );
+}
+
+#[test]
+fn err_accept_transfer_not_pending() {
+    let world = pending_world();
+    let declined = closed(&group_1(&world), TransferStatus::Declined, AT);
+    assert_refused(
+        accept(&declined, &world.tickets, &world, bob()),
+        &AcceptTransferError::NotPending {
+            group: gid(1),
+            status: TransferStatus::Declined,
+        },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_accept_transfer_not_recipient() {
+    let world = pending_world();
+    assert_refused(
+        accept(&group_1(&world), &world.tickets, &world, carol()),
+        &AcceptTransferError::NotRecipient {
+            group: gid(1),
+            actor: carol(),
+        },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_accept_transfer_past_deadline() {
+    let world = pending_world();
+    let command = AcceptTransfer {
+        group: gid(1),
+        actor: bob(),
+        at: DEADLINE,
+    };
+    let error = AcceptTransferError::PastDeadline {
+        group: gid(1),
+        expires_at: DEADLINE,
+    };
+    assert_refused(
+        transfer::accept(&group_1(&world), &world.tickets, &world.rules, &command),
+        &error,
+        &gid(1),
+    );
+    // Times in RFC 3339, as the records serialise them.
+    assert!(
+        error
+            .to_string()
+            .contains("expired at 2026-11-25T12:00:00Z;"),
+        "{error}"
+    );
+}
+
+#[test]
+fn err_accept_transfer_ticket_not_found() {
+    let world = pending_world();
+    assert_refused(
+        accept(&group_1(&world), &[], &world, bob()),
+        &AcceptTransferError::Input(InputError::TicketNotFound { ticket: T }),
+        &T,
+    );
+}
+
+#[test]
+fn err_accept_transfer_ticket_not_in_group() {
+    let world = pending_world();
+    let error = AcceptTransferError::Input(InputError::TicketNotInGroup {
+        ticket: T,
+        group: gid(1),
+    });
+    assert_refused(
+        accept(&group_1(&world), &not_in_group(), &world, bob()),
+        &error,
+        &T,
+    );
+    assert!(error.to_string().contains(&gid(1).to_string()));
+}
+
+#[test]
+fn err_accept_transfer_ticket_deleted() {
+    let world = pending_world();
+    let tickets = vec![deletion_pending(world.ticket(T))];
+    assert_refused(
+        accept(&group_1(&world), &tickets, &world, bob()),
+        &AcceptTransferError::TicketDeleted {
+            ticket: T,
+            status: WalletStatus::DeletionPending,
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_accept_transfer_usage_rule_not_found() {
+    let mut world = pending_world();
+    world.rules.clear();
+    assert_refused(
+        accept(&group_1(&world), &world.tickets, &world, bob()),
+        &AcceptTransferError::Input(InputError::UsageRuleNotFound {
+            ticket: T,
+            rule: RULE,
+        }),
+        &T,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// SignInError: one test per variant (`err_...`)
+
+fn sign_in_bob(world: &World, tickets: &[Ticket]) -> Result<Decision, SignInError> {
+    transfer::complete_on_sign_in(
+        &world.groups,
+        tickets,
+        &world.rules,
+        &SignIn {
+            actor: bob(),
+            at: LATER,
+        },
+    )
+}
+
+#[test]
+fn err_sign_in_ticket_not_found() {
+    let world = automatic_world();
+    assert_refused(
+        sign_in_bob(&world, &[]),
+        &SignInError::Input(InputError::TicketNotFound { ticket: T }),
+        &T,
+    );
+}
+
+#[test]
+fn err_sign_in_ticket_not_in_group() {
+    let world = automatic_world();
+    assert_refused(
+        sign_in_bob(&world, &not_in_group()),
+        &SignInError::Input(InputError::TicketNotInGroup {
+            ticket: T,
+            group: gid(1),
+        }),
+        &T,
+    );
+}
+
+#[test]
+fn err_sign_in_ticket_deleted() {
+    let world = automatic_world();
+    let tickets = vec![deleted(world.ticket(T))];
+    assert_refused(
+        sign_in_bob(&world, &tickets),
+        &SignInError::TicketDeleted {
+            ticket: T,
+            status: WalletStatus::Deleted,
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_sign_in_usage_rule_not_found() {
+    let mut world = automatic_world();
+    world.rules.clear();
+    assert_refused(
+        sign_in_bob(&world, &world.tickets),
+        &SignInError::Input(InputError::UsageRuleNotFound {
+            ticket: T,
+            rule: RULE,
+        }),
+        &T,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// ExpireTransferError: one test per variant (`err_...`)
+
+fn expire(
+    group: &TransferGroup,
+    tickets: &[Ticket],
+    at: time::OffsetDateTime,
+) -> Result<Decision, ExpireTransferError> {
+    transfer::expire(group, tickets, &ExpireTransfer { group: gid(1), at })
+}
+
+#[test]
+fn err_expire_transfer_group_not_found() {
+    let world = pending_world();
+    let command = ExpireTransfer {
+        group: gid(9),
+        at: DEADLINE,
+    };
+    assert_refused(
+        transfer::expire(&group_1(&world), &world.tickets, &command),
+        &ExpireTransferError::Input(InputError::GroupNotFound { group: gid(9) }),
+        &gid(9),
+    );
+}
+
+#[test]
+fn err_expire_transfer_not_pending() {
+    let world = pending_world();
+    let cancelled = closed(&group_1(&world), TransferStatus::Cancelled, AT);
+    assert_refused(
+        expire(&cancelled, &world.tickets, DEADLINE),
+        &ExpireTransferError::NotPending {
+            group: gid(1),
+            status: TransferStatus::Cancelled,
+        },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_expire_transfer_no_deadline() {
+    let mut world = fresh_world();
+    world.send(&alice(), &bob(), &[T], 1);
+    assert_refused(
+        expire(&group_1(&world), &world.tickets, DEADLINE),
+        &ExpireTransferError::NoDeadline { group: gid(1) },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_expire_transfer_not_yet_expired() {
+    let world = pending_world();
+    let error = ExpireTransferError::NotYetExpired {
+        group: gid(1),
+        expires_at: DEADLINE,
+        at: LATER,
+    };
+    assert_refused(
+        expire(&group_1(&world), &world.tickets, LATER),
+        &error,
+        &gid(1),
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("expires at 2026-11-25T12:00:00Z, after 2026-11-23T13:00:00Z;"),
+        "{error}"
+    );
+}
+
+#[test]
+fn err_expire_transfer_ticket_not_found() {
+    let world = pending_world();
+    assert_refused(
+        expire(&group_1(&world), &[], DEADLINE),
+        &ExpireTransferError::Input(InputError::TicketNotFound { ticket: T }),
+        &T,
+    );
+}
+
+#[test]
+fn err_expire_transfer_ticket_not_in_group() {
+    let world = pending_world();
+    assert_refused(
+        expire(&group_1(&world), &not_in_group(), DEADLINE),
+        &ExpireTransferError::Input(InputError::TicketNotInGroup {
+            ticket: T,
+            group: gid(1),
+        }),
+        &T,
     );
 }

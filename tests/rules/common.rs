@@ -12,8 +12,8 @@ use secure_ticket::{
     ShipmentModeId, Ticket, TicketId, TransferBackward, TransferGroupId, TransferLimit, UsageRule,
     UsageRuleId, Wallet, injection,
 };
-use time::OffsetDateTime;
 use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
 
 /// The time of every command unless a test says otherwise.
 pub(crate) const AT: OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
@@ -345,4 +345,55 @@ impl World {
     pub(crate) fn transfer(&mut self, ticket: TicketId, from: &Email, to: &Email, group: u128) {
         let _transferred = self.transferred(ticket, from, to, group);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worlds of the error tests (`err_...`): one ticket, sent or not.
+
+/// The ticket of the error tests (`err_...`).
+pub(crate) const T: TicketId = TicketId::from_u128(1);
+/// A ticket no world holds.
+pub(crate) const MISSING: TicketId = TicketId::from_u128(9);
+/// The deadline of the pending world's group: 48 hours after [`AT`].
+pub(crate) const DEADLINE: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
+
+/// Ticket 1 injected to Alice (limit 3, explicit acceptance), not yet sent.
+pub(crate) fn fresh_world() -> World {
+    let mut world = World::explicit(rule(3));
+    world.inject(1, &alice());
+    world
+}
+
+/// Ticket 1 sent by Alice to Bob in group 1 (explicit acceptance, deadline after 48 hours).
+pub(crate) fn pending_world() -> World {
+    let mut world = World::new(
+        rule(3),
+        AcceptanceSettings::explicit().with_expiry(Duration::hours(48)),
+    );
+    world.inject(1, &alice());
+    world.send(&alice(), &bob(), &[T], 1);
+    world
+}
+
+/// Ticket 1 sent by Alice to Bob in group 1, completing at Bob's sign-in.
+pub(crate) fn automatic_world() -> World {
+    let mut world = World::automatic(rule(3));
+    world.inject(1, &alice());
+    world.send(&alice(), &bob(), &[T], 1);
+    world
+}
+
+/// Group 1, as the world holds it.
+pub(crate) fn group_1(world: &World) -> TransferGroup {
+    world.group(gid(1)).clone()
+}
+
+/// The pending world's ticket before it was sent: not pending in any group.
+pub(crate) fn not_in_group() -> Vec<Ticket> {
+    vec![injected(1, &alice())]
+}
+
+/// One id for the new groups of an initiation.
+pub(crate) fn single(n: u128) -> NewGroupIds {
+    NewGroupIds::single(gid(n))
 }

@@ -7,16 +7,14 @@ use secure_ticket::transfer::{
 };
 use secure_ticket::wallet::{self, Actor, ChangeFlag, ChangeFlagError, FlagChange};
 use secure_ticket::{
-    ActivationMethod, Decision, Email, Event, TicketId, TransferGroupId, WalletStatus,
+    Activation, ActivationMethod, Decision, Email, Event, InputError, TicketId, TransferGroupId,
+    WalletStatus,
 };
 
 use crate::common::{
-    AT, LATER, RULE, World, alice, bob, carol, email, gid, new_group, pending_in, rule, with_wallet,
+    AT, LATER, MISSING, RULE, T, World, alice, assert_refused, bob, carol, deleted, email,
+    fresh_world, gid, issued, new_group, pending_in, pending_world, rule, single, tid, with_wallet,
 };
-
-fn single(n: u128) -> NewGroupIds {
-    NewGroupIds::single(gid(n))
-}
 
 fn initiated(
     group: TransferGroupId,
@@ -131,7 +129,7 @@ fn t3_activated_checked_or_controlled_ticket_needs_the_matching_after_setting() 
     let flagged = [
         (
             with_wallet(&fresh, |w| {
-                w.activated = Some(secure_ticket::Activation {
+                w.activated = Some(Activation {
                     at: AT,
                     method: ActivationMethod::Online,
                 });
@@ -542,4 +540,243 @@ fn t3_flag_set_while_pending_does_not_bypass_the_after_setting() {
         let accepted = world.accept(gid(1), &bob());
         assert!(accepted.is_ok(), "{change}: {accepted:?}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// InitiateTransferError: one test per variant (`err_...`)
+
+#[test]
+fn err_initiate_transfer_empty_ticket_list() {
+    let error = fresh_world()
+        .initiate(&alice(), &bob(), &[], single(1))
+        .unwrap_err();
+    assert_eq!(error, InitiateTransferError::EmptyTicketList);
+    assert_eq!(
+        error.to_string(),
+        "the transfer lists no ticket; choose at least one ticket to send"
+    );
+}
+
+#[test]
+fn err_initiate_transfer_duplicate_ticket() {
+    assert_refused(
+        fresh_world().initiate(&alice(), &bob(), &[T, T], single(1)),
+        &InitiateTransferError::DuplicateTicket { ticket: T },
+        &T,
+    );
+}
+
+#[test]
+fn err_initiate_transfer_ticket_not_found() {
+    assert_refused(
+        fresh_world().initiate(&alice(), &bob(), &[MISSING], single(1)),
+        &InitiateTransferError::Input(InputError::TicketNotFound { ticket: MISSING }),
+        &MISSING,
+    );
+}
+
+#[test]
+fn err_initiate_transfer_not_injected() {
+    let mut world = fresh_world();
+    world.put_ticket(issued(2));
+    assert_refused(
+        world.initiate(&alice(), &bob(), &[tid(2)], single(1)),
+        &InitiateTransferError::NotInjected { ticket: tid(2) },
+        &tid(2),
+    );
+}
+
+#[test]
+fn err_initiate_transfer_ticket_deleted() {
+    let mut world = fresh_world();
+    world.put_ticket(deleted(world.ticket(T)));
+    assert_refused(
+        world.initiate(&alice(), &bob(), &[T], single(1)),
+        &InitiateTransferError::TicketDeleted {
+            ticket: T,
+            status: WalletStatus::Deleted,
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_initiate_transfer_already_pending_transfer() {
+    let error = InitiateTransferError::AlreadyPendingTransfer {
+        ticket: T,
+        group: gid(1),
+    };
+    assert_refused(
+        pending_world().initiate(&alice(), &carol(), &[T], single(2)),
+        &error,
+        &T,
+    );
+    assert!(error.to_string().contains(&gid(1).to_string()));
+}
+
+#[test]
+fn err_initiate_transfer_not_current_owner() {
+    assert_refused(
+        fresh_world().initiate(&bob(), &carol(), &[T], single(1)),
+        &InitiateTransferError::NotCurrentOwner {
+            ticket: T,
+            actor: bob(),
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_initiate_transfer_recipient_is_sender() {
+    assert_refused(
+        fresh_world().initiate(&alice(), &alice(), &[T], single(1)),
+        &InitiateTransferError::RecipientIsSender {
+            ticket: T,
+            recipient: alice(),
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_initiate_transfer_usage_rule_not_found() {
+    let mut world = fresh_world();
+    world.rules.clear();
+    let error = InitiateTransferError::Input(InputError::UsageRuleNotFound {
+        ticket: T,
+        rule: RULE,
+    });
+    assert_refused(
+        world.initiate(&alice(), &bob(), &[T], single(1)),
+        &error,
+        &T,
+    );
+    assert!(error.to_string().contains(&RULE.to_string()));
+}
+
+#[test]
+fn err_initiate_transfer_transfer_disabled() {
+    let mut world = fresh_world();
+    world.set_rule(rule(3).with_transfer(false));
+    assert_refused(
+        world.initiate(&alice(), &bob(), &[T], single(1)),
+        &InitiateTransferError::TransferDisabled {
+            ticket: T,
+            rule: RULE,
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_initiate_transfer_activated_ticket() {
+    let mut world = fresh_world();
+    world.put_ticket(with_wallet(world.ticket(T), |w| {
+        w.activated = Some(Activation {
+            at: AT,
+            method: ActivationMethod::Bt,
+        });
+    }));
+    assert_refused(
+        world.initiate(&alice(), &bob(), &[T], single(1)),
+        &InitiateTransferError::ActivatedTicket {
+            ticket: T,
+            rule: RULE,
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_initiate_transfer_checked_ticket() {
+    let mut world = fresh_world();
+    world.put_ticket(with_wallet(world.ticket(T), |w| w.checked_at = Some(AT)));
+    assert_refused(
+        world.initiate(&alice(), &bob(), &[T], single(1)),
+        &InitiateTransferError::CheckedTicket {
+            ticket: T,
+            rule: RULE,
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_initiate_transfer_controlled_ticket() {
+    let mut world = fresh_world();
+    world.put_ticket(with_wallet(world.ticket(T), |w| w.controlled_at = Some(AT)));
+    assert_refused(
+        world.initiate(&alice(), &bob(), &[T], single(1)),
+        &InitiateTransferError::ControlledTicket {
+            ticket: T,
+            rule: RULE,
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_initiate_transfer_limit_reached() {
+    let mut world = World::explicit(rule(1));
+    world.inject(1, &alice());
+    world.transfer(T, &alice(), &bob(), 1);
+    assert_refused(
+        world.initiate(&bob(), &carol(), &[T], single(2)),
+        &InitiateTransferError::TransferLimitReached {
+            ticket: T,
+            level: 1,
+            limit: 1,
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_initiate_transfer_same_group_id_for_both_directions() {
+    let mut world = fresh_world();
+    world.inject(2, &bob());
+    world.transfer(tid(2), &bob(), &alice(), 1);
+    assert_refused(
+        world.initiate(&alice(), &bob(), &[T, tid(2)], single(5)),
+        &InitiateTransferError::SameGroupIdForBothDirections { group: gid(5) },
+        &gid(5),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// ReturnToSenderError: one test per variant (`err_...`)
+
+fn return_to_sender(world: &World, actor: Email) -> Result<Decision, ReturnToSenderError> {
+    let command = ReturnToSender {
+        ticket: T,
+        actor,
+        group: gid(2),
+        at: LATER,
+    };
+    transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &command)
+}
+
+#[test]
+fn err_return_to_sender_no_previous_owner() {
+    assert_refused(
+        return_to_sender(&fresh_world(), alice()),
+        &ReturnToSenderError::NoPreviousOwner { ticket: T },
+        &T,
+    );
+}
+
+#[test]
+fn err_return_to_sender_initiate() {
+    let mut world = World::explicit(rule(1));
+    world.inject(1, &alice());
+    world.transfer(T, &alice(), &bob(), 1);
+    assert_refused(
+        return_to_sender(&world, bob()),
+        &ReturnToSenderError::Initiate(InitiateTransferError::TransferLimitReached {
+            ticket: T,
+            level: 1,
+            limit: 1,
+        }),
+        &T,
+    );
 }

@@ -2,11 +2,13 @@
 
 use secure_ticket::injection::{self, InjectError, InjectTicket};
 use secure_ticket::{
-    Decision, Distribution, Event, Invalidation, InvalidationReason, Owners, RightId, ShipmentMode,
-    ShipmentModeId, Ticket, Wallet,
+    Decision, Distribution, Event, InputError, Invalidation, InvalidationReason, Owners, RightId,
+    ShipmentMode, ShipmentModeId, Ticket, TicketId, Wallet,
 };
 
-use crate::common::{AT, LATER, POS, RULE, alice, bob, injected, issued, tid};
+use crate::common::{
+    AT, LATER, MISSING, POS, RULE, T, alice, assert_refused, bob, injected, issued, tid,
+};
 
 fn inject_to_alice(ticket: &Ticket) -> Result<Decision, InjectError> {
     injection::inject(
@@ -113,5 +115,78 @@ fn i1_only_a_valid_not_yet_injected_secure_mobile_ticket_is_injected() {
             ticket: tid(4),
             injected_at: AT
         })
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// InjectError: one test per variant (`err_...`)
+
+fn inject(ticket: &Ticket, id: TicketId) -> Result<Decision, InjectError> {
+    injection::inject(
+        ticket,
+        &InjectTicket {
+            ticket: id,
+            to: alice(),
+            usage_rule: RULE,
+            at: LATER,
+        },
+    )
+}
+
+#[test]
+fn err_inject_ticket_not_found() {
+    assert_refused(
+        inject(&issued(1), MISSING),
+        &InjectError::Input(InputError::TicketNotFound { ticket: MISSING }),
+        &MISSING,
+    );
+}
+
+#[test]
+fn err_inject_ticket_invalidated() {
+    let mut ticket = issued(1);
+    ticket.distribution.invalidation = Some(Invalidation {
+        reason: InvalidationReason::from_code("REFUND"),
+        at: AT,
+        replaced_by: None,
+    });
+    let error = InjectError::TicketInvalidated {
+        ticket: T,
+        reason: InvalidationReason::Other("REFUND".into()),
+    };
+    assert_refused(inject(&ticket, T), &error, &T);
+    assert!(error.to_string().contains("REFUND"));
+}
+
+#[test]
+fn err_inject_not_secure_mobile() {
+    let mode = ShipmentModeId::from_u128(2);
+    let ticket = Ticket::new(
+        T,
+        RightId::from_u128(1),
+        Distribution::new(POS, ShipmentMode::print_at_home(mode)),
+    );
+    assert_refused(
+        inject(&ticket, T),
+        &InjectError::NotSecureMobile {
+            ticket: T,
+            shipment_mode: mode,
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_inject_already_injected() {
+    let error = InjectError::AlreadyInjected {
+        ticket: T,
+        injected_at: AT,
+    };
+    assert_refused(inject(&injected(1, &bob()), T), &error, &T);
+    assert!(
+        error
+            .to_string()
+            .contains("injected at 2026-11-23T12:00:00Z;"),
+        "{error}"
     );
 }

@@ -1,5 +1,6 @@
 //! Rule tests: one test (at least) per numbered rule of `SPEC.md`, named after the rule id
-//! (`t8_...`), plus one test per error variant of every command error enum (`err_...`).
+//! (`t8_...`), and beside them one test per variant of the command's error enum (`err_...`: the
+//! exact error value, and a message that names the ticket or group involved).
 //!
 //! Every test uses fixed times and fixed ids; the fixtures live in [`common`].
 
@@ -15,10 +16,11 @@ mod common;
 
 mod acceptance;
 mod completion;
-mod errors;
+mod email;
 mod initiation;
 mod injection;
 mod pending;
+mod rule_error;
 mod serde_format;
 mod unchanged;
 mod usage_rule;

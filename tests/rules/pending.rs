@@ -8,10 +8,11 @@ use secure_ticket::transfer::{
     TransferStatus,
 };
 use secure_ticket::wallet::{self, DownloadTicket};
-use secure_ticket::{Decision, Email, Event, WalletStatus};
+use secure_ticket::{Decision, Email, Event, InputError, Ticket, WalletStatus};
 
 use crate::common::{
-    AT, LATER, World, alice, bob, carol, closed, deletion_pending, gid, new_group, pending_in, rule,
+    AT, DEADLINE, LATER, T, World, alice, assert_refused, bob, carol, closed, deletion_pending,
+    gid, group_1, new_group, not_in_group, pending_in, pending_world, rule, single,
 };
 
 fn edit(
@@ -439,7 +440,9 @@ fn t13_the_whole_group_moves_together_no_partial_acceptance() {
     let only_first = vec![world.ticket(first).clone()];
     assert_eq!(
         transfer::accept(&group, &only_first, &world.rules, &command),
-        Err(AcceptTransferError::TicketNotFound { ticket: second })
+        Err(AcceptTransferError::Input(InputError::TicketNotFound {
+            ticket: second
+        }))
     );
 
     // With both, both move, in one decision.
@@ -456,5 +459,339 @@ fn t13_the_whole_group_moves_together_no_partial_acceptance() {
     assert_eq!(
         done.groups,
         vec![closed(&group, TransferStatus::Accepted, LATER)]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// DeclineTransferError: one test per variant (`err_...`)
+
+fn decline(
+    group: &TransferGroup,
+    tickets: &[Ticket],
+    actor: Email,
+) -> Result<Decision, DeclineTransferError> {
+    transfer::decline(
+        group,
+        tickets,
+        &DeclineTransfer {
+            group: gid(1),
+            actor,
+            at: LATER,
+        },
+    )
+}
+
+#[test]
+fn err_decline_transfer_group_not_found() {
+    let world = pending_world();
+    let command = DeclineTransfer {
+        group: gid(9),
+        actor: bob(),
+        at: LATER,
+    };
+    assert_refused(
+        transfer::decline(&group_1(&world), &world.tickets, &command),
+        &DeclineTransferError::Input(InputError::GroupNotFound { group: gid(9) }),
+        &gid(9),
+    );
+}
+
+#[test]
+fn err_decline_transfer_not_pending() {
+    let world = pending_world();
+    let accepted = closed(&group_1(&world), TransferStatus::Accepted, AT);
+    assert_refused(
+        decline(&accepted, &world.tickets, bob()),
+        &DeclineTransferError::NotPending {
+            group: gid(1),
+            status: TransferStatus::Accepted,
+        },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_decline_transfer_not_recipient() {
+    let world = pending_world();
+    assert_refused(
+        decline(&group_1(&world), &world.tickets, alice()),
+        &DeclineTransferError::NotRecipient {
+            group: gid(1),
+            actor: alice(),
+        },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_decline_transfer_ticket_not_found() {
+    let world = pending_world();
+    assert_refused(
+        decline(&group_1(&world), &[], bob()),
+        &DeclineTransferError::Input(InputError::TicketNotFound { ticket: T }),
+        &T,
+    );
+}
+
+#[test]
+fn err_decline_transfer_ticket_not_in_group() {
+    let world = pending_world();
+    assert_refused(
+        decline(&group_1(&world), &not_in_group(), bob()),
+        &DeclineTransferError::Input(InputError::TicketNotInGroup {
+            ticket: T,
+            group: gid(1),
+        }),
+        &T,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// CancelTransferError: one test per variant (`err_...`)
+
+fn cancel(
+    group: &TransferGroup,
+    tickets: &[Ticket],
+    actor: Email,
+) -> Result<Decision, CancelTransferError> {
+    transfer::cancel(
+        group,
+        tickets,
+        &CancelTransfer {
+            group: gid(1),
+            actor,
+            at: LATER,
+        },
+    )
+}
+
+#[test]
+fn err_cancel_transfer_group_not_found() {
+    let world = pending_world();
+    let command = CancelTransfer {
+        group: gid(9),
+        actor: alice(),
+        at: LATER,
+    };
+    assert_refused(
+        transfer::cancel(&group_1(&world), &world.tickets, &command),
+        &CancelTransferError::Input(InputError::GroupNotFound { group: gid(9) }),
+        &gid(9),
+    );
+}
+
+#[test]
+fn err_cancel_transfer_not_pending() {
+    let world = pending_world();
+    let expired = closed(&group_1(&world), TransferStatus::Expired, DEADLINE);
+    assert_refused(
+        cancel(&expired, &world.tickets, alice()),
+        &CancelTransferError::NotPending {
+            group: gid(1),
+            status: TransferStatus::Expired,
+        },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_cancel_transfer_not_sender() {
+    let world = pending_world();
+    assert_refused(
+        cancel(&group_1(&world), &world.tickets, bob()),
+        &CancelTransferError::NotSender {
+            group: gid(1),
+            actor: bob(),
+        },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_cancel_transfer_ticket_not_found() {
+    let world = pending_world();
+    assert_refused(
+        cancel(&group_1(&world), &[], alice()),
+        &CancelTransferError::Input(InputError::TicketNotFound { ticket: T }),
+        &T,
+    );
+}
+
+#[test]
+fn err_cancel_transfer_ticket_not_in_group() {
+    let world = pending_world();
+    assert_refused(
+        cancel(&group_1(&world), &not_in_group(), alice()),
+        &CancelTransferError::Input(InputError::TicketNotInGroup {
+            ticket: T,
+            group: gid(1),
+        }),
+        &T,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// EditRecipientError: one test per variant (`err_...`)
+
+fn edit_command(group: u128, actor: Email, recipient: Email, new: u128) -> EditRecipient {
+    EditRecipient {
+        group: gid(group),
+        actor,
+        recipient,
+        new_groups: single(new),
+        at: LATER,
+    }
+}
+
+fn edit_with(
+    group: &TransferGroup,
+    tickets: &[Ticket],
+    world: &World,
+    command: &EditRecipient,
+) -> Result<Decision, EditRecipientError> {
+    transfer::edit_recipient(group, tickets, &world.rules, &world.settings, command)
+}
+
+#[test]
+fn err_edit_recipient_group_not_found() {
+    let world = pending_world();
+    assert_refused(
+        edit_with(
+            &group_1(&world),
+            &world.tickets,
+            &world,
+            &edit_command(9, alice(), carol(), 2),
+        ),
+        &EditRecipientError::Input(InputError::GroupNotFound { group: gid(9) }),
+        &gid(9),
+    );
+}
+
+#[test]
+fn err_edit_recipient_not_pending() {
+    let world = pending_world();
+    let accepted = closed(&group_1(&world), TransferStatus::Accepted, AT);
+    assert_refused(
+        edit_with(
+            &accepted,
+            &world.tickets,
+            &world,
+            &edit_command(1, alice(), carol(), 2),
+        ),
+        &EditRecipientError::NotPending {
+            group: gid(1),
+            status: TransferStatus::Accepted,
+        },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_edit_recipient_not_sender() {
+    let world = pending_world();
+    assert_refused(
+        edit_with(
+            &group_1(&world),
+            &world.tickets,
+            &world,
+            &edit_command(1, bob(), carol(), 2),
+        ),
+        &EditRecipientError::NotSender {
+            group: gid(1),
+            actor: bob(),
+        },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_edit_recipient_same_recipient() {
+    let world = pending_world();
+    assert_refused(
+        edit_with(
+            &group_1(&world),
+            &world.tickets,
+            &world,
+            &edit_command(1, alice(), bob(), 2),
+        ),
+        &EditRecipientError::SameRecipient {
+            group: gid(1),
+            recipient: bob(),
+        },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_edit_recipient_group_id_reused() {
+    let world = pending_world();
+    assert_refused(
+        edit_with(
+            &group_1(&world),
+            &world.tickets,
+            &world,
+            &edit_command(1, alice(), carol(), 1),
+        ),
+        &EditRecipientError::GroupIdReused { group: gid(1) },
+        &gid(1),
+    );
+    let mut command = edit_command(1, alice(), carol(), 2);
+    command.new_groups = NewGroupIds::new(gid(2), gid(1));
+    assert_refused(
+        edit_with(&group_1(&world), &world.tickets, &world, &command),
+        &EditRecipientError::GroupIdReused { group: gid(1) },
+        &gid(1),
+    );
+}
+
+#[test]
+fn err_edit_recipient_ticket_not_found() {
+    let world = pending_world();
+    assert_refused(
+        edit_with(
+            &group_1(&world),
+            &[],
+            &world,
+            &edit_command(1, alice(), carol(), 2),
+        ),
+        &EditRecipientError::Input(InputError::TicketNotFound { ticket: T }),
+        &T,
+    );
+}
+
+#[test]
+fn err_edit_recipient_ticket_not_in_group() {
+    let world = pending_world();
+    assert_refused(
+        edit_with(
+            &group_1(&world),
+            &not_in_group(),
+            &world,
+            &edit_command(1, alice(), carol(), 2),
+        ),
+        &EditRecipientError::Input(InputError::TicketNotInGroup {
+            ticket: T,
+            group: gid(1),
+        }),
+        &T,
+    );
+}
+
+#[test]
+fn err_edit_recipient_initiate() {
+    let world = pending_world();
+    // Editing the recipient to the sender: the new initiation is refused (T4).
+    assert_refused(
+        edit_with(
+            &group_1(&world),
+            &world.tickets,
+            &world,
+            &edit_command(1, alice(), alice(), 2),
+        ),
+        &EditRecipientError::Initiate(InitiateTransferError::RecipientIsSender {
+            ticket: T,
+            recipient: alice(),
+        }),
+        &T,
     );
 }

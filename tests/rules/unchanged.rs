@@ -13,7 +13,7 @@ use secure_ticket::wallet::{
     self, Actor, ChangeFlag, ChangeFlagError, DownloadError, DownloadTicket, FlagChange,
 };
 use secure_ticket::{
-    AcceptanceSettings, ActivationMethod, Decision, Email, UsageRule, WalletStatus,
+    AcceptanceSettings, ActivationMethod, Decision, Email, InputError, UsageRule, WalletStatus,
 };
 use serde::Serialize;
 use time::Duration;
@@ -159,10 +159,10 @@ fn x1_refused_commands_leave_their_inputs_unchanged() {
             },
         ),
         |(groups, tickets, rules, cmd)| transfer::complete_on_sign_in(groups, tickets, rules, cmd),
-        &SignInError::UsageRuleNotFound {
+        &SignInError::Input(InputError::UsageRuleNotFound {
             ticket: t1,
             rule: RULE,
-        },
+        }),
     );
     refused(
         "decline by the sender",

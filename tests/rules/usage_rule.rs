@@ -139,3 +139,13 @@ fn u4_defaults_are_documented_ones() {
         serde_json::from_str(r#"{"id": "00000000-0000-0000-0000-000000000001"}"#).unwrap();
     assert_eq!(decoded, defaults);
 }
+
+// ---------------------------------------------------------------------------------------------
+// UsageRuleError: the message names the bad value (`err_...`)
+
+#[test]
+fn err_usage_rule_limit_out_of_range() {
+    let error = TransferLimit::new(257).unwrap_err();
+    assert_eq!(error, UsageRuleError::LimitOutOfRange { value: 257 });
+    assert!(error.to_string().contains("257"), "{error}");
+}

@@ -5,13 +5,14 @@ use secure_ticket::wallet::{
     self, Actor, ChangeFlag, ChangeFlagError, DownloadError, DownloadTicket, FlagChange,
 };
 use secure_ticket::{
-    Activation, ActivationMethod, Decision, Email, Event, Owners, Ticket, Wallet, WalletStatus,
+    Activation, ActivationMethod, Decision, Email, Event, InputError, Owners, Ticket, TicketId,
+    Wallet, WalletStatus,
 };
 use time::OffsetDateTime;
 
 use crate::common::{
-    AT, LATER, RULE, World, alice, bob, deleted, deletion_pending, gid, injected, issued,
-    pending_in, rule, with_wallet,
+    AT, LATER, MISSING, RULE, T, World, alice, assert_refused, bob, deleted, deletion_pending, gid,
+    injected, issued, pending_in, pending_world, rule, with_wallet,
 };
 
 fn change(
@@ -398,5 +399,146 @@ fn w3_only_the_current_owner_downloads_or_activates() {
             actor: Actor::Spectator(alice()),
             change: FlagChange::Check,
         })
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// DownloadError: one test per variant (`err_...`)
+
+fn download(ticket: &Ticket, id: TicketId, actor: Email) -> Result<Decision, DownloadError> {
+    wallet::download(
+        ticket,
+        &DownloadTicket {
+            ticket: id,
+            actor,
+            at: LATER,
+        },
+    )
+}
+
+#[test]
+fn err_download_ticket_not_found() {
+    assert_refused(
+        download(&injected(1, &alice()), MISSING, alice()),
+        &DownloadError::Input(InputError::TicketNotFound { ticket: MISSING }),
+        &MISSING,
+    );
+}
+
+#[test]
+fn err_download_not_injected() {
+    assert_refused(
+        download(&issued(1), T, alice()),
+        &DownloadError::NotInjected { ticket: T },
+        &T,
+    );
+}
+
+#[test]
+fn err_download_not_current_owner() {
+    assert_refused(
+        download(&injected(1, &alice()), T, bob()),
+        &DownloadError::NotCurrentOwner {
+            ticket: T,
+            actor: bob(),
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_download_not_downloadable() {
+    let world = pending_world();
+    assert_refused(
+        download(world.ticket(T), T, alice()),
+        &DownloadError::NotDownloadable {
+            ticket: T,
+            status: WalletStatus::PendingTransfer,
+        },
+        &T,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// ChangeFlagError: one test per variant (`err_...`)
+
+fn activate(ticket: &Ticket, id: TicketId, actor: Actor) -> Result<Decision, ChangeFlagError> {
+    let change = FlagChange::Activate(ActivationMethod::Online);
+    wallet::change_flag(
+        ticket,
+        &ChangeFlag {
+            ticket: id,
+            change,
+            actor,
+            at: LATER,
+        },
+    )
+}
+
+#[test]
+fn err_change_flag_ticket_not_found() {
+    assert_refused(
+        activate(&injected(1, &alice()), MISSING, Actor::System),
+        &ChangeFlagError::Input(InputError::TicketNotFound { ticket: MISSING }),
+        &MISSING,
+    );
+}
+
+#[test]
+fn err_change_flag_not_injected() {
+    assert_refused(
+        activate(&issued(1), T, Actor::System),
+        &ChangeFlagError::NotInjected { ticket: T },
+        &T,
+    );
+}
+
+#[test]
+fn err_change_flag_ticket_deleted() {
+    assert_refused(
+        activate(&deletion_pending(&injected(1, &alice())), T, Actor::System),
+        &ChangeFlagError::TicketDeleted {
+            ticket: T,
+            status: WalletStatus::DeletionPending,
+        },
+        &T,
+    );
+}
+
+#[test]
+fn err_change_flag_actor_not_allowed() {
+    let error = ChangeFlagError::ActorNotAllowed {
+        ticket: T,
+        actor: Actor::AccessControl,
+        change: FlagChange::Activate(ActivationMethod::Online),
+    };
+    assert_refused(
+        activate(&injected(1, &alice()), T, Actor::AccessControl),
+        &error,
+        &T,
+    );
+    // The message says who may.
+    assert!(
+        error
+            .to_string()
+            .ends_with("; only the current owner or the system may"),
+        "{error}"
+    );
+}
+
+#[test]
+fn err_change_flag_pending_transfer() {
+    let mut pending = injected(1, &alice());
+    if let Some(wallet) = pending.wallet.as_mut() {
+        wallet.pending_group = Some(secure_ticket::TransferGroupId::from_u128(5));
+    }
+    assert_refused(
+        activate(&pending, T, Actor::System),
+        &ChangeFlagError::PendingTransfer {
+            ticket: T,
+            group: secure_ticket::TransferGroupId::from_u128(5),
+            change: FlagChange::Activate(ActivationMethod::Online),
+        },
+        &secure_ticket::TransferGroupId::from_u128(5),
     );
 }

@@ -1,13 +1,15 @@
 //! Fixtures: fixed times and ids, the people of the take-back story, a soundly configured B2B point
 //! of sale and TIXnGO interface, and helpers that run transitions and record their feedback.
 
+use std::fmt::Display;
+
 use secure_ticket::take_back::{self, TakeBackPolicy, TakeBackTicket};
 use secure_ticket::transfer::{self, AcceptTransfer, InitiateTransfer, NewGroupIds, TransferGroup};
 use secure_ticket::{
     AcceptanceSettings, Decision, Distribution, Email, InternetTheme, LastFeedback,
-    LifecycleStatus, PointOfSale, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket,
-    TicketHolder, TicketId, TixngoInterface, TransferGroupId, TransferLimit, UsageRule,
-    UsageRuleId, injection,
+    LifecycleStatus, ParseError, PointOfSale, PointOfSaleId, RightId, RuleError, ShipmentMode,
+    ShipmentModeId, Ticket, TicketHolder, TicketId, TixngoInterface, TransferGroupId,
+    TransferLimit, UsageRule, UsageRuleId, injection,
 };
 use serde::Serialize;
 use time::macros::datetime;
@@ -300,4 +302,24 @@ pub(crate) fn assert_mentions(message: &str, parts: &[&str]) {
             "`{message}` does not mention `{part}`"
         );
     }
+}
+
+/// The message mentions every part, and [`RuleError`] shows it unchanged.
+pub(crate) fn assert_message<E>(error: &E, parts: &[&str])
+where
+    E: Display + Clone + Into<RuleError>,
+{
+    let message = error.to_string();
+    assert_mentions(&message, parts);
+    assert_eq!(error.clone().into().to_string(), message);
+}
+
+/// The message mentions every part, and [`ParseError`] shows it unchanged.
+pub(crate) fn assert_parse_message<E>(error: &E, parts: &[&str])
+where
+    E: Display + Clone + Into<ParseError>,
+{
+    let message = error.to_string();
+    assert_mentions(&message, parts);
+    assert_eq!(error.clone().into().to_string(), message);
 }

@@ -5,7 +5,8 @@ use secure_ticket::wallet::{
     self, CompleteDeletion, DeletionError, DownloadError, DownloadTicket, RequestDeletion,
 };
 use secure_ticket::{
-    AcceptanceSettings, Decision, Event, LastFeedback, LifecycleStatus, Ticket, WalletStatus,
+    AcceptanceSettings, Decision, Event, InputError, Invalidation, InvalidationReason,
+    LastFeedback, LifecycleStatus, Ticket, WalletStatus,
 };
 
 use crate::common::*;
@@ -232,5 +233,99 @@ fn b10_a_pending_transfer_of_the_pushed_ticket_can_only_end_without_completing()
     assert_eq!(
         cancelled.tickets[0].wallet_status(),
         Some(WalletStatus::DeletionPending)
+    );
+}
+
+// DeletionError: one test per variant (`err_...`)
+
+#[test]
+fn err_deletion_ticket_not_found() {
+    let (old, _) = taken_back(&injected(), NEW, at(5));
+    let error = wallet::request_deletion(
+        &old,
+        &RequestDeletion {
+            ticket: tid(999),
+            at: at(6),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        error,
+        DeletionError::Input(InputError::TicketNotFound { ticket: tid(999) })
+    );
+    assert_message(&error, &[&tid(999).to_string(), "check the ticket id"]);
+    assert_eq!(
+        wallet::complete_deletion(
+            &old,
+            &CompleteDeletion {
+                ticket: tid(999),
+                at: at(6)
+            }
+        ),
+        Err(error)
+    );
+}
+
+#[test]
+fn err_deletion_not_injected() {
+    let mut ticket = issued(OLD, MOBILE);
+    ticket.distribution.invalidation = Some(Invalidation {
+        reason: InvalidationReason::from_code("REFUND"),
+        at: at(1),
+        replaced_by: None,
+    });
+    let error = wallet::request_deletion(
+        &ticket,
+        &RequestDeletion {
+            ticket: OLD,
+            at: at(6),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(error, DeletionError::NotInjected { ticket: OLD });
+    assert_message(
+        &error,
+        &[&OLD.to_string(), "never injected", "nothing to delete"],
+    );
+}
+
+#[test]
+fn err_deletion_still_valid() {
+    let error = wallet::request_deletion(
+        &injected(),
+        &RequestDeletion {
+            ticket: OLD,
+            at: at(6),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(error, DeletionError::StillValid { ticket: OLD });
+    assert_message(
+        &error,
+        &[&OLD.to_string(), "invalidate it before deleting it"],
+    );
+}
+
+#[test]
+fn err_deletion_wrong_status() {
+    let (old, _) = taken_back(&injected(), NEW, at(5));
+    let error = wallet::complete_deletion(
+        &old,
+        &CompleteDeletion {
+            ticket: OLD,
+            at: at(6),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        error,
+        DeletionError::WrongStatus {
+            ticket: OLD,
+            status: WalletStatus::NotDownloaded
+        }
+    );
+    assert_message(
+        &error,
+        &[&OLD.to_string(), "NOT_DOWNLOADED", "does not apply"],
     );
 }

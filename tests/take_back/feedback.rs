@@ -1,6 +1,6 @@
 //! Injection and feedback on the S360 side (SPEC I1-I4).
 
-use secure_ticket::injection::{self, InjectError, InjectTicket};
+use secure_ticket::injection::{self, InjectError, InjectTicket, RecordFeedbackError};
 use secure_ticket::take_back::{self, RedistributeTicket};
 use secure_ticket::transfer::{
     self, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer, InitiateTransfer,
@@ -11,8 +11,8 @@ use secure_ticket::wallet::{
 };
 use secure_ticket::{
     AcceptanceSettings, ActivationMethod, Decision, DistributionEntry, EntryStatus, Event,
-    Feedback, InjectionTarget, InvalidationReason, LastFeedback, LifecycleStatus, Ticket,
-    TransferDetails, Wallet, WalletStatus,
+    Feedback, InjectionTarget, InputError, InvalidationReason, LastFeedback, LifecycleStatus,
+    Ticket, TransferDetails, Wallet, WalletStatus,
 };
 use time::Duration;
 
@@ -742,4 +742,66 @@ fn i4_a_failure_of_an_unknown_transfer_only_updates_the_last_feedback() {
             at: at(2)
         })
     );
+}
+
+// RecordFeedbackError: one test per variant (`err_...`)
+
+#[test]
+fn err_record_feedback_ticket_not_found() {
+    let feedback = Feedback {
+        ticket: tid(999),
+        status: LifecycleStatus::Downloaded,
+        at: at(1),
+        transfer: None,
+    };
+    let error = injection::record_feedback(&injected(), &feedback).unwrap_err();
+    assert_eq!(
+        error,
+        RecordFeedbackError::Input(InputError::TicketNotFound { ticket: tid(999) })
+    );
+    assert_message(&error, &[&tid(999).to_string(), "check the ticket id"]);
+}
+
+#[test]
+fn err_record_feedback_not_injected() {
+    let feedback = Feedback {
+        ticket: OLD,
+        status: LifecycleStatus::Injected,
+        at: AT,
+        transfer: None,
+    };
+    let error = injection::record_feedback(&issued(OLD, MOBILE), &feedback).unwrap_err();
+    assert_eq!(error, RecordFeedbackError::NotInjected { ticket: OLD });
+    assert_message(
+        &error,
+        &[&OLD.to_string(), "never injected", "misaddressed"],
+    );
+}
+
+#[test]
+fn err_record_feedback_missing_transfer_details() {
+    for status in [
+        LifecycleStatus::PendingTransfer,
+        LifecycleStatus::FailureTransfer,
+        LifecycleStatus::Transferred,
+    ] {
+        let feedback = Feedback {
+            ticket: OLD,
+            status,
+            at: at(1),
+            transfer: None,
+        };
+        let error = injection::record_feedback(&injected(), &feedback).unwrap_err();
+        assert_eq!(
+            error,
+            RecordFeedbackError::MissingTransferDetails {
+                ticket: OLD,
+                status
+            }
+        );
+        assert_message(
+            &error,
+            &[&OLD.to_string(), status.code(), "group, sender, recipient"],
+        );
+    }
 }

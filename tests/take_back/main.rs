@@ -1,6 +1,8 @@
 //! S360 side tests: points of sale, the TIXnGO interface settings, take back, redistribution,
 //! feedback, the deletion push and the configuration check (SPEC sections 6 and 7, rules B1-B11 and
-//! I1-I4), plus one test per error variant of their commands (`err_...`).
+//! I1-I4), and beside the rule tests of each command one test per variant of its error enum
+//! (`err_...`: the whole error value, and a message that names the record involved and says what
+//! to do).
 //!
 //! Every test uses fixed times and fixed ids; the fixtures live in [`common`].
 
@@ -17,7 +19,6 @@ mod common;
 mod b11;
 mod configuration;
 mod deletion;
-mod errors;
 mod feedback;
 mod settings;
 mod take_back;

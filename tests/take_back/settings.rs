@@ -1,6 +1,7 @@
 //! Reading S360's settings: the POS internet theme (SPEC B2) and the TIXnGO interface's custom
 //! parameters (SPEC B8).
 
+use crate::common::assert_parse_message;
 use secure_ticket::{
     InterfaceError, InternetTheme, InvalidationReason, ThemeError, TixngoInterface,
 };
@@ -303,4 +304,105 @@ fn b8_a_quoted_reset_reason_is_understood() {
     )])
     .unwrap();
     assert!(interface.resets_injection_for(&InvalidationReason::MobileTakeBack));
+}
+
+// ThemeError: one test per variant (`err_...`)
+
+#[test]
+fn err_theme_malformed_line() {
+    let error = InternetTheme::parse("a = b\nactivateAdvancedView").unwrap_err();
+    assert_eq!(
+        error,
+        ThemeError::MalformedLine {
+            line: 2,
+            text: "activateAdvancedView".to_owned()
+        }
+    );
+    assert_parse_message(
+        &error,
+        &[
+            "line 2",
+            "`activateAdvancedView`",
+            "write it as `key = value`",
+        ],
+    );
+}
+
+#[test]
+fn err_theme_malformed_value() {
+    let error = InternetTheme::parse("distribution.list.activateAdvancedView = yes").unwrap_err();
+    assert_eq!(
+        error,
+        ThemeError::MalformedValue {
+            key: "distribution.list.activateAdvancedView".to_owned(),
+            value: "yes".to_owned()
+        }
+    );
+    assert_parse_message(
+        &error,
+        &[
+            "`distribution.list.activateAdvancedView`",
+            "`yes`",
+            "must be `true` or `false`",
+        ],
+    );
+}
+
+#[test]
+fn err_theme_duplicate_key() {
+    let error = InternetTheme::from_pairs([("header.color", "red"), ("header.color ", "blue")])
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ThemeError::DuplicateKey {
+            key: "header.color".to_owned()
+        }
+    );
+    assert_parse_message(&error, &["`header.color`", "set twice", "keep one line"]);
+}
+
+// InterfaceError: one test per variant (`err_...`)
+
+#[test]
+fn err_interface_malformed_value() {
+    let error = TixngoInterface::from_custom_parameters([(TixngoInterface::OVERLAY, "garbage")])
+        .unwrap_err();
+    assert_eq!(
+        error,
+        InterfaceError::MalformedValue {
+            parameter: "overlaySpectatirDetailsWithLastOwner".to_owned(),
+            value: "garbage".to_owned()
+        }
+    );
+    assert_parse_message(
+        &error,
+        &[
+            "`overlaySpectatirDetailsWithLastOwner`",
+            "`garbage`",
+            "must be `true` or `false`",
+        ],
+    );
+}
+
+#[test]
+fn err_interface_duplicate_parameter() {
+    let error = TixngoInterface::from_custom_parameters([
+        (TixngoInterface::RESET_REASONS, "MOBILE_TAKE_BACK"),
+        (" resetInjectionInvalidationReasons", "REFUND"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        error,
+        InterfaceError::DuplicateParameter {
+            parameter: "resetInjectionInvalidationReasons".to_owned()
+        }
+    );
+    assert_parse_message(
+        &error,
+        &[
+            "`resetInjectionInvalidationReasons`",
+            "set twice",
+            "keep one",
+        ],
+    );
 }

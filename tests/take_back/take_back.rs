@@ -2,12 +2,12 @@
 
 use secure_ticket::store::RecordKey;
 use secure_ticket::take_back::{
-    self, RedistributeTicket, TakeBackError, TakeBackPolicy, TakeBackTicket,
+    self, RedistributeError, RedistributeTicket, TakeBackError, TakeBackPolicy, TakeBackTicket,
 };
 use secure_ticket::wallet::{self, DownloadTicket};
 use secure_ticket::{
-    Decision, Distribution, Event, Invalidation, InvalidationReason, LifecycleStatus, PointOfSale,
-    Ticket, TixngoInterface,
+    Decision, Distribution, Event, InputError, InternetTheme, Invalidation, InvalidationReason,
+    LifecycleStatus, PointOfSale, ShipmentMode, ShipmentModeId, Ticket, TixngoInterface,
 };
 
 use crate::common::*;
@@ -104,7 +104,7 @@ fn b2_mobile_take_back_refused_without_the_advanced_view() {
         "distribution.list.activateAdvancedView = false",
         "some.other.key = true",
     ] {
-        let pos = pos().with_theme(secure_ticket::InternetTheme::parse(theme).unwrap());
+        let pos = pos().with_theme(InternetTheme::parse(theme).unwrap());
         assert_eq!(
             try_take_back(&injected(), &pos, &interface(), &policy()),
             Err(TakeBackError::AdvancedViewInactive { point_of_sale: POS }),
@@ -551,4 +551,442 @@ fn b9_the_reset_list_or_the_overlay_flag_allows_the_take_back() {
 fn b9_a_regular_take_back_needs_no_interface_setting() {
     let ticket = issued(tid(300), MOBILE);
     assert!(try_take_back(&ticket, &pos(), &TixngoInterface::default(), &policy()).is_ok());
+}
+
+// The error tests' fixtures.
+
+fn take_back_with(
+    ticket: &Ticket,
+    pos: &PointOfSale,
+    interface: &TixngoInterface,
+    command: &TakeBackTicket,
+) -> TakeBackError {
+    take_back::take_back(ticket, pos, interface, &policy(), command).unwrap_err()
+}
+
+fn take_back_err(ticket: &Ticket, pos: &PointOfSale) -> TakeBackError {
+    take_back_with(
+        ticket,
+        pos,
+        &interface(),
+        &take_back_command(ticket.id, NEW, at(5)),
+    )
+}
+
+/// The replacement after a take back, redistribution command to dave.
+fn redistribute_command() -> RedistributeTicket {
+    RedistributeTicket {
+        ticket: NEW,
+        point_of_sale: POS,
+        actor: agency(),
+        to: dave(),
+        at: at(6),
+    }
+}
+
+fn replacement() -> Ticket {
+    taken_back(&injected(), NEW, at(5)).1
+}
+
+fn redistribute_err(
+    ticket: &Ticket,
+    pos: &PointOfSale,
+    command: &RedistributeTicket,
+) -> RedistributeError {
+    take_back::redistribute(ticket, pos, command).unwrap_err()
+}
+
+// TakeBackError: one test per variant (`err_...`)
+
+#[test]
+fn err_take_back_ticket_not_found() {
+    let error = take_back_with(
+        &injected(),
+        &pos(),
+        &interface(),
+        &take_back_command(tid(999), NEW, at(5)),
+    );
+    assert_eq!(
+        error,
+        TakeBackError::Input(InputError::TicketNotFound { ticket: tid(999) })
+    );
+    assert_message(&error, &[&tid(999).to_string(), "check the ticket id"]);
+}
+
+#[test]
+fn err_take_back_point_of_sale_not_found() {
+    let command = TakeBackTicket {
+        point_of_sale: OTHER_POS,
+        ..take_back_command(OLD, NEW, at(5))
+    };
+    let error = take_back_with(&injected(), &pos(), &interface(), &command);
+    assert_eq!(
+        error,
+        TakeBackError::Input(InputError::PointOfSaleNotFound {
+            point_of_sale: OTHER_POS
+        })
+    );
+    assert_message(
+        &error,
+        &[&OTHER_POS.to_string(), "check the point of sale id"],
+    );
+}
+
+#[test]
+fn err_take_back_ticket_invalidated() {
+    let (old, _) = taken_back(&injected(), NEW, at(5));
+    let error = take_back_err(&old, &pos());
+    assert_eq!(
+        error,
+        TakeBackError::TicketInvalidated {
+            ticket: OLD,
+            reason: InvalidationReason::MobileTakeBack
+        }
+    );
+    assert_message(
+        &error,
+        &[&OLD.to_string(), "MOBILE_TAKE_BACK", "only a valid ticket"],
+    );
+}
+
+#[test]
+fn err_take_back_not_b2b_point_of_sale() {
+    let error = take_back_err(
+        &injected(),
+        &PointOfSale {
+            b2b: false,
+            ..pos()
+        },
+    );
+    assert_eq!(
+        error,
+        TakeBackError::NotB2bPointOfSale { point_of_sale: POS }
+    );
+    assert_message(
+        &error,
+        &[&POS.to_string(), "taken back through B2B points of sale"],
+    );
+}
+
+#[test]
+fn err_take_back_wrong_point_of_sale() {
+    let mut ticket = injected();
+    ticket.distribution.point_of_sale = OTHER_POS;
+    let error = take_back_err(&ticket, &pos());
+    assert_eq!(
+        error,
+        TakeBackError::WrongPointOfSale {
+            ticket: OLD,
+            point_of_sale: POS,
+            distributed_by: OTHER_POS
+        }
+    );
+    assert_message(
+        &error,
+        &[
+            &OLD.to_string(),
+            &POS.to_string(),
+            &OTHER_POS.to_string(),
+            "take it back there",
+        ],
+    );
+}
+
+#[test]
+fn err_take_back_mobile_take_back_disabled() {
+    let error = take_back_err(&injected(), &pos().with_mobile_take_back(false));
+    assert_eq!(
+        error,
+        TakeBackError::MobileTakeBackDisabled { point_of_sale: POS }
+    );
+    assert_message(
+        &error,
+        &[
+            &POS.to_string(),
+            "tick \"Allow taking back the injected mobile ticket that has not been downloaded\"",
+        ],
+    );
+}
+
+#[test]
+fn err_take_back_advanced_view_inactive() {
+    let error = take_back_err(&injected(), &pos().with_theme(InternetTheme::default()));
+    assert_eq!(
+        error,
+        TakeBackError::AdvancedViewInactive { point_of_sale: POS }
+    );
+    assert_message(
+        &error,
+        &[
+            &POS.to_string(),
+            "`distribution.list.activateAdvancedView = true`",
+            "Internet theme",
+        ],
+    );
+}
+
+#[test]
+fn err_take_back_replacement_would_go_to_latest_owner() {
+    let error = take_back_with(
+        &injected(),
+        &pos(),
+        &TixngoInterface::default(),
+        &take_back_command(OLD, NEW, at(5)),
+    );
+    assert_eq!(
+        error,
+        TakeBackError::ReplacementWouldGoToLatestOwner { ticket: OLD }
+    );
+    assert_message(
+        &error,
+        &[
+            &OLD.to_string(),
+            "add MOBILE_TAKE_BACK",
+            "resetInjectionInvalidationReasons",
+        ],
+    );
+}
+
+#[test]
+fn err_take_back_take_back_mode_injects_automatically() {
+    let automatic = ShipmentMode {
+        automatic_injection: true,
+        ..ShipmentMode::secure_mobile(ShipmentModeId::from_u128(77))
+    };
+    let pos = pos().with_take_back_shipment_mode(Some(automatic));
+    let error = take_back_with(
+        &injected(),
+        &pos,
+        &interface(),
+        &take_back_command(OLD, NEW, at(5)),
+    );
+    assert_eq!(
+        error,
+        TakeBackError::TakeBackModeInjectsAutomatically {
+            point_of_sale: pos.id,
+            shipment_mode: automatic.id
+        }
+    );
+    assert_message(
+        &error,
+        &[
+            &pos.id.to_string(),
+            &automatic.id.to_string(),
+            "choose a mode injected on request",
+        ],
+    );
+}
+
+#[test]
+fn err_take_back_no_feedback_yet() {
+    let issued = issued(OLD, MOBILE);
+    let ticket = after(&issued, &inject(&issued, &typo(), AT));
+    let error = take_back_err(&ticket, &pos());
+    assert_eq!(error, TakeBackError::NoFeedbackYet { ticket: OLD });
+    assert_message(
+        &error,
+        &[
+            &OLD.to_string(),
+            "run the feedback interface, then try again",
+        ],
+    );
+}
+
+#[test]
+fn err_take_back_no_longer_injected() {
+    let ticket = with_last_feedback(&injected(), LifecycleStatus::Downloaded, at(1));
+    let error = take_back_err(&ticket, &pos());
+    assert_eq!(
+        error,
+        TakeBackError::NoLongerInjected {
+            ticket: OLD,
+            status: LifecycleStatus::Downloaded
+        }
+    );
+    assert_message(
+        &error,
+        &[&OLD.to_string(), "DOWNLOADED", "never downloaded"],
+    );
+}
+
+#[test]
+fn err_take_back_has_ticket_holder() {
+    let mut ticket = injected();
+    ticket.distribution = ticket.distribution.with_holder(holder());
+    let error = take_back_err(&ticket, &pos());
+    assert_eq!(error, TakeBackError::HasTicketHolder { ticket: OLD });
+    assert_message(
+        &error,
+        &[
+            &OLD.to_string(),
+            "ticket-holder details",
+            "known restriction",
+        ],
+    );
+}
+
+#[test]
+fn err_take_back_replacement_id_reused() {
+    let error = take_back_with(
+        &injected(),
+        &pos(),
+        &interface(),
+        &take_back_command(OLD, OLD, at(5)),
+    );
+    assert_eq!(error, TakeBackError::ReplacementIdReused { ticket: OLD });
+    assert_message(&error, &[&OLD.to_string(), "needs a new id"]);
+    // The policy does not matter for it.
+    let lifted = TakeBackPolicy {
+        refuse_ticket_holder_details: false,
+    };
+    assert_eq!(
+        take_back::take_back(
+            &injected(),
+            &pos(),
+            &interface(),
+            &lifted,
+            &take_back_command(OLD, OLD, at(5))
+        ),
+        Err(error)
+    );
+}
+
+// RedistributeError: one test per variant (`err_...`)
+
+#[test]
+fn err_redistribute_ticket_not_found() {
+    let command = RedistributeTicket {
+        ticket: tid(999),
+        ..redistribute_command()
+    };
+    let error = redistribute_err(&replacement(), &pos(), &command);
+    assert_eq!(
+        error,
+        RedistributeError::Input(InputError::TicketNotFound { ticket: tid(999) })
+    );
+    assert_message(&error, &[&tid(999).to_string(), "check the ticket id"]);
+}
+
+#[test]
+fn err_redistribute_point_of_sale_not_found() {
+    let command = RedistributeTicket {
+        point_of_sale: OTHER_POS,
+        ..redistribute_command()
+    };
+    let error = redistribute_err(&replacement(), &pos(), &command);
+    assert_eq!(
+        error,
+        RedistributeError::Input(InputError::PointOfSaleNotFound {
+            point_of_sale: OTHER_POS
+        })
+    );
+    assert_message(
+        &error,
+        &[&OTHER_POS.to_string(), "check the point of sale id"],
+    );
+}
+
+#[test]
+fn err_redistribute_ticket_invalidated() {
+    let (old, _) = taken_back(&injected(), NEW, at(5));
+    let command = RedistributeTicket {
+        ticket: OLD,
+        ..redistribute_command()
+    };
+    let error = redistribute_err(&old, &pos(), &command);
+    assert_eq!(
+        error,
+        RedistributeError::TicketInvalidated {
+            ticket: OLD,
+            reason: InvalidationReason::MobileTakeBack
+        }
+    );
+    assert_message(
+        &error,
+        &[
+            &OLD.to_string(),
+            "MOBILE_TAKE_BACK",
+            "redistribute its replacement instead",
+        ],
+    );
+}
+
+#[test]
+fn err_redistribute_wrong_point_of_sale() {
+    let mut ticket = replacement();
+    ticket.distribution.point_of_sale = OTHER_POS;
+    let error = redistribute_err(&ticket, &pos(), &redistribute_command());
+    assert_eq!(
+        error,
+        RedistributeError::WrongPointOfSale {
+            ticket: NEW,
+            point_of_sale: POS,
+            distributed_by: OTHER_POS
+        }
+    );
+    assert_message(
+        &error,
+        &[&NEW.to_string(), &POS.to_string(), &OTHER_POS.to_string()],
+    );
+}
+
+#[test]
+fn err_redistribute_already_injected() {
+    let command = RedistributeTicket {
+        ticket: OLD,
+        actor: typo(),
+        ..redistribute_command()
+    };
+    let error = redistribute_err(&injected(), &pos(), &command);
+    assert_eq!(error, RedistributeError::AlreadyInjected { ticket: OLD });
+    assert_message(
+        &error,
+        &[&OLD.to_string(), "take it back before redistributing it"],
+    );
+}
+
+#[test]
+fn err_redistribute_not_holder() {
+    let command = RedistributeTicket {
+        actor: dave(),
+        to: erin(),
+        ..redistribute_command()
+    };
+    let error = redistribute_err(&replacement(), &pos(), &command);
+    assert_eq!(
+        error,
+        RedistributeError::NotHolder {
+            ticket: NEW,
+            actor: dave()
+        }
+    );
+    assert_message(
+        &error,
+        &[
+            &NEW.to_string(),
+            "dave@example.com",
+            "only its cultural contact may redistribute it",
+        ],
+    );
+}
+
+#[test]
+fn err_messages_are_distinct_per_variant() {
+    // A cheap guard that the refusals of one command do not share a message by mistake.
+    let (old, _) = taken_back(&injected(), NEW, at(5));
+    let messages = [
+        take_back_err(&old, &pos()).to_string(),
+        take_back_err(&injected(), &pos().with_mobile_take_back(false)).to_string(),
+        take_back_err(&injected(), &pos().with_theme(InternetTheme::default())).to_string(),
+        take_back_err(
+            &with_last_feedback(&injected(), LifecycleStatus::Deleted, at(1)),
+            &pos(),
+        )
+        .to_string(),
+    ];
+    for (i, a) in messages.iter().enumerate() {
+        for b in messages.iter().skip(i + 1) {
+            assert_ne!(a, b);
+        }
+    }
 }

@@ -161,3 +161,59 @@ fn b8_a_replacement_without_cultural_contact_has_no_target() {
         Ok(InjectionTarget::LatestOwner(typo()))
     );
 }
+
+// InjectionTargetError: one test per variant (`err_...`)
+
+#[test]
+fn err_injection_target_no_cultural_contact() {
+    let mut ticket = issued(tid(300), MOBILE);
+    ticket.distribution.cultural_contact = None;
+    let error = interface().injection_target(&ticket, None).unwrap_err();
+    assert_eq!(
+        error,
+        InjectionTargetError::NoCulturalContact { ticket: tid(300) }
+    );
+    assert_message(
+        &error,
+        &[&tid(300).to_string(), "distribute it to a contact first"],
+    );
+}
+
+#[test]
+fn err_injection_target_wrong_predecessor() {
+    let (old, new) = replaced(&issued(OLD, MOBILE), "REFUND");
+    let error = interface().injection_target(&new, None).unwrap_err();
+    assert_eq!(
+        error,
+        InjectionTargetError::WrongPredecessor {
+            ticket: new.id,
+            expected: Some(old.id),
+            given: None
+        }
+    );
+    assert_message(
+        &error,
+        &[
+            &new.id.to_string(),
+            &old.id.to_string(),
+            "pass the ticket it replaces",
+        ],
+    );
+    let unrelated = issued(tid(400), MOBILE);
+    assert_eq!(
+        interface().injection_target(&new, Some(&unrelated)),
+        Err(InjectionTargetError::WrongPredecessor {
+            ticket: new.id,
+            expected: Some(old.id),
+            given: Some(tid(400))
+        })
+    );
+    assert_eq!(
+        interface().injection_target(&unrelated, Some(&old)),
+        Err(InjectionTargetError::WrongPredecessor {
+            ticket: tid(400),
+            expected: None,
+            given: Some(old.id)
+        })
+    );
+}

@@ -12,7 +12,7 @@ impl Model {
     pub(super) fn record_feedback(&self, f: &Feedback) -> Decided {
         let t = self.ticket(f.ticket)?;
         if !t.printed {
-            return err("RecordFeedback::NotInjected");
+            return err("TICKET_NOT_INJECTED");
         }
         let about_transfer = matches!(
             f.status,
@@ -23,7 +23,7 @@ impl Model {
         let details: Option<&TransferDetails> = if about_transfer {
             match &f.transfer {
                 Some(d) => Some(d),
-                None => return err("RecordFeedback::MissingTransferDetails"),
+                None => return err("MISSING_TRANSFER_DETAILS"),
             }
         } else {
             None

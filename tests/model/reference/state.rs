@@ -22,7 +22,7 @@ pub(crate) enum Predicted {
     Ok(Vec<&'static str>),
     /// A retry of a processed command: the first result's events.
     Replayed(Vec<&'static str>),
-    /// A refusal, by kind (see `kinds::error_kind`).
+    /// A refusal, by its code (see `kinds::error_kind`).
     Err(String),
 }
 
@@ -79,20 +79,20 @@ impl Model {
     pub(super) fn ticket(&self, id: TicketId) -> Result<&MTicket, String> {
         self.tickets
             .get(&id)
-            .ok_or_else(|| "NotFound(ticket)".to_owned())
+            .ok_or_else(|| "RECORD_NOT_FOUND(ticket)".to_owned())
     }
 
     pub(super) fn group(&self, id: TransferGroupId) -> Result<&MGroup, String> {
         self.groups
             .get(&id)
-            .ok_or_else(|| "NotFound(transfer_group)".to_owned())
+            .ok_or_else(|| "RECORD_NOT_FOUND(transfer_group)".to_owned())
     }
 
     pub(super) fn settings(&self, organizer: OrganizerId) -> Result<(), String> {
         if organizer == ORGANIZER {
             Ok(())
         } else {
-            err("NotFound(settings)")
+            err("RECORD_NOT_FOUND(settings)")
         }
     }
 
@@ -106,7 +106,7 @@ impl Model {
             return if first == request {
                 Predicted::Replayed(events.clone())
             } else {
-                Predicted::Err("CommandIdReused".to_owned())
+                Predicted::Err("COMMAND_ID_REUSED".to_owned())
             };
         }
         let effect = match self.decide(request) {
@@ -115,12 +115,12 @@ impl Model {
         };
         for (id, _, new) in &effect.tickets {
             if *new && self.tickets.contains_key(id) {
-                return Predicted::Err("IdInUse(ticket)".to_owned());
+                return Predicted::Err("ID_IN_USE(ticket)".to_owned());
             }
         }
         for (id, _, new) in &effect.groups {
             if *new && self.groups.contains_key(id) {
-                return Predicted::Err("IdInUse(transfer_group)".to_owned());
+                return Predicted::Err("ID_IN_USE(transfer_group)".to_owned());
             }
         }
         for (id, ticket, _) in effect.tickets {

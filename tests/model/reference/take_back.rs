@@ -15,18 +15,18 @@ impl Model {
     /// B3-B9.
     pub(super) fn take_back(&self, c: &TakeBackTicket) -> Decided {
         let Some(pos) = self.pos.get(&c.point_of_sale) else {
-            return err("NotFound(point_of_sale)");
+            return err("RECORD_NOT_FOUND(point_of_sale)");
         };
         let t = self.ticket(c.ticket)?;
-        let refuse = |v: &str| err(format!("TakeBack::{v}"));
+        let refuse = |v: &str| err(v);
         if t.invalidation.is_some() {
-            return refuse("TicketInvalidated");
+            return refuse("TICKET_INVALIDATED");
         }
         if !pos.b2b {
-            return refuse("NotB2bPointOfSale");
+            return refuse("NOT_B2B_POINT_OF_SALE");
         }
         if t.point_of_sale != c.point_of_sale {
-            return refuse("WrongPointOfSale");
+            return refuse("WRONG_POINT_OF_SALE");
         }
         if !(t.mode.mobile && t.printed) {
             // B3: back to the B2B contact, no new ticket.
@@ -35,29 +35,29 @@ impl Model {
             return Ok(Effect::ticket(c.ticket, back, "TicketTakenBack"));
         }
         if !pos.allow {
-            return refuse("MobileTakeBackDisabled");
+            return refuse("MOBILE_TAKE_BACK_DISABLED");
         }
         if !pos.advanced {
-            return refuse("AdvancedViewInactive");
+            return refuse("ADVANCED_VIEW_INACTIVE");
         }
         if !self.resets {
-            return refuse("ReplacementWouldGoToLatestOwner");
+            return refuse("REPLACEMENT_WOULD_GO_TO_LATEST_OWNER");
         }
         if pos.mode.is_some_and(|m| m.mobile && m.automatic) {
-            return refuse("TakeBackModeInjectsAutomatically");
+            return refuse("TAKE_BACK_MODE_INJECTS_AUTOMATICALLY");
         }
         match t.feedback {
-            None => return refuse("NoFeedbackYet"),
+            None => return refuse("NO_FEEDBACK_YET"),
             Some((status, _)) if status != LifecycleStatus::Injected => {
-                return refuse("NoLongerInjected");
+                return refuse("NO_LONGER_INJECTED");
             }
             Some(_) => {}
         }
         if self.refuse_holder && t.holder {
-            return refuse("HasTicketHolder");
+            return refuse("HAS_TICKET_HOLDER");
         }
         if c.new_ticket == c.ticket {
-            return refuse("ReplacementIdReused");
+            return refuse("REPLACEMENT_ID_REUSED");
         }
         // B7: the old ticket invalidated, a new one for the same right, each pointing to the other.
         let mut old = t.clone();
@@ -85,20 +85,20 @@ impl Model {
     /// B3, B7: a B2B contact hands a ticket it holds, not injected, to another contact.
     pub(super) fn redistribute(&self, c: &RedistributeTicket) -> Decided {
         if !self.pos.contains_key(&c.point_of_sale) {
-            return err("NotFound(point_of_sale)");
+            return err("RECORD_NOT_FOUND(point_of_sale)");
         }
         let t = self.ticket(c.ticket)?;
         if t.invalidation.is_some() {
-            return err("Redistribute::TicketInvalidated");
+            return err("TICKET_INVALIDATED");
         }
         if t.point_of_sale != c.point_of_sale {
-            return err("Redistribute::WrongPointOfSale");
+            return err("WRONG_POINT_OF_SALE");
         }
         if t.printed || t.wallet.is_some() {
-            return err("Redistribute::AlreadyInjected");
+            return err("ALREADY_INJECTED");
         }
         if t.contact.as_ref() != Some(&c.actor) {
-            return err("Redistribute::NotHolder");
+            return err("NOT_HOLDER");
         }
         let mut moved = t.clone();
         moved.contact = Some(c.to.clone());
@@ -109,10 +109,10 @@ impl Model {
     fn deletion(&self, ticket: TicketId) -> Result<(&MTicket, Where), String> {
         let t = self.ticket(ticket)?;
         let Some(w) = &t.wallet else {
-            return err("Deletion::NotInjected");
+            return err("TICKET_NOT_INJECTED");
         };
         if t.invalidation.is_none() {
-            return err("Deletion::StillValid");
+            return err("TICKET_STILL_VALID");
         }
         Ok((t, w.status()))
     }
@@ -120,7 +120,7 @@ impl Model {
     pub(super) fn request_deletion(&self, c: &RequestDeletion) -> Decided {
         let (t, status) = self.deletion(c.ticket)?;
         if matches!(status, Where::DeletionPending | Where::Deleted) {
-            return err("Deletion::WrongStatus");
+            return err("DELETION_WRONG_STATUS");
         }
         let mut pushed = t.clone();
         if let Some(w) = pushed.wallet.as_mut() {
@@ -132,7 +132,7 @@ impl Model {
     pub(super) fn complete_deletion(&self, c: &CompleteDeletion) -> Decided {
         let (t, status) = self.deletion(c.ticket)?;
         if status != Where::DeletionPending {
-            return err("Deletion::WrongStatus");
+            return err("DELETION_WRONG_STATUS");
         }
         let mut deleted = t.clone();
         if let Some(w) = deleted.wallet.as_mut() {

@@ -29,49 +29,49 @@ impl Model {
         groups: NewGroupIds,
     ) -> Result<(Vec<TicketId>, Vec<TicketId>), &'static str> {
         if ids.is_empty() {
-            return Err("EmptyTicketList");
+            return Err("EMPTY_TICKET_LIST");
         }
         let mut seen = BTreeSet::new();
         if !ids.iter().all(|id| seen.insert(*id)) {
-            return Err("DuplicateTicket");
+            return Err("DUPLICATE_TICKET");
         }
         let (mut forward, mut backward) = (Vec::new(), Vec::new());
         for id in ids {
             let Some(t) = source.get(id) else {
-                return Err("TicketNotFound");
+                return Err("TICKET_NOT_FOUND");
             };
             let Some(w) = &t.wallet else {
-                return Err("NotInjected");
+                return Err("TICKET_NOT_INJECTED");
             };
             if w.current != *actor {
-                return Err("NotCurrentOwner");
+                return Err("NOT_CURRENT_OWNER");
             }
             if w.leaving() {
-                return Err("TicketDeleted");
+                return Err("TICKET_DELETED");
             }
             if w.pending.is_some() {
-                return Err("AlreadyPendingTransfer");
+                return Err("TICKET_PENDING_TRANSFER");
             }
             if w.current == *recipient {
-                return Err("RecipientIsSender");
+                return Err("RECIPIENT_IS_SENDER");
             }
             let Some(rule) = self.rules.get(&w.rule) else {
-                return Err("UsageRuleNotFound");
+                return Err("USAGE_RULE_NOT_FOUND");
             };
             if !rule.transfer {
-                return Err("TransferDisabled");
+                return Err("TRANSFER_DISABLED");
             }
             if w.activated.is_some() && !rule.after_activation {
-                return Err("ActivatedTicket");
+                return Err("TICKET_ACTIVATED");
             }
             if w.checked_at.is_some() && !rule.after_check {
-                return Err("CheckedTicket");
+                return Err("TICKET_CHECKED");
             }
             if w.controlled_at.is_some() && !rule.after_control {
-                return Err("ControlledTicket");
+                return Err("TICKET_CONTROLLED");
             }
             if w.level >= rule.limit {
-                return Err("TransferLimitReached");
+                return Err("TRANSFER_LIMIT_REACHED");
             }
             if w.previous.as_ref() == Some(recipient) {
                 backward.push(*id);
@@ -80,7 +80,7 @@ impl Model {
             }
         }
         if !forward.is_empty() && !backward.is_empty() && groups.forward == groups.backward {
-            return Err("SameGroupIdForBothDirections");
+            return Err("SAME_GROUP_ID_FOR_BOTH_DIRECTIONS");
         }
         Ok((forward, backward))
     }
@@ -136,7 +136,7 @@ impl Model {
     pub(super) fn initiate(&self, c: &InitiateTransfer) -> Decided {
         let split = self
             .check_initiation(&self.tickets, &c.actor, &c.recipient, &c.tickets, c.groups)
-            .map_err(|v| format!("Initiate::{v}"))?;
+            .map_err(str::to_owned)?;
         let mut effect = Effect::default();
         self.initiation_effect(
             &self.tickets,
@@ -153,18 +153,18 @@ impl Model {
 
     /// T11: a BACKWARD initiation to the previous owner.
     pub(super) fn return_to_sender(&self, c: &ReturnToSender) -> Decided {
-        let nested = |v: &str| format!("ReturnToSender::Initiate::{v}");
+        let nested = |v: &str| v.to_owned();
         let Some(t) = self.tickets.get(&c.ticket) else {
-            return err(nested("TicketNotFound"));
+            return err(nested("TICKET_NOT_FOUND"));
         };
         let Some(w) = &t.wallet else {
-            return err(nested("NotInjected"));
+            return err(nested("TICKET_NOT_INJECTED"));
         };
         if w.current != c.actor {
-            return err(nested("NotCurrentOwner"));
+            return err(nested("NOT_CURRENT_OWNER"));
         }
         let Some(previous) = w.previous.clone() else {
-            return err("ReturnToSender::NoPreviousOwner");
+            return err("NO_PREVIOUS_OWNER");
         };
         let groups = NewGroupIds::single(c.group);
         let split = self
@@ -190,23 +190,22 @@ impl Model {
         id: TransferGroupId,
         g: &MGroup,
         at: OffsetDateTime,
-        prefix: &str,
         effect: &mut Effect,
     ) -> Result<(), String> {
         effect.events.push("TransferAccepted");
         for ticket in &g.tickets {
             let Some(t) = self.tickets.get(ticket) else {
-                return err(format!("{prefix}::TicketNotFound"));
+                return err("TICKET_NOT_FOUND");
             };
             let w = match &t.wallet {
                 Some(w) if w.pending == Some(id) => w,
-                _ => return err(format!("{prefix}::TicketNotInGroup")),
+                _ => return err("TICKET_NOT_IN_GROUP"),
             };
             if w.leaving() {
-                return err(format!("{prefix}::TicketDeleted"));
+                return err("TICKET_DELETED");
             }
             let Some(rule) = self.rules.get(&w.rule) else {
-                return err(format!("{prefix}::UsageRuleNotFound"));
+                return err("USAGE_RULE_NOT_FOUND");
             };
             let mut moved = t.clone();
             let Some(m) = moved.wallet.as_mut() else {
@@ -244,17 +243,16 @@ impl Model {
         &self,
         id: TransferGroupId,
         g: &MGroup,
-        prefix: &str,
     ) -> Result<BTreeMap<TicketId, MTicket>, String> {
         let mut released = BTreeMap::new();
         for ticket in &g.tickets {
             let Some(t) = self.tickets.get(ticket) else {
-                return err(format!("{prefix}::TicketNotFound"));
+                return err("TICKET_NOT_FOUND");
             };
             let mut back = t.clone();
             match back.wallet.as_mut() {
                 Some(w) if w.pending == Some(id) => w.pending = None,
-                _ => return err(format!("{prefix}::TicketNotInGroup")),
+                _ => return err("TICKET_NOT_IN_GROUP"),
             }
             released.insert(*ticket, back);
         }
@@ -268,10 +266,9 @@ impl Model {
         g: &MGroup,
         status: GroupStatus,
         at: OffsetDateTime,
-        prefix: &str,
         event: &'static str,
     ) -> Decided {
-        let released = self.release(id, g, prefix)?;
+        let released = self.release(id, g)?;
         let mut closed = g.clone();
         closed.status = status;
         closed.closed_at = Some(at);
@@ -286,16 +283,16 @@ impl Model {
     pub(super) fn accept(&self, c: &AcceptTransfer) -> Decided {
         let g = self.group(c.group)?;
         if g.status != GroupStatus::Pending {
-            return err("Accept::NotPending");
+            return err("TRANSFER_NOT_PENDING");
         }
         if g.recipient != c.actor {
-            return err("Accept::NotRecipient");
+            return err("NOT_RECIPIENT");
         }
         if g.past_deadline(c.at) {
-            return err("Accept::PastDeadline");
+            return err("TRANSFER_PAST_DEADLINE");
         }
         let mut effect = Effect::default();
-        self.complete(c.group, g, c.at, "Accept", &mut effect)?;
+        self.complete(c.group, g, c.at, &mut effect)?;
         Ok(effect)
     }
 
@@ -315,7 +312,7 @@ impl Model {
                 && !g.explicit
                 && !g.past_deadline(c.at)
             {
-                self.complete(*id, g, c.at, "SignIn", &mut effect)?;
+                self.complete(*id, g, c.at, &mut effect)?;
             }
         }
         Ok(effect)
@@ -324,35 +321,27 @@ impl Model {
     pub(super) fn decline(&self, c: &DeclineTransfer) -> Decided {
         let g = self.group(c.group)?;
         if g.status != GroupStatus::Pending {
-            return err("Decline::NotPending");
+            return err("TRANSFER_NOT_PENDING");
         }
         if g.recipient != c.actor {
-            return err("Decline::NotRecipient");
+            return err("NOT_RECIPIENT");
         }
-        self.close(
-            c.group,
-            g,
-            GroupStatus::Declined,
-            c.at,
-            "Decline",
-            "TransferDeclined",
-        )
+        self.close(c.group, g, GroupStatus::Declined, c.at, "TransferDeclined")
     }
 
     pub(super) fn cancel(&self, c: &CancelTransfer) -> Decided {
         let g = self.group(c.group)?;
         if g.status != GroupStatus::Pending {
-            return err("Cancel::NotPending");
+            return err("TRANSFER_NOT_PENDING");
         }
         if g.sender != c.actor {
-            return err("Cancel::NotSender");
+            return err("NOT_SENDER");
         }
         self.close(
             c.group,
             g,
             GroupStatus::Cancelled,
             c.at,
-            "Cancel",
             "TransferCancelled",
         )
     }
@@ -360,43 +349,36 @@ impl Model {
     pub(super) fn expire(&self, c: &ExpireTransfer) -> Decided {
         let g = self.group(c.group)?;
         if g.status != GroupStatus::Pending {
-            return err("Expire::NotPending");
+            return err("TRANSFER_NOT_PENDING");
         }
         let Some(deadline) = g.expires_at else {
-            return err("Expire::NoDeadline");
+            return err("NO_DEADLINE");
         };
         if c.at < deadline {
-            return err("Expire::NotYetExpired");
+            return err("NOT_YET_EXPIRED");
         }
-        self.close(
-            c.group,
-            g,
-            GroupStatus::Expired,
-            c.at,
-            "Expire",
-            "TransferExpired",
-        )
+        self.close(c.group, g, GroupStatus::Expired, c.at, "TransferExpired")
     }
 
     /// T12: the old group CANCELLED, the tickets initiated afresh to the new recipient.
     pub(super) fn edit_recipient(&self, c: &EditRecipient) -> Decided {
         let g = self.group(c.group)?;
         if g.status != GroupStatus::Pending {
-            return err("EditRecipient::NotPending");
+            return err("TRANSFER_NOT_PENDING");
         }
         if g.sender != c.actor {
-            return err("EditRecipient::NotSender");
+            return err("NOT_SENDER");
         }
         if g.recipient == c.recipient {
-            return err("EditRecipient::SameRecipient");
+            return err("SAME_RECIPIENT");
         }
         if c.new_groups.forward == c.group || c.new_groups.backward == c.group {
-            return err("EditRecipient::GroupIdReused");
+            return err("GROUP_ID_REUSED");
         }
-        let released = self.release(c.group, g, "EditRecipient")?;
+        let released = self.release(c.group, g)?;
         let split = self
             .check_initiation(&released, &c.actor, &c.recipient, &g.tickets, c.new_groups)
-            .map_err(|v| format!("EditRecipient::Initiate::{v}"))?;
+            .map_err(str::to_owned)?;
         let mut closed = g.clone();
         closed.status = GroupStatus::Cancelled;
         closed.closed_at = Some(c.at);

@@ -12,13 +12,13 @@ impl Model {
     pub(super) fn inject(&self, c: &InjectTicket) -> Decided {
         let t = self.ticket(c.ticket)?;
         if t.invalidation.is_some() {
-            return err("Inject::TicketInvalidated");
+            return err("TICKET_INVALIDATED");
         }
         if !t.mode.mobile {
-            return err("Inject::NotSecureMobile");
+            return err("NOT_SECURE_MOBILE");
         }
         if t.wallet.is_some() {
-            return err("Inject::AlreadyInjected");
+            return err("ALREADY_INJECTED");
         }
         let mut injected = t.clone();
         injected.printed = true;
@@ -30,13 +30,13 @@ impl Model {
     pub(super) fn download(&self, c: &DownloadTicket) -> Decided {
         let t = self.ticket(c.ticket)?;
         let Some(w) = &t.wallet else {
-            return err("Download::NotInjected");
+            return err("TICKET_NOT_INJECTED");
         };
         if w.current != c.actor {
-            return err("Download::NotCurrentOwner");
+            return err("NOT_CURRENT_OWNER");
         }
         if w.status() != Where::NotDownloaded {
-            return err("Download::NotDownloadable");
+            return err("NOT_DOWNLOADABLE");
         }
         let mut downloaded = t.clone();
         if let Some(w) = downloaded.wallet.as_mut() {
@@ -49,10 +49,10 @@ impl Model {
     pub(super) fn change_flag(&self, c: &ChangeFlag) -> Decided {
         let t = self.ticket(c.ticket)?;
         let Some(w) = &t.wallet else {
-            return err("ChangeFlag::NotInjected");
+            return err("TICKET_NOT_INJECTED");
         };
         if w.leaving() {
-            return err("ChangeFlag::TicketDeleted");
+            return err("TICKET_DELETED");
         }
         let wallet_side = matches!(c.change, FlagChange::Activate(_) | FlagChange::Deactivate);
         let allowed = match &c.actor {
@@ -62,14 +62,14 @@ impl Model {
             _ => false,
         };
         if !allowed {
-            return err("ChangeFlag::ActorNotAllowed");
+            return err("ACTOR_NOT_ALLOWED");
         }
         let sets = matches!(
             c.change,
             FlagChange::Activate(_) | FlagChange::Check | FlagChange::Control
         );
         if sets && w.pending.is_some() {
-            return err("ChangeFlag::PendingTransfer");
+            return err("TICKET_PENDING_TRANSFER");
         }
         let mut changed = t.clone();
         let Some(nw) = changed.wallet.as_mut() else {
