@@ -60,22 +60,11 @@ async fn handle(shell: &Shell, request: Request) -> Response {
                 outcome.attempts
             ),
         },
+        // Every error has a stable code and a kind that says which status to answer.
         Err(error) => Response {
-            status: status(&error),
-            body: error.to_string(),
+            status: error.kind().http_status(),
+            body: format!("{}: {error}", error.code()),
         },
-    }
-}
-
-/// The shell's errors as HTTP statuses.
-fn status(error: &secure_ticket::Error) -> u16 {
-    use secure_ticket::Error as E;
-    match error {
-        _ if error.is_conflict() => 409,
-        E::NotFound { .. } => 404,
-        E::Rule(_) => 422,
-        E::Store(_) => 503,
-        _ => 400,
     }
 }
 
