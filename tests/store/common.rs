@@ -1,10 +1,12 @@
 //! Fixtures: fixed times and ids, people, tickets, temporary SQLite files, and the conformance
 //! harnesses of both stores.
 
+use secure_ticket::injection::InjectTicket;
+use secure_ticket::service::{Command, Request};
 use secure_ticket::{
-    AcceptanceSettings, Distribution, Email, OrganizerId, OrganizerSettings, PointOfSaleId,
-    RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferBackward, TransferLimit,
-    UsageRule, UsageRuleId,
+    AcceptanceSettings, CommandId, Distribution, Email, OrganizerId, OrganizerSettings,
+    PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferBackward,
+    TransferLimit, UsageRule, UsageRuleId,
 };
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -98,6 +100,28 @@ fn remove_database(path: &Path) {
     }
 }
 
+/// A request of the organizer.
+pub(crate) fn request(id: u128, command: Command) -> Request {
+    Request {
+        id: CommandId::from_u128(id),
+        organizer: ORGANIZER,
+        command,
+    }
+}
+
+/// Injects `ticket` to `to` under the usage rule.
+pub(crate) fn inject(id: u128, ticket: TicketId, to: Email) -> Request {
+    request(
+        id,
+        Command::Inject(InjectTicket {
+            ticket,
+            to,
+            usage_rule: rule().id,
+            at: AT,
+        }),
+    )
+}
+
 /// Bytes that are not a record: a valid envelope cut in the middle of its ticket.
 pub(crate) const TRUNCATED: &str =
     r#"{"format":1,"min_reader":1,"record_data":{"kind":"TICKET","value":{"id":"00000000-00"#;
@@ -124,7 +148,7 @@ mod harnesses {
     use crate::sqlite_store::SqliteStore;
 
     /// The conformance harness of [`MemoryStore`]: a second handle is a clone.
-    #[derive(Debug)]
+    #[derive(Debug, Default)]
     pub(crate) struct Memory;
 
     impl Harness for Memory {
@@ -189,42 +213,22 @@ mod harnesses {
         }
     }
 
-    /// [`MemoryStore`] under the async contract, through [`Blocking`].
-    #[derive(Debug)]
-    pub(crate) struct AsyncMemory;
-
-    impl AsyncHarness for AsyncMemory {
-        type Store = Blocking<MemoryStore>;
-
-        fn fresh(&self) -> Result<Self::Store, BoxError> {
-            Memory.fresh().map(Blocking::new)
-        }
-
-        fn second_handle(&self, store: &Self::Store) -> Result<Self::Store, BoxError> {
-            Memory.second_handle(store.get()).map(Blocking::new)
-        }
-
-        fn plant_corrupt(&self, store: &Self::Store, key: RecordKey) -> Result<(), BoxError> {
-            Memory.plant_corrupt(store.get(), key)
-        }
-
-        fn plant_newer_format(
-            &self,
-            store: &Self::Store,
-            key: RecordKey,
-            format: u32,
-            min_reader: u32,
-        ) -> Result<(), BoxError> {
-            Memory.plant_newer_format(store.get(), key, format, min_reader)
-        }
-    }
-
-    /// The SQLite example store under the async contract, through [`Blocking`].
+    /// A sync harness's store under the async contract, through [`Blocking`]: the same
+    /// databases, every call through the `AsyncStore` methods.
     #[derive(Debug, Default)]
-    pub(crate) struct AsyncSqlite(Sqlite);
+    pub(crate) struct ViaBlocking<H>(pub(crate) H);
 
-    impl AsyncHarness for AsyncSqlite {
-        type Store = Blocking<SqliteStore>;
+    /// [`MemoryStore`] under the async contract.
+    pub(crate) type AsyncMemory = ViaBlocking<Memory>;
+
+    /// The SQLite example store under the async contract.
+    pub(crate) type AsyncSqlite = ViaBlocking<Sqlite>;
+
+    impl<H: Harness> AsyncHarness for ViaBlocking<H>
+    where
+        H::Store: Sync,
+    {
+        type Store = Blocking<H::Store>;
 
         fn fresh(&self) -> Result<Self::Store, BoxError> {
             self.0.fresh().map(Blocking::new)

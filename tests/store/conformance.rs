@@ -21,7 +21,7 @@ fn run_all_on_sqlite_store_with_two_connections() {
 #[test]
 fn run_all_on_memory_store_through_the_async_contract() {
     assert_eq!(
-        conformance::run_all_async(&AsyncMemory).unwrap(),
+        conformance::run_all_async(&AsyncMemory::default()).unwrap(),
         CHECKS.len()
     );
 }
@@ -67,7 +67,7 @@ macro_rules! one_test_per_check {
                 #[test]
                 fn $test() {
                     secure_ticket::store::conformance::run_one_async(
-                        &crate::common::AsyncMemory,
+                        &crate::common::AsyncMemory::default(),
                         $check,
                     )
                     .unwrap();

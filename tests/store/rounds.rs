@@ -16,32 +16,12 @@ use secure_ticket::transfer::{
     AcceptTransfer, CancelTransfer, DeclineTransfer, DeclineTransferError, InitiateTransfer,
     NewGroupIds,
 };
-use secure_ticket::{CommandId, Email, Error, RuleError, TicketId, TransferGroupId};
+use secure_ticket::{Error, RuleError, TicketId, TransferGroupId};
 
-use crate::common::{AT, ORGANIZER, alice, bob, rule, settings, ticket};
+use crate::common::{AT, alice, bob, inject, request, rule, settings, ticket};
 
 const T1: TicketId = TicketId::from_u128(1);
 const G1: TransferGroupId = TransferGroupId::from_u128(1);
-
-fn request(id: u128, command: Command) -> Request {
-    Request {
-        id: CommandId::from_u128(id),
-        organizer: ORGANIZER,
-        command,
-    }
-}
-
-fn inject(id: u128, ticket: TicketId, to: Email) -> Request {
-    request(
-        id,
-        Command::Inject(secure_ticket::injection::InjectTicket {
-            ticket,
-            to,
-            usage_rule: rule().id,
-            at: AT,
-        }),
-    )
-}
 
 fn send(id: u128, group: TransferGroupId) -> Request {
     request(

@@ -7,17 +7,14 @@
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use secure_ticket::injection::InjectTicket;
 use secure_ticket::service::{Command, Outcome, Request, Service};
 use secure_ticket::store::{
     Batch, Operation, Record, RecordKey, Store, StoreError, Version, Versioned,
 };
 use secure_ticket::transfer::{InitiateTransfer, InitiateTransferError, NewGroupIds, SignIn};
-use secure_ticket::{
-    CommandId, Email, Error, Event, OrganizerId, RuleError, TicketId, TransferGroupId,
-};
+use secure_ticket::{Email, Error, Event, OrganizerId, RuleError, TicketId, TransferGroupId};
 
-use crate::common::{AT, ORGANIZER, alice, bob, carol, rule, settings, ticket};
+use crate::common::{AT, alice, bob, carol, inject, request, rule, settings, ticket};
 
 macro_rules! on_both_stores {
     ($($scenario:ident),* $(,)?) => {
@@ -55,26 +52,6 @@ const T1: TicketId = TicketId::from_u128(1);
 const T2: TicketId = TicketId::from_u128(2);
 const G10: TransferGroupId = TransferGroupId::from_u128(10);
 const G11: TransferGroupId = TransferGroupId::from_u128(11);
-
-fn request(id: u128, command: Command) -> Request {
-    Request {
-        id: CommandId::from_u128(id),
-        organizer: ORGANIZER,
-        command,
-    }
-}
-
-fn inject(id: u128, ticket: TicketId, to: Email) -> Request {
-    request(
-        id,
-        Command::Inject(InjectTicket {
-            ticket,
-            to,
-            usage_rule: rule().id,
-            at: AT,
-        }),
-    )
-}
 
 fn send(id: u128, ticket: TicketId, group: TransferGroupId, from: Email, to: Email) -> Request {
     request(
