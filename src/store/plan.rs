@@ -1,5 +1,6 @@
 //! What the shell asks a store to read: keys, and what a store may add to them in the same read.
 
+use crate::id_hash::IdSet;
 use crate::record_key::RecordKey;
 use crate::store::{Record, StoreError, Versioned};
 
@@ -145,14 +146,12 @@ fn missing(
     if named.is_empty() {
         return named;
     }
-    let mut known: Vec<RecordKey> = asked
+    let mut known: IdSet<RecordKey> = asked
         .iter()
         .copied()
         .chain(found.iter().map(|r| r.value.key()))
         .collect();
-    known.sort_unstable();
-    named.sort_unstable();
-    named.dedup();
-    named.retain(|key| known.binary_search(key).is_err());
+    // Each new key once, in the order the records name them.
+    named.retain(|key| known.insert(*key));
     named
 }
