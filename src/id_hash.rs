@@ -1,13 +1,14 @@
 //! Hash maps keyed by ids, for the shell's per-attempt index and `MemoryStore`'s tables.
 //!
 //! Ids are chosen by callers, so the hash must not let anyone choose ids that collide: every
-//! map draws its own secret seed from std's [`RandomState`] (randomly keyed per process, and
-//! different for each instance), and each 8-byte word of a key is mixed with a folded 64 x 64 ->
+//! map gets its own secret seed, derived from keys drawn once per thread from std's
+//! [`RandomState`] (randomly keyed) and a per-map counter, and each 8-byte word of a key is mixed with a folded 64 x 64 ->
 //! 128-bit multiply by a secret odd factor (the construction of `foldhash` and `ahash`'s
 //! fallback), so that every output bit depends on every input bit and on the seed. Without the
 //! seed, an attacker cannot predict which ids share a bucket. It costs a quarter of SipHash-1-3's
 //! instructions on 16-byte ids; nothing the crate returns or writes depends on a map's order.
 
+use std::cell::Cell;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
@@ -25,12 +26,29 @@ pub(crate) struct IdHashState {
     factor: u64,
 }
 
-impl Default for IdHashState {
-    fn default() -> Self {
+thread_local! {
+    /// This thread's secret keys, drawn once from std's randomly keyed [`RandomState`], and a
+    /// counter that makes every map's seed different.
+    static KEYS: Cell<(u64, u64, u64)> = Cell::new({
         let random = RandomState::new();
-        let seed = random.hash_one(0x243f_6a88_85a3_08d3_u64);
-        let factor = random.hash_one(seed) | 1;
-        Self { seed, factor }
+        let a = random.hash_one(0x243f_6a88_85a3_08d3_u64);
+        (a, random.hash_one(a) | 1, 0)
+    });
+}
+
+impl Default for IdHashState {
+    /// A fresh secret seed: this thread's random keys mixed with a per-map counter (a few
+    /// instructions, so that a map made per request costs nothing noticeable).
+    fn default() -> Self {
+        KEYS.with(|keys| {
+            let (a, b, n) = keys.get();
+            keys.set((a, b, n.wrapping_add(1)));
+            let seed = folded_multiply(a ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15), b);
+            Self {
+                seed,
+                factor: folded_multiply(seed ^ b, a | 1) | 1,
+            }
+        })
     }
 }
 

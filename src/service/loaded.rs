@@ -98,10 +98,9 @@ impl Loaded {
         self.index.reserve(found.len());
         for Versioned { value, version } in found {
             let key = value.key();
-            if let Some(known) = self.index.get(&key)
-                && known.found
-            {
-                if known.version != version {
+            let entry = self.index.entry(key).or_insert(Entry::ABSENT);
+            if entry.found {
+                if entry.version != version {
                     return Err(StoreError::ChangedDuringRead { key });
                 }
                 continue;
@@ -124,16 +123,13 @@ impl Loaded {
                     Some(self.slots.len().saturating_sub(1))
                 }
             };
-            self.index.insert(
-                key,
-                Entry {
-                    version,
-                    slot,
-                    round,
-                    found: true,
-                    dirty: false,
-                },
-            );
+            *entry = Entry {
+                version,
+                slot,
+                round,
+                found: true,
+                dirty: false,
+            };
         }
         Ok(first_new)
     }
