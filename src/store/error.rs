@@ -42,7 +42,7 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 pub enum StoreError {
     /// A write expected another version than the stored one (X4); nothing was written.
     #[error(
-        "conflict when committing {key}: expected {expected}, found {actual}; reload and decide again"
+        "conflict when committing {key}: expected {expected}, found {actual}; another writer changed it first: read it again and retry the command"
     )]
     Conflict {
         /// The record.
