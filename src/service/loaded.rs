@@ -12,6 +12,7 @@ use crate::organizer::OrganizerSettings;
 use crate::point_of_sale::PointOfSale;
 use crate::record_key::RecordKey;
 use crate::service::outcome::Outcome;
+use crate::store::plan::leads_of;
 use crate::store::{Batch, Record, StoreError, Version, Versioned};
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
@@ -144,17 +145,7 @@ impl Loaded {
         out: &mut Vec<RecordKey>,
     ) {
         for record in self.slots.iter().skip(from).flatten() {
-            match record {
-                Record::TransferGroup(group) if group_tickets => {
-                    out.extend(group.tickets.iter().map(|&t| RecordKey::Ticket(t)));
-                }
-                Record::Ticket(ticket) if usage_rules => {
-                    if let Some(wallet) = &ticket.wallet {
-                        out.push(RecordKey::UsageRule(wallet.usage_rule));
-                    }
-                }
-                _ => {}
-            }
+            leads_of(record, group_tickets, usage_rules, out);
         }
         out.retain(|key| !self.index.contains_key(key));
     }

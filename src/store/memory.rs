@@ -277,14 +277,14 @@ impl Unreadable {
 }
 
 impl MemoryStore {
-    /// Appends the records under `keys` that are not in `seen` yet to `out`.
-    fn load_into(
+    /// The records under `keys`, each once, from tables already locked.
+    fn load_locked(
         tables: &Tables,
-        keys: impl IntoIterator<Item = RecordKey>,
-        seen: &mut IdSet<RecordKey>,
-        out: &mut Vec<Versioned<Record>>,
-    ) -> Result<(), StoreError> {
-        for key in keys {
+        keys: &[RecordKey],
+    ) -> Result<Vec<Versioned<Record>>, StoreError> {
+        let mut seen = IdSet::with_capacity_and_hasher(keys.len(), IdHashState::default());
+        let mut out = Vec::with_capacity(keys.len());
+        for &key in keys {
             if !seen.insert(key) {
                 continue;
             }
@@ -292,47 +292,20 @@ impl MemoryStore {
                 out.push(found?);
             }
         }
-        Ok(())
+        Ok(out)
     }
 }
 
 impl Store for MemoryStore {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
-        let mut seen = IdSet::with_capacity_and_hasher(keys.len(), IdHashState::default());
-        let mut out = Vec::with_capacity(keys.len());
-        Self::load_into(&tables, keys.iter().copied(), &mut seen, &mut out)?;
-        Ok(out)
+        Self::load_locked(&tables, keys)
     }
 
     /// Follows the whole plan under one read lock: one consistent read.
     fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
         let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
-        let keys = plan.keys();
-        let mut seen = IdSet::with_capacity_and_hasher(keys.len(), IdHashState::default());
-        let mut out = Vec::with_capacity(keys.len());
-        Self::load_into(&tables, keys.iter().copied(), &mut seen, &mut out)?;
-        if plan.group_tickets() {
-            let mut leads = Vec::new();
-            for record in &out {
-                if let Record::TransferGroup(group) = &record.value {
-                    leads.extend(group.tickets.iter().map(|&t| RecordKey::Ticket(t)));
-                }
-            }
-            Self::load_into(&tables, leads, &mut seen, &mut out)?;
-        }
-        if plan.usage_rules() {
-            let leads: Vec<RecordKey> = out
-                .iter()
-                .filter_map(|record| match &record.value {
-                    Record::Ticket(ticket) => ticket.wallet.as_ref(),
-                    _ => None,
-                })
-                .map(|wallet| RecordKey::UsageRule(wallet.usage_rule))
-                .collect();
-            Self::load_into(&tables, leads, &mut seen, &mut out)?;
-        }
-        Ok(out)
+        plan.read_with(|keys| Self::load_locked(&tables, keys))
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {

@@ -12,7 +12,7 @@ mod contract;
 mod envelope;
 mod error;
 mod memory;
-mod plan;
+pub(crate) mod plan;
 mod record;
 
 #[cfg(feature = "testkit")]

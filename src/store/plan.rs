@@ -107,24 +107,27 @@ impl ReadPlan {
         F: FnMut(&[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError>,
     {
         let mut found = load(&self.keys)?;
-        if self.group_tickets {
-            let next = missing(&self.keys, &found, |record, out| {
-                if let Record::TransferGroup(group) = record {
-                    out.extend(group.tickets.iter().map(|&t| RecordKey::Ticket(t)));
-                }
-            });
-            if !next.is_empty() {
-                found.extend(load(&next)?);
-            }
+        if !self.group_tickets && !self.usage_rules {
+            return Ok(found);
         }
-        if self.usage_rules {
-            let next = missing(&self.keys, &found, |record, out| {
-                if let Record::Ticket(ticket) = record
-                    && let Some(wallet) = &ticket.wallet
-                {
-                    out.push(RecordKey::UsageRule(wallet.usage_rule));
-                }
-            });
+        // Every key asked or found so far: each lead is read once.
+        let mut known: IdSet<RecordKey> = self
+            .keys
+            .iter()
+            .copied()
+            .chain(found.iter().map(|r| r.value.key()))
+            .collect();
+        // The groups' tickets first, then the rules of every ticket found, those included.
+        for (group_tickets, usage_rules) in [(self.group_tickets, false), (false, self.usage_rules)]
+        {
+            if !group_tickets && !usage_rules {
+                continue;
+            }
+            let mut next = Vec::new();
+            for record in &found {
+                leads_of(&record.value, group_tickets, usage_rules, &mut next);
+            }
+            next.retain(|key| known.insert(*key));
             if !next.is_empty() {
                 found.extend(load(&next)?);
             }
@@ -133,25 +136,23 @@ impl ReadPlan {
     }
 }
 
-/// The keys `leads` names from the records found that were neither asked nor found, each once.
-fn missing(
-    asked: &[RecordKey],
-    found: &[Versioned<Record>],
-    leads: impl Fn(&Record, &mut Vec<RecordKey>),
-) -> Vec<RecordKey> {
-    let mut named = Vec::new();
-    for record in found {
-        leads(&record.value, &mut named);
+/// Appends the keys `record` leads to: a group's tickets (`group_tickets`), a ticket's usage rule
+/// (`usage_rules`). One definition for every store and for the shell.
+pub(crate) fn leads_of(
+    record: &Record,
+    group_tickets: bool,
+    usage_rules: bool,
+    out: &mut Vec<RecordKey>,
+) {
+    match record {
+        Record::TransferGroup(group) if group_tickets => {
+            out.extend(group.tickets.iter().map(|&t| RecordKey::Ticket(t)));
+        }
+        Record::Ticket(ticket) if usage_rules => {
+            if let Some(wallet) = &ticket.wallet {
+                out.push(RecordKey::UsageRule(wallet.usage_rule));
+            }
+        }
+        _ => {}
     }
-    if named.is_empty() {
-        return named;
-    }
-    let mut known: IdSet<RecordKey> = asked
-        .iter()
-        .copied()
-        .chain(found.iter().map(|r| r.value.key()))
-        .collect();
-    // Each new key once, in the order the records name them.
-    named.retain(|key| known.insert(*key));
-    named
 }
