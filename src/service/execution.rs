@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::command::Request;
 use crate::error::Error;
+use crate::id::OrganizerId;
 use crate::record_key::RecordKey;
 use crate::service::loaded::Loaded;
 use crate::service::outcome::Outcome;
@@ -130,11 +131,8 @@ impl<'r> Execution<'r> {
         let mut keys = Vec::with_capacity(self.requests.len().saturating_mul(4));
         let mut reads = Reads {
             keys: &mut keys,
-            organizer: self
-                .requests
-                .first()
-                .map(|r| r.organizer)
-                .unwrap_or_default(),
+            // Set per request below.
+            organizer: OrganizerId::default(),
             group_tickets: false,
             usage_rules: false,
         };
@@ -191,7 +189,10 @@ impl<'r> Execution<'r> {
             self.round = self.round.saturating_add(1);
             return self.read(next);
         }
-        if let Some(key) = self.loaded.torn() {
+        // Records of one read agree (the contract's snapshot); only several rounds can tear.
+        if self.round > 1
+            && let Some(key) = self.loaded.torn()
+        {
             return self.retry(StoreError::ChangedDuringRead { key });
         }
         self.decide()
