@@ -243,15 +243,6 @@ fn ready<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// The setup records, created.
-fn setup_batch(model: &Model) -> Batch {
-    let mut batch = Batch::new();
-    for record in model.setup.iter().cloned() {
-        batch.push(record, secure_ticket::store::Version::NEW);
-    }
-    batch
-}
-
 /// The system under test, with what the checks remember between steps.
 #[derive(Debug)]
 pub(crate) struct Sut {
@@ -282,9 +273,8 @@ impl Sut {
             bug,
         };
         let service = Driver::next(store);
-        service
-            .store()
-            .commit(setup_batch(model))
+        Service::new(service.store())
+            .create(model.setup.iter().cloned())
             .map_err(|e| format!("setup: {e}"))?;
         let mut sut = Self {
             service,
