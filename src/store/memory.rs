@@ -4,6 +4,7 @@ use std::hash::Hash;
 use crate::id_hash::{IdHashState, IdMap, IdSet};
 use std::sync::{Arc, RwLock};
 
+use super::plan::leads_of;
 use super::{Batch, Operation, ReadPlan, Record, RecordKey, Store, StoreError, Version, Versioned};
 use crate::command::CommandRecord;
 use crate::id::{CommandId, TicketId, TransferGroupId};
@@ -277,14 +278,15 @@ impl Unreadable {
 }
 
 impl MemoryStore {
-    /// The records under `keys`, each once, from tables already locked.
-    fn load_locked(
+    /// Appends the records under `keys` that are not in `seen` yet to `out`, from tables already
+    /// locked.
+    fn load_into(
         tables: &Tables,
-        keys: &[RecordKey],
-    ) -> Result<Vec<Versioned<Record>>, StoreError> {
-        let mut seen = IdSet::with_capacity_and_hasher(keys.len(), IdHashState::default());
-        let mut out = Vec::with_capacity(keys.len());
-        for &key in keys {
+        keys: impl IntoIterator<Item = RecordKey>,
+        seen: &mut IdSet<RecordKey>,
+        out: &mut Vec<Versioned<Record>>,
+    ) -> Result<(), StoreError> {
+        for key in keys {
             if !seen.insert(key) {
                 continue;
             }
@@ -292,20 +294,41 @@ impl MemoryStore {
                 out.push(found?);
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
 impl Store for MemoryStore {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
-        Self::load_locked(&tables, keys)
+        let mut seen = IdSet::with_capacity_and_hasher(keys.len(), IdHashState::default());
+        let mut out = Vec::with_capacity(keys.len());
+        Self::load_into(&tables, keys.iter().copied(), &mut seen, &mut out)?;
+        Ok(out)
     }
 
-    /// Follows the whole plan under one read lock: one consistent read.
+    /// Follows the whole plan under one read lock: one consistent read. What
+    /// [`ReadPlan::read_with`] does, with one set of the keys seen for every pass (a load per
+    /// pass would build its own).
     fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
         let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
-        plan.read_with(|keys| Self::load_locked(&tables, keys))
+        let keys = plan.keys();
+        let mut seen = IdSet::with_capacity_and_hasher(keys.len(), IdHashState::default());
+        let mut out = Vec::with_capacity(keys.len());
+        Self::load_into(&tables, keys.iter().copied(), &mut seen, &mut out)?;
+        for (group_tickets, usage_rules) in
+            [(plan.group_tickets(), false), (false, plan.usage_rules())]
+        {
+            if !group_tickets && !usage_rules {
+                continue;
+            }
+            let mut next = Vec::new();
+            for record in &out {
+                leads_of(&record.value, group_tickets, usage_rules, &mut next);
+            }
+            Self::load_into(&tables, next, &mut seen, &mut out)?;
+        }
+        Ok(out)
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {
