@@ -43,6 +43,7 @@ const REPEATS: usize = 7;
 
 fn issued(n: u128) -> Ticket {
     Ticket::new(
+        OrganizerId::from_u128(1),
         TicketId::from_u128(n),
         RightId::from_u128(n),
         Distribution::new(
@@ -80,12 +81,16 @@ fn expected_writes(requests: &[Request]) -> Vec<(RecordKey, Record)> {
         let ticket = decision.tickets.into_iter().next().unwrap();
         writes.push((RecordKey::Ticket(ticket.id), Record::Ticket(ticket)));
         let record = CommandRecord {
+            organizer: request.organizer,
             id: request.id,
-            request: request.clone(),
-            events: decision.events.into_vec(),
+            digest: request.digest(),
+            at: request.command.at(),
+            outcome: secure_ticket::command::RecordedOutcome::Accepted {
+                events: u32::try_from(decision.events.len()).unwrap(),
+            },
         };
         writes.push((
-            RecordKey::Command(request.id),
+            RecordKey::Command(request.key()),
             Record::Command(Box::new(record)),
         ));
     }
@@ -110,7 +115,10 @@ fn remove_db(path: &std::path::Path) {
 fn seed<S: Store>(store: &S) {
     let service = Service::new(store);
     service
-        .create([Record::UsageRule(UsageRule::new(UsageRuleId::from_u128(1)))])
+        .create([Record::UsageRule(UsageRule::new(
+            OrganizerId::from_u128(1),
+            UsageRuleId::from_u128(1),
+        ))])
         .unwrap();
     for chunk in (1..=TICKETS).collect::<Vec<_>>().chunks(1_000) {
         service

@@ -87,10 +87,14 @@ fn fixture() -> Fixture {
     let alice = Email::parse("alice@example.com").unwrap();
     let bob = Email::parse("bob@example.com").unwrap();
     let carol = Email::parse("carol@example.com").unwrap();
-    let rule = [UsageRule::new(UsageRuleId::from_u128(1))
-        .with_max_transfers(TransferLimit::new(3).unwrap())];
+    let rule = [UsageRule::new(
+        secure_ticket::OrganizerId::from_u128(1),
+        UsageRuleId::from_u128(1),
+    )
+    .with_max_transfers(TransferLimit::new(3).unwrap())];
     let settings = AcceptanceSettings::explicit();
     let issued = Ticket::new(
+        secure_ticket::OrganizerId::from_u128(1),
         TicketId::from_u128(1),
         RightId::from_u128(1),
         Distribution::new(
@@ -141,9 +145,12 @@ fn fixture() -> Fixture {
     let (backward_group, backward_pending) = (back.groups[0].clone(), back.tickets[0].clone());
     let feedback = injection::feedback_for(&injected_decision.events);
     let reported = first(injection::record_feedback(&injected, &feedback[0]).unwrap());
-    let pos = PointOfSale::b2b(PointOfSaleId::from_u128(1))
-        .with_mobile_take_back(true)
-        .with_theme(InternetTheme::parse("distribution.list.activateAdvancedView = true").unwrap());
+    let pos = PointOfSale::b2b(
+        secure_ticket::OrganizerId::from_u128(1),
+        PointOfSaleId::from_u128(1),
+    )
+    .with_mobile_take_back(true)
+    .with_theme(InternetTheme::parse("distribution.list.activateAdvancedView = true").unwrap());
     let interface = TixngoInterface::from_custom_parameters([(
         "resetInjectionInvalidationReasons",
         "MOBILE_TAKE_BACK",

@@ -76,6 +76,11 @@ fn request(id: u128, command: Command) -> Request {
     }
 }
 
+/// The command id of Alice's `n`th initiation.
+const fn send_id(n: u128) -> CommandId {
+    CommandId::from_u128(100 + n)
+}
+
 fn at() -> OffsetDateTime {
     datetime!(2026-12-02 20:00 UTC)
 }
@@ -92,12 +97,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("== {TICKETS} initiations at once: Alice -> Bob, each its own group");
     let sends = (1..=TICKETS).map(|n| {
         request(
-            100 + n,
+            send_id(n).as_uuid().as_u128(),
             Command::Initiate(InitiateTransfer {
                 actor: alice.clone(),
                 recipient: bob.clone(),
                 tickets: vec![TicketId::from_u128(n)],
-                groups: NewGroupIds::single(TransferGroupId::from_u128(n)),
+                // As an HTTP server would: the new group's id is derived from the command id,
+                // so a retry mints the same one and is seen as a retry (X3).
+                groups: NewGroupIds::derived(ORGANIZER, send_id(n)),
                 at: at(),
             }),
         )
@@ -110,19 +117,20 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "\n== {TICKETS} acceptances at once by Bob, two racing on group 1, one on a group that does not exist"
     );
-    let accept = |id: u128, group: u128| {
+    let accept = |id: u128, group: TransferGroupId| {
         request(
             id,
             Command::Accept(AcceptTransfer {
-                group: TransferGroupId::from_u128(group),
+                group,
                 actor: bob.clone(),
                 at: at(),
             }),
         )
     };
-    let mut accepts: Vec<Request> = (1..=TICKETS).map(|n| accept(200 + n, n)).collect();
-    accepts.push(accept(300, 1)); // a second device of Bob's, same group, another command id
-    accepts.push(accept(301, 99));
+    let group = |n| NewGroupIds::derived(ORGANIZER, send_id(n)).forward;
+    let mut accepts: Vec<Request> = (1..=TICKETS).map(|n| accept(200 + n, group(n))).collect();
+    accepts.push(accept(300, group(1))); // a second device of Bob's, same group, another command id
+    accepts.push(accept(301, TransferGroupId::from_u128(99)));
     let answers = concurrently(&shell, accepts).await?;
     summarize(&answers);
     for answer in answers.iter().filter(|a| a.status != 200) {
@@ -191,11 +199,12 @@ async fn setup(shell: &Shell, alice: &Email) -> Result<(), Box<dyn Error>> {
                     OrganizerSettings::new(ORGANIZER)
                         .with_acceptance(AcceptanceSettings::explicit()),
                 ),
-                Record::UsageRule(UsageRule::new(RULE)),
+                Record::UsageRule(UsageRule::new(ORGANIZER, RULE)),
             ]
             .into_iter()
             .chain((1..=TICKETS).map(|n| {
                 Record::Ticket(Ticket::new(
+                    ORGANIZER,
                     TicketId::from_u128(n),
                     RightId::from_u128(n),
                     Distribution::new(PointOfSaleId::from_u128(1), mode),

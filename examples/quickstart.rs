@@ -4,6 +4,10 @@
 //!    each "Transfer backward" setting; a transfer refused at the limit; a retried command.
 //! 2. S360 take back: a ticket injected to a misspelled email, taken back, replaced and injected to
 //!    the right contact; and a take back refused once the ticket was downloaded.
+//! 3. The system of record, for a second organizer: wallets grouped by performance before and
+//!    after a transfer, a sign-in that names only the spectator, an expiry sweep, the history,
+//!    organizers kept apart, S360's feedback reader catching up so that a take back works, a
+//!    retried refusal, paging with a cursor, and pruning.
 //!
 //! Run it with `cargo run --example quickstart`.
 
@@ -14,8 +18,13 @@
 
 use std::error::Error;
 
+use secure_ticket::command::ExpireDue;
+use secure_ticket::feed::Position;
+use secure_ticket::index::PageRequest;
 use secure_ticket::injection::{self, InjectTicket};
-use secure_ticket::service::{Command, Outcome, Request, Service};
+use secure_ticket::service::{
+    Command, FeedbackReader, HistoryFilter, Outcome, Request, Service, WalletRequest,
+};
 use secure_ticket::store::{MemoryStore, Record, RecordKey, Store};
 use secure_ticket::take_back::{self, RedistributeTicket, TakeBackTicket};
 use secure_ticket::transfer::{
@@ -24,14 +33,16 @@ use secure_ticket::transfer::{
 use secure_ticket::wallet::{DownloadTicket, RequestDeletion};
 use secure_ticket::{
     AcceptanceSettings, CommandId, Distribution, Email, Event, InternetTheme, OrganizerId,
-    OrganizerSettings, PointOfSale, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket,
-    TicketId, TixngoInterface, TransferBackward, TransferGroupId, TransferLimit, UsageRule,
-    UsageRuleId,
+    OrganizerSettings, Performance, PerformanceId, PointOfSale, PointOfSaleId, RightId,
+    ShipmentMode, ShipmentModeId, Ticket, TicketId, TixngoInterface, TransferBackward,
+    TransferGroupId, TransferLimit, UsageRule, UsageRuleId,
 };
-use time::macros::datetime;
+use time::macros::{datetime, format_description};
 use time::{Duration, OffsetDateTime};
 
 const ORGANIZER: OrganizerId = OrganizerId::from_u128(1);
+/// The organizer of part 3, with settings of its own.
+const THEATRE: OrganizerId = OrganizerId::from_u128(2);
 const MOBILE: ShipmentMode = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1));
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -40,14 +51,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     let bob = Email::parse("bob@example.com")?;
     let limit3 = TransferLimit::new(3)?;
     let rules = [
-        UsageRule::new(UsageRuleId::from_u128(1)).with_max_transfers(limit3),
-        UsageRule::new(UsageRuleId::from_u128(2))
+        UsageRule::new(ORGANIZER, UsageRuleId::from_u128(1)).with_max_transfers(limit3),
+        UsageRule::new(ORGANIZER, UsageRuleId::from_u128(2))
             .with_max_transfers(limit3)
             .with_transfer_backward(TransferBackward::Decrease),
-        UsageRule::new(UsageRuleId::from_u128(3))
+        UsageRule::new(ORGANIZER, UsageRuleId::from_u128(3))
             .with_max_transfers(limit3)
             .with_transfer_backward(TransferBackward::Increase),
-        UsageRule::new(UsageRuleId::from_u128(4)), // U4 defaults: limit 1
+        UsageRule::new(ORGANIZER, UsageRuleId::from_u128(4)), // U4 defaults: limit 1
     ];
     let interface = TixngoInterface::from_custom_parameters([(
         TixngoInterface::RESET_REASONS,
@@ -100,14 +111,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             at: story.tick(),
         }))?;
         // BACKWARD groups need no explicit acceptance: Alice's next sign-in completes it.
-        let sign_in = SignIn {
+        story.run(Command::SignIn(SignIn {
             actor: alice.clone(),
             at: story.tick(),
-        };
-        story.run(Command::SignIn {
-            sign_in,
-            groups: vec![back],
-        })?;
+        }))?;
         println!(
             "   {:<8}: level {before} -> {}, current owner {}",
             rule.transfer_backward,
@@ -154,7 +161,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         story.version(strict)?
     );
 
-    take_back_story(&mut story)
+    take_back_story(&mut story)?;
+    system_of_record(&mut story)
 }
 
 /// Part 2: S360's take back of a mobile ticket injected to the wrong email (B1-B11, I1-I4).
@@ -163,7 +171,7 @@ fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
     let typo = Email::parse("dave@exmaple.com")?;
     let dave = Email::parse("dave@example.com")?;
     let held_back = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(2)); // injected on request only
-    let pos = PointOfSale::b2b(PointOfSaleId::from_u128(50))
+    let pos = PointOfSale::b2b(ORGANIZER, PointOfSaleId::from_u128(50))
         .with_mobile_take_back(true)
         .with_take_back_shipment_mode(Some(held_back))
         .with_theme(InternetTheme::parse(
@@ -300,6 +308,10 @@ struct Story {
     clock: OffsetDateTime,
     commands: u128,
     last: Option<Request>,
+    /// The organizer whose commands the story sends (X7: each sees only its own records).
+    organizer: OrganizerId,
+    /// The story's first command, for the late retry of chapter 18.
+    first: Option<Request>,
 }
 
 impl Story {
@@ -310,6 +322,8 @@ impl Story {
             clock: datetime!(2026-11-23 18:00 UTC),
             commands: 0,
             last: None,
+            organizer: ORGANIZER,
+            first: None,
         }
     }
 
@@ -324,17 +338,31 @@ impl Story {
         self.clock.saturating_add(Duration::minutes(1))
     }
 
-    fn run(&mut self, command: Command) -> Result<Outcome, secure_ticket::Error> {
+    /// The next request of the story's organizer: the clock advances, the command id is new.
+    fn request(&mut self, command: Command) -> Request {
         self.now();
         self.commands += 1;
         let request = Request {
             id: CommandId::from_u128(self.commands),
-            organizer: ORGANIZER,
+            organizer: self.organizer,
             command,
         };
+        if self.first.is_none() {
+            self.first = Some(request.clone());
+        }
+        request
+    }
+
+    fn run(&mut self, command: Command) -> Result<Outcome, secure_ticket::Error> {
+        let request = self.request(command);
         let outcome = self.service.execute(&request)?;
         self.last = Some(request); // the last command that went through
         Ok(outcome)
+    }
+
+    /// Time passes without a command.
+    fn wait(&mut self, time: Duration) {
+        self.clock = self.clock.saturating_add(time);
     }
 
     /// S360 issues a secure mobile ticket (setup, not a rule): optionally distributed through a
@@ -350,6 +378,7 @@ impl Story {
         let mut distribution = Distribution::new(pos, MOBILE);
         distribution.cultural_contact = contact;
         let ticket = Ticket::new(
+            self.organizer,
             TicketId::from_u128(id),
             RightId::from_u128(right),
             distribution,
@@ -422,7 +451,7 @@ impl Story {
         let loaded = self
             .service
             .store()
-            .load(&[RecordKey::Settings(ORGANIZER)])?;
+            .load(&[RecordKey::Settings(self.organizer)])?;
         match loaded.into_iter().next().map(|v| v.value) {
             Some(Record::Settings(settings)) => Ok(settings),
             _ => Err("the organizer has no settings".into()),
@@ -470,6 +499,94 @@ impl Story {
             .map_or_else(|| "none".to_owned(), |f| f.status.to_string()))
     }
 
+    /// Q2: an email's wallet, read in one consistent read.
+    fn show_wallet(&self, email: &Email) -> Result<(), Box<dyn Error>> {
+        let wallet = self
+            .service
+            .wallet(self.organizer, &WalletRequest::first(email.clone(), 100))?;
+        println!("   {email}'s wallet:");
+        if wallet.tickets.items.is_empty() {
+            println!("     no tickets");
+        }
+        for performance in &wallet.tickets.items {
+            let name = performance
+                .performance
+                .as_ref()
+                .map_or("no performance", performance_name);
+            let tickets: Vec<String> = performance
+                .tickets
+                .iter()
+                .map(|t| match &t.pending {
+                    Some(group) => format!(
+                        "{} (pending in group {} to {})",
+                        short(t.ticket.id.as_uuid()),
+                        short(group.id.as_uuid()),
+                        group.recipient
+                    ),
+                    None => short(t.ticket.id.as_uuid()),
+                })
+                .collect();
+            println!("     {name}: ticket(s) {}", tickets.join(", "));
+        }
+        for (label, page) in [
+            ("outgoing", &wallet.outgoing),
+            ("incoming", &wallet.incoming),
+        ] {
+            let groups: Vec<String> = page
+                .items
+                .iter()
+                .map(|g| {
+                    format!(
+                        "group {} {} -> {}, {} {}",
+                        short(g.id.as_uuid()),
+                        g.sender,
+                        g.recipient,
+                        g.status,
+                        g.direction
+                    )
+                })
+                .collect();
+            let groups = if groups.is_empty() {
+                "none".to_owned()
+            } else {
+                groups.join("; ")
+            };
+            println!("     {label}: {groups}");
+        }
+        Ok(())
+    }
+
+    /// Q6: S360's list of a point of sale's tickets, with its "Take Back Possible" column.
+    fn show_take_back_column(
+        &self,
+        pos: PointOfSaleId,
+        ticket: TicketId,
+    ) -> Result<(), Box<dyn Error>> {
+        let page = self.service.tickets_of_point_of_sale(
+            self.organizer,
+            pos,
+            &PageRequest::first(100),
+            self.clock,
+        )?;
+        let possible = page.items.iter().filter(|s| s.take_back.is_ok()).count();
+        println!(
+            "   S360's list of point of sale {} (Q6): {} tickets, take back possible for {possible}",
+            short(pos.as_uuid()),
+            page.items.len()
+        );
+        for standing in page.items.iter().filter(|s| s.ticket.id == ticket) {
+            let column = match &standing.take_back {
+                Ok(()) => "yes".to_owned(),
+                Err(refusal) => format!("no: {}", secure_ticket::Error::from(refusal.clone())),
+            };
+            println!(
+                "     ticket {}, take back possible: {column}",
+                short(ticket.as_uuid())
+            );
+        }
+        Ok(())
+    }
+
     fn show(&self, id: TicketId) -> Result<(), Box<dyn Error>> {
         let ticket = self.ticket(id)?;
         let wallet = ticket.wallet.as_ref().ok_or("not injected")?;
@@ -486,5 +603,443 @@ impl Story {
             wallet.level,
         );
         Ok(())
+    }
+}
+
+/// Part 3: the system of record (Q1-Q7, F1-F4, X3, X7, X8). The store answers what the two
+/// services ask (wallets, histories, S360's lists), keeps every committed event in a feed, and
+/// runs S360's feedback interface as a reader of that feed.
+fn system_of_record(story: &mut Story) -> Result<(), Box<dyn Error>> {
+    story.organizer = THEATRE;
+    let alice = Email::parse("alice@example.com")?;
+    let bob = Email::parse("bob@example.com")?;
+    let carol = Email::parse("carol@example.com")?;
+    let agency = Email::parse("tickets@agency.example.com")?;
+    let typo = Email::parse("grace@exmaple.com")?;
+
+    println!("\n== 11. A second organizer, a theatre, with its own settings and records (X7)");
+    let expire_after = Duration::days(2);
+    let acceptance = AcceptanceSettings::automatic().with_expiry(expire_after);
+    let interface = TixngoInterface::from_custom_parameters([(
+        TixngoInterface::RESET_REASONS,
+        "MOBILE_TAKE_BACK",
+    )])?;
+    let premiere = Performance::new(
+        THEATRE,
+        PerformanceId::from_u128(1),
+        datetime!(2026-12-18 20:00 UTC),
+        datetime!(2026-12-18 22:30 UTC),
+    )?;
+    let second_night = Performance::new(
+        THEATRE,
+        PerformanceId::from_u128(2),
+        datetime!(2026-12-19 20:00 UTC),
+        datetime!(2026-12-19 22:30 UTC),
+    )?;
+    let rule = UsageRule::new(THEATRE, UsageRuleId::from_u128(10));
+    let pos = PointOfSale::b2b(THEATRE, PointOfSaleId::from_u128(60))
+        .with_mobile_take_back(true)
+        .with_theme(InternetTheme::parse(
+            "distribution.list.activateAdvancedView = true",
+        )?);
+    let seats = [
+        (400, premiere.id),
+        (401, premiere.id),
+        (402, second_night.id),
+        (403, second_night.id),
+    ];
+    let tickets = seats.map(|(id, performance)| {
+        Ticket::new(
+            THEATRE,
+            TicketId::from_u128(id),
+            RightId::from_u128(id),
+            Distribution::new(pos.id, MOBILE),
+        )
+        .with_performance(performance)
+    });
+    story.service.create(
+        [
+            Record::Settings(
+                OrganizerSettings::new(THEATRE)
+                    .with_acceptance(acceptance)
+                    .with_interface(interface),
+            ),
+            Record::UsageRule(rule),
+            Record::PointOfSale(pos.clone()),
+            Record::Performance(premiere),
+            Record::Performance(second_night),
+        ]
+        .into_iter()
+        .chain(tickets.iter().cloned().map(Record::Ticket)),
+    )?;
+    println!(
+        "   organizer {}: transfers complete at the recipient's next sign-in (explicit acceptance: {}), pending ones expire after {} days",
+        short(THEATRE.as_uuid()),
+        acceptance.explicit_acceptance,
+        expire_after.whole_days()
+    );
+    for performance in [&premiere, &second_night] {
+        println!(
+            "   {}: {} to {}",
+            performance_name(performance),
+            when(performance.starts_at)?,
+            when(performance.ends_at)?
+        );
+    }
+    for ticket in &tickets {
+        story.run(Command::Inject(InjectTicket {
+            ticket: ticket.id,
+            to: alice.clone(),
+            usage_rule: rule.id,
+            at: story.tick(),
+        }))?;
+    }
+    println!(
+        "   {} tickets injected to {alice}; her wallet, as the wallet app asks for it (Q2):",
+        tickets.len()
+    );
+    story.show_wallet(&alice)?;
+
+    println!(
+        "\n== 12. Alice sends ticket 401 to Bob: a PENDING group, outgoing for her, incoming for him"
+    );
+    let send = story.request(Command::Initiate(InitiateTransfer {
+        actor: alice.clone(),
+        recipient: bob.clone(),
+        tickets: vec![TicketId::from_u128(401)],
+        groups: NewGroupIds::single(TransferGroupId::from_u128(0)), // replaced just below
+        at: story.clock,
+    }));
+    // A server mints new ids from the command id, so that a retry mints the same ones (X3).
+    let send = with_derived_groups(send);
+    story.service.execute(&send)?;
+    if let Command::Initiate(command) = &send.command {
+        println!(
+            "   the group's id {} is derived from command {}: a retry would mint the same one (X3)",
+            short(command.groups.forward.as_uuid()),
+            short(send.id.as_uuid())
+        );
+    }
+    story.show_wallet(&alice)?;
+    story.show_wallet(&bob)?;
+
+    println!(
+        "\n== 13. Bob's wallet app signs in: the command names only Bob and the time (Q4, A1)"
+    );
+    let signed_in = story.run(Command::SignIn(SignIn {
+        actor: bob.clone(),
+        at: story.tick(),
+    }))?;
+    for event in &signed_in.events {
+        if let Event::TransferAccepted { group, .. } = event {
+            println!(
+                "   the shell found group {} addressed to Bob and completed it",
+                short(group.as_uuid())
+            );
+        }
+    }
+    story.show_wallet(&alice)?;
+    story.show_wallet(&bob)?;
+
+    println!(
+        "\n== 14. Alice sends ticket 402 to Carol, who never signs in; the expiry sweep (Q5, A4)"
+    );
+    let send = story.request(Command::Initiate(InitiateTransfer {
+        actor: alice.clone(),
+        recipient: carol.clone(),
+        tickets: vec![TicketId::from_u128(402)],
+        groups: NewGroupIds::single(TransferGroupId::from_u128(0)),
+        at: story.clock,
+    }));
+    let send = with_derived_groups(send);
+    story.service.execute(&send)?;
+    let wallet = story
+        .service
+        .wallet(THEATRE, &WalletRequest::first(alice.clone(), 10))?;
+    for group in &wallet.outgoing.items {
+        let deadline = group
+            .expires_at
+            .map_or_else(|| Ok("never".to_owned()), when)?;
+        println!(
+            "   group {} to {}: {}, expires {deadline}",
+            short(group.id.as_uuid()),
+            group.recipient,
+            group.status
+        );
+    }
+    for hours in [24, 48] {
+        story.wait(Duration::hours(24));
+        let sweep = story.run(Command::ExpireDue(ExpireDue {
+            at: story.tick(),
+            limit: 100,
+        }))?;
+        let expired: Vec<String> = sweep
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::TransferExpired { group, sender, .. } => Some(format!(
+                    "group {} expired, its ticket is back with {sender}",
+                    short(group.as_uuid())
+                )),
+                _ => None,
+            })
+            .collect();
+        println!(
+            "   sweep {hours} hours later, at {}: {}",
+            when(story.clock)?,
+            if expired.is_empty() {
+                "nothing due yet".to_owned()
+            } else {
+                expired.join("; ")
+            }
+        );
+    }
+    println!("   Alice's transfer history, newest first (Q3):");
+    let history = story.service.history(
+        THEATRE,
+        &alice,
+        HistoryFilter::Both,
+        &PageRequest::first(10),
+    )?;
+    for group in &history.items {
+        println!(
+            "     group {}: {} -> {}, {}",
+            short(group.id.as_uuid()),
+            group.sender,
+            group.recipient,
+            group.status
+        );
+    }
+
+    println!("\n== 15. One organizer never reaches another's records (X7)");
+    let foreign = Request {
+        id: CommandId::from_u128(9_000),
+        organizer: ORGANIZER,
+        command: Command::Download(DownloadTicket {
+            ticket: TicketId::from_u128(400),
+            actor: alice.clone(),
+            at: story.tick(),
+        }),
+    };
+    match story.service.execute(&foreign) {
+        Err(error) => println!(
+            "   organizer 1 downloading the theatre's ticket 400: {} ({error})",
+            error.code()
+        ),
+        Ok(_) => return Err("organizer 1 reached organizer 2's ticket".into()),
+    }
+
+    println!(
+        "\n== 16. S360's feedback interface is a reader of the feed (F1-F4); take back waits for it (B4)"
+    );
+    let mistyped = Ticket::new(
+        THEATRE,
+        TicketId::from_u128(410),
+        RightId::from_u128(410),
+        Distribution::new(pos.id, MOBILE).with_cultural_contact(typo.clone()),
+    )
+    .with_performance(premiere.id);
+    story.service.create([Record::Ticket(mistyped.clone())])?;
+    story.run(Command::Inject(InjectTicket {
+        ticket: mistyped.id,
+        to: typo.clone(),
+        usage_rule: rule.id,
+        at: story.tick(),
+    }))?;
+    println!(
+        "   ticket 410 injected to {typo}; chapter 7 recorded TIXnGO's feedback by hand, here nobody does yet"
+    );
+    story.show_take_back_column(pos.id, mistyped.id)?;
+    let take_back = |story: &mut Story| {
+        let request = story.request(Command::TakeBack(TakeBackTicket {
+            ticket: mistyped.id,
+            point_of_sale: pos.id,
+            actor: agency.clone(),
+            new_ticket: TicketId::from_u128(0), // replaced just below
+            at: story.clock,
+        }));
+        with_derived_ticket(request)
+    };
+    let early = take_back(story);
+    let refusal = match story.service.execute(&early) {
+        Err(error) => error,
+        Ok(_) => return Err("a take back without feedback should be refused".into()),
+    };
+    println!(
+        "   the agency's take back (command {}): refused: {refusal}",
+        short(early.id.as_uuid())
+    );
+
+    let reader = story
+        .service
+        .register_reader(THEATRE, FeedbackReader::name())?;
+    let feed = story.service.feed_after(THEATRE, Position::START, 1000)?;
+    let events: usize = feed.iter().map(|e| e.events.len()).sum();
+    println!(
+        "   reader {} registered at position {}; the theatre's feed holds {} entries ({events} events), committed with their commands (F1, F2)",
+        reader.name,
+        reader.position,
+        feed.len()
+    );
+    println!(
+        "   the refused take back appended nothing: {}",
+        !feed.iter().any(|e| e.command == early.id)
+    );
+    loop {
+        let step = story.service.advance_feedback(THEATRE, 5)?;
+        if step.entries == 0 {
+            let feed = story.service.feed_after(THEATRE, Position::START, 1000)?;
+            println!(
+                "   the reader is caught up at position {}; the feed now holds {} entries: the feedback it recorded is in it too, and derives nothing",
+                story.service.reader(THEATRE, reader.name)?.position,
+                feed.len()
+            );
+            break;
+        }
+        let recorded = step.results.iter().filter(|r| r.is_ok()).count();
+        println!(
+            "   reader step: {} entries read up to position {}, {recorded} feedback(s) recorded in the commit that moved its cursor (F3, F4)",
+            step.entries, step.to
+        );
+    }
+    println!(
+        "   ticket 410's last feedback is now {}",
+        story.last_feedback(mistyped.id)?
+    );
+    story.show_take_back_column(pos.id, mistyped.id)?;
+
+    // The client retries the refused command; its server stamps a later time on it.
+    let mut retry = early.clone();
+    if let Command::TakeBack(command) = &mut retry.command {
+        command.at = story.tick();
+    }
+    match story.service.execute(&retry) {
+        Err(again) => println!(
+            "   the client retries command {} (its server stamps a later time, which the digest leaves out; same digest: {}): the recorded refusal again, {}, same message {} (X3)",
+            short(retry.id.as_uuid()),
+            retry.digest() == early.digest(),
+            again.code(),
+            again.to_string() == refusal.to_string()
+        ),
+        Ok(_) => return Err("a retry of a refused command should get the same refusal".into()),
+    }
+    let late = take_back(story);
+    let taken = story.service.execute(&late)?;
+    for event in &taken.events {
+        if let Event::TicketInvalidated {
+            ticket,
+            reason,
+            replaced_by: Some(by),
+            ..
+        } = event
+        {
+            println!(
+                "   a new take back (command {}): ticket {} INVALIDATED ({reason}), replaced by {} (derived from the command id)",
+                short(late.id.as_uuid()),
+                short(ticket.as_uuid()),
+                short(by.as_uuid())
+            );
+        }
+    }
+
+    println!("\n== 17. Every list comes in pages, with a cursor for the next one (Q7)");
+    let mut page = PageRequest::first(2);
+    for number in 1.. {
+        let request = WalletRequest {
+            tickets: page.clone(),
+            ..WalletRequest::first(alice.clone(), 2)
+        };
+        let wallet = story.service.wallet(THEATRE, &request)?;
+        let tickets: Vec<String> = wallet
+            .tickets
+            .items
+            .iter()
+            .flat_map(|p| &p.tickets)
+            .map(|t| short(t.ticket.id.as_uuid()))
+            .collect();
+        match wallet.tickets.next {
+            Some(cursor) => {
+                println!(
+                    "   Alice's tickets, page {number}: {}; next page after cursor {cursor}",
+                    tickets.join(", ")
+                );
+                page = PageRequest::after(cursor, 2);
+            }
+            None => {
+                println!(
+                    "   Alice's tickets, page {number}: {}; no cursor, this was the last page",
+                    tickets.join(", ")
+                );
+                break;
+            }
+        }
+    }
+
+    println!("\n== 18. Retention: old command records and fully read feed entries are pruned (X8)");
+    let horizon = story.clock.saturating_sub(Duration::hours(24));
+    let (mut commands, mut entries) = (0, 0);
+    loop {
+        let pruned = story.service.prune(horizon, 100)?;
+        commands += pruned.commands;
+        entries += pruned.feed_entries;
+        if !pruned.more {
+            break;
+        }
+    }
+    println!(
+        "   before {} (24 hours ago): {commands} command records and {entries} feed entries removed, in steps of at most 100",
+        when(horizon)?
+    );
+    let first = story.first.clone().ok_or("no first command")?;
+    match story.service.execute(&first) {
+        Err(error) => println!(
+            "   a late retry of the story's first command (record pruned) runs as a new command: {}, since its first run injected the ticket",
+            error.code()
+        ),
+        Ok(outcome) => println!(
+            "   a late retry of the story's first command ran as a new command: {} event(s)",
+            outcome.events.len()
+        ),
+    }
+    Ok(())
+}
+
+/// An initiation whose group ids are derived from its command id (X3).
+fn with_derived_groups(mut request: Request) -> Request {
+    if let Command::Initiate(command) = &mut request.command {
+        command.groups = NewGroupIds::derived(request.organizer, request.id);
+    }
+    request
+}
+
+/// A take back whose replacement's id is derived from its command id (X3).
+fn with_derived_ticket(mut request: Request) -> Request {
+    if let Command::TakeBack(command) = &mut request.command {
+        command.new_ticket = TicketId::derived(request.organizer, request.id);
+    }
+    request
+}
+
+/// An id as the story prints it: small ids as their number, derived ones by their first digits.
+fn short(id: uuid::Uuid) -> String {
+    let n = id.as_u128();
+    if n < 1_000_000 {
+        n.to_string()
+    } else {
+        let digits: String = id.simple().to_string().chars().take(8).collect();
+        format!("{digits}…")
+    }
+}
+
+fn when(at: OffsetDateTime) -> Result<String, time::error::Format> {
+    at.format(format_description!(
+        "[year]-[month]-[day] [hour]:[minute] UTC"
+    ))
+}
+
+fn performance_name(performance: &Performance) -> &'static str {
+    match performance.id.as_uuid().as_u128() {
+        1 => "the premiere",
+        _ => "the second night",
     }
 }

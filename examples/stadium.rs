@@ -211,8 +211,30 @@ impl<S: Store> Store for Recording<S> {
         self.inner.load(keys)
     }
 
-    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+    fn read(&self, plan: &ReadPlan) -> Result<secure_ticket::store::Read, StoreError> {
         self.inner.read(plan)
+    }
+
+    fn query(
+        &self,
+        lookup: &secure_ticket::index::Lookup,
+    ) -> Result<Vec<secure_ticket::index::Hit>, StoreError> {
+        self.inner.query(lookup)
+    }
+
+    fn feed(
+        &self,
+        query: &secure_ticket::feed::FeedQuery,
+    ) -> Result<Vec<secure_ticket::feed::FeedEntry>, StoreError> {
+        self.inner.feed(query)
+    }
+
+    fn prune(
+        &self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<secure_ticket::store::Pruned, StoreError> {
+        self.inner.prune(before, limit)
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {
@@ -348,12 +370,13 @@ fn run<S: Store, C: Store>(
 ) -> Result<Report, Box<dyn Error>> {
     let n = u64::from(tickets);
     let service = Service::new(store);
-    let rule = UsageRule::new(RULE).with_max_transfers(TransferLimit::new(i64::from(LIMIT))?);
+    let rule = UsageRule::new(OrganizerId::from_u128(1), RULE)
+        .with_max_transfers(TransferLimit::new(i64::from(LIMIT))?);
     let interface = TixngoInterface::from_custom_parameters([(
         TixngoInterface::RESET_REASONS,
         "MOBILE_TAKE_BACK",
     )])?;
-    let pos = PointOfSale::b2b(POS)
+    let pos = PointOfSale::b2b(OrganizerId::from_u128(1), POS)
         .with_mobile_take_back(true)
         .with_take_back_shipment_mode(Some(HELD_BACK))
         .with_theme(InternetTheme::parse(
@@ -374,6 +397,7 @@ fn run<S: Store, C: Store>(
             let distribution =
                 Distribution::new(POS, MOBILE).with_cultural_contact(email("fan", i)?);
             issued.push(Record::Ticket(Ticket::new(
+                OrganizerId::from_u128(1),
                 TicketId::from_u128(i.into()),
                 RightId::from_u128(i.into()),
                 distribution,

@@ -41,14 +41,17 @@ pub struct Email(Arc<str>);
 ///
 /// ### Handling
 /// The input came from a person: show the message and ask for a corrected address.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum EmailError {
     /// Nothing but white space was given.
     #[error("the email address is empty; enter an address such as name@example.com")]
+    #[serde(rename = "EMAIL_EMPTY")]
     Empty,
     /// The address is longer than 254 bytes.
     #[error("the email address `{input}` is {len} bytes long; at most 254 are allowed")]
+    #[serde(rename = "EMAIL_TOO_LONG")]
     TooLong {
         /// The address as given (trimmed).
         input: String,
@@ -57,12 +60,14 @@ pub enum EmailError {
     },
     /// There is no `@`, or more than one.
     #[error("the email address `{input}` must contain exactly one `@`, as in name@example.com")]
+    #[serde(rename = "EMAIL_NOT_ONE_AT")]
     NotOneAt {
         /// The address as given (trimmed).
         input: String,
     },
     /// Nothing before the `@`, or more than 64 bytes.
     #[error("the email address `{input}` needs 1 to 64 characters before the `@`")]
+    #[serde(rename = "EMAIL_INVALID_LOCAL_PART")]
     InvalidLocalPart {
         /// The address as given (trimmed).
         input: String,
@@ -71,6 +76,7 @@ pub enum EmailError {
     #[error(
         "the email address `{input}` has an invalid domain after the `@`; use a domain such as example.com"
     )]
+    #[serde(rename = "EMAIL_INVALID_DOMAIN")]
     InvalidDomain {
         /// The address as given (trimmed).
         input: String,
@@ -79,6 +85,7 @@ pub enum EmailError {
     #[error(
         "the email address `{input}` contains the character {character:?}, which is not allowed; remove it"
     )]
+    #[serde(rename = "EMAIL_INVALID_CHARACTER")]
     InvalidCharacter {
         /// The address as given (trimmed).
         input: String,

@@ -4,7 +4,9 @@
 
 use crate::email::EmailError;
 use crate::error_kind::ErrorKind;
+use crate::feed::ReaderName;
 use crate::id::CommandId;
+use crate::index::CursorError;
 use crate::injection::{InjectError, RecordFeedbackError};
 use crate::interface::{InjectionTargetError, InterfaceError};
 use crate::point_of_sale::ThemeError;
@@ -34,7 +36,35 @@ use crate::wallet::{ChangeFlagError, DeletionError, DownloadError};
 /// assert!(matches!(refused, RuleError::Initiate(InitiateTransferError::EmptyTicketList)));
 /// assert_eq!(refused.to_string(), InitiateTransferError::EmptyTicketList.to_string());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// ### Serialized
+/// A refusal can be stored (the shell records a refused command and returns the same refusal on a
+/// retry, X3). It serializes as the command family under `rule` and the command's own error
+/// under `refusal`; each command's error is tagged by its stable [`code`](Self::code), with its
+/// fields beside it (times in RFC 3339). A nested [`InputError`](crate::InputError) or
+/// [`InitiateTransferError`](crate::transfer::InitiateTransferError) is stored as itself, without
+/// a wrapper, so the `code` in the JSON is always the refusal's code. A released spelling never
+/// changes.
+///
+/// ```
+/// use secure_ticket::transfer::InitiateTransferError;
+/// use secure_ticket::{RuleError, TicketId};
+///
+/// let refused = RuleError::from(InitiateTransferError::TransferLimitReached {
+///     ticket: TicketId::from_u128(1),
+///     level: 1,
+///     limit: 1,
+/// });
+/// let stored = serde_json::to_string(&refused)?;
+/// assert_eq!(
+///     stored,
+///     r#"{"rule":"INITIATE","refusal":{"code":"TRANSFER_LIMIT_REACHED","ticket":"00000000-0000-0000-0000-000000000001","level":1,"limit":1}}"#
+/// );
+/// assert_eq!(serde_json::from_str::<RuleError>(&stored)?, refused);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "rule", content = "refusal", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum RuleError {
     /// An injection was refused.
@@ -274,6 +304,27 @@ pub enum Error {
         /// The record.
         key: RecordKey,
     },
+    /// A list's limit is outside 1 to 1,000 (Q7); nothing read or written.
+    #[error("a limit of {limit} is outside 1 to 1000; ask for 1 to 1000 entries per page")]
+    InvalidLimit {
+        /// The limit given.
+        limit: u32,
+    },
+    /// A cursor that cannot continue this list (Q7); nothing read or written.
+    #[error(transparent)]
+    InvalidCursor(#[from] CursorError),
+    /// A feed reader that was never registered (F3); nothing read or written.
+    #[error("no feed reader {reader} is registered for this organizer; register it first")]
+    UnknownReader {
+        /// The reader's name.
+        reader: ReaderName,
+    },
+    /// A feed reader that is registered already; nothing written.
+    #[error("the feed reader {reader} is registered already; use it, or pick another name")]
+    ReaderExists {
+        /// The reader's name.
+        reader: ReaderName,
+    },
 }
 
 impl Error {
@@ -310,6 +361,10 @@ impl Error {
             Self::CommandIdReused { .. } => "COMMAND_ID_REUSED",
             Self::NotFound { .. } => "RECORD_NOT_FOUND",
             Self::IdInUse { .. } => "ID_IN_USE",
+            Self::InvalidLimit { .. } => "INVALID_LIMIT",
+            Self::InvalidCursor(cursor) => cursor.code(),
+            Self::UnknownReader { .. } => "UNKNOWN_READER",
+            Self::ReaderExists { .. } => "READER_EXISTS",
         }
     }
 
@@ -339,8 +394,12 @@ impl Error {
         match self {
             Self::Rule(rule) => rule.kind(),
             Self::Store(store) => store.kind(),
-            Self::CommandIdReused { .. } | Self::IdInUse { .. } => ErrorKind::InvalidInput,
-            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::CommandIdReused { .. }
+            | Self::IdInUse { .. }
+            | Self::InvalidLimit { .. }
+            | Self::InvalidCursor(_)
+            | Self::ReaderExists { .. } => ErrorKind::InvalidInput,
+            Self::NotFound { .. } | Self::UnknownReader { .. } => ErrorKind::NotFound,
         }
     }
 

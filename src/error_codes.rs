@@ -92,6 +92,9 @@ coded!(
     ParseError,
     StoreError,
     Error,
+    crate::index::CursorError,
+    crate::feed::ReaderNameError,
+    crate::PerformanceError,
 );
 
 const T: TicketId = TicketId::from_u128(1);
@@ -770,7 +773,24 @@ fn shell_errors() -> Vec<(Option<&'static str>, Error)> {
                     key: RecordKey::Ticket(T),
                 },
             ),
-            Some(Error::IdInUse { .. }) => return None,
+            Some(Error::IdInUse { .. }) => (None, Error::InvalidLimit { limit: 0 }),
+            Some(Error::InvalidLimit { .. }) => (
+                Some("CursorError"),
+                Error::InvalidCursor(crate::index::CursorError::Malformed),
+            ),
+            Some(Error::InvalidCursor(_)) => (
+                None,
+                Error::UnknownReader {
+                    reader: crate::service::FeedbackReader::name(),
+                },
+            ),
+            Some(Error::UnknownReader { .. }) => (
+                None,
+                Error::ReaderExists {
+                    reader: crate::service::FeedbackReader::name(),
+                },
+            ),
+            Some(Error::ReaderExists { .. }) => return None,
         })
     })
 }
@@ -822,6 +842,28 @@ fn groups() -> Vec<(&'static str, Vec<String>)> {
                 .collect(),
         ),
         ("StoreError", lines(&store_errors())),
+        (
+            "CursorError",
+            lines(&[
+                crate::index::CursorError::Malformed,
+                crate::index::CursorError::OtherList,
+            ]),
+        ),
+        (
+            "ReaderNameError",
+            lines(&[
+                crate::feed::ReaderNameError::Length { len: 0 },
+                crate::feed::ReaderNameError::Character { at: 0, found: 'A' },
+            ]),
+        ),
+        (
+            "PerformanceError",
+            lines(&[crate::PerformanceError::EndsBeforeStart {
+                performance: crate::PerformanceId::from_u128(1),
+                starts_at: OffsetDateTime::UNIX_EPOCH,
+                ends_at: OffsetDateTime::UNIX_EPOCH,
+            }]),
+        ),
         (
             "Error",
             shell_errors()

@@ -260,6 +260,7 @@ mod tests {
     #[test]
     fn i4_history_is_shared_by_clones_and_copied_on_write() {
         let mut ticket = Ticket::new(
+            crate::OrganizerId::from_u128(1),
             TicketId::from_u128(1),
             RightId::from_u128(1),
             Distribution::new(

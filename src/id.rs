@@ -98,3 +98,57 @@ id_type!(
     /// Identifies an organizer, whose settings ([`OrganizerSettings`](crate::OrganizerSettings)) are one record.
     OrganizerId
 );
+id_type!(
+    /// Identifies a performance: S360's dated event (a match, a show), whose rights and tickets
+    /// belong to it ([`Performance`](crate::Performance)).
+    PerformanceId
+);
+
+impl TicketId {
+    /// The id a command derives for the ticket it creates (a take back's replacement): the same
+    /// for every retry of it (X3). It is
+    /// [`derive_uuid`](crate::digest::derive_uuid)`(organizer, command, "ticket", 0)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{CommandId, OrganizerId, TicketId};
+    ///
+    /// let id = TicketId::derived(OrganizerId::from_u128(1), CommandId::from_u128(7));
+    /// assert_eq!(id, TicketId::derived(OrganizerId::from_u128(1), CommandId::from_u128(7)));
+    /// assert_ne!(id, TicketId::derived(OrganizerId::from_u128(2), CommandId::from_u128(7)));
+    /// ```
+    #[must_use]
+    pub fn derived(organizer: OrganizerId, command: CommandId) -> Self {
+        Self(crate::digest::derive_uuid(
+            organizer.as_uuid(),
+            command.as_uuid(),
+            "ticket",
+            0,
+        ))
+    }
+}
+
+impl TransferGroupId {
+    /// The id a command derives for the one group it creates (a return to sender):
+    /// [`NewGroupIds::derived`](crate::transfer::NewGroupIds::derived)'s FORWARD id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::NewGroupIds;
+    /// use secure_ticket::{CommandId, OrganizerId, TransferGroupId};
+    ///
+    /// let (org, cmd) = (OrganizerId::from_u128(1), CommandId::from_u128(7));
+    /// assert_eq!(TransferGroupId::derived(org, cmd), NewGroupIds::derived(org, cmd).forward);
+    /// ```
+    #[must_use]
+    pub fn derived(organizer: OrganizerId, command: CommandId) -> Self {
+        Self(crate::digest::derive_uuid(
+            organizer.as_uuid(),
+            command.as_uuid(),
+            "transfer_group",
+            0,
+        ))
+    }
+}

@@ -21,7 +21,7 @@ use crate::id::{PointOfSaleId, TicketId, TransferGroupId, UsageRuleId};
 /// use secure_ticket::{Email, InputError, TicketId};
 /// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket};
 /// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
-/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// # let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(1),
 /// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
 /// // Ticket 1 is passed, but the command names ticket 2.
 /// let command = DownloadTicket { ticket: TicketId::from_u128(2), actor: Email::parse("alice@example.com")?, at };
@@ -30,7 +30,8 @@ use crate::id::{PointOfSaleId, TicketId, TransferGroupId, UsageRuleId};
 /// assert_eq!(refused.to_string(), format!("ticket {} was not found; check the ticket id", command.ticket));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum InputError {
     /// The ticket the command names was not found.
@@ -41,6 +42,7 @@ pub enum InputError {
     },
     /// The transfer group the command names was not found.
     #[error("transfer group {group} was not found; check the transfer group id")]
+    #[serde(rename = "TRANSFER_GROUP_NOT_FOUND")]
     GroupNotFound {
         /// The group the command names.
         group: TransferGroupId,

@@ -47,11 +47,13 @@ pub struct TixngoInterface {
 ///
 /// ### Handling
 /// A configuration mistake: show the message to the person editing the interface.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum InterfaceError {
     /// `overlaySpectatirDetailsWithLastOwner` is not `true` or `false`.
     #[error("custom parameter `{parameter}` is `{value}`; it must be `true` or `false`")]
+    #[serde(rename = "INTERFACE_MALFORMED_VALUE")]
     MalformedValue {
         /// The parameter.
         parameter: String,
@@ -60,6 +62,7 @@ pub enum InterfaceError {
     },
     /// A parameter appears twice.
     #[error("custom parameter `{parameter}` is set twice; keep one")]
+    #[serde(rename = "INTERFACE_DUPLICATE_PARAMETER")]
     DuplicateParameter {
         /// The parameter.
         parameter: String,
@@ -133,7 +136,8 @@ impl InjectionTarget {
 ///
 /// ### Handling
 /// Set the ticket's cultural contact before injecting it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum InjectionTargetError {
     /// The predecessor passed is not the ticket this one replaces (or one was passed, or omitted,

@@ -19,8 +19,8 @@
 //!
 //! let at = datetime!(2026-11-23 12:00 UTC); // the caller's clock, passed in
 //! let (alice, bob) = (Email::parse("alice@example.com")?, Email::parse("bob@example.com")?);
-//! let rule = UsageRule::new(UsageRuleId::from_u128(1));
-//! let ticket = Ticket::new(
+//! let rule = UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
+//! let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1),
 //!     TicketId::from_u128(1),
 //!     RightId::from_u128(1),
 //!     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))),
@@ -142,6 +142,7 @@ mod id_hash;
 mod input_error;
 mod interface;
 mod organizer;
+mod performance;
 mod point_of_sale;
 mod record_key;
 mod rfc3339;
@@ -151,6 +152,9 @@ mod transfer_group;
 mod usage_rule;
 
 pub mod command;
+pub mod digest;
+pub mod feed;
+pub mod index;
 pub mod injection;
 pub mod rules;
 pub mod service;
@@ -165,6 +169,7 @@ pub use activation::ActivationMethod;
 pub use actor::Actor;
 pub use changes::{Changes, TicketIds};
 pub use decision::Decision;
+pub use digest::Digest;
 pub use email::{Email, EmailError};
 pub use error::{Error, ParseError, RuleError};
 pub use error_kind::ErrorKind;
@@ -174,12 +179,13 @@ pub use feedback::{
     TransferDetails,
 };
 pub use id::{
-    CommandId, OrganizerId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId,
-    UsageRuleId,
+    CommandId, OrganizerId, PerformanceId, PointOfSaleId, RightId, ShipmentModeId, TicketId,
+    TransferGroupId, UsageRuleId,
 };
 pub use input_error::InputError;
 pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};
 pub use organizer::{AcceptanceSettings, OrganizerSettings, TakeBackPolicy};
+pub use performance::{Performance, PerformanceError};
 pub use point_of_sale::{InternetTheme, PointOfSale, ThemeError};
 pub use ticket::{
     Activation, Distribution, Invalidation, InvalidationReason, Owners, ShipmentKind, ShipmentMode,

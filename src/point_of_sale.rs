@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error_kind::ErrorKind;
-use crate::id::PointOfSaleId;
+use crate::id::{OrganizerId, PointOfSaleId};
 use crate::ticket::ShipmentMode;
 
 /// A point of sale (POS) of an S360 sales channel, as far as take back is concerned.
@@ -16,7 +16,7 @@ use crate::ticket::ShipmentMode;
 /// use secure_ticket::{InternetTheme, PointOfSale, PointOfSaleId};
 ///
 /// let theme = InternetTheme::parse("distribution.list.activateAdvancedView = true\nsome.other.key = blue")?;
-/// let pos = PointOfSale::b2b(PointOfSaleId::from_u128(1))
+/// let pos = PointOfSale::b2b(secure_ticket::OrganizerId::from_u128(1), PointOfSaleId::from_u128(1))
 ///     .with_mobile_take_back(true)
 ///     .with_theme(theme);
 /// assert!(pos.advanced_view());
@@ -27,6 +27,9 @@ use crate::ticket::ShipmentMode;
 pub struct PointOfSale {
     /// The POS's id.
     pub id: PointOfSaleId,
+    /// The organizer it belongs to (X7). A format-1 record reads as [`OrganizerId::default()`].
+    #[serde(default)]
+    pub organizer: OrganizerId,
     /// Whether it belongs to an Internet B2B channel, where business customers distribute tickets.
     #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
     pub b2b: bool,
@@ -44,9 +47,10 @@ pub struct PointOfSale {
 impl PointOfSale {
     /// A POS of an Internet B2B channel, take back off, no theme keys.
     #[must_use]
-    pub fn b2b(id: PointOfSaleId) -> Self {
+    pub fn b2b(organizer: OrganizerId, id: PointOfSaleId) -> Self {
         Self {
             id,
+            organizer,
             b2b: true,
             allow_mobile_take_back: false,
             take_back_shipment_mode: None,
@@ -56,10 +60,10 @@ impl PointOfSale {
 
     /// A POS of any other channel.
     #[must_use]
-    pub fn other(id: PointOfSaleId) -> Self {
+    pub fn other(organizer: OrganizerId, id: PointOfSaleId) -> Self {
         Self {
             b2b: false,
-            ..Self::b2b(id)
+            ..Self::b2b(organizer, id)
         }
     }
 
@@ -109,11 +113,13 @@ pub struct InternetTheme {
 ///
 /// ### Handling
 /// A configuration mistake: show the message to the person editing the POS.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum ThemeError {
     /// A line is neither blank, a `#` comment, nor `key = value`.
     #[error("line {line} of the internet theme is `{text}`; write it as `key = value`")]
+    #[serde(rename = "THEME_MALFORMED_LINE")]
     MalformedLine {
         /// The line number, from 1.
         line: usize,
@@ -122,6 +128,7 @@ pub enum ThemeError {
     },
     /// A known key has a value of the wrong form.
     #[error("`{key}` is `{value}` in the internet theme; it must be `true` or `false`")]
+    #[serde(rename = "THEME_MALFORMED_VALUE")]
     MalformedValue {
         /// The key.
         key: String,
@@ -130,6 +137,7 @@ pub enum ThemeError {
     },
     /// A key appears twice.
     #[error("`{key}` is set twice in the internet theme; keep one line")]
+    #[serde(rename = "THEME_DUPLICATE_KEY")]
     DuplicateKey {
         /// The key.
         key: String,

@@ -98,7 +98,7 @@ pub fn arb_usage_rule_with_id(id: UsageRuleId) -> impl Strategy<Value = UsageRul
         .prop_map(
             move |(transfer, [activation, check, control], limit, backward)| {
                 let limit = TransferLimit::new(limit).unwrap_or(TransferLimit::MIN);
-                UsageRule::new(id)
+                UsageRule::new(crate::OrganizerId::from_u128(1), id)
                     .with_transfer(transfer)
                     .with_transfer_after(activation, check, control)
                     .with_max_transfers(limit)
@@ -136,7 +136,7 @@ pub fn arb_point_of_sale() -> impl Strategy<Value = PointOfSale> {
             };
             PointOfSale {
                 b2b,
-                ..PointOfSale::b2b(POINT_OF_SALE)
+                ..PointOfSale::b2b(crate::OrganizerId::from_u128(1), POINT_OF_SALE)
             }
             .with_mobile_take_back(allow)
             .with_take_back_shipment_mode(take_back_mode)
@@ -150,7 +150,12 @@ pub fn arb_point_of_sale() -> impl Strategy<Value = PointOfSale> {
 pub fn issued_ticket(n: u128, contact: Option<Email>) -> Ticket {
     let mut distribution = Distribution::new(POINT_OF_SALE, MOBILE);
     distribution.cultural_contact = contact;
-    Ticket::new(TicketId::from_u128(n), RightId::from_u128(n), distribution)
+    Ticket::new(
+        crate::OrganizerId::from_u128(1),
+        TicketId::from_u128(n),
+        RightId::from_u128(n),
+        distribution,
+    )
 }
 
 /// One step of a ticket's life, used to reach arbitrary states by running the real transitions.
@@ -198,7 +203,7 @@ pub fn arb_ticket_under(rule: UsageRule) -> impl Strategy<Value = Ticket> {
 
 /// A ticket in any reachable state, under a permissive rule (limit 256, every gate open).
 pub fn arb_ticket() -> impl Strategy<Value = Ticket> {
-    let rule = UsageRule::new(UsageRuleId::from_u128(1))
+    let rule = UsageRule::new(crate::OrganizerId::from_u128(1), UsageRuleId::from_u128(1))
         .with_max_transfers(TransferLimit::MAX)
         .with_transfer_after(true, true, true);
     arb_ticket_under(rule)
@@ -360,6 +365,7 @@ fn pick<T: Clone + std::fmt::Debug + 'static>(items: &[T], fallback: T) -> Boxed
 fn unknown_group(at: OffsetDateTime) -> TransferGroup {
     TransferGroup {
         id: TransferGroupId::from_u128(u128::MAX),
+        organizer: crate::OrganizerId::from_u128(1),
         sender: person(0),
         recipient: person(1),
         direction: crate::transfer_group::Direction::Forward,
@@ -416,10 +422,10 @@ pub fn arb_command_for(pools: &Pools, at: OffsetDateTime, fresh: u128) -> BoxedS
                 let actor = if right { g.recipient } else { other };
                 Command::Accept(AcceptTransfer { group: id, actor, at })
             }),
-        3 => (proptest::collection::vec(group_id.clone(), 0..3), person.clone(), group.clone(), any::<bool>())
-            .prop_map(move |(groups, other, g, right)| {
+        3 => (person.clone(), group.clone(), any::<bool>())
+            .prop_map(move |(other, g, right)| {
                 let actor = if right { g.recipient } else { other };
-                Command::SignIn { sign_in: SignIn { actor, at }, groups }
+                Command::SignIn(SignIn { actor, at })
             }),
         2 => (group.clone(), any::<bool>(), person.clone(), group_id.clone()).prop_map(move |(g, right, other, id)| {
                 let actor = if right { g.recipient } else { other };

@@ -9,7 +9,10 @@ use time::OffsetDateTime;
 use crate::activation::ActivationMethod;
 use crate::email::Email;
 use crate::feedback::{DistributionHistory, LastFeedback};
-use crate::id::{PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
+use crate::id::{
+    OrganizerId, PerformanceId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId,
+    UsageRuleId,
+};
 
 /// A ticket as both services see it.
 ///
@@ -27,7 +30,7 @@ use crate::id::{PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupI
 /// ```
 /// use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
 ///
-/// let ticket = Ticket::new(
+/// let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1),
 ///     TicketId::from_u128(1),
 ///     RightId::from_u128(10),
 ///     Distribution::new(PointOfSaleId::from_u128(20), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(30))),
@@ -39,6 +42,13 @@ use crate::id::{PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupI
 pub struct Ticket {
     /// The ticket's id.
     pub id: TicketId,
+    /// The organizer it belongs to (X7): only that organizer's commands reach it. A format-1
+    /// record, written before organizers, reads as [`OrganizerId::default()`] (the nil UUID).
+    #[serde(default)]
+    pub organizer: OrganizerId,
+    /// The performance it admits to, when S360 gave one: wallets group tickets by it (Q2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance: Option<PerformanceId>,
     /// What the ticket admits to. At most one valid ticket per right (B11).
     pub right: RightId,
     /// S360's facet.
@@ -51,13 +61,27 @@ pub struct Ticket {
 impl Ticket {
     /// A new, valid, not-injected ticket.
     #[must_use]
-    pub const fn new(id: TicketId, right: RightId, distribution: Distribution) -> Self {
+    pub const fn new(
+        organizer: OrganizerId,
+        id: TicketId,
+        right: RightId,
+        distribution: Distribution,
+    ) -> Self {
         Self {
             id,
+            organizer,
+            performance: None,
             right,
             distribution,
             wallet: None,
         }
+    }
+
+    /// Sets the performance the ticket admits to.
+    #[must_use]
+    pub const fn with_performance(mut self, performance: PerformanceId) -> Self {
+        self.performance = Some(performance);
+        self
     }
 
     /// Whether S360 holds this ticket valid (not invalidated).

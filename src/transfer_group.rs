@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::changes::TicketIds;
 use crate::email::Email;
-use crate::id::TransferGroupId;
+use crate::id::{CommandId, OrganizerId, TransferGroupId};
 
 /// The record created by each transfer initiation (SPEC T5).
 ///
@@ -16,6 +16,9 @@ use crate::id::TransferGroupId;
 pub struct TransferGroup {
     /// The caller-given id.
     pub id: TransferGroupId,
+    /// The organizer of its tickets (X7). A format-1 record reads as [`OrganizerId::default()`].
+    #[serde(default)]
+    pub organizer: OrganizerId,
     /// The current owner who initiated the transfer.
     pub sender: Email,
     /// The future owner, if the transfer completes.
@@ -154,6 +157,38 @@ impl NewGroupIds {
     #[must_use]
     pub const fn new(forward: TransferGroupId, backward: TransferGroupId) -> Self {
         Self { forward, backward }
+    }
+
+    /// The ids a command derives for the groups it creates: the same for every retry of it, so a
+    /// server that mints ids per HTTP request still sees a retry as a retry (X3). The FORWARD id
+    /// is [`derive_uuid`](crate::digest::derive_uuid)`(organizer, command, "transfer_group", 0)`,
+    /// the BACKWARD one the same with index 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::transfer::NewGroupIds;
+    /// use secure_ticket::{CommandId, OrganizerId};
+    ///
+    /// let first = NewGroupIds::derived(OrganizerId::from_u128(1), CommandId::from_u128(7));
+    /// let retry = NewGroupIds::derived(OrganizerId::from_u128(1), CommandId::from_u128(7));
+    /// assert_eq!(first, retry);
+    /// assert_ne!(first.forward, first.backward);
+    /// ```
+    #[must_use]
+    pub fn derived(organizer: OrganizerId, command: CommandId) -> Self {
+        let id = |index| {
+            TransferGroupId::new(crate::digest::derive_uuid(
+                organizer.as_uuid(),
+                command.as_uuid(),
+                "transfer_group",
+                index,
+            ))
+        };
+        Self {
+            forward: id(0),
+            backward: id(1),
+        }
     }
 
     /// One id, for an initiation whose tickets all go one way (the usual single-ticket case).

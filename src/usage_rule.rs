@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error_kind::ErrorKind;
-use crate::id::UsageRuleId;
+use crate::id::{OrganizerId, UsageRuleId};
 
 /// How a completed BACKWARD transfer changes the transfer level (the usage rule's "Transfer backward"
 /// setting, SPEC T8).
@@ -102,7 +102,8 @@ impl fmt::Display for TransferLimit {
 ///
 /// ### Handling
 /// A configuration mistake: the organizer must correct the rule.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum UsageRuleError {
     /// The limit is not within 1..=256.
@@ -110,6 +111,7 @@ pub enum UsageRuleError {
         "the maximum number of transfers allowed is {value}, but it must be from 1 to 256; \
          turn `transfer` off for no transfers, use 256 for unlimited"
     )]
+    #[serde(rename = "TRANSFER_LIMIT_OUT_OF_RANGE")]
     LimitOutOfRange {
         /// The value given.
         value: i64,
@@ -167,7 +169,7 @@ impl UsageRuleError {
 /// ```
 /// use secure_ticket::{TransferBackward, TransferLimit, UsageRule, UsageRuleId};
 ///
-/// let rule = UsageRule::new(UsageRuleId::from_u128(1))
+/// let rule = UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1))
 ///     .with_max_transfers(TransferLimit::new(3)?)
 ///     .with_transfer_backward(TransferBackward::Decrease);
 /// assert!(rule.transfer);
@@ -178,6 +180,10 @@ impl UsageRuleError {
 pub struct UsageRule {
     /// The rule's id; tickets name the rule they follow.
     pub id: UsageRuleId,
+    /// The organizer it belongs to (X7): a ticket follows only a rule of its own organizer. A
+    /// format-1 record reads as [`OrganizerId::default()`].
+    #[serde(default)]
+    pub organizer: OrganizerId,
     /// Spectator transfers allowed at all (U2).
     #[serde(default = "default_true")]
     pub transfer: bool,
@@ -209,9 +215,10 @@ const fn default_limit() -> TransferLimit {
 impl UsageRule {
     /// A rule with the defaults of U4.
     #[must_use]
-    pub const fn new(id: UsageRuleId) -> Self {
+    pub const fn new(organizer: OrganizerId, id: UsageRuleId) -> Self {
         Self {
             id,
+            organizer,
             transfer: true,
             transfer_after_activation: false,
             transfer_after_check: false,

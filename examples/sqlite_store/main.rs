@@ -1,6 +1,8 @@
 //! The SQLite store at work: `cargo run --example sqlite_store` opens a database in a temporary
 //! file, injects, sends and accepts a ticket through [`Service`], shows a stale write refused and a
-//! client retry answered without writing, prints the PRAGMAs in force, and removes the file.
+//! client retry answered from the feed without writing, reads a wallet through the index and the
+//! organizer's feed, prunes what retention allows, prints the PRAGMAs in force, and removes the
+//! file.
 //!
 //! The store itself, [`SqliteStore`] and its [`Store`] implementation, is in `store.rs` beside
 //! this file: that is the part to copy (or to include with `#[path]`, as the store tests do), and
@@ -15,8 +17,9 @@ mod store;
 use std::error::Error;
 use std::path::Path;
 
+use secure_ticket::feed::Position;
 use secure_ticket::injection::InjectTicket;
-use secure_ticket::service::{Command, Request, Service};
+use secure_ticket::service::{Command, Request, Service, WalletRequest};
 use secure_ticket::store::{Batch, Record, Store, StoreError, Versioned};
 use secure_ticket::transfer::{AcceptTransfer, InitiateTransfer, NewGroupIds};
 use secure_ticket::{
@@ -55,12 +58,13 @@ fn demo(path: &Path) -> Result<(), Box<dyn Error>> {
     let service = Service::new(store);
 
     println!("== create a usage rule, the organizer's settings and a ticket");
-    let rule = UsageRule::new(UsageRuleId::from_u128(1))
+    let rule = UsageRule::new(organizer, UsageRuleId::from_u128(1))
         .with_max_transfers(TransferLimit::new(2)?)
         .with_transfer_backward(TransferBackward::Neutral);
     let settings =
         OrganizerSettings::new(organizer).with_acceptance(AcceptanceSettings::explicit());
     let ticket = Ticket::new(
+        organizer,
         TicketId::from_u128(100),
         RightId::from_u128(7),
         Distribution::new(
@@ -150,11 +154,47 @@ fn demo(path: &Path) -> Result<(), Box<dyn Error>> {
         print_version(&service, ticket.id)?;
     }
 
+    println!("== {bob}'s wallet, found through index_entries (tickets by owner)");
+    let wallet = service.wallet(organizer, &WalletRequest::first(bob.clone(), 10))?;
+    for performance in &wallet.tickets.items {
+        for line in &performance.tickets {
+            println!("   ticket {}", line.ticket.id);
+        }
+    }
+    let held: usize = wallet.tickets.items.iter().map(|p| p.tickets.len()).sum();
+    println!(
+        "   {held} ticket(s), {} incoming transfer(s)",
+        wallet.incoming.items.len()
+    );
+
+    println!("== the organizer's feed, in commit order");
+    let feed = service.feed_after(organizer, Position::START, 100)?;
+    for entry in &feed {
+        println!(
+            "   position {}: command {}, {} event(s)",
+            entry.position,
+            entry.command,
+            entry.events.len()
+        );
+    }
+
+    println!("== retention a day later: command records and feed entries no reader still needs");
+    let a_day_later = datetime!(2026-11-24 18:00 UTC);
+    let pruned = service.prune(a_day_later, 1000)?;
+    println!(
+        "   removed {} command record(s) and {} feed entr{} (more to do: {})",
+        pruned.commands,
+        pruned.feed_entries,
+        if pruned.feed_entries == 1 { "y" } else { "ies" },
+        pruned.more
+    );
+
     println!("== PRAGMAs in force");
     for (name, value) in service.store().pragmas()? {
         let meaning = match (name, value.as_str()) {
             ("synchronous", "1") => " (NORMAL)",
             ("busy_timeout", _) => " ms",
+            ("user_version", _) => " (the store's schema version)",
             _ => "",
         };
         println!("   {name} = {value}{meaning}");

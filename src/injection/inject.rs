@@ -29,12 +29,10 @@ pub struct InjectTicket {
 /// ### Handling
 /// Each variant means S360 asked for an injection the rules do not allow, or named a ticket that
 /// does not exist ([`Input`](Self::Input)): do not retry it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum InjectError {
-    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The ticket is invalidated.
     #[error("ticket {ticket} is invalidated ({reason}); inject its valid replacement instead")]
     TicketInvalidated {
@@ -62,8 +60,13 @@ pub enum InjectError {
         /// The ticket.
         ticket: TicketId,
         /// When it was injected.
+        #[serde(with = "time::serde::rfc3339")]
         injected_at: OffsetDateTime,
     },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl InjectError {
@@ -133,7 +136,7 @@ impl InjectError {
 /// use secure_ticket::{injection, Email, UsageRuleId, WalletStatus};
 /// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
 /// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
-/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// # let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(1),
 /// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
 /// let alice = Email::parse("alice@example.com")?;
 /// let decision = injection::inject(&ticket, &injection::InjectTicket {

@@ -13,17 +13,16 @@ use crate::ticket::Ticket;
 ///
 /// ### Handling
 /// The feedback batch is malformed or addressed to the wrong ticket: log it and skip it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum RecordFeedbackError {
-    /// The ticket passed is not the one the feedback names ([`InputError::TicketNotFound`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// S360 never injected this ticket, so TIXnGO cannot report on it.
     #[error(
         "ticket {ticket} was never injected into TIXnGO; its feedback is misaddressed: check the feedback's \
          ticket id"
     )]
+    #[serde(rename = "TICKET_NOT_INJECTED")]
     NotInjected {
         /// The ticket.
         ticket: TicketId,
@@ -39,6 +38,10 @@ pub enum RecordFeedbackError {
         /// The status.
         status: LifecycleStatus,
     },
+    /// The ticket passed is not the one the feedback names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl RecordFeedbackError {
@@ -110,7 +113,7 @@ impl RecordFeedbackError {
 /// use secure_ticket::{injection, Email, LifecycleStatus, UsageRuleId};
 /// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
 /// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
-/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// # let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(1),
 /// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: Email::parse("alice@example.com")?, usage_rule: UsageRuleId::from_u128(1), at,

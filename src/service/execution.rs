@@ -6,13 +6,15 @@
 use std::fmt;
 
 use crate::command::Request;
+use crate::digest::Digest;
 use crate::error::Error;
+use crate::feed::Position;
 use crate::id::OrganizerId;
-use crate::record_key::RecordKey;
+use crate::record_key::{ReaderKey, RecordKey};
 use crate::service::loaded::Loaded;
 use crate::service::outcome::Outcome;
 use crate::service::table::{self, Reads};
-use crate::store::{Batch, ReadPlan, Record, StoreError, Version, Versioned};
+use crate::store::{Batch, Read, ReadPlan, Record, StoreError, Version, Versioned};
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
 
@@ -81,13 +83,25 @@ pub enum Step<'r> {
 /// ```
 pub struct Execution<'r> {
     requests: &'r [Request],
+    /// What each request's caller sent ([`Request::digest`]), computed once.
+    digests: Vec<Digest>,
     attempts: u32,
     attempt: u32,
     round: u8,
-    group_tickets: bool,
-    usage_rules: bool,
+    /// The first read's plan without its keys: what later rounds follow too.
+    shape: ReadPlan,
+    /// A feed reader's cursor that moves in the same commit (F3).
+    advance: Option<Advance>,
     loaded: Loaded,
     results: Vec<Result<Outcome, Error>>,
+}
+
+/// A reader's cursor move, committed with the effects.
+#[derive(Debug, Clone, Copy)]
+struct Advance {
+    reader: ReaderKey,
+    from: Position,
+    to: Position,
 }
 
 /// Waiting for a read: hand its result to [`read`](Self::read).
@@ -110,52 +124,105 @@ impl<'r> Execution<'r> {
     pub fn start(requests: &'r [Request], attempts: u32) -> Step<'r> {
         let execution = Self {
             requests,
+            digests: requests.iter().map(Request::digest).collect(),
             attempts: attempts.max(1),
             attempt: 0,
             round: 0,
-            group_tickets: false,
-            usage_rules: false,
+            shape: ReadPlan::default(),
+            advance: None,
             loaded: Loaded::default(),
             results: Vec::new(),
         };
         execution.next_attempt()
     }
 
+    /// Starts running `requests` as a feed reader's step: the reader's cursor, read at `from`,
+    /// moves to `to` in the same commit as the requests' effects (F3). If another instance moved
+    /// the cursor meanwhile, nothing is written and the step ends with a conflict
+    /// ([`StoreError::ChangedDuringRead`] naming the reader): read the feed again from the
+    /// cursor as it is now.
+    pub fn advance(
+        requests: &'r [Request],
+        attempts: u32,
+        reader: ReaderKey,
+        from: Position,
+        to: Position,
+    ) -> Step<'r> {
+        let mut execution = Self {
+            requests,
+            digests: requests.iter().map(Request::digest).collect(),
+            attempts: attempts.max(1),
+            attempt: 0,
+            round: 0,
+            shape: ReadPlan::default(),
+            advance: Some(Advance { reader, from, to }),
+            loaded: Loaded::default(),
+            results: Vec::new(),
+        };
+        execution.round = 0;
+        execution.next_attempt()
+    }
+
     /// A fresh attempt: its first read, or the end when there is nothing to do.
     fn next_attempt(mut self) -> Step<'r> {
-        if self.requests.is_empty() {
+        if self.requests.is_empty() && self.advance.is_none() {
             return Step::Done(Ok(Vec::new()));
         }
         self.attempt = self.attempt.saturating_add(1);
         self.round = 1;
         let mut keys = Vec::with_capacity(self.requests.len().saturating_mul(4));
+        let mut lookups = Vec::new();
         let mut reads = Reads {
             keys: &mut keys,
+            lookups: &mut lookups,
             // Set per request below.
             organizer: OrganizerId::default(),
             group_tickets: false,
             usage_rules: false,
         };
+        if let Some(advance) = &self.advance {
+            reads.keys.push(RecordKey::Reader(advance.reader));
+        }
         for request in self.requests {
-            reads.keys.push(RecordKey::Command(request.id));
+            reads.keys.push(RecordKey::Command(request.key()));
             reads.organizer = request.organizer;
             table::with_row(&request.command, |row| row.reads(&mut reads));
         }
-        (self.group_tickets, self.usage_rules) = (reads.group_tickets, reads.usage_rules);
+        let mut shape = ReadPlan::default().with_replays();
+        if reads.group_tickets {
+            shape = shape.with_group_tickets();
+        }
+        if reads.usage_rules {
+            shape = shape.with_usage_rules();
+        }
+        self.shape = shape;
         self.loaded = Loaded::with_capacity(keys.len(), self.requests.len());
         self.loaded.ask(&mut keys);
         self.results.clear();
-        self.read(keys)
+        let mut plan = self.plan(keys);
+        for lookup in lookups {
+            plan = plan.with_lookup(lookup);
+        }
+        Step::Read {
+            plan,
+            then: Reading(self),
+        }
+    }
+
+    /// A plan for `keys`, following what the first read follows.
+    fn plan(&self, keys: Vec<RecordKey>) -> ReadPlan {
+        let mut plan = ReadPlan::new(keys).with_replays();
+        if self.shape.group_tickets() {
+            plan = plan.with_group_tickets();
+        }
+        if self.shape.usage_rules() {
+            plan = plan.with_usage_rules();
+        }
+        plan
     }
 
     fn read(self, keys: Vec<RecordKey>) -> Step<'r> {
-        let mut plan = ReadPlan::new(keys);
-        if self.group_tickets {
-            plan = plan.with_group_tickets();
-        }
-        if self.usage_rules {
-            plan = plan.with_usage_rules();
-        }
+        let plan = self.plan(keys);
         Step::Read {
             plan,
             then: Reading(self),
@@ -170,7 +237,7 @@ impl<'r> Execution<'r> {
         self.next_attempt()
     }
 
-    fn on_read(mut self, found: Result<Vec<Versioned<Record>>, StoreError>) -> Step<'r> {
+    fn on_read(mut self, found: Result<Read, StoreError>) -> Step<'r> {
         let found = match found {
             Ok(found) => found,
             Err(error) => return Step::Done(Err(Error::Store(error))),
@@ -181,8 +248,7 @@ impl<'r> Execution<'r> {
         };
         let mut next = Vec::new();
         if self.round < MAX_ROUNDS {
-            self.loaded
-                .leads(first_new, self.group_tickets, self.usage_rules, &mut next);
+            self.loaded.leads(first_new, &self.shape, &mut next);
             self.loaded.ask(&mut next);
         }
         if !next.is_empty() {
@@ -202,13 +268,31 @@ impl<'r> Execution<'r> {
     fn decide(mut self) -> Step<'r> {
         let mut results = std::mem::take(&mut self.results);
         results.reserve(self.requests.len());
-        for request in self.requests {
-            let result = match self.loaded.replay(request, self.attempt) {
+        for (request, &digest) in self.requests.iter().zip(&self.digests) {
+            let result = match self.loaded.replay(request, digest, self.attempt) {
                 Some(replayed) => replayed,
-                None => table::decide(&request.command, &self.loaded.view(request.organizer))
-                    .and_then(|decision| self.loaded.apply(request, decision, self.attempt)),
+                None => {
+                    let result =
+                        table::decide(&request.command, &self.loaded.view(request.organizer))
+                            .and_then(|decision| {
+                                self.loaded.apply(request, digest, decision, self.attempt)
+                            });
+                    if let Err(error) = &result {
+                        self.loaded.refuse(request, digest, error);
+                    }
+                    result
+                }
             };
             results.push(result);
+        }
+        if let Some(advance) = self.advance {
+            match self
+                .loaded
+                .move_reader(advance.reader, advance.from, advance.to)
+            {
+                Ok(()) => {}
+                Err(error) => return Step::Done(Err(error)),
+            }
         }
         let batch = std::mem::take(&mut self.loaded).into_batch();
         self.results = results;
@@ -233,7 +317,7 @@ impl<'r> Execution<'r> {
 impl<'r> Reading<'r> {
     /// Takes what the store read (the records in any order, each once) and says what to do
     /// next: read more, commit, or stop (a store error other than a conflict stops the batch).
-    pub fn read(self, found: Result<Vec<Versioned<Record>>, StoreError>) -> Step<'r> {
+    pub fn read(self, found: Result<Read, StoreError>) -> Step<'r> {
         self.0.on_read(found)
     }
 
@@ -306,6 +390,14 @@ pub(crate) fn only_result(request: &Request, results: Results) -> Result<Outcome
     // A batch returns one result per request, so `pop` always finds this one; the fallback only
     // keeps the code free of panics.
     results?.pop().unwrap_or(Err(Error::NotFound {
-        key: RecordKey::Command(request.id),
+        key: RecordKey::Command(request.key()),
     }))
+}
+
+/// The reader cursor among loaded records.
+pub(crate) fn one_reader(found: Vec<Versioned<Record>>) -> Option<crate::feed::ReaderCursor> {
+    found.into_iter().find_map(|v| match v.value {
+        Record::Reader(r) => Some(r),
+        _ => None,
+    })
 }

@@ -1,19 +1,25 @@
 //! What one attempt read, with the versions to expect when writing back, and the records as the
 //! batch's decisions leave them.
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry as MapEntry;
 
-use crate::command::{CommandRecord, Request};
+use time::OffsetDateTime;
+
+use crate::command::{CommandRecord, RecordedOutcome, Refusal, Request};
 use crate::decision::Decision;
+use crate::digest::Digest;
 use crate::error::Error;
+use crate::event::Event;
+use crate::feed::{FeedAppend, FeedEntry, Position, ReaderCursor};
 use crate::id::{OrganizerId, PointOfSaleId, TicketId, TransferGroupId};
 use crate::id_hash::{IdHashState, IdMap};
 use crate::organizer::OrganizerSettings;
 use crate::point_of_sale::PointOfSale;
-use crate::record_key::RecordKey;
+use crate::record_key::{CommandKey, ReaderKey, RecordKey};
 use crate::service::outcome::Outcome;
-use crate::store::plan::leads_of;
-use crate::store::{Batch, Record, StoreError, Version, Versioned};
+use crate::store::plan::Pass;
+use crate::store::{Batch, Read, ReadPlan, Record, StoreError, Version, Versioned};
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
 use crate::usage_rule::UsageRule;
@@ -38,6 +44,12 @@ pub(crate) struct Loaded {
     /// The slots changed by the batch's decisions, in first-change order, with the version each
     /// write expects.
     dirty: Vec<(usize, Version)>,
+    /// The records as read, of the slots changed (moved out when first changed): the index
+    /// changes are the difference with the final state.
+    originals: Vec<(usize, Record)>,
+    /// The feed entries read for retries, and the entries this attempt appends.
+    feed: Vec<FeedEntry>,
+    appended: Vec<FeedAppend>,
 }
 
 /// A key's version as read and where its record is.
@@ -89,11 +101,13 @@ impl Loaded {
     /// the version it had: otherwise another writer committed between the rounds.
     ///
     /// Returns the number of slots before this round (the new tickets and groups follow it).
-    pub(crate) fn absorb(
-        &mut self,
-        found: Vec<Versioned<Record>>,
-        round: u8,
-    ) -> Result<usize, StoreError> {
+    pub(crate) fn absorb(&mut self, read: Read, round: u8) -> Result<usize, StoreError> {
+        let Read {
+            records: found,
+            feed,
+            ..
+        } = read;
+        self.feed.extend(feed);
         let first_new = self.slots.len();
         self.slots.reserve(found.len());
         self.index.reserve(found.len());
@@ -135,17 +149,13 @@ impl Loaded {
         Ok(first_new)
     }
 
-    /// The keys that the records found since slot `from` lead to and that were not asked yet:
-    /// the tickets of groups (`group_tickets`), the usage rules of tickets (`usage_rules`).
-    pub(crate) fn leads(
-        &self,
-        from: usize,
-        group_tickets: bool,
-        usage_rules: bool,
-        out: &mut Vec<RecordKey>,
-    ) {
-        for record in self.slots.iter().skip(from).flatten() {
-            leads_of(record, group_tickets, usage_rules, out);
+    /// The keys that the records found since slot `from` lead to and that were not asked yet,
+    /// as `plan` follows them.
+    pub(crate) fn leads(&self, from: usize, plan: &ReadPlan, out: &mut Vec<RecordKey>) {
+        for pass in [Pass::Groups, Pass::Tickets] {
+            for record in self.slots.iter().skip(from).flatten() {
+                plan.leads(record, pass, out);
+            }
         }
         out.retain(|key| !self.index.contains_key(key));
     }
@@ -205,12 +215,19 @@ impl Loaded {
             index,
             slots,
             dirty,
+            originals,
             ..
         } = self;
         let entry = index.entry(record.key()).or_insert(Entry::ABSENT);
         let slot = match entry.slot.and_then(|s| Some((s, slots.get_mut(s)?))) {
             Some((slot, place)) => {
-                *place = Some(record);
+                let old = place.replace(record);
+                if !entry.dirty
+                    && entry.found
+                    && let Some(old) = old
+                {
+                    originals.push((slot, old));
+                }
                 slot
             }
             None => {
@@ -227,21 +244,47 @@ impl Loaded {
     }
 
     /// The first result of a request already processed (X3), or `None` for a new one.
-    pub(crate) fn replay(&self, request: &Request, attempt: u32) -> Option<Result<Outcome, Error>> {
-        let Some(Record::Command(record)) = self.get(RecordKey::Command(request.id)) else {
+    pub(crate) fn replay(
+        &self,
+        request: &Request,
+        digest: Digest,
+        attempt: u32,
+    ) -> Option<Result<Outcome, Error>> {
+        let key = request.key();
+        let Some(Record::Command(record)) = self.get(RecordKey::Command(key)) else {
             return None;
         };
-        Some(if record.request == *request {
-            Ok(Outcome {
-                events: record.events.clone(),
-                replayed: true,
-                attempts: attempt,
-            })
-        } else {
-            Err(Error::CommandIdReused {
+        if record.digest != digest {
+            return Some(Err(Error::CommandIdReused {
                 command: request.id,
+            }));
+        }
+        let events = match &record.outcome {
+            RecordedOutcome::Accepted { .. } => self.events_of(key),
+            RecordedOutcome::Kept { events } => events.clone(),
+            RecordedOutcome::Refused { refusal } => return Some(Err(refusal.clone().into())),
+        };
+        Some(Ok(Outcome {
+            events,
+            replayed: true,
+            attempts: attempt,
+        }))
+    }
+
+    /// The events of an accepted command: its feed entry, read or appended by this attempt
+    /// (none when retention removed it).
+    fn events_of(&self, key: CommandKey) -> Vec<Event> {
+        self.appended
+            .iter()
+            .find(|a| a.organizer == key.organizer && a.command == key.id)
+            .map(|a| a.events.clone())
+            .or_else(|| {
+                self.feed
+                    .iter()
+                    .find(|e| e.organizer == key.organizer && e.command == key.id)
+                    .map(|e| e.events.clone())
             })
-        })
+            .unwrap_or_default()
     }
 
     /// The records as a request of `organizer` sees them.
@@ -252,11 +295,12 @@ impl Loaded {
         }
     }
 
-    /// Applies an accepted decision with the request's command record, unless a record it
-    /// creates exists already.
+    /// Applies an accepted decision with the request's command record and feed entry, unless a
+    /// record it creates exists already.
     pub(crate) fn apply(
         &mut self,
         request: &Request,
+        digest: Digest,
         decision: Decision,
         attempt: u32,
     ) -> Result<Outcome, Error> {
@@ -270,11 +314,26 @@ impl Loaded {
             self.put(Record::TransferGroup(group));
         }
         let events = decision.events.into_vec();
+        let at = request.command.at();
         self.put(Record::Command(Box::new(CommandRecord {
+            organizer: request.organizer,
             id: request.id,
-            request: request.clone(),
-            events: events.clone(),
+            digest,
+            at,
+            outcome: RecordedOutcome::Accepted {
+                events: u32::try_from(events.len()).unwrap_or(u32::MAX),
+            },
         })));
+        // A command that changed nothing visible (a sign-in with no group to complete) has no
+        // feed entry: its record says it produced no event.
+        if !events.is_empty() {
+            self.appended.push(FeedAppend {
+                organizer: request.organizer,
+                command: request.id,
+                at,
+                events: events.clone(),
+            });
+        }
         Ok(Outcome {
             events,
             replayed: false,
@@ -282,14 +341,62 @@ impl Loaded {
         })
     }
 
+    /// Records a request the rules refused, so that a retry gets the same refusal (X3); an
+    /// input error (a record not found, an id in use, a reused command id) is not recorded.
+    pub(crate) fn refuse(&mut self, request: &Request, digest: Digest, error: &Error) {
+        let Some(refusal) = Refusal::of(error) else {
+            return;
+        };
+        self.put(Record::Command(Box::new(CommandRecord {
+            organizer: request.organizer,
+            id: request.id,
+            digest,
+            at: request.command.at(),
+            outcome: RecordedOutcome::Refused { refusal },
+        })));
+    }
+
+    /// Moves a reader's cursor from `from` to `to`: refused with a conflict when the cursor read
+    /// is elsewhere (another instance of the reader moved it), and unknown when absent.
+    pub(crate) fn move_reader(
+        &mut self,
+        reader: ReaderKey,
+        from: Position,
+        to: Position,
+    ) -> Result<(), Error> {
+        let key = RecordKey::Reader(reader);
+        let cursor = match self.get(key) {
+            Some(Record::Reader(cursor)) => *cursor,
+            _ => {
+                return Err(Error::UnknownReader {
+                    reader: reader.name,
+                });
+            }
+        };
+        if cursor.position != from {
+            return Err(Error::Store(StoreError::ChangedDuringRead { key }));
+        }
+        if to != from {
+            self.put(Record::Reader(ReaderCursor {
+                position: to,
+                ..cursor
+            }));
+        }
+        Ok(())
+    }
+
     /// The writes of every changed record, in its final state, expecting the version read.
     pub(crate) fn into_batch(mut self) -> Batch {
         let mut batch = Batch::with_capacity(self.dirty.len());
+        // Originals were pushed in first-change order, as `dirty` was: walk both together.
+        let mut originals = self.originals.into_iter().peekable();
         for (slot, expected) in self.dirty {
+            let original = originals.next_if(|(s, _)| *s == slot).map(|(_, r)| r);
             if let Some(record) = self.slots.get_mut(slot).and_then(Option::take) {
-                batch.push(record, expected);
+                batch.push_update(original.as_ref(), record, expected);
             }
         }
+        batch.feed = self.appended;
         batch
     }
 }
@@ -305,7 +412,7 @@ impl View<'_> {
     /// A ticket the command names.
     pub(crate) fn ticket(&self, id: TicketId) -> Result<&Ticket, Error> {
         match self.loaded.get(RecordKey::Ticket(id)) {
-            Some(Record::Ticket(t)) => Ok(t),
+            Some(Record::Ticket(t)) if t.organizer == self.organizer => Ok(t),
             _ => Err(Error::NotFound {
                 key: RecordKey::Ticket(id),
             }),
@@ -315,16 +422,67 @@ impl View<'_> {
     /// A group the command names.
     pub(crate) fn group(&self, id: TransferGroupId) -> Result<&TransferGroup, Error> {
         match self.loaded.get(RecordKey::TransferGroup(id)) {
-            Some(Record::TransferGroup(g)) => Ok(g),
+            Some(Record::TransferGroup(g)) if g.organizer == self.organizer => Ok(g),
             _ => Err(Error::NotFound {
                 key: RecordKey::TransferGroup(id),
             }),
         }
     }
 
-    /// The usage rules read (the rule functions find each ticket's own).
-    pub(crate) fn rules(&self) -> &[UsageRule] {
-        &self.loaded.rules
+    /// The usage rules of the organizer read (the rule functions find each ticket's own):
+    /// borrowed when every rule read is the organizer's, the usual case.
+    pub(crate) fn rules(&self) -> Cow<'_, [UsageRule]> {
+        let rules = &self.loaded.rules;
+        if rules.iter().all(|r| r.organizer == self.organizer) {
+            Cow::Borrowed(rules)
+        } else {
+            rules
+                .iter()
+                .filter(|r| r.organizer == self.organizer)
+                .copied()
+                .collect()
+        }
+    }
+
+    /// A usage rule the command names.
+    pub(crate) fn rule(&self, id: crate::id::UsageRuleId) -> Result<&UsageRule, Error> {
+        self.loaded
+            .rules
+            .iter()
+            .find(|r| r.id == id && r.organizer == self.organizer)
+            .ok_or(Error::NotFound {
+                key: RecordKey::UsageRule(id),
+            })
+    }
+
+    /// The PENDING groups of the organizer addressed to `recipient` that complete at sign-in,
+    /// oldest first.
+    pub(crate) fn pending_for(&self, recipient: &crate::email::Email) -> Vec<&TransferGroup> {
+        let mut groups: Vec<&TransferGroup> = self
+            .groups()
+            .filter(|g| {
+                g.is_pending() && g.recipient == *recipient && !g.needs_explicit_acceptance()
+            })
+            .collect();
+        groups.sort_unstable_by_key(|g| (g.created_at, g.id));
+        groups
+    }
+
+    /// The PENDING groups of the organizer due at `at`, oldest deadline first.
+    pub(crate) fn due(&self, at: OffsetDateTime) -> Vec<&TransferGroup> {
+        let mut groups: Vec<&TransferGroup> = self
+            .groups()
+            .filter(|g| g.is_pending() && g.expires_at.is_some_and(|d| d <= at))
+            .collect();
+        groups.sort_unstable_by_key(|g| (g.expires_at, g.id));
+        groups
+    }
+
+    fn groups(&self) -> impl Iterator<Item = &TransferGroup> {
+        self.loaded.slots.iter().flatten().filter_map(|r| match r {
+            Record::TransferGroup(g) if g.organizer == self.organizer => Some(g),
+            _ => None,
+        })
     }
 
     /// A point of sale the command names.
@@ -332,7 +490,7 @@ impl View<'_> {
         self.loaded
             .points_of_sale
             .iter()
-            .find(|p| p.id == id)
+            .find(|p| p.id == id && p.organizer == self.organizer)
             .ok_or(Error::NotFound {
                 key: RecordKey::PointOfSale(id),
             })

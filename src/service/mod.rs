@@ -11,6 +11,8 @@ mod asynchronous;
 mod execution;
 mod loaded;
 mod outcome;
+mod queries;
+mod readers;
 mod sync;
 mod table;
 
@@ -19,4 +21,10 @@ pub use crate::command::{Command, CommandRecord, Request};
 pub use asynchronous::AsyncService;
 pub use execution::{Committing, Execution, Reading, Results, Step};
 pub use outcome::Outcome;
+pub use queries::{
+    HistoryFilter, Page, PerformanceTickets, TicketStanding, Wallet, WalletRequest, WalletTicket,
+};
+pub use readers::{Advanced, FeedbackReader};
 pub use sync::Service;
+pub use table::SIGN_IN_GROUPS;
+pub(crate) use table::sent;

@@ -2,11 +2,13 @@
 //! and the caller-given ids of what it may create. The records it does create are named by its
 //! [`Decision`] itself ([`Decision::created`]).
 
-use crate::command::Command;
+use crate::command::{Command, ExpireDue};
 use crate::decision::Decision;
+use crate::digest::Digester;
 use crate::error::{Error, RuleError};
 use crate::feedback::Feedback;
 use crate::id::{OrganizerId, PointOfSaleId, TicketId, TransferGroupId, UsageRuleId};
+use crate::index::{Index, Lookup, MAX_LIMIT, SortKey, Term};
 use crate::injection::{self, InjectTicket};
 use crate::record_key::RecordKey;
 use crate::service::loaded::View;
@@ -24,11 +26,50 @@ pub(crate) trait Row {
     fn reads(&self, reads: &mut Reads<'_>);
     /// Decides the command with its rule function, over the records read.
     fn decide(&self, view: &View<'_>) -> Result<Decision, Error>;
+    /// Feeds what the caller sent into `d`: every field but the time and the ids of the records
+    /// the command creates (each row destructures its command, so a new field cannot be
+    /// forgotten).
+    fn sent(&self, d: &mut Digester);
+}
+
+/// The most PENDING groups one sign-in completes (Q4); the rest wait for the next sign-in.
+pub const SIGN_IN_GROUPS: u32 = MAX_LIMIT;
+
+/// Feeds what the caller of `command` sent into `d` ([`Request::digest`](crate::command::Request::digest)).
+pub(crate) fn sent(command: &Command, d: &mut Digester) {
+    with_row(command, |row| {
+        d.write(row_name(command));
+        row.sent(d);
+    });
+}
+
+/// The command's kind, as its serde tag spells it.
+const fn row_name(command: &Command) -> &'static str {
+    match command {
+        Command::Inject(_) => "INJECT",
+        Command::Download(_) => "DOWNLOAD",
+        Command::ChangeFlag(_) => "CHANGE_FLAG",
+        Command::Initiate(_) => "INITIATE",
+        Command::ReturnToSender(_) => "RETURN_TO_SENDER",
+        Command::Accept(_) => "ACCEPT",
+        Command::SignIn(_) => "SIGN_IN",
+        Command::Decline(_) => "DECLINE",
+        Command::Cancel(_) => "CANCEL",
+        Command::EditRecipient(_) => "EDIT_RECIPIENT",
+        Command::Expire(_) => "EXPIRE",
+        Command::ExpireDue(_) => "EXPIRE_DUE",
+        Command::RecordFeedback(_) => "RECORD_FEEDBACK",
+        Command::TakeBack(_) => "TAKE_BACK",
+        Command::Redistribute(_) => "REDISTRIBUTE",
+        Command::RequestDeletion(_) => "REQUEST_DELETION",
+        Command::CompleteDeletion(_) => "COMPLETE_DELETION",
+    }
 }
 
 /// What the commands of one attempt read first, and what those records lead to.
 pub(crate) struct Reads<'a> {
     pub(crate) keys: &'a mut Vec<RecordKey>,
+    pub(crate) lookups: &'a mut Vec<Lookup>,
     pub(crate) organizer: OrganizerId,
     /// Some command needs the tickets of the groups it names.
     pub(crate) group_tickets: bool,
@@ -105,11 +146,12 @@ pub(crate) fn with_row<R>(command: &Command, f: impl FnOnce(&dyn Row) -> R) -> R
         Command::Initiate(c) => f(c),
         Command::ReturnToSender(c) => f(c),
         Command::Accept(c) => f(c),
-        Command::SignIn { sign_in, groups } => f(&SignInRow { sign_in, groups }),
+        Command::SignIn(c) => f(c),
         Command::Decline(c) => f(c),
         Command::Cancel(c) => f(c),
         Command::EditRecipient(c) => f(c),
         Command::Expire(c) => f(c),
+        Command::ExpireDue(c) => f(c),
         Command::RecordFeedback(c) => f(c),
         Command::TakeBack(c) => f(c),
         Command::Redistribute(c) => f(c),
@@ -130,7 +172,20 @@ impl Row for InjectTicket {
         r.ticket(self.ticket).rule(self.usage_rule);
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
+        // The rule must be the organizer's own (X7): a ticket never follows another's rule.
+        v.rule(self.usage_rule)?;
         injection::inject(v.ticket(self.ticket)?, self).map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            ticket,
+            to,
+            usage_rule,
+            at: _,
+        } = self;
+        d.write(ticket);
+        d.write(to);
+        d.write(usage_rule);
     }
 }
 
@@ -141,6 +196,15 @@ impl Row for DownloadTicket {
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
         wallet::download(v.ticket(self.ticket)?, self).map_err(refused)
     }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            ticket,
+            actor,
+            at: _,
+        } = self;
+        d.write(ticket);
+        d.write(actor);
+    }
 }
 
 impl Row for ChangeFlag {
@@ -149,6 +213,17 @@ impl Row for ChangeFlag {
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
         wallet::change_flag(v.ticket(self.ticket)?, self).map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            ticket,
+            change,
+            actor,
+            at: _,
+        } = self;
+        d.write(ticket);
+        d.write(change);
+        d.write(actor);
     }
 }
 
@@ -162,9 +237,21 @@ impl Row for InitiateTransfer {
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
         let settings = &v.settings()?.acceptance;
         v.with_tickets(&self.tickets, |tickets| {
-            transfer::initiate(tickets, v.rules(), settings, self)
+            transfer::initiate(tickets, &v.rules(), settings, self)
         })
         .map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            actor,
+            recipient,
+            tickets,
+            groups: _,
+            at: _,
+        } = self;
+        d.write(actor);
+        d.write(recipient);
+        d.write(tickets);
     }
 }
 
@@ -178,9 +265,19 @@ impl Row for ReturnToSender {
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
         let settings = &v.settings()?.acceptance;
         v.with_tickets(std::slice::from_ref(&self.ticket), |tickets| {
-            transfer::return_to_sender(tickets, v.rules(), settings, self)
+            transfer::return_to_sender(tickets, &v.rules(), settings, self)
         })
         .map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            ticket,
+            actor,
+            group: _,
+            at: _,
+        } = self;
+        d.write(ticket);
+        d.write(actor);
     }
 }
 
@@ -191,35 +288,89 @@ impl Row for AcceptTransfer {
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
         let group = v.group(self.group)?;
         v.with_tickets(&group.tickets, |tickets| {
-            transfer::accept(group, tickets, v.rules(), self)
+            transfer::accept(group, tickets, &v.rules(), self)
         })
         .map_err(refused)
     }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            group,
+            actor,
+            at: _,
+        } = self;
+        d.write(group);
+        d.write(actor);
+    }
 }
 
-/// [`Command::SignIn`]: [`transfer::complete_on_sign_in`] over the groups it lists.
-struct SignInRow<'a> {
-    sign_in: &'a SignIn,
-    groups: &'a [TransferGroupId],
-}
-
-impl Row for SignInRow<'_> {
+impl Row for SignIn {
     fn reads(&self, r: &mut Reads<'_>) {
-        for &group in self.groups {
-            r.group(group);
-        }
+        r.lookups.push(Lookup::new(
+            Index::CompletesAtSignIn,
+            r.organizer,
+            Term::Email(self.actor.clone()),
+            SIGN_IN_GROUPS,
+        ));
+        r.group_tickets = true;
         r.rules();
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
-        // Only the groups the command lists: a batch may have read others.
-        let listed: Vec<TransferGroup> = self
-            .groups
-            .iter()
-            .filter_map(|id| v.group(*id).ok())
+        // Every PENDING group addressed to the actor that completes at sign-in, as the read found
+        // them (Q4), oldest first; groups waiting for an explicit answer are not in the lookup.
+        let pending = v.pending_for(&self.actor);
+        let groups: Vec<TransferGroup> = pending
+            .into_iter()
+            .take(SIGN_IN_GROUPS as usize)
             .cloned()
             .collect();
-        let tickets = v.gather(listed.iter().flat_map(|g| g.tickets.iter()));
-        transfer::complete_on_sign_in(&listed, &tickets, v.rules(), self.sign_in).map_err(refused)
+        let tickets = v.gather(groups.iter().flat_map(|g| g.tickets.iter()));
+        transfer::complete_on_sign_in(&groups, &tickets, &v.rules(), self).map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self { actor, at: _ } = self;
+        d.write(actor);
+    }
+}
+
+impl Row for ExpireDue {
+    fn reads(&self, r: &mut Reads<'_>) {
+        let mut due = Lookup::new(
+            Index::PendingByDeadline,
+            r.organizer,
+            Term::All,
+            // One more than the limit: the sweep then knows whether more are due.
+            self.limit.clamp(1, MAX_LIMIT).saturating_add(1),
+        );
+        due.until = SortKey::new(SortKey::oldest_first(self.at), u128::MAX);
+        r.lookups.push(due);
+        r.group_tickets = true;
+    }
+    fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
+        if !(1..=MAX_LIMIT).contains(&self.limit) {
+            return Err(Error::InvalidLimit { limit: self.limit });
+        }
+        let mut decision = Decision::default();
+        for group in v.due(self.at).into_iter().take(self.limit as usize) {
+            let command = ExpireTransfer {
+                group: group.id,
+                at: self.at,
+            };
+            // A due group that cannot expire (a record the read did not find) waits for the
+            // next sweep; the others still expire.
+            let Ok(expired) = v.with_tickets(&group.tickets, |tickets| {
+                transfer::expire(group, tickets, &command)
+            }) else {
+                continue;
+            };
+            decision.tickets.extend(expired.tickets);
+            decision.groups.extend(expired.groups);
+            decision.events.extend(expired.events);
+        }
+        Ok(decision)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self { at: _, limit } = self;
+        d.write(limit);
     }
 }
 
@@ -234,6 +385,15 @@ impl Row for DeclineTransfer {
         })
         .map_err(refused)
     }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            group,
+            actor,
+            at: _,
+        } = self;
+        d.write(group);
+        d.write(actor);
+    }
 }
 
 impl Row for CancelTransfer {
@@ -246,6 +406,15 @@ impl Row for CancelTransfer {
             transfer::cancel(group, tickets, self)
         })
         .map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            group,
+            actor,
+            at: _,
+        } = self;
+        d.write(group);
+        d.write(actor);
     }
 }
 
@@ -260,6 +429,10 @@ impl Row for ExpireTransfer {
         })
         .map_err(refused)
     }
+    fn sent(&self, d: &mut Digester) {
+        let Self { group, at: _ } = self;
+        d.write(group);
+    }
 }
 
 impl Row for EditRecipient {
@@ -273,9 +446,21 @@ impl Row for EditRecipient {
         let settings = &v.settings()?.acceptance;
         let group = v.group(self.group)?;
         v.with_tickets(&group.tickets, |tickets| {
-            transfer::edit_recipient(group, tickets, v.rules(), settings, self)
+            transfer::edit_recipient(group, tickets, &v.rules(), settings, self)
         })
         .map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            group,
+            actor,
+            recipient,
+            new_groups: _,
+            at: _,
+        } = self;
+        d.write(group);
+        d.write(actor);
+        d.write(recipient);
     }
 }
 
@@ -285,6 +470,17 @@ impl Row for Feedback {
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
         injection::record_feedback(v.ticket(self.ticket)?, self).map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            ticket,
+            status,
+            at: _,
+            transfer,
+        } = self;
+        d.write(ticket);
+        d.write(status);
+        d.write(transfer);
     }
 }
 
@@ -307,6 +503,18 @@ impl Row for TakeBackTicket {
         )
         .map_err(refused)
     }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            ticket,
+            point_of_sale,
+            actor,
+            new_ticket: _,
+            at: _,
+        } = self;
+        d.write(ticket);
+        d.write(point_of_sale);
+        d.write(actor);
+    }
 }
 
 impl Row for RedistributeTicket {
@@ -317,6 +525,19 @@ impl Row for RedistributeTicket {
         let pos = v.point_of_sale(self.point_of_sale)?;
         take_back::redistribute(v.ticket(self.ticket)?, pos, self).map_err(refused)
     }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            ticket,
+            point_of_sale,
+            actor,
+            to,
+            at: _,
+        } = self;
+        d.write(ticket);
+        d.write(point_of_sale);
+        d.write(actor);
+        d.write(to);
+    }
 }
 
 impl Row for RequestDeletion {
@@ -326,6 +547,10 @@ impl Row for RequestDeletion {
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
         wallet::request_deletion(v.ticket(self.ticket)?, self).map_err(refused)
     }
+    fn sent(&self, d: &mut Digester) {
+        let Self { ticket, at: _ } = self;
+        d.write(ticket);
+    }
 }
 
 impl Row for CompleteDeletion {
@@ -334,5 +559,9 @@ impl Row for CompleteDeletion {
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
         wallet::complete_deletion(v.ticket(self.ticket)?, self).map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self { ticket, at: _ } = self;
+        d.write(ticket);
     }
 }

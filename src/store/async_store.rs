@@ -3,10 +3,15 @@
 use std::future::{Future, ready};
 use std::sync::Arc;
 
-use crate::record_key::RecordKey;
-use crate::store::{Batch, ReadPlan, Record, Store, StoreError, Versioned};
+use time::OffsetDateTime;
 
-/// Storage for secure-ticket records, for async services: the contract of [`Store`], word for
+use crate::feed::{FeedEntry, FeedQuery};
+use crate::id_hash::IdSet;
+use crate::index::{Hit, Lookup};
+use crate::record_key::RecordKey;
+use crate::store::{Batch, Pruned, Read, ReadPlan, Record, Store, StoreError, Versioned};
+
+/// Storage for secure-ticket records, for async services (a handle shared by tasks, so `Sync`): the contract of [`Store`], word for
 /// word, with methods that return futures.
 ///
 /// The futures are `Send`, so [`AsyncService`](crate::service::AsyncService) runs on any
@@ -35,14 +40,14 @@ use crate::store::{Batch, ReadPlan, Record, Store, StoreError, Versioned};
 /// use secure_ticket::{UsageRule, UsageRuleId};
 ///
 /// async fn save_and_load(store: &impl AsyncStore) -> Result<usize, secure_ticket::store::StoreError> {
-///     let rule = UsageRule::new(UsageRuleId::from_u128(1));
+///     let rule = UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
 ///     store.commit(Batch::new().with(Record::UsageRule(rule), Version::NEW)).await?;
 ///     Ok(store.load(&[RecordKey::UsageRule(rule.id)]).await?.len())
 /// }
 /// # let _ = save_and_load(&Blocking::new(MemoryStore::new()));
 /// ```
-pub trait AsyncStore {
-    /// Loads the records stored under `keys`, in one round trip ([`Store::load`]).
+pub trait AsyncStore: Sync {
+    /// [`Store::load`].
     ///
     /// # Errors
     ///
@@ -52,66 +57,122 @@ pub trait AsyncStore {
         keys: &[RecordKey],
     ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send;
 
-    /// Reads what a [`ReadPlan`] asks for ([`Store::read`]); the default reads its keys only.
+    /// [`Store::read`]. The default reads the keys and the lookups' records in one load, as
+    /// [`ReadPlan::read_keys_with`] does: override it to follow the whole plan in one read
+    /// transaction.
     ///
     /// # Errors
     ///
-    /// As [`Store::load`].
-    fn read(
-        &self,
-        plan: &ReadPlan,
-    ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send {
-        self.load(plan.keys())
+    /// As [`Store::read`].
+    fn read(&self, plan: &ReadPlan) -> impl Future<Output = Result<Read, StoreError>> + Send {
+        async move {
+            let mut hits = Vec::with_capacity(plan.lookups().len());
+            let mut keys = plan.keys().to_vec();
+            for lookup in plan.lookups() {
+                let found = self.query(lookup).await?;
+                keys.extend(found.iter().map(|hit| hit.key));
+                hits.push(found);
+            }
+            let mut known: IdSet<RecordKey> = IdSet::default();
+            keys.retain(|key| known.insert(*key));
+            let records = if keys.is_empty() {
+                Vec::new()
+            } else {
+                self.load(&keys).await?
+            };
+            let feed = match plan.replayed(&records) {
+                Some(query) => self.feed(&query).await?,
+                None => Vec::new(),
+            };
+            Ok(Read {
+                records,
+                hits,
+                feed,
+            })
+        }
     }
 
-    /// Writes a batch atomically, each write checked against its expected version
-    /// ([`Store::commit`]).
+    /// [`Store::commit`].
     ///
     /// # Errors
     ///
     /// As [`Store::commit`].
     fn commit(&self, batch: Batch) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// [`Store::query`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::query`].
+    fn query(&self, lookup: &Lookup) -> impl Future<Output = Result<Vec<Hit>, StoreError>> + Send;
+
+    /// [`Store::feed`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::feed`].
+    fn feed(
+        &self,
+        query: &FeedQuery,
+    ) -> impl Future<Output = Result<Vec<FeedEntry>, StoreError>> + Send;
+
+    /// [`Store::prune`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::prune`].
+    fn prune(
+        &self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> impl Future<Output = Result<Pruned, StoreError>> + Send;
 }
 
-impl<S: AsyncStore + Sync + ?Sized> AsyncStore for &S {
-    fn load(
-        &self,
-        keys: &[RecordKey],
-    ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send {
-        (**self).load(keys)
-    }
+macro_rules! forward_async {
+    ($($t:tt)*) => {
+        $($t)* {
+            fn load(
+                &self,
+                keys: &[RecordKey],
+            ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send {
+                (**self).load(keys)
+            }
 
-    fn read(
-        &self,
-        plan: &ReadPlan,
-    ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send {
-        (**self).read(plan)
-    }
+            fn read(&self, plan: &ReadPlan) -> impl Future<Output = Result<Read, StoreError>> + Send {
+                (**self).read(plan)
+            }
 
-    fn commit(&self, batch: Batch) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).commit(batch)
-    }
+            fn commit(&self, batch: Batch) -> impl Future<Output = Result<(), StoreError>> + Send {
+                (**self).commit(batch)
+            }
+
+            fn query(
+                &self,
+                lookup: &Lookup,
+            ) -> impl Future<Output = Result<Vec<Hit>, StoreError>> + Send {
+                (**self).query(lookup)
+            }
+
+            fn feed(
+                &self,
+                query: &FeedQuery,
+            ) -> impl Future<Output = Result<Vec<FeedEntry>, StoreError>> + Send {
+                (**self).feed(query)
+            }
+
+            fn prune(
+                &self,
+                before: OffsetDateTime,
+                limit: u32,
+            ) -> impl Future<Output = Result<Pruned, StoreError>> + Send {
+                (**self).prune(before, limit)
+            }
+        }
+    };
 }
 
-impl<S: AsyncStore + Send + Sync + ?Sized> AsyncStore for Arc<S> {
-    fn load(
-        &self,
-        keys: &[RecordKey],
-    ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send {
-        (**self).load(keys)
-    }
-
-    fn read(
-        &self,
-        plan: &ReadPlan,
-    ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send {
-        (**self).read(plan)
-    }
-
-    fn commit(&self, batch: Batch) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).commit(batch)
-    }
-}
+forward_async!(impl<S: AsyncStore + Sync + ?Sized> AsyncStore for &S);
+forward_async!(impl<S: AsyncStore + Send + Sync + ?Sized> AsyncStore for Arc<S>);
 
 /// A [`Store`] under the async contract: each call runs the sync method at once, on the calling
 /// task, and returns a ready future.
@@ -160,14 +221,30 @@ impl<S: Store + Sync> AsyncStore for Blocking<S> {
         ready(self.0.load(keys))
     }
 
-    fn read(
-        &self,
-        plan: &ReadPlan,
-    ) -> impl Future<Output = Result<Vec<Versioned<Record>>, StoreError>> + Send {
+    fn read(&self, plan: &ReadPlan) -> impl Future<Output = Result<Read, StoreError>> + Send {
         ready(self.0.read(plan))
     }
 
     fn commit(&self, batch: Batch) -> impl Future<Output = Result<(), StoreError>> + Send {
         ready(self.0.commit(batch))
+    }
+
+    fn query(&self, lookup: &Lookup) -> impl Future<Output = Result<Vec<Hit>, StoreError>> + Send {
+        ready(self.0.query(lookup))
+    }
+
+    fn feed(
+        &self,
+        query: &FeedQuery,
+    ) -> impl Future<Output = Result<Vec<FeedEntry>, StoreError>> + Send {
+        ready(self.0.feed(query))
+    }
+
+    fn prune(
+        &self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> impl Future<Output = Result<Pruned, StoreError>> + Send {
+        ready(self.0.prune(before, limit))
     }
 }

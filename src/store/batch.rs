@@ -1,5 +1,7 @@
 //! Writes that land together or not at all.
 
+use crate::feed::FeedAppend;
+use crate::index::IndexChanges;
 use crate::record_key::RecordKey;
 use crate::store::{Record, Version};
 
@@ -12,7 +14,8 @@ pub struct Write {
     pub expected: Version,
 }
 
-/// Writes that land together or not at all.
+/// Writes that land together or not at all, with the index changes they make (Q1) and the feed
+/// entries they append (F1).
 ///
 /// # Examples
 ///
@@ -21,7 +24,7 @@ pub struct Write {
 /// use secure_ticket::{UsageRule, UsageRuleId};
 ///
 /// let store = MemoryStore::new();
-/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// let rule = UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
 /// store.commit(Batch::new().with(Record::UsageRule(rule), Version::NEW))?;
 /// let loaded = store.load(&[RecordKey::UsageRule(rule.id)])?;
 /// assert_eq!(loaded[0].version, Version::NEW.next());
@@ -31,13 +34,22 @@ pub struct Write {
 pub struct Batch {
     /// The writes, each record at most once.
     pub writes: Vec<Write>,
+    /// The index entries the writes remove and add: applied in the same commit, removals first.
+    pub index: IndexChanges,
+    /// The feed entries to append, in order: the store gives them the next positions when the
+    /// commit lands, so positions follow commit order.
+    pub feed: Vec<FeedAppend>,
 }
 
 impl Batch {
     /// An empty batch.
     #[must_use]
     pub const fn new() -> Self {
-        Self { writes: Vec::new() }
+        Self {
+            writes: Vec::new(),
+            index: IndexChanges::new(),
+            feed: Vec::new(),
+        }
     }
 
     /// An empty batch with room for `writes` writes (no reallocation while it fills).
@@ -54,11 +66,23 @@ impl Batch {
     pub fn with_capacity(writes: usize) -> Self {
         Self {
             writes: Vec::with_capacity(writes),
+            index: IndexChanges::new(),
+            feed: Vec::new(),
         }
     }
 
-    /// Adds a write.
+    /// Adds a write, with the index changes it makes: a record created (`expected` is
+    /// [`Version::NEW`]) adds all its entries. For an update, use [`push_update`](Self::push_update)
+    /// with the record as read, so that its old entries are removed.
     pub fn push(&mut self, record: Record, expected: Version) {
+        self.index.diff(None, &record);
+        self.writes.push(Write { record, expected });
+    }
+
+    /// Adds the write of `record` over `old` (the record as read at `expected`), with the index
+    /// entries that change between them.
+    pub fn push_update(&mut self, old: Option<&Record>, record: Record, expected: Version) {
+        self.index.diff(old, &record);
         self.writes.push(Write { record, expected });
     }
 

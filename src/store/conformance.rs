@@ -117,9 +117,16 @@ pub const CHECKS: &[&str] = &[
     "unreadable_record_refused",
     "newer_format_refused",
     "read_follows_plan",
+    "index_matches_a_scan_after_random_batches",
+    "refused_batch_changes_no_index_nor_feed",
+    "paging_neither_repeats_nor_skips",
+    "feed_is_ordered_and_complete",
+    "prune_is_bounded_and_waits_for_readers",
 ];
 
-fn checks<H: Harness>() -> [Check<H>; 16] {
+mod system;
+
+fn checks<H: Harness>() -> [Check<H>; 21] {
     [
         ("get_after_put", get_after_put::<H>),
         (
@@ -164,6 +171,26 @@ fn checks<H: Harness>() -> [Check<H>; 16] {
         ("unreadable_record_refused", unreadable_record_refused::<H>),
         ("newer_format_refused", newer_format_refused::<H>),
         ("read_follows_plan", read_follows_plan::<H>),
+        (
+            "index_matches_a_scan_after_random_batches",
+            system::index_matches_a_scan_after_random_batches::<H>,
+        ),
+        (
+            "refused_batch_changes_no_index_nor_feed",
+            system::refused_batch_changes_no_index_nor_feed::<H>,
+        ),
+        (
+            "paging_neither_repeats_nor_skips",
+            system::paging_neither_repeats_nor_skips::<H>,
+        ),
+        (
+            "feed_is_ordered_and_complete",
+            system::feed_is_ordered_and_complete::<H>,
+        ),
+        (
+            "prune_is_bounded_and_waits_for_readers",
+            system::prune_is_bounded_and_waits_for_readers::<H>,
+        ),
     ]
 }
 
@@ -203,6 +230,7 @@ fn fail(what: impl fmt::Display) -> String {
 
 fn ticket(n: u128) -> Ticket {
     Ticket::new(
+        OrganizerId::from_u128(1),
         TicketId::from_u128(n),
         RightId::from_u128(n),
         Distribution::new(
@@ -221,6 +249,7 @@ fn one_of_each() -> Result<Vec<Record>, String> {
     let (alice, bob) = (email("alice@example.com")?, email("bob@example.com")?);
     let group = TransferGroup {
         id: TransferGroupId::from_u128(1),
+        organizer: OrganizerId::from_u128(1),
         sender: alice.clone(),
         recipient: bob,
         direction: Direction::Forward,
@@ -245,14 +274,20 @@ fn one_of_each() -> Result<Vec<Record>, String> {
         Record::Ticket(ticket(1)),
         Record::TransferGroup(group),
         Record::PointOfSale(
-            PointOfSale::b2b(PointOfSaleId::from_u128(1)).with_mobile_take_back(true),
+            PointOfSale::b2b(OrganizerId::from_u128(1), PointOfSaleId::from_u128(1))
+                .with_mobile_take_back(true),
         ),
-        Record::UsageRule(UsageRule::new(UsageRuleId::from_u128(1))),
+        Record::UsageRule(UsageRule::new(
+            OrganizerId::from_u128(1),
+            UsageRuleId::from_u128(1),
+        )),
         Record::Settings(OrganizerSettings::new(OrganizerId::from_u128(1))),
         Record::Command(Box::new(CommandRecord {
+            organizer: request.organizer,
             id: request.id,
-            request,
-            events: Vec::new(),
+            digest: request.digest(),
+            at,
+            outcome: crate::command::RecordedOutcome::Accepted { events: 0 },
         })),
     ])
 }
@@ -603,10 +638,13 @@ fn read_follows_plan<H: Harness>(harness: &H) -> Result<(), String> {
     let store = harness.fresh().map_err(fail)?;
     let at = datetime!(2026-11-23 12:00 UTC);
     let alice = email("alice@example.com")?;
-    let rule = UsageRule::new(UsageRuleId::from_u128(1));
+    let rule = UsageRule::new(OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
     let mut records = vec![
         Record::UsageRule(rule),
-        Record::UsageRule(UsageRule::new(UsageRuleId::from_u128(2))),
+        Record::UsageRule(UsageRule::new(
+            OrganizerId::from_u128(1),
+            UsageRuleId::from_u128(2),
+        )),
     ];
     for n in 1..=3 {
         let injected = crate::injection::inject(
@@ -640,7 +678,10 @@ fn read_follows_plan<H: Harness>(harness: &H) -> Result<(), String> {
     let plan = ReadPlan::new(vec![group_key, absent])
         .with_group_tickets()
         .with_usage_rules();
-    let found = store.read(&plan).map_err(|e| format!("read failed: {e}"))?;
+    let found = store
+        .read(&plan)
+        .map_err(|e| format!("read failed: {e}"))?
+        .records;
     let mut keys: Vec<RecordKey> = found.iter().map(|v| v.value.key()).collect();
     keys.sort_unstable();
     let allowed = [
@@ -674,7 +715,8 @@ fn read_follows_plan<H: Harness>(harness: &H) -> Result<(), String> {
         .read(&ReadPlan::new(vec![RecordKey::Ticket(
             TicketId::from_u128(3),
         )]))
-        .map_err(|e| format!("read failed: {e}"))?;
+        .map_err(|e| format!("read failed: {e}"))?
+        .records;
     match plain.as_slice() {
         [only] if only.value.key() == RecordKey::Ticket(TicketId::from_u128(3)) => Ok(()),
         other => Err(format!(
@@ -806,12 +848,31 @@ impl<S: AsyncStore> Store for BlockOn<S> {
         block_on(self.0.load(keys))
     }
 
-    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+    fn read(&self, plan: &ReadPlan) -> Result<crate::store::Read, StoreError> {
         block_on(self.0.read(plan))
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         block_on(self.0.commit(batch))
+    }
+
+    fn query(&self, lookup: &crate::index::Lookup) -> Result<Vec<crate::index::Hit>, StoreError> {
+        block_on(self.0.query(lookup))
+    }
+
+    fn feed(
+        &self,
+        query: &crate::feed::FeedQuery,
+    ) -> Result<Vec<crate::feed::FeedEntry>, StoreError> {
+        block_on(self.0.feed(query))
+    }
+
+    fn prune(
+        &self,
+        before: time::OffsetDateTime,
+        limit: u32,
+    ) -> Result<crate::store::Pruned, StoreError> {
+        block_on(self.0.prune(before, limit))
     }
 }
 

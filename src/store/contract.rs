@@ -5,7 +5,11 @@ use std::sync::Arc;
 use crate::record_key::RecordKey;
 #[cfg(doc)]
 use crate::store::{AsyncStore, Blocking, Decoded, Envelope, Version};
-use crate::store::{Batch, ReadPlan, Record, StoreError, Versioned};
+use time::OffsetDateTime;
+
+use crate::feed::{FeedEntry, FeedQuery};
+use crate::index::{Hit, Lookup};
+use crate::store::{Batch, Pruned, Read, ReadPlan, Record, StoreError, Versioned};
 
 /// Storage for secure-ticket records, implemented over the caller's database.
 ///
@@ -38,6 +42,22 @@ use crate::store::{Batch, ReadPlan, Record, StoreError, Versioned};
 ///    the shell may decide on records that never coexisted.
 /// 6. An unreadable record gives [`StoreError::Corrupt`], one of a newer format
 ///    [`StoreError::UnsupportedFormat`]; never a panic, never a silently wrong record.
+/// 7. Index entries (Q1): `commit` applies the batch's [`index`](Batch::index) changes (removals,
+///    then additions) in the same atomic step as its writes; `query` returns the entries of one
+///    (index, organizer, term) in ascending [`SortKey`](crate::index::SortKey) order, strictly
+///    after `after`, at most `until`, at most `limit`. An entry is unique by (index, organizer,
+///    term, sort).
+/// 8. The feed (F1, F2): `commit` appends the batch's [`feed`](Batch::feed) entries in the same
+///    atomic step, at positions above every position ever given, in batch order; a failed commit
+///    appends nothing. No entry ever becomes visible at a position below one that `feed` has
+///    already returned (positions follow commit order: a store whose commits serialize, like
+///    SQLite's writers, gets it from a counter inside the write transaction).
+/// 9. Retention (X8): `prune(before, limit)` removes at most `limit` records and entries: first
+///    command records whose time is before `before` (with their index entries), oldest first
+///    (by time, then command id), then, with what is left of `limit`, feed entries whose time is
+///    before `before` and that every reader of their organizer has passed (a reader whose
+///    cursor cannot be read has passed nothing), lowest positions first, stopping at the first
+///    that may not go.
 pub trait Store {
     /// Loads the records stored under `keys`, in one round trip.
     ///
@@ -47,21 +67,24 @@ pub trait Store {
     /// [`StoreError::Backend`] when the database fails.
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError>;
 
-    /// Reads what a [`ReadPlan`] asks for: the records under its keys and, if the store can, in
-    /// the same read, the records it leads to (a group's tickets, the tickets' usage rules).
+    /// Reads what a [`ReadPlan`] asks for: the records under its keys and its lookups' entries
+    /// and, if the store can, in the same read, the records they lead to (a group's tickets, the
+    /// tickets' usage rules), with a retry's feed entry.
     ///
-    /// The default reads the keys only ([`load`](Self::load)); the shell then asks again for
-    /// the rest, one round per step. Override it with [`ReadPlan::read_with`] inside one read
-    /// transaction so that a command costs one read.
+    /// The default reads the keys and the lookups' records in one [`load`](Self::load)
+    /// ([`ReadPlan::read_keys_with`]); the shell then asks again for the rest, one round per
+    /// step, and checks that the rounds agree. Override it with [`ReadPlan::read_with`] inside
+    /// one read transaction so that a command costs one consistent read.
     ///
     /// # Errors
     ///
     /// As [`load`](Self::load).
-    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
-        self.load(plan.keys())
+    fn read(&self, plan: &ReadPlan) -> Result<Read, StoreError> {
+        plan.read_keys_with(|keys| self.load(keys), |l| self.query(l), |q| self.feed(q))
     }
 
-    /// Writes a batch atomically, each write checked against its expected version.
+    /// Writes a batch atomically, each write checked against its expected version, with its
+    /// index changes and feed entries.
     ///
     /// The batch is taken by value, as `sled` and `rocksdb` take theirs: a store that keeps
     /// records in memory moves them in rather than copying them. A caller that wants to retry the
@@ -72,46 +95,62 @@ pub trait Store {
     /// [`StoreError::Conflict`] when a version differs, [`StoreError::DuplicateKey`] when a key is
     /// written twice (nothing written in both cases); [`StoreError::Backend`] when the database fails.
     fn commit(&self, batch: Batch) -> Result<(), StoreError>;
+
+    /// The entries of one index range, in ascending sort order (contract item 7).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the database fails.
+    fn query(&self, lookup: &Lookup) -> Result<Vec<Hit>, StoreError>;
+
+    /// Reads the feed (contract item 8): an organizer's entries after a position, or the entries
+    /// of some commands.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Corrupt`] for an unreadable entry, [`StoreError::Backend`] when the database
+    /// fails.
+    fn feed(&self, query: &FeedQuery) -> Result<Vec<FeedEntry>, StoreError>;
+
+    /// Removes old command records and fully read feed entries, at most `limit` of them
+    /// (contract item 9). Call it again while [`Pruned::more`] says so.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the database fails; nothing is half removed.
+    fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<Pruned, StoreError>;
 }
 
-impl<S: Store + ?Sized> Store for &S {
-    fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
-        (**self).load(keys)
-    }
+macro_rules! forward_store {
+    ($($t:tt)*) => {
+        $($t)* {
+            fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
+                (**self).load(keys)
+            }
 
-    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
-        (**self).read(plan)
-    }
+            fn read(&self, plan: &ReadPlan) -> Result<Read, StoreError> {
+                (**self).read(plan)
+            }
 
-    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
-        (**self).commit(batch)
-    }
+            fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+                (**self).commit(batch)
+            }
+
+            fn query(&self, lookup: &Lookup) -> Result<Vec<Hit>, StoreError> {
+                (**self).query(lookup)
+            }
+
+            fn feed(&self, query: &FeedQuery) -> Result<Vec<FeedEntry>, StoreError> {
+                (**self).feed(query)
+            }
+
+            fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<Pruned, StoreError> {
+                (**self).prune(before, limit)
+            }
+        }
+    };
 }
 
-impl<S: Store + ?Sized> Store for Arc<S> {
-    fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
-        (**self).load(keys)
-    }
-
-    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
-        (**self).read(plan)
-    }
-
-    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
-        (**self).commit(batch)
-    }
-}
-
-impl<S: Store + ?Sized> Store for Box<S> {
-    fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
-        (**self).load(keys)
-    }
-
-    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
-        (**self).read(plan)
-    }
-
-    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
-        (**self).commit(batch)
-    }
-}
+forward_store!(impl<S: Store + ?Sized> Store for &S);
+forward_store!(impl<S: Store + ?Sized> Store for Arc<S>);
+forward_store!(impl<S: Store + ?Sized> Store for Box<S>);

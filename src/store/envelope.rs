@@ -28,8 +28,21 @@ use super::{Operation, Record, RecordKey, StoreError};
 /// - A field that only adds information gets `#[serde(default)]` and keeps [`Envelope::MIN_READER`].
 /// - A change in meaning bumps [`Envelope::MIN_READER`]; older builds then refuse such records with
 ///   [`StoreError::UnsupportedFormat`] instead of misreading them.
-/// - Every format ever released keeps loading: `tests/fixtures/v1/` holds golden records that every
-///   build must read and reproduce byte for byte.
+/// - Every format ever released keeps loading: `tests/fixtures/v1/` holds golden format-1 records
+///   that every build must read, `tests/fixtures/v2/` golden format-2 records that every build
+///   must read and reproduce byte for byte.
+///
+/// # Formats
+///
+/// - Format 2 (this build) adds the organizer of every record (X7) and small command records
+///   (a digest of the request and the outcome; the events are in the feed). Its `min_reader` is
+///   2: a format-1 build would drop the organizer when writing a record back, so it must refuse
+///   them.
+/// - Format 1 records read as belonging to the nil organizer ([`OrganizerId::default()`]),
+///   except settings, whose id is their organizer; a format-1 command record keeps its events
+///   and the digest of its request is computed when it is read.
+///
+/// [`OrganizerId::default()`]: crate::OrganizerId
 ///
 /// # Examples
 ///
@@ -37,14 +50,14 @@ use super::{Operation, Record, RecordKey, StoreError};
 /// use secure_ticket::store::{Decoded, Envelope, Record, RecordKey};
 /// use secure_ticket::{UsageRule, UsageRuleId};
 ///
-/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// let rule = UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
 /// let json = serde_json::to_string(&Envelope::new(Record::UsageRule(rule)))?;
-/// assert!(json.starts_with(r#"{"format":1,"min_reader":1,"record_data":"#));
+/// assert!(json.starts_with(r#"{"format":2,"min_reader":2,"record_data":"#));
 ///
 /// let decoded: Decoded = serde_json::from_str(&json)?;
 /// assert_eq!(decoded.into_record(RecordKey::UsageRule(rule.id))?, Record::UsageRule(rule));
 ///
-/// let newer: Decoded = serde_json::from_str(r#"{"format":3,"min_reader":2,"record_data":{"whatever":[1]}}"#)?;
+/// let newer: Decoded = serde_json::from_str(r#"{"format":4,"min_reader":3,"record_data":{"whatever":[1]}}"#)?;
 /// assert!(newer.into_record(RecordKey::UsageRule(rule.id)).is_err()); // UnsupportedFormat
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -63,11 +76,11 @@ pub struct Envelope<R = Record> {
 
 impl Envelope {
     /// The format this build writes.
-    pub const FORMAT: u32 = 1;
+    pub const FORMAT: u32 = 2;
     /// The oldest reader format that can read what this build writes.
-    pub const MIN_READER: u32 = 1;
+    pub const MIN_READER: u32 = 2;
     /// The newest format this build reads.
-    pub const READER: u32 = 1;
+    pub const READER: u32 = 2;
 
     /// Wraps a record in the current format.
     #[must_use]
@@ -90,7 +103,7 @@ impl<'a> Envelope<&'a Record> {
     /// use secure_ticket::store::{Envelope, Record};
     /// use secure_ticket::{UsageRule, UsageRuleId};
     ///
-    /// let record = Record::UsageRule(UsageRule::new(UsageRuleId::from_u128(1)));
+    /// let record = Record::UsageRule(UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1)));
     /// assert_eq!(
     ///     serde_json::to_string(&Envelope::borrowed(&record))?,
     ///     serde_json::to_string(&Envelope::new(record.clone()))?,

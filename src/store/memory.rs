@@ -1,13 +1,21 @@
 use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::Hash;
-
-use crate::id_hash::{IdHashState, IdMap, IdSet};
+use std::ops::Bound;
 use std::sync::{Arc, RwLock};
 
-use super::plan::leads_of;
-use super::{Batch, Operation, ReadPlan, Record, RecordKey, Store, StoreError, Version, Versioned};
+use time::OffsetDateTime;
+
+use super::plan::Pass;
+use super::{
+    Batch, CommandKey, Operation, Pruned, Read, ReadPlan, Record, RecordKey, Store, StoreError,
+    Version, Versioned,
+};
 use crate::command::CommandRecord;
-use crate::id::{CommandId, TicketId, TransferGroupId};
+use crate::feed::{FeedAppend, FeedEntry, FeedQuery, Position};
+use crate::id::{OrganizerId, TicketId, TransferGroupId};
+use crate::id_hash::{IdHashState, IdMap, IdSet};
+use crate::index::{self, Hit, Index, IndexEntry, Lookup, SortKey, Term};
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
 
@@ -24,7 +32,7 @@ use crate::transfer_group::TransferGroup;
 /// use secure_ticket::{UsageRule, UsageRuleId};
 ///
 /// let store = MemoryStore::new();
-/// let rule = Record::UsageRule(UsageRule::new(UsageRuleId::from_u128(1)));
+/// let rule = Record::UsageRule(UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1)));
 /// store.commit(Batch::new().with(rule.clone(), Version::NEW))?;
 /// // A second writer that also believed the rule absent loses:
 /// let stale = store.commit(Batch::new().with(rule, Version::NEW));
@@ -42,9 +50,20 @@ pub struct MemoryStore {
 struct Tables {
     tickets: IdMap<TicketId, Slot<Ticket>>,
     groups: IdMap<TransferGroupId, Slot<TransferGroup>>,
-    commands: IdMap<CommandId, Slot<Box<CommandRecord>>>,
-    /// Usage rules, points of sale and organizer settings: few, and read by many commands.
+    commands: IdMap<CommandKey, Slot<Box<CommandRecord>>>,
+    /// Usage rules, points of sale, settings, performances and reader cursors: few, and read by
+    /// many commands.
     others: IdMap<RecordKey, Slot<Record>>,
+    /// Index entries (Q1): one list per (index, organizer, term), in sort order.
+    index: IdMap<(Index, OrganizerId, Term), BTreeMap<SortKey, RecordKey>>,
+    /// The organizers with command records: retention (X8) walks their `CommandsByTime` lists.
+    command_organizers: BTreeSet<OrganizerId>,
+    /// The feed (F2): consecutive positions from the first entry kept (retention removes a
+    /// prefix), each command's entry, and each organizer's positions in order.
+    feed: VecDeque<FeedEntry>,
+    feed_of: IdMap<CommandKey, Position>,
+    feed_by_organizer: IdMap<OrganizerId, VecDeque<Position>>,
+    last_position: Position,
 }
 
 /// A stored record and its version.
@@ -128,7 +147,7 @@ impl Tables {
         match key {
             RecordKey::Ticket(id) => self.tickets.get(id).map(|s| s.version),
             RecordKey::TransferGroup(id) => self.groups.get(id).map(|s| s.version),
-            RecordKey::Command(id) => self.commands.get(id).map(|s| s.version),
+            RecordKey::Command(key) => self.commands.get(key).map(|s| s.version),
             other => self.others.get(other).map(|s| s.version),
         }
         .unwrap_or(Version::NEW)
@@ -141,7 +160,9 @@ impl Tables {
             RecordKey::TransferGroup(id) => {
                 Some(self.groups.get(id)?.read(key, Record::TransferGroup))
             }
-            RecordKey::Command(id) => Some(self.commands.get(id)?.read(key, Record::Command)),
+            RecordKey::Command(command) => {
+                Some(self.commands.get(command)?.read(key, Record::Command))
+            }
             other => Some(self.others.get(other)?.read(key, |record| record)),
         }
     }
@@ -151,7 +172,13 @@ impl Tables {
         match record {
             Record::Ticket(t) => put(&mut self.tickets, t.id, Slot::readable(t, version)),
             Record::TransferGroup(g) => put(&mut self.groups, g.id, Slot::readable(g, version)),
-            Record::Command(c) => put(&mut self.commands, c.id, Slot::readable(c, version)),
+            Record::Command(c) => {
+                let key = CommandKey::new(c.organizer, c.id);
+                if !self.command_organizers.contains(&c.organizer) {
+                    self.command_organizers.insert(c.organizer);
+                }
+                put(&mut self.commands, key, Slot::readable(c, version));
+            }
             other => put(
                 &mut self.others,
                 other.key(),
@@ -226,8 +253,12 @@ impl MemoryStore {
             RecordKey::TransferGroup(id) => {
                 put(&mut tables.groups, id, Slot::unreadable(problem, version));
             }
-            RecordKey::Command(id) => {
-                put(&mut tables.commands, id, Slot::unreadable(problem, version));
+            RecordKey::Command(command) => {
+                put(
+                    &mut tables.commands,
+                    command,
+                    Slot::unreadable(problem, version),
+                );
             }
             other => put(
                 &mut tables.others,
@@ -298,6 +329,209 @@ impl MemoryStore {
     }
 }
 
+impl Tables {
+    fn query(&self, lookup: &Lookup) -> Vec<Hit> {
+        let Some(list) = self
+            .index
+            .get(&(lookup.index, lookup.organizer, lookup.term.clone()))
+        else {
+            return Vec::new();
+        };
+        let from = match lookup.after {
+            Some(after) => Bound::Excluded(after),
+            None => Bound::Unbounded,
+        };
+        if lookup.after.is_some_and(|after| after >= lookup.until) {
+            return Vec::new();
+        }
+        let limit = usize::try_from(lookup.limit).unwrap_or(usize::MAX);
+        list.range((from, Bound::Included(lookup.until)))
+            .take(limit)
+            .map(|(sort, key)| Hit {
+                sort: *sort,
+                key: *key,
+            })
+            .collect()
+    }
+
+    /// The entry at `position`, if kept.
+    fn entry(&self, position: Position) -> Option<&FeedEntry> {
+        let first = self.feed.front()?.position.get();
+        let offset = position.get().checked_sub(first)?;
+        self.feed.get(usize::try_from(offset).ok()?)
+    }
+
+    fn read_feed(&self, query: &FeedQuery) -> Vec<FeedEntry> {
+        match query {
+            FeedQuery::After {
+                organizer,
+                after,
+                limit,
+            } => {
+                let Some(positions) = self.feed_by_organizer.get(organizer) else {
+                    return Vec::new();
+                };
+                let limit = usize::try_from(*limit).unwrap_or(usize::MAX);
+                let start = positions.partition_point(|p| p <= after);
+                positions
+                    .range(start..)
+                    .take(limit)
+                    .filter_map(|&position| self.entry(position).cloned())
+                    .collect()
+            }
+            FeedQuery::Of { commands } => commands
+                .iter()
+                .filter_map(|key| self.entry(*self.feed_of.get(key)?).cloned())
+                .collect(),
+            #[allow(unreachable_patterns, reason = "non_exhaustive across crates only")]
+            _ => Vec::new(),
+        }
+    }
+
+    fn remove_entry(&mut self, entry: &IndexEntry) {
+        let list_key = (entry.index, entry.organizer, entry.term.clone());
+        if let Some(list) = self.index.get_mut(&list_key) {
+            list.remove(&entry.sort);
+            if list.is_empty() {
+                self.index.remove(&list_key);
+            }
+        }
+    }
+
+    fn apply_index(&mut self, removed: Vec<IndexEntry>, added: Vec<IndexEntry>) {
+        for entry in &removed {
+            self.remove_entry(entry);
+        }
+        for entry in added {
+            let list_key = (entry.index, entry.organizer, entry.term);
+            match self.index.get_mut(&list_key) {
+                Some(list) => {
+                    list.insert(entry.sort, entry.key);
+                }
+                None => {
+                    self.index
+                        .insert(list_key, BTreeMap::from([(entry.sort, entry.key)]));
+                }
+            }
+        }
+    }
+
+    fn append(&mut self, append: FeedAppend) {
+        let position = self.last_position.next();
+        self.last_position = position;
+        self.feed_of
+            .insert(CommandKey::new(append.organizer, append.command), position);
+        self.feed_by_organizer
+            .entry(append.organizer)
+            .or_default()
+            .push_back(position);
+        self.feed
+            .push_back(FeedEntry::at_position(append, position));
+    }
+
+    /// The oldest command record of every organizer, by its `CommandsByTime` entry.
+    fn oldest_command(&self) -> Option<(SortKey, RecordKey)> {
+        self.command_organizers
+            .iter()
+            .filter_map(|&organizer| {
+                let list = self
+                    .index
+                    .get(&(Index::CommandsByTime, organizer, Term::All))?;
+                list.first_key_value().map(|(sort, key)| (*sort, *key))
+            })
+            .min()
+    }
+
+    /// The lowest position some reader of `organizer` has not passed (`None`: no reader). A
+    /// reader whose cursor cannot be read holds everything: nothing it may not have read is
+    /// pruned.
+    fn read_up_to(&self, organizer: OrganizerId) -> Option<Position> {
+        self.others
+            .iter()
+            .filter_map(|(key, slot)| match (key, &slot.value) {
+                (RecordKey::Reader(r), Stored::Readable(Record::Reader(cursor)))
+                    if r.organizer == organizer =>
+                {
+                    Some(cursor.position)
+                }
+                #[cfg(feature = "testkit")]
+                (RecordKey::Reader(r), Stored::Unreadable(_)) if r.organizer == organizer => {
+                    Some(Position::START)
+                }
+                _ => None,
+            })
+            .min()
+    }
+
+    fn prune(&mut self, before: OffsetDateTime, limit: u32) -> Pruned {
+        let mut pruned = Pruned::default();
+        let mut budget = limit;
+        let horizon = SortKey::oldest_first(before);
+        while let Some((sort, key)) = self.oldest_command() {
+            if sort.major >= horizon {
+                break;
+            }
+            if budget == 0 {
+                pruned.more = true;
+                return pruned;
+            }
+            let removed = match key {
+                RecordKey::Command(command) => self.commands.remove(&command),
+                _ => None,
+            };
+            match removed {
+                Some(Slot {
+                    value: Stored::Readable(record),
+                    ..
+                }) => {
+                    for entry in index::entries(&Record::Command(record)) {
+                        self.remove_entry(&entry);
+                    }
+                }
+                // An entry whose record is gone or unreadable: the entry goes alone.
+                _ => {
+                    if let RecordKey::Command(command) = key {
+                        self.remove_entry(&IndexEntry {
+                            index: Index::CommandsByTime,
+                            organizer: command.organizer,
+                            term: Term::All,
+                            sort,
+                            key,
+                        });
+                    }
+                }
+            }
+            budget = budget.saturating_sub(1);
+            pruned.commands = pruned.commands.saturating_add(1);
+        }
+        // Feed entries: lowest positions first, while old enough and passed by every reader.
+        let mut readers: BTreeMap<OrganizerId, Option<Position>> = BTreeMap::new();
+        while let Some(entry) = self.feed.front() {
+            let (organizer, position) = (entry.organizer, entry.position);
+            let passed = *readers
+                .entry(organizer)
+                .or_insert_with(|| self.read_up_to(organizer));
+            if entry.at >= before || passed.is_some_and(|p| position > p) {
+                break;
+            }
+            if budget == 0 {
+                pruned.more = true;
+                break;
+            }
+            if let Some(entry) = self.feed.pop_front() {
+                self.feed_of
+                    .remove(&CommandKey::new(entry.organizer, entry.command));
+                if let Some(positions) = self.feed_by_organizer.get_mut(&entry.organizer) {
+                    positions.pop_front();
+                }
+            }
+            budget = budget.saturating_sub(1);
+            pruned.feed_entries = pruned.feed_entries.saturating_add(1);
+        }
+        pruned
+    }
+}
+
 impl Store for MemoryStore {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
@@ -307,28 +541,36 @@ impl Store for MemoryStore {
         Ok(out)
     }
 
-    /// Follows the whole plan under one read lock: one consistent read. What
-    /// [`ReadPlan::read_with`] does, with one set of the keys seen for every pass (a load per
-    /// pass would build its own).
-    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+    fn read(&self, plan: &ReadPlan) -> Result<Read, StoreError> {
         let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
         let keys = plan.keys();
         let mut seen = IdSet::with_capacity_and_hasher(keys.len(), IdHashState::default());
         let mut out = Vec::with_capacity(keys.len());
         Self::load_into(&tables, keys.iter().copied(), &mut seen, &mut out)?;
-        for (group_tickets, usage_rules) in
-            [(plan.group_tickets(), false), (false, plan.usage_rules())]
-        {
-            if !group_tickets && !usage_rules {
-                continue;
-            }
+        let mut hits = Vec::with_capacity(plan.lookups().len());
+        for lookup in plan.lookups() {
+            let found = tables.query(lookup);
+            Self::load_into(&tables, found.iter().map(|h| h.key), &mut seen, &mut out)?;
+            hits.push(found);
+        }
+        for pass in [Pass::Groups, Pass::Tickets] {
             let mut next = Vec::new();
             for record in &out {
-                leads_of(&record.value, group_tickets, usage_rules, &mut next);
+                plan.leads(&record.value, pass, &mut next);
             }
-            Self::load_into(&tables, next, &mut seen, &mut out)?;
+            if !next.is_empty() {
+                Self::load_into(&tables, next, &mut seen, &mut out)?;
+            }
         }
-        Ok(out)
+        let feed = match plan.replayed(&out) {
+            Some(query) => tables.read_feed(&query),
+            None => Vec::new(),
+        };
+        Ok(Read {
+            records: out,
+            hits,
+            feed,
+        })
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {
@@ -355,9 +597,36 @@ impl Store for MemoryStore {
         if let Some(conflict) = conflict {
             return Err(conflict);
         }
-        for write in batch.writes {
+        let Batch {
+            writes,
+            index,
+            feed,
+        } = batch;
+        for write in writes {
             tables.write(write.record, write.expected.next());
         }
+        tables.apply_index(index.removed, index.added);
+        for append in feed {
+            tables.append(append);
+        }
         Ok(())
+    }
+
+    fn query(&self, lookup: &Lookup) -> Result<Vec<Hit>, StoreError> {
+        let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
+        Ok(tables.query(lookup))
+    }
+
+    fn feed(&self, query: &FeedQuery) -> Result<Vec<FeedEntry>, StoreError> {
+        let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
+        Ok(tables.read_feed(query))
+    }
+
+    fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<Pruned, StoreError> {
+        let mut tables = self
+            .tables
+            .write()
+            .map_err(|_| poisoned(Operation::Commit))?;
+        Ok(tables.prune(before, limit))
     }
 }

@@ -13,12 +13,13 @@ mod envelope;
 mod error;
 mod memory;
 pub(crate) mod plan;
+mod pruned;
 mod record;
 
 #[cfg(feature = "testkit")]
 pub mod conformance;
 
-pub use crate::record_key::{RecordKey, RecordKind};
+pub use crate::record_key::{CommandKey, ReaderKey, RecordKey, RecordKind};
 pub use async_store::{AsyncStore, Blocking};
 pub use batch::{Batch, Write};
 pub use contract::Store;
@@ -27,5 +28,6 @@ pub use error::{BoxError, Operation, StoreError};
 pub use memory::MemoryStore;
 #[cfg(feature = "testkit")]
 pub use memory::Unreadable;
-pub use plan::ReadPlan;
+pub use plan::{Read, ReadPlan};
+pub use pruned::Pruned;
 pub use record::{Record, Version, Versioned};

@@ -1,37 +1,73 @@
-//! What the shell asks a store to read: keys, and what a store may add to them in the same read.
+//! What the shell asks a store to read: keys, index lookups, and what a store may add to them in
+//! the same read.
 
+use crate::command::RecordedOutcome;
+use crate::feed::{FeedEntry, FeedQuery};
 use crate::id_hash::IdSet;
-use crate::record_key::RecordKey;
+use crate::index::{Hit, Lookup};
+use crate::record_key::{CommandKey, RecordKey};
 use crate::store::{Record, StoreError, Versioned};
 
-/// What the shell asks a store to read in one round: the records under [`keys`](Self::keys), and,
-/// when the plan says so, the records those lead to: the tickets of every transfer group found
-/// ([`group_tickets`](Self::group_tickets)) and the usage rule of every ticket found
-/// ([`usage_rules`](Self::usage_rules)).
+/// What the shell asks a store to read in one round: the records under [`keys`](Self::keys),
+/// the entries of its [`lookups`](Self::lookups) and their records, and, when the plan says so,
+/// the records those lead to: the tickets of every transfer group found
+/// ([`group_tickets`](Self::group_tickets)), the pending group of every ticket found
+/// ([`pending_groups`](Self::pending_groups)), the usage rule and performance of every ticket
+/// found ([`usage_rules`](Self::usage_rules), [`performances`](Self::performances)), and the feed
+/// entry of every accepted command record found ([`replays`](Self::replays)).
 ///
-/// A store that follows the plan in one consistent read ([`ReadPlan::read_with`] does it over any
-/// batched load) answers a command in one round. A store that reads only the keys (the default
-/// [`Store::read`](crate::store::Store::read)) is still correct: the shell asks again for what is
-/// missing, and checks that the rounds agree with each other.
+/// [`ReadPlan::read_with`] follows a plan over any batched load, query and feed read; a store
+/// that runs it inside one read transaction answers a command, or a query, in one consistent
+/// read. One that reads only the keys and the lookups' records (the default
+/// [`Store::read`](crate::store::Store::read)) is still correct: the shell asks again for what the
+/// records lead to, and checks that the rounds agree with each other.
 ///
 /// # Examples
 ///
 /// ```
-/// use secure_ticket::store::{MemoryStore, ReadPlan, Record, RecordKey, Store};
-/// use secure_ticket::{UsageRule, UsageRuleId};
+/// use secure_ticket::store::{Batch, MemoryStore, ReadPlan, Record, RecordKey, Store, Version};
+/// use secure_ticket::{OrganizerId, UsageRule, UsageRuleId};
 ///
 /// let store = MemoryStore::new();
-/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
-/// store.commit(secure_ticket::store::Batch::new().with(Record::UsageRule(rule), Default::default()))?;
+/// let rule = UsageRule::new(OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
+/// store.commit(Batch::new().with(Record::UsageRule(rule), Version::NEW))?;
 /// let plan = ReadPlan::new(vec![RecordKey::UsageRule(rule.id)]);
-/// assert_eq!(store.read(&plan)?.len(), 1);
+/// assert_eq!(store.read(&plan)?.records.len(), 1);
 /// # Ok::<(), secure_ticket::store::StoreError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReadPlan {
     keys: Vec<RecordKey>,
+    lookups: Vec<Lookup>,
     group_tickets: bool,
+    pending_groups: bool,
     usage_rules: bool,
+    performances: bool,
+    points_of_sale: bool,
+    replays: bool,
+}
+
+/// What a store read for a [`ReadPlan`]: records, the hits of each lookup, feed entries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Read {
+    /// Every record found, each once, in any order.
+    pub records: Vec<Versioned<Record>>,
+    /// The hits of each lookup, in the plan's order, each in ascending sort order.
+    pub hits: Vec<Vec<Hit>>,
+    /// The feed entries of the accepted command records found ([`ReadPlan::replays`]).
+    pub feed: Vec<FeedEntry>,
+}
+
+impl Read {
+    /// A read of records only.
+    #[must_use]
+    pub const fn records(records: Vec<Versioned<Record>>) -> Self {
+        Self {
+            records,
+            hits: Vec::new(),
+            feed: Vec::new(),
+        }
+    }
 }
 
 impl ReadPlan {
@@ -40,9 +76,21 @@ impl ReadPlan {
     pub const fn new(keys: Vec<RecordKey>) -> Self {
         Self {
             keys,
+            lookups: Vec::new(),
             group_tickets: false,
+            pending_groups: false,
             usage_rules: false,
+            performances: false,
+            points_of_sale: false,
+            replays: false,
         }
+    }
+
+    /// Also looks up `lookup` and reads the records it finds.
+    #[must_use]
+    pub fn with_lookup(mut self, lookup: Lookup) -> Self {
+        self.lookups.push(lookup);
+        self
     }
 
     /// Also reads the tickets of every transfer group found.
@@ -52,10 +100,45 @@ impl ReadPlan {
         self
     }
 
-    /// Also reads the usage rule of every ticket found (those found through a group too).
+    /// Also reads the pending group of every ticket found.
+    #[must_use]
+    pub const fn with_pending_groups(mut self) -> Self {
+        self.pending_groups = true;
+        self
+    }
+
+    /// Also reads the usage rule of every ticket found.
     #[must_use]
     pub const fn with_usage_rules(mut self) -> Self {
         self.usage_rules = true;
+        self
+    }
+
+    /// Also reads the performance of every ticket found.
+    #[must_use]
+    pub const fn with_performances(mut self) -> Self {
+        self.performances = true;
+        self
+    }
+
+    /// Also reads the point of sale of every ticket found.
+    #[must_use]
+    pub const fn with_points_of_sale(mut self) -> Self {
+        self.points_of_sale = true;
+        self
+    }
+
+    /// Whether to read the points of sale of the tickets found.
+    #[must_use]
+    pub const fn points_of_sale(&self) -> bool {
+        self.points_of_sale
+    }
+
+    /// Also reads the feed entry of every accepted command record found that produced events (a
+    /// retry's events).
+    #[must_use]
+    pub const fn with_replays(mut self) -> Self {
+        self.replays = true;
         self
     }
 
@@ -65,94 +148,238 @@ impl ReadPlan {
         &self.keys
     }
 
-    /// Whether the plan asks for the tickets of the groups found.
+    /// The lookups to run.
+    #[must_use]
+    pub fn lookups(&self) -> &[Lookup] {
+        &self.lookups
+    }
+
+    /// Whether to read the tickets of the groups found.
     #[must_use]
     pub const fn group_tickets(&self) -> bool {
         self.group_tickets
     }
 
-    /// Whether the plan asks for the usage rules of the tickets found.
+    /// Whether to read the pending groups of the tickets found.
+    #[must_use]
+    pub const fn pending_groups(&self) -> bool {
+        self.pending_groups
+    }
+
+    /// Whether to read the usage rules of the tickets found.
     #[must_use]
     pub const fn usage_rules(&self) -> bool {
         self.usage_rules
     }
 
-    /// Follows the plan with `load` (a batched load by keys, as
-    /// [`Store::load`](crate::store::Store::load)): the keys first, then the tickets of the groups found, then
-    /// the usage rules of the tickets found, each key at most once; at most three calls of `load`.
-    ///
-    /// Call it inside one read transaction (or under one lock) so that the records agree with each
-    /// other: that is what makes the shell's read one round.
+    /// Whether to read the performances of the tickets found.
+    #[must_use]
+    pub const fn performances(&self) -> bool {
+        self.performances
+    }
+
+    /// Whether to read the feed entries of the accepted command records found.
+    #[must_use]
+    pub const fn replays(&self) -> bool {
+        self.replays
+    }
+
+    /// Reads the plan with `load` (a batched load of keys), `query` (one lookup) and `feed` (a
+    /// feed read): the keys and the lookups' records, then the groups' tickets and the tickets'
+    /// pending groups, then the rules and performances of every ticket found, then the feed
+    /// entries of the accepted commands found. Run it inside one read transaction and the
+    /// result is one snapshot; the steps cost one call each, and none when there is nothing to
+    /// follow.
     ///
     /// # Errors
     ///
-    /// The first error of `load`.
+    /// The first error of `load`, `query` or `feed`.
     ///
     /// # Examples
     ///
-    /// ```
-    /// use secure_ticket::store::{ReadPlan, RecordKey, StoreError, Versioned, Record};
+    /// A store whose reads are consistent within a transaction (SQLite, PostgreSQL) runs it
+    /// inside one:
     ///
-    /// let plan = ReadPlan::new(vec![]).with_group_tickets();
-    /// let mut calls = 0;
-    /// let found = plan.read_with(|_keys: &[RecordKey]| -> Result<Vec<Versioned<Record>>, StoreError> {
-    ///     calls += 1;
-    ///     Ok(Vec::new())
-    /// })?;
-    /// assert_eq!((found.len(), calls), (0, 1));
+    /// ```
+    /// use secure_ticket::feed::FeedQuery;
+    /// use secure_ticket::index::Lookup;
+    /// use secure_ticket::store::{MemoryStore, Read, ReadPlan, Store, StoreError};
+    ///
+    /// fn read_in_one_transaction(store: &MemoryStore, plan: &ReadPlan) -> Result<Read, StoreError> {
+    ///     // let tx = connection.transaction()?;  // BEGIN (a read snapshot)
+    ///     plan.read_with(
+    ///         |keys| store.load(keys),
+    ///         |lookup: &Lookup| store.query(lookup),
+    ///         |query: &FeedQuery| store.feed(query),
+    ///     )
+    ///     // tx.commit()
+    /// }
+    /// # read_in_one_transaction(&MemoryStore::new(), &ReadPlan::new(Vec::new()))?;
     /// # Ok::<(), StoreError>(())
     /// ```
-    pub fn read_with<F>(&self, mut load: F) -> Result<Vec<Versioned<Record>>, StoreError>
+    pub fn read_with<L, Q, F>(
+        &self,
+        mut load: L,
+        mut query: Q,
+        mut feed: F,
+    ) -> Result<Read, StoreError>
     where
-        F: FnMut(&[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError>,
+        L: FnMut(&[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError>,
+        Q: FnMut(&Lookup) -> Result<Vec<Hit>, StoreError>,
+        F: FnMut(&FeedQuery) -> Result<Vec<FeedEntry>, StoreError>,
     {
-        let mut found = load(&self.keys)?;
-        if !self.group_tickets && !self.usage_rules {
-            return Ok(found);
+        let mut hits = Vec::with_capacity(self.lookups.len());
+        let mut keys = self.keys.clone();
+        for lookup in &self.lookups {
+            let found = query(lookup)?;
+            keys.extend(found.iter().map(|hit| hit.key));
+            hits.push(found);
         }
-        // Every key asked or found so far: each lead is read once.
-        let mut known: IdSet<RecordKey> = self
-            .keys
-            .iter()
-            .copied()
-            .chain(found.iter().map(|r| r.value.key()))
-            .collect();
-        // The groups' tickets first, then the rules of every ticket found, those included.
-        for (group_tickets, usage_rules) in [(self.group_tickets, false), (false, self.usage_rules)]
-        {
-            if !group_tickets && !usage_rules {
-                continue;
-            }
+        // Every key asked or found so far: each is read once.
+        let mut known: IdSet<RecordKey> = IdSet::default();
+        keys.retain(|key| known.insert(*key));
+        let mut records = if keys.is_empty() {
+            Vec::new()
+        } else {
+            load(&keys)?
+        };
+        known.extend(records.iter().map(|r| r.value.key()));
+        for pass in [Pass::Groups, Pass::Tickets] {
             let mut next = Vec::new();
-            for record in &found {
-                leads_of(&record.value, group_tickets, usage_rules, &mut next);
+            for record in &records {
+                self.leads(&record.value, pass, &mut next);
             }
             next.retain(|key| known.insert(*key));
             if !next.is_empty() {
-                found.extend(load(&next)?);
+                records.extend(load(&next)?);
             }
         }
-        Ok(found)
+        let feed = match self.replayed(&records) {
+            Some(query) => feed(&query)?,
+            None => Vec::new(),
+        };
+        Ok(Read {
+            records,
+            hits,
+            feed,
+        })
+    }
+
+    /// Reads the keys and the lookups' records only, in one `load` (what a store that does not
+    /// follow leads answers: [`Store::read`](crate::store::Store::read)'s default), with the feed
+    /// entries of the accepted command records found.
+    ///
+    /// # Errors
+    ///
+    /// The first error of `load`, `query` or `feed`.
+    pub fn read_keys_with<L, Q, F>(
+        &self,
+        mut load: L,
+        mut query: Q,
+        mut feed: F,
+    ) -> Result<Read, StoreError>
+    where
+        L: FnMut(&[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError>,
+        Q: FnMut(&Lookup) -> Result<Vec<Hit>, StoreError>,
+        F: FnMut(&FeedQuery) -> Result<Vec<FeedEntry>, StoreError>,
+    {
+        let mut hits = Vec::with_capacity(self.lookups.len());
+        let mut keys = self.keys.clone();
+        for lookup in &self.lookups {
+            let found = query(lookup)?;
+            keys.extend(found.iter().map(|hit| hit.key));
+            hits.push(found);
+        }
+        let mut known: IdSet<RecordKey> = IdSet::default();
+        keys.retain(|key| known.insert(*key));
+        let records = if keys.is_empty() {
+            Vec::new()
+        } else {
+            load(&keys)?
+        };
+        let feed = match self.replayed(&records) {
+            Some(query) => feed(&query)?,
+            None => Vec::new(),
+        };
+        Ok(Read {
+            records,
+            hits,
+            feed,
+        })
+    }
+
+    /// The keys the records of `read` lead to, as the plan follows them, that `read` does not
+    /// hold: what to read next when the store did not follow the plan.
+    #[must_use]
+    pub fn missing(&self, read: &Read) -> Vec<RecordKey> {
+        let known: IdSet<RecordKey> = read.records.iter().map(|r| r.value.key()).collect();
+        let mut out = Vec::new();
+        for pass in [Pass::Groups, Pass::Tickets] {
+            for record in &read.records {
+                self.leads(&record.value, pass, &mut out);
+            }
+        }
+        let mut asked: IdSet<RecordKey> = IdSet::default();
+        out.retain(|key| !known.contains(key) && asked.insert(*key));
+        out
+    }
+
+    /// The keys `record` leads to in `pass`, when the plan follows them.
+    pub(crate) fn leads(&self, record: &Record, pass: Pass, out: &mut Vec<RecordKey>) {
+        match (record, pass) {
+            (Record::TransferGroup(group), Pass::Groups) if self.group_tickets => {
+                out.extend(group.tickets.iter().map(|&t| RecordKey::Ticket(t)));
+            }
+            (Record::Ticket(ticket), Pass::Groups) if self.pending_groups => {
+                if let Some(group) = ticket.wallet.as_ref().and_then(|w| w.pending_group) {
+                    out.push(RecordKey::TransferGroup(group));
+                }
+            }
+            (Record::Ticket(ticket), Pass::Tickets) => {
+                if self.usage_rules
+                    && let Some(wallet) = &ticket.wallet
+                {
+                    out.push(RecordKey::UsageRule(wallet.usage_rule));
+                }
+                if self.performances
+                    && let Some(performance) = ticket.performance
+                {
+                    out.push(RecordKey::Performance(performance));
+                }
+                if self.points_of_sale {
+                    out.push(RecordKey::PointOfSale(ticket.distribution.point_of_sale));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The feed read of the accepted command records among `records`, if the plan asks for it
+    /// and there are any.
+    pub(crate) fn replayed(&self, records: &[Versioned<Record>]) -> Option<FeedQuery> {
+        if !self.replays {
+            return None;
+        }
+        let commands: Vec<CommandKey> = records
+            .iter()
+            .filter_map(|record| match &record.value {
+                Record::Command(c)
+                    if matches!(c.outcome, RecordedOutcome::Accepted { events } if events > 0) =>
+                {
+                    Some(CommandKey::new(c.organizer, c.id))
+                }
+                _ => None,
+            })
+            .collect();
+        (!commands.is_empty()).then_some(FeedQuery::Of { commands })
     }
 }
 
-/// Appends the keys `record` leads to: a group's tickets (`group_tickets`), a ticket's usage rule
-/// (`usage_rules`). One definition for every store and for the shell.
-pub(crate) fn leads_of(
-    record: &Record,
-    group_tickets: bool,
-    usage_rules: bool,
-    out: &mut Vec<RecordKey>,
-) {
-    match record {
-        Record::TransferGroup(group) if group_tickets => {
-            out.extend(group.tickets.iter().map(|&t| RecordKey::Ticket(t)));
-        }
-        Record::Ticket(ticket) if usage_rules => {
-            if let Some(wallet) = &ticket.wallet {
-                out.push(RecordKey::UsageRule(wallet.usage_rule));
-            }
-        }
-        _ => {}
-    }
+/// The steps of following a plan's leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pass {
+    /// Groups to their tickets, tickets to their pending groups.
+    Groups,
+    /// Tickets to their rules and performances.
+    Tickets,
 }

@@ -5,9 +5,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::command::CommandRecord;
+use crate::feed::ReaderCursor;
+use crate::id::OrganizerId;
 use crate::organizer::OrganizerSettings;
+use crate::performance::Performance;
 use crate::point_of_sale::PointOfSale;
-use crate::record_key::RecordKey;
+use crate::record_key::{CommandKey, ReaderKey, RecordKey};
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
 use crate::usage_rule::UsageRule;
@@ -83,6 +86,10 @@ pub enum Record {
     Settings(OrganizerSettings),
     /// A processed command.
     Command(Box<CommandRecord>),
+    /// A performance.
+    Performance(Performance),
+    /// A feed reader's cursor.
+    Reader(ReaderCursor),
 }
 
 impl Record {
@@ -95,7 +102,37 @@ impl Record {
             Self::PointOfSale(p) => RecordKey::PointOfSale(p.id),
             Self::UsageRule(r) => RecordKey::UsageRule(r.id),
             Self::Settings(s) => RecordKey::Settings(s.id),
-            Self::Command(c) => RecordKey::Command(c.id),
+            Self::Command(c) => RecordKey::Command(CommandKey::new(c.organizer, c.id)),
+            Self::Performance(p) => RecordKey::Performance(p.id),
+            Self::Reader(r) => RecordKey::Reader(ReaderKey {
+                organizer: r.organizer,
+                name: r.name,
+            }),
+        }
+    }
+
+    /// The organizer the record belongs to (X7).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::store::Record;
+    /// use secure_ticket::{OrganizerId, UsageRule, UsageRuleId};
+    ///
+    /// let rule = UsageRule::new(OrganizerId::from_u128(3), UsageRuleId::from_u128(1));
+    /// assert_eq!(Record::UsageRule(rule).organizer(), OrganizerId::from_u128(3));
+    /// ```
+    #[must_use]
+    pub fn organizer(&self) -> OrganizerId {
+        match self {
+            Self::Ticket(t) => t.organizer,
+            Self::TransferGroup(g) => g.organizer,
+            Self::PointOfSale(p) => p.organizer,
+            Self::UsageRule(r) => r.organizer,
+            Self::Settings(s) => s.id,
+            Self::Command(c) => c.organizer,
+            Self::Performance(p) => p.organizer,
+            Self::Reader(r) => r.organizer,
         }
     }
 }

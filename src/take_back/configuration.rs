@@ -104,7 +104,7 @@ impl fmt::Display for ConfigurationProblem {
 /// use secure_ticket::take_back::{check_configuration, ConfigurationProblem};
 /// use secure_ticket::{PointOfSale, PointOfSaleId, TixngoInterface};
 ///
-/// let pos = PointOfSale::b2b(PointOfSaleId::from_u128(1)).with_mobile_take_back(true);
+/// let pos = PointOfSale::b2b(secure_ticket::OrganizerId::from_u128(1), PointOfSaleId::from_u128(1)).with_mobile_take_back(true);
 /// let problems = check_configuration(&pos, &TixngoInterface::default());
 /// assert_eq!(problems, vec![
 ///     ConfigurationProblem::AdvancedViewInactive { point_of_sale: pos.id },

@@ -33,13 +33,10 @@ pub struct RedistributeTicket {
 /// ### Handling
 /// Show the message to the B2B customer. [`Input`](Self::Input) means the request names a ticket
 /// or a point of sale that does not exist.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum RedistributeError {
-    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or
-    /// the point of sale ([`InputError::PointOfSaleNotFound`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The ticket is invalidated.
     #[error("ticket {ticket} is invalidated ({reason}); redistribute its replacement instead")]
     TicketInvalidated {
@@ -77,6 +74,11 @@ pub enum RedistributeError {
         /// Who asked.
         actor: Email,
     },
+    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or
+    /// the point of sale ([`InputError::PointOfSaleNotFound`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl RedistributeError {

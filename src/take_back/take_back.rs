@@ -40,13 +40,10 @@ pub struct TakeBackTicket {
 /// [`AdvancedViewInactive`](Self::AdvancedViewInactive),
 /// [`ReplacementWouldGoToLatestOwner`](Self::ReplacementWouldGoToLatestOwner)) are also listed in
 /// advance by [`check_configuration`](crate::take_back::check_configuration).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum TakeBackError {
-    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or
-    /// the point of sale ([`InputError::PointOfSaleNotFound`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The ticket is already invalidated.
     #[error(
         "ticket {ticket} is invalidated ({reason}); only a valid ticket can be taken back: take back its \
@@ -155,6 +152,11 @@ pub enum TakeBackError {
         /// The ticket.
         ticket: TicketId,
     },
+    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or
+    /// the point of sale ([`InputError::PointOfSaleNotFound`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl TakeBackError {
@@ -342,7 +344,13 @@ pub fn take_back(
     )
     .with_cultural_contact(command.actor.clone());
     distribution.replaces = Some(ticket.id);
-    let new = Ticket::new(command.new_ticket, ticket.right, distribution);
+    let mut new = Ticket::new(
+        ticket.organizer,
+        command.new_ticket,
+        ticket.right,
+        distribution,
+    );
+    new.performance = ticket.performance;
     let events = vec![
         Event::TicketTakenBack {
             ticket: ticket.id,

@@ -32,16 +32,13 @@ pub struct AcceptTransfer {
 /// [`PastDeadline`](Self::PastDeadline) and [`TicketDeleted`](Self::TicketDeleted) refuse the
 /// spectator's request; [`Input`](Self::Input) means the request names a missing record, or the
 /// records read disagree.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum AcceptTransferError {
-    /// A record the command names is missing, or the records given disagree: the group
-    /// ([`InputError::GroupNotFound`]), a ticket ([`InputError::TicketNotFound`],
-    /// [`InputError::TicketNotInGroup`]) or its usage rule ([`InputError::UsageRuleNotFound`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error("transfer group {group} is {status}, not PENDING; it can no longer be accepted")]
+    #[serde(rename = "TRANSFER_NOT_PENDING")]
     NotPending {
         /// The group.
         group: TransferGroupId,
@@ -63,10 +60,12 @@ pub enum AcceptTransferError {
         "transfer group {group} expired at {}; ask the sender to transfer the tickets again",
         rfc3339(*expires_at)
     )]
+    #[serde(rename = "TRANSFER_PAST_DEADLINE")]
     PastDeadline {
         /// The group.
         group: TransferGroupId,
         /// Its deadline.
+        #[serde(with = "time::serde::rfc3339")]
         expires_at: OffsetDateTime,
     },
     /// A ticket of the group is DELETION_PENDING or DELETED (W4).
@@ -79,6 +78,12 @@ pub enum AcceptTransferError {
         /// Its wallet status.
         status: WalletStatus,
     },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]), a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]) or its usage rule ([`InputError::UsageRuleNotFound`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl AcceptTransferError {
@@ -171,10 +176,10 @@ impl CompletionError for AcceptTransferError {
 /// use secure_ticket::{injection, AcceptanceSettings, Email, TransferGroupId, UsageRule, UsageRuleId};
 /// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
 /// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
-/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// # let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(1),
 /// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
 /// let (alice, bob) = (Email::parse("alice@example.com")?, Email::parse("bob@example.com")?);
-/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// let rule = UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
 /// })?.tickets.remove(0).ok_or("no ticket")?;

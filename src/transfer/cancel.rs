@@ -27,16 +27,13 @@ pub struct CancelTransfer {
 /// [`NotPending`](Self::NotPending) and [`NotSender`](Self::NotSender) refuse the spectator's
 /// request; [`Input`](Self::Input) means the request names a missing record, or the records read
 /// disagree.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum CancelTransferError {
-    /// A record the command names is missing, or the records given disagree: the group
-    /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
-    /// [`InputError::TicketNotInGroup`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error("transfer group {group} is {status}, not PENDING; it can no longer be cancelled")]
+    #[serde(rename = "TRANSFER_NOT_PENDING")]
     NotPending {
         /// The group.
         group: TransferGroupId,
@@ -51,6 +48,12 @@ pub enum CancelTransferError {
         /// Who asked.
         actor: Email,
     },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl CancelTransferError {
@@ -124,10 +127,10 @@ impl GroupCommandError for CancelTransferError {
 /// use secure_ticket::{injection, AcceptanceSettings, Email, TransferGroupId, UsageRule, UsageRuleId, WalletStatus};
 /// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
 /// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
-/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// # let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(1),
 /// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
 /// let (alice, bob) = (Email::parse("alice@example.com")?, Email::parse("bob@example.com")?);
-/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// let rule = UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
 /// })?.tickets.remove(0).ok_or("no ticket")?;

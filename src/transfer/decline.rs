@@ -27,16 +27,13 @@ pub struct DeclineTransfer {
 /// [`NotPending`](Self::NotPending) and [`NotRecipient`](Self::NotRecipient) refuse the spectator's
 /// request; [`Input`](Self::Input) means the request names a missing record, or the records read
 /// disagree.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum DeclineTransferError {
-    /// A record the command names is missing, or the records given disagree: the group
-    /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
-    /// [`InputError::TicketNotInGroup`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error("transfer group {group} is {status}, not PENDING; it can no longer be declined")]
+    #[serde(rename = "TRANSFER_NOT_PENDING")]
     NotPending {
         /// The group.
         group: TransferGroupId,
@@ -53,6 +50,12 @@ pub enum DeclineTransferError {
         /// Who asked.
         actor: Email,
     },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl DeclineTransferError {

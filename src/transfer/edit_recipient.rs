@@ -36,19 +36,15 @@ pub struct EditRecipient {
 /// [`SameRecipient`](Self::SameRecipient), [`GroupIdReused`](Self::GroupIdReused) and
 /// [`Initiate`](Self::Initiate) refuse the spectator's request; [`Input`](Self::Input) means the
 /// request names a missing record, or the records read disagree.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum EditRecipientError {
-    /// A record the command names is missing, or the records given disagree: the group
-    /// ([`InputError::GroupNotFound`]), a ticket ([`InputError::TicketNotFound`],
-    /// [`InputError::TicketNotInGroup`]) or its usage rule ([`InputError::UsageRuleNotFound`]).
-    /// The new initiation's input errors come here too.
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error(
         "transfer group {group} is {status}, not PENDING; its recipient can no longer be edited"
     )]
+    #[serde(rename = "TRANSFER_NOT_PENDING")]
     NotPending {
         /// The group.
         group: TransferGroupId,
@@ -83,10 +79,18 @@ pub enum EditRecipientError {
         /// The reused id.
         group: TransferGroupId,
     },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]), a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]) or its usage rule ([`InputError::UsageRuleNotFound`]).
+    /// The new initiation's input errors come here too.
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
     /// The initiation to the new recipient was refused (T1-T7). Never an
     /// [`InitiateTransferError::Input`]: input errors are [`Input`](Self::Input), whichever check
     /// found them.
     #[error(transparent)]
+    #[serde(untagged)]
     Initiate(InitiateTransferError),
 }
 

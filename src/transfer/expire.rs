@@ -27,16 +27,13 @@ pub struct ExpireTransfer {
 /// [`NoDeadline`](Self::NoDeadline), [`NotYetExpired`](Self::NotYetExpired) and
 /// [`NotPending`](Self::NotPending) mean the job picked the wrong group or ran early: skip it.
 /// [`Input`](Self::Input) means the request names a missing record, or the records read disagree.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum ExpireTransferError {
-    /// A record the command names is missing, or the records given disagree: the group
-    /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
-    /// [`InputError::TicketNotInGroup`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The group already has a final status (T13).
     #[error("transfer group {group} is {status}, not PENDING; there is nothing to expire")]
+    #[serde(rename = "TRANSFER_NOT_PENDING")]
     NotPending {
         /// The group.
         group: TransferGroupId,
@@ -59,10 +56,18 @@ pub enum ExpireTransferError {
         /// The group.
         group: TransferGroupId,
         /// Its deadline.
+        #[serde(with = "time::serde::rfc3339")]
         expires_at: OffsetDateTime,
         /// The time given.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// A record the command names is missing, or the records given disagree: the group
+    /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
+    /// [`InputError::TicketNotInGroup`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl ExpireTransferError {
@@ -139,9 +144,9 @@ impl GroupCommandError for ExpireTransferError {
 /// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
 /// use time::Duration;
 /// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
-/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// # let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(1),
 /// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
-/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// let rule = UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
 /// let alice = Email::parse("alice@example.com")?;
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,

@@ -36,7 +36,8 @@ pub struct InitiateTransfer {
 /// Every variant but [`Input`](Self::Input) is the spectator's request breaking a rule: refuse it
 /// with the message. [`Input`](Self::Input) means the request names a ticket or a usage rule that
 /// does not exist.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum InitiateTransferError {
     /// The command lists no ticket (T4).
@@ -48,12 +49,9 @@ pub enum InitiateTransferError {
         /// The repeated ticket.
         ticket: TicketId,
     },
-    /// A record the command names is missing: a ticket ([`InputError::TicketNotFound`]) or its
-    /// usage rule ([`InputError::UsageRuleNotFound`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The ticket is not in any wallet yet.
     #[error("ticket {ticket} has not been injected into TIXnGO; inject it before transferring it")]
+    #[serde(rename = "TICKET_NOT_INJECTED")]
     NotInjected {
         /// The ticket.
         ticket: TicketId,
@@ -71,6 +69,7 @@ pub enum InitiateTransferError {
         "ticket {ticket} is already pending in transfer group {group}; \
          wait for that transfer to end, or cancel it first"
     )]
+    #[serde(rename = "TICKET_PENDING_TRANSFER")]
     AlreadyPendingTransfer {
         /// The ticket.
         ticket: TicketId,
@@ -112,6 +111,7 @@ pub enum InitiateTransferError {
         "ticket {ticket} is activated and its usage rule {rule} does not allow transfer after activation; \
          deactivate it first"
     )]
+    #[serde(rename = "TICKET_ACTIVATED")]
     ActivatedTicket {
         /// The ticket.
         ticket: TicketId,
@@ -123,6 +123,7 @@ pub enum InitiateTransferError {
         "ticket {ticket} was checked and its usage rule {rule} does not allow transfer after check; a \
          checked ticket stays with its owner"
     )]
+    #[serde(rename = "TICKET_CHECKED")]
     CheckedTicket {
         /// The ticket.
         ticket: TicketId,
@@ -134,6 +135,7 @@ pub enum InitiateTransferError {
         "ticket {ticket} is controlled and its usage rule {rule} does not allow transfer after control; \
          check it out first"
     )]
+    #[serde(rename = "TICKET_CONTROLLED")]
     ControlledTicket {
         /// The ticket.
         ticket: TicketId,
@@ -161,6 +163,11 @@ pub enum InitiateTransferError {
         /// The id given twice.
         group: TransferGroupId,
     },
+    /// A record the command names is missing: a ticket ([`InputError::TicketNotFound`]) or its
+    /// usage rule ([`InputError::UsageRuleNotFound`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl InitiateTransferError {
@@ -266,11 +273,11 @@ impl InitiateTransferError {
 /// use secure_ticket::{injection, AcceptanceSettings, Email, TransferGroupId, UsageRule, UsageRuleId, WalletStatus};
 /// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
 /// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
-/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// # let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(1),
 /// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
 /// let alice = Email::parse("alice@example.com")?;
 /// let bob = Email::parse("bob@example.com")?;
-/// let rule = UsageRule::new(UsageRuleId::from_u128(1));
+/// let rule = UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
 /// })?.tickets.remove(0).ok_or("no ticket")?;
@@ -395,8 +402,15 @@ pub(crate) fn decide(
             at: input.at,
         });
         decision.created.push(RecordKey::TransferGroup(group_id));
+        // The group belongs to its tickets' organizer (X7; the shell never mixes organizers).
+        let organizer = ids
+            .first()
+            .and_then(|&id| find_ticket(input.tickets, id))
+            .map(|t| t.organizer)
+            .unwrap_or_default();
         decision.groups.push(TransferGroup {
             id: group_id,
+            organizer,
             sender: input.actor.clone(),
             recipient: input.recipient.clone(),
             direction,

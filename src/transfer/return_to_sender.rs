@@ -33,22 +33,25 @@ pub struct ReturnToSender {
 /// [`NoPreviousOwner`](Self::NoPreviousOwner) refuses the request (hide the button for tickets that
 /// were never transferred); [`Initiate`](Self::Initiate) carries the initiation's own refusal;
 /// [`Input`](Self::Input) means the request names a ticket or a usage rule that does not exist.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum ReturnToSenderError {
-    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or its
-    /// usage rule ([`InputError::UsageRuleNotFound`]). The initiation's input errors come here too.
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The ticket was never transferred: there is nobody to return it to (T11).
     #[error("ticket {ticket} has no previous owner to return it to; it was never transferred")]
     NoPreviousOwner {
         /// The ticket.
         ticket: TicketId,
     },
+    /// A record the command names is missing: the ticket ([`InputError::TicketNotFound`]) or its
+    /// usage rule ([`InputError::UsageRuleNotFound`]). The initiation's input errors come here too.
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
     /// The BACKWARD initiation was refused (T1-T7). Never an [`InitiateTransferError::Input`]:
     /// input errors are [`Input`](Self::Input), whichever check found them.
     #[error(transparent)]
+    #[serde(untagged)]
     Initiate(InitiateTransferError),
 }
 

@@ -274,6 +274,7 @@ mod tests {
                 ..wallet_at(0, 0)
             }),
             ..Ticket::new(
+                crate::OrganizerId::from_u128(1),
                 TicketId::from_u128(1),
                 crate::id::RightId::from_u128(1),
                 crate::ticket::Distribution::new(
@@ -286,6 +287,7 @@ mod tests {
         };
         let group = TransferGroup {
             id: TransferGroupId::from_u128(1),
+            organizer: crate::OrganizerId::from_u128(1),
             sender: email("a@x.io"),
             recipient: email("b@x.io"),
             direction: Direction::Forward,
@@ -302,7 +304,10 @@ mod tests {
             Err(InputError::TicketNotInGroup { ticket: t, group: g }) if t == ticket.id && g == group.id
         ));
         let mut decision = Decision::default();
-        let rules = [UsageRule::new(UsageRuleId::from_u128(1))];
+        let rules = [UsageRule::new(
+            crate::OrganizerId::from_u128(1),
+            UsageRuleId::from_u128(1),
+        )];
         assert!(matches!(
             complete_group::<crate::transfer::SignInError>(
                 &group,
@@ -323,6 +328,7 @@ mod tests {
         let at = datetime!(2026-01-01 0:00 UTC);
         let group = TransferGroup {
             id: TransferGroupId::from_u128(1),
+            organizer: crate::OrganizerId::from_u128(1),
             sender: email("a@x.io"),
             recipient: email("b@x.io"),
             direction: Direction::Forward,

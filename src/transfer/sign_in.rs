@@ -26,14 +26,10 @@ pub struct SignIn {
 /// [`Input`](Self::Input) means a group names a missing record, or the records read disagree:
 /// read them again and retry. [`TicketDeleted`](Self::TicketDeleted): the group's transfer must be
 /// cancelled.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum SignInError {
-    /// A record a completable group names is missing, or the records given disagree: a ticket
-    /// ([`InputError::TicketNotFound`], [`InputError::TicketNotInGroup`]) or its usage rule
-    /// ([`InputError::UsageRuleNotFound`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// A ticket of a completable group is DELETION_PENDING or DELETED (W4).
     #[error(
         "ticket {ticket} is {status} and can no longer change hands; its transfer must be cancelled"
@@ -44,6 +40,12 @@ pub enum SignInError {
         /// Its wallet status.
         status: WalletStatus,
     },
+    /// A record a completable group names is missing, or the records given disagree: a ticket
+    /// ([`InputError::TicketNotFound`], [`InputError::TicketNotInGroup`]) or its usage rule
+    /// ([`InputError::UsageRuleNotFound`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl SignInError {

@@ -34,14 +34,13 @@ pub struct CompleteDeletion {
 /// [`StillValid`](Self::StillValid) protects a valid ticket from deletion (B11): invalidate it in
 /// S360 first. The others mean the step was already done, or the request names a ticket that does
 /// not exist ([`Input`](Self::Input)) or that was never injected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum DeletionError {
-    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The ticket is not in any wallet.
     #[error("ticket {ticket} was never injected into TIXnGO; there is nothing to delete")]
+    #[serde(rename = "TICKET_NOT_INJECTED")]
     NotInjected {
         /// The ticket.
         ticket: TicketId,
@@ -50,6 +49,7 @@ pub enum DeletionError {
     #[error(
         "ticket {ticket} is still valid in S360; invalidate it before deleting it from the wallet"
     )]
+    #[serde(rename = "TICKET_STILL_VALID")]
     StillValid {
         /// The ticket.
         ticket: TicketId,
@@ -59,12 +59,17 @@ pub enum DeletionError {
         "ticket {ticket} is {status}; this deletion step does not apply: request deletion once, then \
          complete it once"
     )]
+    #[serde(rename = "DELETION_WRONG_STATUS")]
     WrongStatus {
         /// The ticket.
         ticket: TicketId,
         /// Its wallet status.
         status: WalletStatus,
     },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl DeletionError {

@@ -27,14 +27,13 @@ pub struct DownloadTicket {
 /// [`NotCurrentOwner`](Self::NotCurrentOwner) and [`NotDownloadable`](Self::NotDownloadable) refuse
 /// the device's request; the others mean the request names a ticket that does not exist
 /// ([`Input`](Self::Input)) or that is not in a wallet yet.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum DownloadError {
-    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The ticket is not in any wallet yet.
     #[error("ticket {ticket} has not been injected into TIXnGO; there is nothing to download")]
+    #[serde(rename = "TICKET_NOT_INJECTED")]
     NotInjected {
         /// The ticket.
         ticket: TicketId,
@@ -57,6 +56,10 @@ pub enum DownloadError {
         /// Its wallet status.
         status: WalletStatus,
     },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl DownloadError {
@@ -122,7 +125,7 @@ impl DownloadError {
 /// use secure_ticket::{injection, wallet, Email, UsageRuleId, WalletStatus};
 /// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
 /// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
-/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// # let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(1),
 /// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
 /// let alice = Email::parse("alice@example.com")?;
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {

@@ -72,14 +72,13 @@ pub struct ChangeFlag {
 /// [`ActorNotAllowed`](ChangeFlagError::ActorNotAllowed) and [`TicketDeleted`](ChangeFlagError::TicketDeleted)
 /// refuse the request; the others mean the request names a ticket that does not exist
 /// ([`Input`](Self::Input)) or that is not in a wallet yet.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum ChangeFlagError {
-    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// The ticket is not in any wallet yet.
     #[error("ticket {ticket} has not been injected into TIXnGO; it has no flags yet")]
+    #[serde(rename = "TICKET_NOT_INJECTED")]
     NotInjected {
         /// The ticket.
         ticket: TicketId,
@@ -99,6 +98,7 @@ pub enum ChangeFlagError {
         "ticket {ticket} is pending in transfer group {group}; wait until that transfer is accepted, declined \
          or cancelled before you {change} it"
     )]
+    #[serde(rename = "TICKET_PENDING_TRANSFER")]
     PendingTransfer {
         /// The ticket.
         ticket: TicketId,
@@ -118,6 +118,10 @@ pub enum ChangeFlagError {
         /// What they asked.
         change: FlagChange,
     },
+    /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).
+    #[error(transparent)]
+    #[serde(untagged)]
+    Input(#[from] InputError),
 }
 
 impl ChangeFlagError {
@@ -188,7 +192,7 @@ impl ChangeFlagError {
 /// use secure_ticket::{injection, ActivationMethod, Email, UsageRuleId};
 /// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
 /// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
-/// # let ticket = Ticket::new(TicketId::from_u128(1), RightId::from_u128(1),
+/// # let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(1),
 /// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
 /// let alice = Email::parse("alice@example.com")?;
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {

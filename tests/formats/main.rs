@@ -15,23 +15,28 @@
 
 use std::path::{Path, PathBuf};
 
+use secure_ticket::command::{RecordedOutcome, Refusal};
+use secure_ticket::feed::{Position, ReaderCursor, ReaderName};
 use secure_ticket::injection::{DistributionEntry, EntryStatus, LastFeedback, LifecycleStatus};
 use secure_ticket::service::{Command, CommandRecord, Request};
 use secure_ticket::store::{Decoded, Envelope, Record, RecordKey, StoreError};
 use secure_ticket::transfer::{
-    AcceptTransfer, Acceptance, Direction, TransferGroup, TransferStatus,
+    AcceptTransfer, AcceptTransferError, Acceptance, Direction, TransferGroup, TransferStatus,
 };
 use secure_ticket::{
     AcceptanceSettings, Activation, ActivationMethod, CommandId, Distribution, Email, Event,
     InternetTheme, Invalidation, InvalidationReason, OrganizerId, OrganizerSettings, Owners,
-    PointOfSale, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketHolder,
-    TicketId, TixngoInterface, TransferBackward, TransferGroupId, TransferLimit, UsageRule,
-    UsageRuleId, Wallet,
+    Performance, PerformanceId, PointOfSale, PointOfSaleId, RightId, RuleError, ShipmentMode,
+    ShipmentModeId, Ticket, TicketHolder, TicketId, TixngoInterface, TransferBackward,
+    TransferGroupId, TransferLimit, UsageRule, UsageRuleId, Wallet,
 };
 use time::Duration;
 use time::macros::datetime;
 
 mod rules_page;
+
+/// The organizer of the format-2 samples; format-1 ones read as the nil organizer.
+const ORG: OrganizerId = OrganizerId::from_u128(0x90);
 
 fn email(s: &str) -> Email {
     Email::parse(s).unwrap()
@@ -88,6 +93,7 @@ fn ticket_in_wallet() -> Ticket {
             )
         }),
         ..Ticket::new(
+            ORG,
             TicketId::from_u128(0x10),
             RightId::from_u128(0x20),
             distribution,
@@ -115,6 +121,7 @@ fn ticket_taken_back() -> Ticket {
 fn group() -> TransferGroup {
     TransferGroup {
         id: TransferGroupId::from_u128(0x70),
+        organizer: ORG,
         sender: email("alice@example.com"),
         recipient: email("bob@example.com"),
         direction: Direction::Backward,
@@ -129,7 +136,7 @@ fn group() -> TransferGroup {
 }
 
 fn point_of_sale() -> PointOfSale {
-    PointOfSale::b2b(PointOfSaleId::from_u128(0x50))
+    PointOfSale::b2b(ORG, PointOfSaleId::from_u128(0x50))
         .with_mobile_take_back(true)
         .with_take_back_shipment_mode(Some(ShipmentMode::print_at_home(
             ShipmentModeId::from_u128(0x61),
@@ -143,7 +150,7 @@ fn point_of_sale() -> PointOfSale {
 }
 
 fn usage_rule() -> UsageRule {
-    UsageRule::new(UsageRuleId::from_u128(0x80))
+    UsageRule::new(ORG, UsageRuleId::from_u128(0x80))
         .with_max_transfers(TransferLimit::new(3).unwrap())
         .with_transfer_backward(TransferBackward::Decrease)
         .with_transfer_after(true, false, true)
@@ -165,54 +172,147 @@ fn settings() -> OrganizerSettings {
         )
 }
 
-fn command() -> CommandRecord {
-    let at = datetime!(2026-11-23 12:05 UTC);
-    let request = Request {
+fn accept_request() -> Request {
+    Request {
         id: CommandId::from_u128(0xa0),
-        organizer: OrganizerId::from_u128(0x90),
+        organizer: ORG,
         command: Command::Accept(AcceptTransfer {
             group: TransferGroupId::from_u128(0x70),
             actor: email("bob@example.com"),
-            at,
+            at: datetime!(2026-11-23 12:05 UTC),
         }),
-    };
-    CommandRecord {
-        id: request.id,
-        request,
-        events: vec![
-            Event::TransferAccepted {
-                group: TransferGroupId::from_u128(0x70),
-                automatic: false,
-                at,
-            },
-            Event::TicketTransferred {
-                ticket: TicketId::from_u128(0x10),
-                group: TransferGroupId::from_u128(0x70),
-                direction: Direction::Forward,
-                from: email("alice@example.com"),
-                to: email("bob@example.com"),
-                level_before: 0,
-                level_after: 1,
-                at,
-            },
-        ],
     }
 }
 
-fn samples() -> Vec<(&'static str, Record)> {
+fn accept_events() -> Vec<Event> {
+    let at = datetime!(2026-11-23 12:05 UTC);
     vec![
-        ("ticket_in_wallet", Record::Ticket(ticket_in_wallet())),
+        Event::TransferAccepted {
+            group: TransferGroupId::from_u128(0x70),
+            automatic: false,
+            at,
+        },
+        Event::TicketTransferred {
+            ticket: TicketId::from_u128(0x10),
+            group: TransferGroupId::from_u128(0x70),
+            direction: Direction::Forward,
+            from: email("alice@example.com"),
+            to: email("bob@example.com"),
+            level_before: 0,
+            level_after: 1,
+            at,
+        },
+    ]
+}
+
+/// A format-2 command record: the digest of the request, the outcome, no events.
+fn command() -> CommandRecord {
+    let request = accept_request();
+    CommandRecord {
+        organizer: ORG,
+        id: request.id,
+        digest: request.digest(),
+        at: request.command.at(),
+        outcome: RecordedOutcome::Accepted { events: 2 },
+    }
+}
+
+fn refused_command() -> CommandRecord {
+    let mut request = accept_request();
+    request.id = CommandId::from_u128(0xa1);
+    CommandRecord {
+        organizer: ORG,
+        id: request.id,
+        digest: request.digest(),
+        at: request.command.at(),
+        outcome: RecordedOutcome::Refused {
+            refusal: Refusal::Rule {
+                refusal: RuleError::from(AcceptTransferError::NotRecipient {
+                    group: TransferGroupId::from_u128(0x70),
+                    actor: email("bob@example.com"),
+                }),
+            },
+        },
+    }
+}
+
+fn performance() -> Performance {
+    Performance::new(
+        ORG,
+        PerformanceId::from_u128(0xb0),
+        datetime!(2026-12-20 20:00 UTC),
+        datetime!(2026-12-20 22:30 UTC),
+    )
+    .unwrap()
+}
+
+fn reader() -> ReaderCursor {
+    ReaderCursor {
+        position: Position::new(42),
+        ..ReaderCursor::new(ORG, ReaderName::parse("s360-feedback").unwrap())
+    }
+}
+
+/// Every format-2 record kind, as written now: the fixtures of `tests/fixtures/v2/`.
+fn samples() -> Vec<(&'static str, Record)> {
+    let mut placed = ticket_in_wallet();
+    placed.performance = Some(performance().id);
+    vec![
+        ("ticket_in_wallet", Record::Ticket(placed)),
         ("ticket_taken_back", Record::Ticket(ticket_taken_back())),
         ("transfer_group", Record::TransferGroup(group())),
         ("point_of_sale", Record::PointOfSale(point_of_sale())),
         ("usage_rule", Record::UsageRule(usage_rule())),
         ("settings", Record::Settings(settings())),
         ("command", Record::Command(Box::new(command()))),
+        (
+            "command_refused",
+            Record::Command(Box::new(refused_command())),
+        ),
+        ("performance", Record::Performance(performance())),
+        ("reader", Record::Reader(reader())),
     ]
 }
 
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1")
+/// The format-1 fixtures as this build reads them (X5): records without an organizer belong to
+/// the nil organizer; a command record keeps its events and gets the digest of its request.
+fn v1_samples() -> Vec<(&'static str, Record)> {
+    let nil = OrganizerId::default();
+    let mut ticket_in_wallet = ticket_in_wallet();
+    ticket_in_wallet.organizer = nil;
+    let mut ticket_taken_back = ticket_taken_back();
+    ticket_taken_back.organizer = nil;
+    let mut group = group();
+    group.organizer = nil;
+    let mut point_of_sale = point_of_sale();
+    point_of_sale.organizer = nil;
+    let mut usage_rule = usage_rule();
+    usage_rule.organizer = nil;
+    let request = accept_request();
+    let command = CommandRecord {
+        organizer: request.organizer,
+        id: request.id,
+        digest: request.digest(),
+        at: request.command.at(),
+        outcome: RecordedOutcome::Kept {
+            events: accept_events(),
+        },
+    };
+    vec![
+        ("ticket_in_wallet", Record::Ticket(ticket_in_wallet)),
+        ("ticket_taken_back", Record::Ticket(ticket_taken_back)),
+        ("transfer_group", Record::TransferGroup(group)),
+        ("point_of_sale", Record::PointOfSale(point_of_sale)),
+        ("usage_rule", Record::UsageRule(usage_rule)),
+        ("settings", Record::Settings(settings())),
+        ("command", Record::Command(Box::new(command))),
+    ]
+}
+
+fn dir(format: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(format)
 }
 
 fn encode(record: &Record) -> String {
@@ -221,53 +321,107 @@ fn encode(record: &Record) -> String {
     json
 }
 
+fn decode(stored: &str, key: RecordKey) -> Record {
+    let decoded: Decoded = serde_json::from_str(stored).unwrap();
+    decoded.into_record(key).unwrap()
+}
+
 #[test]
-fn x5_every_build_reads_and_reproduces_the_v1_fixtures() {
+fn x5_every_build_reads_the_v1_fixtures() {
+    for (name, sample) in v1_samples() {
+        let path = dir("v1").join(format!("{name}.json"));
+        let stored = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (a fixture is missing)", path.display()));
+        assert!(
+            stored.contains("\"format\": 1"),
+            "{name}: a v1 fixture is format 1"
+        );
+        assert_eq!(
+            decode(&stored, sample.key()),
+            sample,
+            "{name}: reading the fixture"
+        );
+    }
+}
+
+#[test]
+fn x7_format_1_records_belong_to_the_nil_organizer_and_settings_to_their_id() {
+    for (name, sample) in v1_samples() {
+        let expected = match &sample {
+            Record::Settings(s) => s.id,
+            Record::Command(c) => c.organizer,
+            _ => OrganizerId::default(),
+        };
+        assert_eq!(sample.organizer(), expected, "{name}");
+    }
+    // A format-1 command record still tells a retry from a reuse: its digest is its request's.
+    let stored = std::fs::read_to_string(dir("v1").join("command.json")).unwrap();
+    let Record::Command(record) = decode(&stored, v1_samples()[6].1.key()) else {
+        panic!("the v1 command fixture is a command record");
+    };
+    assert_eq!(record.digest, accept_request().digest());
+}
+
+#[test]
+fn x5_every_build_reads_and_reproduces_the_v2_fixtures() {
     let write_missing = std::env::var_os("SECURE_TICKET_WRITE_MISSING_FIXTURES").is_some();
     for (name, sample) in samples() {
-        let path = dir().join(format!("{name}.json"));
+        let path = dir("v2").join(format!("{name}.json"));
         if !path.exists() && write_missing {
+            std::fs::create_dir_all(dir("v2")).unwrap();
             std::fs::write(&path, encode(&sample)).unwrap();
         }
         let stored = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("{}: {e} (a fixture is missing)", path.display()));
-        let decoded: Decoded = serde_json::from_str(&stored).unwrap();
         assert_eq!(
-            decoded.into_record(sample.key()).unwrap(),
+            decode(&stored, sample.key()),
             sample,
             "{name}: reading the fixture"
         );
         assert_eq!(
             encode(&sample),
             stored,
-            "{name}: the format changed; add a new format, never edit v1"
+            "{name}: the format changed; add a new format, never edit v2"
         );
     }
 }
 
 #[test]
 fn x5_every_fixture_file_is_a_known_sample() {
-    let names: Vec<String> = samples().iter().map(|(n, _)| format!("{n}.json")).collect();
-    for entry in std::fs::read_dir(dir()).unwrap() {
-        let file = entry.unwrap().file_name().into_string().unwrap();
-        assert!(
-            names.contains(&file),
-            "{file} is in tests/fixtures/v1 but no sample reproduces it"
-        );
+    for (format, names) in [
+        (
+            "v1",
+            v1_samples()
+                .iter()
+                .map(|(n, _)| format!("{n}.json"))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "v2",
+            samples().iter().map(|(n, _)| format!("{n}.json")).collect(),
+        ),
+    ] {
+        for entry in std::fs::read_dir(dir(format)).unwrap() {
+            let file = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                names.contains(&file),
+                "{file} is in tests/fixtures/{format} but no sample reproduces it"
+            );
+        }
     }
 }
 
 #[test]
 fn x5_a_newer_format_is_refused_with_a_typed_error() {
     let key = RecordKey::Ticket(TicketId::from_u128(0x10));
-    let newer = r#"{"format": 2, "min_reader": 2, "record_data": {"kind": "TICKET", "value": {"brand_new": true}}}"#;
+    let newer = r#"{"format": 3, "min_reader": 3, "record_data": {"kind": "TICKET", "value": {"brand_new": true}}}"#;
     let decoded: Decoded = serde_json::from_str(newer).unwrap();
     match decoded.into_record(key) {
         Err(StoreError::UnsupportedFormat {
             key: k,
-            format: 2,
-            min_reader: 2,
-            reader: 1,
+            format: 3,
+            min_reader: 3,
+            reader: 2,
         }) => assert_eq!(k, key),
         other => panic!("expected UnsupportedFormat, got {other:?}"),
     }
@@ -275,10 +429,10 @@ fn x5_a_newer_format_is_refused_with_a_typed_error() {
 
 #[test]
 fn x5_a_newer_format_readable_by_this_build_loads_and_ignores_unknown_fields() {
-    // A later format that only added information keeps min_reader at 1: this build reads it.
+    // A later format that only added information keeps min_reader at 2: this build reads it.
     let mut value: serde_json::Value =
         serde_json::from_str(&encode(&Record::UsageRule(usage_rule()))).unwrap();
-    value["format"] = 2.into();
+    value["format"] = 3.into();
     value["extra_envelope_field"] = "ignored".into();
     value["record_data"]["value"]["transfer_after_payment"] = true.into();
     let decoded: Decoded = serde_json::from_value(value).unwrap();

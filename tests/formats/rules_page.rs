@@ -19,6 +19,8 @@ const BUILT: &[(char, u32)] = &[
     ('B', 11),
     ('I', 4),
     ('X', 8),
+    ('Q', 7),
+    ('F', 4),
 ];
 
 /// A rule id: one capital letter and a number (`T8`).

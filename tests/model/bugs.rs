@@ -20,7 +20,7 @@ fn b3_regular_take_back_ignores_its_unused_new_ticket_id() {
     service
         .create([
             Record::Ticket(ticket.clone()),
-            Record::PointOfSale(PointOfSale::b2b(POINT_OF_SALE)),
+            Record::PointOfSale(PointOfSale::b2b(OrganizerId::from_u128(1), POINT_OF_SALE)),
             Record::Settings(OrganizerSettings::new(OrganizerId::from_u128(1))),
         ])
         .unwrap();
@@ -46,5 +46,98 @@ fn b3_regular_take_back_ignores_its_unused_new_ticket_id() {
     assert!(
         outcome.is_ok(),
         "a regular take back must not care about its unused new_ticket: {outcome:?}"
+    );
+}
+
+/// Q4, A2: a sign-in completes "every PENDING group addressed to the actor that completes on
+/// sign-in"; `SIGN_IN_GROUPS` says that beyond 1,000 "the rest wait for the next sign-in". The
+/// shell once read the 1,000 *newest* PENDING groups addressed to the actor, those waiting for an
+/// explicit answer (A1 on) included, and only then kept those that complete on sign-in: with
+/// 1,000 newer FORWARD groups awaiting alice's answer, her older BACKWARD group (A2) never
+/// completed. Sign-in now reads its own index (`Index::CompletesAtSignIn`, oldest first).
+#[test]
+fn q4_sign_in_completes_a_backward_group_behind_1000_explicit_ones() {
+    use secure_ticket::service::SIGN_IN_GROUPS;
+    use secure_ticket::transfer::{
+        AcceptTransfer, InitiateTransfer, NewGroupIds, ReturnToSender, SignIn,
+    };
+    use secure_ticket::{
+        AcceptanceSettings, TransferGroupId, TransferLimit, UsageRule, UsageRuleId, Wallet,
+    };
+
+    let organizer = OrganizerId::from_u128(1);
+    let (alice, bob, carol) = (person(0), person(1), person(2));
+    let rule = UsageRuleId::from_u128(1);
+    let explicit = OrganizerSettings::new(organizer).with_acceptance(AcceptanceSettings {
+        explicit_acceptance: true,
+        expire_after: None,
+    });
+    let mut records = vec![
+        Record::Settings(explicit),
+        Record::UsageRule(UsageRule::new(organizer, rule).with_max_transfers(TransferLimit::MAX)),
+    ];
+    let n = u128::from(SIGN_IN_GROUPS) + 1;
+    for id in 0..=n {
+        let mut ticket = issued_ticket(id + 1, None);
+        let owner = if id == 0 {
+            alice.clone()
+        } else {
+            carol.clone()
+        };
+        ticket.distribution.printed = true;
+        ticket.wallet = Some(Wallet::injected(rule, owner, EPOCH));
+        records.push(Record::Ticket(ticket));
+    }
+    let service = Service::new(MemoryStore::new());
+    service.create(records).unwrap();
+    let mut command = 0u128;
+    let mut run = |c: Command| {
+        command += 1;
+        service
+            .execute(&Request {
+                id: CommandId::from_u128(command),
+                organizer,
+                command: c,
+            })
+            .unwrap()
+    };
+    let at = |minutes: i64| EPOCH + time::Duration::minutes(minutes);
+    let group = |n: u128| TransferGroupId::from_u128(n);
+    // Alice gives ticket 1 to bob, who accepts, then returns it: a BACKWARD group to alice.
+    run(Command::Initiate(InitiateTransfer {
+        actor: alice.clone(),
+        recipient: bob.clone(),
+        tickets: vec![TicketId::from_u128(1)],
+        groups: NewGroupIds::new(group(1), group(2)),
+        at: at(0),
+    }));
+    run(Command::Accept(AcceptTransfer {
+        group: group(1),
+        actor: bob.clone(),
+        at: at(1),
+    }));
+    run(Command::ReturnToSender(ReturnToSender {
+        ticket: TicketId::from_u128(1),
+        actor: bob,
+        group: group(3),
+        at: at(2),
+    }));
+    // Then carol sends alice 1,000 tickets, one group each, FORWARD: alice must answer each.
+    for id in 2..=n {
+        run(Command::Initiate(InitiateTransfer {
+            actor: carol.clone(),
+            recipient: alice.clone(),
+            tickets: vec![TicketId::from_u128(id)],
+            groups: NewGroupIds::new(group(id * 4), group(id * 4 + 1)),
+            at: at(10),
+        }));
+    }
+    let signed_in = run(Command::SignIn(SignIn {
+        actor: alice,
+        at: at(20),
+    }));
+    assert!(
+        !signed_in.events.is_empty(),
+        "alice's BACKWARD group (A2) did not complete at her sign-in"
     );
 }

@@ -10,14 +10,15 @@ use secure_ticket::{Direction, Error, Event};
 /// The golden list of error codes, by error type.
 const ERROR_CODES: &str = include_str!("../fixtures/error_codes.txt");
 
-/// Each command, in the order of [`Command`]: its serde tag, the error type of its transition,
-/// its success labels (see [`success_label`]) and the shell's own errors for it.
-const CATALOGUE: [(&str, &str, &[&str], &[&str]); 16] = [
+/// Each command, in the order of [`Command`]: its serde tag, the error type of its transition
+/// (empty for the sweep, which has none), its success labels (see [`success_label`]) and the
+/// shell's own errors for it.
+const CATALOGUE: [(&str, &str, &[&str], &[&str]); 17] = [
     (
         "INJECT",
         "InjectError",
         &["Ok"],
-        &["RECORD_NOT_FOUND(ticket)"],
+        &["RECORD_NOT_FOUND(usage_rule)", "RECORD_NOT_FOUND(ticket)"],
     ),
     (
         "DOWNLOAD",
@@ -83,6 +84,7 @@ const CATALOGUE: [(&str, &str, &[&str], &[&str]); 16] = [
         &["Ok"],
         &["RECORD_NOT_FOUND(transfer_group)"],
     ),
+    ("EXPIRE_DUE", "", &["Ok", "Ok:noop"], &["INVALID_LIMIT"]),
     (
         "RECORD_FEEDBACK",
         "RecordFeedbackError",
@@ -229,7 +231,7 @@ pub(crate) fn success_label(command: &Command, events: &[Event], replayed: bool)
         Command::Initiate(_) | Command::ReturnToSender(_) | Command::EditRecipient(_) => {
             directions(false)
         }
-        Command::Accept(_) | Command::SignIn { .. } => directions(true),
+        Command::Accept(_) | Command::SignIn(_) => directions(true),
         Command::TakeBack(_) => {
             if events
                 .iter()
@@ -253,9 +255,13 @@ pub(crate) fn catalogue() -> Vec<(&'static str, Vec<String>)> {
     CATALOGUE
         .iter()
         .map(|&(command, error_type, successes, shell)| {
-            let rule_codes = codes
-                .get(error_type)
-                .unwrap_or_else(|| panic!("{error_type} is not in the golden list of codes"));
+            let rule_codes: &[&str] = if error_type.is_empty() {
+                &[]
+            } else {
+                codes
+                    .get(error_type)
+                    .unwrap_or_else(|| panic!("{error_type} is not in the golden list of codes"))
+            };
             let outcomes = successes
                 .iter()
                 .chain(shell)
@@ -294,6 +300,9 @@ pub(crate) fn unreachable_through_the_shell(command: &str, outcome: &str) -> Opt
         ("ACCEPT" | "SIGN_IN", "USAGE_RULE_NOT_FOUND") => {
             Some("a ticket whose rule is missing is never initiated, so never pending")
         }
+        ("INITIATE", "USAGE_RULE_NOT_FOUND") => Some(
+            "injection refuses a rule that is not the organizer's (X7), and the setup's rules exist",
+        ),
         ("EDIT_RECIPIENT", code)
             if initiation_code()
                 && !matches!(

@@ -40,6 +40,11 @@ impl StateMachineTest for ModelTest {
         sut.check_invariants(model)
             .unwrap_or_else(|e| panic!("{e}"));
     }
+
+    /// The sampled checks (paging, lists of tickets, the whole feed) once more at the end.
+    fn teardown(sut: Sut, model: Model) {
+        sut.finish(&model).unwrap_or_else(|e| panic!("{e}"));
+    }
 }
 
 /// `PROPTEST_CASES` when set (a deep run), else `default`: an explicit `cases` would otherwise
@@ -190,6 +195,36 @@ fn t4_at_most_one_pending_group_per_ticket() {
     run_rule(Checks::ONE_PENDING);
 }
 
+#[test]
+fn q2_wallet_matches_reference_model() {
+    run_rule(Checks::WALLET);
+}
+
+#[test]
+fn q3_history_matches_reference_model() {
+    run_rule(Checks::HISTORY);
+}
+
+#[test]
+fn q6_tickets_of_right_and_point_of_sale_match_reference_model() {
+    run_rule(Checks::STANDING);
+}
+
+#[test]
+fn q7_paging_neither_repeats_nor_skips() {
+    run_rule(Checks::PAGING);
+}
+
+#[test]
+fn f1_f2_feed_holds_every_accepted_command_once_in_order() {
+    run_rule(Checks::FEED);
+}
+
+#[test]
+fn x7_another_organizer_sees_nothing() {
+    run_rule(Checks::TENANCY);
+}
+
 /// Runs the model test, every check on, against a store that seeds `bug`, with a fixed seed and
 /// the CI case budget; returns after how many cases it was caught, and why.
 fn catch(bug: Bug) -> (u32, String) {
@@ -256,4 +291,21 @@ fn negative_control_lost_command_record_is_caught() {
     let (cases, why) = catch(Bug::CommandRecordLost);
     assert!(cases <= CI_CASES);
     assert!(why.contains("x3_retry_changes_nothing"), "{why}");
+}
+
+#[test]
+fn negative_control_lost_index_additions_are_caught() {
+    let (cases, why) = catch(Bug::IndexAdditionsLost);
+    assert!(cases <= CI_CASES);
+    assert!(why.contains("q2_wallet_matches_reference_model"), "{why}");
+}
+
+#[test]
+fn negative_control_lost_feed_entry_is_caught() {
+    let (cases, why) = catch(Bug::FeedEntryLost);
+    assert!(cases <= CI_CASES);
+    assert!(
+        why.contains("f1_f2_feed_holds_every_accepted_command_once_in_order"),
+        "{why}"
+    );
 }

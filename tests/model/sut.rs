@@ -1,25 +1,49 @@
 //! The system under test: a `MemoryStore` wrapped in a recording store (which can also seed a bug
 //! for the negative controls), driven by `Service` in even cases and by `AsyncService` in odd ones
-//! (both drive the same `Execution`), and every check run after a step.
+//! (both drive the same `Execution`), and every check run after a step: the records against the
+//! model, the invariants, and the read side (wallets, histories, lists of tickets, the feed).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use secure_ticket::service::{AsyncService, Command, Outcome, Request, Service};
+use secure_ticket::command::{RecordedOutcome, Refusal};
+use secure_ticket::feed::{FeedEntry, FeedQuery, Position};
+use secure_ticket::index::{Hit, Lookup, PageRequest};
+use secure_ticket::service::{
+    AsyncService, HistoryFilter, Outcome, Page, Request, Service, TicketStanding,
+    Wallet as WalletPage, WalletRequest,
+};
 use secure_ticket::store::{
-    Batch, Blocking, Decoded, Envelope, MemoryStore, ReadPlan, Record, RecordKey, Store,
-    StoreError, Versioned,
+    Batch, Blocking, Decoded, Envelope, MemoryStore, Pruned, Read, ReadPlan, Record, RecordKey,
+    Store, StoreError, Versioned,
 };
+use secure_ticket::strategies::POINT_OF_SALE;
 use secure_ticket::{
-    Direction, Email, Event, RightId, Ticket, TicketId, TransferGroup, UsageRule, UsageRuleId,
+    CommandId, Direction, Email, Error, Event, OrganizerId, PointOfSaleId, RightId, Ticket,
+    TicketId, TransferGroup, UsageRule, UsageRuleId,
 };
+use time::{Duration, OffsetDateTime};
 
 use crate::kinds::{command_kind, error_kind, event_kind, success_label};
-use crate::reference::{MGroup, MTicket, Model, Predicted, Step};
+use crate::reference::{
+    MGroup, MTicket, Model, ModelWallet, ORGANIZER, OTHER_POS, Predicted, SECOND_B2B_POS, Step,
+    UNKNOWN_ORGANIZER, UNKNOWN_POS, WalletLine, restamp,
+};
+
+/// The organizers whose feeds and wallets are read: the one with records, and another (X7).
+const ORGANIZERS: [OrganizerId; 2] = [ORGANIZER, UNKNOWN_ORGANIZER];
+/// The page size of the paging checks (Q7): small, so that every list spans several pages.
+const SMALL_PAGE: u32 = 2;
+/// One page holding every entry of a list.
+const BIG_PAGE: u32 = 1_000;
+/// The paged reads (Q7), the lists of tickets (Q6) and the whole feed (F2) are checked after
+/// every `SAMPLE`-th step, and at the end of every case; the wallets and histories (Q2, Q3) and
+/// the feed entries a step appends (F1) after every step.
+const SAMPLE: usize = 4;
 
 /// A bug seeded by the test store, never by the crate: the negative controls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,14 +56,21 @@ pub(crate) enum Bug {
     TakeBackLeavesOldValid,
     /// The command record is not written, so a retry runs the command again (X3).
     CommandRecordLost,
+    /// A command's index additions are not written: new owners, senders and recipients do not
+    /// find their tickets and groups (Q1, Q2).
+    IndexAdditionsLost,
+    /// A command's feed entry is not appended (F1).
+    FeedEntryLost,
 }
 
-/// `MemoryStore`, remembering every key ever written (so the whole state can be read back), and
-/// rewriting committed batches when a bug is seeded.
+/// `MemoryStore`, remembering every key ever written (so the whole state can be read back) and
+/// those written since the last snapshot, and rewriting committed batches when a bug is seeded.
 #[derive(Debug)]
 pub(crate) struct TestStore {
     inner: MemoryStore,
     written: Mutex<BTreeSet<RecordKey>>,
+    /// The keys committed since the last snapshot.
+    dirty: Mutex<BTreeSet<RecordKey>>,
     bug: Option<Bug>,
 }
 
@@ -49,7 +80,7 @@ impl Store for TestStore {
     }
 
     /// `MemoryStore`'s own read: the whole plan under one lock.
-    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+    fn read(&self, plan: &ReadPlan) -> Result<Read, StoreError> {
         self.inner.read(plan)
     }
 
@@ -63,33 +94,61 @@ impl Store for TestStore {
         self.written
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .extend(keys.iter().copied());
+        self.dirty
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .extend(keys);
         Ok(())
     }
+
+    fn query(&self, lookup: &Lookup) -> Result<Vec<Hit>, StoreError> {
+        self.inner.query(lookup)
+    }
+
+    fn feed(&self, query: &FeedQuery) -> Result<Vec<FeedEntry>, StoreError> {
+        self.inner.feed(query)
+    }
+
+    fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<Pruned, StoreError> {
+        self.inner.prune(before, limit)
+    }
 }
 
-/// The batch as a buggy shell would write it.
+/// The batch as a buggy shell would write it. A command's batch is the one with a feed entry
+/// (a refusal writes only its command record; the setup, neither).
 fn seed(bug: Bug, mut batch: Batch) -> Batch {
-    if bug == Bug::CommandRecordLost {
-        batch
-            .writes
-            .retain(|w| !matches!(w.record, Record::Command(_)));
-        return batch;
+    match bug {
+        Bug::CommandRecordLost => {
+            batch
+                .writes
+                .retain(|w| !matches!(w.record, Record::Command(_)));
+            return batch;
+        }
+        Bug::IndexAdditionsLost => {
+            if !batch.feed.is_empty() {
+                batch.index.added.clear();
+            }
+            return batch;
+        }
+        Bug::FeedEntryLost => {
+            batch.feed.clear();
+            return batch;
+        }
+        _ => {}
     }
-    let Some(command) = batch.writes.iter().find_map(|w| match &w.record {
-        Record::Command(c) => Some((**c).clone()),
-        _ => None,
-    }) else {
-        return batch;
-    };
+    let events: Vec<Event> = batch
+        .feed
+        .iter()
+        .flat_map(|entry| entry.events.iter().cloned())
+        .collect();
     let tickets = batch.writes.iter_mut().filter_map(|w| match &mut w.record {
         Record::Ticket(t) => Some(t),
         _ => None,
     });
     match bug {
         Bug::LevelNotRaisedOnAccept => {
-            let kept: BTreeMap<TicketId, u16> = command
-                .events
+            let kept: BTreeMap<TicketId, u16> = events
                 .iter()
                 .filter_map(|e| match e {
                     Event::TicketTransferred {
@@ -108,8 +167,7 @@ fn seed(bug: Bug, mut batch: Batch) -> Batch {
             }
         }
         Bug::DeclineMovesTicket => {
-            let moved: Vec<(Email, Email, Vec<TicketId>)> = command
-                .events
+            let moved: Vec<(Email, Email, Vec<TicketId>)> = events
                 .iter()
                 .filter_map(|e| match e {
                     Event::TransferDeclined {
@@ -135,15 +193,20 @@ fn seed(bug: Bug, mut batch: Batch) -> Batch {
             }
         }
         Bug::TakeBackLeavesOldValid => {
-            if let Command::TakeBack(c) = &command.request.command {
-                for t in tickets {
-                    if t.id == c.ticket {
-                        t.distribution.invalidation = None;
-                    }
+            let invalidated: Vec<TicketId> = events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::TicketInvalidated { ticket, .. } => Some(*ticket),
+                    _ => None,
+                })
+                .collect();
+            for t in tickets {
+                if invalidated.contains(&t.id) {
+                    t.distribution.invalidation = None;
                 }
             }
         }
-        Bug::CommandRecordLost => {}
+        Bug::CommandRecordLost | Bug::IndexAdditionsLost | Bug::FeedEntryLost => {}
     }
     batch
 }
@@ -173,6 +236,19 @@ impl Checks {
     pub(crate) const BACKWARD: Self = Self(1 << 8);
     /// T4, T13: a ticket is in at most one PENDING group, the one its wallet names.
     pub(crate) const ONE_PENDING: Self = Self(1 << 9);
+    /// Q2: every wallet equals the model's.
+    pub(crate) const WALLET: Self = Self(1 << 10);
+    /// Q3: every history equals the model's.
+    pub(crate) const HISTORY: Self = Self(1 << 11);
+    /// Q6: the tickets of every right and point of sale, with their take-back standing, equal
+    /// the model's.
+    pub(crate) const STANDING: Self = Self(1 << 12);
+    /// Q7: paging with a small limit visits exactly the entries of one big page.
+    pub(crate) const PAGING: Self = Self(1 << 13);
+    /// F1, F2: the feed holds, in order, one entry per accepted command with events, with them.
+    pub(crate) const FEED: Self = Self(1 << 14);
+    /// X7: another organizer's queries see none of the records.
+    pub(crate) const TENANCY: Self = Self(1 << 15);
     /// Everything.
     pub(crate) const ALL: Self = Self(u16::MAX);
 
@@ -193,7 +269,7 @@ struct Stored {
     json: String,
 }
 
-type Snapshot = BTreeMap<RecordKey, Stored>;
+type Snapshot = BTreeMap<RecordKey, Arc<Stored>>;
 
 /// Which driver runs the next case: they alternate.
 static CASES: AtomicUsize = AtomicUsize::new(0);
@@ -222,12 +298,74 @@ impl Driver {
         }
     }
 
-    fn execute(&self, request: &Request) -> Result<Outcome, secure_ticket::Error> {
+    fn execute(&self, request: &Request) -> Result<Outcome, Error> {
         match self {
             Self::Sync(service) => service.execute(request),
             Self::Async(service) => ready(service.execute(request)),
         }
     }
+
+    fn wallet(&self, organizer: OrganizerId, request: &WalletRequest) -> Result<WalletPage, Error> {
+        match self {
+            Self::Sync(service) => service.wallet(organizer, request),
+            Self::Async(service) => ready(service.wallet(organizer, request)),
+        }
+    }
+
+    fn history(
+        &self,
+        organizer: OrganizerId,
+        email: &Email,
+        filter: HistoryFilter,
+        page: &PageRequest,
+    ) -> Result<Page<TransferGroup>, Error> {
+        match self {
+            Self::Sync(service) => service.history(organizer, email, filter, page),
+            Self::Async(service) => ready(service.history(organizer, email, filter, page)),
+        }
+    }
+
+    fn tickets(
+        &self,
+        organizer: OrganizerId,
+        list: TicketList,
+        page: &PageRequest,
+        at: OffsetDateTime,
+    ) -> Result<Page<TicketStanding>, Error> {
+        match (self, list) {
+            (Self::Sync(service), TicketList::Right(right)) => {
+                service.tickets_of_right(organizer, right, page, at)
+            }
+            (Self::Sync(service), TicketList::PointOfSale(pos)) => {
+                service.tickets_of_point_of_sale(organizer, pos, page, at)
+            }
+            (Self::Async(service), TicketList::Right(right)) => {
+                ready(service.tickets_of_right(organizer, right, page, at))
+            }
+            (Self::Async(service), TicketList::PointOfSale(pos)) => {
+                ready(service.tickets_of_point_of_sale(organizer, pos, page, at))
+            }
+        }
+    }
+
+    fn feed_after(
+        &self,
+        organizer: OrganizerId,
+        after: Position,
+        limit: u32,
+    ) -> Result<Vec<FeedEntry>, Error> {
+        match self {
+            Self::Sync(service) => service.feed_after(organizer, after, limit),
+            Self::Async(service) => ready(service.feed_after(organizer, after, limit)),
+        }
+    }
+}
+
+/// A list of tickets S360 asks for (Q6).
+#[derive(Clone, Copy, Debug)]
+enum TicketList {
+    Right(RightId),
+    PointOfSale(PointOfSaleId),
 }
 
 /// Polls a future whose store never waits (the test store answers at once).
@@ -243,6 +381,9 @@ fn ready<F: Future>(future: F) -> F::Output {
     }
 }
 
+/// A feed entry as the checks compare it: organizer, command, time, events.
+type Entry = (OrganizerId, CommandId, OffsetDateTime, Vec<Event>);
+
 /// The system under test, with what the checks remember between steps.
 #[derive(Debug)]
 pub(crate) struct Sut {
@@ -257,6 +398,13 @@ pub(crate) struct Sut {
     initial_owners: BTreeMap<TicketId, Email>,
     /// Every right ever seen.
     rights: BTreeSet<RightId>,
+    /// F1: the feed entry of every command accepted so far with events, as its outcome said, in
+    /// order.
+    feed: Vec<Entry>,
+    /// F2: the last feed position read, per organizer.
+    seen: BTreeMap<OrganizerId, Position>,
+    /// Steps run so far.
+    steps: usize,
 }
 
 impl Sut {
@@ -270,6 +418,7 @@ impl Sut {
         let store = TestStore {
             inner: MemoryStore::new(),
             written: Mutex::new(BTreeSet::new()),
+            dirty: Mutex::new(BTreeSet::new()),
             bug,
         };
         let service = Driver::next(store);
@@ -284,6 +433,9 @@ impl Sut {
             before: Snapshot::new(),
             initial_owners: BTreeMap::new(),
             rights: BTreeSet::new(),
+            feed: Vec::new(),
+            seen: ORGANIZERS.iter().map(|&o| (o, Position::START)).collect(),
+            steps: 0,
         };
         sut.now = sut.snapshot(&Snapshot::new())?;
         sut.before = sut.now.clone();
@@ -291,44 +443,43 @@ impl Sut {
         Ok(sut)
     }
 
-    /// Reads every record back, serializing each new version (and checking its round trip).
+    /// The state now: `cache` (the last snapshot) with every record committed since read back,
+    /// each new version serialized (and its round trip checked). Every write goes through the
+    /// test store's `commit`, so a record no commit touched is the one in `cache`.
     fn snapshot(&self, cache: &Snapshot) -> Result<Snapshot, String> {
-        let keys: Vec<RecordKey> = self
-            .service
-            .store()
-            .written
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .copied()
-            .collect();
-        let loaded = self
-            .service
-            .store()
-            .inner
-            .load(&keys)
-            .map_err(|e| format!("load: {e}"))?;
-        let mut snapshot = Snapshot::new();
+        let store = self.service.store();
+        let keys: Vec<RecordKey> =
+            std::mem::take(&mut *store.dirty.lock().unwrap_or_else(|e| e.into_inner()))
+                .into_iter()
+                .collect();
+        let loaded = store.inner.load(&keys).map_err(|e| format!("load: {e}"))?;
+        let mut snapshot = cache.clone();
+        let mut found = 0;
         for Versioned { value, version } in loaded {
             let key = value.key();
             let version = version.get();
+            found += 1;
             let json = match cache.get(&key) {
                 Some(old) if old.version == version && old.record == value => old.json.clone(),
                 _ => self.serialize(key, &value)?,
             };
             snapshot.insert(
                 key,
-                Stored {
+                Arc::new(Stored {
                     version,
                     record: value,
                     json,
-                },
+                }),
             );
         }
-        if snapshot.len() != keys.len() {
+        let written = store
+            .written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len();
+        if found != keys.len() || snapshot.len() != written {
             return Err(format!(
-                "the store lost records: {} written, {} found",
-                keys.len(),
+                "the store lost records: {written} written, {} found",
                 snapshot.len()
             ));
         }
@@ -387,14 +538,22 @@ impl Sut {
     }
 
     /// Runs one step; compares the outcome with the model's prediction; checks X1 (an error
-    /// writes nothing) and X3 (a retry replays and writes nothing).
+    /// writes nothing but its command record), X3 (the outcome is recorded, and a retry stamped
+    /// later replays it and writes nothing) and F1 (an accepted command appends one feed entry,
+    /// with its events; a refused or replayed one appends nothing).
     pub(crate) fn apply(&mut self, model: &Model, step: &Step) -> Result<(), String> {
         let request = &step.request;
         let kind = command_kind(&request.command);
+        let command_key = RecordKey::Command(request.key());
+        let processed_before = self.now.contains_key(&command_key);
         let result = self.service.execute(request);
         let after = self.snapshot(&self.now)?;
         let outcome = match &result {
             Ok(o) => success_label(&request.command, &o.events, o.replayed),
+            // X3: a retry of a refused command, refused again from its record.
+            Err(e) if processed_before && Refusal::of(e).is_some() => {
+                format!("Replayed:{}", error_kind(e))
+            }
             Err(e) => error_kind(e),
         };
         if self.coverage {
@@ -424,19 +583,105 @@ impl Sut {
                 ));
             }
         }
-        let unchanged = |after: &Snapshot| -> Option<String> {
-            let keys_before: Vec<_> = self.now.keys().collect();
-            let keys_after: Vec<_> = after.keys().collect();
-            if keys_before != keys_after {
-                return Some(format!(
-                    "records written: {:?}",
-                    after
-                        .keys()
-                        .filter(|k| !self.now.contains_key(k))
-                        .collect::<Vec<_>>()
+        if self.checks.has(Checks::FEED) {
+            // A command that produced no event (a sign-in with nothing to complete) has no
+            // entry: the feed holds events (F1), its record says it had none.
+            let appended = match &result {
+                Ok(o) if !o.replayed && !o.events.is_empty() => Some((
+                    request.organizer,
+                    request.id,
+                    request.command.at(),
+                    o.events.clone(),
+                )),
+                _ => None,
+            };
+            self.check_appended(kind, &outcome, appended)?;
+        }
+        // The first write of a new command's record, when the command is processed (X3).
+        let recorded = match &result {
+            Ok(o) => !o.replayed,
+            Err(e) => Refusal::of(e).is_some() && !processed_before,
+        };
+        let except = recorded.then_some(command_key);
+        if let Err(e) = &result
+            && self.checks.has(Checks::X1)
+            && let Some(change) = self.changes(&after, except)
+        {
+            return Err(format!(
+                "x1_error_leaves_state_byte_identical: {kind} refused with {} but {change}",
+                error_kind(e)
+            ));
+        }
+        if self.checks.has(Checks::X3) {
+            if !recorded && let Some(change) = self.changes(&after, None) {
+                return Err(format!(
+                    "x3_retry_changes_nothing: a {kind} answered {outcome} wrote: {change}"
                 ));
             }
-            self.now.iter().find_map(|(key, old)| {
+            if recorded {
+                Self::check_recorded(kind, request, &result, &after)?;
+            }
+            // A retry as an HTTP server sends it, stamped later: the first result, nothing written.
+            let retry = Request {
+                command: restamp(
+                    &request.command,
+                    request.command.at() + Duration::minutes(7),
+                ),
+                ..request.clone()
+            };
+            let again = self.service.execute(&retry);
+            match (&result, &again) {
+                (Ok(first), Ok(second)) if second.replayed && second.events == first.events => {}
+                (Err(first), Err(second))
+                    if error_kind(first) == error_kind(second)
+                        && Refusal::of(first) == Refusal::of(second) => {}
+                _ => {
+                    return Err(format!(
+                        "x3_retry_changes_nothing: the retry of {kind} was not a replay of the first result: {again:?} after {result:?}"
+                    ));
+                }
+            }
+            let again = self.snapshot(&after)?;
+            let same = again.len() == after.len()
+                && again.iter().all(|(k, s)| {
+                    after
+                        .get(k)
+                        .is_some_and(|a| a.version == s.version && a.json == s.json)
+                });
+            if !same {
+                return Err(format!(
+                    "x3_retry_changes_nothing: the retry of {kind} wrote records"
+                ));
+            }
+            if self.checks.has(Checks::FEED) {
+                self.check_appended(kind, "its retry", None)?;
+            }
+        }
+        self.before = std::mem::replace(&mut self.now, after);
+        self.remember();
+        self.steps += 1;
+        Ok(())
+    }
+
+    /// The first change from the state before the step to `after`, but for the record under
+    /// `except`.
+    fn changes(&self, after: &Snapshot, except: Option<RecordKey>) -> Option<String> {
+        let keep = |k: &&RecordKey| Some(**k) != except;
+        let keys_before: Vec<_> = self.now.keys().filter(keep).collect();
+        let keys_after: Vec<_> = after.keys().filter(keep).collect();
+        if keys_before != keys_after {
+            return Some(format!(
+                "records written: {:?}",
+                after
+                    .keys()
+                    .filter(|k| !self.now.contains_key(k))
+                    .collect::<Vec<_>>()
+            ));
+        }
+        self.now
+            .iter()
+            .filter(|(key, _)| Some(**key) != except)
+            .find_map(|(key, old)| {
                 let new = &after[key];
                 (old.version != new.version || old.json != new.json).then(|| {
                     format!(
@@ -445,51 +690,81 @@ impl Sut {
                     )
                 })
             })
+    }
+
+    /// X3: a processed command's record holds the organizer, the id, the digest of what was sent,
+    /// the time and the outcome (the refusal, or how many events are in the feed).
+    fn check_recorded(
+        kind: &str,
+        request: &Request,
+        result: &Result<Outcome, Error>,
+        after: &Snapshot,
+    ) -> Result<(), String> {
+        let key = RecordKey::Command(request.key());
+        let Some(Stored {
+            record: Record::Command(record),
+            ..
+        }) = after.get(&key).map(|s| &**s)
+        else {
+            return Err(format!(
+                "x3_retry_changes_nothing: {kind} ({result:?}) left no command record"
+            ));
         };
-        match &result {
-            Err(e) => {
-                if self.checks.has(Checks::X1)
-                    && let Some(change) = unchanged(&after)
-                {
-                    return Err(format!(
-                        "x1_error_leaves_state_byte_identical: {kind} refused with {} but {change}",
-                        error_kind(e)
-                    ));
-                }
+        let outcome_ok = match (result, &record.outcome) {
+            (Ok(o), RecordedOutcome::Accepted { events }) => {
+                usize::try_from(*events).ok() == Some(o.events.len())
             }
-            Ok(first) if self.checks.has(Checks::X3) => {
-                if first.replayed
-                    && let Some(change) = unchanged(&after)
-                {
-                    return Err(format!(
-                        "x3_retry_changes_nothing: a replayed {kind} wrote: {change}"
-                    ));
-                }
-                let retry = self.service.execute(request).map_err(|e| {
-                    format!("x3_retry_changes_nothing: the retry of {kind} failed: {e}")
-                })?;
-                if !retry.replayed || retry.events != first.events {
-                    return Err(format!(
-                        "x3_retry_changes_nothing: the retry of {kind} was not a replay of the first result: {retry:?} after {first:?}"
-                    ));
-                }
-                let again = self.snapshot(&after)?;
-                let same = again.len() == after.len()
-                    && again.iter().all(|(k, s)| {
-                        after
-                            .get(k)
-                            .is_some_and(|a| a.version == s.version && a.json == s.json)
-                    });
-                if !same {
-                    return Err(format!(
-                        "x3_retry_changes_nothing: the retry of {kind} wrote records"
-                    ));
-                }
+            (Err(e), RecordedOutcome::Refused { refusal }) => {
+                Refusal::of(e).as_ref() == Some(refusal)
             }
-            Ok(_) => {}
+            _ => false,
+        };
+        if !outcome_ok
+            || record.organizer != request.organizer
+            || record.id != request.id
+            || record.digest != request.digest()
+            || record.at != request.command.at()
+        {
+            return Err(format!(
+                "x3_retry_changes_nothing: {kind} ({result:?}) recorded {record:?}"
+            ));
         }
-        self.before = std::mem::replace(&mut self.now, after);
-        self.remember();
+        Ok(())
+    }
+
+    /// F1: the entries the step appended to each organizer's feed are exactly `appended` (the
+    /// accepted command's entry, or none), after every position read before.
+    fn check_appended(
+        &mut self,
+        kind: &str,
+        outcome: &str,
+        appended: Option<Entry>,
+    ) -> Result<(), String> {
+        for organizer in ORGANIZERS {
+            let after = self.seen[&organizer];
+            let new = self
+                .service
+                .feed_after(organizer, after, BIG_PAGE)
+                .map_err(|e| format!("feed_after: {e}"))?;
+            let expected: Vec<&Entry> = appended
+                .iter()
+                .filter(|entry| entry.0 == organizer)
+                .collect();
+            let actual: Vec<Entry> = new.iter().map(entry_of).collect();
+            if actual.len() != expected.len()
+                || actual.iter().zip(&expected).any(|(a, e)| a != *e)
+                || new.iter().any(|entry| entry.position <= after)
+            {
+                return Err(format!(
+                    "f1_f2_feed_holds_every_accepted_command_once_in_order: {kind} ({outcome}) of \
+                     organizer {organizer} appended {new:?} after position {after:?}, expected {expected:?}"
+                ));
+            }
+            if let Some(last) = new.last() {
+                self.seen.insert(organizer, last.position);
+            }
+        }
+        self.feed.extend(appended);
         Ok(())
     }
 
@@ -632,6 +907,546 @@ impl Sut {
         if self.checks.has(Checks::MODEL) {
             self.compare(model, &tickets, &groups)?;
         }
+        self.check_reads(model, self.steps.is_multiple_of(SAMPLE))
+    }
+
+    /// The read side against the model: wallets and histories after every step; with `all` (a
+    /// sample of the steps, and the end of a case) the paged reads, the lists of tickets, the
+    /// whole feed and another organizer's view too.
+    fn check_reads(&self, model: &Model, all: bool) -> Result<(), String> {
+        let emails = model.emails();
+        for email in &emails {
+            if self.checks.has(Checks::WALLET) {
+                self.check_wallet(model, email)?;
+            }
+            if self.checks.has(Checks::HISTORY) {
+                self.check_history(model, email)?;
+            }
+            if all && self.checks.has(Checks::PAGING) {
+                self.check_paging(email)?;
+            }
+            if all && self.checks.has(Checks::TENANCY) {
+                self.check_tenancy(email)?;
+            }
+        }
+        if all && self.checks.has(Checks::STANDING) {
+            self.check_standing(model)?;
+        }
+        if all && self.checks.has(Checks::FEED) {
+            self.check_feed(model)?;
+        }
+        Ok(())
+    }
+
+    /// The checks made after a sample of the steps, at the end of a case.
+    pub(crate) fn finish(&self, model: &Model) -> Result<(), String> {
+        self.check_reads(model, true)
+    }
+
+    /// The stored record under `key`.
+    fn stored(&self, key: RecordKey) -> Option<&Record> {
+        self.now.get(&key).map(|s| &s.record)
+    }
+
+    /// A group a query returned is the stored group, as it is now.
+    fn is_stored_group(&self, group: &TransferGroup) -> bool {
+        matches!(self.stored(RecordKey::TransferGroup(group.id)), Some(Record::TransferGroup(g)) if g == group)
+    }
+
+    /// A ticket a query returned is the stored ticket, as it is now.
+    fn is_stored_ticket(&self, ticket: &Ticket) -> bool {
+        matches!(self.stored(RecordKey::Ticket(ticket.id)), Some(Record::Ticket(t)) if t == ticket)
+    }
+
+    /// Q2: one page of a wallet as the model's lines, each ticket and group checked against the
+    /// store: grouped by performance (consecutive groups differ, each names the record of its
+    /// performance when it exists), each ticket with its PENDING group.
+    fn wallet_lines(&self, model: &Model, wallet: &WalletPage) -> Result<Vec<WalletLine>, String> {
+        let mut lines = Vec::new();
+        let mut previous = None;
+        for (i, group) in wallet.tickets.items.iter().enumerate() {
+            if i > 0 && previous == Some(group.performance_id) {
+                return Err(format!(
+                    "two consecutive groups of performance {:?}",
+                    group.performance_id
+                ));
+            }
+            previous = Some(group.performance_id);
+            let record = group
+                .performance_id
+                .filter(|id| model.performances.contains(id));
+            if group.performance.map(|p| p.id) != record
+                || group.performance.is_some_and(|p| {
+                    self.stored(RecordKey::Performance(p.id)) != Some(&Record::Performance(p))
+                })
+            {
+                return Err(format!(
+                    "performance {:?} shown as {:?}",
+                    group.performance_id, group.performance
+                ));
+            }
+            if group.tickets.is_empty() {
+                return Err(format!(
+                    "an empty group of performance {:?}",
+                    group.performance_id
+                ));
+            }
+            for item in &group.tickets {
+                let t = &item.ticket;
+                if t.performance != group.performance_id || !self.is_stored_ticket(t) {
+                    return Err(format!(
+                        "ticket {} (performance {:?}) in the group of performance {:?} is not the stored one",
+                        t.id, t.performance, group.performance_id
+                    ));
+                }
+                let named = t.wallet.as_ref().and_then(|w| w.pending_group);
+                match &item.pending {
+                    Some(g)
+                        if Some(g.id) != named || !g.is_pending() || !self.is_stored_group(g) =>
+                    {
+                        return Err(format!(
+                            "ticket {} names pending group {named:?}, shown with {g:?}",
+                            t.id
+                        ));
+                    }
+                    None if named.is_some() => {
+                        return Err(format!(
+                            "ticket {} is pending in {named:?}, shown without its group",
+                            t.id
+                        ));
+                    }
+                    _ => {}
+                }
+                lines.push((t.performance, t.id, item.pending.as_ref().map(|g| g.id)));
+            }
+        }
+        for g in wallet.outgoing.items.iter().chain(&wallet.incoming.items) {
+            if !g.is_pending() || !self.is_stored_group(g) {
+                return Err(format!(
+                    "group {} is not the stored PENDING group: {g:?}",
+                    g.id
+                ));
+            }
+        }
+        Ok(lines)
+    }
+
+    /// Q2: the wallet of `email` (one big page) equals the model's.
+    fn check_wallet(&self, model: &Model, email: &Email) -> Result<(), String> {
+        let fail = |why: String| {
+            Err(format!(
+                "q2_wallet_matches_reference_model: the wallet of {email}: {why}"
+            ))
+        };
+        let wallet = match self
+            .service
+            .wallet(ORGANIZER, &WalletRequest::first(email.clone(), BIG_PAGE))
+        {
+            Ok(w) => w,
+            Err(e) => return fail(format!("refused: {e}")),
+        };
+        if wallet.tickets.next.is_some()
+            || wallet.outgoing.next.is_some()
+            || wallet.incoming.next.is_some()
+        {
+            return fail("a page holding every entry has a next page".to_owned());
+        }
+        let tickets = match self.wallet_lines(model, &wallet) {
+            Ok(lines) => lines,
+            Err(why) => return fail(why),
+        };
+        let actual = ModelWallet {
+            tickets,
+            outgoing: wallet.outgoing.items.iter().map(|g| g.id).collect(),
+            incoming: wallet.incoming.items.iter().map(|g| g.id).collect(),
+        };
+        let expected = model.wallet_of(email);
+        if actual != expected {
+            return fail(format!("\n  model: {expected:?}\n  store: {actual:?}"));
+        }
+        Ok(())
+    }
+
+    /// Q3: the history of `email` (both directions, one big page) equals the model's.
+    fn check_history(&self, model: &Model, email: &Email) -> Result<(), String> {
+        let fail = |why: String| {
+            Err(format!(
+                "q3_history_matches_reference_model: the history of {email}: {why}"
+            ))
+        };
+        let page = match self.service.history(
+            ORGANIZER,
+            email,
+            HistoryFilter::Both,
+            &PageRequest::first(BIG_PAGE),
+        ) {
+            Ok(page) => page,
+            Err(e) => return fail(format!("refused: {e}")),
+        };
+        if page.next.is_some() {
+            return fail("a page holding every entry has a next page".to_owned());
+        }
+        if let Some(g) = page
+            .items
+            .iter()
+            .find(|g| g.is_pending() || !self.is_stored_group(g))
+        {
+            return fail(format!(
+                "group {} is not the stored closed group: {g:?}",
+                g.id
+            ));
+        }
+        let actual: Vec<_> = page.items.iter().map(|g| g.id).collect();
+        let expected = model.history_of(email);
+        if actual != expected {
+            return fail(format!("\n  model: {expected:?}\n  store: {actual:?}"));
+        }
+        Ok(())
+    }
+
+    /// Q7: walking each list of `email` with pages of [`SMALL_PAGE`] visits exactly the entries
+    /// of one big page, in its order: no repeat, no skip, and no page over its limit.
+    fn check_paging(&self, email: &Email) -> Result<(), String> {
+        let fail = |list: &str, why: String| {
+            Err(format!(
+                "q7_paging_neither_repeats_nor_skips: {list} of {email}: {why}"
+            ))
+        };
+        let big = WalletRequest::first(email.clone(), BIG_PAGE);
+        let whole = self
+            .service
+            .wallet(ORGANIZER, &big)
+            .map_err(|e| format!("wallet: {e}"))?;
+        let flat = |w: &WalletPage| -> Vec<TicketId> {
+            w.tickets
+                .items
+                .iter()
+                .flat_map(|g| g.tickets.iter().map(|t| t.ticket.id))
+                .collect()
+        };
+        // Each list of the wallet, paged on its own (the other two stay on one big page).
+        for list in ["tickets", "outgoing", "incoming"] {
+            let mut request = big.clone();
+            let mut seen: Vec<String> = Vec::new();
+            for round in 0.. {
+                if round > 1_000 {
+                    return fail(list, "the pages never end".to_owned());
+                }
+                match list {
+                    "tickets" => request.tickets.limit = SMALL_PAGE,
+                    "outgoing" => request.outgoing.limit = SMALL_PAGE,
+                    _ => request.incoming.limit = SMALL_PAGE,
+                }
+                let page = match self.service.wallet(ORGANIZER, &request) {
+                    Ok(page) => page,
+                    Err(e) => return fail(list, format!("page {round} refused: {e}")),
+                };
+                let (items, next): (Vec<String>, _) = match list {
+                    "tickets" => (
+                        flat(&page).iter().map(ToString::to_string).collect(),
+                        page.tickets.next,
+                    ),
+                    "outgoing" => (
+                        page.outgoing
+                            .items
+                            .iter()
+                            .map(|g| g.id.to_string())
+                            .collect(),
+                        page.outgoing.next,
+                    ),
+                    _ => (
+                        page.incoming
+                            .items
+                            .iter()
+                            .map(|g| g.id.to_string())
+                            .collect(),
+                        page.incoming.next,
+                    ),
+                };
+                if items.len() > SMALL_PAGE as usize {
+                    return fail(list, format!("page {round} holds {} entries", items.len()));
+                }
+                seen.extend(items);
+                let Some(cursor) = next else { break };
+                let after = PageRequest::after(cursor, SMALL_PAGE);
+                match list {
+                    "tickets" => request.tickets = after,
+                    "outgoing" => request.outgoing = after,
+                    _ => request.incoming = after,
+                }
+            }
+            let expected: Vec<String> = match list {
+                "tickets" => flat(&whole).iter().map(ToString::to_string).collect(),
+                "outgoing" => whole
+                    .outgoing
+                    .items
+                    .iter()
+                    .map(|g| g.id.to_string())
+                    .collect(),
+                _ => whole
+                    .incoming
+                    .items
+                    .iter()
+                    .map(|g| g.id.to_string())
+                    .collect(),
+            };
+            if seen != expected {
+                return fail(
+                    list,
+                    format!("pages of {SMALL_PAGE} gave {seen:?}, one page {expected:?}"),
+                );
+            }
+        }
+        for filter in [
+            HistoryFilter::Both,
+            HistoryFilter::Sent,
+            HistoryFilter::Received,
+        ] {
+            let whole = self
+                .service
+                .history(ORGANIZER, email, filter, &PageRequest::first(BIG_PAGE))
+                .map_err(|e| format!("history: {e}"))?;
+            let expected: Vec<_> = whole.items.iter().map(|g| g.id).collect();
+            let direction_ok = whole.items.iter().all(|g| match filter {
+                HistoryFilter::Sent => g.sender == *email,
+                HistoryFilter::Received => g.recipient == *email,
+                _ => g.sender == *email || g.recipient == *email,
+            });
+            if !direction_ok {
+                return fail("history", format!("{filter:?} lists {:?}", whole.items));
+            }
+            let mut seen = Vec::new();
+            let mut request = PageRequest::first(SMALL_PAGE);
+            for round in 0.. {
+                if round > 1_000 {
+                    return fail("history", "the pages never end".to_owned());
+                }
+                let page = match self.service.history(ORGANIZER, email, filter, &request) {
+                    Ok(page) => page,
+                    Err(e) => return fail("history", format!("{filter:?} page {round}: {e}")),
+                };
+                if page.items.len() > SMALL_PAGE as usize {
+                    return fail(
+                        "history",
+                        format!("{filter:?} page {round} is over its limit"),
+                    );
+                }
+                seen.extend(page.items.iter().map(|g| g.id));
+                let Some(cursor) = page.next else { break };
+                request = PageRequest::after(cursor, SMALL_PAGE);
+            }
+            if seen != expected {
+                return fail(
+                    "history",
+                    format!(
+                        "{filter:?}: pages of {SMALL_PAGE} gave {seen:?}, one page {expected:?}"
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// X7: another organizer's wallet and history of `email` are empty (the records are all
+    /// [`ORGANIZER`]'s), and so is its list of the point of sale's tickets.
+    fn check_tenancy(&self, email: &Email) -> Result<(), String> {
+        let wallet = self
+            .service
+            .wallet(
+                UNKNOWN_ORGANIZER,
+                &WalletRequest::first(email.clone(), BIG_PAGE),
+            )
+            .map_err(|e| format!("wallet: {e}"))?;
+        let history = self
+            .service
+            .history(
+                UNKNOWN_ORGANIZER,
+                email,
+                HistoryFilter::Both,
+                &PageRequest::first(BIG_PAGE),
+            )
+            .map_err(|e| format!("history: {e}"))?;
+        let tickets = self
+            .service
+            .tickets(
+                UNKNOWN_ORGANIZER,
+                TicketList::PointOfSale(POINT_OF_SALE),
+                &PageRequest::first(BIG_PAGE),
+                OffsetDateTime::UNIX_EPOCH,
+            )
+            .map_err(|e| format!("tickets: {e}"))?;
+        if !wallet.tickets.items.is_empty()
+            || !wallet.outgoing.items.is_empty()
+            || !wallet.incoming.items.is_empty()
+            || !history.items.is_empty()
+            || !tickets.items.is_empty()
+        {
+            return Err(format!(
+                "x7_another_organizer_sees_nothing: organizer {UNKNOWN_ORGANIZER} sees {wallet:?}, {history:?}, {tickets:?} of {email}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Q6: the tickets of every right and of every point of sale (one big page, and pages of
+    /// [`SMALL_PAGE`]) are the model's, each the stored ticket, with the model's take-back
+    /// standing at the model's clock; a right shows exactly one valid ticket (B11).
+    fn check_standing(&self, model: &Model) -> Result<(), String> {
+        let fail = |list: TicketList, why: String| {
+            Err(format!(
+                "q6_tickets_of_right_and_point_of_sale_match_reference_model: {list:?}: {why}"
+            ))
+        };
+        let lists = model.rights().into_iter().map(TicketList::Right).chain(
+            [POINT_OF_SALE, OTHER_POS, SECOND_B2B_POS, UNKNOWN_POS]
+                .into_iter()
+                .map(TicketList::PointOfSale),
+        );
+        for list in lists {
+            let whole = match self.service.tickets(
+                ORGANIZER,
+                list,
+                &PageRequest::first(BIG_PAGE),
+                model.now,
+            ) {
+                Ok(page) => page,
+                Err(e) => return fail(list, format!("refused: {e}")),
+            };
+            let ids: Vec<TicketId> = whole.items.iter().map(|s| s.ticket.id).collect();
+            let expected = match list {
+                TicketList::Right(right) => model.tickets_of_right(right),
+                TicketList::PointOfSale(pos) => model.tickets_of_point_of_sale(pos),
+            };
+            if ids != expected || whole.next.is_some() {
+                return fail(list, format!("lists {ids:?}, the model {expected:?}"));
+            }
+            for standing in &whole.items {
+                let t = &standing.ticket;
+                if !self.is_stored_ticket(t) {
+                    return fail(list, format!("ticket {} is not the stored one", t.id));
+                }
+                let actual = standing
+                    .take_back
+                    .clone()
+                    .map_err(|refusal| error_kind(&Error::from(refusal)));
+                let predicted = model.take_back_now(t.id, model.now);
+                if actual != predicted {
+                    return fail(
+                        list,
+                        format!(
+                            "ticket {}: take back {actual:?}, the model {predicted:?}",
+                            t.id
+                        ),
+                    );
+                }
+            }
+            if let TicketList::Right(_) = list {
+                let valid = whole.items.iter().filter(|s| s.ticket.is_valid()).count();
+                if valid != 1 {
+                    return fail(list, format!("{valid} valid tickets"));
+                }
+            }
+            if self.checks.has(Checks::PAGING) {
+                let mut seen = Vec::new();
+                let mut request = PageRequest::first(SMALL_PAGE);
+                for round in 0.. {
+                    if round > 1_000 {
+                        return fail(list, "the pages never end".to_owned());
+                    }
+                    let page = self
+                        .service
+                        .tickets(ORGANIZER, list, &request, model.now)
+                        .map_err(|e| format!("tickets: {e}"))?;
+                    if page.items.len() > SMALL_PAGE as usize {
+                        return fail(list, format!("page {round} is over its limit"));
+                    }
+                    seen.extend(page.items.iter().map(|s| s.ticket.id));
+                    let Some(cursor) = page.next else { break };
+                    request = PageRequest::after(cursor, SMALL_PAGE);
+                }
+                if seen != ids {
+                    return Err(format!(
+                        "q7_paging_neither_repeats_nor_skips: {list:?}: pages of {SMALL_PAGE} gave {seen:?}, one page {ids:?}"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// F1, F2: each organizer's whole feed, read in one page and in pages of [`SMALL_PAGE`],
+    /// holds exactly one entry per accepted command that produced events, in order, with its
+    /// events, at strictly increasing positions; the model's accepted commands, with their kinds of events, are the
+    /// same list.
+    fn check_feed(&self, model: &Model) -> Result<(), String> {
+        let fail = |organizer: OrganizerId, why: String| {
+            Err(format!(
+                "f1_f2_feed_holds_every_accepted_command_once_in_order: the feed of {organizer}: {why}"
+            ))
+        };
+        for organizer in ORGANIZERS {
+            let whole = self
+                .service
+                .feed_after(organizer, Position::START, BIG_PAGE)
+                .map_err(|e| format!("feed_after: {e}"))?;
+            let mut paged = Vec::new();
+            let mut after = Position::START;
+            for round in 0.. {
+                if round > 1_000 {
+                    return fail(organizer, "the pages never end".to_owned());
+                }
+                let page = self
+                    .service
+                    .feed_after(organizer, after, SMALL_PAGE)
+                    .map_err(|e| format!("feed_after: {e}"))?;
+                if page.len() > SMALL_PAGE as usize {
+                    return fail(organizer, format!("page {round} is over its limit"));
+                }
+                let Some(last) = page.last() else { break };
+                after = last.position;
+                paged.extend(page);
+            }
+            if paged != whole {
+                return fail(
+                    organizer,
+                    format!("pages of {SMALL_PAGE} gave {paged:?}, one page {whole:?}"),
+                );
+            }
+            if let Some(pair) = whole.windows(2).find(|w| w[0].position >= w[1].position) {
+                return fail(organizer, format!("positions out of order: {pair:?}"));
+            }
+            let actual: Vec<Entry> = whole.iter().map(entry_of).collect();
+            let expected: Vec<&Entry> = self.feed.iter().filter(|e| e.0 == organizer).collect();
+            if actual.len() != expected.len() || actual.iter().zip(&expected).any(|(a, e)| a != *e)
+            {
+                return fail(
+                    organizer,
+                    format!("holds {actual:?}, the accepted commands {expected:?}"),
+                );
+            }
+            let kinds: Vec<(OrganizerId, CommandId, Vec<&'static str>)> = whole
+                .iter()
+                .map(|e| {
+                    (
+                        e.organizer,
+                        e.command,
+                        e.events.iter().map(event_kind).collect(),
+                    )
+                })
+                .collect();
+            let predicted: Vec<_> = model
+                .feed
+                .iter()
+                .filter(|(o, ..)| *o == organizer)
+                .cloned()
+                .collect();
+            if self.checks.has(Checks::MODEL) && kinds != predicted {
+                return fail(
+                    organizer,
+                    format!("holds {kinds:?}, the model's accepted commands {predicted:?}"),
+                );
+            }
+        }
         Ok(())
     }
 
@@ -677,6 +1492,16 @@ impl Sut {
     }
 }
 
+/// A feed entry as the checks compare it.
+fn entry_of(entry: &FeedEntry) -> Entry {
+    (
+        entry.organizer,
+        entry.command,
+        entry.at,
+        entry.events.clone(),
+    )
+}
+
 /// Runs one case (a setup and its steps) against the core, with the given checks and seeded bug:
 /// the same steps as the state-machine test, returning the first failure instead of panicking.
 pub(crate) fn run_case(
@@ -700,5 +1525,6 @@ pub(crate) fn run_case(
         sut.apply(&model, step).map_err(at)?;
         sut.check_invariants(&model).map_err(at)?;
     }
-    Ok(())
+    sut.finish(&model)
+        .map_err(|e| format!("after the last of {} steps: {e}", steps.len()))
 }

@@ -52,7 +52,8 @@ pub(crate) const fn gid(n: u128) -> TransferGroupId {
 
 /// The rule [`RULE`] with the given limit, other settings as U4 defaults.
 pub(crate) fn rule(limit: i64) -> UsageRule {
-    UsageRule::new(RULE).with_max_transfers(TransferLimit::new(limit).unwrap())
+    UsageRule::new(secure_ticket::OrganizerId::from_u128(1), RULE)
+        .with_max_transfers(TransferLimit::new(limit).unwrap())
 }
 
 /// The rule [`RULE`] with the given limit and backward setting.
@@ -63,6 +64,7 @@ pub(crate) fn rule_with(limit: i64, backward: TransferBackward) -> UsageRule {
 /// A valid, not injected, secure mobile ticket for right `n`.
 pub(crate) fn issued(n: u128) -> Ticket {
     Ticket::new(
+        secure_ticket::OrganizerId::from_u128(1),
         tid(n),
         RightId::from_u128(n),
         Distribution::new(POS, ShipmentMode::secure_mobile(MOBILE)),
@@ -121,6 +123,7 @@ pub(crate) fn new_group(
 ) -> TransferGroup {
     TransferGroup {
         id,
+        organizer: secure_ticket::OrganizerId::from_u128(1),
         sender: sender.clone(),
         recipient: recipient.clone(),
         direction,

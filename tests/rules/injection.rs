@@ -84,6 +84,7 @@ fn i1_only_a_valid_not_yet_injected_secure_mobile_ticket_is_injected() {
     );
 
     let print_at_home = Ticket::new(
+        secure_ticket::OrganizerId::from_u128(1),
         tid(3),
         RightId::from_u128(3),
         Distribution::new(
@@ -162,6 +163,7 @@ fn err_inject_ticket_invalidated() {
 fn err_inject_not_secure_mobile() {
     let mode = ShipmentModeId::from_u128(2);
     let ticket = Ticket::new(
+        secure_ticket::OrganizerId::from_u128(1),
         T,
         RightId::from_u128(1),
         Distribution::new(POS, ShipmentMode::print_at_home(mode)),

@@ -20,6 +20,7 @@ mod email;
 mod initiation;
 mod injection;
 mod pending;
+mod refusal_serde;
 mod rule_error;
 mod serde_format;
 mod unchanged;

@@ -78,6 +78,7 @@ fn serde_spellings_appear_in_records_and_events() {
     );
 
     let mut invalidated = Ticket::new(
+        secure_ticket::OrganizerId::from_u128(1),
         tid(1),
         secure_ticket::RightId::from_u128(1),
         world_distribution(),

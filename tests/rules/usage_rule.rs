@@ -3,13 +3,13 @@
 use secure_ticket::transfer::{
     InitiateTransferError, NewGroupIds, ReturnToSender, ReturnToSenderError, return_to_sender,
 };
-use secure_ticket::{TransferBackward, TransferLimit, UsageRule, UsageRuleError};
+use secure_ticket::{OrganizerId, TransferBackward, TransferLimit, UsageRule, UsageRuleError};
 
 use crate::common::{AT, RULE, World, alice, bob, gid, rule};
 
 #[test]
 fn u1_settings_are_the_six_of_the_sources() {
-    let built = UsageRule::new(RULE)
+    let built = UsageRule::new(OrganizerId::from_u128(1), RULE)
         .with_transfer(true)
         .with_transfer_after(true, false, true)
         .with_max_transfers(TransferLimit::new(3).unwrap())
@@ -18,6 +18,7 @@ fn u1_settings_are_the_six_of_the_sources() {
         built,
         UsageRule {
             id: RULE,
+            organizer: OrganizerId::from_u128(1),
             transfer: true,
             transfer_after_activation: true,
             transfer_after_check: false,
@@ -31,6 +32,7 @@ fn u1_settings_are_the_six_of_the_sources() {
         json,
         serde_json::json!({
             "id": "00000000-0000-0000-0000-000000000001",
+            "organizer": "00000000-0000-0000-0000-000000000001",
             "transfer": true,
             "transfer_after_activation": true,
             "transfer_after_check": false,
@@ -125,6 +127,7 @@ fn u3_limit_outside_1_to_256_fails_to_decode() {
 fn u4_defaults_are_documented_ones() {
     let defaults = UsageRule {
         id: RULE,
+        organizer: OrganizerId::from_u128(1),
         transfer: true,
         transfer_after_activation: false,
         transfer_after_check: false,
@@ -132,11 +135,11 @@ fn u4_defaults_are_documented_ones() {
         max_transfers: TransferLimit::new(1).unwrap(),
         transfer_backward: TransferBackward::Neutral,
     };
-    assert_eq!(UsageRule::new(RULE), defaults);
+    assert_eq!(UsageRule::new(OrganizerId::from_u128(1), RULE), defaults);
     assert_eq!(TransferBackward::default(), TransferBackward::Neutral);
     // Decoding a rule that names only its id gives the same defaults.
     let decoded: UsageRule =
-        serde_json::from_str(r#"{"id": "00000000-0000-0000-0000-000000000001"}"#).unwrap();
+        serde_json::from_str(r#"{"id": "00000000-0000-0000-0000-000000000001", "organizer": "00000000-0000-0000-0000-000000000001"}"#).unwrap();
     assert_eq!(decoded, defaults);
 }
 

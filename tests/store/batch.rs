@@ -22,6 +22,8 @@ struct Counted {
 }
 
 impl Store for Counted {
+    forward_reads!(inner);
+
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         self.loads.fetch_add(1, Ordering::Relaxed);
         self.inner.load(keys)
@@ -129,14 +131,18 @@ fn x1_a_refused_command_in_a_batch_changes_nothing_and_spares_the_others() {
     let results = service.execute_batch(&requests).unwrap();
     assert!(results[0].is_ok() && results[2].is_ok());
     assert!(matches!(results[1], Err(Error::Rule(RuleError::Inject(_)))));
-    // The refused command left no record: retrying it decides again (and is refused again).
-    assert!(
-        service
-            .store()
-            .load(&[RecordKey::Command(CommandId::from_u128(2))])
-            .unwrap()
-            .is_empty()
-    );
+    // The refused command left its command record only (X3): its retry gets the same refusal.
+    let key = RecordKey::Command(secure_ticket::store::CommandKey::new(
+        ORGANIZER,
+        CommandId::from_u128(2),
+    ));
+    let stored = service.store().load(&[key]).unwrap();
+    assert!(matches!(
+        &stored[0].value,
+        Record::Command(c) if matches!(c.outcome, secure_ticket::command::RecordedOutcome::Refused { .. })
+    ));
+    let retry = service.execute(&requests[1]).unwrap_err();
+    assert_eq!(retry.code(), results[1].as_ref().unwrap_err().code());
 }
 
 #[test]

@@ -37,6 +37,7 @@ pub(crate) fn carol() -> Email {
 /// Ticket `n` of right `n`, secure mobile, not injected.
 pub(crate) fn ticket(n: u128) -> Ticket {
     Ticket::new(
+        OrganizerId::from_u128(1),
         TicketId::from_u128(n),
         RightId::from_u128(n),
         Distribution::new(
@@ -48,7 +49,7 @@ pub(crate) fn ticket(n: u128) -> Ticket {
 
 /// [`RULE`]: at most 2 transfers, backward transfers NEUTRAL.
 pub(crate) fn rule() -> UsageRule {
-    UsageRule::new(RULE)
+    UsageRule::new(OrganizerId::from_u128(1), RULE)
         .with_max_transfers(TransferLimit::new(2).unwrap())
         .with_transfer_backward(TransferBackward::Neutral)
 }

@@ -107,6 +107,11 @@ one_test_per_check! {
     x5_unreadable_record_refused => "unreadable_record_refused",
     x5_newer_format_refused => "newer_format_refused",
     x4_read_follows_plan => "read_follows_plan",
+    q1_index_matches_a_scan_after_random_batches => "index_matches_a_scan_after_random_batches",
+    q1_refused_batch_changes_no_index_nor_feed => "refused_batch_changes_no_index_nor_feed",
+    q7_paging_neither_repeats_nor_skips => "paging_neither_repeats_nor_skips",
+    f2_feed_is_ordered_and_complete => "feed_is_ordered_and_complete",
+    x8_prune_is_bounded_and_waits_for_readers => "prune_is_bounded_and_waits_for_readers",
 }
 
 #[test]

@@ -64,7 +64,7 @@ fn x5_not_json_is_corrupt() {
 
 #[test]
 fn x5_envelope_without_format_is_corrupt() {
-    let body = envelope_of(&ticket(1)).replacen(r#""format":1,"#, "", 1);
+    let body = envelope_of(&ticket(1)).replacen(r#""format":2,"#, "", 1);
     let (_db, store) = store_with("no-format", 1, &body);
     expect_corrupt(store.load(&[key(1)]), 1);
 }
@@ -113,7 +113,7 @@ fn x5_newer_format_this_build_can_read_loads() {
     // ignores the fields it does not know.
     let t = ticket(1);
     let body = envelope_of(&t)
-        .replacen(r#""format":1,"#, r#""format":2,"#, 1)
+        .replacen(r#""format":2,"#, r#""format":3,"#, 1)
         .replacen(
             r#""record_data":"#,
             r#""added_later":{"x":[1,2]},"record_data":"#,
@@ -144,7 +144,7 @@ fn x5_stored_body_is_the_envelope_in_json() {
         .unwrap();
     assert_eq!(version, 1);
     assert!(
-        body.starts_with(r#"{"format":1,"min_reader":1,"record_data":"#),
+        body.starts_with(r#"{"format":2,"min_reader":2,"record_data":"#),
         "{body}"
     );
     let decoded: Decoded = serde_json::from_str(&body).unwrap();
@@ -222,7 +222,8 @@ fn x5_newer_format_in_jsonb_key_order_is_unsupported() {
         reader + 1
     ));
     assert!(
-        body.starts_with(r#"{"format":"#) && body.contains(r#""min_reader":2,"record_data":"#),
+        body.starts_with(r#"{"format":"#)
+            && body.contains(&format!(r#""min_reader":{},"record_data":"#, reader + 1)),
         "{body}"
     );
     let (_db, store) = store_with("reordered", 1, &body);
@@ -236,12 +237,12 @@ fn x5_newer_format_in_jsonb_key_order_is_unsupported() {
 fn x6_newer_body_before_min_reader_is_unsupported() {
     // The body first (a migration script's or a pretty-printer's order): still recognised as
     // newer, whatever tool rewrote it.
-    let body = r#"{"format":3,"record_data":{"kind":"TICKET","value":{"shape":["new",1]}},"min_reader":2}"#;
+    let body = r#"{"format":4,"record_data":{"kind":"TICKET","value":{"shape":["new",1]}},"min_reader":3}"#;
     let (_db, store) = store_with("body-first", 1, body);
     match store.load(&[key(1)]) {
         Err(StoreError::UnsupportedFormat {
             key: k,
-            min_reader: 2,
+            min_reader: 3,
             ..
         }) if k == key(1) => {}
         other => panic!("expected UnsupportedFormat, got {other:?}"),
@@ -275,7 +276,7 @@ fn in_every_key_order(format: &str, min_reader: &str, record: &str) -> Vec<Strin
 #[test]
 fn x6_decoding_does_not_depend_on_key_order() {
     let current = serde_json::to_string(&Record::Ticket(ticket(1))).unwrap();
-    for body in in_every_key_order("1", "1", &current) {
+    for body in in_every_key_order("2", "2", &current) {
         let decoded: Decoded = serde_json::from_str(&body).unwrap();
         assert_eq!(
             decoded.into_record(key(1)).unwrap(),
@@ -283,14 +284,14 @@ fn x6_decoding_does_not_depend_on_key_order() {
             "{body}"
         );
     }
-    for body in in_every_key_order("3", "2", r#"{"kind":"TICKET","value":{"shape":["new",1]}}"#) {
+    for body in in_every_key_order("4", "3", r#"{"kind":"TICKET","value":{"shape":["new",1]}}"#) {
         let decoded: Decoded = serde_json::from_str(&body).unwrap();
         assert!(
             matches!(
                 decoded.into_record(key(1)),
                 Err(StoreError::UnsupportedFormat {
-                    format: 3,
-                    min_reader: 2,
+                    format: 4,
+                    min_reader: 3,
                     ..
                 })
             ),
@@ -298,12 +299,12 @@ fn x6_decoding_does_not_depend_on_key_order() {
         );
     }
     // A current-format body that is not a record stays an error in every order.
-    for body in in_every_key_order("1", "1", r#"{"kind":"TICKET","value":{"shape":["new",1]}}"#) {
+    for body in in_every_key_order("2", "2", r#"{"kind":"TICKET","value":{"shape":["new",1]}}"#) {
         assert!(serde_json::from_str::<Decoded>(&body).is_err(), "{body}");
     }
     // Pretty-printed, keys sorted: the same record.
     let pretty =
-        format!("{{\n  \"format\": 1,\n  \"min_reader\": 1,\n  \"record_data\": {current}\n}}");
+        format!("{{\n  \"format\": 2,\n  \"min_reader\": 2,\n  \"record_data\": {current}\n}}");
     let decoded: Decoded = serde_json::from_str(&pretty).unwrap();
     assert_eq!(
         decoded.into_record(key(1)).unwrap(),

@@ -19,6 +19,33 @@
     clippy::arithmetic_side_effects
 )]
 
+/// The store methods a test wrapper only passes on to its inner store.
+macro_rules! forward_reads {
+    ($field:tt) => {
+        fn query(
+            &self,
+            lookup: &secure_ticket::index::Lookup,
+        ) -> Result<Vec<secure_ticket::index::Hit>, StoreError> {
+            self.$field.query(lookup)
+        }
+
+        fn feed(
+            &self,
+            query: &secure_ticket::feed::FeedQuery,
+        ) -> Result<Vec<secure_ticket::feed::FeedEntry>, StoreError> {
+            self.$field.feed(query)
+        }
+
+        fn prune(
+            &self,
+            before: time::OffsetDateTime,
+            limit: u32,
+        ) -> Result<secure_ticket::store::Pruned, StoreError> {
+            self.$field.prune(before, limit)
+        }
+    };
+}
+
 #[allow(
     dead_code,
     unreachable_pub,

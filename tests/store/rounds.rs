@@ -91,17 +91,19 @@ impl Counting {
 }
 
 impl Store for Counting {
+    forward_reads!(inner);
+
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.load(keys)
     }
 
-    fn read(&self, plan: &ReadPlan) -> Result<Vec<Versioned<Record>>, StoreError> {
+    fn read(&self, plan: &ReadPlan) -> Result<secure_ticket::store::Read, StoreError> {
         if self.follows_plan {
             self.reads.fetch_add(1, Ordering::SeqCst);
             self.inner.read(plan)
         } else {
-            self.load(plan.keys())
+            Ok(secure_ticket::store::Read::records(self.load(plan.keys())?))
         }
     }
 
@@ -163,6 +165,8 @@ struct CommitsBetweenRounds<F: Fn()> {
 }
 
 impl<F: Fn()> Store for CommitsBetweenRounds<F> {
+    forward_reads!(inner);
+
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         if self.reads.fetch_add(1, Ordering::SeqCst) == 1 {
             (self.between)();
@@ -242,7 +246,11 @@ fn x4_the_same_contradiction_in_one_read_is_the_rules_refusal() {
         matches!(refused, Error::Rule(RuleError::Accept(_))),
         "{refused:?}"
     );
-    assert_eq!(counting.calls(), (1, 0), "one read, no retry");
+    assert_eq!(
+        counting.calls(),
+        (1, 1),
+        "one read, no retry; one commit: the refusal's command record (X3)"
+    );
 }
 
 fn versioned(record: Record, version: u64) -> Versioned<Record> {
@@ -280,11 +288,13 @@ fn x4_execution_gives_up_on_torn_reads_with_changed_during_read_after_the_last_a
                 rounds += 1;
                 // Every attempt: the group first (pending), then its ticket (released meanwhile).
                 if plan.keys().contains(&RecordKey::TransferGroup(G1)) {
-                    then.read(Ok(vec![group.clone()]))
+                    then.read(Ok(secure_ticket::store::Read::records(vec![group.clone()])))
                 } else if plan.keys().contains(&RecordKey::Ticket(T1)) {
-                    then.read(Ok(vec![released.clone()]))
+                    then.read(Ok(secure_ticket::store::Read::records(vec![
+                        released.clone(),
+                    ])))
                 } else {
-                    then.read(Ok(Vec::new()))
+                    then.read(Ok(secure_ticket::store::Read::records(Vec::new())))
                 }
             }
             Step::Commit { .. } => panic!("a torn read must not be committed"),
@@ -315,11 +325,11 @@ fn x4_execution_steps_read_commit_done_and_retries_a_conflicting_commit() {
             Step::Read { plan, then } => {
                 assert!(plan.group_tickets() && plan.usage_rules());
                 // A store that follows the plan: everything in the first read.
-                then.read(Ok(vec![
+                then.read(Ok(secure_ticket::store::Read::records(vec![
                     group.clone(),
                     ticket.clone(),
                     versioned(Record::UsageRule(rule()), 1),
-                ]))
+                ])))
             }
             Step::Commit { batch, then } => {
                 commits += 1;
@@ -369,7 +379,7 @@ fn x4_a_refused_batch_commits_nothing() {
         panic!("the first step reads")
     };
     // Nothing found: the group is missing, nothing to write.
-    match then.read(Ok(Vec::new())) {
+    match then.read(Ok(secure_ticket::store::Read::records(Vec::new()))) {
         Step::Done(Ok(results)) => assert!(matches!(
             results[0],
             Err(Error::NotFound {
@@ -420,6 +430,28 @@ struct Flaky {
 }
 
 impl AsyncStore for Flaky {
+    fn query(
+        &self,
+        lookup: &secure_ticket::index::Lookup,
+    ) -> impl Future<Output = Result<Vec<secure_ticket::index::Hit>, StoreError>> + Send {
+        std::future::ready(self.inner.query(lookup))
+    }
+
+    fn feed(
+        &self,
+        query: &secure_ticket::feed::FeedQuery,
+    ) -> impl Future<Output = Result<Vec<secure_ticket::feed::FeedEntry>, StoreError>> + Send {
+        std::future::ready(self.inner.feed(query))
+    }
+
+    fn prune(
+        &self,
+        before: time::OffsetDateTime,
+        limit: u32,
+    ) -> impl Future<Output = Result<secure_ticket::store::Pruned, StoreError>> + Send {
+        std::future::ready(self.inner.prune(before, limit))
+    }
+
     fn load(
         &self,
         keys: &[RecordKey],
@@ -485,5 +517,5 @@ fn x4_blocking_runs_a_sync_store_under_the_async_contract() {
     assert!(!outcome.events.is_empty());
     let plan = ReadPlan::new(vec![RecordKey::TransferGroup(G1)]).with_group_tickets();
     let found = ready(service.store().read(&plan)).unwrap();
-    assert_eq!(found.len(), 2, "the group and its ticket");
+    assert_eq!(found.records.len(), 2, "the group and its ticket");
 }

@@ -43,7 +43,7 @@ on_both_stores!(
     x3_missing_group_is_not_found,
     x3_missing_ticket_or_settings_is_not_found,
     x3_new_group_id_already_taken_is_id_in_use,
-    x3_rule_refusal_writes_nothing,
+    x3_rule_refusal_writes_only_its_command_record,
     x4_shell_gives_up_after_exactly_the_configured_attempts,
     x4_shell_reloads_and_decides_again_after_a_conflict,
 );
@@ -104,7 +104,7 @@ fn x3_same_command_twice_replays_first_events_and_writes_nothing<S: Store>(store
     let keys = [
         RecordKey::Ticket(T1),
         RecordKey::TransferGroup(G10),
-        RecordKey::Command(sent.id),
+        RecordKey::Command(sent.key()),
     ];
     let before: Vec<Version> = keys.iter().map(|&k| version(service.store(), k)).collect();
     assert_eq!(before, [Version::new(3), Version::new(1), Version::new(1)]);
@@ -175,13 +175,15 @@ fn x3_same_id_different_content_is_command_id_reused<S: Store>(store: S, _: S) {
         Err(Error::CommandIdReused { command }) => assert_eq!(command, sent.id),
         other => panic!("expected CommandIdReused, got {other:?}"),
     }
+    // Command ids are per organizer (X7): the same id from another organizer is another
+    // command, which does not reach this organizer's ticket.
     let other_organizer = Request {
         organizer: OrganizerId::from_u128(2),
         ..sent.clone()
     };
     assert!(matches!(
         service.execute(&other_organizer),
-        Err(Error::CommandIdReused { .. })
+        Err(Error::NotFound { .. })
     ));
     assert_eq!(
         version(service.store(), RecordKey::Ticket(T1)),
@@ -213,7 +215,7 @@ fn x3_missing_group_is_not_found<S: Store>(store: S, _: S) {
         other => panic!("expected NotFound, got {other:?}"),
     }
     assert_eq!(
-        version(service.store(), RecordKey::Command(sign_in.id)),
+        version(service.store(), RecordKey::Command(sign_in.key())),
         Version::NEW,
         "a command that found nothing was recorded"
     );
@@ -259,7 +261,7 @@ fn x3_new_group_id_already_taken_is_id_in_use<S: Store>(store: S, _: S) {
         Version::new(1)
     );
     assert_eq!(
-        version(service.store(), RecordKey::Command(reused.id)),
+        version(service.store(), RecordKey::Command(reused.key())),
         Version::NEW
     );
     // The group still holds ticket 1 only.
@@ -267,7 +269,7 @@ fn x3_new_group_id_already_taken_is_id_in_use<S: Store>(store: S, _: S) {
     assert_eq!(group.value.tickets, [T1]);
 }
 
-fn x3_rule_refusal_writes_nothing<S: Store>(store: S, _: S) {
+fn x3_rule_refusal_writes_only_its_command_record<S: Store>(store: S, _: S) {
     let service = setup(store);
     let stranger = send(3, T1, G10, carol(), bob());
     match service.execute(&stranger) {
@@ -285,20 +287,25 @@ fn x3_rule_refusal_writes_nothing<S: Store>(store: S, _: S) {
         version(service.store(), RecordKey::TransferGroup(G10)),
         Version::NEW
     );
+    // Only the command record, so that a retry gets the same refusal.
     assert_eq!(
-        version(service.store(), RecordKey::Command(stranger.id)),
-        Version::NEW
+        version(service.store(), RecordKey::Command(stranger.key())),
+        Version::new(1)
     );
+    let again = service.execute(&stranger).unwrap_err();
+    assert!(matches!(
+        again,
+        Error::Rule(RuleError::Initiate(
+            InitiateTransferError::NotCurrentOwner { .. }
+        ))
+    ));
     // A sign-in with nothing to complete is no refusal: no events, the command recorded.
     let idle = request(
         4,
-        Command::SignIn {
-            sign_in: SignIn {
-                actor: bob(),
-                at: AT,
-            },
-            groups: vec![],
-        },
+        Command::SignIn(SignIn {
+            actor: bob(),
+            at: AT,
+        }),
     );
     assert!(service.execute(&idle).unwrap().events.is_empty());
     assert_eq!(
@@ -314,6 +321,8 @@ struct AlwaysConflict<S> {
 }
 
 impl<S: Store> Store for AlwaysConflict<S> {
+    forward_reads!(inner);
+
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         self.inner.load(keys)
     }
@@ -380,6 +389,8 @@ struct InterferesOnce<S> {
 }
 
 impl<S: Store> Store for InterferesOnce<S> {
+    forward_reads!(inner);
+
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         self.inner.load(keys)
     }
@@ -422,6 +433,8 @@ struct CommandKeyConflict<S> {
 }
 
 impl<S: Store> Store for CommandKeyConflict<S> {
+    forward_reads!(inner);
+
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         self.inner.load(keys)
     }
@@ -476,6 +489,8 @@ struct TwinLandsFirst<S> {
 }
 
 impl<S: Store> Store for TwinLandsFirst<S> {
+    forward_reads!(inner);
+
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         self.inner.load(keys)
     }

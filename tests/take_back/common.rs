@@ -89,7 +89,8 @@ pub(crate) const fn gid(n: u128) -> TransferGroupId {
 
 /// [`RULE`] allowing three transfers, other settings as U4 says.
 pub(crate) fn rule() -> UsageRule {
-    UsageRule::new(RULE).with_max_transfers(TransferLimit::new(3).unwrap())
+    UsageRule::new(secure_ticket::OrganizerId::from_u128(1), RULE)
+        .with_max_transfers(TransferLimit::new(3).unwrap())
 }
 
 /// The theme that activates the advanced distribution view (B2).
@@ -100,7 +101,7 @@ pub(crate) fn advanced_view() -> InternetTheme {
 /// A B2B POS configured as the seed asks: mobile take back on, taken-back tickets assigned to
 /// [`HELD_BACK`], advanced view on.
 pub(crate) fn pos() -> PointOfSale {
-    PointOfSale::b2b(POS)
+    PointOfSale::b2b(secure_ticket::OrganizerId::from_u128(1), POS)
         .with_mobile_take_back(true)
         .with_take_back_shipment_mode(Some(HELD_BACK))
         .with_theme(advanced_view())
@@ -131,6 +132,7 @@ pub(crate) fn holder() -> TicketHolder {
 /// A valid, not injected ticket of [`RIGHT`] distributed through [`POS`] to the misspelled email.
 pub(crate) fn issued(id: TicketId, mode: ShipmentMode) -> Ticket {
     Ticket::new(
+        secure_ticket::OrganizerId::from_u128(1),
         id,
         RIGHT,
         Distribution::new(POS, mode).with_cultural_contact(typo()),

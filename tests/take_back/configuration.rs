@@ -7,7 +7,7 @@ use crate::common::*;
 
 /// Every setting wrong but the switch itself.
 fn everything_wrong() -> PointOfSale {
-    PointOfSale::other(POS)
+    PointOfSale::other(secure_ticket::OrganizerId::from_u128(1), POS)
         .with_mobile_take_back(true)
         .with_take_back_shipment_mode(Some(AUTO_MOBILE))
 }
@@ -20,7 +20,10 @@ fn b1_configuration_with_take_back_off_has_no_problems() {
         Vec::new()
     );
     assert_eq!(
-        check_configuration(&PointOfSale::b2b(POS), &TixngoInterface::default()),
+        check_configuration(
+            &PointOfSale::b2b(secure_ticket::OrganizerId::from_u128(1), POS),
+            &TixngoInterface::default()
+        ),
         Vec::new()
     );
 }

@@ -49,17 +49,18 @@ fn regular_take_back_decision(ticket: &Ticket) -> Decision {
 /// The points of sale that B1 and B2 would refuse a mobile take back through, and the sound one.
 fn every_b2b_pos() -> Vec<PointOfSale> {
     vec![
-        PointOfSale::b2b(POS),
-        PointOfSale::b2b(POS).with_theme(advanced_view()),
-        PointOfSale::b2b(POS).with_mobile_take_back(true),
-        PointOfSale::b2b(POS).with_take_back_shipment_mode(Some(HELD_BACK)),
+        PointOfSale::b2b(secure_ticket::OrganizerId::from_u128(1), POS),
+        PointOfSale::b2b(secure_ticket::OrganizerId::from_u128(1), POS).with_theme(advanced_view()),
+        PointOfSale::b2b(secure_ticket::OrganizerId::from_u128(1), POS).with_mobile_take_back(true),
+        PointOfSale::b2b(secure_ticket::OrganizerId::from_u128(1), POS)
+            .with_take_back_shipment_mode(Some(HELD_BACK)),
         pos(),
     ]
 }
 
 #[test]
 fn b1_pos_take_back_settings_default_off_and_are_set_by_the_builders() {
-    let plain = PointOfSale::b2b(POS);
+    let plain = PointOfSale::b2b(secure_ticket::OrganizerId::from_u128(1), POS);
     assert_eq!(
         (
             plain.b2b,
@@ -69,7 +70,7 @@ fn b1_pos_take_back_settings_default_off_and_are_set_by_the_builders() {
         (true, false, None)
     );
     assert!(!plain.advanced_view());
-    assert!(!PointOfSale::other(POS).b2b);
+    assert!(!PointOfSale::other(secure_ticket::OrganizerId::from_u128(1), POS).b2b);
 
     let set = pos();
     assert!(set.allow_mobile_take_back);
@@ -81,9 +82,15 @@ fn b1_pos_take_back_settings_default_off_and_are_set_by_the_builders() {
 
 #[test]
 fn b1_pos_settings_read_from_json_default_to_off() {
-    let pos: PointOfSale =
-        serde_json::from_str(r#"{"id":"00000000-0000-0000-0000-000000000032"}"#).unwrap();
-    assert_eq!(pos, PointOfSale::other(POS));
+    // Only the id and organizer: every setting defaults to off.
+    let pos: PointOfSale = serde_json::from_str(
+        r#"{"id":"00000000-0000-0000-0000-000000000032","organizer":"00000000-0000-0000-0000-000000000001"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        pos,
+        PointOfSale::other(secure_ticket::OrganizerId::from_u128(1), POS)
+    );
     let round_trip: PointOfSale = serde_json::from_slice(&json(&crate::common::pos())).unwrap();
     assert_eq!(round_trip, crate::common::pos());
 }
@@ -148,7 +155,7 @@ fn b3_a_regular_take_back_is_ready_for_redistribution() {
     let back = only(
         try_take_back(
             &ticket,
-            &PointOfSale::b2b(POS),
+            &PointOfSale::b2b(secure_ticket::OrganizerId::from_u128(1), POS),
             &TixngoInterface::default(),
             &policy(),
         )
@@ -156,7 +163,7 @@ fn b3_a_regular_take_back_is_ready_for_redistribution() {
     );
     let decision = take_back::redistribute(
         &back,
-        &PointOfSale::b2b(POS),
+        &PointOfSale::b2b(secure_ticket::OrganizerId::from_u128(1), POS),
         &RedistributeTicket {
             ticket: back.id,
             point_of_sale: POS,
@@ -401,7 +408,12 @@ fn b7_mobile_take_back_invalidates_and_replaces() {
     });
     let mut distribution = Distribution::new(POS, HELD_BACK).with_cultural_contact(agency());
     distribution.replaces = Some(OLD);
-    let new = Ticket::new(NEW, RIGHT, distribution);
+    let new = Ticket::new(
+        secure_ticket::OrganizerId::from_u128(1),
+        NEW,
+        RIGHT,
+        distribution,
+    );
 
     assert_eq!(
         decision,

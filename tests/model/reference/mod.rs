@@ -16,12 +16,16 @@
 //!   command's rules, then the effect applied).
 //! - `setup`: the fixed ids, the generated setup records, and the pools commands are drawn from.
 //! - `wallet`: injection, download and flags (I1, W1-W4).
-//! - `transfer`: initiation, return, acceptance, sign-in, decline, cancel, expiry, edit (T, A).
+//! - `transfer`: initiation, return, acceptance, sign-in, decline, cancel, expiry and the sweep,
+//!   edit (T, A, Q4, Q5).
 //! - `take_back`: take back, redistribution, deletion (B3-B10).
+//! - `queries`: the read side as the model answers it: wallets, histories, tickets of a right or
+//!   a point of sale (Q2, Q3, Q6).
 //! - `feedback`: TIXnGO's feedback on S360's side (I3, I4).
 //! - `state_machine`: the `ReferenceStateMachine` (initial state, transitions, apply).
 
 mod feedback;
+mod queries;
 mod setup;
 mod shapes;
 mod state;
@@ -30,7 +34,8 @@ mod take_back;
 mod transfer;
 mod wallet;
 
-pub(crate) use setup::{ORGANIZER, UNKNOWN_ORGANIZER};
+pub(crate) use queries::{ModelWallet, WalletLine};
+pub(crate) use setup::{ORGANIZER, OTHER_POS, SECOND_B2B_POS, UNKNOWN_ORGANIZER, UNKNOWN_POS};
 pub(crate) use shapes::{MGroup, MTicket};
-pub(crate) use state::{Model, Predicted};
+pub(crate) use state::{Model, Predicted, restamp};
 pub(crate) use state_machine::{Reference, Step};

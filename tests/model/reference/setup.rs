@@ -9,9 +9,9 @@ use proptest::prelude::*;
 use secure_ticket::store::Record;
 use secure_ticket::strategies::{self, EPOCH, POINT_OF_SALE, Pools, person};
 use secure_ticket::{
-    AcceptanceSettings, LastFeedback, LifecycleStatus, OrganizerId, OrganizerSettings, PointOfSale,
-    PointOfSaleId, ShipmentMode, ShipmentModeId, TicketHolder, TixngoInterface, UsageRule,
-    UsageRuleId, Wallet,
+    AcceptanceSettings, LastFeedback, LifecycleStatus, OrganizerId, OrganizerSettings, Performance,
+    PerformanceId, PointOfSale, PointOfSaleId, ShipmentMode, ShipmentModeId, TicketHolder,
+    TixngoInterface, UsageRule, UsageRuleId, Wallet,
 };
 use time::Duration;
 
@@ -33,11 +33,18 @@ pub(crate) const UNKNOWN_POS: PointOfSaleId = PointOfSaleId::from_u128(9);
 pub(crate) const RULE_1: UsageRuleId = UsageRuleId::from_u128(1);
 /// The optional second usage rule (any settings).
 pub(crate) const RULE_2: UsageRuleId = UsageRuleId::from_u128(2);
-/// A usage rule that does not exist: tickets injected with it can never be transferred.
+/// A usage rule that does not exist: injecting with it is refused (`NotFound(usage_rule)`, X7).
 pub(crate) const UNKNOWN_RULE: UsageRuleId = UsageRuleId::from_u128(99);
 
-/// One generated ticket: contact, kind (holder, print at home, plain), injection.
-type TicketSeed = (usize, u8, u8);
+/// The performances whose record the setup writes.
+pub(crate) const PERFORMANCES: [PerformanceId; 2] =
+    [PerformanceId::from_u128(1), PerformanceId::from_u128(2)];
+/// A performance that tickets name but whose record does not exist.
+pub(crate) const UNKNOWN_PERFORMANCE: PerformanceId = PerformanceId::from_u128(9);
+
+/// One generated ticket: contact, kind (holder, print at home, plain), injection, performance
+/// (none, one of [`PERFORMANCES`], [`UNKNOWN_PERFORMANCE`]).
+type TicketSeed = (usize, u8, u8, u8);
 
 #[derive(Clone, Debug)]
 pub(super) struct SetupSeed {
@@ -53,7 +60,7 @@ pub(super) struct SetupSeed {
 
 pub(super) fn arb_setup() -> impl Strategy<Value = SetupSeed> {
     // Contacts among the first three people, so that one person often holds several tickets.
-    let ticket = (0..3usize, 0u8..12, 0u8..6);
+    let ticket = (0..3usize, 0u8..12, 0u8..6, 0u8..8);
     let often = |n: u32| prop_oneof![n => Just(true), 1 => Just(false)];
     (
         proptest::collection::vec(ticket, 4..=6),
@@ -91,10 +98,16 @@ pub(super) fn arb_setup() -> impl Strategy<Value = SetupSeed> {
 /// organizer's settings.
 pub(super) fn setup_records(seed: &SetupSeed) -> Vec<Record> {
     let mut records = Vec::new();
-    for (i, &(contact, kind, injection)) in seed.tickets.iter().enumerate() {
+    for (i, &(contact, kind, injection, performance)) in seed.tickets.iter().enumerate() {
         let n = u128::try_from(i).unwrap() + 1;
         let owner = person(contact);
         let mut ticket = strategies::issued_ticket(n, Some(owner.clone()));
+        ticket.performance = match performance {
+            0..=1 => None,
+            2..=4 => Some(PERFORMANCES[0]),
+            5..=6 => Some(PERFORMANCES[1]),
+            _ => Some(UNKNOWN_PERFORMANCE),
+        };
         match kind {
             0..=1 => {
                 ticket.distribution = ticket.distribution.with_holder(TicketHolder {
@@ -128,6 +141,12 @@ pub(super) fn setup_records(seed: &SetupSeed) -> Vec<Record> {
         }
         records.push(Record::Ticket(ticket));
     }
+    for id in PERFORMANCES {
+        let starts_at = EPOCH + Duration::days(300);
+        records.push(Record::Performance(
+            Performance::new(ORGANIZER, id, starts_at, starts_at + Duration::hours(3)).unwrap(),
+        ));
+    }
     records.push(Record::UsageRule(seed.rule_1));
     if let Some(rule) = seed.rule_2 {
         records.push(Record::UsageRule(rule));
@@ -149,16 +168,16 @@ pub(super) fn setup_records(seed: &SetupSeed) -> Vec<Record> {
         .unwrap()
     };
     records.push(Record::PointOfSale(
-        PointOfSale::b2b(POINT_OF_SALE)
+        PointOfSale::b2b(ORGANIZER, POINT_OF_SALE)
             .with_mobile_take_back(allow)
             .with_take_back_shipment_mode(take_back_mode)
             .with_theme(advanced_theme(advanced)),
     ));
     records.push(Record::PointOfSale(
-        PointOfSale::other(OTHER_POS).with_theme(advanced_theme(true)),
+        PointOfSale::other(ORGANIZER, OTHER_POS).with_theme(advanced_theme(true)),
     ));
     records.push(Record::PointOfSale(
-        PointOfSale::b2b(SECOND_B2B_POS)
+        PointOfSale::b2b(ORGANIZER, SECOND_B2B_POS)
             .with_mobile_take_back(true)
             .with_theme(advanced_theme(true)),
     ));
@@ -197,6 +216,8 @@ impl Model {
             resets: false,
             refuse_holder: true,
             commands: BTreeMap::new(),
+            feed: Vec::new(),
+            performances: Vec::new(),
             now: EPOCH,
             count: 0,
             last: None,
@@ -230,6 +251,7 @@ impl Model {
                             .any(|r| r.code() == MOBILE_TAKE_BACK);
                     model.refuse_holder = s.take_back.refuse_ticket_holder_details;
                 }
+                Record::Performance(p) => model.performances.push(p.id),
                 other => panic!("no such setup record: {other:?}"),
             }
         }

@@ -4,8 +4,8 @@
 
 use secure_ticket::transfer::{Acceptance, TransferGroup};
 use secure_ticket::{
-    ActivationMethod, Direction, Email, EntryStatus, LifecycleStatus, PointOfSaleId, RightId,
-    ShipmentKind, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferBackward,
+    ActivationMethod, Direction, Email, EntryStatus, LifecycleStatus, PerformanceId, PointOfSaleId,
+    RightId, ShipmentKind, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferBackward,
     TransferGroupId, TransferStatus, UsageRule, UsageRuleId, Wallet,
 };
 use time::OffsetDateTime;
@@ -42,6 +42,8 @@ pub(crate) struct Entry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct MTicket {
     pub(crate) right: RightId,
+    /// The performance it admits to (Q2 groups wallets by it).
+    pub(crate) performance: Option<PerformanceId>,
     pub(super) point_of_sale: PointOfSaleId,
     pub(super) mode: Mode,
     pub(super) contact: Option<Email>,
@@ -156,6 +158,7 @@ impl MTicket {
         let d = &t.distribution;
         Self {
             right: t.right,
+            performance: t.performance,
             point_of_sale: d.point_of_sale,
             mode: Mode::of(&d.shipment_mode),
             contact: d.cultural_contact.clone(),
@@ -235,6 +238,7 @@ impl MGroup {
     pub(super) fn to_transfer_group(&self, id: TransferGroupId) -> TransferGroup {
         TransferGroup {
             id,
+            organizer: super::setup::ORGANIZER,
             sender: self.sender.clone(),
             recipient: self.recipient.clone(),
             direction: if self.backward {

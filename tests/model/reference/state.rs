@@ -1,14 +1,19 @@
 //! The model's whole state ([`Model`]), what it predicts for a request ([`Predicted`]), and one
-//! request: X3's command ids first, then the command's rules (dispatched to the rule families'
-//! files beside this one), then the success applied or the new ids in use refused.
+//! request: X3's command ids first (per organizer, X7; a retry is the same content but for the
+//! time and the ids of the records it creates), then the command's rules (dispatched to the rule
+//! families' files beside this one), then the success applied or the new ids in use refused.
+//! Successes and refusals by the rules are recorded, so that a retry gets them again; input
+//! errors (a missing record, an id in use, a reused command id, a bad limit) are not.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use secure_ticket::service::{Command, Request};
 use secure_ticket::store::Record;
+use secure_ticket::strategies::EPOCH;
+use secure_ticket::transfer::NewGroupIds;
 use secure_ticket::{
-    CommandId, OrganizerId, PointOfSaleId, TicketId, TransferGroupId, UsageRuleId,
+    CommandId, OrganizerId, PerformanceId, PointOfSaleId, TicketId, TransferGroupId, UsageRuleId,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -41,14 +46,85 @@ pub(crate) struct Model {
     pub(super) resets: bool,
     /// B5.
     pub(super) refuse_holder: bool,
-    /// X3: processed commands, with the kinds of their events.
-    pub(super) commands: BTreeMap<CommandId, (Request, Vec<&'static str>)>,
+    /// X3: processed commands (accepted or refused), by organizer and id.
+    pub(crate) commands: BTreeMap<(OrganizerId, CommandId), Processed>,
+    /// F1, F2: every accepted command that produced events, in order: its organizer, id and the
+    /// kinds of its events.
+    pub(crate) feed: Vec<(OrganizerId, CommandId, Vec<&'static str>)>,
+    /// The performances whose record exists.
+    pub(crate) performances: Vec<PerformanceId>,
     /// The latest time a command carried.
-    pub(super) now: OffsetDateTime,
+    pub(crate) now: OffsetDateTime,
     /// How many steps were applied: the source of fresh ids.
     pub(super) count: u128,
     /// The prediction for the last step.
     pub(crate) last: Option<Predicted>,
+}
+
+/// A processed command, as its command record keeps it.
+#[derive(Clone, Debug)]
+pub(crate) struct Processed {
+    /// The first request with this id, as sent.
+    pub(crate) request: Request,
+    /// What the caller sent: the request without its time and the ids of what it creates.
+    pub(super) sent: Request,
+    /// The kinds of its events, or its refusal.
+    pub(super) outcome: Result<Vec<&'static str>, String>,
+}
+
+/// What a caller sent (X3): the request with its time and the caller-given ids of the records it
+/// would create blanked, so that a server that stamps the time and mints ids per HTTP request
+/// still sees a retry as a retry.
+pub(crate) fn sent(request: &Request) -> Request {
+    let blank_group = TransferGroupId::from_u128(0);
+    let mut command = restamp(&request.command, EPOCH);
+    match &mut command {
+        Command::Initiate(c) => c.groups = NewGroupIds::new(blank_group, blank_group),
+        Command::ReturnToSender(c) => c.group = blank_group,
+        Command::EditRecipient(c) => c.new_groups = NewGroupIds::new(blank_group, blank_group),
+        Command::TakeBack(c) => c.new_ticket = TicketId::from_u128(0),
+        _ => {}
+    }
+    Request {
+        id: request.id,
+        organizer: request.organizer,
+        command,
+    }
+}
+
+/// The command, stamped with another time.
+pub(crate) fn restamp(command: &Command, at: OffsetDateTime) -> Command {
+    let mut command = command.clone();
+    match &mut command {
+        Command::Inject(c) => c.at = at,
+        Command::Download(c) => c.at = at,
+        Command::ChangeFlag(c) => c.at = at,
+        Command::Initiate(c) => c.at = at,
+        Command::ReturnToSender(c) => c.at = at,
+        Command::Accept(c) => c.at = at,
+        Command::SignIn(c) => c.at = at,
+        Command::Decline(c) => c.at = at,
+        Command::Cancel(c) => c.at = at,
+        Command::EditRecipient(c) => c.at = at,
+        Command::Expire(c) => c.at = at,
+        Command::ExpireDue(c) => c.at = at,
+        Command::RecordFeedback(c) => c.at = at,
+        Command::TakeBack(c) => c.at = at,
+        Command::Redistribute(c) => c.at = at,
+        Command::RequestDeletion(c) => c.at = at,
+        Command::CompleteDeletion(c) => c.at = at,
+        other => panic!("a command the model does not know: {other:?}"),
+    }
+    command
+}
+
+/// Whether a refusal is recorded for the command's retries (X3): a refusal by the rules is; an
+/// input error is not, and a retry is decided again: a record not found, an id in use, a reused
+/// command id, a bad limit (the crate's documented decision, `Request`).
+fn recorded(kind: &str) -> bool {
+    !(kind.starts_with("RECORD_NOT_FOUND")
+        || kind.starts_with("ID_IN_USE")
+        || matches!(kind, "COMMAND_ID_REUSED" | "INVALID_LIMIT"))
 }
 
 /// What a successful command changes: records in full (new ones flagged), and events by kind.
@@ -100,27 +176,62 @@ impl Model {
     // One request
     // -----------------------------------------------------------------------------------------
 
-    /// X3 first (a known command id), then the command; a success is applied, ids in use refused.
+    /// X3 first (a known command id of the organizer), then the command; a success is applied,
+    /// ids in use refused; successes and rule refusals are recorded.
     pub(super) fn execute(&mut self, request: &Request) -> Predicted {
-        if let Some((first, events)) = self.commands.get(&request.id) {
-            return if first == request {
-                Predicted::Replayed(events.clone())
-            } else {
-                Predicted::Err("COMMAND_ID_REUSED".to_owned())
+        let key = (request.organizer, request.id);
+        if let Some(first) = self.commands.get(&key) {
+            if first.sent != sent(request) {
+                return Predicted::Err("COMMAND_ID_REUSED".to_owned());
+            }
+            return match &first.outcome {
+                Ok(events) => Predicted::Replayed(events.clone()),
+                Err(kind) => Predicted::Err(kind.clone()),
             };
         }
-        let effect = match self.decide(request) {
-            Ok(effect) => effect,
-            Err(kind) => return Predicted::Err(kind),
+        let outcome = self.run(request);
+        match &outcome {
+            Err(kind) if !recorded(kind) => {}
+            _ => {
+                self.commands.insert(
+                    key,
+                    Processed {
+                        request: request.clone(),
+                        sent: sent(request),
+                        outcome: outcome.clone(),
+                    },
+                );
+            }
+        }
+        match outcome {
+            Ok(events) => {
+                // F1: the feed holds events; a command that produced none has no entry.
+                if !events.is_empty() {
+                    self.feed
+                        .push((request.organizer, request.id, events.clone()));
+                }
+                Predicted::Ok(events)
+            }
+            Err(kind) => Predicted::Err(kind),
+        }
+    }
+
+    /// The command's rules over the records of the request's organizer (X7), then the effect
+    /// applied unless a record it creates exists (any organizer's: ids are global).
+    fn run(&mut self, request: &Request) -> Result<Vec<&'static str>, String> {
+        let effect = if request.organizer == ORGANIZER {
+            self.decide(request)?
+        } else {
+            self.foreign().decide(request)?
         };
         for (id, _, new) in &effect.tickets {
             if *new && self.tickets.contains_key(id) {
-                return Predicted::Err("ID_IN_USE(ticket)".to_owned());
+                return err("ID_IN_USE(ticket)");
             }
         }
         for (id, _, new) in &effect.groups {
             if *new && self.groups.contains_key(id) {
-                return Predicted::Err("ID_IN_USE(transfer_group)".to_owned());
+                return err("ID_IN_USE(transfer_group)");
             }
         }
         for (id, ticket, _) in effect.tickets {
@@ -129,9 +240,24 @@ impl Model {
         for (id, group, _) in effect.groups {
             self.groups.insert(id, group);
         }
-        self.commands
-            .insert(request.id, (request.clone(), effect.events.clone()));
-        Predicted::Ok(effect.events)
+        Ok(effect.events)
+    }
+
+    /// The model as another organizer's command sees it (X7): none of the records, which all
+    /// belong to [`ORGANIZER`].
+    fn foreign(&self) -> Self {
+        Self {
+            setup: Arc::clone(&self.setup),
+            tickets: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            rules: BTreeMap::new(),
+            pos: BTreeMap::new(),
+            commands: BTreeMap::new(),
+            feed: Vec::new(),
+            performances: Vec::new(),
+            last: None,
+            ..*self
+        }
     }
 
     fn decide(&self, request: &Request) -> Decided {
@@ -148,7 +274,8 @@ impl Model {
                 self.return_to_sender(c)
             }
             Command::Accept(c) => self.accept(c),
-            Command::SignIn { sign_in, groups } => self.sign_in(sign_in, groups),
+            Command::SignIn(c) => self.sign_in(c),
+            Command::ExpireDue(c) => self.expire_due(c),
             Command::Decline(c) => self.decline(c),
             Command::Cancel(c) => self.cancel(c),
             Command::EditRecipient(c) => {

@@ -7,15 +7,17 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest_state_machine::ReferenceStateMachine;
+use secure_ticket::command::ExpireDue;
 use secure_ticket::service::{Command, Request};
 use secure_ticket::strategies;
+use secure_ticket::transfer::NewGroupIds;
 use secure_ticket::wallet::Actor;
 use secure_ticket::{CommandId, Email, TicketId, TransferGroupId};
 use time::{Duration, OffsetDateTime};
 
 use super::setup::{ORGANIZER, UNKNOWN_ORGANIZER, arb_setup, setup_records};
 use super::shapes::GroupStatus;
-use super::state::Model;
+use super::state::{Model, restamp};
 
 /// The dice of [`Steering::steer`]: owner or not, recipient and feedback, all held tickets, twin ids.
 type Dice = (bool, u8, u8, u8);
@@ -25,8 +27,8 @@ type Dice = (bool, u8, u8, u8);
 ///
 /// - half of the time, the actor of a command that only the current owner may give (initiate,
 ///   return, download, a spectator's flag change) becomes the current owner of its (first) ticket;
-/// - half of the time, a sign-in lists the PENDING groups addressed to the actor, as a real caller's
-///   index would (the generator lists groups at random);
+/// - half of the time, a sign-in's actor is the recipient of a PENDING group (Q4: the shell finds
+///   the actor's groups itself);
 /// - 1 in 8, the recipient of an initiation or an edit becomes the previous owner of its first
 ///   ticket (T6: BACKWARD by typing that email; a split when the other tickets go FORWARD);
 /// - 1 in 20, an initiation lists every ticket its actor holds (T7: several tickets, split when
@@ -124,18 +126,37 @@ impl Steering {
                     c.actor = Actor::Spectator(o);
                 }
             }
-            Command::SignIn { sign_in, groups } if to_owner => {
-                *groups = self
-                    .pending_to
-                    .get(&sign_in.actor)
-                    .cloned()
-                    .unwrap_or_default();
+            Command::SignIn(c) if to_owner && !self.pending_to.is_empty() => {
+                let recipients: Vec<&Email> = self.pending_to.keys().collect();
+                c.actor = recipients[usize::from(dice) % recipients.len()].clone();
             }
             Command::RecordFeedback(f) if drop_details => f.transfer = None,
             _ => {}
         }
         command
     }
+}
+
+/// The jump of a retry's time: 0, 5 minutes or 1 hour.
+fn minutes_jump() -> impl Strategy<Value = i64> {
+    prop_oneof![Just(0i64), Just(5), Just(60)]
+}
+
+/// The command with new caller-given ids for the records it would create, as a server that mints
+/// them per HTTP request would send a retry (the ids `fresh * 4 + 2` and `+ 3`, unused by the
+/// generator, which takes `+ 0` and `+ 1`).
+fn remint(command: &Command, fresh: u128) -> Command {
+    let mut command = command.clone();
+    let forward = TransferGroupId::from_u128(fresh * 4 + 2);
+    let backward = TransferGroupId::from_u128(fresh * 4 + 3);
+    match &mut command {
+        Command::Initiate(c) => c.groups = NewGroupIds::new(forward, backward),
+        Command::ReturnToSender(c) => c.group = forward,
+        Command::EditRecipient(c) => c.new_groups = NewGroupIds::new(forward, backward),
+        Command::TakeBack(c) => c.new_ticket = TicketId::from_u128(1_000_000 + fresh),
+        _ => {}
+    }
+    command
 }
 
 /// One transition: a request, and the time it carries (the model's clock).
@@ -160,15 +181,19 @@ impl ReferenceStateMachine for Reference {
     }
 
     /// A command from `strategies::arb_command_for`, drawn from the current state's pools, at the
-    /// model's clock plus a jump (0, 5 minutes, 1 hour or 12 hours, so that deadlines pass). Ids of
+    /// model's clock plus a jump (0, 5 minutes, 1 hour or 12 hours, so that deadlines pass), or
+    /// (1 in 20) an expiry sweep (Q5) with a small limit, now and then an invalid one. Ids of
     /// new records come from a counter (`fresh`); now and then an earlier counter value is reused
-    /// (to reach `IdInUse` and `GroupIdReused`), an earlier successful command id is reused (X3:
-    /// `CommandIdReused`), or the organizer has no settings (`NotFound(settings)`).
+    /// (to reach `IdInUse` and `GroupIdReused`), an earlier command id is reused (X3:
+    /// `CommandIdReused`, or a retry when the content matches), or the organizer is another one
+    /// (X7: none of the records are its own, and it has no settings). 1 in 25, the step is a
+    /// retry of an earlier request as an HTTP server would send it (X3): stamped with the new time
+    /// and with new ids for the records it would create.
     fn transitions(state: &Model) -> BoxedStrategy<Step> {
         let pools = state.pools();
         let n = state.count + 1;
         let now = state.now;
-        let earlier: Vec<CommandId> = state.commands.keys().copied().collect();
+        let earlier: Vec<CommandId> = state.commands.keys().map(|(_, id)| *id).collect();
         let id = if earlier.is_empty() {
             Just(CommandId::from_u128(n)).boxed()
         } else {
@@ -188,23 +213,52 @@ impl ReferenceStateMachine for Reference {
         let steering = Steering::of(state);
         let organizer = prop_oneof![39 => Just(ORGANIZER), 1 => Just(UNKNOWN_ORGANIZER)];
         let minutes = prop_oneof![3 => Just(0i64), 3 => Just(5), 2 => Just(60), 1 => Just(720)];
-        (id, fresh, organizer, minutes)
+        let fresh_step = (id, fresh, organizer, minutes)
             .prop_flat_map(move |(id, fresh, organizer, minutes)| {
                 let at = now.saturating_add(Duration::minutes(minutes));
                 let steering = steering.clone();
                 let dice = (any::<bool>(), 0u8..60, 0u8..20, 0u8..20);
-                (strategies::arb_command_for(&pools, at, fresh), dice).prop_map(
-                    move |(command, dice)| Step {
-                        at,
-                        request: Request {
-                            id,
-                            organizer,
-                            command: steering.steer(command, dice),
-                        },
+                let limit = prop_oneof![
+                    24 => 1u32..=3,
+                    2 => Just(1_000u32),
+                    1 => Just(0u32),
+                    1 => Just(1_001u32),
+                ];
+                let sweep =
+                    limit.prop_map(move |limit| Command::ExpireDue(ExpireDue { at, limit }));
+                let command = prop_oneof![
+                    19 => strategies::arb_command_for(&pools, at, fresh),
+                    1 => sweep,
+                ];
+                (command, dice).prop_map(move |(command, dice)| Step {
+                    at,
+                    request: Request {
+                        id,
+                        organizer,
+                        command: steering.steer(command, dice),
                     },
-                )
+                })
             })
-            .boxed()
+            .boxed();
+        let retries: Vec<Request> = state
+            .commands
+            .values()
+            .map(|first| first.request.clone())
+            .collect();
+        if retries.is_empty() {
+            return fresh_step;
+        }
+        let retry = (select(retries), minutes_jump()).prop_map(move |(first, minutes)| {
+            let at = now.saturating_add(Duration::minutes(minutes));
+            Step {
+                at,
+                request: Request {
+                    command: remint(&restamp(&first.command, at), n),
+                    ..first
+                },
+            }
+        });
+        prop_oneof![24 => fresh_step, 1 => retry].boxed()
     }
 
     fn apply(mut state: Model, step: &Step) -> Model {

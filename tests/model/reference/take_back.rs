@@ -64,6 +64,7 @@ impl Model {
         old.invalidation = Some((MOBILE_TAKE_BACK.to_owned(), c.at, Some(c.new_ticket)));
         let new = MTicket {
             right: t.right,
+            performance: t.performance,
             point_of_sale: c.point_of_sale,
             mode: pos.mode.unwrap_or(t.mode),
             contact: Some(c.actor.clone()),

@@ -1,9 +1,11 @@
 //! The transfer rules (T, A): initiation and its split by direction (T1-T7), return to sender
-//! (T11), acceptance and completion (T8, T9, T13), completion at the recipient's sign-in (A1, A2),
-//! decline and cancel (T10), expiry (A4) and recipient edit (T12).
+//! (T11), acceptance and completion (T8, T9, T13), completion at the recipient's sign-in (Q4, A1,
+//! A2), decline and cancel (T10), expiry and the expiry sweep (A4, Q5) and recipient edit (T12).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use secure_ticket::command::ExpireDue;
+use secure_ticket::service::SIGN_IN_GROUPS;
 use secure_ticket::transfer::{
     AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer,
     InitiateTransfer, NewGroupIds, ReturnToSender, SignIn,
@@ -296,24 +298,53 @@ impl Model {
         Ok(effect)
     }
 
-    /// A1, A2: the listed groups that need no explicit answer complete at the recipient's sign-in.
-    pub(super) fn sign_in(&self, c: &SignIn, groups: &[TransferGroupId]) -> Decided {
+    /// Q4, A1, A2: every PENDING group addressed to the actor that needs no explicit answer and
+    /// is not past its deadline completes at the actor's sign-in, oldest first (by creation, then
+    /// id); at most [`SIGN_IN_GROUPS`] of them.
+    pub(super) fn sign_in(&self, c: &SignIn) -> Decided {
+        let mut pending: Vec<(&TransferGroupId, &MGroup)> = self
+            .groups
+            .iter()
+            .filter(|(_, g)| g.status == GroupStatus::Pending && g.recipient == c.actor)
+            .collect();
+        pending.sort_by_key(|(id, g)| (g.created_at, **id));
         let mut effect = Effect::default();
-        let mut seen = BTreeSet::new();
-        for id in groups {
-            if !seen.insert(*id) {
-                continue;
-            }
-            let Some(g) = self.groups.get(id) else {
-                continue;
-            };
-            if g.status == GroupStatus::Pending
-                && g.recipient == c.actor
-                && !g.explicit
-                && !g.past_deadline(c.at)
-            {
+        for (id, g) in pending.into_iter().take(SIGN_IN_GROUPS as usize) {
+            if !g.explicit && !g.past_deadline(c.at) {
                 self.complete(*id, g, c.at, &mut effect)?;
             }
+        }
+        Ok(effect)
+    }
+
+    /// Q5, A4: the sweep expires the PENDING groups whose deadline is at or before its time,
+    /// oldest deadline first (then by id), at most `limit` (1 to 1,000); a group that cannot
+    /// expire waits for the next sweep.
+    pub(super) fn expire_due(&self, c: &ExpireDue) -> Decided {
+        if !(1..=1_000).contains(&c.limit) {
+            return err("INVALID_LIMIT");
+        }
+        let mut due: Vec<(OffsetDateTime, TransferGroupId)> = self
+            .groups
+            .iter()
+            .filter_map(|(id, g)| match g.expires_at {
+                Some(deadline) if g.status == GroupStatus::Pending && deadline <= c.at => {
+                    Some((deadline, *id))
+                }
+                _ => None,
+            })
+            .collect();
+        due.sort();
+        let mut effect = Effect::default();
+        for (_, id) in due.into_iter().take(c.limit as usize) {
+            let g = &self.groups[&id];
+            let Ok(expired) = self.close(id, g, GroupStatus::Expired, c.at, "TransferExpired")
+            else {
+                continue;
+            };
+            effect.tickets.extend(expired.tickets);
+            effect.groups.extend(expired.groups);
+            effect.events.extend(expired.events);
         }
         Ok(effect)
     }

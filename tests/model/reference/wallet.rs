@@ -8,8 +8,11 @@ use super::shapes::{MWallet, Where};
 use super::state::{Decided, Effect, Model, err};
 
 impl Model {
-    /// I1, W2.
+    /// I1, W2; the usage rule must be the organizer's (X7), read before the ticket.
     pub(super) fn inject(&self, c: &InjectTicket) -> Decided {
+        if !self.rules.contains_key(&c.usage_rule) {
+            return err("RECORD_NOT_FOUND(usage_rule)");
+        }
         let t = self.ticket(c.ticket)?;
         if t.invalidation.is_some() {
             return err("TICKET_INVALIDATED");
