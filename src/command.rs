@@ -73,7 +73,10 @@ impl Request {
     /// ```
     #[must_use]
     pub fn digest(&self) -> Digest {
-        let mut digester = Digester::new("secure-ticket/request");
+        /// The digester after its domain, made once: each request's digest starts from a copy.
+        static REQUEST: std::sync::LazyLock<Digester> =
+            std::sync::LazyLock::new(|| Digester::new("secure-ticket/request"));
+        let mut digester = REQUEST.clone();
         digester.write(&self.organizer);
         crate::service::sent(&self.command, &mut digester);
         digester.finish()

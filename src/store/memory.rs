@@ -388,8 +388,8 @@ impl Tables {
         }
     }
 
-    fn remove_entry(&mut self, entry: &IndexEntry) {
-        let list_key = (entry.index, entry.organizer, entry.term.clone());
+    fn remove_entry(&mut self, entry: IndexEntry) {
+        let list_key = (entry.index, entry.organizer, entry.term);
         if let Some(list) = self.index.get_mut(&list_key) {
             list.remove(&entry.sort);
             if list.is_empty() {
@@ -399,7 +399,7 @@ impl Tables {
     }
 
     fn apply_index(&mut self, removed: Vec<IndexEntry>, added: Vec<IndexEntry>) {
-        for entry in &removed {
+        for entry in removed {
             self.remove_entry(entry);
         }
         for entry in added {
@@ -485,13 +485,13 @@ impl Tables {
                     ..
                 }) => {
                     for entry in index::entries(&Record::Command(record)) {
-                        self.remove_entry(&entry);
+                        self.remove_entry(entry);
                     }
                 }
                 // An entry whose record is gone or unreadable: the entry goes alone.
                 _ => {
                     if let RecordKey::Command(command) = key {
-                        self.remove_entry(&IndexEntry {
+                        self.remove_entry(IndexEntry {
                             index: Index::CommandsByTime,
                             organizer: command.organizer,
                             term: Term::All,
