@@ -195,6 +195,9 @@ impl<S: Store> Service<S> {
     /// Q2: the wallet of `request.email` in `organizer` (tickets grouped by performance with
     /// their pending group, outgoing and incoming PENDING groups newest first), in one read.
     ///
+    /// Tickets come in a stable order, so that pages never repeat or skip one: tickets without a
+    /// performance first, then performances by id, tickets by id within each.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidLimit`] for a limit outside 1 to 1,000, [`Error::InvalidCursor`] for a
