@@ -11,9 +11,18 @@
 //! `HashMap` and raw rusqlite replaying exactly the writes the shell committed (the same keys,
 //! versions and bytes, in the same batches), with no loads and no domain logic.
 //!
+//! Then, on each store, the wallet query (`Service::wallet`) of 10 extra tickets injected to one
+//! new email, among the stadium's: median and p99 over 1,000 queries. On SQLite, the bytes stored
+//! (per table and its indexes, from SQLite's `dbstat`), per command and per command record, and
+//! the bytes the process wrote (`/proc/self/io`, Linux) during the run; then the store is pruned
+//! (`Service::prune`, horizon after every command time) and its sizes printed again.
+//!
 //! `cargo run --release --example stadium` (add `-- --tickets 9000` for a smaller stadium, and
 //! `--memory-only` or `--sqlite-only` to run one store, `--no-baselines` to skip the baselines, as
-//! when profiling the shell alone).
+//! when profiling the shell alone). `--rounds K` runs the SQLite stadium K times on one file, each
+//! round with fresh ids (tickets, rights, groups, commands, emails) and a prune after it: command
+//! records and feed entries go back to about nothing after each prune, `records` grows with the
+//! new tickets only.
 
 #![allow(clippy::arithmetic_side_effects, reason = "counters and ids in a demo")]
 #![allow(
@@ -32,7 +41,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use secure_ticket::injection::{self, InjectTicket};
-use secure_ticket::service::{Command, Outcome, Request, Service};
+use secure_ticket::service::{Command, Outcome, Request, Service, WalletRequest};
 use secure_ticket::store::{
     Batch, Envelope, MemoryStore, ReadPlan, Record, RecordKey, Store, StoreError, Version,
     Versioned,
@@ -62,12 +71,28 @@ const SEED: u64 = 0x0005_eed9_0000;
 /// Decoded records the SQLite store keeps: the stadium's tickets and groups (command records are
 /// not cached).
 const CACHED_RECORDS: usize = 262_144;
+/// The ids of round `r` (tickets, rights, groups, commands, emails) are offset by `r * ROUND_IDS`;
+/// the wallet query's tickets come after the last round.
+const ROUND_IDS: u64 = 1 << 40;
+/// The first command time of the first round; each round starts a day later.
+const START: OffsetDateTime = datetime!(2026-11-23 18:00 UTC);
+/// The wallet query: its tickets, and how many times it is timed.
+const WALLET_TICKETS: u64 = 10;
+const WALLET_QUERIES: usize = 1_000;
+/// Prune steps: at most this many command records and feed entries each.
+const PRUNE_LIMIT: u32 = 1_000;
+
+/// The value after `--name`, if given.
+fn flag(name: &str) -> Option<String> {
+    std::env::args().skip_while(|a| a != name).nth(1)
+}
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let tickets = std::env::args()
-        .skip_while(|a| a != "--tickets")
-        .nth(1)
-        .map_or(Ok(90_000), |n| n.parse::<u32>())?;
+    let tickets = flag("--tickets").map_or(Ok(90_000), |n| n.parse::<u32>())?;
+    let rounds = flag("--rounds").map_or(Ok(1), |n| n.parse::<u64>())?;
+    if rounds == 0 {
+        return Err("--rounds must be at least 1".into());
+    }
     println!(
         "stadium: {tickets} tickets, batches of {BATCH}, seed {SEED:#x}, usage rule limit {LIMIT}, NEUTRAL"
     );
@@ -78,12 +103,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         None
     } else {
         let store = Recording::off(MemoryStore::new());
-        Some(run(&store, &store, tickets)?)
+        setup(&store)?;
+        let mut report = run(&store, &store, tickets, 0, START)?;
+        let stored = report.tickets_stored;
+        report.wallet = Some(wallet_latency(&store, ROUND_IDS, report.end, stored)?);
+        Some(report)
     };
     let sqlite = if std::env::args().any(|a| a == "--memory-only") {
         None
     } else {
-        Some(sqlite_run(tickets)?)
+        Some(sqlite_run(tickets, rounds)?)
     };
     if std::env::args().any(|a| a == "--no-baselines") {
         if let Some(report) = memory {
@@ -96,7 +125,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     println!("\nrecording the batches for the baselines (an untimed run on MemoryStore)");
     let recorder = Recording::on(MemoryStore::new());
-    run(&recorder, &recorder, tickets)?;
+    setup(&recorder)?;
+    run(&recorder, &recorder, tickets, 0, START)?;
     let replay = recorder.into_batches()?;
 
     if let Some(report) = memory {
@@ -120,19 +150,25 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// The stadium on SQLite: its report and the size of the database it left (removed since).
-fn sqlite_run(tickets: u32) -> Result<(Report, u64), Box<dyn Error>> {
+/// The stadium on SQLite, `rounds` times on one file: the first round's report (with the wallet
+/// query, after the last round) and the size of the database after the first round (before its
+/// prune). The file is removed since.
+fn sqlite_run(tickets: u32, rounds: u64) -> Result<(Report, u64), Box<dyn Error>> {
     let path = std::env::temp_dir().join(format!(
         "secure-ticket-stadium-{}.sqlite",
         std::process::id()
     ));
     remove_db(&path);
-    let result = sqlite_run_at(&path, tickets);
+    let result = sqlite_run_at(&path, tickets, rounds);
     remove_db(&path);
     result
 }
 
-fn sqlite_run_at(path: &std::path::Path, tickets: u32) -> Result<(Report, u64), Box<dyn Error>> {
+fn sqlite_run_at(
+    path: &std::path::Path,
+    tickets: u32,
+    rounds: u64,
+) -> Result<(Report, u64), Box<dyn Error>> {
     let sqlite = Recording::off(SqliteStore::open_with_cache(path, CACHED_RECORDS)?);
     for (pragma, value) in sqlite.inner.pragmas()? {
         println!("sqlite: {pragma} = {value}");
@@ -140,10 +176,287 @@ fn sqlite_run_at(path: &std::path::Path, tickets: u32) -> Result<(Report, u64), 
     println!("sqlite store: cache of up to {CACHED_RECORDS} decoded records");
     // The invariants are checked through a second connection with no cache: what the file holds.
     let checker = SqliteStore::open_with_cache(path, 0)?;
-    let report = run(&sqlite, &checker, tickets)?;
-    let file_bytes = std::fs::metadata(path).map_or(0, |m| m.len())
-        + std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
+    setup(&sqlite)?;
+    let service = Service::new(&sqlite);
+    let mut first: Option<(Report, u64)> = None;
+    let (mut stored, mut end) = (0u64, START);
+    for round in 0..rounds {
+        let offset = round * ROUND_IDS;
+        let start = START.saturating_add(time::Duration::days(i64::try_from(round)?));
+        let written = process_bytes_written();
+        let report = run(&sqlite, &checker, tickets, offset, start)?;
+        let written = process_bytes_written().zip(written).map(|(b, a)| b - a);
+        let file_bytes = file_bytes(path);
+        stored += report.tickets_stored;
+        end = report.end;
+        if round == 0 {
+            print_storage(path, &report, written)?;
+        } else {
+            println!(
+                "\nSQLite round {}: {} commands in {:.0} ms ({:.2} µs per command); the process wrote {} (issuing included)",
+                round + 1,
+                report.commands,
+                ms(report.total),
+                report.total.as_secs_f64() * 1e6 / report.commands as f64,
+                written.map_or("? (no /proc/self/io)".to_owned(), |w| format!(
+                    "{:.1} MB, {:.0} bytes per command",
+                    w as f64 / 1e6,
+                    w as f64 / report.commands as f64
+                ))
+            );
+        }
+        print_sizes(path, &format!("after round {}", round + 1))?;
+        // Prune with a horizon after every command time so far: no feed reader is registered, so
+        // every feed entry is prunable too.
+        let horizon = report.end.saturating_add(time::Duration::minutes(1));
+        let (mut commands, mut feed_entries, mut steps) = (0u64, 0u64, 0u32);
+        let started = Instant::now();
+        loop {
+            let pruned = service.prune(horizon, PRUNE_LIMIT)?;
+            commands += u64::from(pruned.commands);
+            feed_entries += u64::from(pruned.feed_entries);
+            steps += 1;
+            if !pruned.more {
+                break;
+            }
+        }
+        println!(
+            "SQLite prune {} (before {horizon}): {commands} command records, {feed_entries} feed entries in {steps} steps of {PRUNE_LIMIT}, {:.0} ms",
+            round + 1,
+            ms(started.elapsed())
+        );
+        print_sizes(path, &format!("after prune {}", round + 1))?;
+        if first.is_none() {
+            first = Some((report, file_bytes));
+        }
+    }
+    let (mut report, file_bytes) = first.ok_or("no round")?;
+    report.wallet = Some(wallet_latency(
+        &sqlite,
+        rounds * ROUND_IDS,
+        end.saturating_add(time::Duration::minutes(2)),
+        stored,
+    )?);
     Ok((report, file_bytes))
+}
+
+/// The database file and its WAL, in bytes.
+fn file_bytes(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len()) + wal_bytes(path)
+}
+
+fn wal_bytes(path: &std::path::Path) -> u64 {
+    std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len())
+}
+
+/// What the process has written so far (`wchar` of `/proc/self/io`: every byte passed to a write,
+/// WAL frames and checkpoints alike), where Linux tells.
+fn process_bytes_written() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix("wchar:")?.trim().parse().ok())
+}
+
+/// One table of the database with its indexes.
+#[derive(Default)]
+struct TableBytes {
+    rows: u64,
+    /// The table's own b-tree.
+    table: u64,
+    /// Its indexes' b-trees.
+    indexes: u64,
+}
+
+impl TableBytes {
+    const fn bytes(&self) -> u64 {
+        self.table + self.indexes
+    }
+}
+
+/// What the database holds: its tables and pages.
+struct Storage {
+    tables: BTreeMap<String, TableBytes>,
+    /// The b-trees of the indexes, by name: (their table, bytes).
+    indexes: BTreeMap<String, (String, u64)>,
+    page_size: u64,
+    page_count: u64,
+    freelist: u64,
+}
+
+impl Storage {
+    fn bytes(&self, table: &str) -> u64 {
+        self.tables.get(table).map_or(0, TableBytes::bytes)
+    }
+
+    fn rows(&self, table: &str) -> u64 {
+        self.tables.get(table).map_or(0, |t| t.rows)
+    }
+}
+
+/// Measures the database through its own connection (SQLite's `dbstat`: the pages of each b-tree,
+/// committed WAL frames included).
+fn storage(path: &std::path::Path) -> Result<Storage, Box<dyn Error>> {
+    let connection = rusqlite::Connection::open(path)?;
+    let mut owner: HashMap<String, (String, String)> = HashMap::new();
+    {
+        let mut statement = connection.prepare("SELECT name, tbl_name, type FROM sqlite_schema")?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            owner.insert(row.get(0)?, (row.get(1)?, row.get(2)?));
+        }
+    }
+    let mut tables: BTreeMap<String, TableBytes> = BTreeMap::new();
+    let mut indexes = BTreeMap::new();
+    for (name, (_, kind)) in &owner {
+        if kind == "table" {
+            let rows: i64 =
+                connection.query_row(&format!("SELECT COUNT(*) FROM \"{name}\""), [], |r| {
+                    r.get(0)
+                })?;
+            tables.entry(name.clone()).or_default().rows = u64::try_from(rows)?;
+        }
+    }
+    {
+        let mut statement = connection
+            .prepare("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")
+            .map_err(|e| format!("SQLite's dbstat virtual table: {e}"))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let name: String = row.get(0)?;
+            let bytes = u64::try_from(row.get::<_, i64>(1)?)?;
+            match owner.get(&name) {
+                Some((table, kind)) if kind == "index" => {
+                    tables.entry(table.clone()).or_default().indexes += bytes;
+                    indexes.insert(name, (table.clone(), bytes));
+                }
+                _ => tables.entry(name).or_default().table += bytes,
+            }
+        }
+    }
+    let pragma = |name: &str| -> Result<u64, Box<dyn Error>> {
+        let value: i64 = connection.pragma_query_value(None, name, |r| r.get(0))?;
+        Ok(u64::try_from(value)?)
+    };
+    Ok(Storage {
+        tables,
+        indexes,
+        page_size: pragma("page_size")?,
+        page_count: pragma("page_count")?,
+        freelist: pragma("freelist_count")?,
+    })
+}
+
+/// After the first round: the bytes per table, per command and per command record, and what
+/// was written.
+fn print_storage(
+    path: &std::path::Path,
+    report: &Report,
+    written: Option<u64>,
+) -> Result<(), Box<dyn Error>> {
+    let storage = storage(path)?;
+    let wal = wal_bytes(path);
+    let file = storage.page_size * storage.page_count;
+    println!(
+        "\nSQLite bytes stored after the first round (dbstat; pages of {} bytes):",
+        storage.page_size
+    );
+    println!(
+        "   {:<18} {:>9} {:>12} {:>10} {:>14}",
+        "table", "rows", "bytes", "bytes/row", "of which index"
+    );
+    for (name, table) in &storage.tables {
+        println!(
+            "   {name:<18} {:>9} {:>12} {:>10} {:>14}",
+            table.rows,
+            table.bytes(),
+            if table.rows == 0 {
+                "-".to_owned()
+            } else {
+                format!("{:.1}", table.bytes() as f64 / table.rows as f64)
+            },
+            table.indexes
+        );
+    }
+    for (name, (table, bytes)) in &storage.indexes {
+        println!(
+            "     index {name} on {table}: {bytes} bytes, {:.1} per row",
+            *bytes as f64 / storage.rows(table).max(1) as f64
+        );
+    }
+    print_entries_by_index(path)?;
+    println!(
+        "   file: {} pages = {file} bytes ({} free pages), -wal file: {wal} bytes",
+        storage.page_count, storage.freelist
+    );
+    let commands = storage.rows("commands");
+    let per_command =
+        storage.bytes("commands") + storage.bytes("feed") + storage.bytes("index_entries");
+    println!(
+        "   bytes per command ({commands} command records; {} commands executed): file (+WAL) {:.0}; commands + feed + index_entries {:.0}",
+        report.commands,
+        (file + wal) as f64 / commands.max(1) as f64,
+        per_command as f64 / commands.max(1) as f64
+    );
+    println!(
+        "   a command record row (commands + commands_by_time): {:.1} bytes; a feed entry (feed + its indexes): {:.1} bytes",
+        storage.bytes("commands") as f64 / commands.max(1) as f64,
+        storage.bytes("feed") as f64 / storage.rows("feed").max(1) as f64
+    );
+    match written {
+        Some(written) => println!(
+            "   written by the process during the round, issuing the tickets included (/proc/self/io wchar: WAL frames, checkpoints): {:.1} MB, {:.0} bytes per command",
+            written as f64 / 1e6,
+            written as f64 / report.commands as f64
+        ),
+        None => println!("   bytes written: not measured (no /proc/self/io)"),
+    }
+    Ok(())
+}
+
+/// The rows of `index_entries` per index, with the bytes of their columns (not of the b-tree).
+fn print_entries_by_index(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
+    let connection = rusqlite::Connection::open(path)?;
+    let mut statement = connection.prepare(
+        "SELECT ix, COUNT(*), SUM(16 + LENGTH(term) + LENGTH(sort) + LENGTH(key_kind) + LENGTH(key_id)) \
+         FROM index_entries GROUP BY ix ORDER BY ix",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut parts = Vec::new();
+    while let Some(row) = rows.next()? {
+        let ix: u8 = row.get(0)?;
+        let count: i64 = row.get(1)?;
+        let bytes: i64 = row.get(2)?;
+        let name = secure_ticket::index::Index::from_number(ix)
+            .map_or_else(|| format!("ix {ix}"), |i| i.to_string());
+        parts.push(format!(
+            "{name} {count} ({:.0} column bytes each)",
+            bytes as f64 / count.max(1) as f64
+        ));
+    }
+    println!("     index_entries by index: {}", parts.join(", "));
+    Ok(())
+}
+
+/// One line: the file, its WAL, and the bytes of the tables that matter.
+fn print_sizes(path: &std::path::Path, when: &str) -> Result<(), Box<dyn Error>> {
+    let storage = storage(path)?;
+    let mb = |b: u64| b as f64 / 1e6;
+    println!(
+        "SQLite {when:<14}: file {:.1} MB (+WAL {:.1} MB; {:.1} MB in free pages); commands {:.2} MB ({} rows), feed {:.2} MB ({} rows), index_entries {:.2} MB ({} rows), records {:.1} MB ({} rows)",
+        mb(std::fs::metadata(path).map_or(0, |m| m.len())),
+        mb(wal_bytes(path)),
+        mb(storage.freelist * storage.page_size),
+        mb(storage.bytes("commands")),
+        storage.rows("commands"),
+        mb(storage.bytes("feed")),
+        storage.rows("feed"),
+        mb(storage.bytes("index_entries")),
+        storage.rows("index_entries"),
+        mb(storage.bytes("records")),
+        storage.rows("records"),
+    );
+    Ok(())
 }
 
 /// A seeded xorshift generator: the same stadium every run.
@@ -260,6 +573,20 @@ struct Report {
     commands: usize,
     per_op: BTreeMap<&'static str, Vec<f64>>,
     bytes_per_ticket: f64,
+    /// The tickets this run created (the stadium's and their replacements).
+    tickets_stored: u64,
+    /// The last command time.
+    end: OffsetDateTime,
+    /// The wallet query after the stadium, when measured.
+    wallet: Option<WalletLatency>,
+}
+
+/// The wallet query's latency over [`WALLET_QUERIES`] queries.
+struct WalletLatency {
+    /// Tickets in the store besides the wallet's.
+    among: u64,
+    median: f64,
+    p99: f64,
 }
 
 impl Report {
@@ -293,6 +620,12 @@ impl Report {
             "   JSON per ticket (envelope, compact): {:.0} bytes",
             self.bytes_per_ticket
         );
+        if let Some(wallet) = &self.wallet {
+            println!(
+                "   wallet query ({WALLET_TICKETS} tickets, among {} others; {WALLET_QUERIES} queries): median {:.1} µs, p99 {:.1} µs",
+                wallet.among, wallet.median, wallet.p99
+            );
+        }
         if let Some((raw, raw_name)) = baseline {
             println!(
                 "   {raw_name} replaying the same writes in the same batches: {:.0} ms; ratio {:.2}",
@@ -362,13 +695,8 @@ impl<S: Store> Runner<'_, S> {
     }
 }
 
-/// The stadium on `store`; the invariants are then checked on `checker` (the same data).
-fn run<S: Store, C: Store>(
-    store: &Recording<S>,
-    checker: &C,
-    tickets: u32,
-) -> Result<Report, Box<dyn Error>> {
-    let n = u64::from(tickets);
+/// The organizer's settings, the usage rule and the point of sale every round uses (setup).
+fn setup<S: Store>(store: &Recording<S>) -> Result<(), Box<dyn Error>> {
     let service = Service::new(store);
     let rule = UsageRule::new(OrganizerId::from_u128(1), RULE)
         .with_max_transfers(TransferLimit::new(i64::from(LIMIT))?);
@@ -390,12 +718,19 @@ fn run<S: Store, C: Store>(
         Record::PointOfSale(pos),
         Record::Settings(settings),
     ])?;
-    // S360 issues the tickets (setup, not timed).
-    for chunk in (1..=n).collect::<Vec<_>>().chunks(BATCH) {
+    Ok(())
+}
+
+/// A ticket (and its right) of each id, issued to `contact(id)` (setup, not timed).
+fn issue<S: Store>(
+    service: &Service<&Recording<S>>,
+    ids: impl IntoIterator<Item = u64>,
+    contact: impl Fn(u64) -> Result<Email, Box<dyn Error>>,
+) -> Result<(), Box<dyn Error>> {
+    for chunk in ids.into_iter().collect::<Vec<_>>().chunks(BATCH) {
         let mut issued = Vec::with_capacity(chunk.len());
         for &i in chunk {
-            let distribution =
-                Distribution::new(POS, MOBILE).with_cultural_contact(email("fan", i)?);
+            let distribution = Distribution::new(POS, MOBILE).with_cultural_contact(contact(i)?);
             issued.push(Record::Ticket(Ticket::new(
                 OrganizerId::from_u128(1),
                 TicketId::from_u128(i.into()),
@@ -405,13 +740,30 @@ fn run<S: Store, C: Store>(
         }
         service.create(issued)?;
     }
+    Ok(())
+}
+
+/// The stadium on `store` (after [`setup`]), its ids (tickets, rights, groups, commands, emails)
+/// offset by `offset` and its first command at `start`; the invariants are then checked on
+/// `checker` (the same data).
+fn run<S: Store, C: Store>(
+    store: &Recording<S>,
+    checker: &C,
+    tickets: u32,
+    offset: u64,
+    start: OffsetDateTime,
+) -> Result<Report, Box<dyn Error>> {
+    let n = u64::from(tickets);
+    let service = Service::new(store);
+    // S360 issues the tickets (setup, not timed).
+    issue(&service, (1..=n).map(|i| offset + i), |i| email("fan", i))?;
     store.setup_done()?;
 
     let mut rng = Rng(SEED);
     let mut runner = Runner {
         service: Service::new(store),
-        next_id: 0,
-        at: datetime!(2026-11-23 18:00 UTC),
+        next_id: offset.into(),
+        at: start,
         total: Duration::ZERO,
         commands: 0,
         per_op: BTreeMap::new(),
@@ -422,8 +774,8 @@ fn run<S: Store, C: Store>(
     let injects: Vec<Command> = (1..=n)
         .map(|i| {
             Ok(Command::Inject(InjectTicket {
-                ticket: TicketId::from_u128(i.into()),
-                to: email("fan", i)?,
+                ticket: TicketId::from_u128((offset + i).into()),
+                to: email("fan", offset + i)?,
                 usage_rule: RULE,
                 at,
             }))
@@ -452,14 +804,15 @@ fn run<S: Store, C: Store>(
     runner.run("record feedback", feedback)?;
 
     // 3. Take back, push the invalidated ticket to the wallet, redistribute, re-inject (B3-B10).
-    let new_id = |i: u64| TicketId::from_u128(u128::from(n + i));
+    let new_id = |i: u64| TicketId::from_u128(u128::from(offset + n + i));
+    let id = |i: u64| TicketId::from_u128(u128::from(offset + i));
     let agency = email("agency", 0)?;
     let at = runner.tick();
     let commands = take_back
         .iter()
         .map(|&i| {
             Command::TakeBack(TakeBackTicket {
-                ticket: TicketId::from_u128(i.into()),
+                ticket: id(i),
                 point_of_sale: POS,
                 actor: agency.clone(),
                 new_ticket: new_id(i),
@@ -471,12 +824,7 @@ fn run<S: Store, C: Store>(
     let at = runner.tick();
     let commands = take_back
         .iter()
-        .map(|&i| {
-            Command::RequestDeletion(RequestDeletion {
-                ticket: TicketId::from_u128(i.into()),
-                at,
-            })
-        })
+        .map(|&i| Command::RequestDeletion(RequestDeletion { ticket: id(i), at }))
         .collect();
     runner.run("request deletion", commands)?;
     let at = runner.tick();
@@ -487,7 +835,7 @@ fn run<S: Store, C: Store>(
                 ticket: new_id(i),
                 point_of_sale: POS,
                 actor: agency.clone(),
-                to: email("fixed", i)?,
+                to: email("fixed", offset + i)?,
                 at,
             }))
         })
@@ -499,7 +847,7 @@ fn run<S: Store, C: Store>(
         .map(|&i| {
             Ok(Command::Inject(InjectTicket {
                 ticket: new_id(i),
-                to: email("fixed", i)?,
+                to: email("fixed", offset + i)?,
                 usage_rule: RULE,
                 at,
             }))
@@ -510,9 +858,9 @@ fn run<S: Store, C: Store>(
     // 4. Three hops of transfers; about 10 % of initiations are declined or cancelled, then retried.
     let mut owner: HashMap<u64, Email> = transfer
         .iter()
-        .map(|&i| Ok((i, email("fan", i)?)))
+        .map(|&i| Ok((i, email("fan", offset + i)?)))
         .collect::<Result<_, Box<dyn Error>>>()?;
-    let mut group_n: u128 = 0;
+    let mut group_n = u128::from(offset);
     for hop in 1..=3u64 {
         let mut pending: Vec<(u64, TransferGroupId, Email)> = Vec::new();
         let mut round: Vec<u64> = transfer.clone();
@@ -523,12 +871,12 @@ fn run<S: Store, C: Store>(
             for &i in &round {
                 group_n += 1;
                 let group = TransferGroupId::from_u128(group_n);
-                let recipient = email(&format!("hop{hop}-"), i)?;
+                let recipient = email(&format!("hop{hop}-"), offset + i)?;
                 let sender = owner.get(&i).cloned().ok_or("no owner")?;
                 commands.push(Command::Initiate(InitiateTransfer {
                     actor: sender,
                     recipient: recipient.clone(),
-                    tickets: vec![TicketId::from_u128(i.into())],
+                    tickets: vec![id(i)],
                     groups: NewGroupIds::single(group),
                     at,
                 }));
@@ -589,7 +937,7 @@ fn run<S: Store, C: Store>(
     // 5. Check every invariant on the stored records, and measure their size.
     let ids: Vec<RecordKey> = (1..=n)
         .chain(take_back.iter().map(|&i| n + i))
-        .map(|i| RecordKey::Ticket(TicketId::from_u128(i.into())))
+        .map(|i| RecordKey::Ticket(id(i)))
         .collect();
     let mut valid_per_right: HashMap<RightId, u32> = HashMap::new();
     let (mut bytes, mut count) = (0usize, 0usize);
@@ -612,11 +960,11 @@ fn run<S: Store, C: Store>(
                 if wallet.pending_group.is_some() {
                     return Err(format!("ticket {} is still pending", ticket.id).into());
                 }
-                let original = ticket.id.as_uuid().as_u128();
-                let expected_initial = if original > u128::from(n) {
-                    email("fixed", (original - u128::from(n)) as u64)?
+                let original = (ticket.id.as_uuid().as_u128() - u128::from(offset)) as u64;
+                let expected_initial = if original > n {
+                    email("fixed", offset + original - n)?
                 } else {
-                    email("fan", original as u64)?
+                    email("fan", offset + original)?
                 };
                 if wallet.owners.initial != expected_initial {
                     return Err(format!("ticket {}'s initial owner changed", ticket.id).into());
@@ -643,7 +991,80 @@ fn run<S: Store, C: Store>(
         commands: runner.commands,
         per_op: runner.per_op,
         bytes_per_ticket: bytes as f64 / count.max(1) as f64,
+        tickets_stored: count as u64,
+        end: runner.at,
+        wallet: None,
     })
+}
+
+/// The wallet query among what `store` holds: [`WALLET_TICKETS`] new tickets (ids after
+/// `offset`) injected at `at` to one new email, then [`Service::wallet`] timed
+/// [`WALLET_QUERIES`] times. Fails unless the wallet holds exactly those tickets.
+fn wallet_latency<S: Store>(
+    store: &Recording<S>,
+    offset: u64,
+    at: OffsetDateTime,
+    among: u64,
+) -> Result<WalletLatency, Box<dyn Error>> {
+    let service = Service::new(store);
+    let owner = email("wallet", offset)?;
+    let ids: Vec<u64> = (1..=WALLET_TICKETS).map(|i| offset + i).collect();
+    issue(&service, ids.iter().copied(), |_| Ok(owner.clone()))?;
+    let requests: Vec<Request> = ids
+        .iter()
+        .map(|&i| Request {
+            id: CommandId::from_u128(i.into()),
+            organizer: ORGANIZER,
+            command: Command::Inject(InjectTicket {
+                ticket: TicketId::from_u128(i.into()),
+                to: owner.clone(),
+                usage_rule: RULE,
+                at,
+            }),
+        })
+        .collect();
+    for result in service.execute_batch(&requests)? {
+        result?;
+    }
+    let request = WalletRequest::first(owner, 100);
+    let mut expected: Vec<TicketId> = ids.iter().map(|&i| TicketId::from_u128(i.into())).collect();
+    expected.sort();
+    let mut samples = Vec::with_capacity(WALLET_QUERIES);
+    for _ in 0..WALLET_QUERIES {
+        let start = Instant::now();
+        let wallet = service.wallet(ORGANIZER, &request)?;
+        samples.push(start.elapsed().as_secs_f64() * 1e6);
+        let mut held: Vec<TicketId> = wallet
+            .tickets
+            .items
+            .iter()
+            .flat_map(|p| p.tickets.iter().map(|t| t.ticket.id))
+            .collect();
+        held.sort();
+        if held != expected || wallet.tickets.next.is_some() {
+            return Err(format!(
+                "the wallet holds {} tickets {held:?} (more: {}), expected exactly the {WALLET_TICKETS} injected {expected:?}",
+                held.len(),
+                wallet.tickets.next.is_some()
+            )
+            .into());
+        }
+        black_box(&wallet);
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(WalletLatency {
+        among,
+        median: quantile(&samples, 0.5),
+        p99: quantile(&samples, 0.99),
+    })
+}
+
+/// The `q` quantile of sorted samples (nearest rank).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 - 1.0) * q).round() as usize)
+        .copied()
+        .unwrap_or(0.0)
 }
 
 /// A `HashMap` replaying the shell's writes: the same keys and versions (compared, then bumped),
