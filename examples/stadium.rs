@@ -1068,10 +1068,22 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// A `HashMap` replaying the shell's writes: the same keys and versions (compared, then bumped),
-/// the same records (copied before each batch's clock starts, then moved in), in the same
-/// batches; setup batches untimed.
+/// the same records (copied before each batch's clock starts, then moved in), the same index
+/// changes into sorted lists and the same feed appends into a `Vec`, in the same batches; setup
+/// batches untimed.
 fn raw_map(replay: &Replay) -> Result<Duration, Box<dyn Error>> {
+    type List = BTreeMap<secure_ticket::index::SortKey, RecordKey>;
     let mut map: HashMap<RecordKey, (Version, Record)> = HashMap::new();
+    // The same index changes and feed appends, in plain std collections.
+    let mut index: HashMap<
+        (
+            secure_ticket::index::Index,
+            OrganizerId,
+            secure_ticket::index::Term,
+        ),
+        List,
+    > = HashMap::new();
+    let mut feed: Vec<secure_ticket::feed::FeedAppend> = Vec::new();
     let mut total = Duration::ZERO;
     for (i, batch) in replay.batches.iter().enumerate() {
         // The records are copied before the clock starts: the baseline only moves them in.
@@ -1085,17 +1097,30 @@ fn raw_map(replay: &Replay) -> Result<Duration, Box<dyn Error>> {
             }
             map.insert(key, (write.expected.next(), write.record));
         }
+        for entry in owned.index.removed {
+            if let Some(list) = index.get_mut(&(entry.index, entry.organizer, entry.term)) {
+                list.remove(&entry.sort);
+            }
+        }
+        for entry in owned.index.added {
+            index
+                .entry((entry.index, entry.organizer, entry.term))
+                .or_default()
+                .insert(entry.sort, entry.key);
+        }
+        feed.extend(owned.feed);
         if i >= replay.setup {
             total += start.elapsed();
         }
     }
-    black_box(&map);
+    black_box((&map, &index, &feed));
     Ok(total)
 }
 
-/// Raw rusqlite replaying the shell's writes: the same rows and bytes (encoded beforehand, untimed),
-/// the same `INSERT` / `UPDATE .. WHERE version = ?` statements, one `BEGIN IMMEDIATE` transaction
-/// per batch; setup batches untimed.
+/// Raw rusqlite replaying the shell's writes: the same rows and bytes as the store writes
+/// (records as JSON, accepted command records as columns, index rows, feed rows; encoded
+/// beforehand, untimed), the same `INSERT` / `UPDATE .. WHERE version = ?` statements, one
+/// `BEGIN IMMEDIATE` transaction per batch; setup batches untimed.
 fn raw_sqlite(replay: &Replay, path: &std::path::Path) -> Result<Duration, Box<dyn Error>> {
     drop(SqliteStore::open(path)?); // the same schema and pragmas
     let mut connection = rusqlite::Connection::open(path)?;
@@ -1103,12 +1128,62 @@ fn raw_sqlite(replay: &Replay, path: &std::path::Path) -> Result<Duration, Box<d
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     let mut total = Duration::ZERO;
     for (i, batch) in replay.batches.iter().enumerate() {
+        // Everything encoded before the clock starts: records as JSON, accepted commands as the
+        // store's columns, index rows, feed rows with their events as JSON.
         let mut rows = Vec::with_capacity(batch.writes.len());
+        let mut commands = Vec::new();
         for write in &batch.writes {
             let key = write.record.key();
-            let body = serde_json::to_string(&Envelope::borrowed(&write.record))?;
             let version = i64::try_from(write.expected.get())?;
+            if let Record::Command(c) = &write.record {
+                let (events, body) = match &c.outcome {
+                    secure_ticket::command::RecordedOutcome::Accepted { events } => {
+                        (Some(i64::from(*events)), None)
+                    }
+                    _ => (
+                        None,
+                        Some(serde_json::to_string(&Envelope::borrowed(&write.record))?),
+                    ),
+                };
+                commands.push((
+                    *c.organizer.as_uuid().as_bytes(),
+                    *c.id.as_uuid().as_bytes(),
+                    i64::try_from(c.at.unix_timestamp_nanos())?,
+                    *c.digest.as_bytes(),
+                    events,
+                    body,
+                ));
+                continue;
+            }
+            let body = serde_json::to_string(&Envelope::borrowed(&write.record))?;
             rows.push((key.kind().as_str(), *key.uuid().as_bytes(), version, body));
+        }
+        let entry_row = |e: &secure_ticket::index::IndexEntry| {
+            (
+                e.index.number(),
+                *e.organizer.as_uuid().as_bytes(),
+                e.term.to_string(),
+                e.sort.to_bytes(),
+                e.key.kind().as_str(),
+                *e.key.uuid().as_bytes(),
+            )
+        };
+        let removed: Vec<_> = batch.index.removed.iter().map(entry_row).collect();
+        let added: Vec<_> = batch
+            .index
+            .added
+            .iter()
+            .filter(|e| e.index != secure_ticket::index::Index::CommandsByTime)
+            .map(entry_row)
+            .collect();
+        let mut feed_rows = Vec::with_capacity(batch.feed.len());
+        for append in &batch.feed {
+            feed_rows.push((
+                *append.organizer.as_uuid().as_bytes(),
+                *append.command.as_uuid().as_bytes(),
+                i64::try_from(append.at.unix_timestamp_nanos())?,
+                serde_json::to_string(&append.events)?,
+            ));
         }
         let start = Instant::now();
         let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -1131,6 +1206,32 @@ fn raw_sqlite(replay: &Replay, path: &std::path::Path) -> Result<Duration, Box<d
                         format!("replay: {kind} {id:?} at version {version} missing").into(),
                     );
                 }
+            }
+            let mut command = tx.prepare_cached(
+                "INSERT INTO commands (organizer, id, version, at, digest, events, body) \
+                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6)",
+            )?;
+            for (organizer, id, at, digest, events, body) in &commands {
+                command.execute(rusqlite::params![organizer, id, at, digest, events, body])?;
+            }
+            let mut delete = tx.prepare_cached(
+                "DELETE FROM index_entries WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND sort = ?4",
+            )?;
+            for (ix, organizer, term, sort, _, _) in &removed {
+                delete.execute(rusqlite::params![ix, organizer, term, sort])?;
+            }
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO index_entries (ix, organizer, term, sort, key_kind, key_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (ix, organizer, term, sort, kind, id) in &added {
+                put.execute(rusqlite::params![ix, organizer, term, sort, kind, id])?;
+            }
+            let mut append = tx.prepare_cached(
+                "INSERT INTO feed (organizer, command, at, events) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (organizer, command, at, events) in &feed_rows {
+                append.execute(rusqlite::params![organizer, command, at, events])?;
             }
         }
         tx.commit()?;
