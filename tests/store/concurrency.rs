@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use secure_ticket::service::{Command, Request, Service};
 use secure_ticket::store::{Batch, MemoryStore, Record, RecordKey, Store, StoreError, Versioned};
-use secure_ticket::transfer::{InitiateTransfer, NewGroupIds, SignIn};
+use secure_ticket::transfer::{AcceptTransfer, InitiateTransfer, NewGroupIds};
 use secure_ticket::{CommandId, Error, Event, TicketId, TransferGroupId};
 
 use crate::common::{AT, ORGANIZER, TempDb, alice, bob, inject, request, rule, settings, ticket};
@@ -205,7 +205,10 @@ fn run_thread<S: Store>(
                 groups: NewGroupIds::single(TransferGroupId::from_u128(unique(thread, attempt))),
                 at: AT,
             }),
-            Some(_) => Command::SignIn(SignIn {
+            // The recipient accepts this very group (a sign-in would complete every group
+            // addressed to them at once, Q4: far more contention than one transfer).
+            Some(group) => Command::Accept(AcceptTransfer {
+                group,
                 actor: other,
                 at: AT,
             }),
