@@ -325,3 +325,34 @@ fn x8_a_retry_whose_command_record_was_pruned_runs_as_a_new_command() {
         "{late:?}"
     );
 }
+
+/// The async driver answers the same queries and runs the same readers (Q2, F3, F4, X8).
+#[test]
+fn f4_the_async_service_reads_wallets_and_runs_the_feedback_reader() {
+    use secure_ticket::service::{AsyncService, WalletRequest};
+    use secure_ticket::store::Blocking;
+
+    fn ready<F: Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut context) {
+                return out;
+            }
+        }
+    }
+
+    let sync = world(AcceptanceSettings::explicit());
+    inject(&sync, 1, &alice(), Some(FINAL));
+    let service = AsyncService::new(Blocking::new(sync.store().clone()));
+    let wallet = ready(service.wallet(ORG, &WalletRequest::first(alice(), 10))).unwrap();
+    assert_eq!(wallet.tickets.items.len(), 1);
+    assert_eq!(wallet.tickets.items[0].performance.unwrap().id, FINAL);
+    ready(service.register_reader(ORG, FeedbackReader::name())).unwrap();
+    let step = ready(service.advance_feedback(ORG, 10)).unwrap();
+    assert_eq!((step.entries, step.results.len()), (1, 1));
+    let feed = ready(service.feed_after(ORG, Position::START, 10)).unwrap();
+    assert_eq!(feed.len(), 2, "the injection and the feedback it derived");
+    let pruned = ready(service.prune(AT + Duration::hours(25), 10)).unwrap();
+    assert_eq!(pruned.commands, 2);
+}
