@@ -11,6 +11,46 @@ use crate::error_kind::ErrorKind;
 const MAX_LEN: usize = 254;
 /// The longest local part accepted, in bytes (RFC 5321).
 const MAX_LOCAL_LEN: usize = 64;
+/// The longest input looked at: a longer one is refused before any other work, and an error
+/// keeps at most this much of the input (so a 100 MB input costs neither time nor memory).
+const MAX_INPUT: usize = 1024;
+
+/// At most [`MAX_INPUT`] bytes of `text`, cut on a character boundary, with `…` when cut.
+fn excerpt(text: &str) -> String {
+    if text.len() <= MAX_INPUT {
+        return text.to_owned();
+    }
+    let end = (0..=MAX_INPUT)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let mut out = text.get(..end).unwrap_or_default().to_owned();
+    out.push('…');
+    out
+}
+
+/// Characters that show nothing, or change how the text around them shows, so that two
+/// addresses that look alike would differ (X9): Unicode's format characters (zero-width
+/// spaces and joiners, bidirectional controls, the byte order mark, tags, interlinear
+/// annotation), variation selectors, fillers and other default-ignorable code points.
+const fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}'
+        | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFFB}'
+        | '\u{110BD}' | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
 
 /// A spectator's or contact's email address, validated and normalised.
 ///
@@ -53,7 +93,7 @@ pub enum EmailError {
     #[error("the email address `{input}` is {len} bytes long; at most 254 are allowed")]
     #[serde(rename = "EMAIL_TOO_LONG")]
     TooLong {
-        /// The address as given (trimmed).
+        /// The address as given (trimmed), or its first 1,024 bytes and `…` when longer.
         input: String,
         /// Its length in bytes.
         len: usize,
@@ -81,7 +121,8 @@ pub enum EmailError {
         /// The address as given (trimmed).
         input: String,
     },
-    /// The address contains white space or a control character.
+    /// The address contains white space, a control character, or an invisible one (a zero-width
+    /// space or joiner, a bidirectional control, a tag, a variation selector: X9).
     #[error(
         "the email address `{input}` contains the character {character:?}, which is not allowed; remove it"
     )]
@@ -171,9 +212,16 @@ impl Email {
         if trimmed.is_empty() {
             return Err(EmailError::Empty);
         }
+        // The length first: no other work on an input that cannot be an address.
+        if trimmed.len() > MAX_INPUT {
+            return Err(EmailError::TooLong {
+                input: excerpt(trimmed),
+                len: trimmed.len(),
+            });
+        }
         if let Some(character) = trimmed
             .chars()
-            .find(|c| c.is_whitespace() || c.is_control())
+            .find(|&c| c.is_whitespace() || c.is_control() || is_invisible(c))
         {
             return Err(EmailError::InvalidCharacter {
                 input: trimmed.to_owned(),

@@ -83,3 +83,49 @@ fn err_email_invalid_character() {
     );
     assert!(error.to_string().contains("alice smith@example.com"));
 }
+
+#[test]
+fn x9_invisible_format_characters_are_refused() {
+    for invisible in [
+        '\u{200B}',  // zero-width space
+        '\u{200D}',  // zero-width joiner
+        '\u{202E}',  // right-to-left override
+        '\u{2066}',  // left-to-right isolate
+        '\u{FEFF}',  // byte order mark
+        '\u{00AD}',  // soft hyphen
+        '\u{FE0F}',  // variation selector
+        '\u{E0041}', // tag latin capital letter A
+    ] {
+        let input = format!("ali{invisible}ce@example.com");
+        assert_eq!(
+            Email::parse(&input),
+            Err(EmailError::InvalidCharacter {
+                input: input.clone(),
+                character: invisible
+            }),
+            "{invisible:?}"
+        );
+    }
+    // Visible non-ASCII letters stay allowed.
+    assert_eq!(
+        Email::parse("Zoë@Exämple.com").unwrap().as_str(),
+        "zoë@exämple.com"
+    );
+}
+
+#[test]
+fn x9_a_huge_input_is_refused_before_any_other_work_with_a_small_error() {
+    let huge = format!("{}@example.com", "A".repeat(100_000_000));
+    let error = Email::parse(&huge).unwrap_err();
+    let EmailError::TooLong { input, len } = &error else {
+        panic!("expected TooLong, got a {} error", error.code());
+    };
+    assert_eq!(*len, huge.len());
+    assert!(
+        input.len() <= 1024 + '…'.len_utf8(),
+        "{} bytes kept",
+        input.len()
+    );
+    assert!(input.ends_with('…') && input.starts_with("AAAA"));
+    assert!(error.to_string().len() < 1200);
+}
