@@ -619,7 +619,7 @@ fn system_of_record(story: &mut Story) -> Result<(), Box<dyn Error>> {
 
     println!("\n== 11. A second organizer, a theatre, with its own settings and records (X7)");
     let expire_after = Duration::days(2);
-    let acceptance = AcceptanceSettings::automatic().with_expiry(expire_after);
+    let acceptance = AcceptanceSettings::automatic().with_expiry(expire_after)?;
     let interface = TixngoInterface::from_custom_parameters([(
         TixngoInterface::RESET_REASONS,
         "MOBILE_TAKE_BACK",

@@ -95,6 +95,7 @@ coded!(
     crate::index::CursorError,
     crate::feed::ReaderNameError,
     crate::PerformanceError,
+    crate::SettingsError,
 );
 
 const T: TicketId = TicketId::from_u128(1);
@@ -854,6 +855,14 @@ fn groups() -> Vec<(&'static str, Vec<String>)> {
             lines(&[
                 crate::feed::ReaderNameError::Length { len: 0 },
                 crate::feed::ReaderNameError::Character { at: 0, found: 'A' },
+            ]),
+        ),
+        (
+            "SettingsError",
+            lines(&[
+                crate::SettingsError::NegativeExpiry { seconds: -1 },
+                crate::SettingsError::ExpiryNotInWholeSeconds { milliseconds: 400 },
+                crate::SettingsError::ExpiryTooLong { seconds: 1 << 40 },
             ]),
         ),
         (

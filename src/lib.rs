@@ -184,7 +184,9 @@ pub use id::{
 };
 pub use input_error::InputError;
 pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};
-pub use organizer::{AcceptanceSettings, OrganizerSettings, TakeBackPolicy};
+pub use organizer::{
+    AcceptanceSettings, OrganizerSettings, SettingsError, TakeBackPolicy, TransferExpiry,
+};
 pub use performance::{Performance, PerformanceError};
 pub use point_of_sale::{InternetTheme, PointOfSale, ThemeError};
 pub use ticket::{

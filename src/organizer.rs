@@ -2,7 +2,7 @@
 //! interface (B8) and the take-back switches (B5). What the shell loads besides tickets, groups, POS
 //! and rules.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use crate::id::OrganizerId;
@@ -65,7 +65,8 @@ impl OrganizerSettings {
 ///   or decline a FORWARD group; off, the group completes at the recipient's next sign-in or sync.
 ///   BACKWARD groups never need explicit acceptance (A2).
 /// - `expire_after`, when set, is how long a group may stay pending before the system cancels it
-///   (A4, status `EXPIRED`).
+///   (A4, status `EXPIRED`): a [`TransferExpiry`], whole seconds, never negative, so that every
+///   value that can be set is one every reader decodes (X10).
 ///
 /// Both are read when a group is initiated and recorded in it, so changing them later does not change
 /// groups already pending (**decision**: a spectator sees the terms of the transfer they started).
@@ -73,11 +74,23 @@ impl OrganizerSettings {
 /// # Examples
 ///
 /// ```
-/// use secure_ticket::AcceptanceSettings;
+/// use secure_ticket::{AcceptanceSettings, SettingsError};
 /// use time::Duration;
 ///
-/// let settings = AcceptanceSettings::explicit().with_expiry(Duration::days(7));
+/// let settings = AcceptanceSettings::explicit().with_expiry(Duration::days(7))?;
 /// assert!(settings.explicit_acceptance);
+/// assert_eq!(settings.expire_after.unwrap().duration(), Duration::days(7));
+///
+/// // What no reader could decode is refused when it is set, not when it is read back.
+/// assert!(matches!(
+///     AcceptanceSettings::explicit().with_expiry(Duration::hours(-1)),
+///     Err(SettingsError::NegativeExpiry { .. })
+/// ));
+/// assert!(matches!(
+///     AcceptanceSettings::explicit().with_expiry(Duration::milliseconds(400)),
+///     Err(SettingsError::ExpiryNotInWholeSeconds { .. })
+/// ));
+/// # Ok::<(), SettingsError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct AcceptanceSettings {
@@ -85,8 +98,8 @@ pub struct AcceptanceSettings {
     #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
     pub explicit_acceptance: bool,
     /// Pending groups expire after this long (A4); `None`, never. Serialised in whole seconds.
-    #[serde(default, with = "seconds", skip_serializing_if = "Option::is_none")]
-    pub expire_after: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expire_after: Option<TransferExpiry>,
 }
 
 impl AcceptanceSettings {
@@ -109,35 +122,132 @@ impl AcceptanceSettings {
     }
 
     /// Sets the expiry duration (A4).
-    #[must_use]
-    pub const fn with_expiry(mut self, after: Duration) -> Self {
-        self.expire_after = Some(after);
-        self
+    ///
+    /// # Errors
+    ///
+    /// As [`TransferExpiry::new`]: a negative duration, one that is not whole seconds, or one
+    /// longer than [`TransferExpiry::MAX`].
+    pub fn with_expiry(mut self, after: Duration) -> Result<Self, SettingsError> {
+        self.expire_after = Some(TransferExpiry::new(after)?);
+        Ok(self)
     }
 }
 
-mod seconds {
-    use super::{Deserialize, Deserializer, Duration, Serializer};
+/// How long a pending group may wait before the system expires it (A4): whole seconds, from 0 to
+/// [`TransferExpiry::MAX`] (about 136 years). Stored as a number of seconds.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::TransferExpiry;
+/// use time::Duration;
+///
+/// let two_days = TransferExpiry::new(Duration::hours(48))?;
+/// assert_eq!(two_days.seconds(), 172_800);
+/// assert_eq!(serde_json::to_string(&two_days)?, "172800");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct TransferExpiry(u32);
 
-    pub(super) fn serialize<S: Serializer>(
-        value: &Option<Duration>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(d) => s.serialize_some(&d.whole_seconds()),
-            None => s.serialize_none(),
+impl TransferExpiry {
+    /// The longest expiry: `u32::MAX` seconds.
+    pub const MAX: Self = Self(u32::MAX);
+
+    /// An expiry of `seconds`.
+    #[must_use]
+    pub const fn from_seconds(seconds: u32) -> Self {
+        Self(seconds)
+    }
+
+    /// An expiry of `after`.
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::NegativeExpiry`], [`SettingsError::ExpiryNotInWholeSeconds`] or
+    /// [`SettingsError::ExpiryTooLong`].
+    pub fn new(after: Duration) -> Result<Self, SettingsError> {
+        if after.is_negative() {
+            return Err(SettingsError::NegativeExpiry {
+                seconds: after.whole_seconds(),
+            });
+        }
+        if after.subsec_nanoseconds() != 0 {
+            return Err(SettingsError::ExpiryNotInWholeSeconds {
+                milliseconds: after.whole_milliseconds(),
+            });
+        }
+        u32::try_from(after.whole_seconds())
+            .map(Self)
+            .map_err(|_| SettingsError::ExpiryTooLong {
+                seconds: after.whole_seconds(),
+            })
+    }
+
+    /// The number of seconds.
+    #[must_use]
+    pub const fn seconds(self) -> u32 {
+        self.0
+    }
+
+    /// As a [`Duration`].
+    #[must_use]
+    pub fn duration(self) -> Duration {
+        Duration::seconds(i64::from(self.0))
+    }
+}
+
+/// A setting that cannot be stored as given (X10).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// A negative transfer expiry.
+    #[error(
+        "a transfer expiry of {seconds} seconds is negative; give zero or more seconds, or no expiry"
+    )]
+    #[serde(rename = "EXPIRY_NEGATIVE")]
+    NegativeExpiry {
+        /// The seconds given.
+        seconds: i64,
+    },
+    /// A transfer expiry with a fraction of a second.
+    #[error(
+        "a transfer expiry of {milliseconds} ms is not a whole number of seconds; round it to seconds"
+    )]
+    #[serde(rename = "EXPIRY_NOT_IN_WHOLE_SECONDS")]
+    ExpiryNotInWholeSeconds {
+        /// The milliseconds given.
+        milliseconds: i128,
+    },
+    /// A transfer expiry longer than [`TransferExpiry::MAX`].
+    #[error("a transfer expiry of {seconds} seconds is too long; at most 4294967295 are allowed")]
+    #[serde(rename = "EXPIRY_TOO_LONG")]
+    ExpiryTooLong {
+        /// The seconds given.
+        seconds: i64,
+    },
+}
+
+impl SettingsError {
+    /// The error's stable code: `EXPIRY_NEGATIVE`, `EXPIRY_NOT_IN_WHOLE_SECONDS` or
+    /// `EXPIRY_TOO_LONG`.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::NegativeExpiry { .. } => "EXPIRY_NEGATIVE",
+            Self::ExpiryNotInWholeSeconds { .. } => "EXPIRY_NOT_IN_WHOLE_SECONDS",
+            Self::ExpiryTooLong { .. } => "EXPIRY_TOO_LONG",
         }
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Duration>, D::Error> {
-        match Option::<i64>::deserialize(d)? {
-            Some(secs) if secs < 0 => Err(serde::de::Error::custom(format_args!(
-                "expire_after is {secs} seconds; it must be zero or more (omit it for no expiry)"
-            ))),
-            other => Ok(other.map(Duration::seconds)),
-        }
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput).
+    #[must_use]
+    pub const fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::InvalidInput
     }
 }
 

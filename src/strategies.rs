@@ -114,10 +114,11 @@ pub fn arb_usage_rule() -> impl Strategy<Value = UsageRule> {
 
 /// The organizer's acceptance settings.
 pub fn arb_acceptance_settings() -> impl Strategy<Value = AcceptanceSettings> {
-    (any::<bool>(), proptest::option::of(0i64..=72)).prop_map(|(explicit, hours)| {
+    (any::<bool>(), proptest::option::of(0u32..=72)).prop_map(|(explicit, hours)| {
         AcceptanceSettings {
             explicit_acceptance: explicit,
-            expire_after: hours.map(time::Duration::hours),
+            expire_after: hours
+                .map(|h: u32| crate::TransferExpiry::from_seconds(h.saturating_mul(3600))),
         }
     })
 }

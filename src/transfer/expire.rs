@@ -151,7 +151,7 @@ impl GroupCommandError for ExpireTransferError {
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
 /// })?.tickets.remove(0).ok_or("no ticket")?;
-/// let settings = AcceptanceSettings::explicit().with_expiry(Duration::hours(48));
+/// let settings = AcceptanceSettings::explicit().with_expiry(Duration::hours(48)).unwrap();
 /// let mut sent = transfer::initiate(&[injected.clone()], &[rule], &settings, &InitiateTransfer {
 ///     actor: alice, recipient: Email::parse("bob@example.com")?, tickets: vec![injected.id],
 ///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,

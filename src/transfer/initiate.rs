@@ -422,7 +422,7 @@ pub(crate) fn decide(
             expires_at: input
                 .settings
                 .expire_after
-                .and_then(|after| input.at.checked_add(after)),
+                .and_then(|after| input.at.checked_add(after.duration())),
             closed_at: None,
             replaces: input.replaces,
         });

@@ -158,7 +158,11 @@ fn usage_rule() -> UsageRule {
 
 fn settings() -> OrganizerSettings {
     OrganizerSettings::new(OrganizerId::from_u128(0x90))
-        .with_acceptance(AcceptanceSettings::explicit().with_expiry(Duration::hours(48)))
+        .with_acceptance(
+            AcceptanceSettings::explicit()
+                .with_expiry(Duration::hours(48))
+                .unwrap(),
+        )
         .with_interface(
             TixngoInterface::from_custom_parameters([
                 (

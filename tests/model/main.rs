@@ -32,5 +32,6 @@ mod bugs;
 mod hostile;
 mod kinds;
 mod machine;
+mod records;
 mod reference;
 mod sut;

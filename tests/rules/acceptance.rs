@@ -231,7 +231,9 @@ fn a3_only_the_recipient_accepts_or_declines_only_the_sender_cancels_or_edits() 
 fn a4_expiry_before_and_after_the_deadline() {
     let mut world = World::new(
         rule(3),
-        AcceptanceSettings::explicit().with_expiry(Duration::hours(48)),
+        AcceptanceSettings::explicit()
+            .with_expiry(Duration::hours(48))
+            .unwrap(),
     );
     let id = world.inject(1, &alice());
     let before = world.ticket(id).clone();
@@ -288,7 +290,9 @@ fn a4_expiry_before_and_after_the_deadline() {
 fn a4_accept_after_the_deadline_is_refused() {
     let mut world = World::new(
         rule(3),
-        AcceptanceSettings::explicit().with_expiry(Duration::hours(48)),
+        AcceptanceSettings::explicit()
+            .with_expiry(Duration::hours(48))
+            .unwrap(),
     );
     let id = world.inject(1, &alice());
     world.send(&alice(), &bob(), &[id], 1);
@@ -331,7 +335,9 @@ fn a4_accept_after_the_deadline_is_refused() {
 fn a4_sign_in_after_the_deadline_completes_nothing() {
     let mut world = World::new(
         rule(3),
-        AcceptanceSettings::automatic().with_expiry(Duration::hours(48)),
+        AcceptanceSettings::automatic()
+            .with_expiry(Duration::hours(48))
+            .unwrap(),
     );
     let id = world.inject(1, &alice());
     world.send(&alice(), &bob(), &[id], 1);
@@ -354,7 +360,9 @@ fn a4_sign_in_after_the_deadline_completes_nothing() {
 fn a4_the_deadline_is_fixed_at_initiation() {
     let mut world = World::new(
         rule(3),
-        AcceptanceSettings::explicit().with_expiry(Duration::hours(48)),
+        AcceptanceSettings::explicit()
+            .with_expiry(Duration::hours(48))
+            .unwrap(),
     );
     let id = world.inject(1, &alice());
     world.send(&alice(), &bob(), &[id], 1);

@@ -371,7 +371,9 @@ pub(crate) fn fresh_world() -> World {
 pub(crate) fn pending_world() -> World {
     let mut world = World::new(
         rule(3),
-        AcceptanceSettings::explicit().with_expiry(Duration::hours(48)),
+        AcceptanceSettings::explicit()
+            .with_expiry(Duration::hours(48))
+            .unwrap(),
     );
     world.inject(1, &alice());
     world.send(&alice(), &bob(), &[T], 1);

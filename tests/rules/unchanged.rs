@@ -52,7 +52,9 @@ fn x1_refused_commands_leave_their_inputs_unchanged() {
     // with a 48-hour deadline.
     let mut world = World::new(
         rule(3),
-        AcceptanceSettings::explicit().with_expiry(Duration::hours(48)),
+        AcceptanceSettings::explicit()
+            .with_expiry(Duration::hours(48))
+            .unwrap(),
     );
     world.inject(1, &alice());
     world.inject(2, &bob());

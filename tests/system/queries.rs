@@ -294,7 +294,11 @@ fn q4_with_explicit_acceptance_sign_in_completes_only_backward_groups() {
 
 #[test]
 fn q5_the_sweep_expires_due_groups_oldest_deadline_first_up_to_the_limit() {
-    let service = world(AcceptanceSettings::explicit().with_expiry(Duration::hours(1)));
+    let service = world(
+        AcceptanceSettings::explicit()
+            .with_expiry(Duration::hours(1))
+            .unwrap(),
+    );
     for n in 1..=4 {
         inject(&service, n, &alice(), None);
     }
@@ -336,7 +340,11 @@ fn q5_the_sweep_expires_due_groups_oldest_deadline_first_up_to_the_limit() {
 
 #[test]
 fn q5_q7_a_sweep_limit_outside_1_to_1000_is_refused_and_writes_nothing() {
-    let service = world(AcceptanceSettings::explicit().with_expiry(Duration::hours(1)));
+    let service = world(
+        AcceptanceSettings::explicit()
+            .with_expiry(Duration::hours(1))
+            .unwrap(),
+    );
     inject(&service, 1, &alice(), None);
     send(&service, 10, &alice(), &bob(), &[1], at(1)).unwrap();
     let before = service.store().len().unwrap();

@@ -340,7 +340,9 @@ fn i2_initiation_of_several_tickets_reports_each() {
 
 #[test]
 fn i2_decline_cancel_and_expiry_report_failure_transfer() {
-    let settings = AcceptanceSettings::explicit().with_expiry(Duration::hours(1));
+    let settings = AcceptanceSettings::explicit()
+        .with_expiry(Duration::hours(1))
+        .unwrap();
     let (sent, _) = pending_to_bob(&settings);
     let group = &sent.groups[0];
     let declined = transfer::decline(

@@ -11,7 +11,7 @@ use secure_ticket::strategies::{self, EPOCH, POINT_OF_SALE, Pools, person};
 use secure_ticket::{
     AcceptanceSettings, LastFeedback, LifecycleStatus, OrganizerId, OrganizerSettings, Performance,
     PerformanceId, PointOfSale, PointOfSaleId, ShipmentMode, ShipmentModeId, TicketHolder,
-    TixngoInterface, UsageRule, UsageRuleId, Wallet,
+    TixngoInterface, TransferExpiry, UsageRule, UsageRuleId, Wallet,
 };
 use time::Duration;
 
@@ -194,7 +194,9 @@ pub(super) fn setup_records(seed: &SetupSeed) -> Vec<Record> {
     let mut settings = OrganizerSettings::new(ORGANIZER)
         .with_acceptance(AcceptanceSettings {
             explicit_acceptance: seed.explicit,
-            expire_after: seed.expire_hours.map(Duration::hours),
+            expire_after: seed
+                .expire_hours
+                .map(|h| TransferExpiry::new(Duration::hours(h)).unwrap()),
         })
         .with_interface(interface);
     settings.take_back.refuse_ticket_holder_details = seed.refuse_holder;
@@ -243,7 +245,7 @@ impl Model {
                 }
                 Record::Settings(s) => {
                     model.explicit = s.acceptance.explicit_acceptance;
-                    model.expire_after = s.acceptance.expire_after;
+                    model.expire_after = s.acceptance.expire_after.map(TransferExpiry::duration);
                     model.resets = s.interface.overlay_spectatir_details_with_last_owner
                         || s.interface
                             .reset_injection_invalidation_reasons
