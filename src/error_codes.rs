@@ -241,7 +241,11 @@ fn download_errors() -> Vec<DownloadError> {
             ticket: T,
             status: WalletStatus::Downloaded,
         }),
-        Some(E::NotDownloadable { .. }) => None,
+        Some(E::NotDownloadable { .. }) => Some(E::TicketInvalidated {
+            ticket: T,
+            reason: InvalidationReason::MobileTakeBack,
+        }),
+        Some(E::TicketInvalidated { .. }) => None,
     })
 }
 
@@ -265,7 +269,11 @@ fn change_flag_errors() -> Vec<ChangeFlagError> {
             group: G,
             change: FlagChange::Check,
         }),
-        Some(E::PendingTransfer { .. }) => None,
+        Some(E::PendingTransfer { .. }) => Some(E::TicketInvalidated {
+            ticket: T,
+            reason: InvalidationReason::MobileTakeBack,
+        }),
+        Some(E::TicketInvalidated { .. }) => None,
     })
 }
 
@@ -318,7 +326,11 @@ fn initiate_errors() -> Vec<InitiateTransferError> {
                 limit: 1,
             },
             Some(E::TransferLimitReached { .. }) => E::SameGroupIdForBothDirections { group: G },
-            Some(E::SameGroupIdForBothDirections { .. }) => return None,
+            Some(E::SameGroupIdForBothDirections { .. }) => E::TicketInvalidated {
+                ticket: T,
+                reason: InvalidationReason::MobileTakeBack,
+            },
+            Some(E::TicketInvalidated { .. }) => return None,
         })
     })
 }
@@ -364,7 +376,11 @@ fn accept_errors() -> Vec<AcceptTransferError> {
             ticket: T,
             status: WalletStatus::Deleted,
         }),
-        Some(E::TicketDeleted { .. }) => None,
+        Some(E::TicketDeleted { .. }) => Some(E::TicketInvalidated {
+            ticket: T,
+            reason: InvalidationReason::MobileTakeBack,
+        }),
+        Some(E::TicketInvalidated { .. }) => None,
     })
 }
 

@@ -323,6 +323,14 @@ pub fn take_back(
         }
         Some(_) => {}
     }
+    // B12: the wallet facet is in the same record; what it shows wins over a feedback the
+    // interface has not reported yet, so a take back and a wallet move racing never both land.
+    if let Some(status) = ticket.wallet.as_ref().and_then(wallet_moved_on) {
+        return Err(E::NoLongerInjected {
+            ticket: ticket.id,
+            status,
+        });
+    }
     if policy.refuse_ticket_holder_details && ticket.distribution.holder.is_some() {
         return Err(E::HasTicketHolder { ticket: ticket.id });
     }
@@ -397,5 +405,30 @@ impl super::pos_ticket::PosTicketError for TakeBackError {
             point_of_sale,
             distributed_by,
         }
+    }
+}
+
+/// What the wallet facet shows that the INJECTED feedback does not (B4, B12): the status
+/// TIXnGO would report, when the ticket is no longer just injected.
+fn wallet_moved_on(wallet: &crate::ticket::Wallet) -> Option<LifecycleStatus> {
+    if wallet.deleted_at.is_some() {
+        Some(LifecycleStatus::Deleted)
+    } else if wallet.deletion_requested_at.is_some() {
+        Some(LifecycleStatus::DeletionPending)
+    } else if wallet.pending_group.is_some() {
+        Some(LifecycleStatus::PendingTransfer)
+    } else if wallet.forward_transfers > 0
+        || wallet.backward_transfers > 0
+        || wallet.owners.current != wallet.owners.initial
+    {
+        Some(LifecycleStatus::Transferred)
+    } else if wallet.controlled_at.is_some() {
+        Some(LifecycleStatus::Controlled)
+    } else if let Some(activation) = wallet.activated {
+        Some(LifecycleStatus::activated(activation.method))
+    } else if wallet.downloaded_at.is_some() {
+        Some(LifecycleStatus::Downloaded)
+    } else {
+        None
     }
 }

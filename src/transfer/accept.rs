@@ -9,6 +9,7 @@ use crate::error_kind::ErrorKind;
 use crate::id::{TicketId, TransferGroupId};
 use crate::input_error::InputError;
 use crate::rfc3339::rfc3339;
+use crate::ticket::InvalidationReason;
 use crate::ticket::{Ticket, WalletStatus};
 use crate::transfer_group::{TransferGroup, TransferStatus};
 use crate::usage_rule::UsageRule;
@@ -36,6 +37,16 @@ pub struct AcceptTransfer {
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum AcceptTransferError {
+    /// The ticket is invalidated (taken back): it takes no wallet transition but deletion (W5).
+    #[error(
+        "ticket {ticket} is invalidated ({reason}); it only awaits its deletion from the wallet"
+    )]
+    TicketInvalidated {
+        /// The ticket.
+        ticket: TicketId,
+        /// Why it was invalidated.
+        reason: InvalidationReason,
+    },
     /// The group already has a final status (T13).
     #[error("transfer group {group} is {status}, not PENDING; it can no longer be accepted")]
     #[serde(rename = "TRANSFER_NOT_PENDING")]
@@ -107,6 +118,7 @@ impl AcceptTransferError {
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
+            Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
             Self::Input(input) => input.code(),
             Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
             Self::NotRecipient { .. } => "NOT_RECIPIENT",
@@ -132,6 +144,7 @@ impl AcceptTransferError {
     #[must_use]
     pub const fn kind(&self) -> ErrorKind {
         match self {
+            Self::TicketInvalidated { .. } => ErrorKind::Refused,
             Self::Input(input) => input.kind(),
             Self::NotPending { .. }
             | Self::NotRecipient { .. }
@@ -219,5 +232,16 @@ pub fn accept(
     }
     let mut decision = Decision::default();
     complete_group::<E>(group, tickets, rules, false, command.at, &mut decision)?;
+    // W5: a ticket taken back meanwhile is frozen: the group cannot complete (it can still be
+    // declined, cancelled or expired).
+    if let Some((ticket, invalidation)) = group.tickets.iter().find_map(|&id| {
+        let ticket = tickets.iter().find(|t| t.id == id)?;
+        Some((id, ticket.distribution.invalidation.as_ref()?))
+    }) {
+        return Err(E::TicketInvalidated {
+            ticket,
+            reason: invalidation.reason.clone(),
+        });
+    }
     Ok(decision)
 }

@@ -10,6 +10,7 @@ use crate::id::{TicketId, TransferGroupId, UsageRuleId};
 use crate::input_error::InputError;
 use crate::organizer::AcceptanceSettings;
 use crate::record_key::RecordKey;
+use crate::ticket::InvalidationReason;
 use crate::ticket::{Ticket, WalletStatus};
 use crate::transfer_group::{Acceptance, Direction, NewGroupIds, TransferGroup, TransferStatus};
 use crate::usage_rule::UsageRule;
@@ -40,6 +41,16 @@ pub struct InitiateTransfer {
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum InitiateTransferError {
+    /// The ticket is invalidated (taken back): it takes no wallet transition but deletion (W5).
+    #[error(
+        "ticket {ticket} is invalidated ({reason}); it only awaits its deletion from the wallet"
+    )]
+    TicketInvalidated {
+        /// The ticket.
+        ticket: TicketId,
+        /// Why it was invalidated.
+        reason: InvalidationReason,
+    },
     /// The command lists no ticket (T4).
     #[error("the transfer lists no ticket; choose at least one ticket to send")]
     EmptyTicketList,
@@ -189,6 +200,7 @@ impl InitiateTransferError {
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
+            Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
             Self::EmptyTicketList => "EMPTY_TICKET_LIST",
             Self::DuplicateTicket { .. } => "DUPLICATE_TICKET",
             Self::Input(input) => input.code(),
@@ -222,6 +234,7 @@ impl InitiateTransferError {
     #[must_use]
     pub const fn kind(&self) -> ErrorKind {
         match self {
+            Self::TicketInvalidated { .. } => ErrorKind::Refused,
             Self::EmptyTicketList
             | Self::DuplicateTicket { .. }
             | Self::RecipientIsSender { .. }
@@ -461,6 +474,12 @@ fn check_ticket(input: &Initiation<'_>, id: TicketId) -> Result<Direction, Initi
         return Err(E::TicketDeleted {
             ticket: id,
             status: wallet.status(),
+        });
+    }
+    if let Some(invalidation) = &ticket.distribution.invalidation {
+        return Err(E::TicketInvalidated {
+            ticket: id,
+            reason: invalidation.reason.clone(),
         });
     }
     if let Some(group) = wallet.pending_group {

@@ -132,6 +132,26 @@ pub fn complete_on_sign_in(
         if decision.group(group.id).is_some() {
             continue; // the same group listed twice completes once
         }
+        // W5: a group holding a ticket taken back meanwhile stays pending (it can be declined,
+        // cancelled or expired); the actor's other groups still complete.
+        let frozen = group.tickets.iter().any(|&id| {
+            tickets
+                .iter()
+                .any(|t| t.id == id && t.distribution.invalidation.is_some())
+        });
+        if frozen {
+            continue;
+        }
+        // W5: a group holding a ticket taken back meanwhile stays pending (it can be declined,
+        // cancelled or expired); the actor's other groups still complete.
+        let frozen = group.tickets.iter().any(|&id| {
+            tickets
+                .iter()
+                .any(|t| t.id == id && t.distribution.invalidation.is_some())
+        });
+        if frozen {
+            continue;
+        }
         complete_group::<SignInError>(group, tickets, rules, true, command.at, &mut decision)?;
     }
     Ok(decision)

@@ -7,6 +7,7 @@ use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::TicketId;
 use crate::input_error::InputError;
+use crate::ticket::InvalidationReason;
 use crate::ticket::{Ticket, WalletStatus};
 
 /// Command: the current owner's device loads the ticket (SPEC W3).
@@ -31,6 +32,16 @@ pub struct DownloadTicket {
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum DownloadError {
+    /// The ticket is invalidated (taken back): it takes no wallet transition but deletion (W5).
+    #[error(
+        "ticket {ticket} is invalidated ({reason}); it only awaits its deletion from the wallet"
+    )]
+    TicketInvalidated {
+        /// The ticket.
+        ticket: TicketId,
+        /// Why it was invalidated.
+        reason: InvalidationReason,
+    },
     /// The ticket is not in any wallet yet.
     #[error("ticket {ticket} has not been injected into TIXnGO; there is nothing to download")]
     #[serde(rename = "TICKET_NOT_INJECTED")]
@@ -80,6 +91,7 @@ impl DownloadError {
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
+            Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
             Self::Input(input) => input.code(),
             Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
             Self::NotCurrentOwner { .. } => "NOT_CURRENT_OWNER",
@@ -103,6 +115,7 @@ impl DownloadError {
     #[must_use]
     pub const fn kind(&self) -> ErrorKind {
         match self {
+            Self::TicketInvalidated { .. } => ErrorKind::Refused,
             Self::Input(input) => input.kind(),
             Self::NotInjected { .. }
             | Self::NotCurrentOwner { .. }
@@ -158,6 +171,12 @@ pub fn download(ticket: &Ticket, command: &DownloadTicket) -> Result<Decision, D
         return Err(E::NotDownloadable {
             ticket: ticket.id,
             status,
+        });
+    }
+    if let Some(invalidation) = &ticket.distribution.invalidation {
+        return Err(E::TicketInvalidated {
+            ticket: ticket.id,
+            reason: invalidation.reason.clone(),
         });
     }
     let mut downloaded = ticket.clone();

@@ -1,5 +1,6 @@
 use crate::actor::Actor;
 use crate::error_kind::ErrorKind;
+use crate::ticket::InvalidationReason;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -76,6 +77,16 @@ pub struct ChangeFlag {
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum ChangeFlagError {
+    /// The ticket is invalidated (taken back): it takes no wallet transition but deletion (W5).
+    #[error(
+        "ticket {ticket} is invalidated ({reason}); it only awaits its deletion from the wallet"
+    )]
+    TicketInvalidated {
+        /// The ticket.
+        ticket: TicketId,
+        /// Why it was invalidated.
+        reason: InvalidationReason,
+    },
     /// The ticket is not in any wallet yet.
     #[error("ticket {ticket} has not been injected into TIXnGO; it has no flags yet")]
     #[serde(rename = "TICKET_NOT_INJECTED")]
@@ -142,6 +153,7 @@ impl ChangeFlagError {
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
+            Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
             Self::Input(input) => input.code(),
             Self::NotInjected { .. } => "TICKET_NOT_INJECTED",
             Self::TicketDeleted { .. } => "TICKET_DELETED",
@@ -166,6 +178,7 @@ impl ChangeFlagError {
     #[must_use]
     pub const fn kind(&self) -> ErrorKind {
         match self {
+            Self::TicketInvalidated { .. } => ErrorKind::Refused,
             Self::Input(input) => input.kind(),
             Self::NotInjected { .. }
             | Self::TicketDeleted { .. }
@@ -237,6 +250,12 @@ pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, Ch
             ticket: ticket.id,
             actor: command.actor.clone(),
             change: command.change,
+        });
+    }
+    if let Some(invalidation) = &ticket.distribution.invalidation {
+        return Err(E::TicketInvalidated {
+            ticket: ticket.id,
+            reason: invalidation.reason.clone(),
         });
     }
     if let (Some(group), FlagChange::Activate(_) | FlagChange::Check | FlagChange::Control) =

@@ -13,10 +13,10 @@ const PAGE: &str = include_str!("../../src/rules.md");
 /// the page.
 const BUILT: &[(char, u32)] = &[
     ('U', 4),
-    ('W', 4),
+    ('W', 5),
     ('T', 13),
     ('A', 4),
-    ('B', 11),
+    ('B', 12),
     ('I', 4),
     ('X', 10),
     ('Q', 7),

@@ -476,3 +476,123 @@ fn f2_sqlite_writers_and_a_following_reader_see_every_entry_once_in_order() {
     let all = setup.feed_after(ORGANIZER, Position::START, 1000).unwrap();
     assert_eq!(all, read);
 }
+
+/// W5, B12: a take back and a wallet move (the owner sending the ticket on) racing on one ticket,
+/// each on its own handle: exactly one of them wins, every time, and the right keeps one valid
+/// ticket that lives in no wallet twice.
+fn take_back_races_a_transfer<S: Store + Send + 'static>(label: &str, open: impl Fn() -> S) {
+    use secure_ticket::take_back::TakeBackTicket;
+    use secure_ticket::{
+        Distribution, Feedback, InternetTheme, LifecycleStatus, OrganizerId, OrganizerSettings,
+        PointOfSale, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TixngoInterface,
+    };
+    const ROUNDS: u128 = 40;
+    let pos = PointOfSaleId::from_u128(50);
+    let agency = secure_ticket::Email::parse("tickets@agency.example.com").unwrap();
+    let setup = Service::new(open());
+    let interface = TixngoInterface::from_custom_parameters([(
+        TixngoInterface::RESET_REASONS,
+        "MOBILE_TAKE_BACK",
+    )])
+    .unwrap();
+    setup
+        .create([
+            Record::UsageRule(rule()),
+            Record::Settings(OrganizerSettings::new(ORGANIZER).with_interface(interface)),
+            Record::PointOfSale(
+                PointOfSale::b2b(OrganizerId::from_u128(1), pos)
+                    .with_mobile_take_back(true)
+                    .with_theme(
+                        InternetTheme::parse("distribution.list.activateAdvancedView = true")
+                            .unwrap(),
+                    ),
+            ),
+        ])
+        .unwrap();
+    let (mut take_backs, mut transfers) = (0, 0);
+    for round in 1..=ROUNDS {
+        let id = TicketId::from_u128(round);
+        setup
+            .create([Record::Ticket(Ticket::new(
+                OrganizerId::from_u128(1),
+                id,
+                RightId::from_u128(round),
+                Distribution::new(
+                    pos,
+                    ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1)),
+                )
+                .with_cultural_contact(agency.clone()),
+            ))])
+            .unwrap();
+        setup.execute(&inject(1000 + round, id, alice())).unwrap();
+        let feedback = Feedback {
+            ticket: id,
+            status: LifecycleStatus::Injected,
+            at: AT,
+            transfer: None,
+        };
+        setup
+            .execute(&request(2000 + round, Command::RecordFeedback(feedback)))
+            .unwrap();
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let take_back = {
+            let (service, barrier, agency) =
+                (Service::new(open()), Arc::clone(&barrier), agency.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                service.execute(&request(
+                    3000 + round,
+                    Command::TakeBack(TakeBackTicket {
+                        ticket: id,
+                        point_of_sale: pos,
+                        actor: agency,
+                        new_ticket: TicketId::from_u128(10_000 + round),
+                        at: AT,
+                    }),
+                ))
+            })
+        };
+        let transfer = {
+            let (service, barrier) = (Service::new(open()), Arc::clone(&barrier));
+            thread::spawn(move || {
+                barrier.wait();
+                service.execute(&request(
+                    4000 + round,
+                    Command::Initiate(InitiateTransfer {
+                        actor: alice(),
+                        recipient: bob(),
+                        tickets: vec![id],
+                        groups: NewGroupIds::single(TransferGroupId::from_u128(round)),
+                        at: AT,
+                    }),
+                ))
+            })
+        };
+        let (took, sent) = (take_back.join().unwrap(), transfer.join().unwrap());
+        assert!(
+            took.is_ok() != sent.is_ok(),
+            "{label}, round {round}: exactly one wins; take back {took:?}, transfer {sent:?}"
+        );
+        let old = setup.ticket(id).unwrap().unwrap().value;
+        if took.is_ok() {
+            take_backs += 1;
+            assert!(!old.is_valid() && old.wallet.unwrap().pending_group.is_none());
+        } else {
+            transfers += 1;
+            assert!(old.is_valid() && old.wallet.unwrap().pending_group.is_some());
+        }
+    }
+    println!("{label}: {take_backs} take backs and {transfers} transfers won, never both");
+}
+
+#[test]
+fn b12_w5_a_take_back_and_a_transfer_racing_on_memory_exactly_one_wins() {
+    let store = MemoryStore::new();
+    take_back_races_a_transfer("MemoryStore", move || store.clone());
+}
+
+#[test]
+fn b12_w5_a_take_back_and_a_transfer_racing_on_sqlite_exactly_one_wins() {
+    let db = Arc::new(TempDb::new("take-back-race"));
+    take_back_races_a_transfer("SqliteStore", move || db.open());
+}

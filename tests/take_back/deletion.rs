@@ -1,5 +1,6 @@
 //! The deletion push of an invalidated ticket to TIXnGO (SPEC B10).
 
+use secure_ticket::take_back::{self, TakeBackError};
 use secure_ticket::transfer::{self, InitiateTransfer, InitiateTransferError, NewGroupIds};
 use secure_ticket::wallet::{
     self, CompleteDeletion, DeletionError, DownloadError, DownloadTicket, RequestDeletion,
@@ -196,43 +197,28 @@ fn b10_after_deletion_is_requested_the_ticket_cannot_be_transferred_or_downloade
 }
 
 #[test]
-fn b10_a_pending_transfer_of_the_pushed_ticket_can_only_end_without_completing() {
-    // The wallet moved on before S360 heard of it: the ticket was pending to bob when it was taken back.
+fn b12_a_ticket_pending_in_the_wallet_cannot_be_taken_back() {
+    // The wallet moved on before S360 heard of it: the ticket is pending to bob. The wallet facet
+    // is in the same record, so the take back sees it (B12) and nothing changes.
     let ticket = injected();
     let sent = initiate(&ticket, &bob(), gid(1), at(1));
-    let (old, _) = taken_back(&after(&ticket, &sent), NEW, at(5));
-    let pending = only(request(&old, 6).unwrap());
-    assert_eq!(pending.wallet_status(), Some(WalletStatus::DeletionPending));
-    let refused = transfer::accept(
-        &sent.groups[0],
-        std::slice::from_ref(&pending),
-        &[rule()],
-        &transfer::AcceptTransfer {
-            group: gid(1),
-            actor: bob(),
-            at: at(7),
-        },
+    let pending = after(&ticket, &sent);
+    assert_eq!(
+        pending.distribution.last_feedback.map(|f| f.status),
+        Some(LifecycleStatus::Injected)
     );
     assert_eq!(
-        refused,
-        Err(transfer::AcceptTransferError::TicketDeleted {
+        take_back::take_back(
+            &pending,
+            &pos(),
+            &interface(),
+            &policy(),
+            &take_back_command(OLD, NEW, at(5)),
+        ),
+        Err(TakeBackError::NoLongerInjected {
             ticket: OLD,
-            status: WalletStatus::DeletionPending
+            status: LifecycleStatus::PendingTransfer
         })
-    );
-    let cancelled = transfer::cancel(
-        &sent.groups[0],
-        std::slice::from_ref(&pending),
-        &transfer::CancelTransfer {
-            group: gid(1),
-            actor: typo(),
-            at: at(7),
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        cancelled.tickets[0].wallet_status(),
-        Some(WalletStatus::DeletionPending)
     );
 }
 

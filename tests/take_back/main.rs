@@ -20,6 +20,7 @@ mod b11;
 mod configuration;
 mod deletion;
 mod feedback;
+mod frozen;
 mod settings;
 mod take_back;
 mod target;

@@ -283,9 +283,10 @@ fn b4_a_ticket_in_a_transfer_or_transferred_cannot_be_taken_back() {
 }
 
 #[test]
-fn b4_s360_decides_on_the_last_feedback_not_on_the_wallet() {
-    // The ticket was downloaded in the wallet, but the feedback has not reached S360 yet: S360 only
-    // knows INJECTED, and the seed says it checks the status returned by the TIXnGO interface.
+fn b12_a_take_back_sees_the_wallet_facet_when_the_feedback_lags() {
+    // The ticket was downloaded in the wallet, but the feedback has not reached S360 yet: S360
+    // only knows INJECTED. Both facets are in one record, so the take back sees the download
+    // and is refused: otherwise a downloaded ticket could be taken back (issue 14).
     let ticket = injected();
     let downloaded = wallet::download(
         &ticket,
@@ -301,7 +302,13 @@ fn b4_s360_decides_on_the_last_feedback_not_on_the_wallet() {
         stale.distribution.last_feedback.map(|f| f.status),
         Some(LifecycleStatus::Injected)
     );
-    assert!(try_take_back(&stale, &pos(), &interface(), &policy()).is_ok());
+    assert_eq!(
+        try_take_back(&stale, &pos(), &interface(), &policy()),
+        Err(TakeBackError::NoLongerInjected {
+            ticket: OLD,
+            status: LifecycleStatus::Downloaded
+        })
+    );
 }
 
 #[test]

@@ -53,6 +53,21 @@ impl Model {
             }
             Some(_) => {}
         }
+        // B12: what the wallet facet of the same record shows wins over a lagging feedback.
+        if let Some(w) = &t.wallet {
+            let moved_on = w.deleted_at.is_some()
+                || w.deletion_requested_at.is_some()
+                || w.pending.is_some()
+                || w.forward > 0
+                || w.backward > 0
+                || w.current != w.initial
+                || w.controlled_at.is_some()
+                || w.activated.is_some()
+                || w.downloaded_at.is_some();
+            if moved_on {
+                return refuse("NO_LONGER_INJECTED");
+            }
+        }
         if self.refuse_holder && t.holder {
             return refuse("HAS_TICKET_HOLDER");
         }

@@ -51,6 +51,9 @@ impl Model {
             if w.leaving() {
                 return Err("TICKET_DELETED");
             }
+            if t.invalidation.is_some() {
+                return Err("TICKET_INVALIDATED"); // W5
+            }
             if w.pending.is_some() {
                 return Err("TICKET_PENDING_TRANSFER");
             }
@@ -295,22 +298,39 @@ impl Model {
         }
         let mut effect = Effect::default();
         self.complete(c.group, g, c.at, &mut effect)?;
+        if self.frozen(g) {
+            return err("TICKET_INVALIDATED"); // W5
+        }
         Ok(effect)
+    }
+
+    /// W5: a group holding a ticket taken back cannot complete.
+    fn frozen(&self, g: &MGroup) -> bool {
+        g.tickets.iter().any(|t| {
+            self.tickets
+                .get(t)
+                .is_some_and(|t| t.invalidation.is_some())
+        })
     }
 
     /// Q4, A1, A2: every PENDING group addressed to the actor that needs no explicit answer and
     /// is not past its deadline completes at the actor's sign-in, oldest first (by creation, then
     /// id); at most [`SIGN_IN_GROUPS`] of them.
     pub(super) fn sign_in(&self, c: &SignIn) -> Decided {
+        // The groups that complete at sign-in, oldest first, at most SIGN_IN_GROUPS (the crate
+        // reads them from their own index); a group past its deadline or holding a ticket taken
+        // back stays pending (W5).
         let mut pending: Vec<(&TransferGroupId, &MGroup)> = self
             .groups
             .iter()
-            .filter(|(_, g)| g.status == GroupStatus::Pending && g.recipient == c.actor)
+            .filter(|(_, g)| {
+                g.status == GroupStatus::Pending && g.recipient == c.actor && !g.explicit
+            })
             .collect();
         pending.sort_by_key(|(id, g)| (g.created_at, **id));
         let mut effect = Effect::default();
         for (id, g) in pending.into_iter().take(SIGN_IN_GROUPS as usize) {
-            if !g.explicit && !g.past_deadline(c.at) {
+            if !g.past_deadline(c.at) && !self.frozen(g) {
                 self.complete(*id, g, c.at, &mut effect)?;
             }
         }

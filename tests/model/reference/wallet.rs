@@ -41,6 +41,9 @@ impl Model {
         if w.status() != Where::NotDownloaded {
             return err("NOT_DOWNLOADABLE");
         }
+        if t.invalidation.is_some() {
+            return err("TICKET_INVALIDATED"); // W5
+        }
         let mut downloaded = t.clone();
         if let Some(w) = downloaded.wallet.as_mut() {
             w.downloaded_at = Some(c.at);
@@ -71,6 +74,9 @@ impl Model {
             c.change,
             FlagChange::Activate(_) | FlagChange::Check | FlagChange::Control
         );
+        if t.invalidation.is_some() {
+            return err("TICKET_INVALIDATED"); // W5
+        }
         if sets && w.pending.is_some() {
             return err("TICKET_PENDING_TRANSFER");
         }
