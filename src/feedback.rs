@@ -190,15 +190,28 @@ impl DistributionHistory {
         self.0.as_deref().unwrap_or_default()
     }
 
-    /// Appends an entry (one allocation: the new list).
+    /// The most entries a history keeps (I5): a ticket passed back and forth forever keeps a
+    /// record of bounded size; the whole history is in the feed and the history query.
+    pub const MAX_ENTRIES: usize = 16;
+
+    /// Appends an entry (one allocation: the new list). Beyond [`MAX_ENTRIES`](Self::MAX_ENTRIES),
+    /// the oldest entries that are no longer PENDING make room (I5).
     pub fn push(&mut self, entry: DistributionEntry) {
-        self.0 = Some(
-            self.as_slice()
-                .iter()
-                .cloned()
-                .chain(std::iter::once(entry))
-                .collect(),
-        );
+        let entries = self.as_slice();
+        let excess = entries
+            .len()
+            .saturating_add(1)
+            .saturating_sub(Self::MAX_ENTRIES);
+        let mut dropped = 0usize;
+        let kept = entries.iter().filter(|e| {
+            if dropped < excess && e.status != EntryStatus::Pending {
+                dropped = dropped.saturating_add(1);
+                false
+            } else {
+                true
+            }
+        });
+        self.0 = Some(kept.cloned().chain(std::iter::once(entry)).collect());
     }
 
     /// The entries for changing in place; copies the list first if it is shared.

@@ -17,6 +17,7 @@
 mod common;
 
 mod b11;
+mod bounded;
 mod configuration;
 mod deletion;
 mod feedback;
