@@ -77,6 +77,8 @@ struct Fixture {
     pos: PointOfSale,
     interface: TixngoInterface,
     reported: Ticket,
+    /// `transfer::MAX_TICKETS` tickets of Alice: the largest initiation allowed (X11).
+    many: Vec<Ticket>,
 }
 
 fn first(decision: Decision) -> Ticket {
@@ -156,7 +158,15 @@ fn fixture() -> Fixture {
         "MOBILE_TAKE_BACK",
     )])
     .unwrap();
+    let many: Vec<Ticket> = (1..=transfer::MAX_TICKETS as u128)
+        .map(|n| {
+            let mut ticket = injected.clone();
+            ticket.id = TicketId::from_u128(1_000 + n);
+            ticket
+        })
+        .collect();
     Fixture {
+        many,
         rule,
         settings,
         alice,
@@ -243,6 +253,20 @@ fn cases(f: &Fixture) -> Vec<Case> {
                     cmd,
                 )
                 .map_or(0, |d| d.tickets.len())
+            },
+        ),
+        case(
+            "initiate, 100 tickets (the most)",
+            InitiateTransfer {
+                actor: f.alice.clone(),
+                recipient: f.bob.clone(),
+                tickets: f.many.iter().map(|t| t.id).collect(),
+                groups: NewGroupIds::single(TransferGroupId::from_u128(9)),
+                at: AT,
+            },
+            |f, cmd| {
+                transfer::initiate(black_box(&f.many), &f.rule, &f.settings, cmd)
+                    .map_or(0, |d| d.tickets.len())
             },
         ),
         case(

@@ -319,6 +319,15 @@ pub enum Error {
         /// The reader's name.
         reader: ReaderName,
     },
+    /// More requests in one batch than [`MAX_BATCH`](crate::service::MAX_BATCH) (X11); nothing
+    /// read or written.
+    #[error("a batch holds at most {max} requests, not {count}; send it in several batches")]
+    BatchTooLarge {
+        /// How many were given.
+        count: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// A feed reader that is registered already; nothing written.
     #[error("the feed reader {reader} is registered already; use it, or pick another name")]
     ReaderExists {
@@ -365,6 +374,7 @@ impl Error {
             Self::InvalidCursor(cursor) => cursor.code(),
             Self::UnknownReader { .. } => "UNKNOWN_READER",
             Self::ReaderExists { .. } => "READER_EXISTS",
+            Self::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
         }
     }
 
@@ -398,7 +408,8 @@ impl Error {
             | Self::IdInUse { .. }
             | Self::InvalidLimit { .. }
             | Self::InvalidCursor(_)
-            | Self::ReaderExists { .. } => ErrorKind::InvalidInput,
+            | Self::ReaderExists { .. }
+            | Self::BatchTooLarge { .. } => ErrorKind::InvalidInput,
             Self::NotFound { .. } | Self::UnknownReader { .. } => ErrorKind::NotFound,
         }
     }

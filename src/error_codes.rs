@@ -330,7 +330,11 @@ fn initiate_errors() -> Vec<InitiateTransferError> {
                 ticket: T,
                 reason: InvalidationReason::MobileTakeBack,
             },
-            Some(E::TicketInvalidated { .. }) => return None,
+            Some(E::TicketInvalidated { .. }) => E::TooManyTickets {
+                count: 101,
+                max: 100,
+            },
+            Some(E::TooManyTickets { .. }) => return None,
         })
     })
 }
@@ -807,7 +811,14 @@ fn shell_errors() -> Vec<(Option<&'static str>, Error)> {
                     reader: crate::service::FeedbackReader::name(),
                 },
             ),
-            Some(Error::ReaderExists { .. }) => return None,
+            Some(Error::ReaderExists { .. }) => (
+                None,
+                Error::BatchTooLarge {
+                    count: 1001,
+                    max: 1000,
+                },
+            ),
+            Some(Error::BatchTooLarge { .. }) => return None,
         })
     })
 }

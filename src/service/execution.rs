@@ -112,6 +112,10 @@ pub struct Reading<'r>(Execution<'r>);
 #[derive(Debug)]
 pub struct Committing<'r>(Execution<'r>);
 
+/// The most requests one batch may hold (X11): a larger batch is refused with
+/// [`Error::BatchTooLarge`] before anything is read.
+pub const MAX_BATCH: usize = 1000;
+
 /// How many read-decide-commit rounds the drivers allow by default.
 pub(crate) const DEFAULT_ATTEMPTS: u32 = 8;
 
@@ -122,6 +126,12 @@ const MAX_ROUNDS: u8 = 4;
 impl<'r> Execution<'r> {
     /// Starts running `requests` (at least one attempt, at most `attempts`).
     pub fn start(requests: &'r [Request], attempts: u32) -> Step<'r> {
+        if requests.len() > MAX_BATCH {
+            return Step::Done(Err(Error::BatchTooLarge {
+                count: requests.len(),
+                max: MAX_BATCH,
+            }));
+        }
         let execution = Self {
             requests,
             digests: requests.iter().map(Request::digest).collect(),
@@ -148,6 +158,12 @@ impl<'r> Execution<'r> {
         from: Position,
         to: Position,
     ) -> Step<'r> {
+        if requests.len() > MAX_BATCH {
+            return Step::Done(Err(Error::BatchTooLarge {
+                count: requests.len(),
+                max: MAX_BATCH,
+            }));
+        }
         let mut execution = Self {
             requests,
             digests: requests.iter().map(Request::digest).collect(),

@@ -19,7 +19,7 @@ mod table;
 #[doc(no_inline)]
 pub use crate::command::{Command, CommandRecord, Request};
 pub use asynchronous::AsyncService;
-pub use execution::{Committing, Execution, Reading, Results, Step};
+pub use execution::{Committing, Execution, MAX_BATCH, Reading, Results, Step};
 pub use outcome::Outcome;
 pub use queries::{
     HistoryFilter, Page, PerformanceTickets, TicketStanding, Wallet, WalletRequest, WalletTicket,

@@ -41,6 +41,15 @@ pub struct InitiateTransfer {
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum InitiateTransferError {
+    /// More tickets than one initiation may carry ([`MAX_TICKETS`]); checked before anything
+    /// else (X11).
+    #[error("an initiation carries at most {max} tickets, not {count}; split it into several")]
+    TooManyTickets {
+        /// How many were given.
+        count: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// The ticket is invalidated (taken back): it takes no wallet transition but deletion (W5).
     #[error(
         "ticket {ticket} is invalidated ({reason}); it only awaits its deletion from the wallet"
@@ -200,6 +209,7 @@ impl InitiateTransferError {
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
+            Self::TooManyTickets { .. } => "TOO_MANY_TICKETS",
             Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
             Self::EmptyTicketList => "EMPTY_TICKET_LIST",
             Self::DuplicateTicket { .. } => "DUPLICATE_TICKET",
@@ -234,6 +244,7 @@ impl InitiateTransferError {
     #[must_use]
     pub const fn kind(&self) -> ErrorKind {
         match self {
+            Self::TooManyTickets { .. } => ErrorKind::InvalidInput,
             Self::TicketInvalidated { .. } => ErrorKind::Refused,
             Self::EmptyTicketList
             | Self::DuplicateTicket { .. }
@@ -330,6 +341,10 @@ pub fn initiate(
     Ok(decision)
 }
 
+/// The most tickets one initiation carries (X11): a larger list is refused with
+/// [`InitiateTransferError::TooManyTickets`] before any other check.
+pub const MAX_TICKETS: usize = 100;
+
 /// Everything an initiation needs; shared with return to sender and edit recipient.
 pub(crate) struct Initiation<'a> {
     pub(crate) tickets: &'a [Ticket],
@@ -348,15 +363,29 @@ pub(crate) fn decide(
     input: &Initiation<'_>,
     decision: &mut Decision,
 ) -> Result<(), InitiateTransferError> {
+    // The size first (X11): nothing else is looked at for a list over the limit.
+    if input.ticket_ids.len() > MAX_TICKETS {
+        return Err(InitiateTransferError::TooManyTickets {
+            count: input.ticket_ids.len(),
+            max: MAX_TICKETS,
+        });
+    }
     if input.ticket_ids.is_empty() {
         return Err(InitiateTransferError::EmptyTicketList);
     }
-    for (i, id) in input.ticket_ids.iter().enumerate() {
-        if input
-            .ticket_ids
-            .iter()
-            .skip(i.saturating_add(1))
-            .any(|other| other == id)
+    // Duplicates in O(n log n): sort a copy, compare neighbours; report the first repeated id
+    // in the command's order.
+    if input.ticket_ids.len() > 1 {
+        let mut sorted = input.ticket_ids.to_vec();
+        sorted.sort_unstable();
+        let repeated = |id: &TicketId| {
+            sorted.binary_search(id).is_ok_and(|at| {
+                sorted.get(at.saturating_add(1)) == Some(id)
+                    || at.checked_sub(1).and_then(|b| sorted.get(b)) == Some(id)
+            })
+        };
+        if sorted.windows(2).any(|w| matches!(w, [a, b] if a == b))
+            && let Some(id) = input.ticket_ids.iter().find(|id| repeated(id))
         {
             return Err(InitiateTransferError::DuplicateTicket { ticket: *id });
         }

@@ -33,6 +33,6 @@ pub use cancel::{CancelTransfer, CancelTransferError, cancel};
 pub use decline::{DeclineTransfer, DeclineTransferError, decline};
 pub use edit_recipient::{EditRecipient, EditRecipientError, edit_recipient};
 pub use expire::{ExpireTransfer, ExpireTransferError, expire};
-pub use initiate::{InitiateTransfer, InitiateTransferError, initiate};
+pub use initiate::{InitiateTransfer, InitiateTransferError, MAX_TICKETS, initiate};
 pub use return_to_sender::{ReturnToSender, ReturnToSenderError, return_to_sender};
 pub use sign_in::{SignIn, SignInError, complete_on_sign_in};

@@ -780,3 +780,62 @@ fn err_return_to_sender_initiate() {
         &T,
     );
 }
+
+#[test]
+fn x11_an_initiation_over_the_ticket_limit_is_refused_before_any_other_check() {
+    use secure_ticket::AcceptanceSettings;
+    use secure_ticket::transfer::{InitiateTransfer, MAX_TICKETS};
+    // A million ids, none of which exists: refused for its size, without looking them up.
+    let ids: Vec<TicketId> = (0..1_000_000u128).map(TicketId::from_u128).collect();
+    let refused = transfer::initiate(
+        &[],
+        &[],
+        &AcceptanceSettings::explicit(),
+        &InitiateTransfer {
+            actor: alice(),
+            recipient: bob(),
+            tickets: ids,
+            groups: NewGroupIds::single(gid(1)),
+            at: AT,
+        },
+    );
+    assert_eq!(
+        refused,
+        Err(InitiateTransferError::TooManyTickets {
+            count: 1_000_000,
+            max: MAX_TICKETS
+        })
+    );
+    assert_eq!(refused.unwrap_err().code(), "TOO_MANY_TICKETS");
+}
+
+#[test]
+fn x11_duplicates_among_the_allowed_tickets_are_found_in_order() {
+    use secure_ticket::AcceptanceSettings;
+    use secure_ticket::transfer::{InitiateTransfer, MAX_TICKETS};
+    // The largest allowed list, its last id repeating an earlier one: the first id of the
+    // command that appears twice is named.
+    let mut ids: Vec<TicketId> = (1..u128::try_from(MAX_TICKETS).unwrap())
+        .map(TicketId::from_u128)
+        .collect();
+    ids.push(TicketId::from_u128(42));
+    assert_eq!(ids.len(), MAX_TICKETS);
+    let refused = transfer::initiate(
+        &[],
+        &[],
+        &AcceptanceSettings::explicit(),
+        &InitiateTransfer {
+            actor: alice(),
+            recipient: bob(),
+            tickets: ids,
+            groups: NewGroupIds::single(gid(1)),
+            at: AT,
+        },
+    );
+    assert_eq!(
+        refused,
+        Err(InitiateTransferError::DuplicateTicket {
+            ticket: TicketId::from_u128(42)
+        })
+    );
+}

@@ -196,3 +196,32 @@ fn x3_a_take_back_retried_with_a_derived_replacement_id_is_a_retry() {
             .is_some()
     );
 }
+
+#[test]
+fn x11_a_batch_over_the_limit_is_refused_before_anything_is_read() {
+    use secure_ticket::service::MAX_BATCH;
+    let service = world(AcceptanceSettings::explicit());
+    inject(&service, 1, &alice(), None);
+    let before = service.store().len().unwrap();
+    let requests: Vec<_> = (0..=u128::try_from(MAX_BATCH).unwrap())
+        .map(|n| {
+            req(
+                70_000 + n,
+                Command::Download(DownloadTicket {
+                    ticket: tid(1),
+                    actor: alice(),
+                    at: at(1),
+                }),
+            )
+        })
+        .collect();
+    assert!(matches!(
+        service.execute_batch(&requests),
+        Err(Error::BatchTooLarge { count, max }) if count == MAX_BATCH + 1 && max == MAX_BATCH
+    ));
+    assert_eq!(service.store().len().unwrap(), before);
+    // The largest allowed batch runs (the first download wins, the others are refused).
+    let results = service.execute_batch(&requests[..MAX_BATCH]).unwrap();
+    assert_eq!(results.len(), MAX_BATCH);
+    assert!(results[0].is_ok());
+}
