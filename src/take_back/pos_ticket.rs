@@ -38,12 +38,8 @@ pub(crate) fn check_ticket_at_pos<E: PosTicketError>(
         }
         .into());
     }
-    if let Some(invalidation) = &ticket.distribution.invalidation {
-        return Err(E::ticket_invalidated(
-            ticket.id,
-            invalidation.reason.clone(),
-        ));
-    }
+    // Who asks first (X2): a point of sale that did not distribute the ticket learns nothing of
+    // its state, not even that it was invalidated.
     b2b()?;
     let distributed_by = ticket.distribution.point_of_sale;
     if distributed_by != point_of_sale.id {
@@ -51,6 +47,12 @@ pub(crate) fn check_ticket_at_pos<E: PosTicketError>(
             ticket.id,
             point_of_sale.id,
             distributed_by,
+        ));
+    }
+    if let Some(invalidation) = &ticket.distribution.invalidation {
+        return Err(E::ticket_invalidated(
+            ticket.id,
+            invalidation.reason.clone(),
         ));
     }
     Ok(())

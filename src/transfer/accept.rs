@@ -1,7 +1,7 @@
 use time::OffsetDateTime;
 
 use super::shared::{
-    CompletionError, GroupCommandError, check_pending, complete_group, is_past_deadline,
+    CompletionError, GroupCommandError, check_named, check_open, complete_group, is_past_deadline,
 };
 use crate::decision::Decision;
 use crate::email::Email;
@@ -214,13 +214,14 @@ pub fn accept(
     command: &AcceptTransfer,
 ) -> Result<Decision, AcceptTransferError> {
     use AcceptTransferError as E;
-    check_pending::<E>(group, command.group)?;
+    check_named::<E>(group, command.group)?;
     if group.recipient != command.actor {
         return Err(E::NotRecipient {
             group: group.id,
             actor: command.actor.clone(),
         });
     }
+    check_open::<E>(group)?;
     if let Some(expires_at) = group
         .expires_at
         .filter(|_| is_past_deadline(group, command.at))

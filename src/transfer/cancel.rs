@@ -1,6 +1,6 @@
 use time::OffsetDateTime;
 
-use super::shared::{GroupCommandError, check_pending, close_group};
+use super::shared::{GroupCommandError, check_named, check_open, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
 use crate::error_kind::ErrorKind;
@@ -151,12 +151,13 @@ pub fn cancel(
     command: &CancelTransfer,
 ) -> Result<Decision, CancelTransferError> {
     use CancelTransferError as E;
-    check_pending::<E>(group, command.group)?;
+    check_named::<E>(group, command.group)?;
     if group.sender != command.actor {
         return Err(E::NotSender {
             group: group.id,
             actor: command.actor.clone(),
         });
     }
+    check_open::<E>(group)?;
     close_group(group, tickets, TransferStatus::Cancelled, command.at).map_err(Into::into)
 }

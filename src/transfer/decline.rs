@@ -1,6 +1,6 @@
 use time::OffsetDateTime;
 
-use super::shared::{GroupCommandError, check_pending, close_group};
+use super::shared::{GroupCommandError, check_named, check_open, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
 use crate::error_kind::ErrorKind;
@@ -130,12 +130,13 @@ pub fn decline(
     command: &DeclineTransfer,
 ) -> Result<Decision, DeclineTransferError> {
     use DeclineTransferError as E;
-    check_pending::<E>(group, command.group)?;
+    check_named::<E>(group, command.group)?;
     if group.recipient != command.actor {
         return Err(E::NotRecipient {
             group: group.id,
             actor: command.actor.clone(),
         });
     }
+    check_open::<E>(group)?;
     close_group(group, tickets, TransferStatus::Declined, command.at).map_err(Into::into)
 }

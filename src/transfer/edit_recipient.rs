@@ -2,7 +2,7 @@ use time::OffsetDateTime;
 
 use super::InitiateTransferError;
 use super::initiate::{Initiation, decide};
-use super::shared::{GroupCommandError, check_pending, close_group};
+use super::shared::{GroupCommandError, check_named, check_open, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
 use crate::error_kind::ErrorKind;
@@ -190,13 +190,14 @@ pub fn edit_recipient(
     command: &EditRecipient,
 ) -> Result<Decision, EditRecipientError> {
     use EditRecipientError as E;
-    check_pending::<E>(group, command.group)?;
+    check_named::<E>(group, command.group)?;
     if group.sender != command.actor {
         return Err(E::NotSender {
             group: group.id,
             actor: command.actor.clone(),
         });
     }
+    check_open::<E>(group)?;
     if group.recipient == command.recipient {
         return Err(E::SameRecipient {
             group: group.id,

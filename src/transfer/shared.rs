@@ -37,9 +37,24 @@ pub(crate) fn check_pending<E: GroupCommandError>(
     group: &TransferGroup,
     named: TransferGroupId,
 ) -> Result<(), E> {
+    check_named::<E>(group, named)?;
+    check_open::<E>(group)
+}
+
+/// The group given is the one the command names.
+pub(crate) fn check_named<E: GroupCommandError>(
+    group: &TransferGroup,
+    named: TransferGroupId,
+) -> Result<(), E> {
     if group.id != named {
         return Err(InputError::GroupNotFound { group: named }.into());
     }
+    Ok(())
+}
+
+/// The group is still PENDING (T13). Checked after the actor (X2): a stranger does not learn a
+/// group's final status.
+pub(crate) fn check_open<E: GroupCommandError>(group: &TransferGroup) -> Result<(), E> {
     if !group.is_pending() {
         return Err(E::not_pending(group.id, group.status));
     }

@@ -693,3 +693,39 @@ fn err_expire_transfer_ticket_not_in_group() {
         &T,
     );
 }
+
+#[test]
+fn x2_a_stranger_learns_nothing_of_a_closed_group() {
+    use secure_ticket::transfer::{CancelTransferError, DeclineTransferError};
+    let world = automatic_world();
+    let group = group_1(&world);
+    let mut accepted = group.clone();
+    accepted.status = TransferStatus::Accepted;
+    let stranger = crate::common::email("mallory@example.com");
+    let declined = transfer::decline(
+        &accepted,
+        &world.tickets,
+        &DeclineTransfer {
+            group: accepted.id,
+            actor: stranger.clone(),
+            at: AT,
+        },
+    );
+    assert!(
+        matches!(declined, Err(DeclineTransferError::NotRecipient { .. })),
+        "{declined:?}"
+    );
+    let cancelled = transfer::cancel(
+        &accepted,
+        &world.tickets,
+        &CancelTransfer {
+            group: accepted.id,
+            actor: stranger,
+            at: AT,
+        },
+    );
+    assert!(
+        matches!(cancelled, Err(CancelTransferError::NotSender { .. })),
+        "{cancelled:?}"
+    );
+}

@@ -137,3 +137,20 @@ fn w5_a_group_holding_an_invalidated_ticket_cannot_complete_but_can_end() {
     .unwrap();
     assert!(!cancelled.groups[0].is_pending());
 }
+
+#[test]
+fn x2_a_foreign_point_of_sale_learns_nothing_of_an_invalidated_ticket() {
+    use secure_ticket::take_back::{self, TakeBackError};
+    let (old, _) = taken_back(&injected(), NEW, at(5));
+    let foreign = secure_ticket::PointOfSale {
+        id: OTHER_POS,
+        ..pos()
+    };
+    let mut command = take_back_command(OLD, tid(300), at(6));
+    command.point_of_sale = OTHER_POS;
+    let refused = take_back::take_back(&old, &foreign, &interface(), &policy(), &command);
+    assert!(
+        matches!(refused, Err(TakeBackError::WrongPointOfSale { .. })),
+        "{refused:?}: not the invalidation reason"
+    );
+}

@@ -19,14 +19,15 @@ impl Model {
         };
         let t = self.ticket(c.ticket)?;
         let refuse = |v: &str| err(v);
-        if t.invalidation.is_some() {
-            return refuse("TICKET_INVALIDATED");
-        }
+        // Who asks first (X2): a foreign point of sale learns nothing of the ticket's state.
         if !pos.b2b {
             return refuse("NOT_B2B_POINT_OF_SALE");
         }
         if t.point_of_sale != c.point_of_sale {
             return refuse("WRONG_POINT_OF_SALE");
+        }
+        if t.invalidation.is_some() {
+            return refuse("TICKET_INVALIDATED");
         }
         if !(t.mode.mobile && t.printed) {
             // B3: back to the B2B contact, no new ticket.
@@ -104,11 +105,11 @@ impl Model {
             return err("RECORD_NOT_FOUND(point_of_sale)");
         }
         let t = self.ticket(c.ticket)?;
-        if t.invalidation.is_some() {
-            return err("TICKET_INVALIDATED");
-        }
         if t.point_of_sale != c.point_of_sale {
             return err("WRONG_POINT_OF_SALE");
+        }
+        if t.invalidation.is_some() {
+            return err("TICKET_INVALIDATED");
         }
         if t.printed || t.wallet.is_some() {
             return err("ALREADY_INJECTED");

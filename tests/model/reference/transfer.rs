@@ -287,11 +287,12 @@ impl Model {
     /// T8, T13, A3, A4.
     pub(super) fn accept(&self, c: &AcceptTransfer) -> Decided {
         let g = self.group(c.group)?;
-        if g.status != GroupStatus::Pending {
-            return err("TRANSFER_NOT_PENDING");
-        }
         if g.recipient != c.actor {
             return err("NOT_RECIPIENT");
+        }
+        // The actor first (X2): a stranger does not learn the group's final status.
+        if g.status != GroupStatus::Pending {
+            return err("TRANSFER_NOT_PENDING");
         }
         if g.past_deadline(c.at) {
             return err("TRANSFER_PAST_DEADLINE");
@@ -371,22 +372,24 @@ impl Model {
 
     pub(super) fn decline(&self, c: &DeclineTransfer) -> Decided {
         let g = self.group(c.group)?;
-        if g.status != GroupStatus::Pending {
-            return err("TRANSFER_NOT_PENDING");
-        }
         if g.recipient != c.actor {
             return err("NOT_RECIPIENT");
+        }
+        // The actor first (X2): a stranger does not learn the group's final status.
+        if g.status != GroupStatus::Pending {
+            return err("TRANSFER_NOT_PENDING");
         }
         self.close(c.group, g, GroupStatus::Declined, c.at, "TransferDeclined")
     }
 
     pub(super) fn cancel(&self, c: &CancelTransfer) -> Decided {
         let g = self.group(c.group)?;
-        if g.status != GroupStatus::Pending {
-            return err("TRANSFER_NOT_PENDING");
-        }
         if g.sender != c.actor {
             return err("NOT_SENDER");
+        }
+        // The actor first (X2): a stranger does not learn the group's final status.
+        if g.status != GroupStatus::Pending {
+            return err("TRANSFER_NOT_PENDING");
         }
         self.close(
             c.group,
@@ -414,11 +417,12 @@ impl Model {
     /// T12: the old group CANCELLED, the tickets initiated afresh to the new recipient.
     pub(super) fn edit_recipient(&self, c: &EditRecipient) -> Decided {
         let g = self.group(c.group)?;
-        if g.status != GroupStatus::Pending {
-            return err("TRANSFER_NOT_PENDING");
-        }
         if g.sender != c.actor {
             return err("NOT_SENDER");
+        }
+        // The actor first (X2): a stranger does not learn the group's final status.
+        if g.status != GroupStatus::Pending {
+            return err("TRANSFER_NOT_PENDING");
         }
         if g.recipient == c.recipient {
             return err("SAME_RECIPIENT");
