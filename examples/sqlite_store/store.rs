@@ -5,23 +5,33 @@
 //!
 //! The recipe carries over to PostgreSQL, MySQL or CockroachDB:
 //!
-//! - A versioned schema. `PRAGMA user_version` holds [`SCHEMA_VERSION`] (2). `open` creates the
-//!   tables in a new file and upgrades a file of version 0 or 1 (the `records` table alone) in one
-//!   `BEGIN IMMEDIATE` transaction: command records move to `commands`, every other record gets
-//!   its index entries. A file of a higher version is refused ([`OpenError::NewerSchema`]): a
-//!   newer build wrote it, and this one would misread it. Elsewhere, a one-row `schema_version`
-//!   table does the same.
-//! - `records (kind, id, version, body)`, keyed by `(kind, id)`, the id as the 16 bytes of
+//! - A versioned schema. `PRAGMA user_version` holds [`SCHEMA_VERSION`] (3). `open` creates the
+//!   tables in a new file and upgrades an older file in one `BEGIN IMMEDIATE` transaction: from
+//!   version 0 or 1 (the `records` table alone) command records move to `commands` and every
+//!   other record gets its index entries; from version 2 (and after that step) the `sum` columns
+//!   are added and filled for every body. A file of a higher version is refused
+//!   ([`OpenError::NewerSchema`]): a newer build wrote it, and this one would misread it.
+//!   Elsewhere, a one-row `schema_version` table does the same. An existing file of 0 bytes is
+//!   refused ([`OpenError::EmptyFile`]): SQLite would read it as an empty database, but this store
+//!   never leaves one, so it is damaged, not empty (contract item 6). A missing file is created.
+//! - Every stored body has a checksum beside it, `sum`: the 16 bytes of a
+//!   [`Digester`] of domain `secure-ticket/sqlite-body` fed the body's bytes, written with every
+//!   insert and update and checked at every load before the body is decoded. A mismatch (or a
+//!   missing sum) is [`StoreError::Corrupt`] naming the key: a flipped bit inside a JSON string
+//!   or number still decodes, as a different, valid record, and only the checksum tells. It costs
+//!   17 bytes per row with a body (the BLOB and its 1-byte type in the row header).
+//! - `records (kind, id, version, body, sum)`, keyed by `(kind, id)`, the id as the 16 bytes of
 //!   [`RecordKey::uuid`]: every record but command records. The body is the record's [`Envelope`]
 //!   as JSON; the version sits in its own column so the database can compare it. Keep the body as
 //!   written (TEXT or bytes): [`Decoded`] skips a newer record only when `min_reader` comes before
 //!   `record`, and a JSON type that reorders keys (PostgreSQL's JSONB) breaks that.
-//! - `commands (organizer, id, version, at, digest, events, body) WITHOUT ROWID`, keyed by the
+//! - `commands (organizer, id, version, at, digest, events, body, sum) WITHOUT ROWID`, keyed by the
 //!   command key: every command writes one, so it is kept small. An accepted command record whose
 //!   time is in UTC is its columns alone (`body` NULL): the request's 16-byte digest, the number
 //!   of events, `at` in unix nanoseconds. Any other (a refusal, a format-1 record, a time with an
-//!   offset) keeps its envelope in `body`, decoded as in `records`. The schema version stands in
-//!   for the envelope's `format`: a build that changes these columns' meaning bumps it.
+//!   offset) keeps its envelope in `body` (with its `sum`), checked and decoded as in
+//!   `records`. The schema version stands in for the envelope's `format`: a build that changes
+//!   these columns' meaning bumps it.
 //! - `index_entries (ix, organizer, term, sort, key_kind, key_id) WITHOUT ROWID`, primary key
 //!   `(ix, organizer, term, sort)`: `ix` is [`Index::number`], `term` the [`Term`]'s text, `sort`
 //!   the 32 bytes of [`SortKey::to_bytes`] (a BLOB compares them as the contract orders them),
@@ -46,7 +56,8 @@
 //! - `commit`: one transaction per batch, opened with `BEGIN IMMEDIATE` so it holds the write lock
 //!   from the start. A write that expects [`Version::NEW`] is an `INSERT`, and a duplicate primary
 //!   key means [`StoreError::Conflict`]. Any other write is
-//!   `UPDATE records SET version = version + 1, body = ? WHERE kind = ? AND id = ? AND version = ?`,
+//!   `UPDATE records SET version = version + 1, body = ?, sum = ? WHERE kind = ? AND id = ? AND
+//!   version = ?`,
 //!   which must change exactly one row; otherwise the batch is rolled back and the conflict names
 //!   the version actually stored. The `WHERE .. version = ?` is the compare-and-swap: it is what
 //!   keeps many service instances on one database correct without locks held across requests.
@@ -96,6 +107,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use secure_ticket::command::{CommandRecord, RecordedOutcome};
+use secure_ticket::digest::Digester;
 use secure_ticket::feed::{FeedEntry, FeedQuery, Position, ReaderName};
 use secure_ticket::index::{self, Hit, Index, IndexEntry, Lookup, SortKey, Term};
 use secure_ticket::store::{
@@ -107,7 +119,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// The schema this file creates and reads, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Room reserved per body when encoding a batch: a ticket is about 600 bytes, a feed entry about
 /// as much.
@@ -119,13 +131,17 @@ const KEYS_PER_QUERY: usize = 400;
 /// Command records read per step of `prune`.
 const PRUNE_CHUNK: u32 = 256;
 
-/// Every table and index, created if absent (the schema of version 2).
+/// The domain of the checksum in the `sum` columns: [`body_sum`].
+const SUM_DOMAIN: &str = "secure-ticket/sqlite-body";
+
+/// Every table and index, created if absent (the schema of version 3).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
     kind TEXT NOT NULL,
     id BLOB NOT NULL,
     version INTEGER NOT NULL,
     body TEXT NOT NULL,
+    sum BLOB,
     PRIMARY KEY (kind, id)
 );
 CREATE TABLE IF NOT EXISTS commands (
@@ -136,6 +152,7 @@ CREATE TABLE IF NOT EXISTS commands (
     digest BLOB,
     events INTEGER,
     body TEXT,
+    sum BLOB,
     PRIMARY KEY (organizer, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS commands_by_time ON commands (at, id);
@@ -165,19 +182,21 @@ CREATE TABLE IF NOT EXISTS reader_positions (
 ) WITHOUT ROWID;
 ";
 
-const INSERT_RECORD: &str = "INSERT INTO records (kind, id, version, body) VALUES (?1, ?2, ?3, ?4)";
-const UPDATE_RECORD: &str = "UPDATE records SET version = version + 1, body = ?1 \
-                             WHERE kind = ?2 AND id = ?3 AND version = ?4";
+const INSERT_RECORD: &str =
+    "INSERT INTO records (kind, id, version, body, sum) VALUES (?1, ?2, ?3, ?4, ?5)";
+const UPDATE_RECORD: &str = "UPDATE records SET version = version + 1, body = ?1, sum = ?2 \
+                             WHERE kind = ?3 AND id = ?4 AND version = ?5";
 const RECORD_VERSION: &str = "SELECT version FROM records WHERE kind = ?1 AND id = ?2";
 
 const INSERT_COMMAND: &str = "INSERT INTO commands \
-    (organizer, id, version, at, digest, events, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    (organizer, id, version, at, digest, events, body, sum) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 const UPDATE_COMMAND: &str = "UPDATE commands \
-    SET version = version + 1, at = ?1, digest = ?2, events = ?3, body = ?4 \
-    WHERE organizer = ?5 AND id = ?6 AND version = ?7";
+    SET version = version + 1, at = ?1, digest = ?2, events = ?3, body = ?4, sum = ?5 \
+    WHERE organizer = ?6 AND id = ?7 AND version = ?8";
 const COMMAND_VERSION: &str = "SELECT version FROM commands WHERE organizer = ?1 AND id = ?2";
 /// The columns of a command row, as [`command_record`] reads them.
-const COMMAND_COLUMNS: &str = "organizer, id, version, at, digest, events, body";
+const COMMAND_COLUMNS: &str = "organizer, id, version, at, digest, events, body, sum";
 
 const PUT_READER: &str = "INSERT INTO reader_positions (organizer, name, position) \
     VALUES (?1, ?2, ?3) ON CONFLICT (organizer, name) DO UPDATE SET position = excluded.position";
@@ -200,7 +219,7 @@ const FEED_AFTER: &str = "SELECT position, organizer, command, at, events FROM f
 const FEED_OF: &str = "SELECT position, organizer, command, at, events FROM feed \
                        WHERE organizer = ?1 AND command = ?2 ORDER BY position DESC LIMIT 1";
 
-const OLDEST_COMMANDS: &str = "SELECT organizer, id, version, at, digest, events, body \
+const OLDEST_COMMANDS: &str = "SELECT organizer, id, version, at, digest, events, body, sum \
     FROM commands WHERE at <= ?1 ORDER BY at, id, organizer LIMIT ?2";
 const ANY_COMMAND_UP_TO: &str = "SELECT 1 FROM commands WHERE at <= ?1 LIMIT 1";
 const DELETE_COMMAND: &str = "DELETE FROM commands WHERE organizer = ?1 AND id = ?2";
@@ -295,6 +314,13 @@ impl Cache {
 pub enum OpenError {
     /// SQLite failed: the file cannot be opened, read or set up.
     Sqlite(rusqlite::Error),
+    /// The file exists but is empty (0 bytes). Every database this store writes is at least one
+    /// page, so an empty file is a damaged or truncated one (or not a database at all), not an
+    /// empty store; nothing was changed. A path that does not exist creates a new database.
+    EmptyFile {
+        /// The database file.
+        path: PathBuf,
+    },
     /// The file's schema is newer than this build's ([`SCHEMA_VERSION`]): a newer build wrote it.
     /// Nothing was changed; open it with a build that reads that schema.
     NewerSchema {
@@ -321,6 +347,12 @@ impl fmt::Display for OpenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Sqlite(e) => write!(f, "SQLite failed to open the store: {e}"),
+            Self::EmptyFile { path } => write!(
+                f,
+                "{} is an empty file (0 bytes), not a database: it may be damaged or truncated; \
+                 nothing was changed (restore it, or remove it to start a new store)",
+                path.display()
+            ),
             Self::NewerSchema { path, found } => write!(
                 f,
                 "{} has schema version {found} (PRAGMA user_version), newer than the version \
@@ -347,7 +379,7 @@ impl Error for OpenError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             Self::Sqlite(e) => Some(e),
-            Self::NewerSchema { .. } => None,
+            Self::NewerSchema { .. } | Self::EmptyFile { .. } => None,
             Self::Upgrade { source, .. } => Some(source.as_ref()),
         }
     }
@@ -361,10 +393,11 @@ impl From<rusqlite::Error> for OpenError {
 
 impl SqliteStore {
     /// Opens (or creates) the database at `path`: WAL journal, `synchronous=NORMAL`, a 5 s busy
-    /// timeout, and the schema of [`SCHEMA_VERSION`] (created, or upgraded from version 0 or 1).
+    /// timeout, and the schema of [`SCHEMA_VERSION`] (created, or upgraded from version 0, 1 or 2).
     ///
     /// # Errors
     ///
+    /// [`OpenError::EmptyFile`] for an existing file of 0 bytes (damaged, not an empty store),
     /// [`OpenError::NewerSchema`] for a file of a newer schema, [`OpenError::Upgrade`] when an
     /// older file holds a record the upgrade cannot read, [`OpenError::Sqlite`] if the file
     /// cannot be opened or set up.
@@ -383,6 +416,11 @@ impl SqliteStore {
     /// As [`SqliteStore::open`].
     pub fn open_with_cache(path: impl AsRef<Path>, records: usize) -> Result<Self, OpenError> {
         let path = path.as_ref().to_path_buf();
+        // SQLite reads a 0-byte file as an empty database; this store never leaves one (the
+        // journal mode below writes the first page), so it is damaged. A missing file is new.
+        if std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            return Err(OpenError::EmptyFile { path });
+        }
         let mut connection = Connection::open(&path)?;
         // Setting the busy timeout first lets the other setup steps wait for a concurrent opener.
         connection.execute_batch("PRAGMA busy_timeout=5000")?;
@@ -460,7 +498,11 @@ fn set_up_schema(connection: &mut Connection, path: &Path) -> Result<(), OpenErr
     }
     if found < SCHEMA_VERSION {
         transaction.execute_batch(SCHEMA)?;
-        upgrade_records(&transaction, path)?;
+        add_sum_columns(&transaction)?;
+        if found < 2 {
+            upgrade_records(&transaction, path)?;
+        }
+        fill_sums(&transaction, path)?;
         transaction.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     transaction.commit()?;
@@ -469,6 +511,90 @@ fn set_up_schema(connection: &mut Connection, path: &Path) -> Result<(), OpenErr
 
 fn user_version(connection: &Connection) -> rusqlite::Result<i64> {
     connection.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Version 3: the `sum` column of `records` and `commands`, added to the tables of an older file
+/// (`CREATE TABLE IF NOT EXISTS` left them as they were).
+fn add_sum_columns(transaction: &Transaction<'_>) -> rusqlite::Result<()> {
+    for table in ["records", "commands"] {
+        let has_sum: bool = transaction.query_row(
+            &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = 'sum'"),
+            [],
+            |row| row.get(0),
+        )?;
+        if !has_sum {
+            transaction.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN sum BLOB"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Version 3: the checksum of every body that has none yet (the rows of a version 2 file, and
+/// those an upgrade from version 0 or 1 moved), inside the upgrade's transaction.
+fn fill_sums(transaction: &Transaction<'_>, path: &Path) -> Result<(), OpenError> {
+    for (select, update, kind) in [
+        (
+            "SELECT kind, id, body FROM records WHERE sum IS NULL",
+            "UPDATE records SET sum = ?1 WHERE kind = ?2 AND id = ?3",
+            None,
+        ),
+        (
+            "SELECT organizer, id, body FROM commands WHERE sum IS NULL AND body IS NOT NULL",
+            "UPDATE commands SET sum = ?1 WHERE organizer = ?2 AND id = ?3",
+            Some(RecordKind::Command.as_str()),
+        ),
+    ] {
+        let mut sums: Vec<(rusqlite::types::Value, Vec<u8>, [u8; 16])> = Vec::new();
+        {
+            let mut statement = transaction.prepare(select)?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                let first: rusqlite::types::Value = row.get(0)?;
+                let id: Vec<u8> = row.get(1)?;
+                let body = row.get_ref(2)?.as_bytes().map_err(|e| OpenError::Upgrade {
+                    path: path.to_path_buf(),
+                    kind: match (kind, &first) {
+                        (Some(kind), _) => kind.to_owned(),
+                        (None, rusqlite::types::Value::Text(kind)) => kind.clone(),
+                        (None, _) => String::new(),
+                    },
+                    id: <[u8; 16]>::try_from(id.as_slice())
+                        .map(Uuid::from_bytes)
+                        .unwrap_or_default(),
+                    source: Box::new(e),
+                })?;
+                let sum = body_sum(body);
+                sums.push((first, id, sum));
+            }
+        }
+        let mut statement = transaction.prepare(update)?;
+        for (first, id, sum) in sums {
+            statement.execute(params![sum, first, id])?;
+        }
+    }
+    Ok(())
+}
+
+/// The checksum a `sum` column holds for `body`: the 16 bytes of a [`Digester`] of domain
+/// [`SUM_DOMAIN`] fed the body's bytes. It is not a defence against someone who can write the file
+/// (they can write the sum too), only against damage: any change of the stored bytes (a flipped
+/// bit, a torn or misdirected write) is caught at load as [`StoreError::Corrupt`] instead of being
+/// decoded into a different, valid record.
+fn body_sum(body: &[u8]) -> [u8; 16] {
+    let mut digester = Digester::new(SUM_DOMAIN);
+    digester.write_bytes(body);
+    *digester.finish().as_bytes()
+}
+
+/// Checks a body against its row's `sum` column.
+fn check_sum(stored: ValueRef<'_>, body: &[u8]) -> Result<(), BoxError> {
+    match stored {
+        ValueRef::Blob(sum) if sum == body_sum(body).as_slice() => Ok(()),
+        ValueRef::Null => Err("the row's body has no checksum (sum is NULL): it was not \
+                               written by this store"
+            .into()),
+        _ => Err("the row's body does not match its checksum: the stored bytes are damaged".into()),
+    }
 }
 
 /// Brings the `records` of a version 0 or 1 file to version 2: command records move to
@@ -521,6 +647,7 @@ fn upgrade_records(transaction: &Transaction<'_>, path: &Path) -> Result<(), Ope
                         None::<&[u8]>,
                         None::<i64>,
                         body,
+                        body_sum(body.as_bytes()),
                     ])?;
                 moved = moved.saturating_add(1);
             }
@@ -712,6 +839,8 @@ enum RowOf {
         kind: &'static str,
         id: [u8; 16],
         body: Range<usize>,
+        /// [`body_sum`] of the body.
+        sum: [u8; 16],
         reader: Option<(OrganizerId, ReaderName, i64)>,
     },
     /// A `commands` row.
@@ -728,8 +857,8 @@ enum RowOf {
 enum CommandForm {
     /// An accepted command of this format, in UTC: the digest and the number of events.
     Columns { digest: [u8; 16], events: u32 },
-    /// Anything else, as the envelope's JSON.
-    Envelope(Range<usize>),
+    /// Anything else, as the envelope's JSON, with its [`body_sum`].
+    Envelope(Range<usize>, [u8; 16]),
 }
 
 /// One `index_entries` row.
@@ -774,11 +903,12 @@ impl Encoded {
                                 events,
                             }
                         }
-                        _ => CommandForm::Envelope(push_json(
-                            &mut buffer,
-                            key,
-                            &Envelope::borrowed(&write.record),
-                        )?),
+                        _ => {
+                            let body =
+                                push_json(&mut buffer, key, &Envelope::borrowed(&write.record))?;
+                            let sum = sum_of(&buffer, &body);
+                            CommandForm::Envelope(body, sum)
+                        }
                     };
                     RowOf::Command {
                         organizer: *command.organizer.as_uuid().as_bytes(),
@@ -787,19 +917,23 @@ impl Encoded {
                         form,
                     }
                 }
-                record => RowOf::Record {
-                    kind: key.kind().as_str(),
-                    id: id_bytes(key),
-                    body: push_json(&mut buffer, key, &Envelope::borrowed(record))?,
-                    reader: match record {
-                        Record::Reader(cursor) => Some((
-                            cursor.organizer,
-                            cursor.name,
-                            position_column(cursor.position),
-                        )),
-                        _ => None,
-                    },
-                },
+                record => {
+                    let body = push_json(&mut buffer, key, &Envelope::borrowed(record))?;
+                    RowOf::Record {
+                        kind: key.kind().as_str(),
+                        id: id_bytes(key),
+                        sum: sum_of(&buffer, &body),
+                        body,
+                        reader: match record {
+                            Record::Reader(cursor) => Some((
+                                cursor.organizer,
+                                cursor.name,
+                                position_column(cursor.position),
+                            )),
+                            _ => None,
+                        },
+                    }
+                }
             };
             writes.push(WriteRow {
                 key,
@@ -897,6 +1031,7 @@ impl Encoded {
                 kind,
                 id,
                 body,
+                sum,
                 reader,
             } => {
                 let body = self.text(body, key)?;
@@ -905,13 +1040,13 @@ impl Encoded {
                     transaction
                         .prepare_cached(INSERT_RECORD)
                         .map_err(failed)?
-                        .execute(params![kind, id, first, body])
+                        .execute(params![kind, id, first, body, sum])
                 } else {
                     let version = column_version(expected, key)?;
                     transaction
                         .prepare_cached(UPDATE_RECORD)
                         .map_err(failed)?
-                        .execute(params![body, kind, id, version])
+                        .execute(params![body, sum, kind, id, version])
                 };
                 if let (Ok(1), Some((organizer, name, position))) = (&changed, reader) {
                     transaction
@@ -932,24 +1067,31 @@ impl Encoded {
                 at,
                 form,
             } => {
-                let (digest, events, body) = match form {
+                let (digest, events, body, sum) = match form {
                     CommandForm::Columns { digest, events } => {
-                        (Some(digest.as_slice()), Some(*events), None)
+                        (Some(digest.as_slice()), Some(*events), None, None)
                     }
-                    CommandForm::Envelope(range) => (None, None, Some(self.text(range, key)?)),
+                    CommandForm::Envelope(range, sum) => (
+                        None,
+                        None,
+                        Some(self.text(range, key)?),
+                        Some(sum.as_slice()),
+                    ),
                 };
                 if expected == Version::NEW {
                     let first = column_version(Version::NEW.next(), key)?;
                     transaction
                         .prepare_cached(INSERT_COMMAND)
                         .map_err(failed)?
-                        .execute(params![organizer, id, first, at, digest, events, body])
+                        .execute(params![organizer, id, first, at, digest, events, body, sum])
                 } else {
                     let version = column_version(expected, key)?;
                     transaction
                         .prepare_cached(UPDATE_COMMAND)
                         .map_err(failed)?
-                        .execute(params![at, digest, events, body, organizer, id, version])
+                        .execute(params![
+                            at, digest, events, body, sum, organizer, id, version
+                        ])
                 }
             }
         };
@@ -960,6 +1102,11 @@ impl Encoded {
             Err(e) => Err(failed(e)),
         }
     }
+}
+
+/// [`body_sum`] of the bytes of `buffer` at `range` (the body just pushed there).
+fn sum_of(buffer: &[u8], range: &Range<usize>) -> [u8; 16] {
+    body_sum(buffer.get(range.clone()).unwrap_or_default())
 }
 
 /// Appends `value` as JSON to `buffer`; its range.
@@ -1077,7 +1224,7 @@ fn load_records(
     }
     let values = vec!["(?, ?)"; keys.len()].join(", ");
     let sql = format!(
-        "SELECT kind, id, version, body FROM records WHERE (kind, id) IN (VALUES {values})"
+        "SELECT kind, id, version, body, sum FROM records WHERE (kind, id) IN (VALUES {values})"
     );
     let mut statement = connection.prepare_cached(&sql).map_err(failed)?;
     let mut rows = statement
@@ -1102,6 +1249,8 @@ fn load_records(
             .map_err(failed)?
             .as_bytes()
             .map_err(|e| corrupt(Box::new(e)))?;
+        // Damaged bytes are refused before they are decoded into a different, valid record.
+        check_sum(row.get_ref(4).map_err(failed)?, body).map_err(corrupt)?;
         let decoded: Decoded = serde_json::from_slice(body).map_err(|e| corrupt(Box::new(e)))?;
         found.push(Versioned {
             value: decoded.into_record(key)?, // UnsupportedFormat for a newer format
@@ -1207,6 +1356,7 @@ fn command_record(
         }
         body => {
             let body = body.as_bytes().map_err(|e| corrupt(Box::new(e)))?;
+            check_sum(row.get_ref(7).map_err(failed)?, body).map_err(corrupt)?;
             let decoded: Decoded =
                 serde_json::from_slice(body).map_err(|e| corrupt(Box::new(e)))?;
             decoded.into_record(record_key)?

@@ -3,33 +3,56 @@
 //! row; and the checks of what only that store has (its schema version and upgrade, its feed rows).
 //!
 //! It writes with plain rusqlite on the store's file, through a connection of its own, so it knows
-//! the example's table layout (schema version 2): `records (kind, id, version, body)`, the id as
-//! the UUID's 16 bytes, for every record but command records; `commands (organizer, id, version,
-//! at, digest, events, body)` for those, where a non-NULL `body` is the envelope to decode; `feed
-//! (position, organizer, command, at, events)`. Being another connection's commit, a planted row
+//! the example's table layout (schema version 3): `records (kind, id, version, body, sum)`, the id
+//! as the UUID's 16 bytes, for every record but command records; `commands (organizer, id, version,
+//! at, digest, events, body, sum)` for those, where a non-NULL `body` is the envelope to decode;
+//! `feed (position, organizer, command, at, events)`. `sum` is the body's checksum (the store's
+//! `body_sum`): [`SqliteHooks::plant_raw`] writes the right one, so that what a planted body
+//! tests is the decoder, and [`SqliteHooks::plant_damaged_body`] keeps the stored one, as damage
+//! on the disk would. Being another connection's commit, a planted row
 //! moves SQLite's `data_version` for the store's connection, which then drops its cache at the
 //! next load: the plant is seen as any other writer's commit would be.
 
 use rusqlite::{Connection, params};
+use secure_ticket::digest::Digester;
 use secure_ticket::feed::Position;
 use secure_ticket::store::{RecordKey, Version};
 
 use crate::sqlite_store::SqliteStore;
 
+/// The store's checksum of a body (its `body_sum`, restated: the hooks write what it checks).
+fn body_sum(body: &[u8]) -> [u8; 16] {
+    let mut digester = Digester::new("secure-ticket/sqlite-body");
+    digester.write_bytes(body);
+    *digester.finish().as_bytes()
+}
+
 const PLANT_RECORD: &str =
-    "INSERT OR REPLACE INTO records (kind, id, version, body) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT OR REPLACE INTO records (kind, id, version, body, sum) VALUES (?1, ?2, ?3, ?4, ?5)";
 /// A planted command row keeps its `at` (retention still finds it) and drops its columns: the
 /// body is what a load reads.
 const PLANT_COMMAND: &str = "INSERT INTO commands \
-    (organizer, id, version, at, digest, events, body) VALUES (?1, ?2, ?3, NULL, NULL, NULL, ?4) \
+    (organizer, id, version, at, digest, events, body, sum) \
+    VALUES (?1, ?2, ?3, NULL, NULL, NULL, ?4, ?5) \
     ON CONFLICT (organizer, id) DO UPDATE \
-    SET version = excluded.version, digest = NULL, events = NULL, body = excluded.body";
+    SET version = excluded.version, digest = NULL, events = NULL, body = excluded.body, \
+    sum = excluded.sum";
+/// The body's bytes replaced, its checksum kept (as a BLOB: damaged bytes need not be UTF-8).
+const DAMAGE_RECORD: &str = "UPDATE records SET body = ?1 WHERE kind = ?2 AND id = ?3";
 const PLANT_EVENTS: &str = "UPDATE feed SET events = ?1 WHERE position = ?2";
 
 /// Test hooks on [`SqliteStore`].
 pub(crate) trait SqliteHooks {
-    /// Stores `body` as is under `key` at `version`, replacing what is there.
+    /// Stores `body` as is under `key` at `version`, replacing what is there, with the checksum
+    /// of `body` (the store's integrity check passes; the decoder sees `body`).
     fn plant_raw(&self, key: RecordKey, version: Version, body: &str) -> rusqlite::Result<()>;
+
+    /// The stored body of the record (not a command record) under `key`, as bytes.
+    fn stored_body(&self, key: RecordKey) -> rusqlite::Result<Vec<u8>>;
+
+    /// Replaces the body of the record (not a command record) under `key` with `body`, keeping
+    /// the stored checksum: damage on the disk.
+    fn plant_damaged_body(&self, key: RecordKey, body: &[u8]) -> rusqlite::Result<()>;
 
     /// Replaces the events of the feed entry at `position` with `events`, as is.
     fn plant_feed_events(&self, position: Position, events: &str) -> rusqlite::Result<()>;
@@ -49,6 +72,7 @@ impl SqliteHooks for SqliteStore {
     fn plant_raw(&self, key: RecordKey, version: Version, body: &str) -> rusqlite::Result<()> {
         let connection = connect(self)?;
         let version = column(version.get())?;
+        let sum = body_sum(body.as_bytes());
         match key {
             RecordKey::Command(command) => connection.execute(
                 PLANT_COMMAND,
@@ -56,15 +80,41 @@ impl SqliteHooks for SqliteStore {
                     command.organizer.as_uuid().as_bytes(),
                     command.id.as_uuid().as_bytes(),
                     version,
-                    body
+                    body,
+                    sum
                 ],
             )?,
             _ => connection.execute(
                 PLANT_RECORD,
-                params![key.kind().as_str(), key.uuid().as_bytes(), version, body],
+                params![
+                    key.kind().as_str(),
+                    key.uuid().as_bytes(),
+                    version,
+                    body,
+                    sum
+                ],
             )?,
         };
         Ok(())
+    }
+
+    fn stored_body(&self, key: RecordKey) -> rusqlite::Result<Vec<u8>> {
+        connect(self)?.query_row(
+            "SELECT CAST(body AS BLOB) FROM records WHERE kind = ?1 AND id = ?2",
+            params![key.kind().as_str(), key.uuid().as_bytes()],
+            |row| row.get(0),
+        )
+    }
+
+    fn plant_damaged_body(&self, key: RecordKey, body: &[u8]) -> rusqlite::Result<()> {
+        let changed = connect(self)?.execute(
+            DAMAGE_RECORD,
+            params![body, key.kind().as_str(), key.uuid().as_bytes()],
+        )?;
+        match changed {
+            1 => Ok(()),
+            _ => Err(rusqlite::Error::QueryReturnedNoRows),
+        }
     }
 
     fn plant_feed_events(&self, position: Position, events: &str) -> rusqlite::Result<()> {
@@ -229,6 +279,119 @@ mod checks {
             (&loaded[0].value, loaded[0].version),
             (&Record::Command(Box::new(newer)), Version::new(3))
         );
+    }
+
+    /// Contract item 6: SQLite reads a 0-byte file as an empty database; the store refuses it
+    /// (damaged, not empty) and leaves it as it is. A missing file is still a new store.
+    #[test]
+    fn x5_a_zero_byte_file_is_refused_at_open() {
+        let db = TempDb::new("zero-bytes");
+        std::fs::File::create(db.path()).unwrap();
+        match SqliteStore::open(db.path()) {
+            Err(e @ OpenError::EmptyFile { .. }) => {
+                let message = e.to_string();
+                assert!(
+                    message.contains("empty") && message.contains("damaged"),
+                    "{message}"
+                );
+            }
+            other => panic!("expected EmptyFile, got {other:?}"),
+        }
+        assert_eq!(std::fs::metadata(db.path()).unwrap().len(), 0, "untouched");
+        std::fs::remove_file(db.path()).unwrap();
+        let store = db.open(); // a missing file: a new, empty store
+        assert_eq!(store.load(&[RecordKey::Ticket(ticket(1).id)]).unwrap(), []);
+        drop(store);
+        assert!(std::fs::metadata(db.path()).unwrap().len() > 0);
+        drop(SqliteStore::open(db.path()).unwrap()); // and it opens again
+    }
+
+    /// Contract item 6: every single-bit flip of a stored ticket's body is `Corrupt` naming the
+    /// key, never a different record (without the checksum, many flips inside strings and
+    /// numbers decode as valid tickets).
+    #[test]
+    fn x5_every_single_bit_flip_of_a_stored_body_is_corrupt() {
+        let db = TempDb::new("bit-flips");
+        let store = SqliteStore::open_with_cache(db.path(), 0).unwrap();
+        let t = ticket(1);
+        let key = RecordKey::Ticket(t.id);
+        store
+            .commit(Batch::new().with(Record::Ticket(t.clone()), Version::NEW))
+            .unwrap();
+        let body = store.stored_body(key).unwrap();
+        let (mut flips, mut would_decode) = (0usize, 0usize);
+        for bit in 0..body.len() * 8 {
+            let mut damaged = body.clone();
+            damaged[bit / 8] ^= 1 << (bit % 8);
+            if let Ok(Decoded::Current(envelope)) = serde_json::from_slice::<Decoded>(&damaged)
+                && envelope.record.key() == key
+                && envelope.record != Record::Ticket(t.clone())
+            {
+                would_decode += 1; // a different, valid ticket under the same key
+            }
+            store.plant_damaged_body(key, &damaged).unwrap();
+            match store.load(&[key]) {
+                Err(StoreError::Corrupt { key: k, .. }) if k == key => flips += 1,
+                other => panic!("flip of bit {bit}: expected Corrupt for {key}, got {other:?}"),
+            }
+        }
+        eprintln!(
+            "{flips} single-bit flips of a {}-byte body: all Corrupt ({would_decode} would decode \
+             as a different valid ticket without the checksum)",
+            body.len()
+        );
+        assert_eq!(flips, body.len() * 8);
+        assert!(flips >= 300);
+        store.plant_damaged_body(key, &body).unwrap();
+        assert_eq!(store.load(&[key]).unwrap()[0].value, Record::Ticket(t));
+    }
+
+    /// A file of schema version 2 (no `sum` columns) is upgraded: every body gets its checksum,
+    /// in the upgrade's one transaction, and loads as before.
+    #[test]
+    fn x5_a_version_2_file_gets_its_checksums() {
+        let db = TempDb::new("upgrade-2");
+        let t = ticket(1);
+        // A time with an offset: the command row keeps its envelope (and so a sum).
+        let mut refused = command(2);
+        refused.at = AT.to_offset(time::UtcOffset::from_hms(1, 0, 0).unwrap());
+        let store = db.open();
+        store
+            .commit(
+                Batch::new()
+                    .with(Record::Ticket(t.clone()), Version::NEW)
+                    .with(Record::Command(Box::new(refused.clone())), Version::NEW),
+            )
+            .unwrap();
+        drop(store);
+        let connection = Connection::open(db.path()).unwrap();
+        connection
+            .execute_batch(
+                "ALTER TABLE records DROP COLUMN sum; ALTER TABLE commands DROP COLUMN sum; \
+                 PRAGMA user_version = 2;",
+            )
+            .unwrap();
+        drop(connection);
+        let store = db.open();
+        let mut loaded = store.load(&[RecordKey::Ticket(t.id), key(2)]).unwrap();
+        loaded.sort_by_key(|r| r.value.key());
+        assert_eq!(
+            loaded.into_iter().map(|r| r.value).collect::<Vec<_>>(),
+            [Record::Ticket(t), Record::Command(Box::new(refused))]
+        );
+        let connection = Connection::open(db.path()).unwrap();
+        let missing: i64 = connection
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM records WHERE sum IS NULL) + \
+                 (SELECT COUNT(*) FROM commands WHERE body IS NOT NULL AND sum IS NULL)",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        let version: i64 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!((missing, version), (0, SCHEMA_VERSION));
     }
 
     #[test]
