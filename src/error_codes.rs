@@ -161,13 +161,34 @@ fn ticket_not_in_group() -> InputError {
 fn point_of_sale_not_found() -> InputError {
     InputError::PointOfSaleNotFound { point_of_sale: POS }
 }
+fn dated_before_group() -> InputError {
+    InputError::DatedBeforeGroup {
+        group: G,
+        at: AT,
+        created_at: AT,
+    }
+}
+fn dated_before_injection() -> InputError {
+    InputError::DatedBeforeInjection {
+        ticket: T,
+        at: AT,
+        injected_at: AT,
+    }
+}
+fn wallet_input() -> Vec<InputError> {
+    vec![ticket_not_found(), dated_before_injection()]
+}
 
 /// The input errors each command returns, in the order of its checks.
 fn ticket_input() -> Vec<InputError> {
     vec![ticket_not_found()]
 }
 fn initiate_input() -> Vec<InputError> {
-    vec![ticket_not_found(), usage_rule_not_found()]
+    vec![
+        ticket_not_found(),
+        dated_before_injection(),
+        usage_rule_not_found(),
+    ]
 }
 fn completion_input() -> Vec<InputError> {
     vec![
@@ -179,13 +200,19 @@ fn completion_input() -> Vec<InputError> {
 fn accept_input() -> Vec<InputError> {
     vec![
         group_not_found(),
+        dated_before_group(),
         ticket_not_found(),
         ticket_not_in_group(),
         usage_rule_not_found(),
     ]
 }
 fn release_input() -> Vec<InputError> {
-    vec![group_not_found(), ticket_not_found(), ticket_not_in_group()]
+    vec![
+        group_not_found(),
+        dated_before_group(),
+        ticket_not_found(),
+        ticket_not_in_group(),
+    ]
 }
 fn pos_input() -> Vec<InputError> {
     vec![ticket_not_found(), point_of_sale_not_found()]
@@ -200,7 +227,9 @@ fn input_errors() -> Vec<InputError> {
             Some(E::GroupNotFound { .. }) => usage_rule_not_found(),
             Some(E::UsageRuleNotFound { .. }) => ticket_not_in_group(),
             Some(E::TicketNotInGroup { .. }) => point_of_sale_not_found(),
-            Some(E::PointOfSaleNotFound { .. }) => return None,
+            Some(E::PointOfSaleNotFound { .. }) => dated_before_group(),
+            Some(E::DatedBeforeGroup { .. }) => dated_before_injection(),
+            Some(E::DatedBeforeInjection { .. }) => return None,
         })
     })
 }
@@ -229,7 +258,7 @@ fn inject_errors() -> Vec<InjectError> {
 
 fn download_errors() -> Vec<DownloadError> {
     use DownloadError as E;
-    let input = ticket_input();
+    let input = wallet_input();
     chain(|previous| match previous {
         None => Some(E::Input(ticket_not_found())),
         Some(E::Input(i)) => nested(&input, i, E::Input, Some(E::NotInjected { ticket: T })),
@@ -251,7 +280,7 @@ fn download_errors() -> Vec<DownloadError> {
 
 fn change_flag_errors() -> Vec<ChangeFlagError> {
     use ChangeFlagError as E;
-    let input = ticket_input();
+    let input = wallet_input();
     chain(|previous| match previous {
         None => Some(E::Input(ticket_not_found())),
         Some(E::Input(i)) => nested(&input, i, E::Input, Some(E::NotInjected { ticket: T })),

@@ -68,6 +68,38 @@ pub enum InputError {
         /// The group.
         group: TransferGroupId,
     },
+    /// The command is dated before the group it acts on was created (an accept before its
+    /// initiation): a clock that cannot be trusted, or a forged time (A4).
+    #[error(
+        "the command is dated {at}, before transfer group {group} was created at {created_at}; stamp it with the current time"
+    )]
+    #[serde(rename = "COMMAND_BEFORE_GROUP")]
+    DatedBeforeGroup {
+        /// The group.
+        group: TransferGroupId,
+        /// The command's time.
+        #[serde(with = "time::serde::rfc3339")]
+        at: time::OffsetDateTime,
+        /// When the group was created.
+        #[serde(with = "time::serde::rfc3339")]
+        created_at: time::OffsetDateTime,
+    },
+    /// The command is dated before the ticket it acts on was injected (a download before its
+    /// injection).
+    #[error(
+        "the command is dated {at}, before ticket {ticket} was injected at {injected_at}; stamp it with the current time"
+    )]
+    #[serde(rename = "COMMAND_BEFORE_INJECTION")]
+    DatedBeforeInjection {
+        /// The ticket.
+        ticket: TicketId,
+        /// The command's time.
+        #[serde(with = "time::serde::rfc3339")]
+        at: time::OffsetDateTime,
+        /// When the ticket was injected.
+        #[serde(with = "time::serde::rfc3339")]
+        injected_at: time::OffsetDateTime,
+    },
     /// The point of sale the command names was not found.
     #[error("point of sale {point_of_sale} was not found; check the point of sale id")]
     PointOfSaleNotFound {
@@ -92,6 +124,8 @@ impl InputError {
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
+            Self::DatedBeforeGroup { .. } => "COMMAND_BEFORE_GROUP",
+            Self::DatedBeforeInjection { .. } => "COMMAND_BEFORE_INJECTION",
             Self::TicketNotFound { .. } => "TICKET_NOT_FOUND",
             Self::GroupNotFound { .. } => "TRANSFER_GROUP_NOT_FOUND",
             Self::UsageRuleNotFound { .. } => "USAGE_RULE_NOT_FOUND",
@@ -114,6 +148,9 @@ impl InputError {
     #[must_use]
     pub const fn kind(&self) -> ErrorKind {
         match self {
+            Self::DatedBeforeGroup { .. } | Self::DatedBeforeInjection { .. } => {
+                ErrorKind::InvalidInput
+            }
             Self::TicketNotFound { .. }
             | Self::GroupNotFound { .. }
             | Self::UsageRuleNotFound { .. }

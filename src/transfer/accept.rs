@@ -1,7 +1,8 @@
 use time::OffsetDateTime;
 
 use super::shared::{
-    CompletionError, GroupCommandError, check_named, check_open, complete_group, is_past_deadline,
+    CompletionError, GroupCommandError, check_named, check_not_before, check_open, complete_group,
+    is_past_deadline,
 };
 use crate::decision::Decision;
 use crate::email::Email;
@@ -222,6 +223,7 @@ pub fn accept(
         });
     }
     check_open::<E>(group)?;
+    check_not_before::<E>(group, command.at)?;
     if let Some(expires_at) = group
         .expires_at
         .filter(|_| is_past_deadline(group, command.at))

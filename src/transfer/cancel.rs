@@ -1,6 +1,6 @@
 use time::OffsetDateTime;
 
-use super::shared::{GroupCommandError, check_named, check_open, close_group};
+use super::shared::{GroupCommandError, check_named, check_not_before, check_open, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
 use crate::error_kind::ErrorKind;
@@ -159,5 +159,6 @@ pub fn cancel(
         });
     }
     check_open::<E>(group)?;
+    check_not_before::<E>(group, command.at)?;
     close_group(group, tickets, TransferStatus::Cancelled, command.at).map_err(Into::into)
 }

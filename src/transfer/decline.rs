@@ -1,6 +1,6 @@
 use time::OffsetDateTime;
 
-use super::shared::{GroupCommandError, check_named, check_open, close_group};
+use super::shared::{GroupCommandError, check_named, check_not_before, check_open, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
 use crate::error_kind::ErrorKind;
@@ -138,5 +138,6 @@ pub fn decline(
         });
     }
     check_open::<E>(group)?;
+    check_not_before::<E>(group, command.at)?;
     close_group(group, tickets, TransferStatus::Declined, command.at).map_err(Into::into)
 }

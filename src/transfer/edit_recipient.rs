@@ -2,7 +2,7 @@ use time::OffsetDateTime;
 
 use super::InitiateTransferError;
 use super::initiate::{Initiation, decide};
-use super::shared::{GroupCommandError, check_named, check_open, close_group};
+use super::shared::{GroupCommandError, check_named, check_not_before, check_open, close_group};
 use crate::decision::Decision;
 use crate::email::Email;
 use crate::error_kind::ErrorKind;
@@ -198,6 +198,7 @@ pub fn edit_recipient(
         });
     }
     check_open::<E>(group)?;
+    check_not_before::<E>(group, command.at)?;
     if group.recipient == command.recipient {
         return Err(E::SameRecipient {
             group: group.id,

@@ -1,6 +1,8 @@
 use time::OffsetDateTime;
 
-use super::shared::{GroupCommandError, check_pending, close_group, is_past_deadline};
+use super::shared::{
+    GroupCommandError, check_not_before, check_pending, close_group, is_past_deadline,
+};
 use crate::decision::Decision;
 use crate::error_kind::ErrorKind;
 use crate::id::TransferGroupId;
@@ -171,6 +173,7 @@ pub fn expire(
 ) -> Result<Decision, ExpireTransferError> {
     use ExpireTransferError as E;
     check_pending::<E>(group, command.group)?;
+    check_not_before::<E>(group, command.at)?;
     let Some(expires_at) = group.expires_at else {
         return Err(E::NoDeadline { group: group.id });
     };

@@ -499,6 +499,14 @@ fn check_ticket(input: &Initiation<'_>, id: TicketId) -> Result<Direction, Initi
             actor: input.actor.clone(),
         });
     }
+    if input.at < wallet.injected_at {
+        return Err(InputError::DatedBeforeInjection {
+            ticket: id,
+            at: input.at,
+            injected_at: wallet.injected_at,
+        }
+        .into());
+    }
     if wallet.is_deleted_or_pending_deletion() {
         return Err(E::TicketDeleted {
             ticket: id,

@@ -52,6 +52,22 @@ pub(crate) fn check_named<E: GroupCommandError>(
     Ok(())
 }
 
+/// The command is not dated before the group was created (A4: time that cannot be gamed).
+pub(crate) fn check_not_before<E: GroupCommandError>(
+    group: &TransferGroup,
+    at: OffsetDateTime,
+) -> Result<(), E> {
+    if at < group.created_at {
+        return Err(InputError::DatedBeforeGroup {
+            group: group.id,
+            at,
+            created_at: group.created_at,
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// The group is still PENDING (T13). Checked after the actor (X2): a stranger does not learn a
 /// group's final status.
 pub(crate) fn check_open<E: GroupCommandError>(group: &TransferGroup) -> Result<(), E> {

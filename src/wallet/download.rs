@@ -166,6 +166,14 @@ pub fn download(ticket: &Ticket, command: &DownloadTicket) -> Result<Decision, D
             actor: command.actor.clone(),
         });
     }
+    if command.at < wallet.injected_at {
+        return Err(InputError::DatedBeforeInjection {
+            ticket: ticket.id,
+            at: command.at,
+            injected_at: wallet.injected_at,
+        }
+        .into());
+    }
     let status = wallet.status();
     if status != WalletStatus::NotDownloaded {
         return Err(E::NotDownloadable {

@@ -252,6 +252,14 @@ pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, Ch
             change: command.change,
         });
     }
+    if command.at < wallet.injected_at {
+        return Err(InputError::DatedBeforeInjection {
+            ticket: ticket.id,
+            at: command.at,
+            injected_at: wallet.injected_at,
+        }
+        .into());
+    }
     if let Some(invalidation) = &ticket.distribution.invalidation {
         return Err(E::TicketInvalidated {
             ticket: ticket.id,

@@ -729,3 +729,53 @@ fn x2_a_stranger_learns_nothing_of_a_closed_group() {
         "{cancelled:?}"
     );
 }
+
+#[test]
+fn a5_a_command_dated_before_the_record_it_acts_on_is_refused() {
+    // An accept dated before the group's initiation: a forged or broken clock (issue 14).
+    let world = pending_world();
+    let group = group_1(&world);
+    let early = group.created_at - Duration::seconds(1);
+    let refused = transfer::accept(
+        &group,
+        &world.tickets,
+        &world.rules,
+        &AcceptTransfer {
+            group: group.id,
+            actor: bob(),
+            at: early,
+        },
+    );
+    assert_eq!(
+        refused,
+        Err(AcceptTransferError::Input(InputError::DatedBeforeGroup {
+            group: group.id,
+            at: early,
+            created_at: group.created_at
+        }))
+    );
+    // A download dated before the ticket's injection.
+    let ticket = world.ticket(T).clone();
+    let injected_at = ticket.wallet.as_ref().unwrap().injected_at;
+    let before = injected_at - Duration::seconds(1);
+    let mut unsent = ticket.clone();
+    unsent.wallet.as_mut().unwrap().pending_group = None;
+    let download = secure_ticket::wallet::download(
+        &unsent,
+        &secure_ticket::wallet::DownloadTicket {
+            ticket: T,
+            actor: alice(),
+            at: before,
+        },
+    );
+    assert_eq!(
+        download,
+        Err(secure_ticket::wallet::DownloadError::Input(
+            InputError::DatedBeforeInjection {
+                ticket: T,
+                at: before,
+                injected_at
+            }
+        ))
+    );
+}
