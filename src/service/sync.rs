@@ -432,13 +432,7 @@ impl<S: Store> Service<S> {
     /// them (a store that does not follow plans): at most two more reads.
     fn read_whole(&self, plan: &crate::store::ReadPlan) -> Result<crate::store::Read, Error> {
         let mut read = self.store.read(plan)?;
-        for _ in 0..2 {
-            let missing = plan.missing(&read);
-            if missing.is_empty() {
-                break;
-            }
-            read.records.extend(self.store.load(&missing)?);
-        }
+        plan.follow(&mut read, |keys| self.store.load(keys))?;
         Ok(read)
     }
 }

@@ -217,52 +217,39 @@ impl ReadPlan {
     /// # read_in_one_transaction(&MemoryStore::new(), &ReadPlan::new(Vec::new()))?;
     /// # Ok::<(), StoreError>(())
     /// ```
-    pub fn read_with<L, Q, F>(
-        &self,
-        mut load: L,
-        mut query: Q,
-        mut feed: F,
-    ) -> Result<Read, StoreError>
+    pub fn read_with<L, Q, F>(&self, mut load: L, query: Q, feed: F) -> Result<Read, StoreError>
     where
         L: FnMut(&[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError>,
         Q: FnMut(&Lookup) -> Result<Vec<Hit>, StoreError>,
         F: FnMut(&FeedQuery) -> Result<Vec<FeedEntry>, StoreError>,
     {
-        let mut hits = Vec::with_capacity(self.lookups.len());
-        let mut keys = self.keys.clone();
-        for lookup in &self.lookups {
-            let found = query(lookup)?;
-            keys.extend(found.iter().map(|hit| hit.key));
-            hits.push(found);
-        }
-        // Every key asked or found so far: each is read once.
-        let mut known: IdSet<RecordKey> = IdSet::default();
-        keys.retain(|key| known.insert(*key));
-        let mut records = if keys.is_empty() {
-            Vec::new()
-        } else {
-            load(&keys)?
-        };
-        known.extend(records.iter().map(|r| r.value.key()));
-        for pass in [Pass::Groups, Pass::Tickets] {
-            let mut next = Vec::new();
-            for record in &records {
-                self.leads(&record.value, pass, &mut next);
+        let mut read = self.read_keys_with(&mut load, query, feed)?;
+        self.follow(&mut read, load)?;
+        Ok(read)
+    }
+
+    /// Reads with `load` what the records of `read` lead to and it does not hold yet: the
+    /// groups' tickets and the tickets' pending groups, then the rules and performances of every
+    /// ticket found; at most two loads, none when there is nothing to follow.
+    ///
+    /// # Errors
+    ///
+    /// The first error of `load`.
+    pub fn follow<L>(&self, read: &mut Read, mut load: L) -> Result<(), StoreError>
+    where
+        L: FnMut(&[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError>,
+    {
+        // A lead to a record that is absent is asked once.
+        let mut asked: IdSet<RecordKey> = IdSet::default();
+        for _ in 0..2 {
+            let mut next = self.missing(read);
+            next.retain(|key| asked.insert(*key));
+            if next.is_empty() {
+                break;
             }
-            next.retain(|key| known.insert(*key));
-            if !next.is_empty() {
-                records.extend(load(&next)?);
-            }
+            read.records.extend(load(&next)?);
         }
-        let feed = match self.replayed(&records) {
-            Some(query) => feed(&query)?,
-            None => Vec::new(),
-        };
-        Ok(Read {
-            records,
-            hits,
-            feed,
-        })
+        Ok(())
     }
 
     /// Reads the keys and the lookups' records only, in one `load` (what a store that does not
