@@ -373,8 +373,8 @@ pub(crate) fn history_answer(
             more = true;
             break;
         }
-        if let Some(Record::TransferGroup(g)) = found.get(hit.key)
-            && has_entry(&Record::TransferGroup(g.clone()), lookup, hit.sort)
+        if let Some(record @ Record::TransferGroup(g)) = found.get(hit.key)
+            && has_entry(record, lookup, hit.sort)
         {
             items.push(g.clone());
             last = Some(hit.sort);
