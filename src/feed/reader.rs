@@ -59,6 +59,23 @@ impl ReaderName {
         })
     }
 
+    /// A name known to be valid (the crate's own readers): its bytes as given, cut at
+    /// [`MAX_LEN`](Self::MAX_LEN).
+    pub(crate) const fn known(name: &'static str) -> Self {
+        let mut bytes = [0u8; Self::MAX_LEN];
+        let mut len: u8 = 0;
+        let mut given = name.as_bytes();
+        let mut room: &mut [u8] = &mut bytes;
+        while let (Some((byte, rest)), Some((slot, left))) =
+            (given.split_first(), room.split_first_mut())
+        {
+            *slot = *byte;
+            (given, room) = (rest, left);
+            len = len.saturating_add(1);
+        }
+        Self { len, bytes }
+    }
+
     /// The name.
     #[must_use]
     pub fn as_str(&self) -> &str {

@@ -68,13 +68,8 @@ impl FeedbackReader {
 
     /// [`NAME`](Self::NAME) as a [`ReaderName`].
     #[must_use]
-    pub fn name() -> ReaderName {
-        // NAME is a valid name; the fallback is never taken.
-        ReaderName::parse(Self::NAME).unwrap_or_else(|_| Self::fallback())
-    }
-
-    fn fallback() -> ReaderName {
-        ReaderName::parse("feedback").unwrap_or_else(|_| Self::fallback())
+    pub const fn name() -> ReaderName {
+        ReaderName::known(Self::NAME)
     }
 
     /// The feedback commands of one feed entry.
