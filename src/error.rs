@@ -328,6 +328,17 @@ pub enum Error {
         /// The most allowed.
         max: usize,
     },
+    /// A command, or a horizon, dated outside the times every store can write
+    /// ([`time_range`](crate::time_range), X12); nothing read or written.
+    #[error(
+        "{at} is outside the times a record can hold ({} to {}, offsets in whole minutes); send a time in that range",
+        crate::time_range::EARLIEST,
+        crate::time_range::LATEST
+    )]
+    TimeOutOfRange {
+        /// The time given.
+        at: time::OffsetDateTime,
+    },
     /// A feed reader that is registered already; nothing written.
     #[error("the feed reader {reader} is registered already; use it, or pick another name")]
     ReaderExists {
@@ -375,6 +386,7 @@ impl Error {
             Self::UnknownReader { .. } => "UNKNOWN_READER",
             Self::ReaderExists { .. } => "READER_EXISTS",
             Self::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
+            Self::TimeOutOfRange { .. } => "TIME_OUT_OF_RANGE",
         }
     }
 
@@ -409,7 +421,8 @@ impl Error {
             | Self::InvalidLimit { .. }
             | Self::InvalidCursor(_)
             | Self::ReaderExists { .. }
-            | Self::BatchTooLarge { .. } => ErrorKind::InvalidInput,
+            | Self::BatchTooLarge { .. }
+            | Self::TimeOutOfRange { .. } => ErrorKind::InvalidInput,
             Self::NotFound { .. } | Self::UnknownReader { .. } => ErrorKind::NotFound,
         }
     }

@@ -847,7 +847,13 @@ fn shell_errors() -> Vec<(Option<&'static str>, Error)> {
                     max: 1000,
                 },
             ),
-            Some(Error::BatchTooLarge { .. }) => return None,
+            Some(Error::BatchTooLarge { .. }) => (
+                None,
+                Error::TimeOutOfRange {
+                    at: OffsetDateTime::UNIX_EPOCH,
+                },
+            ),
+            Some(Error::TimeOutOfRange { .. }) => return None,
         })
     })
 }
@@ -923,11 +929,17 @@ fn groups() -> Vec<(&'static str, Vec<String>)> {
         ),
         (
             "PerformanceError",
-            lines(&[crate::PerformanceError::EndsBeforeStart {
-                performance: crate::PerformanceId::from_u128(1),
-                starts_at: OffsetDateTime::UNIX_EPOCH,
-                ends_at: OffsetDateTime::UNIX_EPOCH,
-            }]),
+            lines(&[
+                crate::PerformanceError::EndsBeforeStart {
+                    performance: crate::PerformanceId::from_u128(1),
+                    starts_at: OffsetDateTime::UNIX_EPOCH,
+                    ends_at: OffsetDateTime::UNIX_EPOCH,
+                },
+                crate::PerformanceError::TimeOutOfRange {
+                    performance: crate::PerformanceId::from_u128(1),
+                    at: OffsetDateTime::UNIX_EPOCH,
+                },
+            ]),
         ),
         (
             "Error",

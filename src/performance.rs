@@ -75,6 +75,8 @@ impl Performance {
     ///
     /// # Errors
     ///
+    /// [`PerformanceError::TimeOutOfRange`] when a time is outside
+    /// [`time_range`](crate::time_range) (no store could hold it), then
     /// [`PerformanceError::EndsBeforeStart`] when `ends_at` is before `starts_at`.
     ///
     /// # Examples
@@ -94,6 +96,15 @@ impl Performance {
         starts_at: OffsetDateTime,
         ends_at: OffsetDateTime,
     ) -> Result<Self, PerformanceError> {
+        if let Some(at) = [starts_at, ends_at]
+            .into_iter()
+            .find(|&at| !crate::time_range::contains(at))
+        {
+            return Err(PerformanceError::TimeOutOfRange {
+                performance: id,
+                at,
+            });
+        }
         if ends_at < starts_at {
             return Err(PerformanceError::EndsBeforeStart {
                 performance: id,
@@ -135,14 +146,30 @@ pub enum PerformanceError {
         #[serde(with = "time::serde::rfc3339")]
         ends_at: OffsetDateTime,
     },
+    /// A start or an end no store could hold ([`time_range`](crate::time_range), X12).
+    #[error(
+        "performance {performance} is dated {at}, outside the times a record can hold ({} to {}, offsets in whole minutes)",
+        crate::time_range::EARLIEST,
+        crate::time_range::LATEST
+    )]
+    #[serde(rename = "TIME_OUT_OF_RANGE")]
+    TimeOutOfRange {
+        /// The performance.
+        performance: PerformanceId,
+        /// The time outside the range, serialised as `[unix seconds, nanosecond, offset
+        /// seconds]` (RFC 3339 may not be able to write it).
+        #[serde(with = "crate::time_range::any_time")]
+        at: OffsetDateTime,
+    },
 }
 
 impl PerformanceError {
-    /// The error's stable code: `PERFORMANCE_ENDS_BEFORE_START`.
+    /// The error's stable code: `PERFORMANCE_ENDS_BEFORE_START` or `TIME_OUT_OF_RANGE`.
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
             Self::EndsBeforeStart { .. } => "PERFORMANCE_ENDS_BEFORE_START",
+            Self::TimeOutOfRange { .. } => "TIME_OUT_OF_RANGE",
         }
     }
 

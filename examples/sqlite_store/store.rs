@@ -48,7 +48,9 @@
 //!   written with its record in the same transaction, so that retention finds the slowest reader
 //!   of an organizer in SQL. The cursor itself is a record like any other.
 //! - Times in `at` columns are unix nanoseconds in a signed 64-bit integer: 1677-09-21 to
-//!   2262-04-11. A commit of a time outside that range is refused with [`StoreError::Backend`].
+//!   2262-04-11, which holds the crate's [`time_range`](secure_ticket::time_range) (the shell
+//!   refuses any other time before it reaches a store). A commit of a time outside it, through the
+//!   store directly, is refused with [`StoreError::Backend`].
 //! - `load`: one `SELECT .. WHERE (kind, id) IN (VALUES (?, ?), ..)` on `records` and one
 //!   `WHERE (organizer, id) IN ..` on `commands` for all the keys (chunked to stay under the
 //!   database's parameter limit). Each body is decoded as [`Decoded`] and checked by

@@ -383,9 +383,11 @@ impl<S: AsyncStore + Sync> AsyncService<S> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidLimit`]; [`Error::Store`] when the store fails.
+    /// [`Error::InvalidLimit`]; [`Error::TimeOutOfRange`] for a `before` outside [`time_range`](crate::time_range);
+    /// [`Error::Store`] when the store fails.
     pub async fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<Pruned, Error> {
         let limit = readers::feed_limit(limit)?;
+        let before = readers::horizon(before)?;
         Ok(self.store.prune(before, limit).await?)
     }
 

@@ -116,6 +116,25 @@ pub struct Committing<'r>(Execution<'r>);
 /// [`Error::BatchTooLarge`] before anything is read.
 pub const MAX_BATCH: usize = 1000;
 
+/// The checks of a whole batch, before anything is read: its size (X11), then each command's time
+/// (X12).
+fn check_batch(requests: &[Request]) -> Result<(), Error> {
+    if requests.len() > MAX_BATCH {
+        return Err(Error::BatchTooLarge {
+            count: requests.len(),
+            max: MAX_BATCH,
+        });
+    }
+    match requests
+        .iter()
+        .map(|request| request.command.at())
+        .find(|&at| !crate::time_range::contains(at))
+    {
+        Some(at) => Err(Error::TimeOutOfRange { at }),
+        None => Ok(()),
+    }
+}
+
 /// How many read-decide-commit rounds the drivers allow by default.
 pub(crate) const DEFAULT_ATTEMPTS: u32 = 8;
 
@@ -126,11 +145,8 @@ const MAX_ROUNDS: u8 = 4;
 impl<'r> Execution<'r> {
     /// Starts running `requests` (at least one attempt, at most `attempts`).
     pub fn start(requests: &'r [Request], attempts: u32) -> Step<'r> {
-        if requests.len() > MAX_BATCH {
-            return Step::Done(Err(Error::BatchTooLarge {
-                count: requests.len(),
-                max: MAX_BATCH,
-            }));
+        if let Err(refused) = check_batch(requests) {
+            return Step::Done(Err(refused));
         }
         let execution = Self {
             requests,
@@ -158,11 +174,8 @@ impl<'r> Execution<'r> {
         from: Position,
         to: Position,
     ) -> Step<'r> {
-        if requests.len() > MAX_BATCH {
-            return Step::Done(Err(Error::BatchTooLarge {
-                count: requests.len(),
-                max: MAX_BATCH,
-            }));
+        if let Err(refused) = check_batch(requests) {
+            return Step::Done(Err(refused));
         }
         let mut execution = Self {
             requests,

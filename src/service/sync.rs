@@ -129,6 +129,8 @@ impl<S: Store> Service<S> {
     /// - [`Error::NotFound`]: a record the command needs does not exist (a group, a point of sale,
     ///   the organizer's settings); nothing written.
     /// - [`Error::IdInUse`]: a new record's caller-given id already exists; nothing written.
+    /// - [`Error::TimeOutOfRange`]: the command is dated outside [`time_range`](crate::time_range)
+    ///   (the same answer on every store); nothing read or written.
     /// - [`Error::Store`]: the store failed, or still conflicted after the last attempt.
     pub fn execute(&self, request: &Request) -> Result<Outcome, Error> {
         only_result(request, self.execute_batch(std::slice::from_ref(request)))
@@ -145,8 +147,10 @@ impl<S: Store> Service<S> {
     ///
     /// # Errors
     ///
-    /// [`Error::Store`] when the store fails or still conflicts after the last attempt: then
-    /// nothing of the batch was written.
+    /// [`Error::BatchTooLarge`] beyond [`MAX_BATCH`](crate::service::MAX_BATCH) requests, and
+    /// [`Error::TimeOutOfRange`] when a request is dated outside [`time_range`](crate::time_range):
+    /// nothing read or written. [`Error::Store`] when the store fails or still conflicts after the
+    /// last attempt: then nothing of the batch was written.
     ///
     /// # Examples
     ///
@@ -422,9 +426,11 @@ impl<S: Store> Service<S> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidLimit`]; [`Error::Store`] when the store fails.
+    /// [`Error::InvalidLimit`]; [`Error::TimeOutOfRange`] for a `before` outside [`time_range`](crate::time_range);
+    /// [`Error::Store`] when the store fails.
     pub fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<Pruned, Error> {
         let limit = readers::feed_limit(limit)?;
+        let before = readers::horizon(before)?;
         Ok(self.store.prune(before, limit)?)
     }
 

@@ -10,6 +10,7 @@
 //! - `formats`: corrupt and newer-format records planted in SQLite.
 //! - `cache`: the SQLite store's decoded-record cache never serves what the file no longer holds.
 //! - `sqlite_hooks`: what only tests need from the SQLite store (planting raw bodies), on its file.
+//! - `time_range`: times outside the accepted range get the same typed error on both stores (X12).
 
 #![allow(
     clippy::unwrap_used,
@@ -64,3 +65,4 @@ mod formats;
 mod rounds;
 mod shell;
 mod sqlite_hooks;
+mod time_range;
