@@ -145,7 +145,7 @@ fn fixture() -> Fixture {
     );
     let back = initiate(&with_bob, &bob, &alice);
     let (backward_group, backward_pending) = (back.groups[0].clone(), back.tickets[0].clone());
-    let feedback = injection::feedback_for(&injected_decision.events);
+    let feedback = injection::feedback_for(1, &injected_decision.events);
     let reported = first(injection::record_feedback(&injected, &feedback[0]).unwrap());
     let pos = PointOfSale::b2b(
         secure_ticket::OrganizerId::from_u128(1),
@@ -356,6 +356,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
             Feedback {
                 ticket: f.reported.id,
                 status: LifecycleStatus::Downloaded,
+                sequence: 2,
                 at: datetime!(2026-11-23 13:00 UTC),
                 transfer: None,
             },

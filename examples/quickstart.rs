@@ -433,9 +433,11 @@ impl Story {
         self.record_feedback(&outcome)
     }
 
-    /// TIXnGO reports what a wallet command did; S360 records it (I2, I3).
+    /// TIXnGO reports what a wallet command did; S360 records it (I2, I3). The wallet command's
+    /// number orders its feedback (I6): the story's commands run one after another.
     fn record_feedback(&mut self, outcome: &Outcome) -> Result<(), Box<dyn Error>> {
-        for feedback in injection::feedback_for(&outcome.events) {
+        let sequence = u64::try_from(self.commands)?;
+        for feedback in injection::feedback_for(sequence, &outcome.events) {
             self.run(Command::RecordFeedback(feedback))?;
         }
         Ok(())

@@ -794,11 +794,12 @@ fn run<S: Store, C: Store>(
         }
     }
 
-    // 2. TIXnGO's feedback for the tickets to take back (S360 decides on it, B4).
+    // 2. TIXnGO's feedback for the tickets to take back (S360 decides on it, B4), numbered by the
+    // injection's place among the commands (I6).
     let feedback: Vec<Command> = take_back
         .iter()
-        .filter_map(|&i| injected.get(usize::try_from(i - 1).ok()?))
-        .flat_map(|outcome| injection::feedback_for(&outcome.events))
+        .filter_map(|&i| injected.get(usize::try_from(i - 1).ok()?).map(|o| (i, o)))
+        .flat_map(|(i, outcome)| injection::feedback_for(i, &outcome.events))
         .map(Command::RecordFeedback)
         .collect();
     runner.run("record feedback", feedback)?;

@@ -92,14 +92,21 @@ impl fmt::Display for LifecycleStatus {
     }
 }
 
-/// One feedback record: a ticket's lifecycle status at the time TIXnGO recorded it (SPEC I2).
+/// One feedback record: a ticket's lifecycle status at the time TIXnGO recorded it (SPEC I2),
+/// with the wallet's sequence that orders it (I3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Feedback {
     /// The ticket.
     pub ticket: TicketId,
     /// Its lifecycle status.
     pub status: LifecycleStatus,
-    /// When TIXnGO recorded it.
+    /// Where the wallet committed this status in its order of commits: a ticket's later status
+    /// has a higher sequence (I3, I6). The crate's wallet numbers its feedback with the feed
+    /// position of the commit that produced it ([`feedback_for`](crate::injection::feedback_for),
+    /// [`FeedbackReader`](crate::service::FeedbackReader)). Absent from older feedback: 0.
+    #[serde(default)]
+    pub sequence: u64,
+    /// When TIXnGO recorded it: shown, never used to order feedback (a clock can be wrong).
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// For `PENDING_TRANSFER`, `FAILURE_TRANSFER` and `TRANSFERRED`: the transfer concerned (I4).
@@ -126,6 +133,10 @@ pub struct LastFeedback {
     /// When TIXnGO recorded it.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// Its [`Feedback::sequence`]: feedback with a lower one is older and ignored (I6). Records
+    /// written before sequences existed read 0, so every numbered feedback is newer.
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_zero")]
+    pub sequence: u64,
 }
 
 /// One line of a ticket's distribution history in S360, kept in step by transfer feedback (I4).

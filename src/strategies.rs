@@ -441,10 +441,10 @@ pub fn arb_command_for(pools: &Pools, at: OffsetDateTime, fresh: u128) -> BoxedS
                 Command::EditRecipient(EditRecipient { group: g.id, actor, recipient, new_groups: NewGroupIds::new(new_group(0), new_group(1)), at })
             }),
         1 => group_id.clone().prop_map(move |id| Command::Expire(ExpireTransfer { group: id, at })),
-        2 => (any_ticket.clone(), select(vec![LifecycleStatus::Injected, LifecycleStatus::Downloaded, LifecycleStatus::PendingTransfer, LifecycleStatus::Transferred, LifecycleStatus::FailureTransfer]), person.clone(), person.clone(), -5i64..5)
-            .prop_map(move |(ticket, status, sender, recipient, skew)| {
+        2 => (any_ticket.clone(), select(vec![LifecycleStatus::Injected, LifecycleStatus::Downloaded, LifecycleStatus::PendingTransfer, LifecycleStatus::Transferred, LifecycleStatus::FailureTransfer]), person.clone(), person.clone(), -5i64..5, 0u64..4)
+            .prop_map(move |(ticket, status, sender, recipient, skew, sequence)| {
                 let transfer = status.is_transfer().then(|| TransferDetails { group: new_group(2), sender, recipient });
-                Command::RecordFeedback(Feedback { ticket, status, at: at.saturating_add(time::Duration::minutes(skew)), transfer })
+                Command::RecordFeedback(Feedback { ticket, status, sequence, at: at.saturating_add(time::Duration::minutes(skew)), transfer })
             }),
         3 => (any_ticket.clone(), pos.clone(), person.clone(), any::<bool>()).prop_map(move |(ticket, point_of_sale, actor, reuse)| {
                 let new_ticket = if reuse { ticket } else { TicketId::from_u128(fresh.saturating_add(10_000)) };

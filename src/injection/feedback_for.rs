@@ -8,6 +8,12 @@ use crate::id::{TicketId, TransferGroupId};
 /// The feedback that a wallet transition's events produce, ticket by ticket, in order (SPEC I2):
 /// what TIXnGO sends to S360's feedback interface, so both services speak the same statuses.
 ///
+/// `sequence` is the place of the commit that produced `events` in the wallet's order of
+/// commits, which S360 orders feedback by (I6): the feed position of its entry
+/// ([`FeedbackReader`](crate::service::FeedbackReader) passes it), or any number that grows
+/// from one commit to the next. A command gives a ticket at most one status, so one sequence per
+/// commit orders every ticket's statuses.
+///
 /// Events with no lifecycle status (deactivation, check, check-out, group-level acceptance) produce
 /// nothing.
 ///
@@ -22,18 +28,20 @@ use crate::id::{TicketId, TransferGroupId};
 /// let decision = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: Email::parse("alice@example.com")?, usage_rule: UsageRuleId::from_u128(1), at,
 /// })?;
-/// let feedback = injection::feedback_for(&decision.events);
+/// let feedback = injection::feedback_for(1, &decision.events);
 /// assert_eq!((feedback[0].ticket, feedback[0].status), (ticket.id, LifecycleStatus::Injected));
+/// assert_eq!(feedback[0].sequence, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use]
-pub fn feedback_for(events: &[Event]) -> Vec<Feedback> {
+pub fn feedback_for(sequence: u64, events: &[Event]) -> Vec<Feedback> {
     let mut out = Vec::new();
     for event in events {
         let mut one = |ticket: TicketId, status: LifecycleStatus, at: OffsetDateTime| {
             out.push(Feedback {
                 ticket,
                 status,
+                sequence,
                 at,
                 transfer: None,
             });
@@ -65,6 +73,7 @@ pub fn feedback_for(events: &[Event]) -> Vec<Feedback> {
             } => {
                 transfer_feedback(
                     &mut out,
+                    sequence,
                     tickets,
                     LifecycleStatus::PendingTransfer,
                     *at,
@@ -83,6 +92,7 @@ pub fn feedback_for(events: &[Event]) -> Vec<Feedback> {
             } => out.push(Feedback {
                 ticket: *ticket,
                 status: LifecycleStatus::Transferred,
+                sequence,
                 at: *at,
                 transfer: Some(TransferDetails {
                     group: *group,
@@ -113,6 +123,7 @@ pub fn feedback_for(events: &[Event]) -> Vec<Feedback> {
             } => {
                 transfer_feedback(
                     &mut out,
+                    sequence,
                     tickets,
                     LifecycleStatus::FailureTransfer,
                     *at,
@@ -128,8 +139,10 @@ pub fn feedback_for(events: &[Event]) -> Vec<Feedback> {
 }
 
 /// One transfer feedback per ticket of a group event.
+#[allow(clippy::too_many_arguments, reason = "the fields of one feedback")]
 fn transfer_feedback(
     out: &mut Vec<Feedback>,
+    sequence: u64,
     tickets: &[TicketId],
     status: LifecycleStatus,
     at: OffsetDateTime,
@@ -145,6 +158,7 @@ fn transfer_feedback(
     out.extend(tickets.iter().map(|&ticket| Feedback {
         ticket,
         status,
+        sequence,
         at,
         transfer: Some(details.clone()),
     }));

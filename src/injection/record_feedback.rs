@@ -94,9 +94,12 @@ impl RecordFeedbackError {
 /// Records TIXnGO's feedback on S360's ticket (SPEC I3, I4).
 ///
 /// - Feedback older than the last one recorded is ignored: batches may arrive out of order (I3).
-///   `INJECTED` after any other status is ignored too, even at the same second: it can only be a
-///   late arrival, and recording it would allow a take back of a downloaded ticket (B4). An
-///   ignored feedback, or one that changes nothing (a duplicate), gives an empty decision.
+///   Older means a lower [`Feedback::sequence`], the wallet's order of commits, never an earlier
+///   time: a wrong clock cannot hide a status or freeze the ticket's feedback (I6). Feedback of
+///   the same sequence is applied in the order it arrives. `INJECTED` after any other status is
+///   ignored too: it can only be a late arrival, and recording it would allow a take back of a
+///   downloaded ticket (B4). An ignored feedback, or one that changes nothing (a duplicate), gives
+///   an empty decision.
 /// - `PENDING_TRANSFER` adds a PENDING distribution entry (sender → recipient); `FAILURE_TRANSFER`
 ///   marks that group's entry CANCELLED; `TRANSFERRED` marks it CONFIRMED (adding it if the pending
 ///   feedback never came) and makes the recipient the cultural contact (I4).
@@ -118,7 +121,7 @@ impl RecordFeedbackError {
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: Email::parse("alice@example.com")?, usage_rule: UsageRuleId::from_u128(1), at,
 /// })?;
-/// let feedback = injection::feedback_for(&injected.events);
+/// let feedback = injection::feedback_for(1, &injected.events);
 /// let recorded = injection::record_feedback(&injected.tickets[0], &feedback[0])?;
 /// let last = recorded.tickets[0].distribution.last_feedback.unwrap();
 /// assert_eq!(last.status, LifecycleStatus::Injected);
@@ -149,9 +152,10 @@ pub fn record_feedback(
         (_, false) => None,
     };
     let stale = ticket.distribution.last_feedback.is_some_and(|last| {
+        // Older is earlier in the wallet's order of commits, whatever the clocks said (I6).
         // INJECTED is only ever the first status: once any other status is recorded, an INJECTED
-        // is a late arrival even with the same timestamp (a decision: it would reopen B4).
-        last.at > feedback.at
+        // is a late arrival whatever its sequence (a decision: it would reopen B4).
+        last.sequence > feedback.sequence
             || (feedback.status == LifecycleStatus::Injected
                 && last.status != LifecycleStatus::Injected)
     });
@@ -163,6 +167,7 @@ pub fn record_feedback(
     distribution.last_feedback = Some(LastFeedback {
         status: feedback.status,
         at: feedback.at,
+        sequence: feedback.sequence,
     });
     if let Some(details) = details {
         let found = distribution

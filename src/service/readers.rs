@@ -24,7 +24,8 @@ pub struct Advanced {
 }
 
 /// The S360 feedback interface as a feed reader (F4): it turns the wallet events of each feed
-/// entry into lifecycle feedback ([`injection::feedback_for`], I2) and records it on the tickets
+/// entry into lifecycle feedback ([`injection::feedback_for`], I2), numbered by the entry's
+/// position (I6), and records it on the tickets
 /// ([`injection::record_feedback`](crate::injection::record_feedback), I3, I4), in the same
 /// commit as its cursor.
 ///
@@ -75,7 +76,7 @@ impl FeedbackReader {
     /// The feedback commands of one feed entry.
     #[must_use]
     pub fn requests(entry: &FeedEntry) -> Vec<Request> {
-        injection::feedback_for(&entry.events)
+        injection::feedback_for(entry.position.get(), &entry.events)
             .into_iter()
             .zip(0u32..)
             .map(|(feedback, n)| Request {

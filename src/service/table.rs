@@ -475,11 +475,13 @@ impl Row for Feedback {
         let Self {
             ticket,
             status,
+            sequence,
             at: _,
             transfer,
         } = self;
         d.write(ticket);
         d.write(status);
+        d.write(sequence);
         d.write(transfer);
     }
 }

@@ -59,6 +59,7 @@ fn ticket_in_wallet() -> Ticket {
     distribution.last_feedback = Some(LastFeedback {
         status: LifecycleStatus::Transferred,
         at,
+        sequence: 0, // written by builds without sequences: the field is absent
     });
     distribution.entries = vec![DistributionEntry {
         group: TransferGroupId::from_u128(0x70),

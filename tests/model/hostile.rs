@@ -473,11 +473,13 @@ fn arb_feedback() -> impl Strategy<Value = Feedback> {
             LifecycleStatus::OnlineActivated,
         ]),
         arb_time(),
+        any::<u64>(),
         proptest::option::of((1u128..10, arb_person(), arb_person())),
     )
-        .prop_map(|(ticket, status, at, transfer)| Feedback {
+        .prop_map(|(ticket, status, at, sequence, transfer)| Feedback {
             ticket: TicketId::from_u128(ticket),
             status,
+            sequence,
             at,
             transfer: transfer.map(|(g, sender, recipient)| TransferDetails {
                 group: TransferGroupId::from_u128(g),

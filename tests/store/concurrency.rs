@@ -528,6 +528,7 @@ fn take_back_races_a_transfer<S: Store + Send + 'static>(label: &str, open: impl
         let feedback = Feedback {
             ticket: id,
             status: LifecycleStatus::Injected,
+            sequence: 1,
             at: AT,
             transfer: None,
         };

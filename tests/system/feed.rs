@@ -356,3 +356,52 @@ fn f4_the_async_service_reads_wallets_and_runs_the_feedback_reader() {
     let pruned = ready(service.prune(AT + Duration::hours(25), 10)).unwrap();
     assert_eq!(pruned.commands, 2);
 }
+
+#[test]
+fn i6_the_feedback_reader_orders_feedback_by_feed_position_not_by_clocks() {
+    // A download stamped far in the future, then an activation stamped now: under wall clocks
+    // the activation would look older and be dropped, and the ticket's feedback would stay
+    // frozen at DOWNLOADED until 2150.
+    use secure_ticket::wallet::{Actor, ChangeFlag, FlagChange};
+    let service = world(AcceptanceSettings::explicit());
+    inject(&service, 1, &alice(), None);
+    let future = time::macros::datetime!(2150-01-01 00:00 UTC);
+    let download = Command::Download(DownloadTicket {
+        ticket: tid(1),
+        actor: alice(),
+        at: future,
+    });
+    service.execute(&req(20, download)).unwrap();
+    let activate = Command::ChangeFlag(ChangeFlag {
+        ticket: tid(1),
+        change: FlagChange::Activate(secure_ticket::ActivationMethod::Online),
+        actor: Actor::Spectator(alice()),
+        at: at(2),
+    });
+    service.execute(&req(21, activate)).unwrap();
+    service
+        .register_reader(ORG, FeedbackReader::name())
+        .unwrap();
+    while service.advance_feedback(ORG, 1000).unwrap().entries > 0 {}
+
+    let feed = whole_feed(&service);
+    let position_of = |command: u128| {
+        feed.iter()
+            .find(|e| e.command == CommandId::from_u128(command))
+            .unwrap()
+            .position
+            .get()
+    };
+    let last = service
+        .ticket(tid(1))
+        .unwrap()
+        .unwrap()
+        .value
+        .distribution
+        .last_feedback
+        .unwrap();
+    assert_eq!(last.status, LifecycleStatus::OnlineActivated);
+    assert_eq!(last.at, at(2));
+    assert_eq!(last.sequence, position_of(21));
+    assert!(position_of(20) < position_of(21));
+}

@@ -51,8 +51,7 @@ impl World {
         for group in &decision.groups {
             self.groups.insert(group.id, group.clone());
         }
-        self.undelivered
-            .extend(injection::feedback_for(&decision.events));
+        self.undelivered.extend(feedback_of(&decision.events));
     }
 
     /// S360 records the waiting feedback at `index` (any order: batches arrive out of order).
@@ -73,7 +72,7 @@ impl World {
 
     /// Stores an S360 decision (no feedback comes of it).
     fn apply_s360(&mut self, decision: &Decision) {
-        assert!(injection::feedback_for(&decision.events).is_empty());
+        assert!(feedback_of(&decision.events).is_empty());
         self.apply(decision);
     }
 

@@ -153,11 +153,26 @@ pub(crate) fn after(ticket: &Ticket, decision: &Decision) -> Ticket {
         .unwrap_or_else(|| ticket.clone())
 }
 
+/// The wallet's sequence (I6) of a command dated `when`, in these tests: its time in nanoseconds,
+/// so the tests' commands are numbered in the order of their times.
+pub(crate) fn seq(when: OffsetDateTime) -> u64 {
+    u64::try_from(when.unix_timestamp_nanos()).unwrap()
+}
+
+/// The feedback of one command's events, numbered by [`seq`] of the command's time.
+pub(crate) fn feedback_of(events: &[secure_ticket::Event]) -> Vec<secure_ticket::Feedback> {
+    let mut feedback = injection::feedback_for(0, events);
+    for one in &mut feedback {
+        one.sequence = seq(one.at);
+    }
+    feedback
+}
+
 /// S360 records, in order, every feedback of `decision` about `ticket` (I2, I3).
 pub(crate) fn record_all(ticket: &Ticket, decision: &Decision) -> Ticket {
     let id = ticket.id;
     let mut ticket = ticket.clone();
-    for feedback in injection::feedback_for(&decision.events)
+    for feedback in feedback_of(&decision.events)
         .iter()
         .filter(|f| f.ticket == id)
     {
@@ -203,7 +218,11 @@ pub(crate) fn with_last_feedback(
     when: OffsetDateTime,
 ) -> Ticket {
     let mut changed = ticket.clone();
-    changed.distribution.last_feedback = Some(LastFeedback { status, at: when });
+    changed.distribution.last_feedback = Some(LastFeedback {
+        status,
+        at: when,
+        sequence: seq(when),
+    });
     changed
 }
 

@@ -78,7 +78,8 @@ fn b10_the_invalidated_ticket_becomes_deletion_pending_then_deleted() {
         recorded.distribution.last_feedback,
         Some(LastFeedback {
             status: LifecycleStatus::Deleted,
-            at: at(7)
+            at: at(7),
+            sequence: seq(at(7)),
         })
     );
     assert!(!recorded.is_valid());

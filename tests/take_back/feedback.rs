@@ -22,6 +22,7 @@ fn feedback(status: LifecycleStatus, when: time::OffsetDateTime) -> Feedback {
     Feedback {
         ticket: OLD,
         status,
+        sequence: seq(when),
         at: when,
         transfer: None,
     }
@@ -154,7 +155,8 @@ fn i1_the_replacement_is_injected_to_the_b8_target() {
         injected.distribution.last_feedback,
         Some(LastFeedback {
             status: LifecycleStatus::Injected,
-            at: at(7)
+            at: at(7),
+            sequence: seq(at(7)),
         })
     );
 }
@@ -198,7 +200,7 @@ fn i2_injection_and_download_feedback() {
     let ticket = issued(OLD, MOBILE);
     let injected_decision = inject(&ticket, &typo(), AT);
     assert_eq!(
-        injection::feedback_for(&injected_decision.events),
+        feedback_of(&injected_decision.events),
         vec![feedback(LifecycleStatus::Injected, AT)]
     );
     let downloaded = wallet::download(
@@ -211,7 +213,7 @@ fn i2_injection_and_download_feedback() {
     )
     .unwrap();
     assert_eq!(
-        injection::feedback_for(&downloaded.events),
+        feedback_of(&downloaded.events),
         vec![feedback(LifecycleStatus::Downloaded, at(1))]
     );
 }
@@ -247,10 +249,7 @@ fn i2_each_activation_method_has_its_status() {
             Actor::Spectator(typo()),
             at(1),
         );
-        assert_eq!(
-            injection::feedback_for(&decision.events),
-            vec![feedback(status, at(1))]
-        );
+        assert_eq!(feedback_of(&decision.events), vec![feedback(status, at(1))]);
         assert_eq!(LifecycleStatus::activated(method), status);
         assert_eq!((status.code(), status.to_string()), (code, code.to_owned()));
     }
@@ -261,7 +260,7 @@ fn i2_control_reports_controlled_and_other_flags_report_nothing() {
     let ticket = injected();
     let controlled = flag(&ticket, FlagChange::Control, Actor::AccessControl, at(1));
     assert_eq!(
-        injection::feedback_for(&controlled.events),
+        feedback_of(&controlled.events),
         vec![feedback(LifecycleStatus::Controlled, at(1))]
     );
     let checked_out = flag(
@@ -285,11 +284,7 @@ fn i2_control_reports_controlled_and_other_flags_report_nothing() {
     );
     for decision in [checked_out, checked, deactivated] {
         assert!(!decision.events.is_empty(), "{decision:?}");
-        assert_eq!(
-            injection::feedback_for(&decision.events),
-            Vec::new(),
-            "{decision:?}"
-        );
+        assert_eq!(feedback_of(&decision.events), Vec::new(), "{decision:?}");
     }
 }
 
@@ -297,7 +292,7 @@ fn i2_control_reports_controlled_and_other_flags_report_nothing() {
 fn i2_initiation_reports_pending_transfer_with_its_details() {
     let (sent, _) = pending_to_bob(&AcceptanceSettings::explicit());
     assert_eq!(
-        injection::feedback_for(&sent.events),
+        feedback_of(&sent.events),
         vec![transfer_feedback(
             LifecycleStatus::PendingTransfer,
             at(1),
@@ -327,7 +322,7 @@ fn i2_initiation_of_several_tickets_reports_each() {
     .unwrap();
     let one = transfer_feedback(LifecycleStatus::PendingTransfer, at(1), 1, typo(), bob());
     assert_eq!(
-        injection::feedback_for(&sent.events),
+        feedback_of(&sent.events),
         vec![
             one.clone(),
             Feedback {
@@ -376,7 +371,7 @@ fn i2_decline_cancel_and_expiry_report_failure_transfer() {
     .unwrap();
     for (decision, when) in [(declined, at(2)), (cancelled, at(2)), (expired, at(61))] {
         assert_eq!(
-            injection::feedback_for(&decision.events),
+            feedback_of(&decision.events),
             vec![transfer_feedback(
                 LifecycleStatus::FailureTransfer,
                 when,
@@ -393,7 +388,7 @@ fn i2_acceptance_and_sign_in_completion_report_transferred() {
     let (sent, _) = pending_to_bob(&AcceptanceSettings::explicit());
     let accepted = accept(&sent.groups[0], &sent.tickets[0], at(2));
     assert_eq!(
-        injection::feedback_for(&accepted.events),
+        feedback_of(&accepted.events),
         vec![transfer_feedback(
             LifecycleStatus::Transferred,
             at(2),
@@ -415,7 +410,7 @@ fn i2_acceptance_and_sign_in_completion_report_transferred() {
     )
     .unwrap();
     assert_eq!(
-        injection::feedback_for(&signed_in.events),
+        feedback_of(&signed_in.events),
         vec![transfer_feedback(
             LifecycleStatus::Transferred,
             at(3),
@@ -438,7 +433,7 @@ fn i2_deletion_push_reports_deletion_pending_then_deleted() {
     )
     .unwrap();
     assert_eq!(
-        injection::feedback_for(&requested.events),
+        feedback_of(&requested.events),
         vec![feedback(LifecycleStatus::DeletionPending, at(6))]
     );
     let deleted = wallet::complete_deletion(
@@ -450,7 +445,7 @@ fn i2_deletion_push_reports_deletion_pending_then_deleted() {
     )
     .unwrap();
     assert_eq!(
-        injection::feedback_for(&deleted.events),
+        feedback_of(&deleted.events),
         vec![feedback(LifecycleStatus::Deleted, at(7))]
     );
 }
@@ -466,8 +461,8 @@ fn i2_s360_decisions_report_nothing() {
         &take_back_command(OLD, NEW, at(5)),
     )
     .unwrap();
-    assert_eq!(injection::feedback_for(&decision.events), Vec::new());
-    assert_eq!(injection::feedback_for(&[]), Vec::new());
+    assert_eq!(feedback_of(&decision.events), Vec::new());
+    assert_eq!(feedback_of(&[]), Vec::new());
 }
 
 #[test]
@@ -516,6 +511,7 @@ fn i3_newer_feedback_is_recorded() {
     expected.distribution.last_feedback = Some(LastFeedback {
         status: LifecycleStatus::Downloaded,
         at: at(2),
+        sequence: seq(at(2)),
     });
     assert_eq!(
         decision,
@@ -530,6 +526,55 @@ fn i3_newer_feedback_is_recorded() {
             }]
             .into(),
         }
+    );
+}
+
+#[test]
+fn i6_feedback_is_ordered_by_its_sequence_whatever_its_time_says() {
+    // INJECTED recorded at sequence 1.
+    let mut ticket = injected();
+    ticket.distribution.last_feedback = Some(LastFeedback {
+        status: LifecycleStatus::Injected,
+        at: AT,
+        sequence: 1,
+    });
+    // A status from a wrong clock, far in the future, at sequence 10.
+    let far = time::macros::datetime!(2150-01-01 00:00 UTC);
+    let downloaded = Feedback {
+        sequence: 10,
+        ..feedback(LifecycleStatus::Downloaded, far)
+    };
+    let ticket = after(&ticket, &record(&ticket, &downloaded));
+    // A later status stamped now still lands: its sequence is higher.
+    let deleted = Feedback {
+        sequence: 11,
+        ..feedback(LifecycleStatus::Deleted, at(3))
+    };
+    let now_deleted = after(&ticket, &record(&ticket, &deleted));
+    assert_eq!(
+        now_deleted.distribution.last_feedback,
+        Some(LastFeedback {
+            status: LifecycleStatus::Deleted,
+            at: at(3),
+            sequence: 11,
+        })
+    );
+    // An earlier status stamped later than everything is still older: ignored.
+    let late = Feedback {
+        sequence: 9,
+        ..feedback(LifecycleStatus::OnlineActivated, far + Duration::days(1))
+    };
+    assert_eq!(record(&now_deleted, &late), Decision::default());
+    // The same sequence is applied in arrival order (a duplicate changes nothing).
+    assert_eq!(record(&now_deleted, &deleted), Decision::default());
+    let same = Feedback {
+        sequence: 11,
+        ..feedback(LifecycleStatus::DeletionPending, at(1))
+    };
+    let changed = after(&now_deleted, &record(&now_deleted, &same));
+    assert_eq!(
+        changed.distribution.last_feedback.map(|f| f.status),
+        Some(LifecycleStatus::DeletionPending)
     );
 }
 
@@ -581,7 +626,8 @@ fn i3_batches_out_of_order_end_with_the_latest_status() {
         recorded.distribution.last_feedback,
         Some(LastFeedback {
             status: LifecycleStatus::OnlineActivated,
-            at: at(3)
+            at: at(3),
+            sequence: seq(at(3)),
         })
     );
 }
@@ -630,7 +676,8 @@ fn i4_pending_transfer_adds_a_pending_entry() {
         pending.distribution.last_feedback,
         Some(LastFeedback {
             status: LifecycleStatus::PendingTransfer,
-            at: at(1)
+            at: at(1),
+            sequence: seq(at(1)),
         })
     );
 }
@@ -647,6 +694,7 @@ fn i4_failure_transfer_marks_the_entry_cancelled() {
     expected.distribution.last_feedback = Some(LastFeedback {
         status: LifecycleStatus::FailureTransfer,
         at: at(2),
+        sequence: seq(at(2)),
     });
     assert_eq!(
         failed,
@@ -741,7 +789,8 @@ fn i4_a_failure_of_an_unknown_transfer_only_updates_the_last_feedback() {
         decision.tickets[0].distribution.last_feedback,
         Some(LastFeedback {
             status: LifecycleStatus::FailureTransfer,
-            at: at(2)
+            at: at(2),
+            sequence: seq(at(2)),
         })
     );
 }
@@ -753,6 +802,7 @@ fn err_record_feedback_ticket_not_found() {
     let feedback = Feedback {
         ticket: tid(999),
         status: LifecycleStatus::Downloaded,
+        sequence: seq(at(1)),
         at: at(1),
         transfer: None,
     };
@@ -769,6 +819,7 @@ fn err_record_feedback_not_injected() {
     let feedback = Feedback {
         ticket: OLD,
         status: LifecycleStatus::Injected,
+        sequence: seq(AT),
         at: AT,
         transfer: None,
     };
@@ -790,6 +841,7 @@ fn err_record_feedback_missing_transfer_details() {
         let feedback = Feedback {
             ticket: OLD,
             status,
+            sequence: seq(at(1)),
             at: at(1),
             transfer: None,
         };

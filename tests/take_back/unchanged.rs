@@ -157,18 +157,21 @@ fn x1_refused_feedback_changes_nothing() {
     let misaddressed = Feedback {
         ticket: tid(999),
         status: LifecycleStatus::Downloaded,
+        sequence: seq(at(1)),
         at: at(1),
         transfer: None,
     };
     let no_details = Feedback {
         ticket: OLD,
         status: LifecycleStatus::Transferred,
+        sequence: seq(at(1)),
         at: at(1),
         transfer: None,
     };
     let injected_feedback = Feedback {
         ticket: OLD,
         status: LifecycleStatus::Injected,
+        sequence: seq(AT),
         at: AT,
         transfer: None,
     };

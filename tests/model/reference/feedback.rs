@@ -1,4 +1,5 @@
-//! TIXnGO's lifecycle feedback recorded on S360's side (I3, I4): older feedback ignored, the
+//! TIXnGO's lifecycle feedback recorded on S360's side (I3, I4, I6): feedback of a lower sequence
+//! ignored, the
 //! distribution history and the cultural contact kept in step with transfer feedback.
 
 use secure_ticket::injection::TransferDetails;
@@ -8,7 +9,7 @@ use super::shapes::Entry;
 use super::state::{Decided, Effect, Model, err};
 
 impl Model {
-    /// I3, I4.
+    /// I3, I4, I6.
     pub(super) fn record_feedback(&self, f: &Feedback) -> Decided {
         let t = self.ticket(f.ticket)?;
         if !t.printed {
@@ -28,8 +29,8 @@ impl Model {
         } else {
             None
         };
-        if let Some((last_status, last_at)) = t.feedback {
-            let older = last_at > f.at;
+        if let Some((last_status, _, last_sequence)) = t.feedback {
+            let older = last_sequence > f.sequence;
             let late_injected =
                 f.status == LifecycleStatus::Injected && last_status != LifecycleStatus::Injected;
             if older || late_injected {
@@ -37,7 +38,7 @@ impl Model {
             }
         }
         let mut updated = t.clone();
-        updated.feedback = Some((f.status, f.at));
+        updated.feedback = Some((f.status, f.at, f.sequence));
         if let Some(d) = details {
             let found = updated.entries.iter().position(|e| e.group == d.group);
             let entry = |status| Entry {

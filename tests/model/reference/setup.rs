@@ -136,6 +136,7 @@ pub(super) fn setup_records(seed: &SetupSeed) -> Vec<Record> {
                 ticket.distribution.last_feedback = Some(LastFeedback {
                     status: LifecycleStatus::Injected,
                     at: EPOCH,
+                    sequence: 1,
                 });
             }
         }
@@ -291,7 +292,7 @@ impl Model {
                 Some(_)
                     if t.invalidation.is_none()
                         && t.feedback
-                            .is_some_and(|(s, _)| s == LifecycleStatus::Injected) =>
+                            .is_some_and(|(s, _, _)| s == LifecycleStatus::Injected) =>
                 {
                     3
                 }

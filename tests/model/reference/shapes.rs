@@ -52,7 +52,8 @@ pub(crate) struct MTicket {
     pub(crate) invalidation: Option<(String, OffsetDateTime, Option<TicketId>)>,
     pub(super) replaces: Option<TicketId>,
     pub(super) printed: bool,
-    pub(super) feedback: Option<(LifecycleStatus, OffsetDateTime)>,
+    /// The last feedback's status, time and sequence.
+    pub(super) feedback: Option<(LifecycleStatus, OffsetDateTime, u64)>,
     pub(super) entries: Vec<Entry>,
     pub(crate) wallet: Option<MWallet>,
 }
@@ -169,7 +170,7 @@ impl MTicket {
                 .map(|i| (i.reason.code().to_owned(), i.at, i.replaced_by)),
             replaces: d.replaces,
             printed: d.printed,
-            feedback: d.last_feedback.map(|f| (f.status, f.at)),
+            feedback: d.last_feedback.map(|f| (f.status, f.at, f.sequence)),
             entries: d
                 .entries
                 .iter()

@@ -49,7 +49,7 @@ impl Model {
         }
         match t.feedback {
             None => return refuse("NO_FEEDBACK_YET"),
-            Some((status, _)) if status != LifecycleStatus::Injected => {
+            Some((status, _, _)) if status != LifecycleStatus::Injected => {
                 return refuse("NO_LONGER_INJECTED");
             }
             Some(_) => {}
