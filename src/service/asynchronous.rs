@@ -387,7 +387,7 @@ impl<S: AsyncStore + Sync> AsyncService<S> {
     /// [`Error::Store`] when the store fails.
     pub async fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<Pruned, Error> {
         let limit = readers::feed_limit(limit)?;
-        let before = readers::horizon(before)?;
+        let before = super::execution::in_range(before)?;
         Ok(self.store.prune(before, limit).await?)
     }
 

@@ -125,13 +125,17 @@ fn check_batch(requests: &[Request]) -> Result<(), Error> {
             max: MAX_BATCH,
         });
     }
-    match requests
+    requests
         .iter()
-        .map(|request| request.command.at())
-        .find(|&at| !crate::time_range::contains(at))
-    {
-        Some(at) => Err(Error::TimeOutOfRange { at }),
-        None => Ok(()),
+        .try_for_each(|request| in_range(request.command.at()).map(drop))
+}
+
+/// `at` if it is in [`time_range`](crate::time_range) (X12), else [`Error::TimeOutOfRange`].
+pub(crate) fn in_range(at: time::OffsetDateTime) -> Result<time::OffsetDateTime, Error> {
+    if crate::time_range::contains(at) {
+        Ok(at)
+    } else {
+        Err(Error::TimeOutOfRange { at })
     }
 }
 

@@ -93,15 +93,6 @@ impl FeedbackReader {
     }
 }
 
-/// Checks a pruning horizon's time (X12).
-pub(crate) fn horizon(before: time::OffsetDateTime) -> Result<time::OffsetDateTime, Error> {
-    if crate::time_range::contains(before) {
-        Ok(before)
-    } else {
-        Err(Error::TimeOutOfRange { at: before })
-    }
-}
-
 /// Checks a feed read's limit.
 pub(crate) fn feed_limit(limit: u32) -> Result<u32, Error> {
     if (1..=MAX_LIMIT).contains(&limit) {

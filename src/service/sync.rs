@@ -430,7 +430,7 @@ impl<S: Store> Service<S> {
     /// [`Error::Store`] when the store fails.
     pub fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<Pruned, Error> {
         let limit = readers::feed_limit(limit)?;
-        let before = readers::horizon(before)?;
+        let before = super::execution::in_range(before)?;
         Ok(self.store.prune(before, limit)?)
     }
 

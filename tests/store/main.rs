@@ -47,6 +47,28 @@ macro_rules! forward_reads {
     };
 }
 
+/// Runs each scenario, a function of two handles on one fresh database, on `MemoryStore` (two
+/// clones) and on SQLite (two connections on one temporary file).
+macro_rules! on_both_stores {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                #[test]
+                fn memory() {
+                    let store = secure_ticket::store::MemoryStore::new();
+                    super::$scenario(store.clone(), store);
+                }
+
+                #[test]
+                fn sqlite() {
+                    let db = crate::common::TempDb::new(stringify!($scenario));
+                    super::$scenario(db.open(), db.open());
+                }
+            }
+        )*
+    };
+}
+
 #[allow(
     dead_code,
     unreachable_pub,

@@ -16,26 +16,6 @@ use secure_ticket::{Email, Error, Event, OrganizerId, RuleError, TicketId, Trans
 
 use crate::common::{AT, alice, bob, carol, inject, request, rule, settings, ticket};
 
-macro_rules! on_both_stores {
-    ($($scenario:ident),* $(,)?) => {
-        $(
-            mod $scenario {
-                #[test]
-                fn memory() {
-                    let store = secure_ticket::store::MemoryStore::new();
-                    super::$scenario(store.clone(), store);
-                }
-
-                #[test]
-                fn sqlite() {
-                    let db = crate::common::TempDb::new(stringify!($scenario));
-                    super::$scenario(db.open(), db.open());
-                }
-            }
-        )*
-    };
-}
-
 on_both_stores!(
     x3_same_command_twice_replays_first_events_and_writes_nothing,
     x3_twins_racing_on_two_handles_write_once,

@@ -14,32 +14,26 @@ use time::macros::{datetime, offset};
 
 use crate::common::{AT, alice, request, rule, settings, ticket};
 
-macro_rules! on_both_stores {
-    ($($scenario:ident),* $(,)?) => {
-        $(
-            mod $scenario {
-                #[test]
-                fn memory() {
-                    let store = secure_ticket::store::MemoryStore::new();
-                    super::$scenario(store.clone(), store);
-                }
-
-                #[test]
-                fn sqlite() {
-                    let db = crate::common::TempDb::new(stringify!($scenario));
-                    super::$scenario(db.open(), db.open());
-                }
-            }
-        )*
-    };
-}
-
 on_both_stores!(
     x12_a_command_dated_outside_the_range_is_refused_alike_on_every_store,
     x12_the_edges_of_the_range_are_stored_and_read_back_exactly,
 );
 
 const T1: TicketId = TicketId::from_u128(1);
+
+/// The usage rule, the settings and tickets 1 and 2, not injected.
+fn setup<S: Store>(store: S) -> Service<S> {
+    let service = Service::new(store);
+    service
+        .create([
+            Record::UsageRule(rule()),
+            Record::Settings(settings()),
+            Record::Ticket(ticket(1)),
+            Record::Ticket(ticket(2)),
+        ])
+        .unwrap();
+    service
+}
 
 fn inject_at(id: u128, at: OffsetDateTime) -> secure_ticket::service::Request {
     request(
@@ -67,14 +61,7 @@ fn outside() -> [OffsetDateTime; 5] {
 }
 
 fn x12_a_command_dated_outside_the_range_is_refused_alike_on_every_store<S: Store>(store: S, _: S) {
-    let service = Service::new(store);
-    service
-        .create([
-            Record::UsageRule(rule()),
-            Record::Settings(settings()),
-            Record::Ticket(ticket(1)),
-        ])
-        .unwrap();
+    let service = setup(store);
     for (n, at) in (1..).zip(outside()) {
         assert!(!time_range::contains(at), "{at} should be outside");
         let refused = service.execute(&inject_at(n, at)).unwrap_err();
@@ -117,15 +104,7 @@ fn x12_a_command_dated_outside_the_range_is_refused_alike_on_every_store<S: Stor
 }
 
 fn x12_the_edges_of_the_range_are_stored_and_read_back_exactly<S: Store>(store: S, other: S) {
-    let service = Service::new(store);
-    service
-        .create([
-            Record::UsageRule(rule()),
-            Record::Settings(settings()),
-            Record::Ticket(ticket(1)),
-            Record::Ticket(ticket(2)),
-        ])
-        .unwrap();
+    let service = setup(store);
     let edges = [
         time_range::EARLIEST,
         time_range::LATEST,

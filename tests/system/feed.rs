@@ -8,7 +8,7 @@ use secure_ticket::service::{Command, Execution, FeedbackReader, Request, Servic
 use secure_ticket::store::{MemoryStore, ReaderKey, Store, StoreError};
 use secure_ticket::take_back::TakeBackTicket;
 use secure_ticket::wallet::DownloadTicket;
-use secure_ticket::{AcceptanceSettings, CommandId, Error, Event, LifecycleStatus};
+use secure_ticket::{AcceptanceSettings, CommandId, Error, Event, LastFeedback, LifecycleStatus};
 use time::Duration;
 
 use crate::common::*;
@@ -23,6 +23,17 @@ fn whole_feed(service: &Service<MemoryStore>) -> Vec<FeedEntry> {
         }
         out.extend(page);
     }
+}
+
+/// S360's last feedback on ticket `n`.
+fn last_feedback(service: &Service<MemoryStore>, n: u128) -> Option<LastFeedback> {
+    service
+        .ticket(tid(n))
+        .unwrap()
+        .unwrap()
+        .value
+        .distribution
+        .last_feedback
 }
 
 #[test]
@@ -119,16 +130,7 @@ fn f3_a_reader_advances_its_cursor_with_its_effects_and_a_restart_neither_skips_
             .position,
         Position::START
     );
-    assert!(
-        service
-            .ticket(tid(1))
-            .unwrap()
-            .unwrap()
-            .value
-            .distribution
-            .last_feedback
-            .is_none()
-    );
+    assert!(last_feedback(&service, 1).is_none());
     // Then steps of 2 entries, until caught up (the reader's own feedback commands append
     // entries too, which derive nothing): each ticket gets its INJECTED feedback once.
     let mut steps = 0;
@@ -392,14 +394,7 @@ fn i6_the_feedback_reader_orders_feedback_by_feed_position_not_by_clocks() {
             .position
             .get()
     };
-    let last = service
-        .ticket(tid(1))
-        .unwrap()
-        .unwrap()
-        .value
-        .distribution
-        .last_feedback
-        .unwrap();
+    let last = last_feedback(&service, 1).unwrap();
     assert_eq!(last.status, LifecycleStatus::OnlineActivated);
     assert_eq!(last.at, at(2));
     assert_eq!(last.sequence, position_of(21));
