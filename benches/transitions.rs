@@ -103,6 +103,7 @@ fn fixture() -> Fixture {
             PointOfSaleId::from_u128(1),
             ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1)),
         )
+        .with_b2b_contact(carol.clone())
         .with_cultural_contact(alice.clone()),
     );
     let inject = InjectTicket {

@@ -196,7 +196,7 @@ fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
     println!(
         "\n== 7. A ticket is injected to a misspelled email; TIXnGO's feedback says INJECTED (I1-I3)"
     );
-    let wrong = story.issue(200, 8, Some((pos.id, typo.clone())))?;
+    let wrong = story.issue(200, 8, Some(Sold::new(pos.id, &agency, &typo)))?;
     story.inject_with_feedback(wrong, &typo, rule)?;
     println!(
         "   ticket {wrong} -> {typo}, last feedback {}",
@@ -275,7 +275,7 @@ fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
 
     println!("\n== 10. Once downloaded, a ticket can no longer be taken back (B4)");
     let erin = Email::parse("erin@example.com")?;
-    let other = story.issue(300, 9, Some((pos.id, erin.clone())))?;
+    let other = story.issue(300, 9, Some(Sold::new(pos.id, &agency, &erin)))?;
     story.inject_with_feedback(other, &erin, rule)?;
     let downloaded = story.run(Command::Download(DownloadTicket {
         ticket: other,
@@ -299,6 +299,24 @@ fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
         Ok(_) => return Err("a downloaded ticket should not be taken back".into()),
     }
     Ok(())
+}
+
+/// How S360 sold a ticket: through a point of sale, to a B2B customer's contact, distributed to a
+/// contact.
+struct Sold {
+    pos: PointOfSaleId,
+    b2b: Email,
+    contact: Email,
+}
+
+impl Sold {
+    fn new(pos: PointOfSaleId, b2b: &Email, contact: &Email) -> Self {
+        Self {
+            pos,
+            b2b: b2b.clone(),
+            contact: contact.clone(),
+        }
+    }
 }
 
 /// The example's shell: a service on an in-memory store, a fake clock, and command ids.
@@ -365,18 +383,21 @@ impl Story {
         self.clock = self.clock.saturating_add(time);
     }
 
-    /// S360 issues a secure mobile ticket (setup, not a rule): optionally distributed through a
-    /// point of sale to a contact.
+    /// S360 issues a secure mobile ticket (setup, not a rule): optionally sold through a point of
+    /// sale to a B2B customer (its contact, who alone may take the ticket back: B13) and
+    /// distributed to a contact.
     fn issue(
         &self,
         id: u128,
         right: u128,
-        distributed: Option<(PointOfSaleId, Email)>,
+        distributed: Option<Sold>,
     ) -> Result<TicketId, Box<dyn Error>> {
-        let (pos, contact) =
-            distributed.map_or((PointOfSaleId::from_u128(1), None), |(p, c)| (p, Some(c)));
-        let mut distribution = Distribution::new(pos, MOBILE);
-        distribution.cultural_contact = contact;
+        let distribution = match distributed {
+            None => Distribution::new(PointOfSaleId::from_u128(1), MOBILE),
+            Some(Sold { pos, b2b, contact }) => Distribution::new(pos, MOBILE)
+                .with_b2b_contact(b2b)
+                .with_cultural_contact(contact),
+        };
         let ticket = Ticket::new(
             self.organizer,
             TicketId::from_u128(id),
@@ -838,7 +859,9 @@ fn system_of_record(story: &mut Story) -> Result<(), Box<dyn Error>> {
         THEATRE,
         TicketId::from_u128(410),
         RightId::from_u128(410),
-        Distribution::new(pos.id, MOBILE).with_cultural_contact(typo.clone()),
+        Distribution::new(pos.id, MOBILE)
+            .with_b2b_contact(agency.clone())
+            .with_cultural_contact(typo.clone()),
     )
     .with_performance(premiere.id);
     story.service.create([Record::Ticket(mistyped.clone())])?;

@@ -730,7 +730,9 @@ fn issue<S: Store>(
     for chunk in ids.into_iter().collect::<Vec<_>>().chunks(BATCH) {
         let mut issued = Vec::with_capacity(chunk.len());
         for &i in chunk {
-            let distribution = Distribution::new(POS, MOBILE).with_cultural_contact(contact(i)?);
+            let distribution = Distribution::new(POS, MOBILE)
+                .with_b2b_contact(email("agency", 0)?)
+                .with_cultural_contact(contact(i)?);
             issued.push(Record::Ticket(Ticket::new(
                 OrganizerId::from_u128(1),
                 TicketId::from_u128(i.into()),

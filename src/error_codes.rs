@@ -540,9 +540,13 @@ fn take_back_errors() -> Vec<TakeBackError> {
             Some(E::NotB2bPointOfSale { .. }) => E::WrongPointOfSale {
                 ticket: T,
                 point_of_sale: POS,
-                distributed_by: PointOfSaleId::from_u128(6),
             },
-            Some(E::WrongPointOfSale { .. }) => E::MobileTakeBackDisabled { point_of_sale: POS },
+            Some(E::WrongPointOfSale { .. }) => E::NoB2bContact { ticket: T },
+            Some(E::NoB2bContact { .. }) => E::NotB2bContact {
+                ticket: T,
+                actor: email(),
+            },
+            Some(E::NotB2bContact { .. }) => E::MobileTakeBackDisabled { point_of_sale: POS },
             Some(E::MobileTakeBackDisabled { .. }) => {
                 E::AdvancedViewInactive { point_of_sale: POS }
             }
@@ -580,7 +584,6 @@ fn redistribute_errors() -> Vec<RedistributeError> {
         Some(E::TicketInvalidated { .. }) => Some(E::WrongPointOfSale {
             ticket: T,
             point_of_sale: POS,
-            distributed_by: PointOfSaleId::from_u128(6),
         }),
         Some(E::WrongPointOfSale { .. }) => Some(E::AlreadyInjected { ticket: T }),
         Some(E::AlreadyInjected { .. }) => Some(E::NotHolder {

@@ -59,6 +59,13 @@ pub fn person(n: usize) -> Email {
     ))
 }
 
+/// The B2B customer's contact every [`issued_ticket`] is sold to: the one actor who may take it
+/// back (B13). Not one of the [`PEOPLE`].
+#[must_use]
+pub fn agency() -> Email {
+    Email::from_normalised("agency@example.com")
+}
+
 /// One of the [`PEOPLE`].
 pub fn arb_person() -> impl Strategy<Value = Email> {
     (0..PEOPLE).prop_map(person)
@@ -146,10 +153,11 @@ pub fn arb_point_of_sale() -> impl Strategy<Value = PointOfSale> {
     )
 }
 
-/// A ticket as S360 issues it: valid, not injected, for right `n`.
+/// A ticket as S360 issues it: valid, not injected, for right `n`, sold to the B2B customer whose
+/// contact is [`agency`] (who may take it back, B13) and distributed to `contact`.
 #[must_use]
 pub fn issued_ticket(n: u128, contact: Option<Email>) -> Ticket {
-    let mut distribution = Distribution::new(POINT_OF_SALE, MOBILE);
+    let mut distribution = Distribution::new(POINT_OF_SALE, MOBILE).with_b2b_contact(agency());
     distribution.cultural_contact = contact;
     Ticket::new(
         crate::OrganizerId::from_u128(1),
@@ -392,6 +400,7 @@ pub fn arb_command_for(pools: &Pools, at: OffsetDateTime, fresh: u128) -> BoxedS
     let rule = pick(&pools.rules, UsageRuleId::from_u128(1));
     let pos = pick(&pools.points_of_sale, POINT_OF_SALE);
     let person = arb_person().boxed();
+    let b2b_actor = prop_oneof![2 => Just(agency()), 1 => person.clone()].boxed();
     let new_group =
         move |k: u128| TransferGroupId::from_u128(fresh.saturating_mul(4).saturating_add(k));
     let group_id =
@@ -446,11 +455,11 @@ pub fn arb_command_for(pools: &Pools, at: OffsetDateTime, fresh: u128) -> BoxedS
                 let transfer = status.is_transfer().then(|| TransferDetails { group: new_group(2), sender, recipient });
                 Command::RecordFeedback(Feedback { ticket, status, sequence, at: at.saturating_add(time::Duration::minutes(skew)), transfer })
             }),
-        3 => (any_ticket.clone(), pos.clone(), person.clone(), any::<bool>()).prop_map(move |(ticket, point_of_sale, actor, reuse)| {
+        3 => (any_ticket.clone(), pos.clone(), b2b_actor.clone(), any::<bool>()).prop_map(move |(ticket, point_of_sale, actor, reuse)| {
                 let new_ticket = if reuse { ticket } else { TicketId::from_u128(fresh.saturating_add(10_000)) };
                 Command::TakeBack(TakeBackTicket { ticket, point_of_sale, actor, new_ticket, at })
             }),
-        1 => (any_ticket.clone(), pos, person.clone(), person.clone()).prop_map(move |(ticket, point_of_sale, actor, to)| {
+        1 => (any_ticket.clone(), pos, b2b_actor, person.clone()).prop_map(move |(ticket, point_of_sale, actor, to)| {
                 Command::Redistribute(RedistributeTicket { ticket, point_of_sale, actor, to, at })
             }),
         1 => any_ticket.clone().prop_map(move |ticket| Command::RequestDeletion(RequestDeletion { ticket, at })),

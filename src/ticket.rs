@@ -107,6 +107,12 @@ pub struct Distribution {
     /// The contact the ticket is distributed to, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cultural_contact: Option<Email>,
+    /// The B2B customer's contact the ticket was sold to, when it was sold to one: the only actor
+    /// who may take it back (B13). Unlike the cultural contact, neither a redistribution nor a
+    /// transfer moves it. `None` (a ticket sold to no B2B customer, or a record written before
+    /// the field existed) means no one may take the ticket back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b2b_contact: Option<Email>,
     /// Optional ticket-holder details (B5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder: Option<Arc<TicketHolder>>,
@@ -129,13 +135,14 @@ pub struct Distribution {
 }
 
 impl Distribution {
-    /// A distribution facet with no contact, no holder, valid and not printed.
+    /// A distribution facet with no contact, no B2B contact, no holder, valid and not printed.
     #[must_use]
     pub const fn new(point_of_sale: PointOfSaleId, shipment_mode: ShipmentMode) -> Self {
         Self {
             point_of_sale,
             shipment_mode,
             cultural_contact: None,
+            b2b_contact: None,
             holder: None,
             invalidation: None,
             replaces: None,
@@ -149,6 +156,29 @@ impl Distribution {
     #[must_use]
     pub fn with_cultural_contact(mut self, contact: Email) -> Self {
         self.cultural_contact = Some(contact);
+        self
+    }
+
+    /// Sets the B2B customer's contact, the only actor who may take the ticket back (B13).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{Distribution, Email, PointOfSaleId, ShipmentMode, ShipmentModeId};
+    ///
+    /// let agency = Email::parse("tickets@agency.example.com")?;
+    /// let distribution = Distribution::new(
+    ///     PointOfSaleId::from_u128(1),
+    ///     ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1)),
+    /// )
+    /// .with_b2b_contact(agency.clone())
+    /// .with_cultural_contact(Email::parse("dave@example.com")?);
+    /// assert_eq!(distribution.b2b_contact, Some(agency));
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub fn with_b2b_contact(mut self, contact: Email) -> Self {
+        self.b2b_contact = Some(contact);
         self
     }
 

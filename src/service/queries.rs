@@ -19,7 +19,7 @@ use crate::performance::Performance;
 use crate::point_of_sale::PointOfSale;
 use crate::record_key::RecordKey;
 use crate::store::{Read, ReadPlan, Record};
-use crate::take_back::{self, TakeBackTicket};
+use crate::take_back::{self, TakeBackError, TakeBackTicket};
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
 
@@ -119,8 +119,10 @@ pub enum HistoryFilter {
 pub struct TicketStanding {
     /// The ticket.
     pub ticket: Ticket,
-    /// `Ok` when a take back through the ticket's point of sale would be accepted now; else
-    /// the first rule that refuses it (S360's "Take Back Possible" column).
+    /// `Ok` when a take back by the ticket's B2B contact through its point of sale would be
+    /// accepted now; else the first rule that refuses it (S360's "Take Back Possible" column): a
+    /// ticket with no B2B contact shows
+    /// [`NoB2bContact`](crate::take_back::TakeBackError::NoB2bContact) (B13).
     pub take_back: Result<(), Refusal>,
 }
 
@@ -436,8 +438,8 @@ pub(crate) fn tickets_answer(
     })
 }
 
-/// Whether the pure take back would accept `ticket` at `at` (the replacement's id and the
-/// contact do not change the answer).
+/// Whether the pure take back would accept `ticket` at `at` from its B2B contact (the
+/// replacement's id does not change the answer).
 fn take_back_possible(
     organizer: OrganizerId,
     ticket: &Ticket,
@@ -451,14 +453,25 @@ fn take_back_possible(
     let settings = settings.ok_or(Refusal::NotFound {
         key: RecordKey::Settings(organizer),
     })?;
-    let actor = ticket
-        .distribution
-        .cultural_contact
-        .clone()
-        .or_else(|| ticket.wallet.as_ref().map(|w| w.owners.initial.clone()));
+    // B13: only the B2B contact may take the ticket back, so the answer is theirs. Without one,
+    // any stand-in gets the same first refusal; only a ticket given to no one has none.
+    let distribution = &ticket.distribution;
+    let actor = distribution
+        .b2b_contact
+        .as_ref()
+        .or(distribution.cultural_contact.as_ref())
+        .or(ticket.wallet.as_ref().map(|w| &w.owners.initial))
+        .cloned();
     let Some(actor) = actor else {
-        // A ticket never given to anyone: a regular take back (B3) would accept it.
-        return Ok(());
+        let refusal = match pos.b2b {
+            false => TakeBackError::NotB2bPointOfSale {
+                point_of_sale: pos.id,
+            },
+            true => TakeBackError::NoB2bContact { ticket: ticket.id },
+        };
+        return Err(Refusal::Rule {
+            refusal: refusal.into(),
+        });
     };
     let command = TakeBackTicket {
         ticket: ticket.id,

@@ -47,16 +47,14 @@ pub enum RedistributeError {
     },
     /// The ticket belongs to another POS (B6).
     #[error(
-        "ticket {ticket} belongs to point of sale {distributed_by}, not {point_of_sale}; redistribute it \
-         from point of sale {distributed_by}"
+        "ticket {ticket} was not distributed through point of sale {point_of_sale}; redistribute it from \
+         the point of sale that sold it"
     )]
     WrongPointOfSale {
         /// The ticket.
         ticket: TicketId,
         /// The POS asked.
         point_of_sale: PointOfSaleId,
-        /// The POS that distributed it.
-        distributed_by: PointOfSaleId,
     },
     /// The ticket is in a wallet already: take it back first.
     #[error(
@@ -141,14 +139,39 @@ impl RedistributeError {
 ///
 /// In this order: [`Input`](RedistributeError::Input) with [`InputError::TicketNotFound`], then
 /// with [`InputError::PointOfSaleNotFound`],
+/// [`WrongPointOfSale`](RedistributeError::WrongPointOfSale) (B6),
+/// [`NotHolder`](RedistributeError::NotHolder) (who asks is checked before anything about the
+/// ticket is told, X2),
 /// [`TicketInvalidated`](RedistributeError::TicketInvalidated),
-/// [`WrongPointOfSale`](RedistributeError::WrongPointOfSale),
-/// [`AlreadyInjected`](RedistributeError::AlreadyInjected),
-/// [`NotHolder`](RedistributeError::NotHolder).
+/// [`AlreadyInjected`](RedistributeError::AlreadyInjected).
 ///
 /// # Examples
 ///
-/// See the take-back chapter of the `quickstart` example.
+/// A B2B customer holds a ticket that was never injected and gives it to a guest:
+///
+/// ```
+/// use secure_ticket::take_back::{self, RedistributeTicket};
+/// use secure_ticket::{
+///     Distribution, Email, OrganizerId, PointOfSale, PointOfSaleId, RightId,
+///     ShipmentMode, ShipmentModeId, Ticket, TicketId,
+/// };
+///
+/// let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// let agency = Email::parse("tickets@agency.example.com")?;
+/// let dave = Email::parse("dave@example.com")?;
+/// let pos = PointOfSale::b2b(OrganizerId::from_u128(1), PointOfSaleId::from_u128(50));
+/// let mobile = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1));
+/// let distribution = Distribution::new(pos.id, mobile)
+///     .with_b2b_contact(agency.clone())
+///     .with_cultural_contact(agency.clone());
+/// let ticket = Ticket::new(OrganizerId::from_u128(1), TicketId::from_u128(7), RightId::from_u128(8), distribution);
+///
+/// let decision = take_back::redistribute(&ticket, &pos, &RedistributeTicket {
+///     ticket: ticket.id, point_of_sale: pos.id, actor: agency, to: dave.clone(), at,
+/// })?;
+/// assert_eq!(decision.tickets[0].distribution.cultural_contact, Some(dave));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn redistribute(
     ticket: &Ticket,
     point_of_sale: &PointOfSale,
@@ -159,16 +182,17 @@ pub fn redistribute(
         ticket,
         point_of_sale,
         (command.ticket, command.point_of_sale),
-        || Ok::<(), E>(()),
+        || Ok(()),
+        || match ticket.distribution.cultural_contact.as_ref() == Some(&command.actor) {
+            true => Ok(()),
+            false => Err(E::NotHolder {
+                ticket: ticket.id,
+                actor: command.actor.clone(),
+            }),
+        },
     )?;
     if ticket.distribution.printed || ticket.wallet.is_some() {
         return Err(E::AlreadyInjected { ticket: ticket.id });
-    }
-    if ticket.distribution.cultural_contact.as_ref() != Some(&command.actor) {
-        return Err(E::NotHolder {
-            ticket: ticket.id,
-            actor: command.actor.clone(),
-        });
     }
     let mut moved = ticket.clone();
     moved.distribution.cultural_contact = Some(command.to.clone());
@@ -190,15 +214,10 @@ impl super::pos_ticket::PosTicketError for RedistributeError {
         Self::TicketInvalidated { ticket, reason }
     }
 
-    fn wrong_point_of_sale(
-        ticket: TicketId,
-        point_of_sale: PointOfSaleId,
-        distributed_by: PointOfSaleId,
-    ) -> Self {
+    fn wrong_point_of_sale(ticket: TicketId, point_of_sale: PointOfSaleId) -> Self {
         Self::WrongPointOfSale {
             ticket,
             point_of_sale,
-            distributed_by,
         }
     }
 }

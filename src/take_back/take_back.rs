@@ -22,7 +22,9 @@ pub struct TakeBackTicket {
     pub ticket: TicketId,
     /// The POS it is taken back through: must be the one that distributed it (B6).
     pub point_of_sale: PointOfSaleId,
-    /// The B2B contact who takes it back: the replacement's cultural contact (B7).
+    /// The B2B contact who takes it back: must be the ticket's
+    /// [`b2b_contact`](crate::Distribution::b2b_contact) (B13); the replacement's cultural and B2B
+    /// contact (B7).
     pub actor: Email,
     /// The id of the replacement ticket, for a mobile take back (B7); unused by a regular one.
     pub new_ticket: TicketId,
@@ -65,15 +67,34 @@ pub enum TakeBackError {
     },
     /// Only the POS that distributed the ticket may take it back (B6).
     #[error(
-        "ticket {ticket} was distributed through point of sale {distributed_by}, not {point_of_sale}; take it back there"
+        "ticket {ticket} was not distributed through point of sale {point_of_sale}; take it back through \
+         the point of sale that sold it"
     )]
     WrongPointOfSale {
         /// The ticket.
         ticket: TicketId,
         /// The POS asked.
         point_of_sale: PointOfSaleId,
-        /// The POS that distributed it.
-        distributed_by: PointOfSaleId,
+    },
+    /// The ticket was sold to no B2B customer, so no one may take it back (B13).
+    #[error(
+        "ticket {ticket} has no B2B contact, so no one may take it back; only a ticket sold to a B2B \
+         customer (its `b2b_contact`) is taken back, by that customer's contact"
+    )]
+    NoB2bContact {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// Only the ticket's B2B contact may take it back (B13).
+    #[error(
+        "{actor} is not the B2B contact of ticket {ticket}; only the B2B customer's contact the ticket \
+         was sold to may take it back"
+    )]
+    NotB2bContact {
+        /// The ticket.
+        ticket: TicketId,
+        /// Who asked.
+        actor: Email,
     },
     /// B1's setting is off on this POS.
     #[error(
@@ -181,6 +202,8 @@ impl TakeBackError {
             Self::TicketInvalidated { .. } => "TICKET_INVALIDATED",
             Self::NotB2bPointOfSale { .. } => "NOT_B2B_POINT_OF_SALE",
             Self::WrongPointOfSale { .. } => "WRONG_POINT_OF_SALE",
+            Self::NoB2bContact { .. } => "NO_B2B_CONTACT",
+            Self::NotB2bContact { .. } => "NOT_B2B_CONTACT",
             Self::MobileTakeBackDisabled { .. } => "MOBILE_TAKE_BACK_DISABLED",
             Self::AdvancedViewInactive { .. } => "ADVANCED_VIEW_INACTIVE",
             Self::ReplacementWouldGoToLatestOwner { .. } => "REPLACEMENT_WOULD_GO_TO_LATEST_OWNER",
@@ -212,6 +235,8 @@ impl TakeBackError {
             Self::TicketInvalidated { .. }
             | Self::NotB2bPointOfSale { .. }
             | Self::WrongPointOfSale { .. }
+            | Self::NoB2bContact { .. }
+            | Self::NotB2bContact { .. }
             | Self::MobileTakeBackDisabled { .. }
             | Self::AdvancedViewInactive { .. }
             | Self::ReplacementWouldGoToLatestOwner { .. }
@@ -226,14 +251,17 @@ impl TakeBackError {
 
 /// Takes a ticket back (SPEC B3-B9).
 ///
+/// Only the ticket's B2B contact ([`Distribution::b2b_contact`](crate::Distribution::b2b_contact))
+/// may take it back, through the POS that distributed it (B6, B13).
+///
 /// - **Regular take back** (B3): a ticket that is not secure mobile, or a secure mobile ticket S360
 ///   has not injected: it goes back to the B2B contact (its cultural contact) for redistribution; no
 ///   new ticket.
 /// - **Mobile take back** (B4-B9): an injected secure mobile ticket, in one atomic step (B7): a new
-///   ticket (`new_ticket`) for the same right, not injected, holder cleared, cultural contact = the
-///   B2B contact, shipment mode = the POS's take-back mode when set, else the old one; the old
-///   ticket INVALIDATED with reason `MOBILE_TAKE_BACK`, each pointing to the other. The decision
-///   lists the old ticket, then the new one.
+///   ticket (`new_ticket`) for the same right, not injected, holder cleared, cultural and B2B
+///   contact = the B2B contact, shipment mode = the POS's take-back mode when set, else the old
+///   one; the old ticket INVALIDATED with reason `MOBILE_TAKE_BACK`, each pointing to the other.
+///   The decision lists the old ticket, then the new one.
 ///
 /// The decision rests on S360's facet only (the last feedback, never the wallet facet), as S360 does.
 ///
@@ -241,9 +269,12 @@ impl TakeBackError {
 ///
 /// In this order: [`Input`](TakeBackError::Input) with [`InputError::TicketNotFound`], then with
 /// [`InputError::PointOfSaleNotFound`],
-/// [`TicketInvalidated`](TakeBackError::TicketInvalidated),
 /// [`NotB2bPointOfSale`](TakeBackError::NotB2bPointOfSale),
-/// [`WrongPointOfSale`](TakeBackError::WrongPointOfSale) (B6); for a mobile take back then
+/// [`WrongPointOfSale`](TakeBackError::WrongPointOfSale) (B6),
+/// [`NoB2bContact`](TakeBackError::NoB2bContact) and
+/// [`NotB2bContact`](TakeBackError::NotB2bContact) (B13): who asks is checked before anything
+/// about the ticket is told (X2); then
+/// [`TicketInvalidated`](TakeBackError::TicketInvalidated); for a mobile take back then
 /// [`MobileTakeBackDisabled`](TakeBackError::MobileTakeBackDisabled) (B1),
 /// [`AdvancedViewInactive`](TakeBackError::AdvancedViewInactive) (B2),
 /// [`ReplacementWouldGoToLatestOwner`](TakeBackError::ReplacementWouldGoToLatestOwner) (B9),
@@ -255,7 +286,57 @@ impl TakeBackError {
 ///
 /// # Examples
 ///
-/// See the take-back chapter of the `quickstart` example and `tests/take_back` (`b7_*`).
+/// A ticket sold to a B2B customer was injected to a misspelled email; TIXnGO reports it still
+/// INJECTED, so the customer's contact takes it back and gets a replacement to redistribute:
+///
+/// ```
+/// use secure_ticket::take_back::{self, TakeBackPolicy, TakeBackTicket};
+/// use secure_ticket::{
+///     injection, Distribution, Email, InternetTheme, InvalidationReason, OrganizerId,
+///     PointOfSale, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId,
+///     TixngoInterface, UsageRuleId,
+/// };
+///
+/// let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// let agency = Email::parse("tickets@agency.example.com")?;
+/// let typo = Email::parse("dave@exmaple.com")?;
+/// let pos = PointOfSale::b2b(OrganizerId::from_u128(1), PointOfSaleId::from_u128(50))
+///     .with_mobile_take_back(true)
+///     .with_theme(InternetTheme::parse("distribution.list.activateAdvancedView = true")?);
+/// let interface = TixngoInterface::from_custom_parameters([(
+///     TixngoInterface::RESET_REASONS,
+///     "MOBILE_TAKE_BACK",
+/// )])?;
+/// let mobile = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1));
+/// let distribution = Distribution::new(pos.id, mobile)
+///     .with_b2b_contact(agency.clone())
+///     .with_cultural_contact(typo.clone());
+/// let ticket = Ticket::new(OrganizerId::from_u128(1), TicketId::from_u128(200), RightId::from_u128(8), distribution);
+///
+/// // Injected to the wrong email; S360 records TIXnGO's first feedback: INJECTED.
+/// let injection = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: typo, usage_rule: UsageRuleId::from_u128(1), at,
+/// })?;
+/// let injected = &injection.tickets[0];
+/// let feedback = &injection::feedback_for(1, &injection.events)[0];
+/// let injected = &injection::record_feedback(injected, feedback)?.tickets[0];
+///
+/// let take_back = TakeBackTicket {
+///     ticket: injected.id, point_of_sale: pos.id, actor: agency.clone(),
+///     new_ticket: TicketId::from_u128(201), at,
+/// };
+/// let decision = take_back::take_back(injected, &pos, &interface, &TakeBackPolicy::default(), &take_back)?;
+/// let (old, new) = (&decision.tickets[0], &decision.tickets[1]);
+/// let reason = old.distribution.invalidation.as_ref().map(|i| &i.reason);
+/// assert_eq!(reason, Some(&InvalidationReason::MobileTakeBack));
+/// assert_eq!(new.distribution.cultural_contact, Some(agency));
+///
+/// // The misspelled email's owner is not the B2B contact: refused before anything is told.
+/// let stranger = TakeBackTicket { actor: Email::parse("dave@exmaple.com")?, ..take_back };
+/// let refused = take_back::take_back(injected, &pos, &interface, &TakeBackPolicy::default(), &stranger);
+/// assert_eq!(refused.unwrap_err().code(), "NOT_B2B_CONTACT");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn take_back(
     ticket: &Ticket,
     point_of_sale: &PointOfSale,
@@ -265,14 +346,26 @@ pub fn take_back(
 ) -> Result<Decision, TakeBackError> {
     use TakeBackError as E;
     let named = (command.ticket, command.point_of_sale);
-    super::pos_ticket::check_ticket_at_pos(ticket, point_of_sale, named, || {
-        match point_of_sale.b2b {
+    super::pos_ticket::check_ticket_at_pos(
+        ticket,
+        point_of_sale,
+        named,
+        || match point_of_sale.b2b {
             true => Ok(()),
             false => Err(E::NotB2bPointOfSale {
                 point_of_sale: point_of_sale.id,
             }),
-        }
-    })?;
+        },
+        // B13: the B2B customer's contact the ticket was sold to, and no one else.
+        || match &ticket.distribution.b2b_contact {
+            None => Err(E::NoB2bContact { ticket: ticket.id }),
+            Some(contact) if *contact != command.actor => Err(E::NotB2bContact {
+                ticket: ticket.id,
+                actor: command.actor.clone(),
+            }),
+            Some(_) => Ok(()),
+        },
+    )?;
     let taken_back = Event::TicketTakenBack {
         ticket: ticket.id,
         point_of_sale: point_of_sale.id,
@@ -350,6 +443,7 @@ pub fn take_back(
             .take_back_shipment_mode
             .unwrap_or(ticket.distribution.shipment_mode),
     )
+    .with_b2b_contact(command.actor.clone())
     .with_cultural_contact(command.actor.clone());
     distribution.replaces = Some(ticket.id);
     let mut new = Ticket::new(
@@ -395,15 +489,10 @@ impl super::pos_ticket::PosTicketError for TakeBackError {
         Self::TicketInvalidated { ticket, reason }
     }
 
-    fn wrong_point_of_sale(
-        ticket: TicketId,
-        point_of_sale: PointOfSaleId,
-        distributed_by: PointOfSaleId,
-    ) -> Self {
+    fn wrong_point_of_sale(ticket: TicketId, point_of_sale: PointOfSaleId) -> Self {
         Self::WrongPointOfSale {
             ticket,
             point_of_sale,
-            distributed_by,
         }
     }
 }

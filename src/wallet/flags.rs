@@ -194,8 +194,11 @@ impl ChangeFlagError {
 /// # Errors
 ///
 /// In this order: [`Input`](ChangeFlagError::Input) with [`InputError::TicketNotFound`],
-/// [`NotInjected`](ChangeFlagError::NotInjected), [`TicketDeleted`](ChangeFlagError::TicketDeleted)
-/// (W4), [`ActorNotAllowed`](ChangeFlagError::ActorNotAllowed),
+/// [`NotInjected`](ChangeFlagError::NotInjected),
+/// [`ActorNotAllowed`](ChangeFlagError::ActorNotAllowed) (who asks is checked before anything
+/// else about the ticket is told, X2), [`TicketDeleted`](ChangeFlagError::TicketDeleted) (W4),
+/// [`Input`](ChangeFlagError::Input) with [`InputError::DatedBeforeInjection`] (A5),
+/// [`TicketInvalidated`](ChangeFlagError::TicketInvalidated) (W5),
 /// [`PendingTransfer`](ChangeFlagError::PendingTransfer) (a **decision** protecting T3).
 ///
 /// # Examples
@@ -229,12 +232,8 @@ pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, Ch
         .wallet
         .as_ref()
         .ok_or(E::NotInjected { ticket: ticket.id })?;
-    if wallet.is_deleted_or_pending_deletion() {
-        return Err(E::TicketDeleted {
-            ticket: ticket.id,
-            status: wallet.status(),
-        });
-    }
+    // Who asks first (X2): an actor who may not make this change learns nothing more of the
+    // ticket, not even that it was deleted.
     let allowed = match (&command.change, &command.actor) {
         (FlagChange::Activate(_) | FlagChange::Deactivate, Actor::Spectator(who)) => {
             *who == wallet.owners.current
@@ -250,6 +249,12 @@ pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, Ch
             ticket: ticket.id,
             actor: command.actor.clone(),
             change: command.change,
+        });
+    }
+    if wallet.is_deleted_or_pending_deletion() {
+        return Err(E::TicketDeleted {
+            ticket: ticket.id,
+            status: wallet.status(),
         });
     }
     if command.at < wallet.injected_at {

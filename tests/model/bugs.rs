@@ -5,7 +5,7 @@
 
 use secure_ticket::service::{Command, Request, Service};
 use secure_ticket::store::{MemoryStore, Record};
-use secure_ticket::strategies::{EPOCH, POINT_OF_SALE, issued_ticket, person};
+use secure_ticket::strategies::{EPOCH, POINT_OF_SALE, agency, issued_ticket, person};
 use secure_ticket::take_back::TakeBackTicket;
 use secure_ticket::{CommandId, OrganizerId, OrganizerSettings, PointOfSale, TicketId};
 
@@ -30,7 +30,7 @@ fn b3_regular_take_back_ignores_its_unused_new_ticket_id() {
         command: Command::TakeBack(TakeBackTicket {
             ticket: ticket.id,
             point_of_sale: POINT_OF_SALE,
-            actor: person(0),
+            actor: agency(),
             new_ticket,
             at: EPOCH,
         }),

@@ -50,6 +50,7 @@ const KEYS: &[&str] = &[
     "kind",
     "automatic_injection",
     "cultural_contact",
+    "b2b_contact",
     "holder",
     "invalidation",
     "reason",

@@ -380,7 +380,11 @@ fn x3_refusals_round_trip_through_serde() {
             TakeBackError::WrongPointOfSale {
                 ticket: T,
                 point_of_sale: PointOfSaleId::from_u128(2),
-                distributed_by: POS,
+            },
+            TakeBackError::NoB2bContact { ticket: T },
+            TakeBackError::NotB2bContact {
+                ticket: T,
+                actor: carol(),
             },
             TakeBackError::MobileTakeBackDisabled { point_of_sale: POS },
             TakeBackError::AdvancedViewInactive { point_of_sale: POS },
@@ -423,7 +427,6 @@ fn x3_refusals_round_trip_through_serde() {
             RedistributeError::WrongPointOfSale {
                 ticket: T,
                 point_of_sale: PointOfSaleId::from_u128(2),
-                distributed_by: POS,
             },
             RedistributeError::AlreadyInjected { ticket: T },
             RedistributeError::NotHolder {

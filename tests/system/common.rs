@@ -120,6 +120,7 @@ pub(crate) fn issued(
             POS,
             ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1)),
         )
+        .with_b2b_contact(agency())
         .with_cultural_contact(agency()),
     );
     ticket.performance = performance;

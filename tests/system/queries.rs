@@ -512,3 +512,68 @@ fn q7_paging_neither_repeats_nor_skips_an_unchanged_entry() {
         "no entry skipped (ticket 9 is still alice's, pending)"
     );
 }
+
+#[test]
+fn b13_through_the_shell_a_stranger_takes_nothing_back_and_q6_answers_for_the_b2b_contact() {
+    use secure_ticket::take_back::TakeBackError;
+    let service = world(AcceptanceSettings::explicit());
+    service
+        .register_reader(ORG, secure_ticket::service::FeedbackReader::name())
+        .unwrap();
+    let typo = email("typo@exmaple.com");
+    inject(&service, 1, &typo, None);
+    service.advance_feedback(ORG, 100).unwrap();
+    let before = service.ticket(tid(1)).unwrap().unwrap();
+    let feed = service
+        .feed_after(ORG, secure_ticket::feed::Position::START, 1_000)
+        .unwrap();
+    // The misspelled email's owner asks through the right point of sale: refused, nothing written.
+    let refused = service.execute(&req(
+        40,
+        Command::TakeBack(TakeBackTicket {
+            ticket: tid(1),
+            point_of_sale: POS,
+            actor: typo.clone(),
+            new_ticket: tid(2),
+            at: at(3),
+        }),
+    ));
+    assert!(
+        matches!(
+            &refused,
+            Err(secure_ticket::Error::Rule(RuleError::TakeBack(
+                TakeBackError::NotB2bContact { .. }
+            )))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(service.ticket(tid(1)).unwrap().unwrap(), before);
+    assert_eq!(service.ticket(tid(2)).unwrap(), None);
+    assert_eq!(
+        service
+            .feed_after(ORG, secure_ticket::feed::Position::START, 1_000)
+            .unwrap(),
+        feed
+    );
+    // Q6 answers for the B2B contact: possible now.
+    let page = PageRequest::first(10);
+    let standing = service
+        .tickets_of_point_of_sale(ORG, POS, &page, at(4))
+        .unwrap();
+    assert_eq!(standing.items[0].take_back, Ok(()));
+    // A ticket sold to no B2B customer: no one may take it back, and Q6 says so.
+    let mut unsold = issued(ORG, 5, None);
+    unsold.distribution.b2b_contact = None;
+    service
+        .create([secure_ticket::store::Record::Ticket(unsold)])
+        .unwrap();
+    let standing = service
+        .tickets_of_right(ORG, RightId::from_u128(5), &page, at(4))
+        .unwrap();
+    assert_eq!(
+        standing.items[0].take_back,
+        Err(secure_ticket::command::Refusal::Rule {
+            refusal: RuleError::TakeBack(TakeBackError::NoB2bContact { ticket: tid(5) })
+        })
+    );
+}

@@ -135,7 +135,9 @@ pub(crate) fn issued(id: TicketId, mode: ShipmentMode) -> Ticket {
         secure_ticket::OrganizerId::from_u128(1),
         id,
         RIGHT,
-        Distribution::new(POS, mode).with_cultural_contact(typo()),
+        Distribution::new(POS, mode)
+            .with_b2b_contact(agency())
+            .with_cultural_contact(typo()),
     )
 }
 

@@ -16,6 +16,7 @@
 
 mod common;
 
+mod actor;
 mod b11;
 mod bounded;
 mod configuration;

@@ -131,12 +131,12 @@ impl Model {
     }
 
     /// Q6: whether a take back of `ticket` through its own point of sale would be accepted at
-    /// `at`, by its cultural contact (every ticket of the model has one), else the refusal's kind.
+    /// `at`, by its B2B contact (B13; every ticket of the model has one), else the refusal's kind.
     pub(crate) fn take_back_now(&self, ticket: TicketId, at: OffsetDateTime) -> Result<(), String> {
         let t = self.ticket(ticket)?;
         self.settings(super::setup::ORGANIZER)?;
-        let Some(actor) = t.contact.clone() else {
-            return Err("model: a ticket without a cultural contact".to_owned());
+        let Some(actor) = t.b2b.clone() else {
+            return Err("model: a ticket without a B2B contact".to_owned());
         };
         let command = TakeBackTicket {
             ticket,

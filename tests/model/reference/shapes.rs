@@ -47,6 +47,8 @@ pub(crate) struct MTicket {
     pub(super) point_of_sale: PointOfSaleId,
     pub(super) mode: Mode,
     pub(super) contact: Option<Email>,
+    /// The B2B contact, who alone may take the ticket back (B13).
+    pub(super) b2b: Option<Email>,
     pub(super) holder: bool,
     /// (reason code, when, replaced by)
     pub(crate) invalidation: Option<(String, OffsetDateTime, Option<TicketId>)>,
@@ -163,6 +165,7 @@ impl MTicket {
             point_of_sale: d.point_of_sale,
             mode: Mode::of(&d.shipment_mode),
             contact: d.cultural_contact.clone(),
+            b2b: d.b2b_contact.clone(),
             holder: d.holder.is_some(),
             invalidation: d
                 .invalidation

@@ -26,6 +26,12 @@ impl Model {
         if t.point_of_sale != c.point_of_sale {
             return refuse("WRONG_POINT_OF_SALE");
         }
+        // B13: the B2B contact and no one else.
+        match &t.b2b {
+            None => return refuse("NO_B2B_CONTACT"),
+            Some(b2b) if *b2b != c.actor => return refuse("NOT_B2B_CONTACT"),
+            Some(_) => {}
+        }
         if t.invalidation.is_some() {
             return refuse("TICKET_INVALIDATED");
         }
@@ -84,6 +90,7 @@ impl Model {
             point_of_sale: c.point_of_sale,
             mode: pos.mode.unwrap_or(t.mode),
             contact: Some(c.actor.clone()),
+            b2b: Some(c.actor.clone()),
             holder: false,
             invalidation: None,
             replaces: Some(c.ticket),
@@ -108,14 +115,14 @@ impl Model {
         if t.point_of_sale != c.point_of_sale {
             return err("WRONG_POINT_OF_SALE");
         }
+        if t.contact.as_ref() != Some(&c.actor) {
+            return err("NOT_HOLDER");
+        }
         if t.invalidation.is_some() {
             return err("TICKET_INVALIDATED");
         }
         if t.printed || t.wallet.is_some() {
             return err("ALREADY_INJECTED");
-        }
-        if t.contact.as_ref() != Some(&c.actor) {
-            return err("NOT_HOLDER");
         }
         let mut moved = t.clone();
         moved.contact = Some(c.to.clone());

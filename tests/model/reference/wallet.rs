@@ -57,9 +57,6 @@ impl Model {
         let Some(w) = &t.wallet else {
             return err("TICKET_NOT_INJECTED");
         };
-        if w.leaving() {
-            return err("TICKET_DELETED");
-        }
         let wallet_side = matches!(c.change, FlagChange::Activate(_) | FlagChange::Deactivate);
         let allowed = match &c.actor {
             Actor::Spectator(who) => wallet_side && *who == w.current,
@@ -69,6 +66,9 @@ impl Model {
         };
         if !allowed {
             return err("ACTOR_NOT_ALLOWED");
+        }
+        if w.leaving() {
+            return err("TICKET_DELETED");
         }
         let sets = matches!(
             c.change,
