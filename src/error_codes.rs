@@ -706,7 +706,12 @@ fn store_errors() -> Vec<StoreError> {
                 source: "not a record".into(),
             },
             Some(E::Corrupt { .. }) => E::ChangedDuringRead { key },
-            Some(E::ChangedDuringRead { .. }) => E::DuplicateKey { key },
+            Some(E::ChangedDuringRead { .. }) => E::UniqueEntryTaken {
+                index: crate::index::Index::ValidTicketByRight,
+                key,
+                holder: RecordKey::Ticket(TicketId::from_u128(2)),
+            },
+            Some(E::UniqueEntryTaken { .. }) => E::DuplicateKey { key },
             Some(E::DuplicateKey { .. }) => E::Backend {
                 operation: Operation::Commit,
                 key: None,

@@ -5,11 +5,12 @@
 //!
 //! The recipe carries over to PostgreSQL, MySQL or CockroachDB:
 //!
-//! - A versioned schema. `PRAGMA user_version` holds [`SCHEMA_VERSION`] (3). `open` creates the
+//! - A versioned schema. `PRAGMA user_version` holds [`SCHEMA_VERSION`] (4). `open` creates the
 //!   tables in a new file and upgrades an older file in one `BEGIN IMMEDIATE` transaction: from
 //!   version 0 or 1 (the `records` table alone) command records move to `commands` and every
-//!   other record gets its index entries; from version 2 (and after that step) the `sum` columns
-//!   are added and filled for every body. A file of a higher version is refused
+//!   other record gets its index entries; from version 2 or 3, every ticket gets its entries of
+//!   the unique indexes (a file with two valid tickets for one right is refused); from version 2
+//!   (and after those steps) the `sum` columns are added and filled for every body. A file of a higher version is refused
 //!   ([`OpenError::NewerSchema`]): a newer build wrote it, and this one would misread it.
 //!   Elsewhere, a one-row `schema_version` table does the same. An existing file of 0 bytes is
 //!   refused ([`OpenError::EmptyFile`]): SQLite would read it as an empty database, but this store
@@ -38,7 +39,11 @@
 //!   the key as its kind and UUID. [`Index::CommandsByTime`] has no rows: a command's entry is
 //!   `(oldest_first(at), id)`, a function of its row, so the index `commands_by_time ON commands
 //!   (at, id)` (which holds `(at, id, organizer)`: the entries in their order, then the key) is
-//!   that index, and a command record and its entry come and go together.
+//!   that index, and a command record and its entry come and go together. The entries of a unique
+//!   index ([`Index::is_unique`], contract item 10: [`Index::ValidTicketByRight`], `ix` 11) are
+//!   guarded by the partial index `unique_entries ON index_entries (ix, organizer, term) WHERE
+//!   ix = 11`; before inserting one, the commit looks for another record's row under its term
+//!   (`SELECT key_kind, key_id .. LIMIT 1`) to name it in [`StoreError::UniqueEntryTaken`].
 //! - `feed (position INTEGER PRIMARY KEY AUTOINCREMENT, organizer, command, at, events)`, `at` in
 //!   unix nanoseconds, `events` the JSON array of the command's events; `feed_by_organizer
 //!   (organizer)` (which holds `(organizer, position)`) for an organizer's entries in order,
@@ -65,8 +70,9 @@
 //!   keeps many service instances on one database correct without locks held across requests.
 //!   Then, in the same transaction:
 //!   - item 7 (index entries): `DELETE FROM index_entries WHERE ix = ? AND organizer = ? AND term
-//!     = ? AND sort = ?` for each removed entry, then `INSERT OR REPLACE INTO index_entries` for
-//!     each added one;
+//!     = ? AND sort = ?` for each removed entry, then `INSERT INTO index_entries .. ON CONFLICT
+//!     (ix, organizer, term, sort) DO UPDATE` for each added one (an upsert on the primary key
+//!     only: `INSERT OR REPLACE` would silently delete another ticket's row of a unique index);
 //!   - item 8 (feed): `INSERT INTO feed (organizer, command, at, events)` for each entry, in batch
 //!     order. `AUTOINCREMENT` gives `MAX(every position ever given) + 1`, inside the write lock:
 //!     positions follow commit order, and a rolled back commit appends nothing.
@@ -121,7 +127,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// The schema this file creates and reads, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Room reserved per body when encoding a batch: a ticket is about 600 bytes, a feed entry about
 /// as much.
@@ -136,7 +142,7 @@ const PRUNE_CHUNK: u32 = 256;
 /// The domain of the checksum in the `sum` columns: [`body_sum`].
 const SUM_DOMAIN: &str = "secure-ticket/sqlite-body";
 
-/// Every table and index, created if absent (the schema of version 3).
+/// Every table and index, created if absent (the schema of version 4).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
     kind TEXT NOT NULL,
@@ -167,6 +173,8 @@ CREATE TABLE IF NOT EXISTS index_entries (
     key_id BLOB NOT NULL,
     PRIMARY KEY (ix, organizer, term, sort)
 ) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS unique_entries ON index_entries (ix, organizer, term)
+    WHERE ix = 11;
 CREATE TABLE IF NOT EXISTS feed (
     position INTEGER PRIMARY KEY AUTOINCREMENT,
     organizer BLOB NOT NULL,
@@ -205,8 +213,13 @@ const PUT_READER: &str = "INSERT INTO reader_positions (organizer, name, positio
 
 const DELETE_ENTRY: &str =
     "DELETE FROM index_entries WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND sort = ?4";
-const PUT_ENTRY: &str = "INSERT OR REPLACE INTO index_entries \
-    (ix, organizer, term, sort, key_kind, key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+const PUT_ENTRY: &str = "INSERT INTO index_entries \
+    (ix, organizer, term, sort, key_kind, key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+    ON CONFLICT (ix, organizer, term, sort) DO UPDATE \
+    SET key_kind = excluded.key_kind, key_id = excluded.key_id";
+/// The record holding an entry of a unique index under a term, other than the one written.
+const UNIQUE_HOLDER: &str = "SELECT key_kind, key_id FROM index_entries \
+    WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND NOT (key_kind = ?4 AND key_id = ?5) LIMIT 1";
 const QUERY: &str = "SELECT sort, key_kind, key_id FROM index_entries \
                      WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND sort > ?4 AND sort <= ?5 \
                      ORDER BY sort LIMIT ?6";
@@ -395,7 +408,7 @@ impl From<rusqlite::Error> for OpenError {
 
 impl SqliteStore {
     /// Opens (or creates) the database at `path`: WAL journal, `synchronous=NORMAL`, a 5 s busy
-    /// timeout, and the schema of [`SCHEMA_VERSION`] (created, or upgraded from version 0, 1 or 2).
+    /// timeout, and the schema of [`SCHEMA_VERSION`] (created, or upgraded from version 0 to 3).
     ///
     /// # Errors
     ///
@@ -503,6 +516,8 @@ fn set_up_schema(connection: &mut Connection, path: &Path) -> Result<(), OpenErr
         add_sum_columns(&transaction)?;
         if found < 2 {
             upgrade_records(&transaction, path)?;
+        } else if found < 4 {
+            add_unique_entries(&transaction, path)?;
         }
         fill_sums(&transaction, path)?;
         transaction.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -675,6 +690,48 @@ fn upgrade_records(transaction: &Transaction<'_>, path: &Path) -> Result<(), Ope
             "DELETE FROM records WHERE kind = ?1",
             [RecordKind::Command.as_str()],
         )?;
+    }
+    Ok(())
+}
+
+/// Version 4: the entries of the unique indexes ([`Index::ValidTicketByRight`]) of every ticket
+/// of a version 2 or 3 file, inside the upgrade's transaction. A file that holds two valid
+/// tickets for one right (B11 broken before the store enforced it) is refused, naming the second.
+fn add_unique_entries(transaction: &Transaction<'_>, path: &Path) -> Result<(), OpenError> {
+    let mut select = transaction.prepare("SELECT id, body FROM records WHERE kind = ?1")?;
+    let mut rows = select.query([RecordKind::Ticket.as_str()])?;
+    while let Some(row) = rows.next()? {
+        let id = blob16(row.get_ref(0)?).map(Uuid::from_bytes);
+        let unreadable = |source: BoxError| OpenError::Upgrade {
+            path: path.to_path_buf(),
+            kind: RecordKind::Ticket.as_str().to_owned(),
+            id: id.unwrap_or_default(),
+            source,
+        };
+        let body = row
+            .get_ref(1)?
+            .as_bytes()
+            .map_err(|e| unreadable(Box::new(e)))?;
+        let decoded: Decoded = serde_json::from_slice(body).map_err(|e| unreadable(Box::new(e)))?;
+        let record = match decoded {
+            Decoded::Current(envelope) => envelope.record,
+            Decoded::Unsupported { format, min_reader } => {
+                return Err(unreadable(
+                    format!("format {format}, which needs a reader of format {min_reader}").into(),
+                ));
+            }
+            _ => return Err(unreadable("an envelope this build does not know".into())),
+        };
+        for entry in index::entries(&record) {
+            if !entry.index.is_unique() {
+                continue;
+            }
+            if let Some(entry) = EntryRow::new(&entry).map_err(|e| unreadable(Box::new(e)))? {
+                entry
+                    .put(transaction)
+                    .map_err(|e| unreadable(Box::new(e)))?;
+            }
+        }
     }
     Ok(())
 }
@@ -866,6 +923,8 @@ enum CommandForm {
 /// One `index_entries` row.
 #[derive(Debug)]
 struct EntryRow {
+    /// An entry of a unique index (contract item 10): its holder is checked first.
+    unique: bool,
     ix: u8,
     organizer: [u8; 16],
     term: String,
@@ -1138,6 +1197,7 @@ impl EntryRow {
             });
         }
         Ok(Some(Self {
+            unique: entry.index.is_unique(),
             ix: entry.index.number(),
             organizer: *entry.organizer.as_uuid().as_bytes(),
             term: entry.term.to_string(),
@@ -1161,6 +1221,42 @@ impl EntryRow {
     }
 
     fn put(&self, transaction: &Connection) -> Result<(), StoreError> {
+        if self.unique {
+            // Contract item 10: removals ran first, so a row left is another record's. The
+            // partial unique index `unique_entries` is the database's own guard behind this.
+            let holder: Option<(String, Vec<u8>)> = transaction
+                .prepare_cached(UNIQUE_HOLDER)
+                .map_err(self.failed())?
+                .query_row(
+                    params![
+                        self.ix,
+                        self.organizer,
+                        self.term,
+                        self.key_kind,
+                        self.key_id
+                    ],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(self.failed())?;
+            if let Some((kind, id)) = holder {
+                let key = key_of_row(self.key_kind, self.key_id);
+                let holder = <[u8; 16]>::try_from(id.as_slice())
+                    .ok()
+                    .and_then(|id| key_of_row(&kind, id));
+                let index = Index::from_number(self.ix);
+                return Err(match (index, key, holder) {
+                    (Some(index), Some(key), Some(holder)) => {
+                        StoreError::UniqueEntryTaken { index, key, holder }
+                    }
+                    _ => StoreError::Backend {
+                        operation: Operation::Commit,
+                        key,
+                        source: format!("a damaged {kind} row in index_entries").into(),
+                    },
+                });
+            }
+        }
         transaction
             .prepare_cached(PUT_ENTRY)
             .map_err(self.failed())?

@@ -40,11 +40,14 @@ pub enum Index {
     /// PENDING groups that complete at their recipient's next sign-in (A1 off, or BACKWARD), by
     /// recipient, oldest first (Q4): what a sign-in completes.
     CompletesAtSignIn,
+    /// The valid ticket of each right (B11): a **unique** index ([`is_unique`](Self::is_unique)),
+    /// so a store refuses a commit that would leave two valid tickets for one right.
+    ValidTicketByRight,
 }
 
 impl Index {
     /// Every index.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::TicketsByOwner,
         Self::TicketsByRight,
         Self::TicketsByPointOfSale,
@@ -56,6 +59,7 @@ impl Index {
         Self::ClosedByRecipient,
         Self::CommandsByTime,
         Self::CompletesAtSignIn,
+        Self::ValidTicketByRight,
     ];
 
     /// A stable lower-case name, for a column or a key prefix.
@@ -73,10 +77,11 @@ impl Index {
             Self::ClosedByRecipient => "closed_by_recipient",
             Self::CommandsByTime => "commands_by_time",
             Self::CompletesAtSignIn => "completes_at_sign_in",
+            Self::ValidTicketByRight => "valid_ticket_by_right",
         }
     }
 
-    /// A stable small number (0 to 10), for a compact column or key prefix.
+    /// A stable small number (0 to 11), for a compact column or key prefix.
     #[must_use]
     pub const fn number(self) -> u8 {
         match self {
@@ -91,7 +96,27 @@ impl Index {
             Self::ClosedByRecipient => 8,
             Self::CommandsByTime => 9,
             Self::CompletesAtSignIn => 10,
+            Self::ValidTicketByRight => 11,
         }
+    }
+
+    /// Whether the index holds at most one record per (organizer, term): a store refuses, with
+    /// [`StoreError::UniqueEntryTaken`](crate::store::StoreError::UniqueEntryTaken) and nothing
+    /// written, a commit after which two records would have an entry under the same (index,
+    /// organizer, term) (contract item 10). Only [`ValidTicketByRight`](Self::ValidTicketByRight)
+    /// is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::index::Index;
+    ///
+    /// let unique: Vec<Index> = Index::ALL.into_iter().filter(|i| i.is_unique()).collect();
+    /// assert_eq!(unique, [Index::ValidTicketByRight]);
+    /// ```
+    #[must_use]
+    pub const fn is_unique(self) -> bool {
+        matches!(self, Self::ValidTicketByRight)
     }
 
     /// The index numbered `number` ([`number`](Self::number)).
@@ -255,7 +280,8 @@ impl EntryRef<'_> {
 }
 
 /// The index entries of `record` (Q1): a ticket by its current owner (while injected and not
-/// DELETED), its right, its point of sale and its performance; a PENDING group by its sender,
+/// DELETED), its right, its point of sale, its performance, and while valid by its right in the
+/// unique [`Index::ValidTicketByRight`] (B11); a PENDING group by its sender,
 /// its recipient and its deadline, and by recipient again when it completes at sign-in; a closed
 /// group by sender and recipient; a command record by its time. Other records have none.
 ///
@@ -270,9 +296,9 @@ impl EntryRef<'_> {
 /// let ticket = Ticket::new(OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(2),
 ///     Distribution::new(PointOfSaleId::from_u128(3), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(4))));
 /// let entries = index::entries(&Record::Ticket(ticket));
-/// // Not injected: found by right and point of sale, not by an owner.
+/// // Not injected: found by right and point of sale, not by an owner; valid: the right's one.
 /// assert_eq!(entries.iter().map(|e| e.index).collect::<Vec<_>>(),
-///     [Index::TicketsByRight, Index::TicketsByPointOfSale]);
+///     [Index::TicketsByRight, Index::TicketsByPointOfSale, Index::ValidTicketByRight]);
 /// assert_eq!(entries[0].term, Term::Id(RightId::from_u128(2).as_uuid()));
 /// ```
 #[must_use]
@@ -319,6 +345,13 @@ pub(crate) fn for_each_entry<'a>(record: &'a Record, mut f: impl FnMut(EntryRef<
                 f(entry(
                     Index::TicketsByPerformance,
                     TermRef::Id(performance.as_uuid()),
+                    0,
+                ));
+            }
+            if t.distribution.invalidation.is_none() {
+                f(entry(
+                    Index::ValidTicketByRight,
+                    TermRef::Id(t.right.as_uuid()),
                     0,
                 ));
             }
@@ -429,9 +462,7 @@ impl IndexChanges {
     /// assert_eq!(changes.added[0].index, Index::TicketsByPerformance);
     /// ```
     pub fn diff(&mut self, old: Option<&Record>, new: &Record) {
-        let mut before: [Option<EntryRef<'_>>; 4] = [None; 4];
-        // At most 4 entries a record (a ticket's owner, right, point of sale and performance; a
-        // pending group's sender, recipient, deadline and sign-in).
+        let mut before: [Option<EntryRef<'_>>; MAX_ENTRIES] = [None; MAX_ENTRIES];
         let mut n = 0usize;
         if let Some(old) = old {
             for_each_entry(old, |e| {
@@ -441,7 +472,7 @@ impl IndexChanges {
                 }
             });
         }
-        let mut kept = [false; 4];
+        let mut kept = [false; MAX_ENTRIES];
         for_each_entry(new, |e| match before.iter().position(|b| *b == Some(e)) {
             Some(i) => {
                 if let Some(k) = kept.get_mut(i) {
@@ -457,6 +488,10 @@ impl IndexChanges {
         }
     }
 }
+
+/// The most entries a record has: a ticket's owner, right, point of sale, performance and valid
+/// right; a pending group's sender, recipient, deadline and sign-in.
+const MAX_ENTRIES: usize = 5;
 
 /// Whether an entry's term is `term`.
 pub(crate) fn entry_term_matches(entry: &EntryRef<'_>, term: &Term) -> bool {

@@ -105,7 +105,9 @@ impl<S: AsyncStore + Sync> AsyncService<S> {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Conflict`] if one exists already (nothing written), or the store's own error.
+    /// [`StoreError::Conflict`] if one exists already, [`StoreError::UniqueEntryTaken`] if a
+    /// valid ticket would be the second of its right (B11: one exists already, or the call holds
+    /// two); nothing written in both cases. Otherwise the store's own error.
     pub async fn create(
         &self,
         records: impl IntoIterator<Item = Record>,

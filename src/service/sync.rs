@@ -91,7 +91,9 @@ impl<S: Store> Service<S> {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Conflict`] if one exists already (nothing written), or the store's own error.
+    /// [`StoreError::Conflict`] if one exists already, [`StoreError::UniqueEntryTaken`] if a
+    /// valid ticket would be the second of its right (B11: one exists already, or the call holds
+    /// two); nothing written in both cases. Otherwise the store's own error.
     pub fn create(&self, records: impl IntoIterator<Item = Record>) -> Result<(), StoreError> {
         self.store.commit(creation(records))
     }

@@ -37,9 +37,10 @@ use crate::id::{
     CommandId, OrganizerId, PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId,
     UsageRuleId,
 };
+use crate::index::{Index, Lookup, Term};
 use crate::organizer::OrganizerSettings;
 use crate::point_of_sale::PointOfSale;
-use crate::ticket::{Distribution, ShipmentMode, Ticket};
+use crate::ticket::{Distribution, Invalidation, InvalidationReason, ShipmentMode, Ticket};
 use crate::transfer_group::{Acceptance, Direction, TransferGroup, TransferStatus};
 use crate::usage_rule::UsageRule;
 use crate::wallet::DownloadTicket;
@@ -122,11 +123,12 @@ pub const CHECKS: &[&str] = &[
     "paging_neither_repeats_nor_skips",
     "feed_is_ordered_and_complete",
     "prune_is_bounded_and_waits_for_readers",
+    "one_valid_ticket_per_right",
 ];
 
 mod system;
 
-fn checks<H: Harness>() -> [Check<H>; 21] {
+fn checks<H: Harness>() -> [Check<H>; 22] {
     [
         ("get_after_put", get_after_put::<H>),
         (
@@ -190,6 +192,10 @@ fn checks<H: Harness>() -> [Check<H>; 21] {
         (
             "prune_is_bounded_and_waits_for_readers",
             system::prune_is_bounded_and_waits_for_readers::<H>,
+        ),
+        (
+            "one_valid_ticket_per_right",
+            one_valid_ticket_per_right::<H>,
         ),
     ]
 }
@@ -603,6 +609,155 @@ fn racing_handles_exactly_one_winner<H: Harness>(harness: &H) -> Result<(), Stri
     Ok(())
 }
 
+/// Ticket `n` of `organizer` for right `right`, valid.
+fn ticket_of_right(organizer: u128, n: u128, right: u128) -> Ticket {
+    let mut ticket = ticket(n);
+    ticket.organizer = OrganizerId::from_u128(organizer);
+    ticket.right = RightId::from_u128(right);
+    ticket
+}
+
+/// `ticket`, invalidated by a take back that `replaced_by` replaces it.
+fn invalidated(ticket: &Ticket, replaced_by: TicketId) -> Ticket {
+    let mut old = ticket.clone();
+    old.distribution.invalidation = Some(Invalidation {
+        reason: InvalidationReason::MobileTakeBack,
+        at: datetime!(2026-11-23 12:00 UTC),
+        replaced_by: Some(replaced_by),
+    });
+    old
+}
+
+/// The tickets the valid-ticket index of `right` (organizer 1) holds.
+fn valid_of_right<S: Store>(store: &S, right: u128) -> Result<Vec<RecordKey>, String> {
+    let lookup = Lookup::new(
+        Index::ValidTicketByRight,
+        OrganizerId::from_u128(1),
+        Term::Id(RightId::from_u128(right).as_uuid()),
+        10,
+    );
+    Ok(store
+        .query(&lookup)
+        .map_err(fail)?
+        .into_iter()
+        .map(|h| h.key)
+        .collect())
+}
+
+/// Contract item 10 (B11): a second valid ticket for a right is refused with the holder named
+/// and nothing written; a batch that invalidates the holder and creates its replacement lands,
+/// in either order of its writes; the same right of another organizer is another term; two
+/// handles racing to create a valid ticket for one right: exactly one wins.
+fn one_valid_ticket_per_right<H: Harness>(harness: &H) -> Result<(), String> {
+    let store = harness.fresh().map_err(fail)?;
+    let first = ticket_of_right(1, 1, 7);
+    put(&store, Record::Ticket(first.clone()), Version::NEW)?;
+    let second = ticket_of_right(1, 2, 7);
+    let refused = store.commit(Batch::new().with(Record::Ticket(second.clone()), Version::NEW));
+    match &refused {
+        Err(StoreError::UniqueEntryTaken {
+            index: Index::ValidTicketByRight,
+            key,
+            holder,
+            ..
+        }) if *key == RecordKey::Ticket(second.id) && *holder == RecordKey::Ticket(first.id) => {}
+        other => {
+            return Err(format!(
+                "a second valid ticket for right 7: expected UniqueEntryTaken held by ticket 1, \
+                 got {other:?}"
+            ));
+        }
+    }
+    if load_one(&store, RecordKey::Ticket(second.id))?.is_some() {
+        return Err("the refused ticket was written".to_owned());
+    }
+    if valid_of_right(&store, 7)? != [RecordKey::Ticket(first.id)] {
+        return Err("the refused batch changed the valid-ticket index".to_owned());
+    }
+    // Two in one batch are refused too.
+    let twins = Batch::new()
+        .with(Record::Ticket(ticket_of_right(1, 3, 8)), Version::NEW)
+        .with(Record::Ticket(ticket_of_right(1, 4, 8)), Version::NEW);
+    if !matches!(
+        store.commit(twins),
+        Err(StoreError::UniqueEntryTaken { .. })
+    ) {
+        return Err("two valid tickets for right 8 in one batch were accepted".to_owned());
+    }
+    // A take back: the replacement's entry added, the old ticket's removed, in either order.
+    let v1 = Version::NEW.next();
+    let mut take_back = Batch::new();
+    take_back.push(Record::Ticket(second.clone()), Version::NEW);
+    take_back.push_update(
+        Some(&Record::Ticket(first.clone())),
+        Record::Ticket(invalidated(&first, second.id)),
+        v1,
+    );
+    store
+        .commit(take_back)
+        .map_err(|e| format!("a take back batch (new ticket first) was refused: {e}"))?;
+    if valid_of_right(&store, 7)? != [RecordKey::Ticket(second.id)] {
+        return Err(
+            "after the take back, right 7's valid ticket is not the replacement".to_owned(),
+        );
+    }
+    let third = ticket_of_right(1, 5, 7);
+    let mut again = Batch::new();
+    again.push_update(
+        Some(&Record::Ticket(second.clone())),
+        Record::Ticket(invalidated(&second, third.id)),
+        v1,
+    );
+    again.push(Record::Ticket(third.clone()), Version::NEW);
+    store
+        .commit(again)
+        .map_err(|e| format!("a take back batch (old ticket first) was refused: {e}"))?;
+    // Another organizer's right 7 is another term.
+    put(
+        &store,
+        Record::Ticket(ticket_of_right(2, 6, 7)),
+        Version::NEW,
+    )
+    .map_err(|e| format!("organizer 2's ticket for right 7: {e}"))?;
+    // Two handles race to create a valid ticket for one right: exactly one wins.
+    let mut b = harness.second_handle(&store).map_err(fail)?;
+    let mut a = store;
+    for round in 0..20u128 {
+        let right = round.saturating_add(100);
+        let first = round.saturating_mul(2).saturating_add(1_000);
+        let create = move |store: H::Store, n: u128| {
+            let record = Record::Ticket(ticket_of_right(1, n, right));
+            let result = store.commit(Batch::new().with(record, Version::NEW));
+            (store, result)
+        };
+        let joined = std::thread::scope(|s| {
+            let ta = s.spawn(move || create(a, first));
+            let tb = s.spawn(move || create(b, first.saturating_add(1)));
+            (ta.join(), tb.join())
+        });
+        let ((back_a, ra), (back_b, rb)) = match joined {
+            (Ok(ja), Ok(jb)) => (ja, jb),
+            _ => return Err(format!("round {round}: a committing thread panicked")),
+        };
+        (a, b) = (back_a, back_b);
+        match (&ra, &rb) {
+            (Ok(()), Err(StoreError::UniqueEntryTaken { .. }))
+            | (Err(StoreError::UniqueEntryTaken { .. }), Ok(())) => {}
+            _ => {
+                return Err(format!(
+                    "round {round}: expected one winner and one UniqueEntryTaken, got {ra:?} and {rb:?}"
+                ));
+            }
+        }
+        if valid_of_right(&a, right)?.len() != 1 {
+            return Err(format!(
+                "round {round}: right {right} has not one valid ticket"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn unreadable_record_refused<H: Harness>(harness: &H) -> Result<(), String> {
     let store = harness.fresh().map_err(fail)?;
     let key = RecordKey::Ticket(TicketId::from_u128(1));
@@ -856,7 +1011,7 @@ impl<S: AsyncStore> Store for BlockOn<S> {
         block_on(self.0.commit(batch))
     }
 
-    fn query(&self, lookup: &crate::index::Lookup) -> Result<Vec<crate::index::Hit>, StoreError> {
+    fn query(&self, lookup: &Lookup) -> Result<Vec<crate::index::Hit>, StoreError> {
         block_on(self.0.query(lookup))
     }
 

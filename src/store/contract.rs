@@ -58,6 +58,13 @@ use crate::store::{Batch, Pruned, Read, ReadPlan, Record, StoreError, Versioned}
 ///    before `before` and that every reader of their organizer has passed (a reader whose
 ///    cursor cannot be read has passed nothing), lowest positions first, stopping at the first
 ///    that may not go.
+/// 10. Unique indexes (B11): after a commit, no (index, organizer, term) of an index that
+///     [`Index::is_unique`](crate::index::Index::is_unique) holds entries of two records. A batch
+///     that would break this, counting its own removals first (a take back adds the replacement's
+///     entry and removes the old ticket's in one batch, in any order of its writes), is refused
+///     with [`StoreError::UniqueEntryTaken`] naming the record that holds the entry; nothing is
+///     written. In SQL, a unique (partial) index on the entries of unique indexes is the
+///     database's own guard; name the holder with one `SELECT` before the insert.
 pub trait Store {
     /// Loads the records stored under `keys`, in one round trip.
     ///
@@ -93,7 +100,9 @@ pub trait Store {
     /// # Errors
     ///
     /// [`StoreError::Conflict`] when a version differs, [`StoreError::DuplicateKey`] when a key is
-    /// written twice (nothing written in both cases); [`StoreError::Backend`] when the database fails.
+    /// written twice, [`StoreError::UniqueEntryTaken`] when a unique index would hold two records
+    /// under one term (nothing written in all three cases); [`StoreError::Backend`] when the
+    /// database fails.
     fn commit(&self, batch: Batch) -> Result<(), StoreError>;
 
     /// The entries of one index range, in ascending sort order (contract item 7).

@@ -4,6 +4,7 @@ use std::error::Error as StdError;
 use std::fmt;
 
 use crate::error_kind::ErrorKind;
+use crate::index::Index;
 use crate::record_key::RecordKey;
 use crate::store::Version;
 
@@ -37,6 +38,8 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// [`UnsupportedFormat`](Self::UnsupportedFormat): a newer service version wrote the record;
 /// upgrade this instance. [`Corrupt`](Self::Corrupt) and [`Backend`](Self::Backend): operator
 /// attention. [`DuplicateKey`](Self::DuplicateKey): a bug in the caller's batch.
+/// [`UniqueEntryTaken`](Self::UniqueEntryTaken): the batch would break B11 (a second valid ticket
+/// for a right); show it to the operator, do not retry.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -87,6 +90,24 @@ pub enum StoreError {
         /// The record whose state contradicts a record read earlier.
         key: RecordKey,
     },
+    /// After the batch, two records would hold an entry under the same term of a unique index
+    /// ([`Index::is_unique`], contract item 10): for [`Index::ValidTicketByRight`], a second
+    /// valid ticket for one right (B11). Nothing was written.
+    #[error(
+        "{key} cannot be written: {holder} already holds the same term of the unique index \
+         {index} (for valid_ticket_by_right: {holder} is the valid ticket of the same right, and \
+         a right has one valid ticket, B11); invalidate {holder} in the same batch, or do not \
+         write {key}"
+    )]
+    UniqueEntryTaken {
+        /// The unique index.
+        index: Index,
+        /// The record the batch writes.
+        key: RecordKey,
+        /// The record that holds the entry under the same (organizer, term): for
+        /// [`Index::ValidTicketByRight`], the valid ticket of the same right.
+        holder: RecordKey,
+    },
     /// The same record appears twice in one batch; nothing was written.
     #[error("{key} is written twice in one batch; write each record once")]
     DuplicateKey {
@@ -116,7 +137,8 @@ impl StoreError {
 
 impl StoreError {
     /// The error's stable code, in SCREAMING_SNAKE_CASE: `STORE_CONFLICT`, `CHANGED_DURING_READ`,
-    /// `UNSUPPORTED_FORMAT`, `CORRUPT_RECORD`, `DUPLICATE_KEY_IN_BATCH` or `STORE_BACKEND`.
+    /// `UNSUPPORTED_FORMAT`, `CORRUPT_RECORD`, `UNIQUE_ENTRY_TAKEN`, `DUPLICATE_KEY_IN_BATCH` or
+    /// `STORE_BACKEND`.
     ///
     /// # Examples
     ///
@@ -134,6 +156,7 @@ impl StoreError {
             Self::ChangedDuringRead { .. } => "CHANGED_DURING_READ",
             Self::UnsupportedFormat { .. } => "UNSUPPORTED_FORMAT",
             Self::Corrupt { .. } => "CORRUPT_RECORD",
+            Self::UniqueEntryTaken { .. } => "UNIQUE_ENTRY_TAKEN",
             Self::DuplicateKey { .. } => "DUPLICATE_KEY_IN_BATCH",
             Self::Backend { .. } => "STORE_BACKEND",
         }
@@ -142,7 +165,8 @@ impl StoreError {
     /// What kind of failure this is: [`ErrorKind::Conflict`] for [`Conflict`](Self::Conflict)
     /// and [`ChangedDuringRead`](Self::ChangedDuringRead) (a retry may succeed),
     /// [`ErrorKind::InvalidInput`] for [`DuplicateKey`](Self::DuplicateKey) (the batch is
-    /// wrong), [`ErrorKind::Unavailable`] for the others (operator attention).
+    /// wrong), [`ErrorKind::Refused`] for [`UniqueEntryTaken`](Self::UniqueEntryTaken) (B11
+    /// refuses it), [`ErrorKind::Unavailable`] for the others (operator attention).
     ///
     /// # Examples
     ///
@@ -160,6 +184,7 @@ impl StoreError {
         match self {
             Self::Conflict { .. } | Self::ChangedDuringRead { .. } => ErrorKind::Conflict,
             Self::DuplicateKey { .. } => ErrorKind::InvalidInput,
+            Self::UniqueEntryTaken { .. } => ErrorKind::Refused,
             Self::UnsupportedFormat { .. } | Self::Corrupt { .. } | Self::Backend { .. } => {
                 ErrorKind::Unavailable
             }

@@ -398,6 +398,44 @@ impl Tables {
         }
     }
 
+    /// Contract item 10: the first entry `added` puts in a unique index under an (organizer,
+    /// term) that another record holds after the batch (an entry `removed` does not take away,
+    /// or one added earlier in the batch). O(n log n) in the batch's entries.
+    fn unique_taken(&self, removed: &[IndexEntry], added: &[IndexEntry]) -> Option<StoreError> {
+        let gone: BTreeSet<(Index, OrganizerId, &Term, SortKey)> = removed
+            .iter()
+            .filter(|e| e.index.is_unique())
+            .map(|e| (e.index, e.organizer, &e.term, e.sort))
+            .collect();
+        let mut claimed: BTreeMap<(Index, OrganizerId, &Term), RecordKey> = BTreeMap::new();
+        for entry in added.iter().filter(|e| e.index.is_unique()) {
+            let taken = |holder: RecordKey| StoreError::UniqueEntryTaken {
+                index: entry.index,
+                key: entry.key,
+                holder,
+            };
+            let list = (entry.index, entry.organizer, &entry.term);
+            match claimed.get(&list) {
+                Some(holder) if *holder != entry.key => return Some(taken(*holder)),
+                Some(_) => {}
+                None => {
+                    claimed.insert(list, entry.key);
+                }
+            }
+            let stored = self
+                .index
+                .get(&(entry.index, entry.organizer, entry.term.clone()));
+            let holder = stored.into_iter().flatten().find(|(sort, key)| {
+                **key != entry.key
+                    && !gone.contains(&(entry.index, entry.organizer, &entry.term, **sort))
+            });
+            if let Some((_, holder)) = holder {
+                return Some(taken(*holder));
+            }
+        }
+        None
+    }
+
     fn apply_index(&mut self, removed: Vec<IndexEntry>, added: Vec<IndexEntry>) {
         for entry in removed {
             self.remove_entry(entry);
@@ -596,6 +634,9 @@ impl Store for MemoryStore {
         }
         if let Some(conflict) = conflict {
             return Err(conflict);
+        }
+        if let Some(taken) = tables.unique_taken(&batch.index.removed, &batch.index.added) {
+            return Err(taken);
         }
         let Batch {
             writes,

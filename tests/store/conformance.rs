@@ -112,6 +112,7 @@ one_test_per_check! {
     q7_paging_neither_repeats_nor_skips => "paging_neither_repeats_nor_skips",
     f2_feed_is_ordered_and_complete => "feed_is_ordered_and_complete",
     x8_prune_is_bounded_and_waits_for_readers => "prune_is_bounded_and_waits_for_readers",
+    b11_one_valid_ticket_per_right => "one_valid_ticket_per_right",
 }
 
 #[test]

@@ -77,6 +77,7 @@ macro_rules! on_both_stores {
 #[path = "../../examples/sqlite_store/store.rs"]
 mod sqlite_store;
 
+mod b11_create;
 mod batch;
 mod cache;
 mod common;

@@ -394,6 +394,100 @@ mod checks {
         assert_eq!((missing, version), (0, SCHEMA_VERSION));
     }
 
+    /// A file of schema version 3 as the build before unique indexes left it: no rows of
+    /// `valid_ticket_by_right`, no `unique_entries`.
+    fn downgrade_to_3(db: &TempDb) {
+        let connection = Connection::open(db.path()).unwrap();
+        connection
+            .execute_batch(
+                "DELETE FROM index_entries WHERE ix = 11; DROP INDEX unique_entries; \
+                 PRAGMA user_version = 3;",
+            )
+            .unwrap();
+    }
+
+    fn valid_of_right(store: &SqliteStore, right: u128) -> Vec<RecordKey> {
+        let lookup = Lookup::new(
+            Index::ValidTicketByRight,
+            ORGANIZER,
+            Term::Id(RightId::from_u128(right).as_uuid()),
+            10,
+        );
+        store
+            .query(&lookup)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.key)
+            .collect()
+    }
+
+    /// Version 4 (contract item 10): a version 3 file gets the unique entries of its tickets at
+    /// open, and from then on refuses a second valid ticket for a right.
+    #[test]
+    fn b11_a_version_3_file_gets_its_unique_entries() {
+        let db = TempDb::new("upgrade-3");
+        let (a, b) = (ticket(0x77), ticket(0x88));
+        let store = db.open();
+        store
+            .commit(
+                Batch::new()
+                    .with(Record::Ticket(a.clone()), Version::NEW)
+                    .with(Record::Ticket(b.clone()), Version::NEW),
+            )
+            .unwrap();
+        drop(store);
+        downgrade_to_3(&db);
+        let store = db.open();
+        assert_eq!(valid_of_right(&store, 0x77), [RecordKey::Ticket(a.id)]);
+        assert_eq!(valid_of_right(&store, 0x88), [RecordKey::Ticket(b.id)]);
+        let mut second = ticket(0x99);
+        second.right = a.right;
+        let refused = store.commit(Batch::new().with(Record::Ticket(second), Version::NEW));
+        assert!(
+            matches!(&refused, Err(StoreError::UniqueEntryTaken { holder, .. }) if *holder == RecordKey::Ticket(a.id)),
+            "{refused:?}"
+        );
+    }
+
+    /// A version 3 file that already holds two valid tickets for one right is refused at open,
+    /// naming the ticket whose entry is taken: the store will not serve a file that breaks B11.
+    #[test]
+    fn b11_a_version_3_file_with_two_valid_tickets_for_a_right_is_refused_at_open() {
+        let db = TempDb::new("upgrade-3-broken");
+        let (a, mut b) = (ticket(0x77), ticket(0x88));
+        b.right = RightId::from_u128(0x99); // not its id, which the body also holds
+        let store = db.open();
+        store
+            .commit(
+                Batch::new()
+                    .with(Record::Ticket(a.clone()), Version::NEW)
+                    .with(Record::Ticket(b.clone()), Version::NEW),
+            )
+            .unwrap();
+        drop(store);
+        downgrade_to_3(&db);
+        // As an older build could leave it: b's body names a's right.
+        let connection = Connection::open(db.path()).unwrap();
+        connection
+            .execute(
+                "UPDATE records SET body = replace(body, ?1, ?2) WHERE kind = 'ticket' AND id = ?3",
+                rusqlite::params![
+                    b.right.to_string(),
+                    a.right.to_string(),
+                    b.id.as_uuid().as_bytes()
+                ],
+            )
+            .unwrap();
+        drop(connection);
+        match SqliteStore::open(db.path()) {
+            Err(e @ OpenError::Upgrade { .. }) => {
+                let text = e.to_string();
+                assert!(text.contains(&b.id.to_string()), "{text}");
+            }
+            other => panic!("expected Upgrade naming {}, got {other:?}", b.id),
+        }
+    }
+
     #[test]
     fn f2_a_damaged_feed_row_is_corrupt_naming_its_command() {
         let db = TempDb::new("damaged-feed");

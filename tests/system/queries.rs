@@ -577,3 +577,46 @@ fn b13_through_the_shell_a_stranger_takes_nothing_back_and_q6_answers_for_the_b2
         })
     );
 }
+
+#[test]
+fn q1_an_update_removes_every_entry_the_record_no_longer_has() {
+    use secure_ticket::index::entries;
+    use secure_ticket::store::{Batch, Record, Version};
+    let service = world(AcceptanceSettings::explicit());
+    inject(&service, 1, &alice(), Some(FINAL));
+    // The most entries a ticket has: owner, right, point of sale, performance, valid right.
+    let old = service.ticket(tid(1)).unwrap().unwrap().value;
+    assert_eq!(entries(&Record::Ticket(old.clone())).len(), 5);
+    let mut new = old.clone();
+    new.performance = Some(SEMI);
+    new.distribution.invalidation = Some(secure_ticket::Invalidation {
+        reason: InvalidationReason::MobileTakeBack,
+        at: at(1),
+        replaced_by: None,
+    });
+    new.wallet.as_mut().unwrap().deleted_at = Some(at(2));
+    let (old, new) = (Record::Ticket(old), Record::Ticket(new));
+    let mut batch = Batch::new();
+    batch.push_update(Some(&old), new.clone(), Version::NEW.next());
+    let (before, after) = (entries(&old), entries(&new));
+    let mut gone: Vec<_> = before
+        .iter()
+        .filter(|e| !after.contains(e))
+        .cloned()
+        .collect();
+    let mut came: Vec<_> = after
+        .iter()
+        .filter(|e| !before.contains(e))
+        .cloned()
+        .collect();
+    let (mut removed, mut added) = (batch.index.removed.clone(), batch.index.added.clone());
+    for list in [&mut gone, &mut came, &mut removed, &mut added] {
+        list.sort_by_key(|e| (e.index, e.sort));
+    }
+    assert_eq!(
+        gone.len(),
+        3,
+        "owner, performance and valid right go: {gone:?}"
+    );
+    assert_eq!((removed, added), (gone, came));
+}

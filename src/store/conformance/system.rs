@@ -83,6 +83,15 @@ fn a_ticket(dice: &mut Dice, n: u128) -> Result<Ticket, String> {
             .next()
             .ok_or("inject returned no ticket")?;
     }
+    // Rights repeat (n % 5) so that lists of tickets by right are long; only the first ticket
+    // of each right is valid (B11, contract item 10), the others were taken back.
+    if n >= 5 {
+        ticket.distribution.invalidation = Some(crate::ticket::Invalidation {
+            reason: crate::ticket::InvalidationReason::MobileTakeBack,
+            at: AT,
+            replaced_by: None,
+        });
+    }
     Ok(ticket)
 }
 
