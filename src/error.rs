@@ -339,6 +339,19 @@ pub enum Error {
         /// The time given.
         at: time::OffsetDateTime,
     },
+    /// A record to create holds more free text than its limit ([`text_limit`](crate::text_limit),
+    /// X13); nothing written.
+    #[error("{key}: {field} is {len} {}, over its limit of {max}; shorten it", field.unit())]
+    TextTooLong {
+        /// The record.
+        key: RecordKey,
+        /// The field, or list, over its limit.
+        field: crate::text_limit::TextField,
+        /// Its length, in the field's [`unit`](crate::text_limit::TextField::unit).
+        len: usize,
+        /// Its limit.
+        max: usize,
+    },
     /// A feed reader that is registered already; nothing written.
     #[error("the feed reader {reader} is registered already; use it, or pick another name")]
     ReaderExists {
@@ -387,6 +400,7 @@ impl Error {
             Self::ReaderExists { .. } => "READER_EXISTS",
             Self::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
             Self::TimeOutOfRange { .. } => "TIME_OUT_OF_RANGE",
+            Self::TextTooLong { .. } => "TEXT_TOO_LONG",
         }
     }
 
@@ -422,7 +436,8 @@ impl Error {
             | Self::InvalidCursor(_)
             | Self::ReaderExists { .. }
             | Self::BatchTooLarge { .. }
-            | Self::TimeOutOfRange { .. } => ErrorKind::InvalidInput,
+            | Self::TimeOutOfRange { .. }
+            | Self::TextTooLong { .. } => ErrorKind::InvalidInput,
             Self::NotFound { .. } | Self::UnknownReader { .. } => ErrorKind::NotFound,
         }
     }

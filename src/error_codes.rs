@@ -861,7 +861,16 @@ fn shell_errors() -> Vec<(Option<&'static str>, Error)> {
                     at: OffsetDateTime::UNIX_EPOCH,
                 },
             ),
-            Some(Error::TimeOutOfRange { .. }) => return None,
+            Some(Error::TimeOutOfRange { .. }) => (
+                None,
+                Error::TextTooLong {
+                    key: RecordKey::Ticket(T),
+                    field: crate::text_limit::TextField::HolderLastName,
+                    len: 300,
+                    max: 256,
+                },
+            ),
+            Some(Error::TextTooLong { .. }) => return None,
         })
     })
 }

@@ -162,6 +162,7 @@ pub mod store;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 pub mod take_back;
+pub mod text_limit;
 pub mod time_range;
 pub mod transfer;
 pub mod wallet;

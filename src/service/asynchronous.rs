@@ -105,14 +105,10 @@ impl<S: AsyncStore + Sync> AsyncService<S> {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Conflict`] if one exists already, [`StoreError::UniqueEntryTaken`] if a
-    /// valid ticket would be the second of its right (B11: one exists already, or the call holds
-    /// two); nothing written in both cases. Otherwise the store's own error.
-    pub async fn create(
-        &self,
-        records: impl IntoIterator<Item = Record>,
-    ) -> Result<(), StoreError> {
-        self.store.commit(creation(records)).await
+    /// As [`Service::create`](crate::service::Service::create): [`Error::BatchTooLarge`],
+    /// [`Error::TextTooLong`], [`Error::Store`]; nothing written in any case.
+    pub async fn create(&self, records: impl IntoIterator<Item = Record>) -> Result<(), Error> {
+        Ok(self.store.commit(creation(records)?).await?)
     }
 
     /// Loads one ticket.
@@ -281,7 +277,7 @@ impl<S: AsyncStore + Sync> AsyncService<S> {
         name: ReaderName,
     ) -> Result<ReaderCursor, Error> {
         let cursor = ReaderCursor::new(organizer, name);
-        match self.store.commit(creation([Record::Reader(cursor)])).await {
+        match self.store.commit(creation([Record::Reader(cursor)])?).await {
             Ok(()) => Ok(cursor),
             Err(conflict) if conflict.is_conflict() => Err(Error::ReaderExists { reader: name }),
             Err(other) => Err(Error::Store(other)),

@@ -387,13 +387,30 @@ impl fmt::Debug for Execution<'_> {
 }
 
 /// The batch that creates `records` (each must not exist yet).
-pub(crate) fn creation(records: impl IntoIterator<Item = Record>) -> Batch {
-    let records = records.into_iter();
-    let mut batch = Batch::with_capacity(records.size_hint().0);
-    for record in records {
+/// The batch that creates `records`: at most [`MAX_BATCH`] of them (X11), each within the text
+/// limits (X13), both checked before anything is written.
+pub(crate) fn creation(records: impl IntoIterator<Item = Record>) -> Result<Batch, Error> {
+    let mut records = records.into_iter();
+    let mut batch = Batch::with_capacity(records.size_hint().0.min(MAX_BATCH));
+    while let Some(record) = records.next() {
+        if batch.writes.len() >= MAX_BATCH {
+            let count = MAX_BATCH.saturating_add(1).saturating_add(records.count());
+            return Err(Error::BatchTooLarge {
+                count,
+                max: MAX_BATCH,
+            });
+        }
+        if let Some((field, len)) = crate::text_limit::first_too_long(&record) {
+            return Err(Error::TextTooLong {
+                key: record.key(),
+                field,
+                len,
+                max: field.max(),
+            });
+        }
         batch.push(record, Version::NEW);
     }
-    batch
+    Ok(batch)
 }
 
 /// The ticket among loaded records.

@@ -87,15 +87,38 @@ impl<S: Store> Service<S> {
         &self.store
     }
 
-    /// Creates records that must not exist yet (setup: tickets S360 issues, rules, POS, settings).
+    /// Creates records that must not exist yet (setup: tickets S360 issues, rules, POS, settings),
+    /// at most [`MAX_BATCH`](crate::service::MAX_BATCH) per call, in one atomic commit.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Conflict`] if one exists already, [`StoreError::UniqueEntryTaken`] if a
-    /// valid ticket would be the second of its right (B11: one exists already, or the call holds
-    /// two); nothing written in both cases. Otherwise the store's own error.
-    pub fn create(&self, records: impl IntoIterator<Item = Record>) -> Result<(), StoreError> {
-        self.store.commit(creation(records))
+    /// Nothing is written in any case:
+    /// - [`Error::BatchTooLarge`]: more than [`MAX_BATCH`](crate::service::MAX_BATCH) records
+    ///   (X11); [`Error::TextTooLong`]: a record holds more free text than
+    ///   [`text_limit`](crate::text_limit) allows (X13). Both are checked before anything else.
+    /// - [`Error::Store`] with [`StoreError::Conflict`] if a record exists already, with
+    ///   [`StoreError::UniqueEntryTaken`] if a valid ticket would be the second of its right
+    ///   (B11: one exists already, or the call holds two); otherwise the store's own error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::service::Service;
+    /// use secure_ticket::store::{MemoryStore, Record, StoreError};
+    /// use secure_ticket::{Distribution, Error, OrganizerId, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+    ///
+    /// let service = Service::new(MemoryStore::new());
+    /// let mobile = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1));
+    /// let ticket = |id| Ticket::new(OrganizerId::from_u128(1), TicketId::from_u128(id), RightId::from_u128(8),
+    ///     Distribution::new(PointOfSaleId::from_u128(1), mobile));
+    /// service.create([Record::Ticket(ticket(1))])?;
+    /// // A second valid ticket for right 8 (B11):
+    /// let refused = service.create([Record::Ticket(ticket(2))]);
+    /// assert!(matches!(refused, Err(Error::Store(StoreError::UniqueEntryTaken { .. }))));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn create(&self, records: impl IntoIterator<Item = Record>) -> Result<(), Error> {
+        Ok(self.store.commit(creation(records)?)?)
     }
 
     /// Loads one ticket.
@@ -336,7 +359,7 @@ impl<S: Store> Service<S> {
         name: ReaderName,
     ) -> Result<ReaderCursor, Error> {
         let cursor = ReaderCursor::new(organizer, name);
-        match self.store.commit(creation([Record::Reader(cursor)])) {
+        match self.store.commit(creation([Record::Reader(cursor)])?) {
             Ok(()) => Ok(cursor),
             Err(conflict) if conflict.is_conflict() => Err(Error::ReaderExists { reader: name }),
             Err(other) => Err(Error::Store(other)),

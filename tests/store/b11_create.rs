@@ -5,7 +5,9 @@
 use secure_ticket::index::Index;
 use secure_ticket::service::Service;
 use secure_ticket::store::{Record, RecordKey, Store, StoreError};
-use secure_ticket::{Invalidation, InvalidationReason, OrganizerId, RightId, Ticket, TicketId};
+use secure_ticket::{
+    Error, Invalidation, InvalidationReason, OrganizerId, RightId, Ticket, TicketId,
+};
 
 use crate::common::{AT, ticket};
 
@@ -26,11 +28,11 @@ fn b11_create_refuses_a_second_valid_ticket_for_a_right<S: Store>(store: S, othe
     service.create([Record::Ticket(of_right(1, 7))]).unwrap();
     let refused = service.create([Record::Ticket(of_right(2, 7))]);
     match &refused {
-        Err(StoreError::UniqueEntryTaken {
+        Err(Error::Store(StoreError::UniqueEntryTaken {
             index: Index::ValidTicketByRight,
             key,
             holder,
-        }) => {
+        })) => {
             assert_eq!(*key, RecordKey::Ticket(TicketId::from_u128(2)));
             assert_eq!(*holder, RecordKey::Ticket(TicketId::from_u128(1)));
             let message = refused.as_ref().unwrap_err().to_string();
@@ -46,7 +48,7 @@ fn b11_create_refuses_a_second_valid_ticket_for_a_right<S: Store>(store: S, othe
             Record::Ticket(of_right(3, 8)),
             Record::Ticket(of_right(4, 8))
         ]),
-        Err(StoreError::UniqueEntryTaken { .. })
+        Err(Error::Store(StoreError::UniqueEntryTaken { .. }))
     ));
     assert_eq!(reader.ticket(TicketId::from_u128(3)).unwrap(), None);
     // An invalidated ticket of the right does not count, nor another organizer's right 7.
@@ -75,8 +77,13 @@ fn b11_of_two_racing_creates_for_one_right_exactly_one_wins<S: Store + Sync>(a: 
         assert!(
             matches!(
                 (&ra, &rb),
-                (Ok(()), Err(StoreError::UniqueEntryTaken { .. }))
-                    | (Err(StoreError::UniqueEntryTaken { .. }), Ok(()))
+                (
+                    Ok(()),
+                    Err(Error::Store(StoreError::UniqueEntryTaken { .. }))
+                ) | (
+                    Err(Error::Store(StoreError::UniqueEntryTaken { .. })),
+                    Ok(())
+                )
             ),
             "round {round}: {ra:?} and {rb:?}"
         );

@@ -16,3 +16,4 @@ mod feed;
 mod organizers;
 mod queries;
 mod retries;
+mod text_limits;
