@@ -39,11 +39,14 @@
 //!   the key as its kind and UUID. [`Index::CommandsByTime`] has no rows: a command's entry is
 //!   `(oldest_first(at), id)`, a function of its row, so the index `commands_by_time ON commands
 //!   (at, id)` (which holds `(at, id, organizer)`: the entries in their order, then the key) is
-//!   that index, and a command record and its entry come and go together. The entries of a unique
-//!   index ([`Index::is_unique`], contract item 10: [`Index::ValidTicketByRight`], `ix` 11) are
-//!   guarded by the partial index `unique_entries ON index_entries (ix, organizer, term) WHERE
-//!   ix = 11`; before inserting one, the commit looks for another record's row under its term
-//!   (`SELECT key_kind, key_id .. LIMIT 1`) to name it in [`StoreError::UniqueEntryTaken`].
+//!   that index, and a command record and its entry come and go together.
+//! - `unique_entries`, the same columns, primary key `(ix, organizer, term)`: the entries of the
+//!   unique indexes ([`Index::is_unique`], contract item 10: [`Index::ValidTicketByRight`]), so
+//!   the primary key is the uniqueness. An entry is written with `INSERT .. ON CONFLICT (ix,
+//!   organizer, term) DO NOTHING`; when that changes no row, the holder is read (`SELECT key_kind,
+//!   key_id`) to name it in [`StoreError::UniqueEntryTaken`] and the batch is rolled back. A
+//!   second table rather than a partial unique index on `index_entries`: one B-tree to maintain,
+//!   and no extra `SELECT` on the common path.
 //! - `feed (position INTEGER PRIMARY KEY AUTOINCREMENT, organizer, command, at, events)`, `at` in
 //!   unix nanoseconds, `events` the JSON array of the command's events; `feed_by_organizer
 //!   (organizer)` (which holds `(organizer, position)`) for an organizer's entries in order,
@@ -70,9 +73,9 @@
 //!   keeps many service instances on one database correct without locks held across requests.
 //!   Then, in the same transaction:
 //!   - item 7 (index entries): `DELETE FROM index_entries WHERE ix = ? AND organizer = ? AND term
-//!     = ? AND sort = ?` for each removed entry, then `INSERT INTO index_entries .. ON CONFLICT
-//!     (ix, organizer, term, sort) DO UPDATE` for each added one (an upsert on the primary key
-//!     only: `INSERT OR REPLACE` would silently delete another ticket's row of a unique index);
+//!     = ? AND sort = ?` for each removed entry, then `INSERT OR REPLACE INTO index_entries` for
+//!     each added one (in `unique_entries` for a unique index: `OR REPLACE` there would silently
+//!     delete another ticket's row);
 //!   - item 8 (feed): `INSERT INTO feed (organizer, command, at, events)` for each entry, in batch
 //!     order. `AUTOINCREMENT` gives `MAX(every position ever given) + 1`, inside the write lock:
 //!     positions follow commit order, and a rolled back commit appends nothing.
@@ -173,8 +176,15 @@ CREATE TABLE IF NOT EXISTS index_entries (
     key_id BLOB NOT NULL,
     PRIMARY KEY (ix, organizer, term, sort)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS unique_entries ON index_entries (ix, organizer, term)
-    WHERE ix = 11;
+CREATE TABLE IF NOT EXISTS unique_entries (
+    ix INTEGER NOT NULL,
+    organizer BLOB NOT NULL,
+    term TEXT NOT NULL,
+    sort BLOB NOT NULL,
+    key_kind TEXT NOT NULL,
+    key_id BLOB NOT NULL,
+    PRIMARY KEY (ix, organizer, term)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS feed (
     position INTEGER PRIMARY KEY AUTOINCREMENT,
     organizer BLOB NOT NULL,
@@ -213,13 +223,20 @@ const PUT_READER: &str = "INSERT INTO reader_positions (organizer, name, positio
 
 const DELETE_ENTRY: &str =
     "DELETE FROM index_entries WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND sort = ?4";
-const PUT_ENTRY: &str = "INSERT INTO index_entries \
+const PUT_ENTRY: &str = "INSERT OR REPLACE INTO index_entries \
+    (ix, organizer, term, sort, key_kind, key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/// The entries of a unique index live in `unique_entries`, whose primary key is the uniqueness:
+/// an insert that finds the (ix, organizer, term) taken changes nothing, and the holder is read.
+const DELETE_UNIQUE_ENTRY: &str =
+    "DELETE FROM unique_entries WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND sort = ?4";
+const PUT_UNIQUE_ENTRY: &str = "INSERT INTO unique_entries \
     (ix, organizer, term, sort, key_kind, key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-    ON CONFLICT (ix, organizer, term, sort) DO UPDATE \
-    SET key_kind = excluded.key_kind, key_id = excluded.key_id";
-/// The record holding an entry of a unique index under a term, other than the one written.
-const UNIQUE_HOLDER: &str = "SELECT key_kind, key_id FROM index_entries \
-    WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND NOT (key_kind = ?4 AND key_id = ?5) LIMIT 1";
+    ON CONFLICT (ix, organizer, term) DO NOTHING";
+const UNIQUE_HOLDER: &str = "SELECT key_kind, key_id FROM unique_entries \
+    WHERE ix = ?1 AND organizer = ?2 AND term = ?3";
+const QUERY_UNIQUE: &str = "SELECT sort, key_kind, key_id FROM unique_entries \
+                     WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND sort > ?4 AND sort <= ?5 \
+                     ORDER BY sort LIMIT ?6";
 const QUERY: &str = "SELECT sort, key_kind, key_id FROM index_entries \
                      WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND sort > ?4 AND sort <= ?5 \
                      ORDER BY sort LIMIT ?6";
@@ -1212,8 +1229,13 @@ impl EntryRow {
     }
 
     fn delete(&self, transaction: &Connection) -> Result<(), StoreError> {
+        let delete = if self.unique {
+            DELETE_UNIQUE_ENTRY
+        } else {
+            DELETE_ENTRY
+        };
         transaction
-            .prepare_cached(DELETE_ENTRY)
+            .prepare_cached(delete)
             .map_err(self.failed())?
             .execute(params![self.ix, self.organizer, self.term, self.sort])
             .map_err(self.failed())?;
@@ -1221,44 +1243,13 @@ impl EntryRow {
     }
 
     fn put(&self, transaction: &Connection) -> Result<(), StoreError> {
-        if self.unique {
-            // Contract item 10: removals ran first, so a row left is another record's. The
-            // partial unique index `unique_entries` is the database's own guard behind this.
-            let holder: Option<(String, Vec<u8>)> = transaction
-                .prepare_cached(UNIQUE_HOLDER)
-                .map_err(self.failed())?
-                .query_row(
-                    params![
-                        self.ix,
-                        self.organizer,
-                        self.term,
-                        self.key_kind,
-                        self.key_id
-                    ],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()
-                .map_err(self.failed())?;
-            if let Some((kind, id)) = holder {
-                let key = key_of_row(self.key_kind, self.key_id);
-                let holder = <[u8; 16]>::try_from(id.as_slice())
-                    .ok()
-                    .and_then(|id| key_of_row(&kind, id));
-                let index = Index::from_number(self.ix);
-                return Err(match (index, key, holder) {
-                    (Some(index), Some(key), Some(holder)) => {
-                        StoreError::UniqueEntryTaken { index, key, holder }
-                    }
-                    _ => StoreError::Backend {
-                        operation: Operation::Commit,
-                        key,
-                        source: format!("a damaged {kind} row in index_entries").into(),
-                    },
-                });
-            }
-        }
-        transaction
-            .prepare_cached(PUT_ENTRY)
+        let put = if self.unique {
+            PUT_UNIQUE_ENTRY
+        } else {
+            PUT_ENTRY
+        };
+        let changed = transaction
+            .prepare_cached(put)
             .map_err(self.failed())?
             .execute(params![
                 self.ix,
@@ -1269,7 +1260,40 @@ impl EntryRow {
                 self.key_id
             ])
             .map_err(self.failed())?;
+        if changed == 0 && self.unique {
+            return self.taken(transaction);
+        }
         Ok(())
+    }
+
+    /// Contract item 10: the (ix, organizer, term) of this unique entry is held already; by this
+    /// record is fine (a batch built with [`Batch::push`] for an update adds its entries again),
+    /// by another refuses the batch.
+    fn taken(&self, transaction: &Connection) -> Result<(), StoreError> {
+        let holder = transaction
+            .prepare_cached(UNIQUE_HOLDER)
+            .and_then(|mut statement| {
+                statement.query_row(params![self.ix, self.organizer, self.term], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
+                })
+            })
+            .map_err(self.failed());
+        let key = key_of_row(self.key_kind, self.key_id);
+        let (kind, id) = holder?;
+        let holder = <[u8; 16]>::try_from(id.as_slice())
+            .ok()
+            .and_then(|id| key_of_row(&kind, id));
+        match (Index::from_number(self.ix), key, holder) {
+            (_, Some(key), Some(holder)) if holder == key => Ok(()),
+            (Some(index), Some(key), Some(holder)) => {
+                Err(StoreError::UniqueEntryTaken { index, key, holder })
+            }
+            (_, key, _) => Err(StoreError::Backend {
+                operation: Operation::Commit,
+                key,
+                source: format!("a damaged {kind} row in unique_entries").into(),
+            }),
+        }
     }
 }
 
@@ -1472,7 +1496,12 @@ fn query_index(connection: &Connection, lookup: &Lookup) -> Result<Vec<Hit>, Sto
     // No `after`: the empty BLOB, below every 32-byte key.
     let after = lookup.after.map(SortKey::to_bytes);
     let after: &[u8] = after.as_ref().map_or(&[], |bytes| bytes.as_slice());
-    let mut statement = connection.prepare_cached(QUERY).map_err(failed)?;
+    let sql = if lookup.index.is_unique() {
+        QUERY_UNIQUE
+    } else {
+        QUERY
+    };
+    let mut statement = connection.prepare_cached(sql).map_err(failed)?;
     let mut rows = statement
         .query(params![
             lookup.index.number(),

@@ -63,8 +63,9 @@ use crate::store::{Batch, Pruned, Read, ReadPlan, Record, StoreError, Versioned}
 ///     that would break this, counting its own removals first (a take back adds the replacement's
 ///     entry and removes the old ticket's in one batch, in any order of its writes), is refused
 ///     with [`StoreError::UniqueEntryTaken`] naming the record that holds the entry; nothing is
-///     written. In SQL, a unique (partial) index on the entries of unique indexes is the
-///     database's own guard; name the holder with one `SELECT` before the insert.
+///     written. Re-adding an entry a record already holds is not a conflict. In SQL, keep these
+///     entries in a table whose primary key is `(index, organizer, term)`, insert with `ON
+///     CONFLICT DO NOTHING`, and read the holder only when no row changed.
 pub trait Store {
     /// Loads the records stored under `keys`, in one round trip.
     ///

@@ -56,6 +56,9 @@ struct Tables {
     others: IdMap<RecordKey, Slot<Record>>,
     /// Index entries (Q1): one list per (index, organizer, term), in sort order.
     index: IdMap<(Index, OrganizerId, Term), BTreeMap<SortKey, RecordKey>>,
+    /// The entries of the unique indexes (contract item 10): one per (index, organizer, term),
+    /// without a list around it (a valid ticket per right would otherwise cost a tree node).
+    unique: IdMap<(Index, OrganizerId, Term), (SortKey, RecordKey)>,
     /// The organizers with command records: retention (X8) walks their `CommandsByTime` lists.
     command_organizers: BTreeSet<OrganizerId>,
     /// The feed (F2): consecutive positions from the first entry kept (retention removes a
@@ -331,6 +334,16 @@ impl MemoryStore {
 
 impl Tables {
     fn query(&self, lookup: &Lookup) -> Vec<Hit> {
+        if lookup.index.is_unique() {
+            let found = self
+                .unique
+                .get(&(lookup.index, lookup.organizer, lookup.term.clone()));
+            return found
+                .filter(|(sort, _)| lookup.limit > 0 && lookup.contains(*sort))
+                .map(|&(sort, key)| Hit { sort, key })
+                .into_iter()
+                .collect();
+        }
         let Some(list) = self
             .index
             .get(&(lookup.index, lookup.organizer, lookup.term.clone()))
@@ -390,6 +403,16 @@ impl Tables {
 
     fn remove_entry(&mut self, entry: IndexEntry) {
         let list_key = (entry.index, entry.organizer, entry.term);
+        if list_key.0.is_unique() {
+            if self
+                .unique
+                .get(&list_key)
+                .is_some_and(|(sort, _)| *sort == entry.sort)
+            {
+                self.unique.remove(&list_key);
+            }
+            return;
+        }
         if let Some(list) = self.index.get_mut(&list_key) {
             list.remove(&entry.sort);
             if list.is_empty() {
@@ -423,11 +446,11 @@ impl Tables {
                 }
             }
             let stored = self
-                .index
+                .unique
                 .get(&(entry.index, entry.organizer, entry.term.clone()));
-            let holder = stored.into_iter().flatten().find(|(sort, key)| {
-                **key != entry.key
-                    && !gone.contains(&(entry.index, entry.organizer, &entry.term, **sort))
+            let holder = stored.filter(|(sort, key)| {
+                *key != entry.key
+                    && !gone.contains(&(entry.index, entry.organizer, &entry.term, *sort))
             });
             if let Some((_, holder)) = holder {
                 return Some(taken(*holder));
@@ -442,6 +465,10 @@ impl Tables {
         }
         for entry in added {
             let list_key = (entry.index, entry.organizer, entry.term);
+            if list_key.0.is_unique() {
+                self.unique.insert(list_key, (entry.sort, entry.key));
+                continue;
+            }
             match self.index.get_mut(&list_key) {
                 Some(list) => {
                     list.insert(entry.sort, entry.key);

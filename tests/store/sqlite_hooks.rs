@@ -394,15 +394,12 @@ mod checks {
         assert_eq!((missing, version), (0, SCHEMA_VERSION));
     }
 
-    /// A file of schema version 3 as the build before unique indexes left it: no rows of
-    /// `valid_ticket_by_right`, no `unique_entries`.
+    /// A file of schema version 3 as the build before unique indexes left it: no
+    /// `unique_entries`.
     fn downgrade_to_3(db: &TempDb) {
         let connection = Connection::open(db.path()).unwrap();
         connection
-            .execute_batch(
-                "DELETE FROM index_entries WHERE ix = 11; DROP INDEX unique_entries; \
-                 PRAGMA user_version = 3;",
-            )
+            .execute_batch("DROP TABLE unique_entries; PRAGMA user_version = 3;")
             .unwrap();
     }
 
