@@ -652,16 +652,7 @@ fn upgrade_records(transaction: &Transaction<'_>, path: &Path) -> Result<(), Ope
             .get_ref(3)?
             .as_bytes()
             .map_err(|e| unreadable(Box::new(e)))?;
-        let decoded: Decoded = serde_json::from_slice(body).map_err(|e| unreadable(Box::new(e)))?;
-        let record = match decoded {
-            Decoded::Current(envelope) => envelope.record,
-            Decoded::Unsupported { format, min_reader } => {
-                return Err(unreadable(
-                    format!("format {format}, which needs a reader of format {min_reader}").into(),
-                ));
-            }
-            _ => return Err(unreadable("an envelope this build does not know".into())),
-        };
+        let record = upgraded_record(body).map_err(unreadable)?;
         let key = record.key();
         if kind != key.kind().as_str() || id != Some(key.uuid()) {
             return Err(unreadable(format!("the row holds {key}").into()));
@@ -711,6 +702,17 @@ fn upgrade_records(transaction: &Transaction<'_>, path: &Path) -> Result<(), Ope
     Ok(())
 }
 
+/// The record in a body an upgrade reads: of the current format, or the reason it is not.
+fn upgraded_record(body: &[u8]) -> Result<Record, BoxError> {
+    match serde_json::from_slice::<Decoded>(body)? {
+        Decoded::Current(envelope) => Ok(envelope.record),
+        Decoded::Unsupported { format, min_reader } => {
+            Err(format!("format {format}, which needs a reader of format {min_reader}").into())
+        }
+        _ => Err("an envelope this build does not know".into()),
+    }
+}
+
 /// Version 4: the entries of the unique indexes ([`Index::ValidTicketByRight`]) of every ticket
 /// of a version 2 or 3 file, inside the upgrade's transaction. A file that holds two valid
 /// tickets for one right (B11 broken before the store enforced it) is refused, naming the second.
@@ -729,16 +731,7 @@ fn add_unique_entries(transaction: &Transaction<'_>, path: &Path) -> Result<(), 
             .get_ref(1)?
             .as_bytes()
             .map_err(|e| unreadable(Box::new(e)))?;
-        let decoded: Decoded = serde_json::from_slice(body).map_err(|e| unreadable(Box::new(e)))?;
-        let record = match decoded {
-            Decoded::Current(envelope) => envelope.record,
-            Decoded::Unsupported { format, min_reader } => {
-                return Err(unreadable(
-                    format!("format {format}, which needs a reader of format {min_reader}").into(),
-                ));
-            }
-            _ => return Err(unreadable("an envelope this build does not know".into())),
-        };
+        let record = upgraded_record(body).map_err(unreadable)?;
         for entry in index::entries(&record) {
             if !entry.index.is_unique() {
                 continue;

@@ -575,6 +575,26 @@ fn reads_after_writes_across_handles<H: Harness>(harness: &H) -> Result<(), Stri
     )
 }
 
+/// What [`race`] gives back: each handle with its commit's result.
+type Raced<S> = ((S, Result<(), StoreError>), (S, Result<(), StoreError>));
+
+/// Commits `first` through `a` and `second` through `b` at once, from two threads.
+fn race<S: Store + Send>(a: S, b: S, first: Batch, second: Batch) -> Result<Raced<S>, String> {
+    let commit = |store: S, batch: Batch| {
+        let result = store.commit(batch);
+        (store, result)
+    };
+    let joined = std::thread::scope(|s| {
+        let ta = s.spawn(move || commit(a, first));
+        let tb = s.spawn(move || commit(b, second));
+        (ta.join(), tb.join())
+    });
+    match joined {
+        (Ok(ja), Ok(jb)) => Ok((ja, jb)),
+        _ => Err("a committing thread panicked".to_owned()),
+    }
+}
+
 fn racing_handles_exactly_one_winner<H: Harness>(harness: &H) -> Result<(), String> {
     let mut a = harness.fresh().map_err(fail)?;
     let mut b = harness.second_handle(&a).map_err(fail)?;
@@ -582,19 +602,9 @@ fn racing_handles_exactly_one_winner<H: Harness>(harness: &H) -> Result<(), Stri
     put(&a, Record::Ticket(ticket(1)), Version::NEW)?;
     for round in 1..=20u64 {
         let version = Version::new(round);
-        let commit = move |store: H::Store| {
-            let result = store.commit(Batch::new().with(Record::Ticket(ticket(1)), version));
-            (store, result)
-        };
-        let joined = std::thread::scope(|s| {
-            let ta = s.spawn(move || commit(a));
-            let tb = s.spawn(move || commit(b));
-            (ta.join(), tb.join())
-        });
-        let ((back_a, ra), (back_b, rb)) = match joined {
-            (Ok(ja), Ok(jb)) => (ja, jb),
-            _ => return Err(format!("round {round}: a committing thread panicked")),
-        };
+        let batch = || Batch::new().with(Record::Ticket(ticket(1)), version);
+        let ((back_a, ra), (back_b, rb)) =
+            race(a, b, batch(), batch()).map_err(|e| format!("round {round}: {e}"))?;
         (a, b) = (back_a, back_b);
         match (&ra, &rb) {
             (Ok(()), Err(e)) | (Err(e), Ok(())) if e.is_conflict() => {}
@@ -725,20 +735,11 @@ fn one_valid_ticket_per_right<H: Harness>(harness: &H) -> Result<(), String> {
     for round in 0..20u128 {
         let right = round.saturating_add(100);
         let first = round.saturating_mul(2).saturating_add(1_000);
-        let create = move |store: H::Store, n: u128| {
-            let record = Record::Ticket(ticket_of_right(1, n, right));
-            let result = store.commit(Batch::new().with(record, Version::NEW));
-            (store, result)
-        };
-        let joined = std::thread::scope(|s| {
-            let ta = s.spawn(move || create(a, first));
-            let tb = s.spawn(move || create(b, first.saturating_add(1)));
-            (ta.join(), tb.join())
-        });
-        let ((back_a, ra), (back_b, rb)) = match joined {
-            (Ok(ja), Ok(jb)) => (ja, jb),
-            _ => return Err(format!("round {round}: a committing thread panicked")),
-        };
+        let create =
+            |n: u128| Batch::new().with(Record::Ticket(ticket_of_right(1, n, right)), Version::NEW);
+        let ((back_a, ra), (back_b, rb)) =
+            race(a, b, create(first), create(first.saturating_add(1)))
+                .map_err(|e| format!("round {round}: {e}"))?;
         (a, b) = (back_a, back_b);
         match (&ra, &rb) {
             (Ok(()), Err(StoreError::UniqueEntryTaken { .. }))

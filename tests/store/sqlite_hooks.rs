@@ -394,9 +394,16 @@ mod checks {
         assert_eq!((missing, version), (0, SCHEMA_VERSION));
     }
 
-    /// A file of schema version 3 as the build before unique indexes left it: no
-    /// `unique_entries`.
-    fn downgrade_to_3(db: &TempDb) {
+    /// A file of schema version 3 holding tickets `a` and `b`, as the build before unique indexes
+    /// left it: no `unique_entries`.
+    fn version_3_file_of(db: &TempDb, a: &secure_ticket::Ticket, b: &secure_ticket::Ticket) {
+        db.open()
+            .commit(
+                Batch::new()
+                    .with(Record::Ticket(a.clone()), Version::NEW)
+                    .with(Record::Ticket(b.clone()), Version::NEW),
+            )
+            .unwrap();
         let connection = Connection::open(db.path()).unwrap();
         connection
             .execute_batch("DROP TABLE unique_entries; PRAGMA user_version = 3;")
@@ -424,16 +431,7 @@ mod checks {
     fn b11_a_version_3_file_gets_its_unique_entries() {
         let db = TempDb::new("upgrade-3");
         let (a, b) = (ticket(0x77), ticket(0x88));
-        let store = db.open();
-        store
-            .commit(
-                Batch::new()
-                    .with(Record::Ticket(a.clone()), Version::NEW)
-                    .with(Record::Ticket(b.clone()), Version::NEW),
-            )
-            .unwrap();
-        drop(store);
-        downgrade_to_3(&db);
+        version_3_file_of(&db, &a, &b);
         let store = db.open();
         assert_eq!(valid_of_right(&store, 0x77), [RecordKey::Ticket(a.id)]);
         assert_eq!(valid_of_right(&store, 0x88), [RecordKey::Ticket(b.id)]);
@@ -453,16 +451,7 @@ mod checks {
         let db = TempDb::new("upgrade-3-broken");
         let (a, mut b) = (ticket(0x77), ticket(0x88));
         b.right = RightId::from_u128(0x99); // not its id, which the body also holds
-        let store = db.open();
-        store
-            .commit(
-                Batch::new()
-                    .with(Record::Ticket(a.clone()), Version::NEW)
-                    .with(Record::Ticket(b.clone()), Version::NEW),
-            )
-            .unwrap();
-        drop(store);
-        downgrade_to_3(&db);
+        version_3_file_of(&db, &a, &b);
         // As an older build could leave it: b's body names a's right.
         let connection = Connection::open(db.path()).unwrap();
         connection
