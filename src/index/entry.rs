@@ -464,13 +464,22 @@ impl IndexChanges {
     pub fn diff(&mut self, old: Option<&Record>, new: &Record) {
         let mut before: [Option<EntryRef<'_>>; MAX_ENTRIES] = [None; MAX_ENTRIES];
         let mut n = 0usize;
+        let mut overflow = false;
         if let Some(old) = old {
-            for_each_entry(old, |e| {
-                if let Some(place) = before.get_mut(n) {
+            for_each_entry(old, |e| match before.get_mut(n) {
+                Some(place) => {
                     *place = Some(e);
                     n = n.saturating_add(1);
                 }
+                None => overflow = true,
             });
+            if overflow {
+                // More entries than the array holds: remove them all and add the new ones all
+                // (correct, only not minimal; stores apply removals first).
+                for_each_entry(old, |e| self.removed.push(e.to_owned()));
+                for_each_entry(new, |e| self.added.push(e.to_owned()));
+                return;
+            }
         }
         let mut kept = [false; MAX_ENTRIES];
         for_each_entry(new, |e| match before.iter().position(|b| *b == Some(e)) {
@@ -489,8 +498,9 @@ impl IndexChanges {
     }
 }
 
-/// The most entries a record has: a ticket's owner, right, point of sale, performance and valid
-/// right; a pending group's sender, recipient, deadline and sign-in.
+/// The most entries a record has, which [`IndexChanges::diff`] compares without allocating: a
+/// ticket's owner, right, point of sale, performance and valid right; a pending group's sender,
+/// recipient, deadline and sign-in. A record with more falls back to removing and adding all.
 const MAX_ENTRIES: usize = 5;
 
 /// Whether an entry's term is `term`.
