@@ -204,9 +204,21 @@ fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
     );
 
     println!(
-        "\n== 8. The agency takes it back (B4-B7): the old ticket is invalidated, a new one replaces it"
+        "\n== 8. The agency takes it back (B4-B7, B13): the old ticket is invalidated, a new one replaces it"
     );
     let new = TicketId::from_u128(201);
+    // Only the B2B contact the ticket was sold to may (B13): not the misspelled email's owner.
+    let stranger = story.run(Command::TakeBack(TakeBackTicket {
+        ticket: wrong,
+        point_of_sale: pos.id,
+        actor: typo.clone(),
+        new_ticket: new,
+        at: story.tick(),
+    }));
+    match stranger {
+        Err(error) => println!("   {typo} tries first: refused: {error}"),
+        Ok(_) => return Err("only the ticket's B2B contact may take it back".into()),
+    }
     let outcome = story.run(Command::TakeBack(TakeBackTicket {
         ticket: wrong,
         point_of_sale: pos.id,
