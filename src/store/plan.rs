@@ -342,8 +342,19 @@ impl ReadPlan {
     }
 
     /// The feed read of the accepted command records among `records`, if the plan asks for it
-    /// and there are any.
-    pub(crate) fn replayed(&self, records: &[Versioned<Record>]) -> Option<FeedQuery> {
+    /// and there are any: what a store that reads a plan step by step (an async one, which
+    /// cannot use [`read_with`](Self::read_with)'s closures) asks the feed after loading.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::store::ReadPlan;
+    ///
+    /// // A plan that reads no command records asks nothing of the feed.
+    /// assert_eq!(ReadPlan::new(Vec::new()).replayed(&[]), None);
+    /// ```
+    #[must_use]
+    pub fn replayed(&self, records: &[Versioned<Record>]) -> Option<FeedQuery> {
         if !self.replays {
             return None;
         }

@@ -5,6 +5,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[allow(
+    dead_code,
+    unreachable_pub,
+    reason = "the example store's API, of which the tests use a part"
+)]
+#[path = "../../examples/postgres_store/store.rs"]
+mod postgres_store;
+
+mod conformance;
+
 use tokio_postgres::NoTls;
 
 /// The server's connection string, or `None` (with the reason printed) when the tests skip.
@@ -12,7 +22,7 @@ use tokio_postgres::NoTls;
 /// # Panics
 ///
 /// Under `CI=true` without `SECURE_TICKET_PG_URL`: CI must run these tests.
-fn server() -> Option<String> {
+pub(crate) fn server() -> Option<String> {
     match std::env::var("SECURE_TICKET_PG_URL") {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
