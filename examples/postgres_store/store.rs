@@ -56,7 +56,7 @@ use time::OffsetDateTime;
 use tokio::sync::Mutex;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, GenericClient, NoTls, Transaction};
+use tokio_postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 use uuid::Uuid;
 
 /// The schema this file creates and reads, kept in `secure_ticket_schema`.
@@ -195,6 +195,8 @@ pub struct PgStore {
     schema: String,
     /// Round trips to the server: each statement sent, and each `BEGIN` and `COMMIT`.
     trips: AtomicU64,
+    /// The statements this connection prepared.
+    statements: Statements,
 }
 
 impl PgStore {
@@ -261,6 +263,7 @@ impl PgStore {
             url: url.to_owned(),
             schema: schema.to_owned(),
             trips: AtomicU64::new(0),
+            statements: Statements::default(),
         })
     }
 
@@ -330,7 +333,10 @@ impl PgStore {
         if !kinds.is_empty() {
             self.trip(1);
             for row in client
-                .query(LOAD_RECORDS, &[&kinds, &ids])
+                .query(
+                    &prepared(client, &self.statements, LOAD_RECORDS).await?,
+                    &[&kinds, &ids],
+                )
                 .await
                 .map_err(failed)?
             {
@@ -350,7 +356,10 @@ impl PgStore {
         if !organizers.is_empty() {
             self.trip(1);
             for row in client
-                .query(LOAD_COMMANDS, &[&organizers, &commands])
+                .query(
+                    &prepared(client, &self.statements, LOAD_COMMANDS).await?,
+                    &[&organizers, &commands],
+                )
                 .await
                 .map_err(failed)?
             {
@@ -379,7 +388,7 @@ impl PgStore {
         let failed = |e| backend(Operation::Load, None, e);
         self.trip(1);
         if lookup.index == Index::CommandsByTime {
-            return query_commands(client, lookup).await;
+            return query_commands(client, &self.statements, lookup).await;
         }
         let sql = if lookup.index.is_unique() {
             QUERY_UNIQUE
@@ -391,7 +400,7 @@ impl PgStore {
         let until = lookup.until.to_bytes();
         let rows = client
             .query(
-                sql,
+                &prepared(client, &self.statements, sql).await?,
                 &[
                     &i16::from(lookup.index.number()),
                     &lookup.organizer.as_uuid().as_bytes().as_slice(),
@@ -444,7 +453,7 @@ impl PgStore {
                 self.trip(1);
                 let rows = client
                     .query(
-                        FEED_AFTER,
+                        &prepared(client, &self.statements, FEED_AFTER).await?,
                         &[
                             &organizer.as_uuid().as_bytes().as_slice(),
                             &after,
@@ -461,7 +470,7 @@ impl PgStore {
                     self.trip(1);
                     let row = client
                         .query_opt(
-                            FEED_OF,
+                            &prepared(client, &self.statements, FEED_OF).await?,
                             &[
                                 &key.organizer.as_uuid().as_bytes().as_slice(),
                                 &key.id.as_uuid().as_bytes().as_slice(),
@@ -546,11 +555,17 @@ impl PgStore {
                     if write.expected == Version::NEW {
                         let first = column_version(Version::NEW.next(), key)?;
                         transaction
-                            .execute(INSERT_COMMAND, &[&organizer, &id, &first, &at, &body])
+                            .execute(
+                                &prepared(transaction, &self.statements, INSERT_COMMAND).await?,
+                                &[&organizer, &id, &first, &at, &body],
+                            )
                             .await
                     } else {
                         transaction
-                            .execute(UPDATE_COMMAND, &[&at, &body, &organizer, &id, &expected])
+                            .execute(
+                                &prepared(transaction, &self.statements, UPDATE_COMMAND).await?,
+                                &[&at, &body, &organizer, &id, &expected],
+                            )
                             .await
                     }
                 }
@@ -561,18 +576,24 @@ impl PgStore {
                     let changed = if write.expected == Version::NEW {
                         let first = column_version(Version::NEW.next(), key)?;
                         transaction
-                            .execute(INSERT_RECORD, &[&kind, &id, &first, &body])
+                            .execute(
+                                &prepared(transaction, &self.statements, INSERT_RECORD).await?,
+                                &[&kind, &id, &first, &body],
+                            )
                             .await
                     } else {
                         transaction
-                            .execute(UPDATE_RECORD, &[&body, &kind, &id, &expected])
+                            .execute(
+                                &prepared(transaction, &self.statements, UPDATE_RECORD).await?,
+                                &[&body, &kind, &id, &expected],
+                            )
                             .await
                     };
                     if let (Ok(1), Record::Reader(cursor)) = (&changed, record) {
                         self.trip(1);
                         transaction
                             .execute(
-                                PUT_READER,
+                                &prepared(transaction, &self.statements, PUT_READER).await?,
                                 &[
                                     &cursor.organizer.as_uuid().as_bytes().as_slice(),
                                     &cursor.name.as_str(),
@@ -594,15 +615,15 @@ impl PgStore {
         for entry in &batch.index.removed {
             if let Some(row) = EntryRow::new(entry)? {
                 self.trip(1);
-                row.delete(transaction).await?;
+                row.delete(transaction, &self.statements).await?;
             }
         }
         for entry in &batch.index.added {
             if let Some(row) = EntryRow::new(entry)? {
                 self.trip(1);
-                if !row.put(transaction).await? {
+                if !row.put(transaction, &self.statements).await? {
                     self.trip(1);
-                    row.taken(transaction).await?;
+                    row.taken(transaction, &self.statements).await?;
                 }
             }
         }
@@ -613,7 +634,10 @@ impl PgStore {
                 i64::try_from(batch.feed.len()).map_err(|e| backend(Operation::Commit, None, e))?;
             self.trip(1);
             let last: i64 = transaction
-                .query_one(NEXT_POSITIONS, &[&count])
+                .query_one(
+                    &prepared(transaction, &self.statements, NEXT_POSITIONS).await?,
+                    &[&count],
+                )
                 .await
                 .map_err(failed)?
                 .try_get(0)
@@ -627,7 +651,7 @@ impl PgStore {
                 self.trip(1);
                 transaction
                     .execute(
-                        APPEND,
+                        &prepared(transaction, &self.statements, APPEND).await?,
                         &[
                             &position,
                             &append.organizer.as_uuid().as_bytes().as_slice(),
@@ -656,7 +680,10 @@ impl PgStore {
             RecordKey::Command(command) => {
                 transaction
                     .query_opt(
-                        COMMAND_VERSION,
+                        &match prepared(transaction, &self.statements, COMMAND_VERSION).await {
+                            Ok(statement) => statement,
+                            Err(e) => return e,
+                        },
                         &[
                             &command.organizer.as_uuid().as_bytes().as_slice(),
                             &command.id.as_uuid().as_bytes().as_slice(),
@@ -667,7 +694,10 @@ impl PgStore {
             _ => {
                 transaction
                     .query_opt(
-                        RECORD_VERSION,
+                        &match prepared(transaction, &self.statements, RECORD_VERSION).await {
+                            Ok(statement) => statement,
+                            Err(e) => return e,
+                        },
                         &[&key.kind().as_str(), &key.uuid().as_bytes().as_slice()],
                     )
                     .await
@@ -701,7 +731,10 @@ impl PgStore {
         };
         self.trip(1);
         let rows = transaction
-            .query(OLDEST_COMMANDS, &[&last, &i64::from(limit)])
+            .query(
+                &prepared(transaction, &self.statements, OLDEST_COMMANDS).await?,
+                &[&last, &i64::from(limit)],
+            )
             .await
             .map_err(failed)?;
         for row in &rows {
@@ -709,7 +742,10 @@ impl PgStore {
             let id: &[u8] = row.try_get(1).map_err(failed)?;
             self.trip(1);
             transaction
-                .execute(DELETE_COMMAND, &[&organizer, &id])
+                .execute(
+                    &prepared(transaction, &self.statements, DELETE_COMMAND).await?,
+                    &[&organizer, &id],
+                )
                 .await
                 .map_err(failed)?;
         }
@@ -719,7 +755,10 @@ impl PgStore {
         if budget == 0 {
             self.trip(1);
             pruned.more = transaction
-                .query_opt(ANY_COMMAND_UP_TO, &[&last])
+                .query_opt(
+                    &prepared(transaction, &self.statements, ANY_COMMAND_UP_TO).await?,
+                    &[&last],
+                )
                 .await
                 .map_err(failed)?
                 .is_some();
@@ -731,7 +770,10 @@ impl PgStore {
         // organizer; one more than the budget is read, to know whether more could go.
         self.trip(1);
         let rows = transaction
-            .query(OLDEST_FEED, &[&i64::from(budget).saturating_add(1)])
+            .query(
+                &prepared(transaction, &self.statements, OLDEST_FEED).await?,
+                &[&i64::from(budget).saturating_add(1)],
+            )
             .await
             .map_err(failed)?;
         let mut read_up_to: Vec<(Vec<u8>, Option<i64>)> = Vec::new();
@@ -745,7 +787,10 @@ impl PgStore {
                 None => {
                     self.trip(1);
                     let passed: Option<i64> = transaction
-                        .query_one(READ_UP_TO, &[&organizer])
+                        .query_one(
+                            &prepared(transaction, &self.statements, READ_UP_TO).await?,
+                            &[&organizer],
+                        )
                         .await
                         .map_err(failed)?
                         .try_get(0)
@@ -768,12 +813,42 @@ impl PgStore {
         if let Some(through) = through {
             self.trip(1);
             transaction
-                .execute(DELETE_FEED, &[&through])
+                .execute(
+                    &prepared(transaction, &self.statements, DELETE_FEED).await?,
+                    &[&through],
+                )
                 .await
                 .map_err(failed)?;
         }
         Ok(pruned)
     }
+}
+
+/// The statements a connection prepared, by their SQL: each is parsed once per connection, and
+/// every later use is one round trip.
+type Statements = std::sync::Mutex<HashMap<&'static str, Statement>>;
+
+/// `sql` prepared on the connection of `client` (a client or one of its transactions).
+async fn prepared<C: GenericClient>(
+    client: &C,
+    statements: &Statements,
+    sql: &'static str,
+) -> Result<Statement, StoreError> {
+    let known = statements
+        .lock()
+        .ok()
+        .and_then(|cache| cache.get(sql).cloned());
+    if let Some(statement) = known {
+        return Ok(statement);
+    }
+    let statement = client
+        .prepare(sql)
+        .await
+        .map_err(|e| backend(Operation::Load, None, e))?;
+    if let Ok(mut cache) = statements.lock() {
+        cache.insert(sql, statement.clone());
+    }
+    Ok(statement)
 }
 
 /// Serialization failures and deadlocks are another writer's doing: the shell decides again.
@@ -983,7 +1058,11 @@ impl EntryRow {
         key_of(self.key_kind, Uuid::from_bytes(self.key_id))
     }
 
-    async fn delete(&self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
+    async fn delete(
+        &self,
+        transaction: &Transaction<'_>,
+        statements: &Statements,
+    ) -> Result<(), StoreError> {
         let sql = if self.unique {
             DELETE_UNIQUE
         } else {
@@ -991,7 +1070,7 @@ impl EntryRow {
         };
         transaction
             .execute(
-                sql,
+                &prepared(transaction, statements, sql).await?,
                 &[
                     &self.ix,
                     &self.organizer.as_slice(),
@@ -1005,11 +1084,15 @@ impl EntryRow {
     }
 
     /// Writes the row; `false` when a unique entry's term is held already.
-    async fn put(&self, transaction: &Transaction<'_>) -> Result<bool, StoreError> {
+    async fn put(
+        &self,
+        transaction: &Transaction<'_>,
+        statements: &Statements,
+    ) -> Result<bool, StoreError> {
         let sql = if self.unique { PUT_UNIQUE } else { PUT_ENTRY };
         let changed = transaction
             .execute(
-                sql,
+                &prepared(transaction, statements, sql).await?,
                 &[
                     &self.ix,
                     &self.organizer.as_slice(),
@@ -1026,11 +1109,15 @@ impl EntryRow {
 
     /// Contract item 10: the term of this unique entry is held; by this record it is no conflict
     /// (a batch built with `Batch::push` for an update adds its entries again).
-    async fn taken(&self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
+    async fn taken(
+        &self,
+        transaction: &Transaction<'_>,
+        statements: &Statements,
+    ) -> Result<(), StoreError> {
         let key = self.key();
         let holder = transaction
             .query_one(
-                UNIQUE_HOLDER,
+                &prepared(transaction, statements, UNIQUE_HOLDER).await?,
                 &[&self.ix, &self.organizer.as_slice(), &self.term],
             )
             .await;
@@ -1061,6 +1148,7 @@ impl EntryRow {
 /// [`Index::CommandsByTime`] from the command rows, ordered by `(at, id)`.
 async fn query_commands<C: GenericClient>(
     client: &C,
+    statements: &Statements,
     lookup: &Lookup,
 ) -> Result<Vec<Hit>, StoreError> {
     if lookup.term != Term::All {
@@ -1079,7 +1167,7 @@ async fn query_commands<C: GenericClient>(
     let failed = |e| backend(Operation::Load, None, e);
     let rows = client
         .query(
-            QUERY_COMMANDS,
+            &prepared(client, statements, QUERY_COMMANDS).await?,
             &[
                 &lookup.organizer.as_uuid().as_bytes().as_slice(),
                 &low_at,

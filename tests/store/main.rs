@@ -10,6 +10,8 @@
 //! - `formats`: corrupt and newer-format records planted in SQLite.
 //! - `cache`: the SQLite store's decoded-record cache never serves what the file no longer holds.
 //! - `sqlite_hooks`: what only tests need from the SQLite store (planting raw bodies), on its file.
+//! - `postgres`: the PostgreSQL store of `examples/postgres_store/store.rs` on the server
+//!   `SECURE_TICKET_PG_URL` names: the conformance suite through both contracts, the races.
 //! - `time_range`: times outside the accepted range get the same typed error on both stores (X12).
 
 #![allow(
@@ -77,6 +79,14 @@ macro_rules! on_both_stores {
 #[path = "../../examples/sqlite_store/store.rs"]
 mod sqlite_store;
 
+#[allow(
+    dead_code,
+    unreachable_pub,
+    reason = "the example store's API, of which the tests use a part"
+)]
+#[path = "../../examples/postgres_store/store.rs"]
+mod postgres_store;
+
 mod b11_create;
 mod batch;
 mod cache;
@@ -85,6 +95,7 @@ mod concurrency;
 #[cfg(feature = "testkit")]
 mod conformance;
 mod formats;
+mod postgres;
 mod rounds;
 mod shell;
 mod sqlite_hooks;

@@ -3,11 +3,11 @@
 //! schema, dropped when the harness is.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use secure_ticket::store::conformance::{self, AsyncHarness, BoxError, Harness};
 use secure_ticket::store::{RecordKey, Version};
 
+use super::{drop_schemas, schema_name};
 use crate::postgres_store::{PgBlockingStore, PgStore};
 
 /// Bytes that are not a record.
@@ -17,16 +17,6 @@ const TRUNCATED: &str = r#"{"format":2,"min_reader":2,"record_data":{"kind":"TIC
 fn newer_envelope(format: u32, min_reader: u32) -> String {
     format!(
         r#"{{"format":{format},"min_reader":{min_reader},"record_data":{{"kind":"TICKET","value":{{"shape":["new",1]}}}}}}"#
-    )
-}
-
-/// A new schema name, unique to this process and call.
-fn schema_name(label: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "t_{label}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
     )
 }
 
@@ -69,30 +59,6 @@ async fn plant(
         }
     }
     Ok(())
-}
-
-/// Drops the schemas a harness made.
-fn drop_schemas(url: &str, schemas: &[String]) {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        return;
-    };
-    runtime.block_on(async {
-        let Ok((client, connection)) = tokio_postgres::connect(url, tokio_postgres::NoTls).await
-        else {
-            return;
-        };
-        let connection = tokio::spawn(connection);
-        for schema in schemas {
-            let _ = client
-                .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                .await;
-        }
-        drop(client);
-        let _ = connection.await;
-    });
 }
 
 /// The sync contract: `PgBlockingStore`s on fresh schemas, dropped with the harness.
@@ -187,7 +153,7 @@ impl AsyncHarness for Async {
 
 #[test]
 fn x4_conformance_on_postgresql_through_the_sync_contract() {
-    let Some(url) = crate::server() else { return };
+    let Some(url) = super::server() else { return };
     let harness = Blocking {
         url,
         schemas: Mutex::new(Vec::new()),
@@ -198,7 +164,7 @@ fn x4_conformance_on_postgresql_through_the_sync_contract() {
 
 #[test]
 fn x4_conformance_on_postgresql_through_the_async_contract() {
-    let Some(url) = crate::server() else { return };
+    let Some(url) = super::server() else { return };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

@@ -1,0 +1,120 @@
+//! The stores on a real PostgreSQL server (issue 15). The server's connection string comes from
+//! `SECURE_TICKET_PG_URL` (`.ci/run` starts a throwaway cluster and exports it; to run these
+//! locally, see the README's Testing section). Without it the tests print why they skip; under
+//! `CI=true` a missing server is a failure, never a skip.
+
+#[cfg(feature = "testkit")]
+mod conformance;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use tokio_postgres::NoTls;
+
+use crate::postgres_store::PgBlockingStore;
+
+/// The server's connection string, or `None` (with the reason printed) when the tests skip.
+///
+/// # Panics
+///
+/// Under `CI=true` without `SECURE_TICKET_PG_URL`: CI must run these tests.
+pub(crate) fn server() -> Option<String> {
+    match std::env::var("SECURE_TICKET_PG_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("CI=true but SECURE_TICKET_PG_URL is not set: .ci/run starts the server")
+        }
+        _ => {
+            eprintln!(
+                "skipped: SECURE_TICKET_PG_URL is not set (no PostgreSQL server for these tests)"
+            );
+            None
+        }
+    }
+}
+
+/// A new PostgreSQL schema name, unique to this process and call.
+pub(crate) fn schema_name(label: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "t_{label}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// `n` connections on a fresh schema of the server, the schema dropped with the last of them
+/// (see [`Schema`]); `None` when the tests skip.
+pub(crate) fn handles(label: &str, n: usize) -> Option<(Schema, Vec<PgBlockingStore>)> {
+    let url = server()?;
+    let schema = schema_name(label);
+    let first = PgBlockingStore::connect(&url, &schema).unwrap();
+    let mut all = vec![];
+    for _ in 1..n {
+        all.push(first.reconnect().unwrap());
+    }
+    all.insert(0, first);
+    Some((Schema { url, name: schema }, all))
+}
+
+/// A schema of the server, dropped when this is.
+pub(crate) struct Schema {
+    url: String,
+    name: String,
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        drop_schemas(&self.url, std::slice::from_ref(&self.name));
+    }
+}
+
+/// Drops `schemas` (and everything in them).
+pub(crate) fn drop_schemas(url: &str, schemas: &[String]) {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    runtime.block_on(async {
+        let Ok((client, connection)) = tokio_postgres::connect(url, NoTls).await else {
+            return;
+        };
+        let connection = tokio::spawn(connection);
+        for schema in schemas {
+            let _ = client
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .await;
+        }
+        drop(client);
+        let _ = connection.await;
+    });
+}
+
+/// The server CI starts is one every test can use: PostgreSQL 15 or newer, UTF-8, with data
+/// checksums on (so the server itself detects a damaged page: contract item 6).
+#[tokio::test]
+async fn x5_the_ci_server_is_postgresql_15_with_data_checksums() {
+    let Some(url) = server() else { return };
+    let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
+    let connection = tokio::spawn(connection);
+    let version: i32 = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(version >= 150_000, "PostgreSQL {version}");
+    let checksums: String = client
+        .query_one("SHOW data_checksums", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let encoding: String = client
+        .query_one("SHOW server_encoding", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!((checksums.as_str(), encoding.as_str()), ("on", "UTF8"));
+    drop(client);
+    connection.await.unwrap().unwrap();
+}
