@@ -197,12 +197,15 @@ pub struct PgStore {
     trips: AtomicU64,
     /// The statements this connection prepared.
     statements: Statements,
+    /// The runtime the connection's task runs on (its I/O), whoever awaits the store's futures.
+    runtime: tokio::runtime::Handle,
 }
 
 impl PgStore {
     /// Connects to `url` (a `tokio-postgres` connection string: `host=/tmp user=postgres
     /// dbname=postgres`), in the PostgreSQL schema `schema` (created if absent), and creates or
-    /// checks the tables. Spawns the connection's task on the current Tokio runtime.
+    /// checks the tables. Spawns the connection's task on the current Tokio runtime, which must
+    /// keep running while the store is used (its futures may be awaited on any executor).
     ///
     /// # Errors
     ///
@@ -220,14 +223,14 @@ impl PgStore {
                 schema: schema.to_owned(),
             });
         }
-        let (mut client, connection) =
-            tokio_postgres::connect(url, NoTls)
+        let runtime = tokio::runtime::Handle::current();
+        let mut client =
+            open_client(&runtime, url, schema)
                 .await
                 .map_err(|source| OpenError::Connect {
                     url: url.to_owned(),
                     source,
                 })?;
-        tokio::spawn(connection);
         let transaction = client.transaction().await?;
         transaction
             .execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
@@ -264,6 +267,7 @@ impl PgStore {
             schema: schema.to_owned(),
             trips: AtomicU64::new(0),
             statements: Statements::default(),
+            runtime,
         })
     }
 
@@ -299,6 +303,28 @@ impl PgStore {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, tokio_postgres::Error> {
         self.client.lock().await.execute(sql, params).await
+    }
+
+    /// The connection, opened again first if the server closed it (a restart, a terminated
+    /// backend): the call that met the closed connection failed with [`StoreError::Backend`],
+    /// the next one works once the server is back.
+    async fn connection(&self) -> Result<tokio::sync::MutexGuard<'_, Client>, StoreError> {
+        let mut client = self.client.lock().await;
+        if client.is_closed() {
+            let failed = |e| backend(Operation::Load, None, e);
+            *client = open_client(&self.runtime, &self.url, &self.schema)
+                .await
+                .map_err(failed)?;
+            client
+                .batch_execute(&format!("SET search_path TO {}", self.schema))
+                .await
+                .map_err(failed)?;
+            // Statements belong to the connection that prepared them.
+            if let Ok(mut statements) = self.statements.lock() {
+                statements.clear();
+            }
+        }
+        Ok(client)
     }
 
     fn trip(&self, n: u64) {
@@ -824,6 +850,20 @@ impl PgStore {
     }
 }
 
+/// A connection to `url`, named `secure_ticket_<schema>` in `pg_stat_activity`, its task
+/// spawned on `runtime`.
+async fn open_client(
+    runtime: &tokio::runtime::Handle,
+    url: &str,
+    schema: &str,
+) -> Result<Client, tokio_postgres::Error> {
+    let mut config: tokio_postgres::Config = url.parse()?;
+    config.application_name(format!("secure_ticket_{schema}"));
+    let (client, connection) = config.connect(NoTls).await?;
+    runtime.spawn(connection);
+    Ok(client)
+}
+
 /// The statements a connection prepared, by their SQL: each is parsed once per connection, and
 /// every later use is one round trip.
 type Statements = std::sync::Mutex<HashMap<&'static str, Statement>>;
@@ -868,14 +908,14 @@ fn retryable(error: StoreError, key: Option<RecordKey>) -> StoreError {
 
 impl AsyncStore for PgStore {
     async fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
-        let client = self.client.lock().await;
+        let client = self.connection().await?;
         self.load_in(&*client, keys).await
     }
 
     /// The whole plan in one `REPEATABLE READ READ ONLY` transaction: one snapshot.
     async fn read(&self, plan: &ReadPlan) -> Result<Read, StoreError> {
         let failed = |e| backend(Operation::Load, None, e);
-        let mut client = self.client.lock().await;
+        let mut client = self.connection().await?;
         self.trip(2);
         let transaction = client
             .build_transaction()
@@ -895,7 +935,7 @@ impl AsyncStore for PgStore {
         }
         let first = batch.writes.iter().map(|w| w.record.key()).min();
         let failed = |e| backend(Operation::Commit, None, e);
-        let mut client = self.client.lock().await;
+        let mut client = self.connection().await?;
         self.trip(2);
         let transaction = client.transaction().await.map_err(failed)?;
         // On an error the transaction rolls back as it drops: nothing of the batch lands.
@@ -909,13 +949,13 @@ impl AsyncStore for PgStore {
     }
 
     async fn query(&self, lookup: &Lookup) -> Result<Vec<Hit>, StoreError> {
-        let client = self.client.lock().await;
+        let client = self.connection().await?;
         self.query_in(&*client, lookup).await
     }
 
     async fn feed(&self, query: &FeedQuery) -> Result<Vec<FeedEntry>, StoreError> {
         let failed = |e| backend(Operation::Load, None, e);
-        let mut client = self.client.lock().await;
+        let mut client = self.connection().await?;
         self.trip(2);
         let transaction = client
             .build_transaction()
@@ -931,7 +971,7 @@ impl AsyncStore for PgStore {
 
     async fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<Pruned, StoreError> {
         let failed = |e| backend(Operation::Commit, None, e);
-        let mut client = self.client.lock().await;
+        let mut client = self.connection().await?;
         self.trip(2);
         let transaction = client.transaction().await.map_err(failed)?;
         let pruned = self.prune_in(&transaction, before, limit).await?;

@@ -118,3 +118,82 @@ async fn x5_the_ci_server_is_postgresql_15_with_data_checksums() {
     drop(client);
     connection.await.unwrap().unwrap();
 }
+
+/// Bad input at open: a server that cannot be reached and a schema name that is not plain are
+/// typed errors; a database whose schema a newer build wrote is refused, naming its version.
+#[test]
+fn x5_a_wrong_url_a_bad_schema_name_and_a_newer_schema_are_typed_errors() {
+    use crate::postgres_store::{OpenError, SCHEMA_VERSION};
+    let Some((schema, handles)) = handles("open", 1) else {
+        return;
+    };
+    let url = schema.url.clone();
+    let unreachable = PgBlockingStore::connect("host=/nonexistent/socket/dir user=postgres", "s");
+    assert!(
+        matches!(unreachable, Err(OpenError::Connect { .. })),
+        "{unreachable:?}"
+    );
+    for name in ["", "Public", "a;drop", "1abc", &"a".repeat(64)] {
+        let refused = PgBlockingStore::connect(&url, name);
+        assert!(
+            matches!(&refused, Err(OpenError::SchemaName { schema }) if schema == name),
+            "{name}: {refused:?}"
+        );
+    }
+    let store = &handles[0];
+    store
+        .block_on(store.inner().execute_raw(
+            "UPDATE secure_ticket_schema SET version = $1",
+            &[&(SCHEMA_VERSION + 1)],
+        ))
+        .unwrap();
+    match PgBlockingStore::connect(&url, &schema.name) {
+        Err(e @ OpenError::NewerSchema { found }) => {
+            assert_eq!(found, SCHEMA_VERSION + 1);
+            assert!(e.to_string().contains("newer"), "{e}");
+        }
+        other => panic!("expected NewerSchema, got {other:?}"),
+    }
+}
+
+/// A server that goes away: the backend of one store's connection is terminated (as a restart
+/// would). The call that meets the closed connection fails with a typed `Unavailable` error and
+/// writes nothing; the next call opens a new connection and works.
+#[test]
+fn x4_after_its_connection_is_lost_the_store_works_again() {
+    use secure_ticket::ErrorKind;
+    use secure_ticket::store::{Batch, Record, RecordKey, Store, Version};
+    let Some((schema, handles)) = handles("lost", 2) else {
+        return;
+    };
+    let (store, other) = (&handles[0], &handles[1]);
+    let ticket = crate::common::ticket(1);
+    store
+        .commit(Batch::new().with(Record::Ticket(ticket.clone()), Version::NEW))
+        .unwrap();
+    let terminated = other
+        .block_on(other.inner().execute_raw(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = $1 AND pid <> pg_backend_pid()",
+            &[&format!("secure_ticket_{}", schema.name)],
+        ))
+        .unwrap();
+    assert!(terminated >= 1, "no backend terminated");
+    // Let the terminations land before the next call.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let key = RecordKey::Ticket(ticket.id);
+    let mut changed = ticket.clone();
+    changed.performance = Some(secure_ticket::PerformanceId::from_u128(9));
+    let batch = || Batch::new().with(Record::Ticket(changed.clone()), Version::new(1));
+    match store.commit(batch()) {
+        Ok(()) => {} // the connection was opened again before the call: fine too
+        Err(error) => {
+            assert_eq!(error.kind(), ErrorKind::Unavailable, "{error}");
+            assert_eq!(other.load(&[key]).unwrap()[0].version, Version::new(1));
+            store.commit(batch()).unwrap();
+        }
+    }
+    let loaded = store.load(&[key]).unwrap();
+    assert_eq!(loaded[0].version, Version::new(2));
+    assert_eq!(loaded[0].value, Record::Ticket(changed));
+}
