@@ -3,6 +3,8 @@
 //!
 //! `SECURE_TICKET_PG_URL="host=/var/run/postgresql user=postgres dbname=postgres" cargo run
 //! --example postgres_store` (`.ci/run` starts a throwaway server and exports the variable).
+//!
+//! `postgres_store race ...` is one worker process of the many-process test (see `worker.rs`).
 
 #[allow(
     unreachable_pub,
@@ -10,6 +12,7 @@
     reason = "store.rs is written as a library module, to be copied into a crate"
 )]
 mod store;
+mod worker;
 
 use std::error::Error;
 
@@ -25,6 +28,12 @@ use time::macros::datetime;
 use store::PgBlockingStore;
 
 fn main() -> Result<(), Box<dyn Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some((first, rest)) = args.split_first()
+        && first == "race"
+    {
+        return worker::run(rest);
+    }
     let Ok(url) = std::env::var("SECURE_TICKET_PG_URL") else {
         println!(
             "set SECURE_TICKET_PG_URL to a PostgreSQL connection string, e.g. \

@@ -199,6 +199,8 @@ pub struct PgStore {
     statements: Statements,
     /// The runtime the connection's task runs on (its I/O), whoever awaits the store's futures.
     runtime: tokio::runtime::Handle,
+    /// Commits refused because another writer got there first.
+    conflicts: AtomicU64,
 }
 
 impl PgStore {
@@ -268,6 +270,7 @@ impl PgStore {
             trips: AtomicU64::new(0),
             statements: Statements::default(),
             runtime,
+            conflicts: AtomicU64::new(0),
         })
     }
 
@@ -284,6 +287,13 @@ impl PgStore {
     #[must_use]
     pub fn schema(&self) -> &str {
         &self.schema
+    }
+
+    /// How many commits this store refused so far because another writer got there first
+    /// ([`StoreError::is_conflict`]).
+    #[must_use]
+    pub fn conflicts(&self) -> u64 {
+        self.conflicts.load(Ordering::Relaxed)
     }
 
     /// How many round trips this store made so far.
@@ -939,13 +949,17 @@ impl AsyncStore for PgStore {
         self.trip(2);
         let transaction = client.transaction().await.map_err(failed)?;
         // On an error the transaction rolls back as it drops: nothing of the batch lands.
-        self.commit_in(&transaction, &batch)
-            .await
-            .map_err(|e| retryable(e, first))?;
-        transaction
-            .commit()
-            .await
-            .map_err(|e| retryable(failed(e), first))
+        let committed = match self.commit_in(&transaction, &batch).await {
+            Ok(()) => transaction.commit().await.map_err(failed),
+            Err(error) => Err(error),
+        };
+        committed.map_err(|e| {
+            let e = retryable(e, first);
+            if e.is_conflict() {
+                self.conflicts.fetch_add(1, Ordering::Relaxed);
+            }
+            e
+        })
     }
 
     async fn query(&self, lookup: &Lookup) -> Result<Vec<Hit>, StoreError> {

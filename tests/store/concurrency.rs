@@ -138,25 +138,7 @@ pub(crate) fn race<S: Store + Send>(setup: &S, handles: Vec<S>, attempts: u64) -
         .into_iter()
         .map(|handle| Conflicts(handle, Arc::clone(&conflicts)))
         .collect();
-    let service = Service::new(setup);
-    let mut records = vec![Record::UsageRule(rule()), Record::Settings(settings())];
-    records.extend((0..TICKETS).map(|i| Record::Ticket(ticket(FIRST_TICKET + i))));
-    service.create(records).unwrap();
-    for i in 0..TICKETS {
-        let inject = Command::Inject(secure_ticket::injection::InjectTicket {
-            ticket: ticket_id(i),
-            to: alice(),
-            usage_rule: rule().id,
-            at: AT,
-        });
-        service
-            .execute(&Request {
-                id: CommandId::from_u128(i + 1),
-                organizer: ORGANIZER,
-                command: inject,
-            })
-            .unwrap();
-    }
+    set_up_race(setup);
 
     let started = Instant::now();
     let results: Vec<(RaceReport, HashMap<TicketId, u64>)> = thread::scope(|scope| {
@@ -181,6 +163,30 @@ pub(crate) fn race<S: Store + Send>(setup: &S, handles: Vec<S>, attempts: u64) -
     report.store_conflicts = conflicts.load(Ordering::SeqCst);
     check_final_state(setup, &completions, &mut report);
     report
+}
+
+/// The race's set-up through `setup`: the rule, the settings, and [`TICKETS`] tickets injected
+/// to Alice.
+fn set_up_race<S: Store>(setup: &S) {
+    let service = Service::new(setup);
+    let mut records = vec![Record::UsageRule(rule()), Record::Settings(settings())];
+    records.extend((0..TICKETS).map(|i| Record::Ticket(ticket(FIRST_TICKET + i))));
+    service.create(records).unwrap();
+    for i in 0..TICKETS {
+        let inject = Command::Inject(secure_ticket::injection::InjectTicket {
+            ticket: ticket_id(i),
+            to: alice(),
+            usage_rule: rule().id,
+            at: AT,
+        });
+        service
+            .execute(&Request {
+                id: CommandId::from_u128(i + 1),
+                organizer: ORGANIZER,
+                command: inject,
+            })
+            .unwrap();
+    }
 }
 
 /// A store that counts the commits refused with a conflict.
@@ -411,7 +417,8 @@ fn x4_concurrency_no_lost_updates_postgres() {
         return;
     };
     let setup = handles.remove(0);
-    let report = race(&setup, handles, SQLITE_ATTEMPTS);
+    // 1,000 attempts each: the 4-process test below runs the full 5,000 on PostgreSQL.
+    let report = race(&setup, handles, 1_000);
     assert_no_lost_updates("PgBlockingStore, 4 connections on one schema", &report);
 }
 
@@ -682,4 +689,173 @@ fn b12_w5_a_take_back_and_a_transfer_racing_on_memory_exactly_one_wins() {
 fn b12_w5_a_take_back_and_a_transfer_racing_on_sqlite_exactly_one_wins() {
     let db = Arc::new(TempDb::new("take-back-race"));
     take_back_races_a_transfer("SqliteStore", move || db.open());
+}
+
+/// The worker processes of the many-process tests: `examples/postgres_store` (built by `cargo
+/// test` beside this binary), started with `race URL SCHEMA WORKER ATTEMPTS [blind]`.
+fn worker(url: &str, schema: &str, n: u64, attempts: u64, blind: bool) -> std::process::Child {
+    let exe = std::env::current_exe().unwrap();
+    let examples = exe.parent().unwrap().parent().unwrap().join("examples");
+    let binary = examples.join("postgres_store");
+    assert!(binary.exists(), "{} is not built", binary.display());
+    let mut command = std::process::Command::new(binary);
+    command.args(["race", url, schema, &n.to_string(), &attempts.to_string()]);
+    if blind {
+        command.arg("blind");
+    }
+    command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Sets up the race on a fresh schema, runs `workers` processes of `attempts` each, and checks
+/// the final state against the completions they report. `None` when the tests skip.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the race is timed for the report, never asserted on"
+)]
+fn race_processes(label: &str, workers: u64, attempts: u64, blind: bool) -> Option<RaceReport> {
+    let (schema, handles) = crate::postgres::handles(label, 1)?;
+    let setup = &handles[0];
+    set_up_race(setup);
+    let started = Instant::now();
+    let running: Vec<_> = (0..workers)
+        .map(|n| worker(schema.url(), schema.name(), n, attempts, blind))
+        .collect();
+    let mut report = RaceReport::default();
+    let mut completions: HashMap<TicketId, u64> = HashMap::new();
+    for child in running {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "a worker failed: {:?}",
+            output.status
+        );
+        let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        for (ticket, n) in line["completions"].as_object().unwrap() {
+            let ticket = TicketId::from(ticket.parse::<uuid::Uuid>().unwrap());
+            *completions.entry(ticket).or_default() += n.as_u64().unwrap();
+        }
+        report.commands += line["commands"].as_u64().unwrap();
+        report.refusals += line["refusals"].as_u64().unwrap();
+        report.gave_up += line["gave_up"].as_u64().unwrap();
+        report.store_conflicts += line["store_conflicts"].as_u64().unwrap();
+        for unexpected in line["unexpected"].as_array().unwrap() {
+            report.unexpected.push(unexpected.to_string());
+        }
+    }
+    report.elapsed = started.elapsed();
+    check_final_state(setup, &completions, &mut report);
+    Some(report)
+}
+
+/// Many instances, many processes (issue 15): 4 OS processes, each its own connection, 5,000
+/// attempts each on the 50 hot tickets through the shell: no update lost, one valid ticket per
+/// right, and the feed agrees with the records.
+#[test]
+fn x4_four_processes_lose_no_update_on_postgres() {
+    let Some(report) = race_processes("procs", THREADS as u64, SQLITE_ATTEMPTS, false) else {
+        return;
+    };
+    println!("4 processes on PostgreSQL: {report}");
+    assert!(report.unexpected.is_empty(), "{:#?}", report.unexpected);
+    assert!(report.problems.is_empty(), "{:#?}", report.problems);
+    assert_eq!(report.lost_updates, 0);
+    assert_eq!(report.completions, report.recorded);
+    assert!(report.completions > 0, "no transfer completed");
+    assert!(
+        report.store_conflicts > 0,
+        "no conflict met: the race did not race"
+    );
+}
+
+/// The control: the same processes writing blind (every write expecting the version stored at
+/// commit time) lose updates, and the same checker sees it.
+#[test]
+fn x4_four_blind_processes_lose_updates_on_postgres() {
+    let Some(report) = race_processes("blind", THREADS as u64, 1_000, true) else {
+        return;
+    };
+    println!("4 blind processes on PostgreSQL (negative control): {report}");
+    assert!(
+        report.lost_updates > 0,
+        "the checker missed the blind writers' lost updates: {report}"
+    );
+}
+
+/// A writer process killed with SIGKILL mid-run loses nothing committed and leaves no half
+/// batch: afterwards every ticket's transfers in its record are exactly the `TicketTransferred`
+/// events of the feed (a batch's records and feed entries land together or not at all), the
+/// survivors' completions are all there, and every right still has its one valid ticket.
+#[test]
+fn x4_a_writer_killed_mid_run_leaves_no_half_batch_on_postgres() {
+    use secure_ticket::feed::Position;
+    let Some((schema, handles)) = crate::postgres::handles("kill", 1) else {
+        return;
+    };
+    let setup = &handles[0];
+    set_up_race(setup);
+    let mut running: Vec<_> = (0..THREADS as u64)
+        .map(|n| worker(schema.url(), schema.name(), n, 1_000, false))
+        .collect();
+    thread::sleep(Duration::from_millis(1_500));
+    let mut victim = running.remove(0);
+    victim.kill().unwrap(); // SIGKILL
+    let status = victim.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the victim finished before it was killed"
+    );
+    let mut survivors: HashMap<TicketId, u64> = HashMap::new();
+    for child in running {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success());
+        let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        for (ticket, n) in line["completions"].as_object().unwrap() {
+            let ticket = TicketId::from(ticket.parse::<uuid::Uuid>().unwrap());
+            *survivors.entry(ticket).or_default() += n.as_u64().unwrap();
+        }
+    }
+    // The whole feed, page by page.
+    let service = Service::new(setup);
+    let mut in_feed: HashMap<TicketId, u64> = HashMap::new();
+    let mut after = Position::START;
+    loop {
+        let page = service.feed_after(ORGANIZER, after, 1_000).unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        for entry in &page {
+            for event in &entry.events {
+                if let Event::TicketTransferred { ticket, .. } = event {
+                    *in_feed.entry(*ticket).or_default() += 1;
+                }
+            }
+        }
+    }
+    let keys: Vec<RecordKey> = (0..TICKETS)
+        .map(|i| RecordKey::Ticket(ticket_id(i)))
+        .collect();
+    let loaded = setup.load(&keys).unwrap();
+    assert_eq!(loaded.len(), keys.len());
+    for Versioned { value, .. } in loaded {
+        let Record::Ticket(t) = value else {
+            panic!("not a ticket: {value:?}")
+        };
+        assert!(t.is_valid(), "{} was invalidated", t.id);
+        let w = t.wallet.as_ref().unwrap();
+        let recorded = u64::from(w.forward_transfers) + u64::from(w.backward_transfers);
+        let fed = in_feed.get(&t.id).copied().unwrap_or(0);
+        assert_eq!(
+            recorded, fed,
+            "{}: record and feed disagree (a half batch)",
+            t.id
+        );
+        let seen = survivors.get(&t.id).copied().unwrap_or(0);
+        assert!(
+            seen <= recorded,
+            "{}: survivors saw {seen}, {recorded} recorded",
+            t.id
+        );
+    }
 }

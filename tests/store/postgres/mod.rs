@@ -62,6 +62,18 @@ pub(crate) struct Schema {
     name: String,
 }
 
+impl Schema {
+    /// The server's connection string.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The schema's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 impl Drop for Schema {
     fn drop(&mut self) {
         drop_schemas(&self.url, std::slice::from_ref(&self.name));
