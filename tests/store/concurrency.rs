@@ -697,7 +697,12 @@ fn worker(url: &str, schema: &str, n: u64, attempts: u64, blind: bool) -> std::p
     let exe = std::env::current_exe().unwrap();
     let examples = exe.parent().unwrap().parent().unwrap().join("examples");
     let binary = examples.join("postgres_store");
-    assert!(binary.exists(), "{} is not built", binary.display());
+    assert!(
+        binary.exists(),
+        "{} is not built: run `cargo test --all-features` (which builds the examples), or \
+         `cargo build --all-features --example postgres_store` first",
+        binary.display()
+    );
     let mut command = std::process::Command::new(binary);
     command.args(["race", url, schema, &n.to_string(), &attempts.to_string()]);
     if blind {
