@@ -29,10 +29,10 @@ use store::PgBlockingStore;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some((first, rest)) = args.split_first()
-        && first == "race"
-    {
-        return worker::run(rest);
+    match args.split_first() {
+        Some((first, rest)) if first == "race" => return worker::run(rest),
+        Some((first, rest)) if first == "race-setup" => return worker::set_up(rest),
+        _ => {}
     }
     let Ok(url) = std::env::var("SECURE_TICKET_PG_URL") else {
         println!(

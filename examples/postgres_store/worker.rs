@@ -1,4 +1,5 @@
-//! `postgres_store race URL SCHEMA WORKER ATTEMPTS [blind]`: one service instance of the
+//! `postgres_store race-setup URL SCHEMA` sets a schema up as the test does (to time workers by
+//! hand); `postgres_store race URL SCHEMA WORKER ATTEMPTS [blind]`: one service instance of the
 //! many-process test (`tests/store/concurrency.rs`), as its own OS process with its own
 //! connection. The test has set up 50 hot tickets injected to Alice; each attempt picks one,
 //! loads it and sends it from its owner to the other person, or accepts the group it is pending
@@ -29,6 +30,57 @@ const FIRST_TICKET: u128 = 1_000;
 const TICKETS: u64 = 50;
 const AT: OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
 
+/// Sets up `SCHEMA` as the many-process test does: the usage rule (limit 2, NEUTRAL), settings
+/// with automatic acceptance, and the 50 hot tickets injected to Alice.
+pub(crate) fn set_up(args: &[String]) -> Result<(), Box<dyn Error>> {
+    use secure_ticket::injection::InjectTicket;
+    use secure_ticket::{
+        AcceptanceSettings, Distribution, OrganizerSettings, PointOfSaleId, RightId, ShipmentMode,
+        ShipmentModeId, Ticket, TransferBackward, TransferLimit, UsageRule, UsageRuleId,
+    };
+    let [url, schema, ..] = args else {
+        return Err("usage: postgres_store race-setup URL SCHEMA".into());
+    };
+    let store = PgBlockingStore::connect(url, schema)?;
+    let service = Service::new(&store);
+    let rule = UsageRule::new(ORGANIZER, UsageRuleId::from_u128(1))
+        .with_max_transfers(TransferLimit::new(2)?)
+        .with_transfer_backward(TransferBackward::Neutral);
+    let mut records = vec![
+        Record::UsageRule(rule.clone()),
+        Record::Settings(
+            OrganizerSettings::new(ORGANIZER).with_acceptance(AcceptanceSettings::automatic()),
+        ),
+    ];
+    let ids = (0..u128::from(TICKETS)).map(|i| FIRST_TICKET.saturating_add(i));
+    records.extend(ids.clone().map(|n| {
+        Record::Ticket(Ticket::new(
+            ORGANIZER,
+            TicketId::from_u128(n),
+            RightId::from_u128(n),
+            Distribution::new(
+                PointOfSaleId::from_u128(1),
+                ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1)),
+            ),
+        ))
+    }));
+    service.create(records)?;
+    let alice = Email::parse("alice@example.com")?;
+    for n in ids {
+        service.execute(&Request {
+            id: CommandId::from_u128(n),
+            organizer: ORGANIZER,
+            command: Command::Inject(InjectTicket {
+                ticket: TicketId::from_u128(n),
+                to: alice.clone(),
+                usage_rule: rule.id,
+                at: AT,
+            }),
+        })?;
+    }
+    Ok(())
+}
+
 /// Runs the worker; `args` are the words after `race`.
 pub(crate) fn run(args: &[String]) -> Result<(), Box<dyn Error>> {
     let [url, schema, worker, attempts, rest @ ..] = args else {
@@ -44,6 +96,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), Box<dyn Error>> {
         race(&Service::new(&store), worker, attempts)?
     };
     report.store_conflicts = store.inner().conflicts();
+    report.round_trips = store.inner().round_trips();
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
 }
@@ -59,6 +112,8 @@ struct Report {
     gave_up: u64,
     /// Commits the store refused because another writer got there first.
     store_conflicts: u64,
+    /// Round trips to the server, the worker's whole run.
+    round_trips: u64,
     unexpected: Vec<String>,
 }
 
