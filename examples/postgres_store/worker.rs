@@ -47,7 +47,7 @@ pub(crate) fn set_up(args: &[String]) -> Result<(), Box<dyn Error>> {
         .with_max_transfers(TransferLimit::new(2)?)
         .with_transfer_backward(TransferBackward::Neutral);
     let mut records = vec![
-        Record::UsageRule(rule.clone()),
+        Record::UsageRule(rule),
         Record::Settings(
             OrganizerSettings::new(ORGANIZER).with_acceptance(AcceptanceSettings::automatic()),
         ),
