@@ -28,10 +28,13 @@
 //!   decides again.
 //! - Index entries (item 7) in `index_entries (ix, organizer, term, sort, key_kind, key_id)`;
 //!   unique ones (item 10) in `unique_entries`, whose primary key `(ix, organizer, term)` is the
-//!   uniqueness: `INSERT .. ON CONFLICT DO NOTHING`, and the holder read when no row changed.
+//!   uniqueness: `INSERT .. ON CONFLICT DO NOTHING`, and the holders read when fewer rows were
+//!   written than asked. A batch's removals are one `DELETE .. USING unnest(..)` per table, its
+//!   additions one `INSERT .. SELECT * FROM unnest(..)` per table, whatever their number.
 //! - The feed (item 8) under concurrent writers: a sequence hands out numbers before commit, so a
 //!   reader could pass a number whose row becomes visible later. Here positions come from the
-//!   one row of `feed_counter`, updated as the last statement before `COMMIT`: its row lock is
+//!   one row of `feed_counter`, updated as the last statement before `COMMIT` (in the same
+//!   statement that writes the batch's feed rows, from arrays): its row lock is
 //!   held until the commit, so a later writer gets higher positions and becomes visible later;
 //!   positions follow commit order, and a rolled back commit gives its numbers back.
 //! - `prune` (item 9): in one transaction, the oldest command rows, then the lowest feed rows
@@ -111,17 +114,23 @@ const COMMAND_VERSION: &str = "SELECT version FROM commands WHERE organizer = $1
 const PUT_READER: &str = "INSERT INTO reader_positions (organizer, name, position) \
     VALUES ($1, $2, $3) ON CONFLICT (organizer, name) DO UPDATE SET position = excluded.position";
 
-const DELETE_ENTRY: &str =
-    "DELETE FROM index_entries WHERE ix = $1 AND organizer = $2 AND term = $3 AND sort = $4";
-const PUT_ENTRY: &str = "INSERT INTO index_entries (ix, organizer, term, sort, key_kind, key_id) \
-    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ix, organizer, term, sort) DO UPDATE \
-    SET key_kind = excluded.key_kind, key_id = excluded.key_id";
-const DELETE_UNIQUE: &str =
-    "DELETE FROM unique_entries WHERE ix = $1 AND organizer = $2 AND term = $3 AND sort = $4";
-const PUT_UNIQUE: &str = "INSERT INTO unique_entries (ix, organizer, term, sort, key_kind, key_id) \
-    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ix, organizer, term) DO NOTHING";
 const UNIQUE_HOLDER: &str =
     "SELECT key_kind, key_id FROM unique_entries WHERE ix = $1 AND organizer = $2 AND term = $3";
+const DELETE_ENTRIES: &str = "DELETE FROM index_entries e \
+    USING unnest($1::smallint[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bytea[]) \
+    AS u(ix, organizer, term, sort, key_kind, key_id) \
+    WHERE e.ix = u.ix AND e.organizer = u.organizer AND e.term = u.term AND e.sort = u.sort";
+const DELETE_UNIQUES: &str = "DELETE FROM unique_entries e \
+    USING unnest($1::smallint[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bytea[]) \
+    AS u(ix, organizer, term, sort, key_kind, key_id) \
+    WHERE e.ix = u.ix AND e.organizer = u.organizer AND e.term = u.term AND e.sort = u.sort";
+const PUT_ENTRIES: &str = "INSERT INTO index_entries (ix, organizer, term, sort, key_kind, key_id) \
+    SELECT * FROM unnest($1::smallint[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], \
+    $6::bytea[]) ON CONFLICT (ix, organizer, term, sort) DO UPDATE \
+    SET key_kind = excluded.key_kind, key_id = excluded.key_id";
+const PUT_UNIQUES: &str = "INSERT INTO unique_entries (ix, organizer, term, sort, key_kind, key_id) \
+    SELECT * FROM unnest($1::smallint[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], \
+    $6::bytea[]) ON CONFLICT (ix, organizer, term) DO NOTHING";
 const QUERY: &str = "SELECT sort, key_kind, key_id FROM index_entries \
     WHERE ix = $1 AND organizer = $2 AND term = $3 AND sort > $4 AND sort <= $5 \
     ORDER BY sort LIMIT $6";
@@ -132,9 +141,11 @@ const QUERY_COMMANDS: &str = "SELECT at, id FROM commands \
     WHERE organizer = $1 AND (at, id) > ($2, $3) AND (at, id) <= ($4, $5) \
     ORDER BY at, id LIMIT $6";
 
-const NEXT_POSITIONS: &str = "UPDATE feed_counter SET last = last + $1 RETURNING last";
-const APPEND: &str =
-    "INSERT INTO feed (position, organizer, command, at, events) VALUES ($1, $2, $3, $4, $5)";
+const APPEND_ALL: &str = "WITH counter AS (UPDATE feed_counter SET last = last + $1 RETURNING last) \
+    INSERT INTO feed (position, organizer, command, at, events) \
+    SELECT counter.last - $1 + u.n, u.organizer, u.command, u.at, u.events FROM counter, \
+    unnest($2::bytea[], $3::bytea[], $4::bigint[], $5::text[]) WITH ORDINALITY \
+    AS u(organizer, command, at, events, n)";
 const FEED_AFTER: &str = "SELECT position, organizer, command, at, events FROM feed \
     WHERE organizer = $1 AND position > $2 ORDER BY position LIMIT $3";
 const FEED_OF: &str = "SELECT position, organizer, command, at, events FROM feed \
@@ -647,58 +658,82 @@ impl PgStore {
                 return Err(self.conflict(transaction, key, write.expected).await);
             }
         }
-        // Contract item 7: removals, then additions.
+        // Contract item 7: removals, then additions, each one statement over arrays.
+        let mut removed = (Entries::default(), Entries::default());
         for entry in &batch.index.removed {
             if let Some(row) = EntryRow::new(entry)? {
-                self.trip(1);
-                row.delete(transaction, &self.statements).await?;
+                let list = if row.unique {
+                    &mut removed.1
+                } else {
+                    &mut removed.0
+                };
+                list.push(row);
             }
         }
+        let mut added = (Entries::default(), Entries::default());
         for entry in &batch.index.added {
             if let Some(row) = EntryRow::new(entry)? {
+                let list = if row.unique {
+                    &mut added.1
+                } else {
+                    &mut added.0
+                };
+                list.push(row);
+            }
+        }
+        for (list, sql) in [(&removed.0, DELETE_ENTRIES), (&removed.1, DELETE_UNIQUES)] {
+            if !list.rows.is_empty() {
                 self.trip(1);
-                if !row.put(transaction, &self.statements).await? {
+                list.run(transaction, &self.statements, sql).await?;
+            }
+        }
+        if !added.0.rows.is_empty() {
+            self.trip(1);
+            added
+                .0
+                .run(transaction, &self.statements, PUT_ENTRIES)
+                .await?;
+        }
+        if !added.1.rows.is_empty() {
+            self.trip(1);
+            let written = added
+                .1
+                .run(transaction, &self.statements, PUT_UNIQUES)
+                .await?;
+            if usize::try_from(written).ok() != Some(added.1.rows.len()) {
+                // A term held already: by the same record is no conflict, by another is.
+                for row in &added.1.rows {
                     self.trip(1);
                     row.taken(transaction, &self.statements).await?;
                 }
             }
         }
-        // Contract item 8, last before COMMIT: the counter's row lock orders the commits.
+        // Contract item 8, last before COMMIT: the counter's row lock orders the commits. One
+        // statement takes the positions and writes the rows.
         if !batch.feed.is_empty() {
             let failed = |e| backend(Operation::Commit, None, e);
             let count =
                 i64::try_from(batch.feed.len()).map_err(|e| backend(Operation::Commit, None, e))?;
+            let (mut organizers, mut commands, mut ats, mut events) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for append in &batch.feed {
+                let key = RecordKey::Command(CommandKey::new(append.organizer, append.command));
+                organizers.push(append.organizer.as_uuid().as_bytes().to_vec());
+                commands.push(append.command.as_uuid().as_bytes().to_vec());
+                ats.push(nanos(append.at, key)?);
+                events.push(
+                    serde_json::to_string(&append.events)
+                        .map_err(|e| backend(Operation::Commit, Some(key), e))?,
+                );
+            }
             self.trip(1);
-            let last: i64 = transaction
-                .query_one(
-                    &prepared(transaction, &self.statements, NEXT_POSITIONS).await?,
-                    &[&count],
+            transaction
+                .execute(
+                    &prepared(transaction, &self.statements, APPEND_ALL).await?,
+                    &[&count, &organizers, &commands, &ats, &events],
                 )
                 .await
-                .map_err(failed)?
-                .try_get(0)
                 .map_err(failed)?;
-            let mut position = last.saturating_sub(count);
-            for append in &batch.feed {
-                position = position.saturating_add(1);
-                let key = RecordKey::Command(CommandKey::new(append.organizer, append.command));
-                let events = serde_json::to_string(&append.events)
-                    .map_err(|e| backend(Operation::Commit, Some(key), e))?;
-                self.trip(1);
-                transaction
-                    .execute(
-                        &prepared(transaction, &self.statements, APPEND).await?,
-                        &[
-                            &position,
-                            &append.organizer.as_uuid().as_bytes().as_slice(),
-                            &append.command.as_uuid().as_bytes().as_slice(),
-                            &nanos(append.at, key)?,
-                            &events,
-                        ],
-                    )
-                    .await
-                    .map_err(failed)?;
-            }
         }
         Ok(())
     }
@@ -1072,6 +1107,40 @@ impl Store for PgBlockingStore {
     }
 }
 
+/// Rows of `index_entries` or `unique_entries`, as the arrays of one statement.
+#[derive(Debug, Default)]
+struct Entries {
+    rows: Vec<EntryRow>,
+}
+
+impl Entries {
+    fn push(&mut self, row: EntryRow) {
+        self.rows.push(row);
+    }
+
+    /// Runs `sql` with the rows as six arrays; the number of rows it changed.
+    async fn run(
+        &self,
+        transaction: &Transaction<'_>,
+        statements: &Statements,
+        sql: &'static str,
+    ) -> Result<u64, StoreError> {
+        let ix: Vec<i16> = self.rows.iter().map(|r| r.ix).collect();
+        let organizer: Vec<&[u8]> = self.rows.iter().map(|r| r.organizer.as_slice()).collect();
+        let term: Vec<&str> = self.rows.iter().map(|r| r.term.as_str()).collect();
+        let sort: Vec<&[u8]> = self.rows.iter().map(|r| r.sort.as_slice()).collect();
+        let kind: Vec<&str> = self.rows.iter().map(|r| r.key_kind).collect();
+        let id: Vec<&[u8]> = self.rows.iter().map(|r| r.key_id.as_slice()).collect();
+        transaction
+            .execute(
+                &prepared(transaction, statements, sql).await?,
+                &[&ix, &organizer, &term, &sort, &kind, &id],
+            )
+            .await
+            .map_err(|e| backend(Operation::Commit, None, e))
+    }
+}
+
 /// One row of `index_entries` or `unique_entries`.
 #[derive(Debug)]
 struct EntryRow {
@@ -1110,55 +1179,6 @@ impl EntryRow {
 
     fn key(&self) -> Option<RecordKey> {
         key_of(self.key_kind, Uuid::from_bytes(self.key_id))
-    }
-
-    async fn delete(
-        &self,
-        transaction: &Transaction<'_>,
-        statements: &Statements,
-    ) -> Result<(), StoreError> {
-        let sql = if self.unique {
-            DELETE_UNIQUE
-        } else {
-            DELETE_ENTRY
-        };
-        transaction
-            .execute(
-                &prepared(transaction, statements, sql).await?,
-                &[
-                    &self.ix,
-                    &self.organizer.as_slice(),
-                    &self.term,
-                    &self.sort.as_slice(),
-                ],
-            )
-            .await
-            .map_err(|e| backend(Operation::Commit, self.key(), e))?;
-        Ok(())
-    }
-
-    /// Writes the row; `false` when a unique entry's term is held already.
-    async fn put(
-        &self,
-        transaction: &Transaction<'_>,
-        statements: &Statements,
-    ) -> Result<bool, StoreError> {
-        let sql = if self.unique { PUT_UNIQUE } else { PUT_ENTRY };
-        let changed = transaction
-            .execute(
-                &prepared(transaction, statements, sql).await?,
-                &[
-                    &self.ix,
-                    &self.organizer.as_slice(),
-                    &self.term,
-                    &self.sort.as_slice(),
-                    &self.key_kind,
-                    &self.key_id.as_slice(),
-                ],
-            )
-            .await
-            .map_err(|e| backend(Operation::Commit, self.key(), e))?;
-        Ok(changed > 0 || !self.unique)
     }
 
     /// Contract item 10: the term of this unique entry is held; by this record it is no conflict
