@@ -40,6 +40,9 @@
 //! - `prune` (item 9): in one transaction, the oldest command rows, then the lowest feed rows
 //!   while old enough and passed by every reader of their organizer (`reader_positions`, written
 //!   with each reader cursor).
+//! - Timeouts: give the connection string `options='-c statement_timeout=..'` (and
+//!   `lock_timeout`): a statement cancelled by it is [`StoreError::Backend`] (kind
+//!   `Unavailable`) and the batch rolls back whole; the next call works.
 //! - Damaged storage (item 6): run the cluster with data checksums (`initdb --data-checksums`):
 //!   PostgreSQL then refuses a damaged page itself; a body that does not decode is
 //!   [`StoreError::Corrupt`].

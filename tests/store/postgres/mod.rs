@@ -209,3 +209,66 @@ fn x4_after_its_connection_is_lost_the_store_works_again() {
     assert_eq!(loaded[0].version, Version::new(2));
     assert_eq!(loaded[0].value, Record::Ticket(changed));
 }
+
+/// A statement timeout (set through the connection string's `options`): a commit that waits
+/// past it, here on a row another connection holds locked, fails with a typed `Unavailable`
+/// error and writes nothing of its batch; once the lock is gone the same commit works.
+#[test]
+fn x4_a_statement_timeout_is_a_typed_error_and_the_batch_is_all_or_nothing() {
+    use secure_ticket::ErrorKind;
+    use secure_ticket::store::{Batch, Record, RecordKey, Store, Version};
+    let Some((schema, handles)) = handles("timeout", 1) else {
+        return;
+    };
+    let setup = &handles[0];
+    let (a, b) = (crate::common::ticket(1), crate::common::ticket(2));
+    setup
+        .commit(
+            Batch::new()
+                .with(Record::Ticket(a.clone()), Version::NEW)
+                .with(Record::Ticket(b.clone()), Version::NEW),
+        )
+        .unwrap();
+    let impatient = PgBlockingStore::connect(
+        &format!("{} options='-c statement_timeout=200'", schema.url()),
+        schema.name(),
+    )
+    .unwrap();
+    // Another connection holds ticket 2's row.
+    let (locker, connection) = impatient
+        .block_on(tokio_postgres::connect(schema.url(), NoTls))
+        .unwrap();
+    impatient.block_on(async {
+        tokio::spawn(connection);
+        locker
+            .batch_execute(&format!(
+                "BEGIN; SELECT 1 FROM {}.records WHERE id = '\\x{}' FOR UPDATE",
+                schema.name(),
+                b.id.as_uuid().simple()
+            ))
+            .await
+            .unwrap();
+    });
+    let mut changed = (a.clone(), b.clone());
+    changed.0.performance = Some(secure_ticket::PerformanceId::from_u128(9));
+    changed.1.performance = Some(secure_ticket::PerformanceId::from_u128(9));
+    let batch = || {
+        Batch::new()
+            .with(Record::Ticket(changed.0.clone()), Version::new(1))
+            .with(Record::Ticket(changed.1.clone()), Version::new(1))
+    };
+    let refused = impatient.commit(batch()).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Unavailable, "{refused}");
+    let keys = [RecordKey::Ticket(a.id), RecordKey::Ticket(b.id)];
+    let stored = setup.load(&keys).unwrap();
+    assert!(
+        stored.iter().all(|r| r.version == Version::new(1)),
+        "half a batch landed"
+    );
+    impatient
+        .block_on(locker.batch_execute("ROLLBACK"))
+        .unwrap();
+    impatient.commit(batch()).unwrap();
+    let stored = setup.load(&keys).unwrap();
+    assert!(stored.iter().all(|r| r.version == Version::new(2)));
+}
