@@ -16,8 +16,8 @@
 //!   [`Envelope`] as JSON `text` (not `jsonb`, which would reorder its keys). `commands
 //!   (organizer, id, version, at, body)` keyed by the command key, `at` in unix nanoseconds with
 //!   an index on `(at, id, organizer)`: that index is [`Index::CommandsByTime`].
-//! - `load`: one `SELECT .. WHERE (kind, id) IN (SELECT * FROM unnest($1, $2))` per table for
-//!   every key. `read`: the whole [`ReadPlan`] in one `REPEATABLE READ READ ONLY` transaction
+//! - `load`: one round trip for every key: `SELECT .. FROM records WHERE (kind, id) IN (SELECT *
+//!   FROM unnest($1, $2)) UNION ALL SELECT .. FROM commands WHERE (organizer, id) IN ..`. `read`: the whole [`ReadPlan`] in one `REPEATABLE READ READ ONLY` transaction
 //!   (one snapshot).
 //! - `commit`: one transaction. The writes in key order (two instances committing overlapping
 //!   batches take their row locks in the same order: no deadlock between them); a create is
@@ -100,10 +100,13 @@ CREATE TABLE IF NOT EXISTS reader_positions (
 /// The advisory lock the schema set-up holds, so that instances starting together take turns.
 const SCHEMA_LOCK: i64 = 0x5ec7_1c4e_7000_0001;
 
-const LOAD_RECORDS: &str = "SELECT kind, id, version, body FROM records \
-    WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::bytea[]))";
-const LOAD_COMMANDS: &str = "SELECT organizer, id, version, body FROM commands \
-    WHERE (organizer, id) IN (SELECT * FROM unnest($1::bytea[], $2::bytea[]))";
+/// The kind a command row comes back under from [`LOAD_ALL`] (no record kind starts with `*`).
+const COMMAND_MARKER: &str = "*command";
+const LOAD_ALL: &str = "SELECT kind, id, version, body FROM records \
+    WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::bytea[])) \
+    UNION ALL \
+    SELECT '*command', organizer || id, version, body FROM commands \
+    WHERE (organizer, id) IN (SELECT * FROM unnest($3::bytea[], $4::bytea[]))";
 const INSERT_RECORD: &str = "INSERT INTO records (kind, id, version, body) VALUES ($1, $2, $3, $4) \
     ON CONFLICT DO NOTHING";
 const UPDATE_RECORD: &str = "UPDATE records SET version = version + 1, body = $1 \
@@ -380,52 +383,45 @@ impl PgStore {
             }
         }
         let mut found = Vec::with_capacity(keys.len());
-        if !kinds.is_empty() {
-            self.trip(1);
-            for row in client
-                .query(
-                    &prepared(client, &self.statements, LOAD_RECORDS).await?,
-                    &[&kinds, &ids],
-                )
-                .await
-                .map_err(failed)?
-            {
-                let kind: &str = row.try_get(0).map_err(failed)?;
-                let id: &[u8] = row.try_get(1).map_err(failed)?;
+        if keys.is_empty() {
+            return Ok(found);
+        }
+        // Both tables in one statement, one round trip: a command row comes back under the
+        // marker kind `*command`, its id the organizer's 16 bytes then the command's.
+        self.trip(1);
+        let rows = client
+            .query(
+                &prepared(client, &self.statements, LOAD_ALL).await?,
+                &[&kinds, &ids, &organizers, &commands],
+            )
+            .await
+            .map_err(failed)?;
+        for row in rows {
+            let kind: &str = row.try_get(0).map_err(failed)?;
+            let id: &[u8] = row.try_get(1).map_err(failed)?;
+            let key = if kind == COMMAND_MARKER {
+                let (Some(organizer), Some(command)) = (
+                    id.get(..16).and_then(uuid_of),
+                    id.get(16..).and_then(uuid_of),
+                ) else {
+                    continue; // not a key asked for
+                };
+                RecordKey::Command(CommandKey::new(
+                    OrganizerId::from(organizer),
+                    CommandId::from(command),
+                ))
+            } else {
                 let Some(&key) = <[u8; 16]>::try_from(id)
                     .ok()
                     .and_then(|id| asked.get(&(kind, id)))
                 else {
                     continue; // not asked for: the IN list makes this impossible
                 };
-                let version: i64 = row.try_get(2).map_err(failed)?;
-                let body: &str = row.try_get(3).map_err(failed)?;
-                found.push(decode(key, version, body)?);
-            }
-        }
-        if !organizers.is_empty() {
-            self.trip(1);
-            for row in client
-                .query(
-                    &prepared(client, &self.statements, LOAD_COMMANDS).await?,
-                    &[&organizers, &commands],
-                )
-                .await
-                .map_err(failed)?
-            {
-                let organizer = uuid_of(row.try_get(0).map_err(failed)?);
-                let id = uuid_of(row.try_get(1).map_err(failed)?);
-                let (Some(organizer), Some(id)) = (organizer, id) else {
-                    continue;
-                };
-                let key = RecordKey::Command(CommandKey::new(
-                    OrganizerId::from(organizer),
-                    CommandId::from(id),
-                ));
-                let version: i64 = row.try_get(2).map_err(failed)?;
-                let body: &str = row.try_get(3).map_err(failed)?;
-                found.push(decode(key, version, body)?);
-            }
+                key
+            };
+            let version: i64 = row.try_get(2).map_err(failed)?;
+            let body: &str = row.try_get(3).map_err(failed)?;
+            found.push(decode(key, version, body)?);
         }
         Ok(found)
     }
