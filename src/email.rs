@@ -265,8 +265,7 @@ impl Email {
         Ok(Self(Arc::from(lower)))
     }
 
-    /// An address known to be valid and normalised (crate-internal fixtures).
-    #[cfg(feature = "proptest")]
+    /// An address known to be valid and normalised (crate-internal fixtures and stand-ins).
     pub(crate) fn from_normalised(address: &str) -> Self {
         Self(Arc::from(address))
     }

@@ -19,7 +19,7 @@ use crate::performance::Performance;
 use crate::point_of_sale::PointOfSale;
 use crate::record_key::RecordKey;
 use crate::store::{Read, ReadPlan, Record};
-use crate::take_back::{self, TakeBackError, TakeBackTicket};
+use crate::take_back::{self, TakeBackTicket};
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
 
@@ -453,26 +453,14 @@ fn take_back_possible(
     let settings = settings.ok_or(Refusal::NotFound {
         key: RecordKey::Settings(organizer),
     })?;
-    // B13: only the B2B contact may take the ticket back, so the answer is theirs. Without one,
-    // any stand-in gets the same first refusal; only a ticket given to no one has none.
-    let distribution = &ticket.distribution;
-    let actor = distribution
+    // B13: only the B2B contact may take the ticket back, so the answer is theirs. A ticket
+    // without one is refused by take back itself (`NoB2bContact`, in its own order), whoever
+    // stands in for the contact.
+    let actor = ticket
+        .distribution
         .b2b_contact
-        .as_ref()
-        .or(distribution.cultural_contact.as_ref())
-        .or(ticket.wallet.as_ref().map(|w| &w.owners.initial))
-        .cloned();
-    let Some(actor) = actor else {
-        let refusal = match pos.b2b {
-            false => TakeBackError::NotB2bPointOfSale {
-                point_of_sale: pos.id,
-            },
-            true => TakeBackError::NoB2bContact { ticket: ticket.id },
-        };
-        return Err(Refusal::Rule {
-            refusal: refusal.into(),
-        });
-    };
+        .clone()
+        .unwrap_or_else(|| Email::from_normalised("no-b2b-contact@invalid"));
     let command = TakeBackTicket {
         ticket: ticket.id,
         point_of_sale: pos.id,
