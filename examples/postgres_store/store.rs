@@ -354,6 +354,19 @@ impl PgStore {
         Ok(client)
     }
 
+    /// A `REPEATABLE READ READ ONLY` transaction on `client`: one snapshot for several reads
+    /// (its `BEGIN` and its `COMMIT` counted as round trips).
+    async fn snapshot<'c>(&self, client: &'c mut Client) -> Result<Transaction<'c>, StoreError> {
+        self.trip(2);
+        client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| backend(Operation::Load, None, e))
+    }
+
     fn trip(&self, n: u64) {
         self.trips.fetch_add(n, Ordering::Relaxed);
     }
@@ -958,18 +971,13 @@ impl AsyncStore for PgStore {
 
     /// The whole plan in one `REPEATABLE READ READ ONLY` transaction: one snapshot.
     async fn read(&self, plan: &ReadPlan) -> Result<Read, StoreError> {
-        let failed = |e| backend(Operation::Load, None, e);
         let mut client = self.connection().await?;
-        self.trip(2);
-        let transaction = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(failed)?;
+        let transaction = self.snapshot(&mut client).await?;
         let read = self.read_in(&transaction, plan).await?;
-        transaction.commit().await.map_err(failed)?;
+        transaction
+            .commit()
+            .await
+            .map_err(|e| backend(Operation::Load, None, e))?;
         Ok(read)
     }
 
@@ -1002,18 +1010,13 @@ impl AsyncStore for PgStore {
     }
 
     async fn feed(&self, query: &FeedQuery) -> Result<Vec<FeedEntry>, StoreError> {
-        let failed = |e| backend(Operation::Load, None, e);
         let mut client = self.connection().await?;
-        self.trip(2);
-        let transaction = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(failed)?;
+        let transaction = self.snapshot(&mut client).await?;
         let entries = self.feed_in(&transaction, query).await?;
-        transaction.commit().await.map_err(failed)?;
+        transaction
+            .commit()
+            .await
+            .map_err(|e| backend(Operation::Load, None, e))?;
         Ok(entries)
     }
 

@@ -714,6 +714,26 @@ fn worker(url: &str, schema: &str, n: u64, attempts: u64, blind: bool) -> std::p
         .unwrap()
 }
 
+/// Waits for a worker, which must succeed, adds the completions it reports to `completions`, and
+/// returns its whole report.
+fn worker_report(
+    child: std::process::Child,
+    completions: &mut HashMap<TicketId, u64>,
+) -> serde_json::Value {
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "a worker failed: {:?}",
+        output.status
+    );
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for (ticket, n) in line["completions"].as_object().unwrap() {
+        let ticket = TicketId::from(ticket.parse::<uuid::Uuid>().unwrap());
+        *completions.entry(ticket).or_default() += n.as_u64().unwrap();
+    }
+    line
+}
+
 /// Sets up the race on a fresh schema, runs `workers` processes of `attempts` each, and checks
 /// the final state against the completions they report. `None` when the tests skip.
 #[allow(
@@ -731,17 +751,7 @@ fn race_processes(label: &str, workers: u64, attempts: u64, blind: bool) -> Opti
     let mut report = RaceReport::default();
     let mut completions: HashMap<TicketId, u64> = HashMap::new();
     for child in running {
-        let output = child.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "a worker failed: {:?}",
-            output.status
-        );
-        let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        for (ticket, n) in line["completions"].as_object().unwrap() {
-            let ticket = TicketId::from(ticket.parse::<uuid::Uuid>().unwrap());
-            *completions.entry(ticket).or_default() += n.as_u64().unwrap();
-        }
+        let line = worker_report(child, &mut completions);
         report.commands += line["commands"].as_u64().unwrap();
         report.refusals += line["refusals"].as_u64().unwrap();
         report.gave_up += line["gave_up"].as_u64().unwrap();
@@ -814,13 +824,7 @@ fn x4_a_writer_killed_mid_run_leaves_no_half_batch_on_postgres() {
     );
     let mut survivors: HashMap<TicketId, u64> = HashMap::new();
     for child in running {
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success());
-        let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        for (ticket, n) in line["completions"].as_object().unwrap() {
-            let ticket = TicketId::from(ticket.parse::<uuid::Uuid>().unwrap());
-            *survivors.entry(ticket).or_default() += n.as_u64().unwrap();
-        }
+        worker_report(child, &mut survivors);
     }
     // The whole feed, page by page.
     let service = Service::new(setup);

@@ -48,11 +48,8 @@ pub(crate) fn handles(label: &str, n: usize) -> Option<(Schema, Vec<PgBlockingSt
     let url = server()?;
     let schema = schema_name(label);
     let first = PgBlockingStore::connect(&url, &schema).unwrap();
-    let mut all = vec![];
-    for _ in 1..n {
-        all.push(first.reconnect().unwrap());
-    }
-    all.insert(0, first);
+    let others: Vec<_> = (1..n).map(|_| first.reconnect().unwrap()).collect();
+    let all = std::iter::once(first).chain(others).collect();
     Some((Schema { url, name: schema }, all))
 }
 
