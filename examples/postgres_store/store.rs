@@ -55,7 +55,7 @@ use secure_ticket::feed::{FeedEntry, FeedQuery, Position};
 use secure_ticket::index::{Hit, Index, IndexEntry, Lookup, SortKey, Term};
 use secure_ticket::store::{
     AsyncStore, Batch, BoxError, CommandKey, Decoded, Envelope, Operation, Pruned, Read, ReadPlan,
-    Record, RecordKey, RecordKind, Store, StoreError, Version, Versioned,
+    Record, RecordKey, RecordKind, Store, StoreError, Version, Versioned, Write,
 };
 use secure_ticket::{CommandId, Event, OrganizerId};
 use time::OffsetDateTime;
@@ -66,7 +66,7 @@ use tokio_postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 use uuid::Uuid;
 
 /// The schema this file creates and reads, kept in `secure_ticket_schema`.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// Every table and index, created if absent.
 const SCHEMA: &str = "
@@ -107,36 +107,124 @@ const LOAD_ALL: &str = "SELECT kind, id, version, body FROM records \
     UNION ALL \
     SELECT '*command', organizer || id, version, body FROM commands \
     WHERE (organizer, id) IN (SELECT * FROM unnest($3::bytea[], $4::bytea[]))";
-const INSERT_RECORD: &str = "INSERT INTO records (kind, id, version, body) VALUES ($1, $2, $3, $4) \
-    ON CONFLICT DO NOTHING";
-const UPDATE_RECORD: &str = "UPDATE records SET version = version + 1, body = $1 \
-    WHERE kind = $2 AND id = $3 AND version = $4";
-const RECORD_VERSION: &str = "SELECT version FROM records WHERE kind = $1 AND id = $2";
-const INSERT_COMMAND: &str = "INSERT INTO commands (organizer, id, version, at, body) \
-    VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
-const UPDATE_COMMAND: &str = "UPDATE commands SET version = version + 1, at = $1, body = $2 \
-    WHERE organizer = $3 AND id = $4 AND version = $5";
-const COMMAND_VERSION: &str = "SELECT version FROM commands WHERE organizer = $1 AND id = $2";
-const PUT_READER: &str = "INSERT INTO reader_positions (organizer, name, position) \
-    VALUES ($1, $2, $3) ON CONFLICT (organizer, name) DO UPDATE SET position = excluded.position";
 
-const UNIQUE_HOLDER: &str =
-    "SELECT key_kind, key_id FROM unique_entries WHERE ix = $1 AND organizer = $2 AND term = $3";
-const DELETE_ENTRIES: &str = "DELETE FROM index_entries e \
-    USING unnest($1::smallint[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bytea[]) \
-    AS u(ix, organizer, term, sort, key_kind, key_id) \
-    WHERE e.ix = u.ix AND e.organizer = u.organizer AND e.term = u.term AND e.sort = u.sort";
-const DELETE_UNIQUES: &str = "DELETE FROM unique_entries e \
-    USING unnest($1::smallint[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bytea[]) \
-    AS u(ix, organizer, term, sort, key_kind, key_id) \
-    WHERE e.ix = u.ix AND e.organizer = u.organizer AND e.term = u.term AND e.sort = u.sort";
-const PUT_ENTRIES: &str = "INSERT INTO index_entries (ix, organizer, term, sort, key_kind, key_id) \
-    SELECT * FROM unnest($1::smallint[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], \
-    $6::bytea[]) ON CONFLICT (ix, organizer, term, sort) DO UPDATE \
-    SET key_kind = excluded.key_kind, key_id = excluded.key_id";
-const PUT_UNIQUES: &str = "INSERT INTO unique_entries (ix, organizer, term, sort, key_kind, key_id) \
-    SELECT * FROM unnest($1::smallint[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], \
-    $6::bytea[]) ON CONFLICT (ix, organizer, term) DO NOTHING";
+/// The SQLSTATE the commit function raises when a write finds another version than it expects;
+/// its detail is `place actual` (the write's place in the call's arrays, from 1, and the version
+/// stored, 0 when absent).
+const VERSION_CONFLICT: &str = "ST409";
+/// The SQLSTATE the commit function raises when another record holds a unique entry's term;
+/// its detail is `place kind id` (the entry's place among the additions, the holder's kind and id).
+const UNIQUE_TAKEN: &str = "ST423";
+
+/// The whole commit, in the database: a batch is one call of this function, so one statement in
+/// its own transaction and one round trip. The writes come in key order and are made in that
+/// order (two instances committing overlapping batches lock rows in the same order: no deadlock
+/// between them). A create is `INSERT .. ON CONFLICT DO NOTHING` (a failed plain `INSERT` would
+/// abort the transaction: 25P02), an update `UPDATE .. WHERE version = $n`; either changing no
+/// row raises [`VERSION_CONFLICT`], which rolls the whole call back. Then the index removals,
+/// the additions (a unique term held by another record raises [`UNIQUE_TAKEN`]), and last the
+/// feed rows, whose positions come from the one row of `feed_counter`: its lock is held until
+/// the commit, so positions follow commit order.
+const COMMIT_FUNCTION: &str = r#"
+CREATE OR REPLACE FUNCTION secure_ticket_commit(
+    w_kind text[], w_id bytea[], w_expected bigint[], w_at bigint[], w_body text[],
+    rd_organizer bytea[], rd_name text[], rd_position bigint[],
+    x_unique boolean[], x_ix smallint[], x_organizer bytea[], x_term text[], x_sort bytea[],
+    a_unique boolean[], a_ix smallint[], a_organizer bytea[], a_term text[], a_sort bytea[],
+    a_kind text[], a_id bytea[],
+    f_organizer bytea[], f_command bytea[], f_at bigint[], f_events text[])
+RETURNS void LANGUAGE plpgsql AS $body$
+DECLARE
+    i integer;
+    stored bigint;
+    holder_kind text;
+    holder_id bytea;
+    count bigint;
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(w_kind, 1), 0) LOOP
+        IF w_kind[i] = '*command' THEN
+            IF w_expected[i] = 0 THEN
+                INSERT INTO commands (organizer, id, version, at, body)
+                VALUES (substring(w_id[i] FROM 1 FOR 16), substring(w_id[i] FROM 17), 1,
+                        w_at[i], w_body[i])
+                ON CONFLICT DO NOTHING;
+            ELSE
+                UPDATE commands SET version = version + 1, at = w_at[i], body = w_body[i]
+                WHERE organizer = substring(w_id[i] FROM 1 FOR 16)
+                  AND id = substring(w_id[i] FROM 17) AND version = w_expected[i];
+            END IF;
+            IF NOT FOUND THEN
+                SELECT version INTO stored FROM commands
+                WHERE organizer = substring(w_id[i] FROM 1 FOR 16)
+                  AND id = substring(w_id[i] FROM 17);
+                RAISE EXCEPTION 'version conflict' USING ERRCODE = 'ST409',
+                    DETAIL = i || ' ' || coalesce(stored, 0);
+            END IF;
+        ELSE
+            IF w_expected[i] = 0 THEN
+                INSERT INTO records (kind, id, version, body)
+                VALUES (w_kind[i], w_id[i], 1, w_body[i])
+                ON CONFLICT DO NOTHING;
+            ELSE
+                UPDATE records SET version = version + 1, body = w_body[i]
+                WHERE kind = w_kind[i] AND id = w_id[i] AND version = w_expected[i];
+            END IF;
+            IF NOT FOUND THEN
+                SELECT version INTO stored FROM records WHERE kind = w_kind[i] AND id = w_id[i];
+                RAISE EXCEPTION 'version conflict' USING ERRCODE = 'ST409',
+                    DETAIL = i || ' ' || coalesce(stored, 0);
+            END IF;
+        END IF;
+    END LOOP;
+    INSERT INTO reader_positions (organizer, name, position)
+    SELECT * FROM unnest(rd_organizer, rd_name, rd_position)
+    ON CONFLICT (organizer, name) DO UPDATE SET position = excluded.position;
+    DELETE FROM index_entries e
+    USING unnest(x_unique, x_ix, x_organizer, x_term, x_sort) AS u(uniq, ix, organizer, term, sort)
+    WHERE NOT u.uniq AND e.ix = u.ix AND e.organizer = u.organizer AND e.term = u.term
+      AND e.sort = u.sort;
+    DELETE FROM unique_entries e
+    USING unnest(x_unique, x_ix, x_organizer, x_term, x_sort) AS u(uniq, ix, organizer, term, sort)
+    WHERE u.uniq AND e.ix = u.ix AND e.organizer = u.organizer AND e.term = u.term
+      AND e.sort = u.sort;
+    INSERT INTO index_entries (ix, organizer, term, sort, key_kind, key_id)
+    SELECT u.ix, u.organizer, u.term, u.sort, u.kind, u.id
+    FROM unnest(a_unique, a_ix, a_organizer, a_term, a_sort, a_kind, a_id)
+        AS u(uniq, ix, organizer, term, sort, kind, id)
+    WHERE NOT u.uniq
+    ON CONFLICT (ix, organizer, term, sort) DO UPDATE
+    SET key_kind = excluded.key_kind, key_id = excluded.key_id;
+    FOR i IN 1 .. coalesce(array_length(a_ix, 1), 0) LOOP
+        CONTINUE WHEN NOT a_unique[i];
+        INSERT INTO unique_entries (ix, organizer, term, sort, key_kind, key_id)
+        VALUES (a_ix[i], a_organizer[i], a_term[i], a_sort[i], a_kind[i], a_id[i])
+        ON CONFLICT (ix, organizer, term) DO NOTHING;
+        CONTINUE WHEN FOUND;
+        SELECT key_kind, key_id INTO holder_kind, holder_id FROM unique_entries
+        WHERE ix = a_ix[i] AND organizer = a_organizer[i] AND term = a_term[i];
+        IF holder_kind IS NULL THEN
+            -- the holder went away since the insert looked: decide again
+            RAISE EXCEPTION 'unique entry moved' USING ERRCODE = '40001';
+        END IF;
+        -- held by this record already (an update adds its entries again): no conflict
+        IF holder_kind <> a_kind[i] OR holder_id <> a_id[i] THEN
+            RAISE EXCEPTION 'unique entry taken' USING ERRCODE = 'ST423',
+                DETAIL = i || ' ' || holder_kind || ' ' || encode(holder_id, 'hex');
+        END IF;
+    END LOOP;
+    count := coalesce(array_length(f_organizer, 1), 0);
+    IF count > 0 THEN
+        WITH counter AS (UPDATE feed_counter SET last = last + count RETURNING last)
+        INSERT INTO feed (position, organizer, command, at, events)
+        SELECT counter.last - count + u.n, u.organizer, u.command, u.at, u.events
+        FROM counter, unnest(f_organizer, f_command, f_at, f_events) WITH ORDINALITY
+            AS u(organizer, command, at, events, n);
+    END IF;
+END
+$body$;
+"#;
+const CALL_COMMIT: &str = "SELECT secure_ticket_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)";
 const QUERY: &str = "SELECT sort, key_kind, key_id FROM index_entries \
     WHERE ix = $1 AND organizer = $2 AND term = $3 AND sort > $4 AND sort <= $5 \
     ORDER BY sort LIMIT $6";
@@ -154,8 +242,12 @@ const APPEND_ALL: &str = "WITH counter AS (UPDATE feed_counter SET last = last +
     AS u(organizer, command, at, events, n)";
 const FEED_AFTER: &str = "SELECT position, organizer, command, at, events FROM feed \
     WHERE organizer = $1 AND position > $2 ORDER BY position LIMIT $3";
-const FEED_OF: &str = "SELECT position, organizer, command, at, events FROM feed \
-    WHERE organizer = $1 AND command = $2 ORDER BY position DESC LIMIT 1";
+/// The last feed row of each command asked for (a command appends at most one).
+const FEED_OF: &str = "SELECT DISTINCT ON (f.organizer, f.command) \
+    f.position, f.organizer, f.command, f.at, f.events \
+    FROM feed f JOIN unnest($1::bytea[], $2::bytea[]) AS u(organizer, command) \
+    ON f.organizer = u.organizer AND f.command = u.command \
+    ORDER BY f.organizer, f.command, f.position DESC";
 
 const OLDEST_COMMANDS: &str = "SELECT organizer, id FROM commands WHERE at <= $1 \
     ORDER BY at, id, organizer LIMIT $2";
@@ -266,14 +358,16 @@ impl PgStore {
             .and_then(|row| row.get(0));
         match found {
             Some(found) if found > SCHEMA_VERSION => return Err(OpenError::NewerSchema { found }),
-            Some(_) => {}
-            None => {
-                transaction
-                    .execute(
-                        "INSERT INTO secure_ticket_schema (version) VALUES ($1)",
-                        &[&SCHEMA_VERSION],
-                    )
-                    .await?;
+            Some(SCHEMA_VERSION) => {}
+            // Version 1 had no commit function: version 2 adds it, the tables are the same.
+            older => {
+                transaction.batch_execute(COMMIT_FUNCTION).await?;
+                let sql = if older.is_some() {
+                    "UPDATE secure_ticket_schema SET version = $1"
+                } else {
+                    "INSERT INTO secure_ticket_schema (version) VALUES ($1)"
+                };
+                transaction.execute(sql, &[&SCHEMA_VERSION]).await?;
             }
         }
         transaction.commit().await?;
@@ -352,19 +446,6 @@ impl PgStore {
             }
         }
         Ok(client)
-    }
-
-    /// A `REPEATABLE READ READ ONLY` transaction on `client`: one snapshot for several reads
-    /// (its `BEGIN` and its `COMMIT` counted as round trips).
-    async fn snapshot<'c>(&self, client: &'c mut Client) -> Result<Transaction<'c>, StoreError> {
-        self.trip(2);
-        client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(|e| backend(Operation::Load, None, e))
     }
 
     fn trip(&self, n: u64) {
@@ -524,34 +605,32 @@ impl PgStore {
                 rows.iter().map(feed_entry).collect()
             }
             FeedQuery::Of { commands } => {
-                let mut out = Vec::with_capacity(commands.len());
-                for key in commands {
-                    self.trip(1);
-                    let row = client
-                        .query_opt(
-                            &prepared(client, &self.statements, FEED_OF).await?,
-                            &[
-                                &key.organizer.as_uuid().as_bytes().as_slice(),
-                                &key.id.as_uuid().as_bytes().as_slice(),
-                            ],
-                        )
-                        .await
-                        .map_err(failed)?;
-                    if let Some(row) = row {
-                        out.push(feed_entry(&row)?);
-                    }
+                if commands.is_empty() {
+                    return Ok(Vec::new());
                 }
-                Ok(out)
+                let organizers: Vec<Vec<u8>> = commands
+                    .iter()
+                    .map(|key| key.organizer.as_uuid().as_bytes().to_vec())
+                    .collect();
+                let ids: Vec<Vec<u8>> = commands
+                    .iter()
+                    .map(|key| key.id.as_uuid().as_bytes().to_vec())
+                    .collect();
+                self.trip(1);
+                let rows = client
+                    .query(
+                        &prepared(client, &self.statements, FEED_OF).await?,
+                        &[&organizers, &ids],
+                    )
+                    .await
+                    .map_err(failed)?;
+                rows.iter().map(feed_entry).collect()
             }
             _ => Ok(Vec::new()),
         }
     }
 
-    async fn read_in(
-        &self,
-        transaction: &Transaction<'_>,
-        plan: &ReadPlan,
-    ) -> Result<Read, StoreError> {
+    async fn read_in(&self, transaction: &Client, plan: &ReadPlan) -> Result<Read, StoreError> {
         let mut hits = Vec::with_capacity(plan.lookups().len());
         let mut keys = plan.keys().to_vec();
         for lookup in plan.lookups() {
@@ -590,215 +669,114 @@ impl PgStore {
         Ok(read)
     }
 
-    async fn commit_in(
-        &self,
-        transaction: &Transaction<'_>,
-        batch: &Batch,
-    ) -> Result<(), StoreError> {
-        // Key order: instances committing overlapping batches lock rows in the same order.
-        let mut writes: Vec<_> = batch.writes.iter().collect();
-        writes.sort_by_key(|write| write.record.key());
+    /// The batch as the arguments of [`COMMIT_FUNCTION`]; `writes` are the batch's writes in key
+    /// order (the function's errors name them by their place in it).
+    fn commit_arguments(batch: &Batch, writes: &[&Write]) -> Result<CommitArguments, StoreError> {
+        let mut args = CommitArguments::default();
         for write in writes {
             let key = write.record.key();
-            let failed = |e| backend(Operation::Commit, Some(key), e);
-            let body = serde_json::to_string(&Envelope::borrowed(&write.record))
-                .map_err(|e| backend(Operation::Commit, Some(key), e))?;
-            let expected = column_version(write.expected, key)?;
-            self.trip(1);
-            let changed = match &write.record {
+            args.w_body.push(
+                serde_json::to_string(&Envelope::borrowed(&write.record))
+                    .map_err(|e| backend(Operation::Commit, Some(key), e))?,
+            );
+            args.w_expected.push(column_version(write.expected, key)?);
+            match &write.record {
                 Record::Command(command) => {
-                    let at = nanos(command.at, key)?;
-                    let (organizer, id) = (command.organizer.as_uuid(), command.id.as_uuid());
-                    let (organizer, id) =
-                        (organizer.as_bytes().as_slice(), id.as_bytes().as_slice());
-                    if write.expected == Version::NEW {
-                        let first = column_version(Version::NEW.next(), key)?;
-                        transaction
-                            .execute(
-                                &prepared(transaction, &self.statements, INSERT_COMMAND).await?,
-                                &[&organizer, &id, &first, &at, &body],
-                            )
-                            .await
-                    } else {
-                        transaction
-                            .execute(
-                                &prepared(transaction, &self.statements, UPDATE_COMMAND).await?,
-                                &[&at, &body, &organizer, &id, &expected],
-                            )
-                            .await
-                    }
+                    args.w_kind.push(COMMAND_MARKER);
+                    let mut id = command.organizer.as_uuid().as_bytes().to_vec();
+                    id.extend_from_slice(command.id.as_uuid().as_bytes());
+                    args.w_id.push(id);
+                    args.w_at.push(Some(nanos(command.at, key)?));
                 }
                 record => {
-                    let kind = key.kind().as_str();
-                    let id = key.uuid();
-                    let id = id.as_bytes().as_slice();
-                    let changed = if write.expected == Version::NEW {
-                        let first = column_version(Version::NEW.next(), key)?;
-                        transaction
-                            .execute(
-                                &prepared(transaction, &self.statements, INSERT_RECORD).await?,
-                                &[&kind, &id, &first, &body],
-                            )
-                            .await
-                    } else {
-                        transaction
-                            .execute(
-                                &prepared(transaction, &self.statements, UPDATE_RECORD).await?,
-                                &[&body, &kind, &id, &expected],
-                            )
-                            .await
-                    };
-                    if let (Ok(1), Record::Reader(cursor)) = (&changed, record) {
-                        self.trip(1);
-                        transaction
-                            .execute(
-                                &prepared(transaction, &self.statements, PUT_READER).await?,
-                                &[
-                                    &cursor.organizer.as_uuid().as_bytes().as_slice(),
-                                    &cursor.name.as_str(),
-                                    &i64::try_from(cursor.position.get()).unwrap_or(i64::MAX),
-                                ],
-                            )
-                            .await
-                            .map_err(failed)?;
+                    args.w_kind.push(key.kind().as_str());
+                    args.w_id.push(key.uuid().as_bytes().to_vec());
+                    args.w_at.push(None);
+                    if let Record::Reader(cursor) = record {
+                        args.rd_organizer
+                            .push(cursor.organizer.as_uuid().as_bytes().to_vec());
+                        args.rd_name.push(cursor.name.as_str().to_owned());
+                        args.rd_position
+                            .push(i64::try_from(cursor.position.get()).unwrap_or(i64::MAX));
                     }
-                    changed
                 }
             }
-            .map_err(failed)?;
-            if changed != 1 {
-                return Err(self.conflict(transaction, key, write.expected).await);
-            }
         }
-        // Contract item 7: removals, then additions, each one statement over arrays.
-        let mut removed = (Entries::default(), Entries::default());
         for entry in &batch.index.removed {
             if let Some(row) = EntryRow::new(entry)? {
-                let list = if row.unique {
-                    &mut removed.1
-                } else {
-                    &mut removed.0
-                };
-                list.push(row);
+                args.removed.push(row);
             }
         }
-        let mut added = (Entries::default(), Entries::default());
         for entry in &batch.index.added {
             if let Some(row) = EntryRow::new(entry)? {
-                let list = if row.unique {
-                    &mut added.1
-                } else {
-                    &mut added.0
-                };
-                list.push(row);
+                args.added.push(row);
             }
         }
-        for (list, sql) in [(&removed.0, DELETE_ENTRIES), (&removed.1, DELETE_UNIQUES)] {
-            if !list.rows.is_empty() {
-                self.trip(1);
-                list.run(transaction, &self.statements, sql).await?;
-            }
+        for append in &batch.feed {
+            let key = RecordKey::Command(CommandKey::new(append.organizer, append.command));
+            args.f_organizer
+                .push(append.organizer.as_uuid().as_bytes().to_vec());
+            args.f_command
+                .push(append.command.as_uuid().as_bytes().to_vec());
+            args.f_at.push(nanos(append.at, key)?);
+            args.f_events.push(
+                serde_json::to_string(&append.events)
+                    .map_err(|e| backend(Operation::Commit, Some(key), e))?,
+            );
         }
-        if !added.0.rows.is_empty() {
-            self.trip(1);
-            added
-                .0
-                .run(transaction, &self.statements, PUT_ENTRIES)
-                .await?;
-        }
-        if !added.1.rows.is_empty() {
-            self.trip(1);
-            let written = added
-                .1
-                .run(transaction, &self.statements, PUT_UNIQUES)
-                .await?;
-            if usize::try_from(written).ok() != Some(added.1.rows.len()) {
-                // A term held already: by the same record is no conflict, by another is.
-                for row in &added.1.rows {
-                    self.trip(1);
-                    row.taken(transaction, &self.statements).await?;
-                }
-            }
-        }
-        // Contract item 8, last before COMMIT: the counter's row lock orders the commits. One
-        // statement takes the positions and writes the rows.
-        if !batch.feed.is_empty() {
-            let failed = |e| backend(Operation::Commit, None, e);
-            let count =
-                i64::try_from(batch.feed.len()).map_err(|e| backend(Operation::Commit, None, e))?;
-            let (mut organizers, mut commands, mut ats, mut events) =
-                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            for append in &batch.feed {
-                let key = RecordKey::Command(CommandKey::new(append.organizer, append.command));
-                organizers.push(append.organizer.as_uuid().as_bytes().to_vec());
-                commands.push(append.command.as_uuid().as_bytes().to_vec());
-                ats.push(nanos(append.at, key)?);
-                events.push(
-                    serde_json::to_string(&append.events)
-                        .map_err(|e| backend(Operation::Commit, Some(key), e))?,
-                );
-            }
-            self.trip(1);
-            transaction
-                .execute(
-                    &prepared(transaction, &self.statements, APPEND_ALL).await?,
-                    &[&count, &organizers, &commands, &ats, &events],
-                )
-                .await
-                .map_err(failed)?;
-        }
-        Ok(())
+        Ok(args)
     }
 
-    /// The conflict for `key`, with the version stored ([`Version::NEW`] when absent).
-    async fn conflict(
-        &self,
-        transaction: &Transaction<'_>,
-        key: RecordKey,
-        expected: Version,
+    /// The error of a failed [`COMMIT_FUNCTION`] call: the conflicts it raised, as the contract
+    /// names them.
+    fn commit_error(
+        error: tokio_postgres::Error,
+        writes: &[&Write],
+        added: &[EntryRow],
     ) -> StoreError {
-        let failed = |e| backend(Operation::Commit, Some(key), e);
-        self.trip(1);
-        let stored = match key {
-            RecordKey::Command(command) => {
-                transaction
-                    .query_opt(
-                        &match prepared(transaction, &self.statements, COMMAND_VERSION).await {
-                            Ok(statement) => statement,
-                            Err(e) => return e,
-                        },
-                        &[
-                            &command.organizer.as_uuid().as_bytes().as_slice(),
-                            &command.id.as_uuid().as_bytes().as_slice(),
-                        ],
-                    )
-                    .await
-            }
-            _ => {
-                transaction
-                    .query_opt(
-                        &match prepared(transaction, &self.statements, RECORD_VERSION).await {
-                            Ok(statement) => statement,
-                            Err(e) => return e,
-                        },
-                        &[&key.kind().as_str(), &key.uuid().as_bytes().as_slice()],
-                    )
-                    .await
-            }
+        let Some(db) = error.as_db_error() else {
+            return backend(Operation::Commit, None, error);
         };
-        let actual = match stored {
-            Ok(None) => Version::NEW,
-            Ok(Some(row)) => match row.try_get::<_, i64>(0) {
-                Ok(version) => Version::new(u64::try_from(version).unwrap_or_default()),
-                Err(e) => return failed(e),
-            },
-            Err(e) => return failed(e),
-        };
-        StoreError::Conflict {
-            key,
-            expected,
-            actual,
+        let detail = db.detail().unwrap_or_default();
+        let mut parts = detail.split(' ');
+        let place = parts
+            .next()
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| n.checked_sub(1));
+        match db.code().code() {
+            VERSION_CONFLICT => {
+                let actual = parts.next().and_then(|v| v.parse::<u64>().ok());
+                if let (Some(write), Some(actual)) = (place.and_then(|i| writes.get(i)), actual) {
+                    return StoreError::Conflict {
+                        key: write.record.key(),
+                        expected: write.expected,
+                        actual: Version::new(actual),
+                    };
+                }
+            }
+            UNIQUE_TAKEN => {
+                let row = place.and_then(|i| added.get(i));
+                let holder = match (parts.next(), parts.next()) {
+                    (Some(kind), Some(id)) => {
+                        Uuid::try_parse(id).ok().and_then(|id| key_of(kind, id))
+                    }
+                    _ => None,
+                };
+                let index = row.and_then(|row| {
+                    Index::ALL
+                        .into_iter()
+                        .find(|index| i16::from(index.number()) == row.ix)
+                });
+                if let (Some(index), Some(key), Some(holder)) =
+                    (index, row.and_then(EntryRow::key), holder)
+                {
+                    return StoreError::UniqueEntryTaken { index, key, holder };
+                }
+            }
+            _ => {}
         }
+        let key = writes.first().map(|write| write.record.key());
+        retryable(backend(Operation::Commit, key, error), key)
     }
 
     async fn prune_in(
@@ -907,6 +885,45 @@ impl PgStore {
     }
 }
 
+/// The start of [`PgStore::read`]'s snapshot.
+const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+/// Sends the request of `future` (its first poll puts the request on the connection) and drops
+/// it: the connection reads and discards the answer. Requests on a connection run in the order
+/// sent, so the next one runs after this one.
+fn send_only<F: Future>(future: F) {
+    let mut future = std::pin::pin!(future);
+    let _ = future
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+}
+
+/// A request already sent (polled once), whose answer is waited for later.
+struct Sent<'a, F: Future> {
+    future: std::pin::Pin<&'a mut F>,
+    done: Option<F::Output>,
+}
+
+impl<'a, F: Future> Sent<'a, F> {
+    fn new(mut future: std::pin::Pin<&'a mut F>) -> Self {
+        let done = match future
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+        {
+            std::task::Poll::Ready(output) => Some(output),
+            std::task::Poll::Pending => None,
+        };
+        Self { future, done }
+    }
+
+    async fn wait(&mut self) -> F::Output {
+        match self.done.take() {
+            Some(output) => output,
+            None => self.future.as_mut().await,
+        }
+    }
+}
+
 /// A connection to `url`, named `secure_ticket_<schema>` in `pg_stat_activity`, its task
 /// spawned on `runtime`.
 async fn open_client(
@@ -931,6 +948,17 @@ async fn prepared<C: GenericClient>(
     statements: &Statements,
     sql: &'static str,
 ) -> Result<Statement, StoreError> {
+    prepared_raw(client, statements, sql)
+        .await
+        .map_err(|e| backend(Operation::Load, None, e))
+}
+
+/// As [`prepared`], with the driver's error.
+async fn prepared_raw<C: GenericClient>(
+    client: &C,
+    statements: &Statements,
+    sql: &'static str,
+) -> Result<Statement, tokio_postgres::Error> {
     let known = statements
         .lock()
         .ok()
@@ -938,10 +966,7 @@ async fn prepared<C: GenericClient>(
     if let Some(statement) = known {
         return Ok(statement);
     }
-    let statement = client
-        .prepare(sql)
-        .await
-        .map_err(|e| backend(Operation::Load, None, e))?;
+    let statement = client.prepare(sql).await?;
     if let Ok(mut cache) = statements.lock() {
         cache.insert(sql, statement.clone());
     }
@@ -969,39 +994,46 @@ impl AsyncStore for PgStore {
         self.load_in(&*client, keys).await
     }
 
-    /// The whole plan in one `REPEATABLE READ READ ONLY` transaction: one snapshot.
+    /// The whole plan in one `REPEATABLE READ READ ONLY` transaction: one snapshot. Its `BEGIN`
+    /// goes out with the first statement and its `COMMIT` with the connection's next request,
+    /// neither waited for: one round trip per step of the plan.
     async fn read(&self, plan: &ReadPlan) -> Result<Read, StoreError> {
-        let mut client = self.connection().await?;
-        let transaction = self.snapshot(&mut client).await?;
-        let read = self.read_in(&transaction, plan).await?;
-        transaction
-            .commit()
-            .await
-            .map_err(|e| backend(Operation::Load, None, e))?;
-        Ok(read)
+        let client = self.connection().await?;
+        let begin = std::pin::pin!(client.batch_execute(BEGIN_SNAPSHOT));
+        let mut begin = Sent::new(begin);
+        let read = self.read_in(&client, plan).await;
+        let begun = begin.wait().await;
+        let end = if read.is_ok() && begun.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        send_only(client.batch_execute(end));
+        begun.map_err(|e| backend(Operation::Load, None, e))?;
+        read
     }
 
+    /// The batch in one call of the database's commit function ([`COMMIT_FUNCTION`]): one
+    /// round trip, all or nothing.
     async fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         if let Some(key) = batch.duplicate_key() {
             return Err(StoreError::DuplicateKey { key });
         }
-        let first = batch.writes.iter().map(|w| w.record.key()).min();
-        let failed = |e| backend(Operation::Commit, None, e);
-        let mut client = self.connection().await?;
-        self.trip(2);
-        let transaction = client.transaction().await.map_err(failed)?;
-        // On an error the transaction rolls back as it drops: nothing of the batch lands.
-        let committed = match self.commit_in(&transaction, &batch).await {
-            Ok(()) => transaction.commit().await.map_err(failed),
-            Err(error) => Err(error),
-        };
-        committed.map_err(|e| {
-            let e = retryable(e, first);
-            if e.is_conflict() {
-                self.conflicts.fetch_add(1, Ordering::Relaxed);
-            }
-            e
-        })
+        let mut writes: Vec<&Write> = batch.writes.iter().collect();
+        writes.sort_by_key(|write| write.record.key());
+        let arguments = Self::commit_arguments(&batch, &writes)?;
+        let client = self.connection().await?;
+        self.trip(1);
+        let committed = arguments
+            .call(&client, &self.statements)
+            .await
+            .map_err(|e| Self::commit_error(e, &writes, &arguments.added));
+        if let Err(e) = &committed
+            && e.is_conflict()
+        {
+            self.conflicts.fetch_add(1, Ordering::Relaxed);
+        }
+        committed
     }
 
     async fn query(&self, lookup: &Lookup) -> Result<Vec<Hit>, StoreError> {
@@ -1009,15 +1041,10 @@ impl AsyncStore for PgStore {
         self.query_in(&*client, lookup).await
     }
 
+    /// One statement: one snapshot.
     async fn feed(&self, query: &FeedQuery) -> Result<Vec<FeedEntry>, StoreError> {
-        let mut client = self.connection().await?;
-        let transaction = self.snapshot(&mut client).await?;
-        let entries = self.feed_in(&transaction, query).await?;
-        transaction
-            .commit()
-            .await
-            .map_err(|e| backend(Operation::Load, None, e))?;
-        Ok(entries)
+        let client = self.connection().await?;
+        self.feed_in(&*client, query).await
     }
 
     async fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<Pruned, StoreError> {
@@ -1109,37 +1136,94 @@ impl Store for PgBlockingStore {
     }
 }
 
-/// Rows of `index_entries` or `unique_entries`, as the arrays of one statement.
+/// The arguments of one [`COMMIT_FUNCTION`] call: the batch as arrays, one per column.
 #[derive(Debug, Default)]
-struct Entries {
-    rows: Vec<EntryRow>,
+struct CommitArguments {
+    w_kind: Vec<&'static str>,
+    w_id: Vec<Vec<u8>>,
+    w_expected: Vec<i64>,
+    w_at: Vec<Option<i64>>,
+    w_body: Vec<String>,
+    rd_organizer: Vec<Vec<u8>>,
+    rd_name: Vec<String>,
+    rd_position: Vec<i64>,
+    removed: Vec<EntryRow>,
+    added: Vec<EntryRow>,
+    f_organizer: Vec<Vec<u8>>,
+    f_command: Vec<Vec<u8>>,
+    f_at: Vec<i64>,
+    f_events: Vec<String>,
 }
 
-impl Entries {
-    fn push(&mut self, row: EntryRow) {
-        self.rows.push(row);
-    }
-
-    /// Runs `sql` with the rows as six arrays; the number of rows it changed.
-    async fn run(
+impl CommitArguments {
+    /// Calls the function: one statement, its own transaction, one round trip.
+    async fn call(
         &self,
-        transaction: &Transaction<'_>,
+        client: &Client,
         statements: &Statements,
-        sql: &'static str,
-    ) -> Result<u64, StoreError> {
-        let ix: Vec<i16> = self.rows.iter().map(|r| r.ix).collect();
-        let organizer: Vec<&[u8]> = self.rows.iter().map(|r| r.organizer.as_slice()).collect();
-        let term: Vec<&str> = self.rows.iter().map(|r| r.term.as_str()).collect();
-        let sort: Vec<&[u8]> = self.rows.iter().map(|r| r.sort.as_slice()).collect();
-        let kind: Vec<&str> = self.rows.iter().map(|r| r.key_kind).collect();
-        let id: Vec<&[u8]> = self.rows.iter().map(|r| r.key_id.as_slice()).collect();
-        transaction
+    ) -> Result<(), tokio_postgres::Error> {
+        let (x, a) = (
+            EntryColumns::of(&self.removed),
+            EntryColumns::of(&self.added),
+        );
+        let statement = prepared_raw(client, statements, CALL_COMMIT).await?;
+        client
             .execute(
-                &prepared(transaction, statements, sql).await?,
-                &[&ix, &organizer, &term, &sort, &kind, &id],
+                &statement,
+                &[
+                    &self.w_kind,
+                    &self.w_id,
+                    &self.w_expected,
+                    &self.w_at,
+                    &self.w_body,
+                    &self.rd_organizer,
+                    &self.rd_name,
+                    &self.rd_position,
+                    &x.unique,
+                    &x.ix,
+                    &x.organizer,
+                    &x.term,
+                    &x.sort,
+                    &a.unique,
+                    &a.ix,
+                    &a.organizer,
+                    &a.term,
+                    &a.sort,
+                    &a.kind,
+                    &a.id,
+                    &self.f_organizer,
+                    &self.f_command,
+                    &self.f_at,
+                    &self.f_events,
+                ],
             )
             .await
-            .map_err(|e| backend(Operation::Commit, None, e))
+            .map(|_| ())
+    }
+}
+
+/// Index rows as the columns the commit function takes.
+struct EntryColumns<'a> {
+    unique: Vec<bool>,
+    ix: Vec<i16>,
+    organizer: Vec<&'a [u8]>,
+    term: Vec<&'a str>,
+    sort: Vec<&'a [u8]>,
+    kind: Vec<&'a str>,
+    id: Vec<&'a [u8]>,
+}
+
+impl<'a> EntryColumns<'a> {
+    fn of(rows: &'a [EntryRow]) -> Self {
+        Self {
+            unique: rows.iter().map(|r| r.unique).collect(),
+            ix: rows.iter().map(|r| r.ix).collect(),
+            organizer: rows.iter().map(|r| r.organizer.as_slice()).collect(),
+            term: rows.iter().map(|r| r.term.as_str()).collect(),
+            sort: rows.iter().map(|r| r.sort.as_slice()).collect(),
+            kind: rows.iter().map(|r| r.key_kind).collect(),
+            id: rows.iter().map(|r| r.key_id.as_slice()).collect(),
+        }
     }
 }
 
@@ -1181,43 +1265,6 @@ impl EntryRow {
 
     fn key(&self) -> Option<RecordKey> {
         key_of(self.key_kind, Uuid::from_bytes(self.key_id))
-    }
-
-    /// Contract item 10: the term of this unique entry is held; by this record it is no conflict
-    /// (a batch built with `Batch::push` for an update adds its entries again).
-    async fn taken(
-        &self,
-        transaction: &Transaction<'_>,
-        statements: &Statements,
-    ) -> Result<(), StoreError> {
-        let key = self.key();
-        let holder = transaction
-            .query_one(
-                &prepared(transaction, statements, UNIQUE_HOLDER).await?,
-                &[&self.ix, &self.organizer.as_slice(), &self.term],
-            )
-            .await;
-        let holder = match holder {
-            Ok(row) => match (row.try_get::<_, &str>(0), row.try_get::<_, &[u8]>(1)) {
-                (Ok(kind), Ok(id)) => uuid_of(id).and_then(|id| key_of(kind, id)),
-                _ => None,
-            },
-            Err(e) => return Err(backend(Operation::Commit, key, e)),
-        };
-        let index = Index::ALL
-            .into_iter()
-            .find(|index| i16::from(index.number()) == self.ix);
-        match (index, key, holder) {
-            (_, Some(key), Some(holder)) if holder == key => Ok(()),
-            (Some(index), Some(key), Some(holder)) => {
-                Err(StoreError::UniqueEntryTaken { index, key, holder })
-            }
-            (_, key, _) => Err(StoreError::Backend {
-                operation: Operation::Commit,
-                key,
-                source: "a damaged row in unique_entries".into(),
-            }),
-        }
     }
 }
 
