@@ -371,9 +371,7 @@ impl PgStore {
             }
         }
         transaction.commit().await?;
-        client
-            .batch_execute(&format!("SET search_path TO {schema}"))
-            .await?;
+        client.batch_execute(&session(schema)).await?;
         Ok(Self {
             client: Mutex::new(client),
             url: url.to_owned(),
@@ -426,6 +424,20 @@ impl PgStore {
         self.client.lock().await.execute(sql, params).await
     }
 
+    /// Runs a raw query on this store's connection: its rows (for measurements, such as the
+    /// WAL position or the size of the tables).
+    ///
+    /// # Errors
+    ///
+    /// The driver's error.
+    pub async fn query_raw(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+        self.client.lock().await.query(sql, params).await
+    }
+
     /// The connection, opened again first if the server closed it (a restart, a terminated
     /// backend): the call that met the closed connection failed with [`StoreError::Backend`],
     /// the next one works once the server is back.
@@ -437,7 +449,7 @@ impl PgStore {
                 .await
                 .map_err(failed)?;
             client
-                .batch_execute(&format!("SET search_path TO {}", self.schema))
+                .batch_execute(&session(&self.schema))
                 .await
                 .map_err(failed)?;
             // Statements belong to the connection that prepared them.
@@ -885,6 +897,14 @@ impl PgStore {
     }
 }
 
+/// A connection's settings: the schema, and plans prepared once. The store's statements take
+/// arrays whose length the planner cannot know; a generic plan (index scans driven by the
+/// arrays) is the right one for every length a batch has, and planning it again for every call
+/// (PostgreSQL's default for the first calls of a statement) costs more than running it.
+fn session(schema: &str) -> String {
+    format!("SET search_path TO {schema}; SET plan_cache_mode TO force_generic_plan")
+}
+
 /// The start of [`PgStore::read`]'s snapshot.
 const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
@@ -896,32 +916,6 @@ fn send_only<F: Future>(future: F) {
     let _ = future
         .as_mut()
         .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
-}
-
-/// A request already sent (polled once), whose answer is waited for later.
-struct Sent<'a, F: Future> {
-    future: std::pin::Pin<&'a mut F>,
-    done: Option<F::Output>,
-}
-
-impl<'a, F: Future> Sent<'a, F> {
-    fn new(mut future: std::pin::Pin<&'a mut F>) -> Self {
-        let done = match future
-            .as_mut()
-            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
-        {
-            std::task::Poll::Ready(output) => Some(output),
-            std::task::Poll::Pending => None,
-        };
-        Self { future, done }
-    }
-
-    async fn wait(&mut self) -> F::Output {
-        match self.done.take() {
-            Some(output) => output,
-            None => self.future.as_mut().await,
-        }
-    }
 }
 
 /// A connection to `url`, named `secure_ticket_<schema>` in `pg_stat_activity`, its task
@@ -999,10 +993,13 @@ impl AsyncStore for PgStore {
     /// neither waited for: one round trip per step of the plan.
     async fn read(&self, plan: &ReadPlan) -> Result<Read, StoreError> {
         let client = self.connection().await?;
-        let begin = std::pin::pin!(client.batch_execute(BEGIN_SNAPSHOT));
-        let mut begin = Sent::new(begin);
-        let read = self.read_in(&client, plan).await;
-        let begun = begin.wait().await;
+        // Polled first, BEGIN is sent first; both answers are read as they come, so the
+        // connection never waits on an answer nobody polls.
+        let (begun, read) = tokio::join!(
+            biased;
+            client.batch_execute(BEGIN_SNAPSHOT),
+            self.read_in(&client, plan),
+        );
         let end = if read.is_ok() && begun.is_ok() {
             "COMMIT"
         } else {

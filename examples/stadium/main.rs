@@ -31,8 +31,14 @@
 )]
 
 #[allow(unreachable_pub, dead_code)]
-#[path = "sqlite_store/store.rs"]
+#[path = "../sqlite_store/store.rs"]
 mod sqlite_store;
+
+#[allow(unreachable_pub, dead_code)]
+#[path = "../postgres_store/store.rs"]
+mod postgres_store;
+
+mod postgres;
 
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
@@ -96,6 +102,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "stadium: {tickets} tickets, batches of {BATCH}, seed {SEED:#x}, usage rule limit {LIMIT}, NEUTRAL"
     );
+    if let Some(instances) = flag("--postgres") {
+        return postgres::runs(tickets, &instances);
+    }
 
     // The timed runs keep no copies of what they write. The run is seeded, so every store commits
     // the same batches: an untimed run afterwards records them for the baselines to replay.
@@ -104,7 +113,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     } else {
         let store = Recording::off(MemoryStore::new());
         setup(&store)?;
-        let mut report = run(&store, &store, tickets, 0, START)?;
+        let mut report = run(
+            std::slice::from_ref(&store),
+            &store,
+            Stadium::batched(tickets, 0, START),
+            &mut || Ok(()),
+        )?;
         let stored = report.tickets_stored;
         report.wallet = Some(wallet_latency(&store, ROUND_IDS, report.end, stored)?);
         Some(report)
@@ -126,7 +140,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("\nrecording the batches for the baselines (an untimed run on MemoryStore)");
     let recorder = Recording::on(MemoryStore::new());
     setup(&recorder)?;
-    run(&recorder, &recorder, tickets, 0, START)?;
+    run(
+        std::slice::from_ref(&recorder),
+        &recorder,
+        Stadium::batched(tickets, 0, START),
+        &mut || Ok(()),
+    )?;
     let replay = recorder.into_batches()?;
 
     if let Some(report) = memory {
@@ -184,7 +203,12 @@ fn sqlite_run_at(
         let offset = round * ROUND_IDS;
         let start = START.saturating_add(time::Duration::days(i64::try_from(round)?));
         let written = process_bytes_written();
-        let report = run(&sqlite, &checker, tickets, offset, start)?;
+        let report = run(
+            std::slice::from_ref(&sqlite),
+            &checker,
+            Stadium::batched(tickets, offset, start),
+            &mut || Ok(()),
+        )?;
         let written = process_bytes_written().zip(written).map(|(b, a)| b - a);
         let file_bytes = file_bytes(path);
         stored += report.tickets_stored;
@@ -644,9 +668,12 @@ fn email(kind: &str, n: u64) -> Result<Email, Box<dyn Error>> {
     Ok(Email::parse(&format!("{kind}{n}@stadium.example.com"))?)
 }
 
-/// Runs commands in batches, timing each batch under `op`.
+/// Runs commands in batches, timing each batch under `op`; or, with `per_request`, one command per
+/// request, each instance (one service over its own store) taking its turn of the requests on a
+/// thread of its own, each request timed.
 struct Runner<'a, S: Store> {
-    service: Service<&'a Recording<S>>,
+    services: Vec<Service<&'a Recording<S>>>,
+    per_request: bool,
     next_id: u128,
     at: OffsetDateTime,
     total: Duration,
@@ -654,13 +681,15 @@ struct Runner<'a, S: Store> {
     per_op: BTreeMap<&'static str, Vec<f64>>,
 }
 
-impl<S: Store> Runner<'_, S> {
+/// A request's index, its outcome and its time in microseconds.
+type Timed = (usize, Result<Outcome, secure_ticket::Error>, f64);
+
+impl<S: Store + Sync> Runner<'_, S> {
     fn run(
         &mut self,
         op: &'static str,
         commands: Vec<Command>,
     ) -> Result<Vec<Outcome>, Box<dyn Error>> {
-        let mut outcomes = Vec::with_capacity(commands.len());
         let requests: Vec<Request> = commands
             .into_iter()
             .map(|command| {
@@ -672,9 +701,14 @@ impl<S: Store> Runner<'_, S> {
                 }
             })
             .collect();
+        if self.per_request {
+            return self.run_per_request(op, &requests);
+        }
+        let service = self.services.first().ok_or("no instance")?;
+        let mut outcomes = Vec::with_capacity(requests.len());
         for chunk in requests.chunks(BATCH) {
             let start = Instant::now();
-            let results = self.service.execute_batch(chunk)?;
+            let results = service.execute_batch(chunk)?;
             let elapsed = start.elapsed();
             self.total += elapsed;
             self.commands += chunk.len();
@@ -687,6 +721,56 @@ impl<S: Store> Runner<'_, S> {
             }
         }
         Ok(outcomes)
+    }
+
+    /// Instance `k` of `n` sends requests `k`, `k + n`, `k + 2n`, ..., one at a time.
+    fn run_per_request(
+        &mut self,
+        op: &'static str,
+        requests: &[Request],
+    ) -> Result<Vec<Outcome>, Box<dyn Error>> {
+        let n = self.services.len();
+        let start = Instant::now();
+        let done: Vec<Vec<Timed>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .services
+                .iter()
+                .enumerate()
+                .map(|(k, service)| {
+                    scope.spawn(move || {
+                        requests
+                            .iter()
+                            .enumerate()
+                            .skip(k)
+                            .step_by(n)
+                            .map(|(i, request)| {
+                                let started = Instant::now();
+                                let outcome = service.execute(request);
+                                (i, outcome, started.elapsed().as_secs_f64() * 1e6)
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap_or_default())
+                .collect()
+        });
+        self.total += start.elapsed();
+        self.commands += requests.len();
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; requests.len()];
+        let samples = self.per_op.entry(op).or_default();
+        for (i, outcome, micros) in done.into_iter().flatten() {
+            samples.push(micros);
+            if let Some(slot) = outcomes.get_mut(i) {
+                *slot = Some(outcome?);
+            }
+        }
+        outcomes
+            .into_iter()
+            .map(|o| o.ok_or_else(|| "an instance stopped early".into()))
+            .collect()
     }
 
     fn tick(&mut self) -> OffsetDateTime {
@@ -745,25 +829,54 @@ fn issue<S: Store>(
     Ok(())
 }
 
-/// The stadium on `store` (after [`setup`]), its ids (tickets, rights, groups, commands, emails)
-/// offset by `offset` and its first command at `start`; the invariants are then checked on
-/// `checker` (the same data).
-fn run<S: Store, C: Store>(
-    store: &Recording<S>,
-    checker: &C,
+/// What a stadium run is: its size, its ids (tickets, rights, groups, commands, emails) offset by
+/// `offset`, its first command at `start`, in batches or one command per request.
+#[derive(Clone, Copy)]
+struct Stadium {
     tickets: u32,
     offset: u64,
     start: OffsetDateTime,
+    per_request: bool,
+}
+
+impl Stadium {
+    const fn batched(tickets: u32, offset: u64, start: OffsetDateTime) -> Self {
+        Self {
+            tickets,
+            offset,
+            start,
+            per_request: false,
+        }
+    }
+}
+
+/// The stadium on `stores` (after [`setup`]; several are instances over one database, each its
+/// own connection), `started` called when the untimed issuing is done; the invariants are then
+/// checked on `checker` (the same data).
+fn run<S: Store + Sync, C: Store>(
+    stores: &[Recording<S>],
+    checker: &C,
+    stadium: Stadium,
+    started: &mut dyn FnMut() -> Result<(), Box<dyn Error>>,
 ) -> Result<Report, Box<dyn Error>> {
+    let Stadium {
+        tickets,
+        offset,
+        start,
+        per_request,
+    } = stadium;
     let n = u64::from(tickets);
+    let store = stores.first().ok_or("no store")?;
     let service = Service::new(store);
     // S360 issues the tickets (setup, not timed).
     issue(&service, (1..=n).map(|i| offset + i), |i| email("fan", i))?;
     store.setup_done()?;
+    started()?;
 
     let mut rng = Rng(SEED);
     let mut runner = Runner {
-        service: Service::new(store),
+        services: stores.iter().map(Service::new).collect(),
+        per_request,
         next_id: offset.into(),
         at: start,
         total: Duration::ZERO,
