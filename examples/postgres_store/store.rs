@@ -17,26 +17,37 @@
 //!   (organizer, id, version, at, body)` keyed by the command key, `at` in unix nanoseconds with
 //!   an index on `(at, id, organizer)`: that index is [`Index::CommandsByTime`].
 //! - `load`: one round trip for every key: `SELECT .. FROM records WHERE (kind, id) IN (SELECT *
-//!   FROM unnest($1, $2)) UNION ALL SELECT .. FROM commands WHERE (organizer, id) IN ..`. `read`: the whole [`ReadPlan`] in one `REPEATABLE READ READ ONLY` transaction
-//!   (one snapshot).
-//! - `commit`: one transaction. The writes in key order (two instances committing overlapping
-//!   batches take their row locks in the same order: no deadlock between them); a create is
-//!   `INSERT .. ON CONFLICT DO NOTHING` and its row count (a failed plain `INSERT` would abort
-//!   the whole transaction: 25P02), an update `UPDATE .. WHERE version = $n` and its row count;
-//!   a count of 0 is [`StoreError::Conflict`] with the version actually stored. Serialization
-//!   failures and deadlocks (40001, 40P01) are [`StoreError::ChangedDuringRead`]: the shell
-//!   decides again.
+//!   FROM unnest($1, $2)) UNION ALL SELECT .. FROM commands WHERE (organizer, id) IN ..`.
+//!   `read`: the whole [`ReadPlan`] in one `REPEATABLE READ READ ONLY` transaction (one
+//!   snapshot) whose `BEGIN` goes out with the plan's first statement and whose `COMMIT` goes out
+//!   with the connection's next request, neither waited for: one round trip per step of the plan.
+//! - `commit`: one round trip, `SELECT secure_ticket_commit(..)`, a PL/pgSQL function the schema
+//!   defines ([`COMMIT_FUNCTION`]), given the whole batch as 25 arrays; the statement is its own
+//!   transaction, so the batch lands whole or not at all. Inside it, the writes in key order (two
+//!   instances committing overlapping batches take their row locks in the same order: no
+//!   deadlock between them); a create is `INSERT .. ON CONFLICT DO NOTHING` and its row count (a
+//!   failed plain `INSERT` would abort the whole transaction: 25P02), an update `UPDATE .. WHERE
+//!   version = $n` and its row count; a count of 0 raises SQLSTATE `ST409` with the version
+//!   actually stored, which the store turns into [`StoreError::Conflict`]. Serialization failures
+//!   and deadlocks (40001, 40P01) are [`StoreError::ChangedDuringRead`]: the shell decides again.
+//!   Connections plan every statement generically (`plan_cache_mode = force_generic_plan`): its
+//!   arrays' lengths change from call to call, and planning anew for each costs more than the call.
 //! - Index entries (item 7) in `index_entries (ix, organizer, term, sort, key_kind, key_id)`;
 //!   unique ones (item 10) in `unique_entries`, whose primary key `(ix, organizer, term)` is the
-//!   uniqueness: `INSERT .. ON CONFLICT DO NOTHING`, and the holders read when fewer rows were
-//!   written than asked. A batch's removals are one `DELETE .. USING unnest(..)` per table, its
-//!   additions one `INSERT .. SELECT * FROM unnest(..)` per table, whatever their number.
+//!   uniqueness: `INSERT .. ON CONFLICT DO NOTHING`, the holder read when no row was written,
+//!   SQLSTATE `ST423` ([`StoreError::UniqueEntryTaken`]) when another record holds it. The batch's
+//!   removals run before its additions, so a take back that adds the replacement and invalidates
+//!   the old ticket passes in either write order without a deferred constraint (and `ON CONFLICT`
+//!   cannot take a deferrable constraint as its arbiter). Removals are one `DELETE .. USING
+//!   unnest(..)` per table, additions one `INSERT .. SELECT * FROM unnest(..)`.
 //! - The feed (item 8) under concurrent writers: a sequence hands out numbers before commit, so a
 //!   reader could pass a number whose row becomes visible later. Here positions come from the
-//!   one row of `feed_counter`, updated as the last statement before `COMMIT` (in the same
-//!   statement that writes the batch's feed rows, from arrays): its row lock is
-//!   held until the commit, so a later writer gets higher positions and becomes visible later;
-//!   positions follow commit order, and a rolled back commit gives its numbers back.
+//!   one row of `feed_counter`, updated by the commit function's last statement (which also
+//!   writes the batch's feed rows, from arrays): its row lock is held until the commit, so a
+//!   later writer gets higher positions and becomes visible later; positions follow commit
+//!   order, and a rolled back commit gives its numbers back. The price: commits that append to
+//!   the feed pass that row one at a time, each holding it for the end of its function and its
+//!   commit's WAL flush.
 //! - `prune` (item 9): in one transaction, the oldest command rows, then the lowest feed rows
 //!   while old enough and passed by every reader of their organizer (`reader_positions`, written
 //!   with each reader cursor).
@@ -48,14 +59,14 @@
 //!   [`StoreError::Corrupt`].
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use secure_ticket::feed::{FeedEntry, FeedQuery, Position};
 use secure_ticket::index::{Hit, Index, IndexEntry, Lookup, SortKey, Term};
 use secure_ticket::store::{
-    AsyncStore, Batch, BoxError, CommandKey, Decoded, Envelope, Operation, Pruned, Read, ReadPlan,
-    Record, RecordKey, RecordKind, Store, StoreError, Version, Versioned, Write,
+    AsyncStore, Batch, BoxError, CommandKey, Decoded, Envelope, Lead, Operation, Pruned, Read,
+    ReadPlan, Record, RecordKey, RecordKind, Store, StoreError, Version, Versioned, Write,
 };
 use secure_ticket::{CommandId, Event, OrganizerId};
 use time::OffsetDateTime;
@@ -66,14 +77,15 @@ use tokio_postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 use uuid::Uuid;
 
 /// The schema this file creates and reads, kept in `secure_ticket_schema`.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Every table and index, created if absent.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS secure_ticket_schema (version integer NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
     kind text NOT NULL, id bytea NOT NULL, version bigint NOT NULL, body text NOT NULL,
-    PRIMARY KEY (kind, id));
+    leads bytea, PRIMARY KEY (kind, id));
+ALTER TABLE records ADD COLUMN IF NOT EXISTS leads bytea;
 CREATE TABLE IF NOT EXISTS commands (
     organizer bytea NOT NULL, id bytea NOT NULL, version bigint NOT NULL, at bigint NOT NULL,
     body text NOT NULL, PRIMARY KEY (organizer, id));
@@ -102,11 +114,90 @@ const SCHEMA_LOCK: i64 = 0x5ec7_1c4e_7000_0001;
 
 /// The kind a command row comes back under from [`LOAD_ALL`] (no record kind starts with `*`).
 const COMMAND_MARKER: &str = "*command";
-const LOAD_ALL: &str = "SELECT kind, id, version, body FROM records \
+const LOAD_ALL: &str = "SELECT kind, id, version, body, false FROM records \
     WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::bytea[])) \
     UNION ALL \
-    SELECT '*command', organizer || id, version, body FROM commands \
+    SELECT '*command', organizer || id, version, body, false FROM commands \
     WHERE (organizer, id) IN (SELECT * FROM unnest($3::bytea[], $4::bytea[]))";
+
+/// [`LOAD_ALL`] and, in the same statement, the records the found ones lead to, two steps
+/// deep, as [`ReadPlan::follow`] reads them: `$5` has bit `n` set when the plan follows the
+/// `n`th of [`Lead::ALL`]. Each row of `records` keeps its leads in `leads` ([`lead_bytes`]);
+/// the last column says a row of the first two steps has none (written by schema version 2):
+/// the store then follows the plan itself.
+static READ_FOLLOWED: LazyLock<String> = LazyLock::new(|| {
+    let kinds: Vec<String> = Lead::ALL
+        .iter()
+        .map(|lead| format!("'{}'", lead.key(Uuid::nil()).kind().as_str()))
+        .collect();
+    let leads_of = |step: &str| {
+        format!(
+            "SELECT DISTINCT (ARRAY[{kinds}])[get_byte(l.leads, i * 17) + 1] AS kind, \
+             substring(l.leads FROM i * 17 + 2 FOR 16) AS id \
+             FROM {step} AS l, generate_series(0, length(l.leads) / 17 - 1) AS i \
+             WHERE $5 & (1 << get_byte(l.leads, i * 17)) <> 0",
+            kinds = kinds.join(", ")
+        )
+    };
+    format!(
+        "WITH l0 AS (SELECT kind, id, version, body, leads FROM records \
+             WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::bytea[]))), \
+         k1 AS ({k1}), \
+         l1 AS (SELECT r.kind, r.id, r.version, r.body, r.leads FROM records AS r \
+             WHERE (r.kind, r.id) IN (SELECT kind, id FROM k1) \
+             AND (r.kind, r.id) NOT IN (SELECT kind, id FROM l0)), \
+         k2 AS ({k2}), \
+         l2 AS (SELECT r.kind, r.id, r.version, r.body FROM records AS r \
+             WHERE (r.kind, r.id) IN (SELECT kind, id FROM k2) \
+             AND (r.kind, r.id) NOT IN (SELECT kind, id FROM l0) \
+             AND (r.kind, r.id) NOT IN (SELECT kind, id FROM l1)) \
+         SELECT kind, id, version, body, leads IS NULL FROM l0 \
+         UNION ALL SELECT kind, id, version, body, leads IS NULL FROM l1 \
+         UNION ALL SELECT kind, id, version, body, false FROM l2 \
+         UNION ALL SELECT '*command', organizer || id, version, body, false FROM commands \
+             WHERE (organizer, id) IN (SELECT * FROM unnest($3::bytea[], $4::bytea[]))",
+        k1 = leads_of("l0"),
+        k2 = leads_of("l1"),
+    )
+});
+
+/// The place of `lead` in [`Lead::ALL`]: its byte in the `leads` column, its bit in
+/// [`READ_FOLLOWED`]'s mask.
+fn lead_tag(lead: Lead) -> u8 {
+    Lead::ALL
+        .iter()
+        .position(|l| *l == lead)
+        .and_then(|n| u8::try_from(n).ok())
+        .unwrap_or(u8::MAX)
+}
+
+/// The `leads` column of `record`: for each key it leads to ([`Lead::each`]), the lead's tag
+/// (one byte) then the key's 16 bytes.
+fn lead_bytes(record: &Record) -> Vec<u8> {
+    let mut out = Vec::new();
+    Lead::each(record, |lead, key| {
+        out.push(lead_tag(lead));
+        out.extend_from_slice(key.uuid().as_bytes());
+    });
+    out
+}
+
+/// [`READ_FOLLOWED`]'s mask for `plan`.
+fn follow_mask(plan: &ReadPlan) -> i32 {
+    Lead::ALL
+        .iter()
+        .filter(|lead| plan.follows(**lead))
+        .fold(0, |mask, lead| {
+            mask | 1_i32.checked_shl(u32::from(lead_tag(*lead))).unwrap_or(0)
+        })
+}
+
+/// The lead whose records have `kind` (to name a followed row, which no key asked for).
+fn lead_of_kind(kind: &str) -> Option<Lead> {
+    Lead::ALL
+        .into_iter()
+        .find(|lead| lead.key(Uuid::nil()).kind().as_str() == kind)
+}
 
 /// The SQLSTATE the commit function raises when a write finds another version than it expects;
 /// its detail is `place actual` (the write's place in the call's arrays, from 1, and the version
@@ -128,6 +219,7 @@ const UNIQUE_TAKEN: &str = "ST423";
 const COMMIT_FUNCTION: &str = r#"
 CREATE OR REPLACE FUNCTION secure_ticket_commit(
     w_kind text[], w_id bytea[], w_expected bigint[], w_at bigint[], w_body text[],
+    w_leads bytea[],
     rd_organizer bytea[], rd_name text[], rd_position bigint[],
     x_unique boolean[], x_ix smallint[], x_organizer bytea[], x_term text[], x_sort bytea[],
     a_unique boolean[], a_ix smallint[], a_organizer bytea[], a_term text[], a_sort bytea[],
@@ -162,11 +254,11 @@ BEGIN
             END IF;
         ELSE
             IF w_expected[i] = 0 THEN
-                INSERT INTO records (kind, id, version, body)
-                VALUES (w_kind[i], w_id[i], 1, w_body[i])
+                INSERT INTO records (kind, id, version, body, leads)
+                VALUES (w_kind[i], w_id[i], 1, w_body[i], w_leads[i])
                 ON CONFLICT DO NOTHING;
             ELSE
-                UPDATE records SET version = version + 1, body = w_body[i]
+                UPDATE records SET version = version + 1, body = w_body[i], leads = w_leads[i]
                 WHERE kind = w_kind[i] AND id = w_id[i] AND version = w_expected[i];
             END IF;
             IF NOT FOUND THEN
@@ -224,7 +316,12 @@ END
 $body$;
 "#;
 const CALL_COMMIT: &str = "SELECT secure_ticket_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)";
+    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)";
+/// The commit function of schema version 2, which took no leads.
+const DROP_COMMIT_V2: &str = "DROP FUNCTION IF EXISTS secure_ticket_commit(text[], bytea[], \
+    bigint[], bigint[], text[], bytea[], text[], bigint[], boolean[], smallint[], bytea[], text[], \
+    bytea[], boolean[], smallint[], bytea[], text[], bytea[], text[], bytea[], bytea[], bytea[], \
+    bigint[], text[])";
 const QUERY: &str = "SELECT sort, key_kind, key_id FROM index_entries \
     WHERE ix = $1 AND organizer = $2 AND term = $3 AND sort > $4 AND sort <= $5 \
     ORDER BY sort LIMIT $6";
@@ -359,8 +456,10 @@ impl PgStore {
         match found {
             Some(found) if found > SCHEMA_VERSION => return Err(OpenError::NewerSchema { found }),
             Some(SCHEMA_VERSION) => {}
-            // Version 1 had no commit function: version 2 adds it, the tables are the same.
+            // Version 1 had no commit function and version 2 no `leads` column (added by
+            // `SCHEMA`): rows written before have none, and reads follow them step by step.
             older => {
+                transaction.batch_execute(DROP_COMMIT_V2).await?;
                 transaction.batch_execute(COMMIT_FUNCTION).await?;
                 let sql = if older.is_some() {
                     "UPDATE secure_ticket_schema SET version = $1"
@@ -464,11 +563,15 @@ impl PgStore {
         self.trips.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// The records under `keys`; with `follow`, also those they lead to as the plan follows
+    /// them ([`READ_FOLLOWED`]), and whether a row had no leads to follow (written by schema
+    /// version 2).
     async fn load_in<C: GenericClient>(
         &self,
         client: &C,
         keys: &[RecordKey],
-    ) -> Result<Vec<Versioned<Record>>, StoreError> {
+        follow: Option<&ReadPlan>,
+    ) -> Result<(Vec<Versioned<Record>>, bool), StoreError> {
         let failed = |e| backend(Operation::Load, None, e);
         let (mut kinds, mut ids, mut organizers, mut commands) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -489,20 +592,31 @@ impl PgStore {
             }
         }
         let mut found = Vec::with_capacity(keys.len());
+        let mut unfollowed = false;
         if keys.is_empty() {
-            return Ok(found);
+            return Ok((found, unfollowed));
         }
         // Both tables in one statement, one round trip: a command row comes back under the
         // marker kind `*command`, its id the organizer's 16 bytes then the command's.
         self.trip(1);
-        let rows = client
-            .query(
-                &prepared(client, &self.statements, LOAD_ALL).await?,
-                &[&kinds, &ids, &organizers, &commands],
-            )
-            .await
-            .map_err(failed)?;
+        let rows = match follow {
+            Some(plan) => {
+                let statement = prepared(client, &self.statements, READ_FOLLOWED.as_str()).await?;
+                let mask = follow_mask(plan);
+                client
+                    .query(&statement, &[&kinds, &ids, &organizers, &commands, &mask])
+                    .await
+            }
+            None => {
+                let statement = prepared(client, &self.statements, LOAD_ALL).await?;
+                client
+                    .query(&statement, &[&kinds, &ids, &organizers, &commands])
+                    .await
+            }
+        }
+        .map_err(failed)?;
         for row in rows {
+            unfollowed |= row.try_get::<_, bool>(4).map_err(failed)?;
             let kind: &str = row.try_get(0).map_err(failed)?;
             let id: &[u8] = row.try_get(1).map_err(failed)?;
             let key = if kind == COMMAND_MARKER {
@@ -517,19 +631,23 @@ impl PgStore {
                     CommandId::from(command),
                 ))
             } else {
-                let Some(&key) = <[u8; 16]>::try_from(id)
-                    .ok()
-                    .and_then(|id| asked.get(&(kind, id)))
-                else {
-                    continue; // not asked for: the IN list makes this impossible
+                let Ok(id) = <[u8; 16]>::try_from(id) else {
+                    continue; // not a key: ids are 16 bytes
                 };
-                key
+                match asked.get(&(kind, id)) {
+                    Some(&key) => key,
+                    // A record a found one leads to.
+                    None => match lead_of_kind(kind) {
+                        Some(lead) => lead.key(Uuid::from_bytes(id)),
+                        None => continue, // neither asked for nor led to
+                    },
+                }
             };
             let version: i64 = row.try_get(2).map_err(failed)?;
             let body: &str = row.try_get(3).map_err(failed)?;
             found.push(decode(key, version, body)?);
         }
-        Ok(found)
+        Ok((found, unfollowed))
     }
 
     async fn query_in<C: GenericClient>(
@@ -652,11 +770,8 @@ impl PgStore {
         }
         keys.sort_unstable();
         keys.dedup();
-        let records = if keys.is_empty() {
-            Vec::new()
-        } else {
-            self.load_in(transaction, &keys).await?
-        };
+        // The keys and what they lead to, in one statement.
+        let (records, unfollowed) = self.load_in(transaction, &keys, Some(plan)).await?;
         let feed = match plan.replayed(&records) {
             Some(query) => self.feed_in(transaction, &query).await?,
             None => Vec::new(),
@@ -666,7 +781,11 @@ impl PgStore {
             hits,
             feed,
         };
-        // The records the plan leads to, at most two more loads (as `ReadPlan::follow`).
+        if !unfollowed {
+            return Ok(read);
+        }
+        // Rows without their leads: the records the plan leads to, at most two more loads (as
+        // `ReadPlan::follow`).
         let mut asked: Vec<RecordKey> = Vec::new();
         for _ in 0..2 {
             let mut next = plan.missing(&read);
@@ -675,7 +794,7 @@ impl PgStore {
                 break;
             }
             asked.extend_from_slice(&next);
-            let more = self.load_in(transaction, &next).await?;
+            let (more, _) = self.load_in(transaction, &next, None).await?;
             read.records.extend(more);
         }
         Ok(read)
@@ -699,11 +818,13 @@ impl PgStore {
                     id.extend_from_slice(command.id.as_uuid().as_bytes());
                     args.w_id.push(id);
                     args.w_at.push(Some(nanos(command.at, key)?));
+                    args.w_leads.push(None);
                 }
                 record => {
                     args.w_kind.push(key.kind().as_str());
                     args.w_id.push(key.uuid().as_bytes().to_vec());
                     args.w_at.push(None);
+                    args.w_leads.push(Some(lead_bytes(record)));
                     if let Record::Reader(cursor) = record {
                         args.rd_organizer
                             .push(cursor.organizer.as_uuid().as_bytes().to_vec());
@@ -985,7 +1106,7 @@ fn retryable(error: StoreError, key: Option<RecordKey>) -> StoreError {
 impl AsyncStore for PgStore {
     async fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         let client = self.connection().await?;
-        self.load_in(&*client, keys).await
+        Ok(self.load_in(&*client, keys, None).await?.0)
     }
 
     /// The whole plan in one `REPEATABLE READ READ ONLY` transaction: one snapshot. Its `BEGIN`
@@ -1141,6 +1262,7 @@ struct CommitArguments {
     w_expected: Vec<i64>,
     w_at: Vec<Option<i64>>,
     w_body: Vec<String>,
+    w_leads: Vec<Option<Vec<u8>>>,
     rd_organizer: Vec<Vec<u8>>,
     rd_name: Vec<String>,
     rd_position: Vec<i64>,
@@ -1173,6 +1295,7 @@ impl CommitArguments {
                     &self.w_expected,
                     &self.w_at,
                     &self.w_body,
+                    &self.w_leads,
                     &self.rd_organizer,
                     &self.rd_name,
                     &self.rd_position,

@@ -1,11 +1,14 @@
 //! `postgres_store race-setup URL SCHEMA` sets a schema up as the test does (to time workers by
-//! hand); `postgres_store race URL SCHEMA WORKER ATTEMPTS [blind]`: one service instance of the
+//! hand); `postgres_store race URL SCHEMA WORKER ATTEMPTS [blind|patient]`: one service instance of the
 //! many-process test (`tests/store/concurrency.rs`), as its own OS process with its own
 //! connection. The test has set up 50 hot tickets injected to Alice; each attempt picks one,
 //! loads it and sends it from its owner to the other person, or accepts the group it is pending
 //! in. At the end it prints one JSON line: the transfers it saw complete, per ticket, and its
 //! counts. `blind` writes every batch with the version stored at commit time instead of the one
 //! read (a store that forgot its `WHERE version = $n`): the control the checker must catch.
+//! `patient` sends a call the store could not answer (`Unavailable`: the server restarting) again,
+//! the same request with the same command id, until it is answered, as a client retries an HTTP
+//! 503: a command that did commit answers with its recorded outcome, so none is lost or doubled.
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -84,16 +87,17 @@ pub(crate) fn set_up(args: &[String]) -> Result<(), Box<dyn Error>> {
 /// Runs the worker; `args` are the words after `race`.
 pub(crate) fn run(args: &[String]) -> Result<(), Box<dyn Error>> {
     let [url, schema, worker, attempts, rest @ ..] = args else {
-        return Err("usage: postgres_store race URL SCHEMA WORKER ATTEMPTS [blind]".into());
+        return Err("usage: postgres_store race URL SCHEMA WORKER ATTEMPTS [blind|patient]".into());
     };
     let worker: u64 = worker.parse()?;
     let attempts: u64 = attempts.parse()?;
-    let blind = rest.first().is_some_and(|word| word == "blind");
+    let mode = rest.first().map(String::as_str);
+    let patient = mode == Some("patient");
     let store = PgBlockingStore::connect(url, schema)?;
-    let mut report = if blind {
-        race(&Service::new(Blind(&store)), worker, attempts)?
+    let mut report = if mode == Some("blind") {
+        race(&Service::new(Blind(&store)), worker, attempts, false)?
     } else {
-        race(&Service::new(&store), worker, attempts)?
+        race(&Service::new(&store), worker, attempts, patient)?
     };
     report.store_conflicts = store.inner().conflicts();
     report.round_trips = store.inner().round_trips();
@@ -114,13 +118,47 @@ struct Report {
     store_conflicts: u64,
     /// Round trips to the server, the worker's whole run.
     round_trips: u64,
+    /// Calls the store could not answer, each sent again (`patient` only).
+    unavailable: u64,
+    /// Calls answered after the first unavailable one.
+    resumed: u64,
     unexpected: Vec<String>,
+}
+
+/// The answer to `call`; when `patient`, a call the store could not answer is made again (the
+/// same request), every 50 ms for up to a minute.
+fn answered<T>(
+    patient: bool,
+    report: &mut Report,
+    mut call: impl FnMut() -> Result<T, secure_ticket::Error>,
+) -> Result<T, secure_ticket::Error> {
+    let mut tries = 0_u32;
+    loop {
+        match call() {
+            Err(error)
+                if patient
+                    && error.kind() == secure_ticket::ErrorKind::Unavailable
+                    && tries < 1_200 =>
+            {
+                report.unavailable = report.unavailable.saturating_add(1);
+                tries = tries.saturating_add(1);
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            answer => {
+                if answer.is_ok() && report.unavailable > 0 {
+                    report.resumed = report.resumed.saturating_add(1);
+                }
+                return answer;
+            }
+        }
+    }
 }
 
 fn race<S: Store>(
     service: &Service<S>,
     worker: u64,
     attempts: u64,
+    patient: bool,
 ) -> Result<Report, Box<dyn Error>> {
     let (alice, bob) = (
         Email::parse("alice@example.com")?,
@@ -134,7 +172,10 @@ fn race<S: Store>(
         seed ^= seed << 17;
         let index = seed.checked_rem(TICKETS).unwrap_or(0);
         let ticket = TicketId::from_u128(FIRST_TICKET.saturating_add(u128::from(index)));
-        let Some(loaded) = service.ticket(ticket)? else {
+        let Some(loaded) = answered(patient, &mut report, || {
+            service.ticket(ticket).map_err(secure_ticket::Error::from)
+        })?
+        else {
             report.unexpected.push(format!("{ticket} is missing"));
             continue;
         };
@@ -170,7 +211,7 @@ fn race<S: Store>(
             organizer: ORGANIZER,
             command,
         };
-        match service.execute(&request) {
+        match answered(patient, &mut report, || service.execute(&request)) {
             Ok(outcome) => {
                 for event in &outcome.events {
                     if let Event::TicketTransferred { ticket, .. } = event {

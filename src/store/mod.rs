@@ -28,6 +28,6 @@ pub use error::{BoxError, Operation, StoreError};
 pub use memory::MemoryStore;
 #[cfg(feature = "testkit")]
 pub use memory::Unreadable;
-pub use plan::{Read, ReadPlan};
+pub use plan::{Lead, Read, ReadPlan};
 pub use pruned::Pruned;
 pub use record::{Record, Version, Versioned};

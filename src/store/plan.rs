@@ -313,31 +313,32 @@ impl ReadPlan {
 
     /// The keys `record` leads to in `pass`, when the plan follows them.
     pub(crate) fn leads(&self, record: &Record, pass: Pass, out: &mut Vec<RecordKey>) {
-        match (record, pass) {
-            (Record::TransferGroup(group), Pass::Groups) if self.group_tickets => {
-                out.extend(group.tickets.iter().map(|&t| RecordKey::Ticket(t)));
+        Lead::each(record, |lead, key| {
+            if lead.pass() == pass && self.follows(lead) {
+                out.push(key);
             }
-            (Record::Ticket(ticket), Pass::Groups) if self.pending_groups => {
-                if let Some(group) = ticket.wallet.as_ref().and_then(|w| w.pending_group) {
-                    out.push(RecordKey::TransferGroup(group));
-                }
-            }
-            (Record::Ticket(ticket), Pass::Tickets) => {
-                if self.usage_rules
-                    && let Some(wallet) = &ticket.wallet
-                {
-                    out.push(RecordKey::UsageRule(wallet.usage_rule));
-                }
-                if self.performances
-                    && let Some(performance) = ticket.performance
-                {
-                    out.push(RecordKey::Performance(performance));
-                }
-                if self.points_of_sale {
-                    out.push(RecordKey::PointOfSale(ticket.distribution.point_of_sale));
-                }
-            }
-            _ => {}
+        });
+    }
+
+    /// Whether the plan follows `lead` from the records it finds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::store::{Lead, ReadPlan};
+    ///
+    /// let plan = ReadPlan::new(Vec::new()).with_group_tickets();
+    /// assert!(plan.follows(Lead::GroupTicket));
+    /// assert!(!plan.follows(Lead::UsageRule));
+    /// ```
+    #[must_use]
+    pub const fn follows(&self, lead: Lead) -> bool {
+        match lead {
+            Lead::GroupTicket => self.group_tickets,
+            Lead::PendingGroup => self.pending_groups,
+            Lead::UsageRule => self.usage_rules,
+            Lead::Performance => self.performances,
+            Lead::PointOfSale => self.points_of_sale,
         }
     }
 
@@ -370,6 +371,121 @@ impl ReadPlan {
             })
             .collect();
         (!commands.is_empty()).then_some(FeedQuery::Of { commands })
+    }
+}
+
+/// One way a record leads to another, which a [`ReadPlan`] may follow ([`ReadPlan::follows`]).
+///
+/// A store that follows plans inside its database, in the same statement as the plan's keys,
+/// can keep beside each record what [`Lead::each`] visits when it writes the record, and read
+/// the records those lead to, two steps deep, as [`ReadPlan::follow`] does: a command's whole
+/// read is then one round trip. What such a store misses, the shell reads again (it checks that
+/// every lead it needs was read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Lead {
+    /// A transfer group to each of its tickets ([`ReadPlan::with_group_tickets`]).
+    GroupTicket,
+    /// A ticket to its pending transfer group ([`ReadPlan::with_pending_groups`]).
+    PendingGroup,
+    /// A ticket in a wallet to its usage rule ([`ReadPlan::with_usage_rules`]).
+    UsageRule,
+    /// A ticket to its performance ([`ReadPlan::with_performances`]).
+    Performance,
+    /// A ticket to its point of sale ([`ReadPlan::with_points_of_sale`]).
+    PointOfSale,
+}
+
+impl Lead {
+    /// Every lead, in the order [`each`](Self::each) visits them.
+    pub const ALL: [Self; 5] = [
+        Self::GroupTicket,
+        Self::PendingGroup,
+        Self::UsageRule,
+        Self::Performance,
+        Self::PointOfSale,
+    ];
+
+    /// Visits every key `record` leads to, with its lead, whatever a plan follows: a group's
+    /// tickets; a ticket's pending group, usage rule, performance and point of sale (those it
+    /// has). Other records lead nowhere.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::store::{Lead, Record, RecordKey};
+    /// use secure_ticket::{
+    ///     Distribution, OrganizerId, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId,
+    ///     Ticket, TicketId,
+    /// };
+    ///
+    /// let pos = PointOfSaleId::from_u128(5);
+    /// let ticket = Ticket::new(
+    ///     OrganizerId::from_u128(1),
+    ///     TicketId::from_u128(10),
+    ///     RightId::from_u128(20),
+    ///     Distribution::new(pos, ShipmentMode::secure_mobile(ShipmentModeId::from_u128(6))),
+    /// );
+    /// let mut leads = Vec::new();
+    /// Lead::each(&Record::Ticket(ticket), |lead, key| leads.push((lead, key)));
+    /// // Not injected yet: no usage rule; no performance given.
+    /// assert_eq!(leads, [(Lead::PointOfSale, RecordKey::PointOfSale(pos))]);
+    /// ```
+    pub fn each(record: &Record, mut visit: impl FnMut(Self, RecordKey)) {
+        match record {
+            Record::TransferGroup(group) => {
+                for &ticket in group.tickets.iter() {
+                    visit(Self::GroupTicket, RecordKey::Ticket(ticket));
+                }
+            }
+            Record::Ticket(ticket) => {
+                if let Some(wallet) = &ticket.wallet {
+                    if let Some(group) = wallet.pending_group {
+                        visit(Self::PendingGroup, RecordKey::TransferGroup(group));
+                    }
+                    visit(Self::UsageRule, RecordKey::UsageRule(wallet.usage_rule));
+                }
+                if let Some(performance) = ticket.performance {
+                    visit(Self::Performance, RecordKey::Performance(performance));
+                }
+                visit(
+                    Self::PointOfSale,
+                    RecordKey::PointOfSale(ticket.distribution.point_of_sale),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// The key of the record with `id` that this lead reaches: a ticket, a transfer group, a
+    /// usage rule, a performance or a point of sale.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::TicketId;
+    /// use secure_ticket::store::{Lead, RecordKey};
+    ///
+    /// let id = uuid::Uuid::from_u128(10);
+    /// assert_eq!(Lead::GroupTicket.key(id), RecordKey::Ticket(TicketId::from(id)));
+    /// ```
+    #[must_use]
+    pub fn key(self, id: uuid::Uuid) -> RecordKey {
+        match self {
+            Self::GroupTicket => RecordKey::Ticket(id.into()),
+            Self::PendingGroup => RecordKey::TransferGroup(id.into()),
+            Self::UsageRule => RecordKey::UsageRule(id.into()),
+            Self::Performance => RecordKey::Performance(id.into()),
+            Self::PointOfSale => RecordKey::PointOfSale(id.into()),
+        }
+    }
+
+    /// The step of [`ReadPlan::missing`] that follows this lead.
+    const fn pass(self) -> Pass {
+        match self {
+            Self::GroupTicket | Self::PendingGroup => Pass::Groups,
+            Self::UsageRule | Self::Performance | Self::PointOfSale => Pass::Tickets,
+        }
     }
 }
 

@@ -692,8 +692,15 @@ fn b12_w5_a_take_back_and_a_transfer_racing_on_sqlite_exactly_one_wins() {
 }
 
 /// The worker processes of the many-process tests: `examples/postgres_store` (built by `cargo
-/// test` beside this binary), started with `race URL SCHEMA WORKER ATTEMPTS [blind]`.
-fn worker(url: &str, schema: &str, n: u64, attempts: u64, blind: bool) -> std::process::Child {
+/// test` beside this binary), started with `race URL SCHEMA WORKER ATTEMPTS [MODE]` (`blind` or
+/// `patient`).
+fn worker(
+    url: &str,
+    schema: &str,
+    n: u64,
+    attempts: u64,
+    mode: Option<&str>,
+) -> std::process::Child {
     let exe = std::env::current_exe().unwrap();
     let examples = exe.parent().unwrap().parent().unwrap().join("examples");
     let binary = examples.join("postgres_store");
@@ -705,9 +712,7 @@ fn worker(url: &str, schema: &str, n: u64, attempts: u64, blind: bool) -> std::p
     );
     let mut command = std::process::Command::new(binary);
     command.args(["race", url, schema, &n.to_string(), &attempts.to_string()]);
-    if blind {
-        command.arg("blind");
-    }
+    command.args(mode);
     command
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -746,7 +751,15 @@ fn race_processes(label: &str, workers: u64, attempts: u64, blind: bool) -> Opti
     set_up_race(setup);
     let started = Instant::now();
     let running: Vec<_> = (0..workers)
-        .map(|n| worker(schema.url(), schema.name(), n, attempts, blind))
+        .map(|n| {
+            worker(
+                schema.url(),
+                schema.name(),
+                n,
+                attempts,
+                blind.then_some("blind"),
+            )
+        })
         .collect();
     let mut report = RaceReport::default();
     let mut completions: HashMap<TicketId, u64> = HashMap::new();
@@ -805,14 +818,13 @@ fn x4_four_blind_processes_lose_updates_on_postgres() {
 /// survivors' completions are all there, and every right still has its one valid ticket.
 #[test]
 fn x4_a_writer_killed_mid_run_leaves_no_half_batch_on_postgres() {
-    use secure_ticket::feed::Position;
     let Some((schema, handles)) = crate::postgres::handles("kill", 1) else {
         return;
     };
     let setup = &handles[0];
     set_up_race(setup);
     let mut running: Vec<_> = (0..THREADS as u64)
-        .map(|n| worker(schema.url(), schema.name(), n, 1_000, false))
+        .map(|n| worker(schema.url(), schema.name(), n, 1_000, None))
         .collect();
     thread::sleep(Duration::from_millis(1_500));
     let mut victim = running.remove(0);
@@ -826,22 +838,7 @@ fn x4_a_writer_killed_mid_run_leaves_no_half_batch_on_postgres() {
     for child in running {
         worker_report(child, &mut survivors);
     }
-    // The whole feed, page by page.
-    let service = Service::new(setup);
-    let mut in_feed: HashMap<TicketId, u64> = HashMap::new();
-    let mut after = Position::START;
-    loop {
-        let page = service.feed_after(ORGANIZER, after, 1_000).unwrap();
-        let Some(last) = page.last() else { break };
-        after = last.position;
-        for entry in &page {
-            for event in &entry.events {
-                if let Event::TicketTransferred { ticket, .. } = event {
-                    *in_feed.entry(*ticket).or_default() += 1;
-                }
-            }
-        }
-    }
+    let in_feed = transfers_in_feed(setup);
     let keys: Vec<RecordKey> = (0..TICKETS)
         .map(|i| RecordKey::Ticket(ticket_id(i)))
         .collect();
@@ -865,6 +862,91 @@ fn x4_a_writer_killed_mid_run_leaves_no_half_batch_on_postgres() {
             seen <= recorded,
             "{}: survivors saw {seen}, {recorded} recorded",
             t.id
+        );
+    }
+}
+
+/// The `TicketTransferred` events of the whole feed, per ticket, read page by page.
+fn transfers_in_feed<S: Store>(store: &S) -> HashMap<TicketId, u64> {
+    use secure_ticket::feed::Position;
+    let service = Service::new(store);
+    let mut in_feed: HashMap<TicketId, u64> = HashMap::new();
+    let mut after = Position::START;
+    loop {
+        let page = service.feed_after(ORGANIZER, after, 1_000).unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        for entry in &page {
+            for event in &entry.events {
+                if let Event::TicketTransferred { ticket, .. } = event {
+                    *in_feed.entry(*ticket).or_default() += 1;
+                }
+            }
+        }
+    }
+    in_feed
+}
+
+/// The server restarted under a running workload (issue 15's bad input): 2 worker processes
+/// race on the hot tickets of a private cluster, which is stopped (`pg_ctl stop -m fast`, as an
+/// operator's restart) and started again a second later. Every call meanwhile fails with a typed
+/// `Unavailable` error (anything else is reported as unexpected); the workers send each such call
+/// again, the same request with the same command id, and the store answers again once the server
+/// is back. Afterwards nothing is lost or doubled: the completions the workers saw equal the
+/// records' transfer counts, ticket by ticket, and the feed agrees with both (no half batch).
+#[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the restart is placed in time, nothing timed is asserted"
+)]
+fn x4_a_postgres_server_restarted_under_a_running_workload_answers_again_and_loses_nothing() {
+    let Some(server) = crate::postgres::PrivateServer::start("restart") else {
+        return;
+    };
+    let url = server.url();
+    let schema = crate::postgres::schema_name("restart");
+    let setup = crate::postgres_store::PgBlockingStore::connect(&url, &schema).unwrap();
+    set_up_race(&setup);
+    let running: Vec<_> = (0..2)
+        .map(|n| worker(&url, &schema, n, 1_500, Some("patient")))
+        .collect();
+    thread::sleep(Duration::from_millis(1_500));
+    server.stop();
+    thread::sleep(Duration::from_millis(1_000));
+    server.start_again();
+    let mut report = RaceReport::default();
+    let mut completions: HashMap<TicketId, u64> = HashMap::new();
+    let mut unavailable = Vec::new();
+    for child in running {
+        let line = worker_report(child, &mut completions);
+        for unexpected in line["unexpected"].as_array().unwrap() {
+            report.unexpected.push(unexpected.to_string());
+        }
+        unavailable.push((
+            line["unavailable"].as_u64().unwrap(),
+            line["resumed"].as_u64().unwrap(),
+        ));
+    }
+    println!("restart: (calls unavailable, calls answered after) per worker: {unavailable:?}");
+    assert!(report.unexpected.is_empty(), "{:#?}", report.unexpected);
+    for (met, resumed) in &unavailable {
+        assert!(*met > 0, "a worker never met the restart: {unavailable:?}");
+        assert!(
+            *resumed > 0,
+            "a worker was not answered after the restart: {unavailable:?}"
+        );
+    }
+    check_final_state(&setup, &completions, &mut report);
+    assert!(report.problems.is_empty(), "{:#?}", report.problems);
+    assert_eq!(report.lost_updates, 0);
+    assert!(report.completions > 0, "no transfer completed");
+    let in_feed = transfers_in_feed(&setup);
+    for i in 0..TICKETS {
+        let ticket = ticket_id(i);
+        assert_eq!(
+            in_feed.get(&ticket).copied().unwrap_or(0),
+            completions.get(&ticket).copied().unwrap_or(0),
+            "{ticket}: feed and completions disagree"
         );
     }
 }

@@ -6,6 +6,8 @@
 #[cfg(feature = "testkit")]
 mod conformance;
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use tokio_postgres::NoTls;
@@ -30,6 +32,142 @@ pub(crate) fn server() -> Option<String> {
             None
         }
     }
+}
+
+/// A PostgreSQL cluster of one test's own, for what the shared server must not see (a restart):
+/// `initdb` in a temporary folder, reached through a Unix socket there, stopped and removed on
+/// drop. The server binaries come from `SECURE_TICKET_PG_BIN` (`.ci/run` exports the ones it
+/// uses) or the newest `/usr/lib/postgresql/*/bin`; as root, the cluster runs as `postgres`.
+pub(crate) struct PrivateServer {
+    bin: PathBuf,
+    dir: PathBuf,
+    as_postgres: bool,
+}
+
+impl PrivateServer {
+    /// A new cluster, started; `None` (with the reason printed) when there are no server
+    /// binaries outside CI.
+    ///
+    /// # Panics
+    ///
+    /// When the cluster cannot be made or started, or under `CI=true` without binaries.
+    pub(crate) fn start(label: &str) -> Option<Self> {
+        let Some(bin) = server_binaries() else {
+            if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+                panic!("CI=true but no PostgreSQL server binaries (initdb, pg_ctl) were found");
+            }
+            eprintln!("skipped: no PostgreSQL server binaries (set SECURE_TICKET_PG_BIN)");
+            return None;
+        };
+        let as_postgres = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|out| out.stdout.trim_ascii() == b"0");
+        // Short: a Unix socket's path has at most 107 bytes.
+        let dir = PathBuf::from(format!("/tmp/st-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let server = Self {
+            bin,
+            dir,
+            as_postgres,
+        };
+        if as_postgres {
+            server.run(Command::new("chown").arg("postgres").arg(&server.dir));
+        }
+        let data = server.dir.join("data");
+        server.run(server.tool("initdb").arg("-D").arg(&data).args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ]));
+        server.start_again();
+        Some(server)
+    }
+
+    /// The cluster's connection string.
+    pub(crate) fn url(&self) -> String {
+        format!("host={} user=postgres dbname=postgres", self.dir.display())
+    }
+
+    /// Stops the server as an operator's restart does (`-m fast`: sessions are ended, open
+    /// transactions rolled back).
+    pub(crate) fn stop(&self) {
+        self.run(self.pg_ctl().args(["-m", "fast", "stop"]));
+    }
+
+    /// Starts the (stopped) server.
+    pub(crate) fn start_again(&self) {
+        let log = self.dir.join("server.log");
+        let options = format!(
+            "-k {} -c listen_addresses= -c fsync=off",
+            self.dir.display()
+        );
+        self.run(
+            self.pg_ctl()
+                .arg("-l")
+                .arg(log)
+                .args(["-w", "-t", "60", "-o", &options, "start"]),
+        );
+    }
+
+    fn pg_ctl(&self) -> Command {
+        let mut command = self.tool("pg_ctl");
+        command.arg("-D").arg(self.dir.join("data"));
+        command
+    }
+
+    /// `name` of the server binaries, run as the cluster's owner.
+    fn tool(&self, name: &str) -> Command {
+        let path = self.bin.join(name);
+        if self.as_postgres {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(path);
+            command
+        } else {
+            Command::new(path)
+        }
+    }
+
+    fn run(&self, command: &mut Command) {
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{command:?}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        let _ = self.pg_ctl().args(["-m", "immediate", "stop"]).output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The folder of `initdb` and `pg_ctl`: `SECURE_TICKET_PG_BIN`, else the newest installed.
+fn server_binaries() -> Option<PathBuf> {
+    let usable = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Ok(dir) = std::env::var("SECURE_TICKET_PG_BIN") {
+        return Some(PathBuf::from(dir)).filter(|dir| usable(dir));
+    }
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            Some((version, entry.path().join("bin")))
+        })
+        .filter(|(_, dir)| usable(dir))
+        .collect();
+    found.sort();
+    found.pop().map(|(_, dir)| dir)
 }
 
 /// A new PostgreSQL schema name, unique to this process and call.
@@ -268,4 +406,155 @@ fn x4_a_statement_timeout_is_a_typed_error_and_the_batch_is_all_or_nothing() {
     impatient.commit(batch()).unwrap();
     let stored = setup.load(&keys).unwrap();
     assert!(stored.iter().all(|r| r.version == Version::new(2)));
+}
+
+/// Round trips per command (issue 15's target: one read and one commit). With explicit
+/// acceptance, Alice's ticket is sent to Bob, who accepts: the initiation reads the ticket, its
+/// rule, the settings and the command record in one statement; the acceptance reads the group,
+/// and through it the ticket and the ticket's rule, in one statement too (the rows keep their
+/// leads). A retry of the acceptance is answered by one read and its feed entry (no commit).
+#[test]
+fn x4_a_command_is_one_read_and_one_commit_on_postgres() {
+    use secure_ticket::service::{Command, Service};
+    use secure_ticket::store::Record;
+    use secure_ticket::transfer::{AcceptTransfer, InitiateTransfer, NewGroupIds};
+    use secure_ticket::{AcceptanceSettings, TransferGroupId};
+
+    use crate::common::{AT, alice, bob, inject, request, rule, settings, ticket};
+    let Some((_schema, handles)) = handles("trips", 1) else {
+        return;
+    };
+    let store = &handles[0];
+    let service = Service::new(store);
+    let mut explicit = settings();
+    explicit.acceptance = AcceptanceSettings::explicit();
+    service
+        .create([
+            Record::UsageRule(rule()),
+            Record::Settings(explicit),
+            Record::Ticket(ticket(1)),
+        ])
+        .unwrap();
+    let t1 = ticket(1).id;
+    service.execute(&inject(1, t1, alice())).unwrap();
+    let group = TransferGroupId::from_u128(7);
+    let trips = |run: &dyn Fn()| {
+        let before = store.inner().round_trips();
+        run();
+        store.inner().round_trips() - before
+    };
+    let send = request(
+        2,
+        Command::Initiate(InitiateTransfer {
+            actor: alice(),
+            recipient: bob(),
+            tickets: vec![t1],
+            groups: NewGroupIds::single(group),
+            at: AT,
+        }),
+    );
+    let accept = request(
+        3,
+        Command::Accept(AcceptTransfer {
+            group,
+            actor: bob(),
+            at: AT,
+        }),
+    );
+    assert_eq!(trips(&|| drop(service.execute(&send).unwrap())), 2);
+    assert_eq!(
+        trips(&|| {
+            let outcome = service.execute(&accept).unwrap();
+            assert!(!outcome.events.is_empty());
+        }),
+        2
+    );
+    // The retry: the command record and its feed entry, nothing written.
+    assert_eq!(
+        trips(&|| {
+            let outcome = service.execute(&accept).unwrap();
+            assert!(!outcome.events.is_empty());
+        }),
+        2
+    );
+}
+
+/// Rows written by schema version 2 have no `leads` column value: a plan's read follows them
+/// step by step (more round trips), and reads exactly what the one-statement read reads.
+#[test]
+fn x4_rows_without_leads_are_followed_step_by_step_on_postgres() {
+    use secure_ticket::service::{Command, Service};
+    use secure_ticket::store::{Read, ReadPlan, Record, RecordKey, Store};
+    use secure_ticket::transfer::{InitiateTransfer, NewGroupIds};
+    use secure_ticket::{AcceptanceSettings, TransferGroupId};
+
+    use crate::common::{AT, alice, bob, inject, request, rule, settings, ticket};
+    let Some((_schema, handles)) = handles("leads", 1) else {
+        return;
+    };
+    let store = &handles[0];
+    let service = Service::new(store);
+    let mut explicit = settings();
+    explicit.acceptance = AcceptanceSettings::explicit();
+    service
+        .create([
+            Record::UsageRule(rule()),
+            Record::Settings(explicit),
+            Record::Ticket(ticket(1)),
+        ])
+        .unwrap();
+    let t1 = ticket(1).id;
+    service.execute(&inject(1, t1, alice())).unwrap();
+    let group = TransferGroupId::from_u128(7);
+    service
+        .execute(&request(
+            2,
+            Command::Initiate(InitiateTransfer {
+                actor: alice(),
+                recipient: bob(),
+                tickets: vec![t1],
+                groups: NewGroupIds::single(group),
+                at: AT,
+            }),
+        ))
+        .unwrap();
+    // The group, its ticket, the ticket's pending group (the same), rule, performance, POS.
+    let plan = ReadPlan::new(vec![RecordKey::TransferGroup(group)])
+        .with_group_tickets()
+        .with_pending_groups()
+        .with_usage_rules()
+        .with_performances()
+        .with_points_of_sale();
+    let keys = |read: &Read| {
+        let mut keys: Vec<_> = read
+            .records
+            .iter()
+            .map(|r| (r.value.key(), r.version))
+            .collect();
+        keys.sort();
+        keys
+    };
+    let before = store.inner().round_trips();
+    let followed = store.read(&plan).unwrap();
+    assert_eq!(store.inner().round_trips() - before, 1);
+    assert!(
+        followed
+            .records
+            .iter()
+            .any(|r| r.value.key() == RecordKey::UsageRule(rule().id)),
+        "the rule two steps away was not read: {:?}",
+        keys(&followed)
+    );
+    let nulled = store
+        .block_on(
+            store
+                .inner()
+                .execute_raw("UPDATE records SET leads = NULL", &[]),
+        )
+        .unwrap();
+    assert!(nulled >= 4, "{nulled} rows");
+    let before = store.inner().round_trips();
+    let stepped = store.read(&plan).unwrap();
+    assert!(store.inner().round_trips() - before > 1);
+    assert_eq!(keys(&stepped), keys(&followed));
 }
