@@ -84,8 +84,8 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS secure_ticket_schema (version integer NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
     kind text NOT NULL, id bytea NOT NULL, version bigint NOT NULL, body text NOT NULL,
-    leads bytea, PRIMARY KEY (kind, id));
-ALTER TABLE records ADD COLUMN IF NOT EXISTS leads bytea;
+    leads bytea[], PRIMARY KEY (kind, id));
+ALTER TABLE records ADD COLUMN IF NOT EXISTS leads bytea[];
 CREATE TABLE IF NOT EXISTS commands (
     organizer bytea NOT NULL, id bytea NOT NULL, version bigint NOT NULL, at bigint NOT NULL,
     body text NOT NULL, PRIMARY KEY (organizer, id));
@@ -114,17 +114,24 @@ const SCHEMA_LOCK: i64 = 0x5ec7_1c4e_7000_0001;
 
 /// The kind a command row comes back under from [`LOAD_ALL`] (no record kind starts with `*`).
 const COMMAND_MARKER: &str = "*command";
-const LOAD_ALL: &str = "SELECT kind, id, version, body, false FROM records \
-    WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::bytea[])) \
+/// The records and command records under the keys asked for, in one statement. Each key is an
+/// index lookup (`LATERAL .. LIMIT 1`), whatever the planner guesses: a generic
+/// plan made while a table was nearly empty would otherwise join by hashing and scan the whole
+/// table, at every call, until its plans are made again after the next `ANALYZE`.
+const LOAD_ALL: &str = "SELECT r.kind, r.id, r.version, r.body, false \
+    FROM unnest($1::text[], $2::bytea[]) AS k (kind, id), LATERAL (SELECT * FROM records AS r \
+    WHERE r.kind = k.kind AND r.id = k.id LIMIT 1) AS r \
     UNION ALL \
-    SELECT '*command', organizer || id, version, body, false FROM commands \
-    WHERE (organizer, id) IN (SELECT * FROM unnest($3::bytea[], $4::bytea[]))";
+    SELECT '*command', c.organizer || c.id, c.version, c.body, false \
+    FROM unnest($3::bytea[], $4::bytea[]) AS k (organizer, id), LATERAL (SELECT * \
+    FROM commands AS c WHERE c.organizer = k.organizer AND c.id = k.id LIMIT 1) AS c";
 
 /// [`LOAD_ALL`] and, in the same statement, the records the found ones lead to, two steps
 /// deep, as [`ReadPlan::follow`] reads them: `$5` has bit `n` set when the plan follows the
-/// `n`th of [`Lead::ALL`]. Each row of `records` keeps its leads in `leads` ([`lead_bytes`]);
-/// the last column says a row of the first two steps has none (written by schema version 2):
-/// the store then follows the plan itself.
+/// `n`th of [`Lead::ALL`]. Each row of `records` keeps its leads in `leads`, one 17-byte element
+/// per lead ([`lead_bytes`]); the last column says a row of the first two steps has none
+/// (written by schema version 2): the store then follows the plan itself. Every step is an
+/// index lookup per key (`LATERAL .. LIMIT 1`), as in [`LOAD_ALL`].
 static READ_FOLLOWED: LazyLock<String> = LazyLock::new(|| {
     let kinds: Vec<String> = Lead::ALL
         .iter()
@@ -132,32 +139,44 @@ static READ_FOLLOWED: LazyLock<String> = LazyLock::new(|| {
         .collect();
     let leads_of = |step: &str| {
         format!(
-            "SELECT DISTINCT (ARRAY[{kinds}])[get_byte(l.leads, i * 17) + 1] AS kind, \
-             substring(l.leads FROM i * 17 + 2 FOR 16) AS id \
-             FROM {step} AS l, generate_series(0, length(l.leads) / 17 - 1) AS i \
-             WHERE $5 & (1 << get_byte(l.leads, i * 17)) <> 0",
+            "SELECT DISTINCT (ARRAY[{kinds}])[get_byte(e, 0) + 1] AS kind, \
+             substring(e FROM 2) AS id FROM {step} AS l, unnest(l.leads) AS e \
+             WHERE $5 & (1 << get_byte(e, 0)) <> 0",
             kinds = kinds.join(", ")
         )
     };
+    let lookup = |keys: &str| {
+        format!(
+            "FROM {keys}, LATERAL (SELECT * FROM records AS r \
+             WHERE r.kind = {keys}.kind AND r.id = {keys}.id LIMIT 1) AS r"
+        )
+    };
+    let not_in = |step: &str, keys: &str| {
+        format!(
+            "NOT EXISTS (SELECT FROM {step} WHERE {step}.kind = {keys}.kind AND {step}.id = {keys}.id)"
+        )
+    };
     format!(
-        "WITH l0 AS (SELECT kind, id, version, body, leads FROM records \
-             WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::bytea[]))), \
+        "WITH l0 AS (SELECT r.kind, r.id, r.version, r.body, r.leads \
+             FROM unnest($1::text[], $2::bytea[]) AS k (kind, id), LATERAL (SELECT * FROM \
+             records AS r WHERE r.kind = k.kind AND r.id = k.id LIMIT 1) AS r), \
          k1 AS ({k1}), \
-         l1 AS (SELECT r.kind, r.id, r.version, r.body, r.leads FROM records AS r \
-             WHERE (r.kind, r.id) IN (SELECT kind, id FROM k1) \
-             AND (r.kind, r.id) NOT IN (SELECT kind, id FROM l0)), \
+         l1 AS (SELECT r.kind, r.id, r.version, r.body, r.leads {l1} WHERE {l1_new}), \
          k2 AS ({k2}), \
-         l2 AS (SELECT r.kind, r.id, r.version, r.body FROM records AS r \
-             WHERE (r.kind, r.id) IN (SELECT kind, id FROM k2) \
-             AND (r.kind, r.id) NOT IN (SELECT kind, id FROM l0) \
-             AND (r.kind, r.id) NOT IN (SELECT kind, id FROM l1)) \
+         l2 AS (SELECT r.kind, r.id, r.version, r.body {l2} WHERE {l2_new0} AND {l2_new1}) \
          SELECT kind, id, version, body, leads IS NULL FROM l0 \
          UNION ALL SELECT kind, id, version, body, leads IS NULL FROM l1 \
          UNION ALL SELECT kind, id, version, body, false FROM l2 \
-         UNION ALL SELECT '*command', organizer || id, version, body, false FROM commands \
-             WHERE (organizer, id) IN (SELECT * FROM unnest($3::bytea[], $4::bytea[]))",
+         UNION ALL SELECT '*command', c.organizer || c.id, c.version, c.body, false \
+             FROM unnest($3::bytea[], $4::bytea[]) AS k (organizer, id), LATERAL (SELECT * \
+             FROM commands AS c WHERE c.organizer = k.organizer AND c.id = k.id LIMIT 1) AS c",
         k1 = leads_of("l0"),
+        l1 = lookup("k1"),
+        l1_new = not_in("l0", "k1"),
         k2 = leads_of("l1"),
+        l2 = lookup("k2"),
+        l2_new0 = not_in("l0", "k2"),
+        l2_new1 = not_in("l1", "k2"),
     )
 });
 
@@ -171,8 +190,9 @@ fn lead_tag(lead: Lead) -> u8 {
         .unwrap_or(u8::MAX)
 }
 
-/// The `leads` column of `record`: for each key it leads to ([`Lead::each`]), the lead's tag
-/// (one byte) then the key's 16 bytes.
+/// The leads of `record`, as the commit function takes them: for each key it leads to
+/// ([`Lead::each`]), the lead's tag (one byte) then the key's 16 bytes; the function stores each
+/// 17 bytes as one element of the `leads` column.
 fn lead_bytes(record: &Record) -> Vec<u8> {
     let mut out = Vec::new();
     Lead::each(record, |lead, key| {
@@ -225,7 +245,13 @@ CREATE OR REPLACE FUNCTION secure_ticket_commit(
     a_unique boolean[], a_ix smallint[], a_organizer bytea[], a_term text[], a_sort bytea[],
     a_kind text[], a_id bytea[],
     f_organizer bytea[], f_command bytea[], f_at bigint[], f_events text[])
-RETURNS void LANGUAGE plpgsql AS $body$
+RETURNS void LANGUAGE plpgsql
+-- Every statement below reaches its rows through a key. Plans are kept for the connection's
+-- life; one made while a table was nearly empty would join by hashing and scan the whole table
+-- at every call until the next ANALYZE: without hash and merge joins, every join is a loop of
+-- index lookups. JIT compiling pays only for long queries.
+SET enable_hashjoin = off SET enable_mergejoin = off SET jit = off
+AS $body$
 DECLARE
     i integer;
     stored bigint;
@@ -255,10 +281,14 @@ BEGIN
         ELSE
             IF w_expected[i] = 0 THEN
                 INSERT INTO records (kind, id, version, body, leads)
-                VALUES (w_kind[i], w_id[i], 1, w_body[i], w_leads[i])
+                VALUES (w_kind[i], w_id[i], 1, w_body[i], ARRAY(
+                    SELECT substring(w_leads[i] FROM n * 17 + 1 FOR 17)
+                    FROM generate_series(0, length(w_leads[i]) / 17 - 1) AS n))
                 ON CONFLICT DO NOTHING;
             ELSE
-                UPDATE records SET version = version + 1, body = w_body[i], leads = w_leads[i]
+                UPDATE records SET version = version + 1, body = w_body[i], leads = ARRAY(
+                    SELECT substring(w_leads[i] FROM n * 17 + 1 FOR 17)
+                    FROM generate_series(0, length(w_leads[i]) / 17 - 1) AS n)
                 WHERE kind = w_kind[i] AND id = w_id[i] AND version = w_expected[i];
             END IF;
             IF NOT FOUND THEN
@@ -340,11 +370,11 @@ const APPEND_ALL: &str = "WITH counter AS (UPDATE feed_counter SET last = last +
 const FEED_AFTER: &str = "SELECT position, organizer, command, at, events FROM feed \
     WHERE organizer = $1 AND position > $2 ORDER BY position LIMIT $3";
 /// The last feed row of each command asked for (a command appends at most one).
-const FEED_OF: &str = "SELECT DISTINCT ON (f.organizer, f.command) \
-    f.position, f.organizer, f.command, f.at, f.events \
-    FROM feed f JOIN unnest($1::bytea[], $2::bytea[]) AS u(organizer, command) \
-    ON f.organizer = u.organizer AND f.command = u.command \
-    ORDER BY f.organizer, f.command, f.position DESC";
+/// An index lookup per command, as in [`LOAD_ALL`].
+const FEED_OF: &str = "SELECT f.position, f.organizer, f.command, f.at, f.events \
+    FROM unnest($1::bytea[], $2::bytea[]) AS u (organizer, command), LATERAL (SELECT * \
+    FROM feed AS f WHERE f.organizer = u.organizer AND f.command = u.command \
+    ORDER BY f.position DESC LIMIT 1) AS f";
 
 const OLDEST_COMMANDS: &str = "SELECT organizer, id FROM commands WHERE at <= $1 \
     ORDER BY at, id, organizer LIMIT $2";
@@ -578,16 +608,25 @@ impl PgStore {
         // A row is matched to the key asked for: a reader cursor's key is a hash of its parts,
         // which its row's id alone does not give back.
         let mut asked: HashMap<(&str, [u8; 16]), RecordKey> = HashMap::with_capacity(keys.len());
+        // Each key once: the statement looks every key up, so a repeated key would repeat its row.
+        let mut asked_commands: std::collections::HashSet<CommandKey> =
+            std::collections::HashSet::new();
         for &key in keys {
             match key {
                 RecordKey::Command(command) => {
-                    organizers.push(command.organizer.as_uuid().as_bytes().to_vec());
-                    commands.push(command.id.as_uuid().as_bytes().to_vec());
+                    if asked_commands.insert(command) {
+                        organizers.push(command.organizer.as_uuid().as_bytes().to_vec());
+                        commands.push(command.id.as_uuid().as_bytes().to_vec());
+                    }
                 }
                 key => {
-                    kinds.push(key.kind().as_str());
-                    ids.push(key.uuid().as_bytes().to_vec());
-                    asked.insert((key.kind().as_str(), *key.uuid().as_bytes()), key);
+                    if asked
+                        .insert((key.kind().as_str(), *key.uuid().as_bytes()), key)
+                        .is_none()
+                    {
+                        kinds.push(key.kind().as_str());
+                        ids.push(key.uuid().as_bytes().to_vec());
+                    }
                 }
             }
         }
@@ -738,6 +777,10 @@ impl PgStore {
                 if commands.is_empty() {
                     return Ok(Vec::new());
                 }
+                // Each command once: the statement looks every command up.
+                let mut commands = commands.clone();
+                commands.sort_unstable();
+                commands.dedup();
                 let organizers: Vec<Vec<u8>> = commands
                     .iter()
                     .map(|key| key.organizer.as_uuid().as_bytes().to_vec())

@@ -434,8 +434,13 @@ fn raw_replay(url: &str, replay: &Replay, n: usize) -> Result<Duration, Box<dyn 
                     let work = async {
                         let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
                         tokio::spawn(connection);
+                        // The store's plan settings (no hash or merge joins, no JIT): the
+                        // same rows reached the same way.
                         client
-                            .batch_execute(&format!("SET search_path TO {schema}"))
+                            .batch_execute(&format!(
+                                "SET search_path TO {schema}; SET enable_hashjoin = off; \
+                                 SET enable_mergejoin = off; SET jit = off"
+                            ))
                             .await?;
                         let prepared = Prepared::on(&client).await?;
                         if k == 0 {
