@@ -11,16 +11,20 @@
 //!   `secure_ticket_schema (version)` holds [`SCHEMA_VERSION`]; `connect` creates the tables
 //!   under an advisory lock (many instances may start at once) and refuses a newer version
 //!   ([`OpenError::NewerSchema`]).
-//! - `records (kind, id, version, body)`, keyed by `(kind, id)`, the id as 16 bytes (`bytea`,
+//! - `records (kind, id, version, body, leads)`, keyed by `(kind, id)`, the id as 16 bytes (`bytea`,
 //!   which compares bytewise as the contract's sort keys need); the body is the record's
 //!   [`Envelope`] as JSON `text` (not `jsonb`, which would reorder its keys). `commands
 //!   (organizer, id, version, at, body)` keyed by the command key, `at` in unix nanoseconds with
 //!   an index on `(at, id, organizer)`: that index is [`Index::CommandsByTime`].
-//! - `load`: one round trip for every key: `SELECT .. FROM records WHERE (kind, id) IN (SELECT *
-//!   FROM unnest($1, $2)) UNION ALL SELECT .. FROM commands WHERE (organizer, id) IN ..`.
-//!   `read`: the whole [`ReadPlan`] in one `REPEATABLE READ READ ONLY` transaction (one
-//!   snapshot) whose `BEGIN` goes out with the plan's first statement and whose `COMMIT` goes out
-//!   with the connection's next request, neither waited for: one round trip per step of the plan.
+//! - `load`: one round trip for every key, both tables in one statement, each key an index
+//!   lookup ([`LOAD_ALL`]). `read`: the whole [`ReadPlan`] in one `REPEATABLE READ READ ONLY`
+//!   transaction (one snapshot) whose `BEGIN` goes out with the plan's first statement and whose
+//!   `COMMIT` goes out with the connection's next request, neither waited for. Each row of
+//!   `records` keeps its leads ([`Lead`]: a group's tickets, a ticket's pending group, rule,
+//!   performance, point of sale) in `leads`, so one statement ([`READ_FOLLOWED`]) reads the
+//!   plan's keys and the records they lead to, two steps deep, as [`ReadPlan::follow`] does: a
+//!   command is one read and one commit. Lookups and feed reads add a statement each when the
+//!   plan has them (a sign-in, a retry's events).
 //! - `commit`: one round trip, `SELECT secure_ticket_commit(..)`, a PL/pgSQL function the schema
 //!   defines ([`COMMIT_FUNCTION`]), given the whole batch as 25 arrays; the statement is its own
 //!   transaction, so the batch lands whole or not at all. Inside it, the writes in key order (two
@@ -32,6 +36,9 @@
 //!   and deadlocks (40001, 40P01) are [`StoreError::ChangedDuringRead`]: the shell decides again.
 //!   Connections plan every statement generically (`plan_cache_mode = force_generic_plan`): its
 //!   arrays' lengths change from call to call, and planning anew for each costs more than the call.
+//!   A generic plan is kept for the connection's life, so none may depend on a table's size: reads
+//!   look each key up (`LATERAL .. LIMIT 1`), and the commit function runs without hash or merge
+//!   joins (a plan made while a table was nearly empty would otherwise scan it whole at every call).
 //! - Index entries (item 7) in `index_entries (ix, organizer, term, sort, key_kind, key_id)`;
 //!   unique ones (item 10) in `unique_entries`, whose primary key `(ix, organizer, term)` is the
 //!   uniqueness: `INSERT .. ON CONFLICT DO NOTHING`, the holder read when no row was written,
