@@ -408,6 +408,48 @@ fn x4_a_statement_timeout_is_a_typed_error_and_the_batch_is_all_or_nothing() {
     assert!(stored.iter().all(|r| r.version == Version::new(2)));
 }
 
+/// The ticket and group of [`explicit_world`].
+const T1: secure_ticket::TicketId = secure_ticket::TicketId::from_u128(1);
+const G7: secure_ticket::TransferGroupId = secure_ticket::TransferGroupId::from_u128(7);
+
+/// Explicit acceptance, ticket 1 injected to Alice.
+fn explicit_world(store: &PgBlockingStore) {
+    use secure_ticket::AcceptanceSettings;
+    use secure_ticket::service::Service;
+    use secure_ticket::store::Record;
+
+    use crate::common::{alice, inject, rule, settings, ticket};
+    let service = Service::new(store);
+    let mut explicit = settings();
+    explicit.acceptance = AcceptanceSettings::explicit();
+    service
+        .create([
+            Record::UsageRule(rule()),
+            Record::Settings(explicit),
+            Record::Ticket(ticket(1)),
+        ])
+        .unwrap();
+    service.execute(&inject(1, T1, alice())).unwrap();
+}
+
+/// Alice sends ticket 1 to Bob in group 7 (command 2).
+fn send_to_bob() -> secure_ticket::service::Request {
+    use secure_ticket::service::Command;
+    use secure_ticket::transfer::{InitiateTransfer, NewGroupIds};
+
+    use crate::common::{AT, alice, bob, request};
+    request(
+        2,
+        Command::Initiate(InitiateTransfer {
+            actor: alice(),
+            recipient: bob(),
+            tickets: vec![T1],
+            groups: NewGroupIds::single(G7),
+            at: AT,
+        }),
+    )
+}
+
 /// Round trips per command (issue 15's target: one read and one commit). With explicit
 /// acceptance, Alice's ticket is sent to Bob, who accepts: the initiation reads the ticket, its
 /// rule, the settings and the command record in one statement; the acceptance reads the group,
@@ -416,110 +458,54 @@ fn x4_a_statement_timeout_is_a_typed_error_and_the_batch_is_all_or_nothing() {
 #[test]
 fn x4_a_command_is_one_read_and_one_commit_on_postgres() {
     use secure_ticket::service::{Command, Service};
-    use secure_ticket::store::Record;
-    use secure_ticket::transfer::{AcceptTransfer, InitiateTransfer, NewGroupIds};
-    use secure_ticket::{AcceptanceSettings, TransferGroupId};
+    use secure_ticket::transfer::AcceptTransfer;
 
-    use crate::common::{AT, alice, bob, inject, request, rule, settings, ticket};
+    use crate::common::{AT, bob, request};
     let Some((_schema, handles)) = handles("trips", 1) else {
         return;
     };
     let store = &handles[0];
+    explicit_world(store);
     let service = Service::new(store);
-    let mut explicit = settings();
-    explicit.acceptance = AcceptanceSettings::explicit();
-    service
-        .create([
-            Record::UsageRule(rule()),
-            Record::Settings(explicit),
-            Record::Ticket(ticket(1)),
-        ])
-        .unwrap();
-    let t1 = ticket(1).id;
-    service.execute(&inject(1, t1, alice())).unwrap();
-    let group = TransferGroupId::from_u128(7);
     let trips = |run: &dyn Fn()| {
         let before = store.inner().round_trips();
         run();
         store.inner().round_trips() - before
     };
-    let send = request(
-        2,
-        Command::Initiate(InitiateTransfer {
-            actor: alice(),
-            recipient: bob(),
-            tickets: vec![t1],
-            groups: NewGroupIds::single(group),
-            at: AT,
-        }),
-    );
     let accept = request(
         3,
         Command::Accept(AcceptTransfer {
-            group,
+            group: G7,
             actor: bob(),
             at: AT,
         }),
     );
-    assert_eq!(trips(&|| drop(service.execute(&send).unwrap())), 2);
-    assert_eq!(
-        trips(&|| {
-            let outcome = service.execute(&accept).unwrap();
-            assert!(!outcome.events.is_empty());
-        }),
-        2
-    );
+    assert_eq!(trips(&|| drop(service.execute(&send_to_bob()).unwrap())), 2);
+    let accepted = || {
+        let outcome = service.execute(&accept).unwrap();
+        assert!(!outcome.events.is_empty());
+    };
+    assert_eq!(trips(&accepted), 2);
     // The retry: the command record and its feed entry, nothing written.
-    assert_eq!(
-        trips(&|| {
-            let outcome = service.execute(&accept).unwrap();
-            assert!(!outcome.events.is_empty());
-        }),
-        2
-    );
+    assert_eq!(trips(&accepted), 2);
 }
 
 /// Rows written by schema version 2 have no `leads` column value: a plan's read follows them
 /// step by step (more round trips), and reads exactly what the one-statement read reads.
 #[test]
 fn x4_rows_without_leads_are_followed_step_by_step_on_postgres() {
-    use secure_ticket::service::{Command, Service};
-    use secure_ticket::store::{Read, ReadPlan, Record, RecordKey, Store};
-    use secure_ticket::transfer::{InitiateTransfer, NewGroupIds};
-    use secure_ticket::{AcceptanceSettings, TransferGroupId};
+    use secure_ticket::service::Service;
+    use secure_ticket::store::{Read, ReadPlan, RecordKey, Store};
 
-    use crate::common::{AT, alice, bob, inject, request, rule, settings, ticket};
+    use crate::common::rule;
     let Some((_schema, handles)) = handles("leads", 1) else {
         return;
     };
     let store = &handles[0];
-    let service = Service::new(store);
-    let mut explicit = settings();
-    explicit.acceptance = AcceptanceSettings::explicit();
-    service
-        .create([
-            Record::UsageRule(rule()),
-            Record::Settings(explicit),
-            Record::Ticket(ticket(1)),
-        ])
-        .unwrap();
-    let t1 = ticket(1).id;
-    service.execute(&inject(1, t1, alice())).unwrap();
-    let group = TransferGroupId::from_u128(7);
-    service
-        .execute(&request(
-            2,
-            Command::Initiate(InitiateTransfer {
-                actor: alice(),
-                recipient: bob(),
-                tickets: vec![t1],
-                groups: NewGroupIds::single(group),
-                at: AT,
-            }),
-        ))
-        .unwrap();
+    explicit_world(store);
+    Service::new(store).execute(&send_to_bob()).unwrap();
     // The group, its ticket, the ticket's pending group (the same), rule, performance, POS.
-    let plan = ReadPlan::new(vec![RecordKey::TransferGroup(group)])
+    let plan = ReadPlan::new(vec![RecordKey::TransferGroup(G7)])
         .with_group_tickets()
         .with_pending_groups()
         .with_usage_rules()
