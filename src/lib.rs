@@ -158,6 +158,7 @@ pub mod index;
 pub mod injection;
 pub mod rules;
 pub mod service;
+pub mod staff;
 pub mod store;
 #[cfg(feature = "proptest")]
 pub mod strategies;
@@ -187,7 +188,8 @@ pub use id::{
 pub use input_error::InputError;
 pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};
 pub use organizer::{
-    AcceptanceSettings, OrganizerSettings, SettingsError, TakeBackPolicy, TransferExpiry,
+    AcceptanceSettings, OrganizerSettings, SettingsError, SettingsProblem, TakeBackPolicy,
+    TransferExpiry,
 };
 pub use performance::{Performance, PerformanceError};
 pub use point_of_sale::{InternetTheme, PointOfSale, ThemeError};

@@ -7,6 +7,7 @@ use time::Duration;
 
 use crate::id::OrganizerId;
 use crate::interface::TixngoInterface;
+use crate::staff::{Permission, RoleTable};
 
 /// An organizer's settings, stored as one record: TIXnGO's acceptance settings (A1, A4), S360's
 /// TIXnGO interface (B8) and the take-back policy (B5).
@@ -32,6 +33,10 @@ pub struct OrganizerSettings {
     /// The take-back switches (B5).
     #[serde(default)]
     pub take_back: TakeBackPolicy,
+    /// Which staff roles may do what (S2); TIXnGO's newest table unless set. Stored only when it
+    /// differs from the default.
+    #[serde(default, skip_serializing_if = "RoleTable::is_default")]
+    pub roles: RoleTable,
 }
 
 impl OrganizerSettings {
@@ -57,6 +62,57 @@ impl OrganizerSettings {
         self.interface = interface;
         self
     }
+
+    /// Sets the staff role table (S2).
+    #[must_use]
+    pub fn with_roles(mut self, roles: RoleTable) -> Self {
+        self.roles = roles;
+        self
+    }
+
+    /// Every setting that contradicts another or leaves a capability unusable, with the setting
+    /// to change; an empty list means the settings are sound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::staff::{Permission, RoleTable, StaffRole};
+    /// use secure_ticket::{OrganizerId, OrganizerSettings, SettingsProblem};
+    ///
+    /// let settings = OrganizerSettings::new(OrganizerId::from_u128(1));
+    /// assert!(settings.check_configuration().is_empty());
+    ///
+    /// let locked_out = settings.with_roles(
+    ///     RoleTable::empty().with_grant(Permission::InitiateTransfer, StaffRole::Admin),
+    /// );
+    /// assert_eq!(
+    ///     locked_out.check_configuration(),
+    ///     [SettingsProblem::NoRoleHolds { permission: Permission::LockSpectator }]
+    /// );
+    /// ```
+    #[must_use]
+    pub fn check_configuration(&self) -> Vec<SettingsProblem> {
+        Permission::ALL
+            .into_iter()
+            .filter(|&permission| self.roles.roles_with(permission).next().is_none())
+            .map(|permission| SettingsProblem::NoRoleHolds { permission })
+            .collect()
+    }
+}
+
+/// An organizer setting that contradicts another or leaves a capability unusable
+/// ([`OrganizerSettings::check_configuration`]). `Display` gives the operator's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsProblem {
+    /// No staff role holds `permission` (S2): nobody can do it.
+    #[error(
+        "no staff role holds {permission}: nobody can use it; grant it to a role in the organizer's role table (`roles`)"
+    )]
+    NoRoleHolds {
+        /// The permission no role holds.
+        permission: Permission,
+    },
 }
 
 /// The organizer's settings for completing transfers.

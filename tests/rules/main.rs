@@ -23,6 +23,7 @@ mod pending;
 mod refusal_serde;
 mod rule_error;
 mod serde_format;
+mod staff;
 mod unchanged;
 mod usage_rule;
 mod wallet;
