@@ -544,3 +544,78 @@ fn x4_rows_without_leads_are_followed_step_by_step_on_postgres() {
     assert!(store.inner().round_trips() - before > 1);
     assert_eq!(keys(&stepped), keys(&followed));
 }
+
+/// A schema of version 2 (no `leads` column, the commit function without leads) is upgraded
+/// when a store connects: the column is added, the function replaced, the version set to 3, and
+/// the rows written before are read (followed step by step) and written again as before.
+#[test]
+fn x5_a_version_2_schema_is_upgraded_at_connect() {
+    use secure_ticket::service::Service;
+    use secure_ticket::store::{Read, ReadPlan, RecordKey, Store};
+
+    use crate::postgres_store::SCHEMA_VERSION;
+    let Some((schema, handles)) = handles("upgrade", 1) else {
+        return;
+    };
+    let store = &handles[0];
+    explicit_world(store);
+    Service::new(store).execute(&send_to_bob()).unwrap();
+    let plan = ReadPlan::new(vec![RecordKey::TransferGroup(G7)])
+        .with_group_tickets()
+        .with_usage_rules();
+    let keys = |read: &Read| {
+        let mut keys: Vec<_> = read
+            .records
+            .iter()
+            .map(|r| (r.value.key(), r.version))
+            .collect();
+        keys.sort();
+        keys
+    };
+    let before = keys(&store.read(&plan).unwrap());
+    // Back to version 2's shape.
+    store
+        .block_on(
+            store
+                .inner()
+                .execute_raw("ALTER TABLE records DROP COLUMN leads", &[]),
+        )
+        .unwrap();
+    store
+        .block_on(
+            store
+                .inner()
+                .execute_raw("UPDATE secure_ticket_schema SET version = 2", &[]),
+        )
+        .unwrap();
+    drop(handles);
+    let upgraded = PgBlockingStore::connect(schema.url(), schema.name()).unwrap();
+    let version = upgraded
+        .block_on(
+            upgraded
+                .inner()
+                .query_raw("SELECT version FROM secure_ticket_schema", &[]),
+        )
+        .unwrap();
+    assert_eq!(version[0].get::<_, i32>(0), SCHEMA_VERSION);
+    assert_eq!(keys(&upgraded.read(&plan).unwrap()), before);
+    // The store writes again, and what it writes now keeps its leads.
+    let service = Service::new(&upgraded);
+    service
+        .execute(&crate::common::request(
+            3,
+            secure_ticket::service::Command::Cancel(secure_ticket::transfer::CancelTransfer {
+                group: G7,
+                actor: crate::common::alice(),
+                at: crate::common::AT,
+            }),
+        ))
+        .unwrap();
+    let trips = upgraded.inner().round_trips();
+    upgraded.read(&plan).unwrap();
+    assert_eq!(
+        upgraded.inner().round_trips() - trips,
+        1,
+        "the rewritten rows lead in one read"
+    );
+}
