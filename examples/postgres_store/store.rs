@@ -55,9 +55,9 @@
 //!   order, and a rolled back commit gives its numbers back. The price: commits that append to
 //!   the feed pass that row one at a time, each holding it for the end of its function and its
 //!   commit's WAL flush.
-//! - `prune` (item 9): in one transaction, the oldest command rows, then the lowest feed rows
-//!   while old enough and passed by every reader of their organizer (`reader_positions`, written
-//!   with each reader cursor).
+//! - `prune` (item 9): in one transaction, the oldest command rows (one statement), then the
+//!   lowest feed rows while old enough and passed by every reader of their organizer
+//!   (`reader_positions`, written with each reader cursor).
 //! - Timeouts: give the connection string `options='-c statement_timeout=..'` (and
 //!   `lock_timeout`): a statement cancelled by it is [`StoreError::Backend`] (kind
 //!   `Unavailable`) and the batch rolls back whole; the next call works.
@@ -383,10 +383,11 @@ const FEED_OF: &str = "SELECT f.position, f.organizer, f.command, f.at, f.events
     FROM feed AS f WHERE f.organizer = u.organizer AND f.command = u.command \
     ORDER BY f.position DESC LIMIT 1) AS f";
 
-const OLDEST_COMMANDS: &str = "SELECT organizer, id FROM commands WHERE at <= $1 \
-    ORDER BY at, id, organizer LIMIT $2";
+/// The oldest command rows up to a time, at most a number of them, in one statement: the rows are
+/// found through the time index and removed by their tuple ids (no join to plan).
+const DELETE_OLDEST_COMMANDS: &str = "DELETE FROM commands WHERE ctid = ANY (ARRAY( \
+    SELECT ctid FROM commands WHERE at <= $1 ORDER BY at, id, organizer LIMIT $2))";
 const ANY_COMMAND_UP_TO: &str = "SELECT 1 FROM commands WHERE at <= $1 LIMIT 1";
-const DELETE_COMMAND: &str = "DELETE FROM commands WHERE organizer = $1 AND id = $2";
 const OLDEST_FEED: &str = "SELECT position, organizer, at FROM feed ORDER BY position LIMIT $1";
 const READ_UP_TO: &str = "SELECT MIN(position) FROM reader_positions WHERE organizer = $1";
 const DELETE_FEED: &str = "DELETE FROM feed WHERE position <= $1";
@@ -973,27 +974,16 @@ impl PgStore {
         let Some(last) = last_before(before) else {
             return Ok(pruned);
         };
+        // The oldest command rows, in one statement.
         self.trip(1);
-        let rows = transaction
-            .query(
-                &prepared(transaction, &self.statements, OLDEST_COMMANDS).await?,
+        let deleted = transaction
+            .execute(
+                &prepared(transaction, &self.statements, DELETE_OLDEST_COMMANDS).await?,
                 &[&last, &i64::from(limit)],
             )
             .await
             .map_err(failed)?;
-        for row in &rows {
-            let organizer: &[u8] = row.try_get(0).map_err(failed)?;
-            let id: &[u8] = row.try_get(1).map_err(failed)?;
-            self.trip(1);
-            transaction
-                .execute(
-                    &prepared(transaction, &self.statements, DELETE_COMMAND).await?,
-                    &[&organizer, &id],
-                )
-                .await
-                .map_err(failed)?;
-        }
-        let count = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+        let count = u32::try_from(deleted).unwrap_or(u32::MAX);
         pruned.commands = count;
         let mut budget = limit.saturating_sub(count);
         if budget == 0 {
