@@ -96,6 +96,8 @@ coded!(
     crate::feed::ReaderNameError,
     crate::PerformanceError,
     crate::SettingsError,
+    crate::staff::ReasonError,
+    crate::staff::Forbidden,
 );
 
 const T: TicketId = TicketId::from_u128(1);
@@ -957,6 +959,20 @@ fn groups() -> Vec<(&'static str, Vec<String>)> {
                     at: OffsetDateTime::UNIX_EPOCH,
                 },
             ]),
+        ),
+        (
+            "ReasonError",
+            lines(&[
+                crate::staff::ReasonError::Empty,
+                crate::staff::ReasonError::TooLong { len: 513, max: 512 },
+            ]),
+        ),
+        (
+            "Forbidden",
+            lines(&[crate::staff::Forbidden {
+                role: crate::staff::StaffRole::Support,
+                action: crate::staff::Permission::InitiateTransfer,
+            }]),
         ),
         (
             "Error",

@@ -104,6 +104,11 @@ id_type!(
     PerformanceId
 );
 
+id_type!(
+    /// Identifies a member of an organizer's staff, a back-office account (SPEC S1-S3).
+    StaffId
+);
+
 impl TicketId {
     /// The id a command derives for the ticket it creates (a take back's replacement): the same
     /// for every retry of it (X3). It is

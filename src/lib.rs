@@ -182,8 +182,8 @@ pub use feedback::{
     TransferDetails,
 };
 pub use id::{
-    CommandId, OrganizerId, PerformanceId, PointOfSaleId, RightId, ShipmentModeId, TicketId,
-    TransferGroupId, UsageRuleId,
+    CommandId, OrganizerId, PerformanceId, PointOfSaleId, RightId, ShipmentModeId, StaffId,
+    TicketId, TransferGroupId, UsageRuleId,
 };
 pub use input_error::InputError;
 pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};

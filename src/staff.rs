@@ -8,6 +8,170 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::error_kind::ErrorKind;
+use crate::id::StaffId;
+use crate::text_limit::STAFF_REASON_BYTES;
+
+/// A member of the organizer's staff acting in the back office: the account and its role (S2).
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::StaffId;
+/// use secure_ticket::staff::{Staff, StaffRole};
+///
+/// let staff = Staff::new(StaffId::from_u128(7), StaffRole::Advanced);
+/// assert_eq!(
+///     serde_json::to_string(&staff).unwrap(),
+///     r#"{"id":"00000000-0000-0000-0000-000000000007","role":"ADVANCED"}"#
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Staff {
+    /// The staff account.
+    pub id: StaffId,
+    /// Its role, as the organizer's [`RoleTable`] reads it.
+    pub role: StaffRole,
+}
+
+impl Staff {
+    /// A staff member.
+    #[must_use]
+    pub const fn new(id: StaffId, role: StaffRole) -> Self {
+        Self { id, role }
+    }
+}
+
+/// The staff member's role does not hold the permission the command needs (S2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error, Serialize, Deserialize)]
+#[error(
+    "the staff role {role} may not {action}: grant {action} to {role} in the organizer's role table, or act with a role that holds it"
+)]
+pub struct Forbidden {
+    /// The actor's role.
+    pub role: StaffRole,
+    /// What it may not do.
+    pub action: Permission,
+}
+
+impl Forbidden {
+    /// `FORBIDDEN`.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        "FORBIDDEN"
+    }
+
+    /// [`ErrorKind::Refused`]: the request is well formed, but this actor may not make it.
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        ErrorKind::Refused
+    }
+}
+
+/// Why a staff member acted (S3: a back-office transfer; L1: a lock), as they wrote it: trimmed,
+/// never empty, at most [`STAFF_REASON_BYTES`] bytes. Stored as the string; decoding refuses
+/// what [`Reason::parse`] refuses, and untrimmed text, so what is read back is exactly what was
+/// written.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::staff::{Reason, ReasonError};
+///
+/// let reason = Reason::parse("  wrong seat, moved by the box office ")?;
+/// assert_eq!(reason.as_str(), "wrong seat, moved by the box office");
+/// assert_eq!(Reason::parse(" \t "), Err(ReasonError::Empty));
+/// assert!(serde_json::from_str::<Reason>(r#"" ""#).is_err());
+/// # Ok::<(), ReasonError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Reason(String);
+
+impl Reason {
+    /// `text` trimmed of surrounding white space.
+    ///
+    /// # Errors
+    ///
+    /// [`ReasonError::Empty`] when nothing is left; [`ReasonError::TooLong`] when more than
+    /// [`STAFF_REASON_BYTES`] bytes are (the length is checked before anything is copied).
+    pub fn parse(text: &str) -> Result<Self, ReasonError> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(ReasonError::Empty);
+        }
+        if trimmed.len() > STAFF_REASON_BYTES {
+            return Err(ReasonError::TooLong {
+                len: trimmed.len(),
+                max: STAFF_REASON_BYTES,
+            });
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The reason.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let reason = Self::parse(&text).map_err(serde::de::Error::custom)?;
+        if reason.0 != text {
+            return Err(serde::de::Error::custom(
+                "a staff reason is stored trimmed: this one has surrounding white space",
+            ));
+        }
+        Ok(reason)
+    }
+}
+
+/// A staff reason that cannot be used (S3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum ReasonError {
+    /// Nothing but white space.
+    #[error("the reason is empty: say why, in a few words")]
+    #[serde(rename = "REASON_EMPTY")]
+    Empty,
+    /// Longer than the limit.
+    #[error("the reason has {len} bytes, more than {max}: shorten it")]
+    #[serde(rename = "REASON_TOO_LONG")]
+    TooLong {
+        /// Its length in bytes, trimmed.
+        len: usize,
+        /// [`STAFF_REASON_BYTES`].
+        max: usize,
+    },
+}
+
+impl ReasonError {
+    /// `REASON_EMPTY` or `REASON_TOO_LONG`.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "REASON_EMPTY",
+            Self::TooLong { .. } => "REASON_TOO_LONG",
+        }
+    }
+
+    /// [`ErrorKind::InvalidInput`].
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidInput
+    }
+}
+
 /// A back-office role of TIXnGO's staff accounts, spelled as TIXnGO spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -183,6 +347,35 @@ impl RoleTable {
             }
         }
         self
+    }
+
+    /// `Ok` when `staff`'s role holds `action`.
+    ///
+    /// # Errors
+    ///
+    /// [`Forbidden`] naming the role and the action.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::StaffId;
+    /// use secure_ticket::staff::{Forbidden, Permission, RoleTable, Staff, StaffRole};
+    ///
+    /// let desk = Staff::new(StaffId::from_u128(1), StaffRole::Support);
+    /// assert_eq!(
+    ///     RoleTable::default().check(&desk, Permission::InitiateTransfer),
+    ///     Err(Forbidden { role: StaffRole::Support, action: Permission::InitiateTransfer })
+    /// );
+    /// ```
+    pub fn check(&self, staff: &Staff, action: Permission) -> Result<(), Forbidden> {
+        if self.allows(staff.role, action) {
+            Ok(())
+        } else {
+            Err(Forbidden {
+                role: staff.role,
+                action,
+            })
+        }
     }
 
     /// Whether `role` holds `permission`.

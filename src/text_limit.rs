@@ -21,6 +21,9 @@ pub const HOLDER_FIELD_BYTES: usize = 256;
 /// The most bytes of an invalidation reason code ([`InvalidationReason::code`]).
 pub const REASON_CODE_BYTES: usize = 64;
 
+/// The most bytes of a staff member's reason ([`Reason`](crate::staff::Reason)), in UTF-8.
+pub const STAFF_REASON_BYTES: usize = 512;
+
 /// The most reason codes in [`TixngoInterface::reset_injection_invalidation_reasons`].
 pub const RESET_REASONS: usize = 64;
 

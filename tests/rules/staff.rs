@@ -2,8 +2,11 @@
 //! defaults, its stored form, and the settings check that names a permission nobody holds.
 
 use proptest::prelude::*;
-use secure_ticket::staff::{Permission, RoleTable, StaffRole};
-use secure_ticket::{OrganizerId, OrganizerSettings, SettingsProblem};
+use secure_ticket::staff::{
+    Forbidden, Permission, Reason, ReasonError, RoleTable, Staff, StaffRole,
+};
+use secure_ticket::text_limit::STAFF_REASON_BYTES;
+use secure_ticket::{ErrorKind, OrganizerId, OrganizerSettings, SettingsProblem, StaffId};
 
 fn holders(table: &RoleTable, permission: Permission) -> Vec<StaffRole> {
     table.roles_with(permission).collect()
@@ -129,6 +132,84 @@ fn s2_a_role_table_that_grants_a_permission_to_nobody_is_a_configuration_problem
         }]
     );
     assert!(problems[0].to_string().contains("LOCK_SPECTATOR"));
+}
+
+/// The typed refusal of S2: the role and the action, the message saying what to change.
+#[test]
+fn s2_a_role_without_the_permission_is_forbidden_naming_role_and_action() {
+    let table = RoleTable::default();
+    let admin = Staff::new(StaffId::from_u128(1), StaffRole::Admin);
+    let desk = Staff::new(StaffId::from_u128(2), StaffRole::Support);
+    assert_eq!(table.check(&admin, Permission::InitiateTransfer), Ok(()));
+    let refused = table.check(&desk, Permission::LockSpectator).unwrap_err();
+    assert_eq!(
+        refused,
+        Forbidden {
+            role: StaffRole::Support,
+            action: Permission::LockSpectator
+        }
+    );
+    assert_eq!(
+        (refused.code(), refused.kind()),
+        ("FORBIDDEN", ErrorKind::Refused)
+    );
+    let message = refused.to_string();
+    assert!(
+        message.contains("SUPPORT") && message.contains("LOCK_SPECTATOR"),
+        "{message}"
+    );
+    // The same role under the V4 preset.
+    let basic = Staff::new(StaffId::from_u128(3), StaffRole::Basic);
+    assert!(table.check(&basic, Permission::InitiateTransfer).is_err());
+    assert_eq!(
+        RoleTable::v4_rollout().check(&basic, Permission::InitiateTransfer),
+        Ok(())
+    );
+}
+
+#[test]
+fn s3_a_reason_empty_after_trimming_is_a_typed_error() {
+    for text in ["", " ", "\t\n ", "\u{3000}"] {
+        let error = Reason::parse(text).unwrap_err();
+        assert_eq!(error, ReasonError::Empty, "{text:?}");
+        assert_eq!(
+            (error.code(), error.kind()),
+            ("REASON_EMPTY", ErrorKind::InvalidInput)
+        );
+    }
+    assert_eq!(
+        Reason::parse("  moved to row 12 ").unwrap().as_str(),
+        "moved to row 12"
+    );
+}
+
+#[test]
+fn s3_a_reason_over_the_limit_is_a_typed_error_naming_its_length() {
+    let longest = "r".repeat(STAFF_REASON_BYTES);
+    assert_eq!(Reason::parse(&longest).unwrap().as_str(), longest);
+    let over = format!(" {longest}é ");
+    let error = Reason::parse(&over).unwrap_err();
+    assert_eq!(
+        error,
+        ReasonError::TooLong {
+            len: STAFF_REASON_BYTES + 2,
+            max: STAFF_REASON_BYTES
+        }
+    );
+    assert!(error.to_string().contains("514 bytes"), "{error}");
+}
+
+#[test]
+fn s3_a_stored_reason_reads_back_exactly_and_the_decoder_refuses_what_parse_refuses() {
+    let reason = Reason::parse(" gate 4 ").unwrap();
+    let json = serde_json::to_string(&reason).unwrap();
+    assert_eq!(json, r#""gate 4""#);
+    assert_eq!(serde_json::from_str::<Reason>(&json).unwrap(), reason);
+    for stored in ["\"\"", "\" \"", "\" gate 4\""] {
+        assert!(serde_json::from_str::<Reason>(stored).is_err(), "{stored}");
+    }
+    let long = format!("\"{}\"", "r".repeat(STAFF_REASON_BYTES + 1));
+    assert!(serde_json::from_str::<Reason>(&long).is_err());
 }
 
 fn arb_grants() -> impl Strategy<Value = Vec<(bool, usize, usize)>> {
