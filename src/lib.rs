@@ -198,7 +198,7 @@ pub use ticket::{
     Ticket, TicketHolder, Wallet, WalletStatus,
 };
 pub use transfer_group::{Direction, TransferGroup, TransferStatus};
-pub use usage_rule::{TransferBackward, TransferLimit, UsageRule, UsageRuleError};
+pub use usage_rule::{KeepOne, TransferBackward, TransferLimit, UsageRule, UsageRuleError};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -101,15 +101,21 @@ pub fn arb_usage_rule_with_id(id: UsageRuleId) -> impl Strategy<Value = UsageRul
         any::<[bool; 3]>(),
         prop_oneof![4 => 1i64..=4, 1 => 1i64..=256],
         arb_transfer_backward(),
+        prop_oneof![
+            Just(crate::KeepOne::Disabled),
+            Just(crate::KeepOne::Enabled),
+            Just(crate::KeepOne::Restricted),
+        ],
     )
         .prop_map(
-            move |(transfer, [activation, check, control], limit, backward)| {
+            move |(transfer, [activation, check, control], limit, backward, keep_one)| {
                 let limit = TransferLimit::new(limit).unwrap_or(TransferLimit::MIN);
                 UsageRule::new(crate::OrganizerId::from_u128(1), id)
                     .with_transfer(transfer)
                     .with_transfer_after(activation, check, control)
                     .with_max_transfers(limit)
                     .with_transfer_backward(backward)
+                    .with_keep_one(keep_one)
             },
         )
 }

@@ -35,6 +35,62 @@ impl fmt::Display for TransferBackward {
     }
 }
 
+/// The usage rule's Keep One setting (SPEC K1): whether a spectator must keep at least one ticket
+/// of each performance when they transfer.
+///
+/// - `DISABLED` (the default): no such check.
+/// - `ENABLED`: a spectator initiation that would leave the sender no kept ticket of a
+///   performance is refused (K2).
+/// - `RESTRICTED`: the same, only for a sender who received a ticket of that performance by
+///   injection (K3).
+///
+/// Serialised in the sources' spelling; a rule stores it only when it is not `DISABLED`.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{KeepOne, OrganizerId, UsageRule, UsageRuleId};
+///
+/// let rule = UsageRule::new(OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
+/// assert_eq!(rule.keep_one, KeepOne::Disabled);
+/// let rule = rule.with_keep_one(KeepOne::Restricted);
+/// assert!(serde_json::to_string(&rule).unwrap().contains(r#""keep_one":"RESTRICTED""#));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum KeepOne {
+    /// No Keep One check (the default).
+    #[default]
+    Disabled,
+    /// Every sender keeps one ticket of each performance (K2).
+    Enabled,
+    /// Senders who received a ticket of the performance by injection keep one (K3).
+    Restricted,
+}
+
+impl KeepOne {
+    /// Whether this is `DISABLED` (a stored rule omits it then).
+    #[must_use]
+    #[allow(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "serde passes fields by reference"
+    )]
+    pub const fn is_disabled(&self) -> bool {
+        matches!(self, Self::Disabled)
+    }
+}
+
+impl fmt::Display for KeepOne {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Self::Disabled => "DISABLED",
+            Self::Enabled => "ENABLED",
+            Self::Restricted => "RESTRICTED",
+        })
+    }
+}
+
 /// The transfer limit: "maximum number of transfers allowed", an integer from 1 to 256 (SPEC U3).
 ///
 /// "No transfers" is a usage rule with `transfer` off; "unlimited" is [`TransferLimit::MAX`].
@@ -202,6 +258,9 @@ pub struct UsageRule {
     /// How a BACKWARD transfer changes the level (T8).
     #[serde(default)]
     pub transfer_backward: TransferBackward,
+    /// Keep One (K1); stored only when not `DISABLED`.
+    #[serde(default, skip_serializing_if = "KeepOne::is_disabled")]
+    pub keep_one: KeepOne,
 }
 
 const fn default_true() -> bool {
@@ -225,7 +284,15 @@ impl UsageRule {
             transfer_after_control: false,
             max_transfers: TransferLimit::MIN,
             transfer_backward: TransferBackward::Neutral,
+            keep_one: KeepOne::Disabled,
         }
+    }
+
+    /// Sets Keep One (K1).
+    #[must_use]
+    pub const fn with_keep_one(mut self, keep_one: KeepOne) -> Self {
+        self.keep_one = keep_one;
+        self
     }
 
     /// Sets `transfer` (U2).

@@ -3,7 +3,9 @@
 use secure_ticket::transfer::{
     InitiateTransferError, NewGroupIds, ReturnToSender, ReturnToSenderError, return_to_sender,
 };
-use secure_ticket::{OrganizerId, TransferBackward, TransferLimit, UsageRule, UsageRuleError};
+use secure_ticket::{
+    KeepOne, OrganizerId, TransferBackward, TransferLimit, UsageRule, UsageRuleError,
+};
 
 use crate::common::{AT, RULE, World, alice, bob, gid, rule};
 
@@ -25,6 +27,7 @@ fn u1_settings_are_the_six_of_the_sources() {
             transfer_after_control: true,
             max_transfers: TransferLimit::new(3).unwrap(),
             transfer_backward: TransferBackward::Increase,
+            keep_one: KeepOne::Disabled,
         }
     );
     let json = serde_json::to_value(built).unwrap();
@@ -134,6 +137,7 @@ fn u4_defaults_are_documented_ones() {
         transfer_after_control: false,
         max_transfers: TransferLimit::new(1).unwrap(),
         transfer_backward: TransferBackward::Neutral,
+        keep_one: KeepOne::Disabled,
     };
     assert_eq!(UsageRule::new(OrganizerId::from_u128(1), RULE), defaults);
     assert_eq!(TransferBackward::default(), TransferBackward::Neutral);
@@ -151,4 +155,36 @@ fn err_usage_rule_limit_out_of_range() {
     let error = TransferLimit::new(257).unwrap_err();
     assert_eq!(error, UsageRuleError::LimitOutOfRange { value: 257 });
     assert!(error.to_string().contains("257"), "{error}");
+}
+
+#[test]
+fn k1_keep_one_is_disabled_by_default_and_stored_only_when_set() {
+    let rule = UsageRule::new(OrganizerId::from_u128(1), RULE);
+    assert_eq!(rule.keep_one, KeepOne::Disabled);
+    assert_eq!(KeepOne::default(), KeepOne::Disabled);
+    let json = serde_json::to_value(rule).unwrap();
+    assert!(json.get("keep_one").is_none(), "{json}");
+    for (keep_one, spelled) in [
+        (KeepOne::Enabled, "ENABLED"),
+        (KeepOne::Restricted, "RESTRICTED"),
+    ] {
+        let set = rule.with_keep_one(keep_one);
+        let json = serde_json::to_value(set).unwrap();
+        assert_eq!(json["keep_one"], spelled);
+        assert_eq!(keep_one.to_string(), spelled);
+        assert_eq!(serde_json::from_value::<UsageRule>(json).unwrap(), set);
+    }
+    // A rule stored before Keep One existed reads as DISABLED.
+    let old: UsageRule =
+        serde_json::from_str(r#"{"id":"00000000-0000-0000-0000-000000000001"}"#).unwrap();
+    assert_eq!(old.keep_one, KeepOne::Disabled);
+}
+
+#[test]
+fn k1_an_unknown_keep_one_value_is_a_decode_error_naming_it() {
+    let error = serde_json::from_str::<UsageRule>(
+        r#"{"id":"00000000-0000-0000-0000-000000000001","keep_one":"ALWAYS"}"#,
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("ALWAYS"), "{error}");
 }
