@@ -188,8 +188,8 @@ pub use id::{
 pub use input_error::InputError;
 pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};
 pub use organizer::{
-    AcceptanceSettings, OrganizerSettings, SettingsError, SettingsProblem, TakeBackPolicy,
-    TransferExpiry,
+    AcceptanceSettings, DataCollection, HolderField, OrganizerSettings, SettingsError,
+    SettingsProblem, TakeBackPolicy, TransferExpiry,
 };
 pub use performance::{Performance, PerformanceError};
 pub use point_of_sale::{InternetTheme, PointOfSale, ThemeError};

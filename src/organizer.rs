@@ -2,12 +2,16 @@
 //! interface (B8) and the take-back switches (B5). What the shell loads besides tickets, groups, POS
 //! and rules.
 
+use std::collections::BTreeSet;
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use crate::id::OrganizerId;
 use crate::interface::TixngoInterface;
 use crate::staff::{Permission, RoleTable};
+use crate::ticket::TicketHolder;
 
 /// An organizer's settings, stored as one record: TIXnGO's acceptance settings (A1, A4), S360's
 /// TIXnGO interface (B8) and the take-back policy (B5).
@@ -37,6 +41,10 @@ pub struct OrganizerSettings {
     /// differs from the default.
     #[serde(default, skip_serializing_if = "RoleTable::is_default")]
     pub roles: RoleTable,
+    /// The holder fields an assignment needs (H4); first and last name unless set. Stored only
+    /// when it differs from the default.
+    #[serde(default, skip_serializing_if = "DataCollection::is_default")]
+    pub data_collection: DataCollection,
 }
 
 impl OrganizerSettings {
@@ -92,11 +100,22 @@ impl OrganizerSettings {
     /// ```
     #[must_use]
     pub fn check_configuration(&self) -> Vec<SettingsProblem> {
-        Permission::ALL
+        let mut problems: Vec<SettingsProblem> = Permission::ALL
             .into_iter()
             .filter(|&permission| self.roles.roles_with(permission).next().is_none())
             .map(|permission| SettingsProblem::NoRoleHolds { permission })
-            .collect()
+            .collect();
+        if self.data_collection.fields.is_empty() {
+            problems.push(SettingsProblem::DataCollectionWithoutFields);
+        }
+        problems
+    }
+
+    /// Sets the data-collection rule (H4).
+    #[must_use]
+    pub fn with_data_collection(mut self, rule: DataCollection) -> Self {
+        self.data_collection = rule;
+        self
     }
 }
 
@@ -113,6 +132,12 @@ pub enum SettingsProblem {
         /// The permission no role holds.
         permission: Permission,
     },
+    /// The data-collection rule (H4) requires no holder field: an assignment would record a
+    /// holder with nothing in it.
+    #[error(
+        "the data-collection rule requires no holder field: list at least one (`data_collection.fields`, e.g. FIRST_NAME and LAST_NAME)"
+    )]
+    DataCollectionWithoutFields,
 }
 
 /// The organizer's settings for completing transfers.
@@ -333,4 +358,129 @@ impl Default for TakeBackPolicy {
             refuse_ticket_holder_details: true,
         }
     }
+}
+
+/// A field of a ticket holder ([`TicketHolder`]) that the organizer's data collection may
+/// require (SPEC H4), in the spelling the settings store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum HolderField {
+    /// [`TicketHolder::first_name`].
+    FirstName,
+    /// [`TicketHolder::last_name`].
+    LastName,
+    /// [`TicketHolder::birth_date`].
+    BirthDate,
+    /// [`TicketHolder::identity_number`].
+    IdentityNumber,
+}
+
+impl HolderField {
+    /// Whether `holder` has this field, and not blank.
+    fn filled(self, holder: &TicketHolder) -> bool {
+        let value = match self {
+            Self::FirstName => Some(holder.first_name.as_str()),
+            Self::LastName => Some(holder.last_name.as_str()),
+            Self::BirthDate => holder.birth_date.as_deref(),
+            Self::IdentityNumber => holder.identity_number.as_deref(),
+        };
+        value.is_some_and(|v| !v.trim().is_empty())
+    }
+}
+
+impl fmt::Display for HolderField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Self::FirstName => "FIRST_NAME",
+            Self::LastName => "LAST_NAME",
+            Self::BirthDate => "BIRTH_DATE",
+            Self::IdentityNumber => "IDENTITY_NUMBER",
+        })
+    }
+}
+
+/// The organizer's data-collection rule (SPEC H4): the holder fields a holder assignment needs
+/// (by default first and last name), and whether it needs a reason too
+/// (`mandatory_assign_reason`). Part of [`OrganizerSettings`], stored only when it is not the
+/// default; decoding refuses a field named twice.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{DataCollection, HolderField, TicketHolder};
+///
+/// let rule = DataCollection::default();
+/// let holder = TicketHolder { first_name: "Bob".into(), ..TicketHolder::default() };
+/// assert_eq!(rule.missing(&holder), Some(HolderField::LastName));
+///
+/// let strict = DataCollection::new([HolderField::LastName, HolderField::BirthDate]);
+/// let json = serde_json::to_string(&strict).unwrap();
+/// assert_eq!(json, r#"{"fields":["LAST_NAME","BIRTH_DATE"]}"#);
+/// assert_eq!(serde_json::from_str::<DataCollection>(&json).unwrap(), strict);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DataCollection {
+    /// The fields an assignment must fill, in their order.
+    #[serde(deserialize_with = "unique_fields")]
+    pub fields: BTreeSet<HolderField>,
+    /// An assignment must give a reason too.
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
+    pub mandatory_assign_reason: bool,
+}
+
+impl DataCollection {
+    /// A rule requiring `fields`, no reason.
+    #[must_use]
+    pub fn new(fields: impl IntoIterator<Item = HolderField>) -> Self {
+        Self {
+            fields: fields.into_iter().collect(),
+            mandatory_assign_reason: false,
+        }
+    }
+
+    /// The rule with `mandatory_assign_reason` set to `on`.
+    #[must_use]
+    pub fn with_mandatory_reason(mut self, on: bool) -> Self {
+        self.mandatory_assign_reason = on;
+        self
+    }
+
+    /// The first required field that `holder` leaves empty (blank counts as empty), if any.
+    #[must_use]
+    pub fn missing(&self, holder: &TicketHolder) -> Option<HolderField> {
+        self.fields
+            .iter()
+            .copied()
+            .find(|field| !field.filled(holder))
+    }
+
+    /// Whether this is the default rule (stored settings omit it).
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl Default for DataCollection {
+    /// First and last name, no reason.
+    fn default() -> Self {
+        Self::new([HolderField::FirstName, HolderField::LastName])
+    }
+}
+
+/// A list of holder fields, each at most once.
+fn unique_fields<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeSet<HolderField>, D::Error> {
+    let listed = Vec::<HolderField>::deserialize(deserializer)?;
+    let mut fields = BTreeSet::new();
+    for field in listed {
+        if !fields.insert(field) {
+            return Err(serde::de::Error::custom(format_args!(
+                "data collection: {field} is named twice"
+            )));
+        }
+    }
+    Ok(fields)
 }

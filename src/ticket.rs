@@ -244,8 +244,9 @@ pub enum ShipmentKind {
     Other,
 }
 
-/// Ticket-holder details: the person a nominative ticket is for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Ticket-holder details: the person a nominative ticket is for. `Default` is the empty holder
+/// (what a stored holder without fields decodes to).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct TicketHolder {
     /// First name.
     #[serde(default)]

@@ -17,6 +17,7 @@ mod common;
 mod acceptance;
 mod completion;
 mod email;
+mod holder;
 mod initiation;
 mod injection;
 mod pending;
