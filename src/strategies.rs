@@ -106,16 +106,19 @@ pub fn arb_usage_rule_with_id(id: UsageRuleId) -> impl Strategy<Value = UsageRul
             Just(crate::KeepOne::Enabled),
             Just(crate::KeepOne::Restricted),
         ],
+        any::<[bool; 3]>(),
     )
         .prop_map(
-            move |(transfer, [activation, check, control], limit, backward, keep_one)| {
+            move |(transfer, [activation, check, control], limit, backward, keep_one, assign)| {
                 let limit = TransferLimit::new(limit).unwrap_or(TransferLimit::MIN);
+                let [assignment, after_activation, after_check] = assign;
                 UsageRule::new(crate::OrganizerId::from_u128(1), id)
                     .with_transfer(transfer)
                     .with_transfer_after(activation, check, control)
                     .with_max_transfers(limit)
                     .with_transfer_backward(backward)
                     .with_keep_one(keep_one)
+                    .with_assignment(assignment, after_activation, after_check)
             },
         )
 }

@@ -261,6 +261,18 @@ pub struct UsageRule {
     /// Keep One (K1); stored only when not `DISABLED`.
     #[serde(default, skip_serializing_if = "KeepOne::is_disabled")]
     pub keep_one: KeepOne,
+    /// The owner may assign a ticket holder (H2); on by default, stored only when off.
+    #[serde(
+        default = "default_true",
+        skip_serializing_if = "crate::serde_util::is_true"
+    )]
+    pub assignment: bool,
+    /// An activated ticket's holder may be assigned (H2); off by default, stored only when on.
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
+    pub assignment_after_activation: bool,
+    /// A checked ticket's holder may be assigned (H2); off by default, stored only when on.
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
+    pub assignment_after_check: bool,
 }
 
 const fn default_true() -> bool {
@@ -285,7 +297,25 @@ impl UsageRule {
             max_transfers: TransferLimit::MIN,
             transfer_backward: TransferBackward::Neutral,
             keep_one: KeepOne::Disabled,
+            assignment: true,
+            assignment_after_activation: false,
+            assignment_after_check: false,
         }
+    }
+
+    /// Sets the holder-assignment gates (H2): `assignment` at all, and after activation, after
+    /// check.
+    #[must_use]
+    pub const fn with_assignment(
+        mut self,
+        on: bool,
+        after_activation: bool,
+        after_check: bool,
+    ) -> Self {
+        self.assignment = on;
+        self.assignment_after_activation = after_activation;
+        self.assignment_after_check = after_check;
+        self
     }
 
     /// Sets Keep One (K1).

@@ -28,6 +28,9 @@ fn u1_settings_are_the_six_of_the_sources() {
             max_transfers: TransferLimit::new(3).unwrap(),
             transfer_backward: TransferBackward::Increase,
             keep_one: KeepOne::Disabled,
+            assignment: true,
+            assignment_after_activation: false,
+            assignment_after_check: false,
         }
     );
     let json = serde_json::to_value(built).unwrap();
@@ -138,6 +141,9 @@ fn u4_defaults_are_documented_ones() {
         max_transfers: TransferLimit::new(1).unwrap(),
         transfer_backward: TransferBackward::Neutral,
         keep_one: KeepOne::Disabled,
+        assignment: true,
+        assignment_after_activation: false,
+        assignment_after_check: false,
     };
     assert_eq!(UsageRule::new(OrganizerId::from_u128(1), RULE), defaults);
     assert_eq!(TransferBackward::default(), TransferBackward::Neutral);
@@ -187,4 +193,44 @@ fn k1_an_unknown_keep_one_value_is_a_decode_error_naming_it() {
     )
     .unwrap_err();
     assert!(error.to_string().contains("ALWAYS"), "{error}");
+}
+
+#[test]
+fn h2_the_assignment_gates_default_to_on_off_off_and_are_stored_only_when_changed() {
+    let rule = UsageRule::new(OrganizerId::from_u128(1), RULE);
+    assert_eq!(
+        (
+            rule.assignment,
+            rule.assignment_after_activation,
+            rule.assignment_after_check
+        ),
+        (true, false, false)
+    );
+    let json = serde_json::to_value(rule).unwrap();
+    for key in [
+        "assignment",
+        "assignment_after_activation",
+        "assignment_after_check",
+    ] {
+        assert!(
+            json.get(key).is_none(),
+            "{key} stored at its default: {json}"
+        );
+    }
+    let changed = rule.with_assignment(false, true, true);
+    let json = serde_json::to_value(changed).unwrap();
+    assert_eq!(json["assignment"], false);
+    assert_eq!(json["assignment_after_activation"], true);
+    assert_eq!(json["assignment_after_check"], true);
+    assert_eq!(serde_json::from_value::<UsageRule>(json).unwrap(), changed);
+    // A rule stored before the gates existed reads with the defaults.
+    let old: UsageRule =
+        serde_json::from_str(r#"{"id":"00000000-0000-0000-0000-000000000001"}"#).unwrap();
+    assert_eq!(
+        old,
+        UsageRule {
+            organizer: OrganizerId::default(),
+            ..rule
+        }
+    );
 }
