@@ -65,7 +65,7 @@
 //!   PostgreSQL then refuses a damaged page itself; a body that does not decode is
 //!   [`StoreError::Corrupt`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 
@@ -617,8 +617,7 @@ impl PgStore {
         // which its row's id alone does not give back.
         let mut asked: HashMap<(&str, [u8; 16]), RecordKey> = HashMap::with_capacity(keys.len());
         // Each key once: the statement looks every key up, so a repeated key would repeat its row.
-        let mut asked_commands: std::collections::HashSet<CommandKey> =
-            std::collections::HashSet::new();
+        let mut asked_commands: HashSet<CommandKey> = HashSet::new();
         for &key in keys {
             match key {
                 RecordKey::Command(command) => {

@@ -249,3 +249,19 @@ proptest! {
         prop_assert_eq!(serde_json::from_str::<RoleTable>(&json).unwrap(), table);
     }
 }
+
+/// One spelling per value: what messages print (`as_str`, `Display`) is what the settings store.
+#[test]
+fn s2_roles_and_permissions_print_as_they_are_stored() {
+    for role in StaffRole::ALL {
+        assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
+        assert_eq!(role.to_string(), role.as_str());
+    }
+    for permission in Permission::ALL {
+        assert_eq!(
+            serde_json::to_value(permission).unwrap(),
+            permission.as_str()
+        );
+        assert_eq!(permission.to_string(), permission.as_str());
+    }
+}

@@ -123,6 +123,26 @@ pub(crate) fn inject(id: u128, ticket: TicketId, to: Email) -> Request {
     )
 }
 
+/// Explicit acceptance, the usage rule, ticket 1 injected to Alice (command 1), through the
+/// shell on `store`.
+pub(crate) fn explicit_world<S: secure_ticket::store::Store>(store: &S) {
+    use secure_ticket::service::Service;
+    use secure_ticket::store::Record;
+    let service = Service::new(store);
+    let mut explicit = settings();
+    explicit.acceptance = AcceptanceSettings::explicit();
+    service
+        .create([
+            Record::UsageRule(rule()),
+            Record::Settings(explicit),
+            Record::Ticket(ticket(1)),
+        ])
+        .unwrap();
+    service
+        .execute(&inject(1, TicketId::from_u128(1), alice()))
+        .unwrap();
+}
+
 /// Bytes that are not a record: a valid envelope cut in the middle of its ticket.
 pub(crate) const TRUNCATED: &str =
     r#"{"format":1,"min_reader":1,"record_data":{"kind":"TICKET","value":{"id":"00000000-00"#;

@@ -49,18 +49,8 @@ fn accept(id: u128) -> Request {
 
 /// Explicit acceptance, ticket 1 injected to Alice and sent to Bob in group 1.
 fn pending_world(store: &MemoryStore) {
-    let service = Service::new(store);
-    let mut explicit = settings();
-    explicit.acceptance = secure_ticket::AcceptanceSettings::explicit();
-    service
-        .create([
-            Record::UsageRule(rule()),
-            Record::Settings(explicit),
-            Record::Ticket(ticket(1)),
-        ])
-        .unwrap();
-    service.execute(&inject(1, T1, alice())).unwrap();
-    service.execute(&send(2, G1)).unwrap();
+    crate::common::explicit_world(store);
+    Service::new(store).execute(&send(2, G1)).unwrap();
 }
 
 /// A `MemoryStore` that counts its calls; `follows_plan: false` reads the plan's keys only (the

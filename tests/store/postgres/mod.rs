@@ -408,28 +408,29 @@ fn x4_a_statement_timeout_is_a_typed_error_and_the_batch_is_all_or_nothing() {
     assert!(stored.iter().all(|r| r.version == Version::new(2)));
 }
 
-/// The ticket and group of [`explicit_world`].
+/// The ticket and group of the round-trip tests ([`crate::common::explicit_world`]).
 const T1: secure_ticket::TicketId = secure_ticket::TicketId::from_u128(1);
 const G7: secure_ticket::TransferGroupId = secure_ticket::TransferGroupId::from_u128(7);
 
-/// Explicit acceptance, ticket 1 injected to Alice.
-fn explicit_world(store: &PgBlockingStore) {
-    use secure_ticket::AcceptanceSettings;
-    use secure_ticket::service::Service;
-    use secure_ticket::store::Record;
+/// The records of `read` as (key, version), sorted: what two reads are compared by.
+fn read_keys(
+    read: &secure_ticket::store::Read,
+) -> Vec<(
+    secure_ticket::store::RecordKey,
+    secure_ticket::store::Version,
+)> {
+    let mut keys: Vec<_> = read
+        .records
+        .iter()
+        .map(|r| (r.value.key(), r.version))
+        .collect();
+    keys.sort();
+    keys
+}
 
-    use crate::common::{alice, inject, rule, settings, ticket};
-    let service = Service::new(store);
-    let mut explicit = settings();
-    explicit.acceptance = AcceptanceSettings::explicit();
-    service
-        .create([
-            Record::UsageRule(rule()),
-            Record::Settings(explicit),
-            Record::Ticket(ticket(1)),
-        ])
-        .unwrap();
-    service.execute(&inject(1, T1, alice())).unwrap();
+/// Runs `sql` on `store`'s connection: the rows it changed.
+fn raw(store: &PgBlockingStore, sql: &str) -> u64 {
+    store.block_on(store.inner().execute_raw(sql, &[])).unwrap()
 }
 
 /// Alice sends ticket 1 to Bob in group 7 (command 2).
@@ -465,7 +466,7 @@ fn x4_a_command_is_one_read_and_one_commit_on_postgres() {
         return;
     };
     let store = &handles[0];
-    explicit_world(store);
+    crate::common::explicit_world(store);
     let service = Service::new(store);
     let trips = |run: &dyn Fn()| {
         let before = store.inner().round_trips();
@@ -495,14 +496,14 @@ fn x4_a_command_is_one_read_and_one_commit_on_postgres() {
 #[test]
 fn x4_rows_without_leads_are_followed_step_by_step_on_postgres() {
     use secure_ticket::service::Service;
-    use secure_ticket::store::{Read, ReadPlan, RecordKey, Store};
+    use secure_ticket::store::{ReadPlan, RecordKey, Store};
 
     use crate::common::rule;
     let Some((_schema, handles)) = handles("leads", 1) else {
         return;
     };
     let store = &handles[0];
-    explicit_world(store);
+    crate::common::explicit_world(store);
     Service::new(store).execute(&send_to_bob()).unwrap();
     // The group, its ticket, the ticket's pending group (the same), rule, performance, POS.
     let plan = ReadPlan::new(vec![RecordKey::TransferGroup(G7)])
@@ -511,15 +512,6 @@ fn x4_rows_without_leads_are_followed_step_by_step_on_postgres() {
         .with_usage_rules()
         .with_performances()
         .with_points_of_sale();
-    let keys = |read: &Read| {
-        let mut keys: Vec<_> = read
-            .records
-            .iter()
-            .map(|r| (r.value.key(), r.version))
-            .collect();
-        keys.sort();
-        keys
-    };
     let before = store.inner().round_trips();
     let followed = store.read(&plan).unwrap();
     assert_eq!(store.inner().round_trips() - before, 1);
@@ -529,20 +521,14 @@ fn x4_rows_without_leads_are_followed_step_by_step_on_postgres() {
             .iter()
             .any(|r| r.value.key() == RecordKey::UsageRule(rule().id)),
         "the rule two steps away was not read: {:?}",
-        keys(&followed)
+        read_keys(&followed)
     );
-    let nulled = store
-        .block_on(
-            store
-                .inner()
-                .execute_raw("UPDATE records SET leads = NULL", &[]),
-        )
-        .unwrap();
+    let nulled = raw(store, "UPDATE records SET leads = NULL");
     assert!(nulled >= 4, "{nulled} rows");
     let before = store.inner().round_trips();
     let stepped = store.read(&plan).unwrap();
     assert!(store.inner().round_trips() - before > 1);
-    assert_eq!(keys(&stepped), keys(&followed));
+    assert_eq!(read_keys(&stepped), read_keys(&followed));
 }
 
 /// A schema of version 2 (no `leads` column, the commit function without leads) is upgraded
@@ -551,43 +537,22 @@ fn x4_rows_without_leads_are_followed_step_by_step_on_postgres() {
 #[test]
 fn x5_a_version_2_schema_is_upgraded_at_connect() {
     use secure_ticket::service::Service;
-    use secure_ticket::store::{Read, ReadPlan, RecordKey, Store};
+    use secure_ticket::store::{ReadPlan, RecordKey, Store};
 
     use crate::postgres_store::SCHEMA_VERSION;
     let Some((schema, handles)) = handles("upgrade", 1) else {
         return;
     };
     let store = &handles[0];
-    explicit_world(store);
+    crate::common::explicit_world(store);
     Service::new(store).execute(&send_to_bob()).unwrap();
     let plan = ReadPlan::new(vec![RecordKey::TransferGroup(G7)])
         .with_group_tickets()
         .with_usage_rules();
-    let keys = |read: &Read| {
-        let mut keys: Vec<_> = read
-            .records
-            .iter()
-            .map(|r| (r.value.key(), r.version))
-            .collect();
-        keys.sort();
-        keys
-    };
-    let before = keys(&store.read(&plan).unwrap());
+    let before = read_keys(&store.read(&plan).unwrap());
     // Back to version 2's shape.
-    store
-        .block_on(
-            store
-                .inner()
-                .execute_raw("ALTER TABLE records DROP COLUMN leads", &[]),
-        )
-        .unwrap();
-    store
-        .block_on(
-            store
-                .inner()
-                .execute_raw("UPDATE secure_ticket_schema SET version = 2", &[]),
-        )
-        .unwrap();
+    raw(store, "ALTER TABLE records DROP COLUMN leads");
+    raw(store, "UPDATE secure_ticket_schema SET version = 2");
     drop(handles);
     let upgraded = PgBlockingStore::connect(schema.url(), schema.name()).unwrap();
     let version = upgraded
@@ -598,7 +563,7 @@ fn x5_a_version_2_schema_is_upgraded_at_connect() {
         )
         .unwrap();
     assert_eq!(version[0].get::<_, i32>(0), SCHEMA_VERSION);
-    assert_eq!(keys(&upgraded.read(&plan).unwrap()), before);
+    assert_eq!(read_keys(&upgraded.read(&plan).unwrap()), before);
     // The store writes again, and what it writes now keeps its leads.
     let service = Service::new(&upgraded);
     service
