@@ -818,9 +818,7 @@ impl PgStore {
             keys.extend(found.iter().map(|hit| hit.key));
             hits.push(found);
         }
-        keys.sort_unstable();
-        keys.dedup();
-        // The keys and what they lead to, in one statement.
+        // The keys and what they lead to, in one statement (which asks each key once).
         let (records, unfollowed) = self.load_in(transaction, &keys, Some(plan)).await?;
         let feed = match plan.replayed(&records) {
             Some(query) => self.feed_in(transaction, &query).await?,
