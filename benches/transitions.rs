@@ -117,8 +117,7 @@ fn fixture() -> Fixture {
     let initiate = |ticket: &Ticket, from: &Email, to: &Email| {
         transfer::initiate(
             std::slice::from_ref(ticket),
-            &rule,
-            &settings,
+            &transfer::Context::new(&rule).with_settings(settings),
             &InitiateTransfer {
                 actor: from.clone(),
                 recipient: to.clone(),
@@ -236,8 +235,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
             |f, cmd| {
                 transfer::initiate(
                     std::slice::from_ref(black_box(&f.injected)),
-                    &f.rule,
-                    &f.settings,
+                    &transfer::Context::new(&f.rule).with_settings(f.settings),
                     cmd,
                 )
                 .map_or(0, |d| d.tickets.len())
@@ -249,8 +247,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
             |f, cmd| {
                 transfer::initiate(
                     std::slice::from_ref(black_box(&f.with_bob)),
-                    &f.rule,
-                    &f.settings,
+                    &transfer::Context::new(&f.rule).with_settings(f.settings),
                     cmd,
                 )
                 .map_or(0, |d| d.tickets.len())
@@ -266,8 +263,12 @@ fn cases(f: &Fixture) -> Vec<Case> {
                 at: AT,
             },
             |f, cmd| {
-                transfer::initiate(black_box(&f.many), &f.rule, &f.settings, cmd)
-                    .map_or(0, |d| d.tickets.len())
+                transfer::initiate(
+                    black_box(&f.many),
+                    &transfer::Context::new(&f.rule).with_settings(f.settings),
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
             },
         ),
         case(
@@ -281,8 +282,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
             |f, cmd| {
                 transfer::return_to_sender(
                     std::slice::from_ref(black_box(&f.with_bob)),
-                    &f.rule,
-                    &f.settings,
+                    &transfer::Context::new(&f.rule).with_settings(f.settings),
                     cmd,
                 )
                 .map_or(0, |d| d.tickets.len())
@@ -348,8 +348,13 @@ fn cases(f: &Fixture) -> Vec<Case> {
             },
             |f, cmd| {
                 let pending = std::slice::from_ref(black_box(&f.forward_pending));
-                transfer::edit_recipient(&f.forward_group, pending, &f.rule, &f.settings, cmd)
-                    .map_or(0, |d| d.tickets.len())
+                transfer::edit_recipient(
+                    &f.forward_group,
+                    pending,
+                    &transfer::Context::new(&f.rule).with_settings(f.settings),
+                    cmd,
+                )
+                .map_or(0, |d| d.tickets.len())
             },
         ),
         case(

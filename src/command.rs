@@ -12,11 +12,13 @@ use crate::feedback::Feedback;
 use crate::id::{CommandId, OrganizerId};
 use crate::injection::InjectTicket;
 use crate::record_key::RecordKey;
+use crate::spectator::{LockSpectator, UnlockSpectator};
 use crate::take_back::{RedistributeTicket, TakeBackTicket};
 use crate::transfer::{
     AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer,
     InitiateTransfer, ReturnToSender, SignIn,
 };
+use crate::transfer::{BackOfficeTransfer, CancelBackOfficeTransfer};
 use crate::wallet::{ChangeFlag, CompleteDeletion, DownloadTicket, RequestDeletion};
 
 /// A command with its idempotency key and the organizer that sends it.
@@ -134,6 +136,14 @@ pub enum Command {
     RequestDeletion(RequestDeletion),
     /// [`wallet::complete_deletion`](crate::wallet::complete_deletion).
     CompleteDeletion(CompleteDeletion),
+    /// [`transfer::back_office_transfer`](crate::transfer::back_office_transfer).
+    BackOfficeTransfer(BackOfficeTransfer),
+    /// [`transfer::cancel_back_office`](crate::transfer::cancel_back_office).
+    CancelBackOffice(CancelBackOfficeTransfer),
+    /// [`spectator::lock`](crate::spectator::lock).
+    LockSpectator(LockSpectator),
+    /// [`spectator::unlock`](crate::spectator::unlock).
+    UnlockSpectator(UnlockSpectator),
 }
 
 /// Reads a sign-in as written now (`{actor, at}`) or by format 1 (`{sign_in, groups}`).
@@ -189,6 +199,10 @@ impl Command {
             Self::Redistribute(c) => c.at,
             Self::RequestDeletion(c) => c.at,
             Self::CompleteDeletion(c) => c.at,
+            Self::BackOfficeTransfer(c) => c.at,
+            Self::CancelBackOffice(c) => c.at,
+            Self::LockSpectator(c) => c.at,
+            Self::UnlockSpectator(c) => c.at,
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::changes::Changes;
 use crate::event::Event;
 use crate::record_key::RecordKey;
+use crate::spectator::Spectator;
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
 
@@ -32,6 +33,8 @@ pub struct Decision {
     /// ids): a store must not hold them yet, so the shell writes them expecting
     /// [`Version::NEW`](crate::store::Version::NEW) and refuses the command when an id is taken.
     pub created: Changes<RecordKey>,
+    /// New states of the spectator records the transition changed, or created (a lock, L1).
+    pub spectators: Changes<Spectator>,
 }
 
 impl Decision {
@@ -42,6 +45,7 @@ impl Decision {
             && self.groups.is_empty()
             && self.events.is_empty()
             && self.created.is_empty()
+            && self.spectators.is_empty()
     }
 
     /// The new state of a ticket, if the decision touched it.

@@ -11,12 +11,14 @@ use crate::injection::{InjectError, RecordFeedbackError};
 use crate::interface::{InjectionTargetError, InterfaceError};
 use crate::point_of_sale::ThemeError;
 use crate::record_key::RecordKey;
+use crate::spectator::LockError;
 use crate::store::StoreError;
 use crate::take_back::{RedistributeError, TakeBackError};
 use crate::transfer::{
     AcceptTransferError, CancelTransferError, DeclineTransferError, EditRecipientError,
     ExpireTransferError, InitiateTransferError, ReturnToSenderError, SignInError,
 };
+use crate::transfer::{BackOfficeTransferError, CancelBackOfficeError};
 use crate::usage_rule::UsageRuleError;
 use crate::wallet::{ChangeFlagError, DeletionError, DownloadError};
 
@@ -115,6 +117,15 @@ pub enum RuleError {
     /// A redistribution was refused.
     #[error(transparent)]
     Redistribute(#[from] RedistributeError),
+    /// A back-office transfer was refused (S1-S9).
+    #[error(transparent)]
+    BackOffice(#[from] BackOfficeTransferError),
+    /// A staff cancel of a back-office group was refused (S8).
+    #[error(transparent)]
+    CancelBackOffice(#[from] CancelBackOfficeError),
+    /// A lock or unlock was refused (L1).
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 impl RuleError {
@@ -149,6 +160,9 @@ impl RuleError {
             Self::TakeBack(e) => e.code(),
             Self::Deletion(e) => e.code(),
             Self::Redistribute(e) => e.code(),
+            Self::BackOffice(e) => e.code(),
+            Self::CancelBackOffice(e) => e.code(),
+            Self::Lock(e) => e.code(),
         }
     }
 
@@ -182,6 +196,9 @@ impl RuleError {
             Self::TakeBack(e) => e.kind(),
             Self::Deletion(e) => e.kind(),
             Self::Redistribute(e) => e.kind(),
+            Self::BackOffice(e) => e.kind(),
+            Self::CancelBackOffice(e) => e.kind(),
+            Self::Lock(e) => e.kind(),
         }
     }
 }

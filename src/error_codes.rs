@@ -30,8 +30,9 @@ use crate::store::{Operation, StoreError, Version};
 use crate::take_back::{RedistributeError, TakeBackError};
 use crate::ticket::{InvalidationReason, WalletStatus};
 use crate::transfer::{
-    AcceptTransferError, CancelTransferError, DeclineTransferError, EditRecipientError,
-    ExpireTransferError, InitiateTransferError, ReturnToSenderError, SignInError, TransferStatus,
+    AcceptTransferError, BackOfficeTransferError, CancelBackOfficeError, CancelTransferError,
+    DeclineTransferError, EditRecipientError, ExpireTransferError, InitiateTransferError,
+    ReturnToSenderError, SignInError, TransferStatus,
 };
 use crate::usage_rule::UsageRuleError;
 use crate::wallet::{ChangeFlagError, DeletionError, DownloadError, FlagChange};
@@ -98,6 +99,9 @@ coded!(
     crate::SettingsError,
     crate::staff::ReasonError,
     crate::staff::Forbidden,
+    BackOfficeTransferError,
+    CancelBackOfficeError,
+    crate::spectator::LockError,
 );
 
 const T: TicketId = TicketId::from_u128(1);
@@ -105,6 +109,7 @@ const G: TransferGroupId = TransferGroupId::from_u128(2);
 const RULE: UsageRuleId = UsageRuleId::from_u128(3);
 const POS: PointOfSaleId = PointOfSaleId::from_u128(4);
 const MODE: ShipmentModeId = ShipmentModeId::from_u128(5);
+const PERFORMANCE: crate::PerformanceId = crate::PerformanceId::from_u128(6);
 const AT: OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
 
 fn email() -> Email {
@@ -365,8 +370,111 @@ fn initiate_errors() -> Vec<InitiateTransferError> {
                 count: 101,
                 max: 100,
             },
-            Some(E::TooManyTickets { .. }) => return None,
+            Some(E::TooManyTickets { .. }) => E::SpectatorLocked(locked()),
+            Some(E::SpectatorLocked(_)) => E::PerformanceEnded {
+                ticket: T,
+                performance: PERFORMANCE,
+                ended_at: AT,
+            },
+            Some(E::PerformanceEnded { .. }) => E::KeepOne {
+                performance: PERFORMANCE,
+                rule: RULE,
+            },
+            Some(E::KeepOne { .. }) => return None,
         })
+    })
+}
+
+fn locked() -> crate::spectator::SpectatorLocked {
+    crate::spectator::SpectatorLocked {
+        spectator: email(),
+        since: AT,
+    }
+}
+
+fn forbidden() -> crate::staff::Forbidden {
+    crate::staff::Forbidden {
+        role: crate::staff::StaffRole::Support,
+        action: crate::staff::Permission::InitiateTransfer,
+    }
+}
+
+fn back_office_errors() -> Vec<BackOfficeTransferError> {
+    use BackOfficeTransferError as E;
+    let input = vec![
+        ticket_not_found(),
+        dated_before_injection(),
+        usage_rule_not_found(),
+    ];
+    chain(|previous| match previous {
+        None => Some(E::TooManyTickets {
+            count: 101,
+            max: 100,
+        }),
+        Some(E::TooManyTickets { .. }) => Some(E::EmptyTicketList),
+        Some(E::EmptyTicketList) => Some(E::DuplicateTicket { ticket: T }),
+        Some(E::DuplicateTicket { .. }) => Some(E::DuplicateGroupId { group: G }),
+        Some(E::DuplicateGroupId { .. }) => Some(E::Forbidden(forbidden())),
+        Some(E::Forbidden(_)) => Some(E::Input(ticket_not_found())),
+        Some(E::Input(i)) => nested(&input, i, E::Input, Some(E::NotInjected { ticket: T })),
+        Some(E::NotInjected { .. }) => Some(E::TicketDeleted {
+            ticket: T,
+            status: WalletStatus::Deleted,
+        }),
+        Some(E::TicketDeleted { .. }) => Some(E::TicketInvalidated {
+            ticket: T,
+            reason: InvalidationReason::MobileTakeBack,
+        }),
+        Some(E::TicketInvalidated { .. }) => Some(E::AlreadyPendingTransfer {
+            ticket: T,
+            group: G,
+        }),
+        Some(E::AlreadyPendingTransfer { .. }) => Some(E::ControlledTicket { ticket: T }),
+        Some(E::ControlledTicket { .. }) => Some(E::PerformanceEnded {
+            ticket: T,
+            performance: PERFORMANCE,
+            ended_at: AT,
+        }),
+        Some(E::PerformanceEnded { .. }) => Some(E::RecipientIsOwner {
+            ticket: T,
+            recipient: email(),
+        }),
+        Some(E::RecipientIsOwner { .. }) => Some(E::NotEnoughGroupIds {
+            needed: 2,
+            given: 1,
+        }),
+        Some(E::NotEnoughGroupIds { .. }) => None,
+    })
+}
+
+fn cancel_back_office_errors() -> Vec<CancelBackOfficeError> {
+    use CancelBackOfficeError as E;
+    let input = release_input();
+    chain(|previous| match previous {
+        None => Some(E::Input(group_not_found())),
+        Some(E::Input(i)) => nested(&input, i, E::Input, Some(E::Forbidden(forbidden()))),
+        Some(E::Forbidden(_)) => Some(E::NotBackOfficeGroup { group: G }),
+        Some(E::NotBackOfficeGroup { .. }) => Some(E::NotPending {
+            group: G,
+            status: TransferStatus::Accepted,
+        }),
+        Some(E::NotPending { .. }) => None,
+    })
+}
+
+fn lock_errors() -> Vec<crate::spectator::LockError> {
+    use crate::spectator::LockError as E;
+    chain(|previous| match previous {
+        None => Some(E::Forbidden(crate::staff::Forbidden {
+            role: crate::staff::StaffRole::Basic,
+            action: crate::staff::Permission::LockSpectator,
+        })),
+        Some(E::Forbidden(_)) => Some(E::AlreadyLocked {
+            spectator: email(),
+            since: AT,
+        }),
+        Some(E::AlreadyLocked { .. }) => Some(E::NotLocked { spectator: email() }),
+        Some(E::NotLocked { .. }) => None,
     })
 }
 
@@ -407,7 +515,11 @@ fn accept_errors() -> Vec<AcceptTransferError> {
             group: G,
             expires_at: AT,
         }),
-        Some(E::PastDeadline { .. }) => Some(E::TicketDeleted {
+        Some(E::PastDeadline { .. }) => Some(E::PerformanceEnded {
+            group: G,
+            ended_at: AT,
+        }),
+        Some(E::PerformanceEnded { .. }) => Some(E::TicketDeleted {
             ticket: T,
             status: WalletStatus::Deleted,
         }),
@@ -447,7 +559,8 @@ fn decline_errors() -> Vec<DeclineTransferError> {
             group: G,
             actor: email(),
         }),
-        Some(E::NotRecipient { .. }) => None,
+        Some(E::NotRecipient { .. }) => Some(E::BackOfficeGroup { group: G }),
+        Some(E::BackOfficeGroup { .. }) => None,
     })
 }
 
@@ -465,7 +578,8 @@ fn cancel_errors() -> Vec<CancelTransferError> {
             group: G,
             actor: email(),
         }),
-        Some(E::NotSender { .. }) => None,
+        Some(E::NotSender { .. }) => Some(E::BackOfficeGroup { group: G }),
+        Some(E::BackOfficeGroup { .. }) => None,
     })
 }
 
@@ -487,7 +601,8 @@ fn edit_recipient_errors() -> Vec<EditRecipientError> {
             group: G,
             recipient: email(),
         }),
-        Some(E::SameRecipient { .. }) => Some(E::GroupIdReused { group: G }),
+        Some(E::SameRecipient { .. }) => Some(E::BackOfficeGroup { group: G }),
+        Some(E::BackOfficeGroup { .. }) => Some(E::GroupIdReused { group: G }),
         Some(E::GroupIdReused { .. }) => refusals.first().cloned().map(E::Initiate),
         Some(E::Initiate(i)) => nested(&refusals, i, E::Initiate, None),
     })
@@ -780,7 +895,19 @@ fn rule_errors() -> Vec<(&'static str, RuleError)> {
                 "DeletionError",
                 Some(E::from(first(&injection_target_errors()))),
             ),
-            E::InjectionTarget(_) => ("InjectionTargetError", None),
+            E::InjectionTarget(_) => (
+                "InjectionTargetError",
+                Some(E::from(first(&back_office_errors()))),
+            ),
+            E::BackOffice(_) => (
+                "BackOfficeTransferError",
+                Some(E::from(first(&cancel_back_office_errors()))),
+            ),
+            E::CancelBackOffice(_) => (
+                "CancelBackOfficeError",
+                Some(E::from(first(&lock_errors()))),
+            ),
+            E::Lock(_) => ("LockError", None),
         };
         all.push((name, sample));
         current = next;
@@ -905,6 +1032,9 @@ fn groups() -> Vec<(&'static str, Vec<String>)> {
         ("RedistributeError", lines(&redistribute_errors())),
         ("DeletionError", lines(&deletion_errors())),
         ("InjectionTargetError", lines(&injection_target_errors())),
+        ("BackOfficeTransferError", lines(&back_office_errors())),
+        ("CancelBackOfficeError", lines(&cancel_back_office_errors())),
+        ("LockError", lines(&lock_errors())),
         (
             "RuleError",
             rule_errors()

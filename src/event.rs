@@ -1,5 +1,7 @@
 //! Events: past-tense facts that transitions report for the caller to persist and publish.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -8,6 +10,7 @@ use crate::changes::TicketIds;
 use crate::email::Email;
 use crate::feedback::LifecycleStatus;
 use crate::id::{PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
+use crate::staff::StaffAction;
 use crate::ticket::InvalidationReason;
 use crate::transfer_group::Direction;
 
@@ -99,6 +102,10 @@ pub enum Event {
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
+        /// For a back-office transfer (S3): the staff member who initiated it, their role and
+        /// reason, as the group keeps them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        back_office: Option<Arc<StaffAction>>,
     },
     /// A group completed: explicitly accepted, or automatically at the recipient's sign-in (T8, A1, A2).
     TransferAccepted {
@@ -109,6 +116,10 @@ pub enum Event {
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
+        /// For a back-office transfer (S3): the staff member who initiated it, their role and
+        /// reason, as the group keeps them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        back_office: Option<Arc<StaffAction>>,
     },
     /// One ticket of a completed group changed hands (T8).
     TicketTransferred {
@@ -129,6 +140,10 @@ pub enum Event {
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
+        /// For a back-office transfer (S3): the staff member who initiated it, their role and
+        /// reason, as the group keeps them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        back_office: Option<Arc<StaffAction>>,
     },
     /// The recipient declined the group; its tickets went back to the sender (T10).
     TransferDeclined {
@@ -157,6 +172,13 @@ pub enum Event {
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
+        /// For a back-office transfer (S3): the staff member who initiated it, their role and
+        /// reason, as the group keeps them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        back_office: Option<Arc<StaffAction>>,
+        /// For a group cancelled by the organizer's staff (S8): who, with which role, and why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cancelled_by: Option<StaffAction>,
     },
     /// The system cancelled a group past its deadline (A4).
     TransferExpired {
@@ -171,6 +193,10 @@ pub enum Event {
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
+        /// For a back-office transfer (S3): the staff member who initiated it, their role and
+        /// reason, as the group keeps them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        back_office: Option<Arc<StaffAction>>,
     },
     /// A B2B contact took a ticket back through its point of sale (B3, B7).
     TicketTakenBack {
@@ -248,6 +274,26 @@ pub enum Event {
         from: Email,
         /// The new cultural contact.
         to: Email,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// Staff locked a spectator (L1).
+    SpectatorLocked {
+        /// The spectator.
+        spectator: Email,
+        /// Who locked, with which role, and why.
+        by: StaffAction,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// Staff unlocked a spectator (L1).
+    SpectatorUnlocked {
+        /// The spectator.
+        spectator: Email,
+        /// Who unlocked, with which role, and why.
+        by: StaffAction,
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,

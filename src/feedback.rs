@@ -3,12 +3,15 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::activation::ActivationMethod;
 use crate::email::Email;
 use crate::id::{TicketId, TransferGroupId};
+use crate::staff::StaffAction;
 
 /// TIXnGO's lifecycle status of an injected ticket, as its feedback interface reports it to S360
 /// (SPEC I2). Serialised in TIXnGO's spelling (`PENDING_TRANSFER`, `BT_ACTIVATED`).
@@ -123,6 +126,9 @@ pub struct TransferDetails {
     pub sender: Email,
     /// Who it was sent to.
     pub recipient: Email,
+    /// For a back-office transfer (S3): the staff member, their role and reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_office: Option<Arc<StaffAction>>,
 }
 
 /// The last feedback S360 recorded for a ticket (I3).
@@ -180,7 +186,7 @@ pub struct DistributionEntry {
 /// # Ok::<(), secure_ticket::EmailError>(())
 /// ```
 #[derive(Clone, Default)]
-pub struct DistributionHistory(Option<std::sync::Arc<[DistributionEntry]>>);
+pub struct DistributionHistory(Option<Arc<[DistributionEntry]>>);
 
 impl DistributionHistory {
     /// An empty history (no allocation).
@@ -228,7 +234,7 @@ impl DistributionHistory {
     /// The entries for changing in place; copies the list first if it is shared.
     pub fn make_mut(&mut self) -> &mut [DistributionEntry] {
         match &mut self.0 {
-            Some(entries) => std::sync::Arc::make_mut(entries),
+            Some(entries) => Arc::make_mut(entries),
             None => &mut [],
         }
     }

@@ -109,6 +109,36 @@ id_type!(
     StaffId
 );
 
+id_type!(
+    /// Identifies what an organizer keeps about one spectator email ([`Spectator`](crate::spectator::Spectator)):
+    /// derived from the organizer and the email by [`SpectatorId::of`].
+    SpectatorId
+);
+
+impl SpectatorId {
+    /// The id of `email`'s record at `organizer`: a digest of both, the same in every process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use secure_ticket::{Email, OrganizerId, SpectatorId};
+    ///
+    /// let alice = Email::parse("Alice@Example.com")?;
+    /// assert_eq!(SpectatorId::of(OrganizerId::from_u128(1), &alice),
+    ///     SpectatorId::of(OrganizerId::from_u128(1), &Email::parse("alice@example.com")?));
+    /// assert_ne!(SpectatorId::of(OrganizerId::from_u128(1), &alice),
+    ///     SpectatorId::of(OrganizerId::from_u128(2), &alice));
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub fn of(organizer: OrganizerId, email: &crate::email::Email) -> Self {
+        let mut digester = crate::digest::Digester::new("secure-ticket/spectator");
+        digester.write(&organizer);
+        digester.write(email.as_str());
+        Self::new(uuid::Builder::from_custom_bytes(*digester.finish().as_bytes()).into_uuid())
+    }
+}
+
 impl TicketId {
     /// The id a command derives for the ticket it creates (a take back's replacement): the same
     /// for every retry of it (X3). It is

@@ -29,7 +29,7 @@
 //! let injected = injection::inject(&ticket, &injection::InjectTicket {
 //!     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
 //! })?;
-//! let sent = transfer::initiate(&injected.tickets, &[rule], &AcceptanceSettings::explicit(), &InitiateTransfer {
+//! let sent = transfer::initiate(&injected.tickets, &transfer::Context::new(&[rule]).with_settings(AcceptanceSettings::explicit()), &InitiateTransfer {
 //!     actor: alice, recipient: bob.clone(), tickets: vec![ticket.id],
 //!     groups: NewGroupIds::single(TransferGroupId::from_u128(1)), at,
 //! })?;
@@ -158,6 +158,7 @@ pub mod index;
 pub mod injection;
 pub mod rules;
 pub mod service;
+pub mod spectator;
 pub mod staff;
 pub mod store;
 #[cfg(feature = "proptest")]
@@ -182,8 +183,8 @@ pub use feedback::{
     TransferDetails,
 };
 pub use id::{
-    CommandId, OrganizerId, PerformanceId, PointOfSaleId, RightId, ShipmentModeId, StaffId,
-    TicketId, TransferGroupId, UsageRuleId,
+    CommandId, OrganizerId, PerformanceId, PointOfSaleId, RightId, ShipmentModeId, SpectatorId,
+    StaffId, TicketId, TransferGroupId, UsageRuleId,
 };
 pub use input_error::InputError;
 pub use interface::{InjectionTarget, InjectionTargetError, InterfaceError, TixngoInterface};

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::feed::ReaderName;
 use crate::id::{
-    CommandId, OrganizerId, PerformanceId, PointOfSaleId, TicketId, TransferGroupId, UsageRuleId,
+    CommandId, OrganizerId, PerformanceId, PointOfSaleId, SpectatorId, TicketId, TransferGroupId,
+    UsageRuleId,
 };
 
 /// The kind of a stored record.
@@ -30,6 +31,8 @@ pub enum RecordKind {
     Performance,
     /// A feed reader's [`ReaderCursor`](crate::feed::ReaderCursor) (F3).
     Reader,
+    /// What an organizer keeps about a spectator: its lock (L1).
+    Spectator,
 }
 
 impl RecordKind {
@@ -45,6 +48,7 @@ impl RecordKind {
             Self::Command => "command",
             Self::Performance => "performance",
             Self::Reader => "reader",
+            Self::Spectator => "spectator",
         }
     }
 }
@@ -81,6 +85,8 @@ pub enum RecordKey {
     Performance(PerformanceId),
     /// A feed reader's cursor.
     Reader(ReaderKey),
+    /// A spectator's record ([`Spectator`](crate::spectator::Spectator)).
+    Spectator(SpectatorId),
 }
 
 /// The key of a command record: command ids are scoped per organizer (X7), so two organizers may
@@ -123,6 +129,7 @@ impl RecordKey {
             Self::Command(_) => RecordKind::Command,
             Self::Performance(_) => RecordKind::Performance,
             Self::Reader(_) => RecordKind::Reader,
+            Self::Spectator(_) => RecordKind::Spectator,
         }
     }
 
@@ -164,6 +171,7 @@ impl RecordKey {
                 let bytes = *digester.finish().as_bytes();
                 uuid::Builder::from_custom_bytes(bytes).into_uuid()
             }
+            Self::Spectator(id) => id.as_uuid(),
         }
     }
 }

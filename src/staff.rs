@@ -42,6 +42,51 @@ impl Staff {
     }
 }
 
+/// Who acted in the back office and why (S3, L1): what a back-office group keeps
+/// ([`TransferGroup::back_office`](crate::TransferGroup::back_office)) and its events carry.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::StaffId;
+/// use secure_ticket::staff::{Reason, Staff, StaffAction, StaffRole};
+///
+/// let action = StaffAction::new(Staff::new(StaffId::from_u128(7), StaffRole::Admin), Reason::parse("seat change")?);
+/// assert_eq!(action.staff, StaffId::from_u128(7));
+/// assert_eq!(
+///     serde_json::to_string(&action).unwrap(),
+///     r#"{"staff":"00000000-0000-0000-0000-000000000007","role":"ADMIN","reason":"seat change"}"#
+/// );
+/// # Ok::<(), secure_ticket::staff::ReasonError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StaffAction {
+    /// The staff account that acted.
+    pub staff: StaffId,
+    /// Its role when it acted.
+    pub role: StaffRole,
+    /// Why, as the staff member wrote it.
+    pub reason: Reason,
+}
+
+impl StaffAction {
+    /// `staff` acting for `reason`.
+    #[must_use]
+    pub const fn new(staff: Staff, reason: Reason) -> Self {
+        Self {
+            staff: staff.id,
+            role: staff.role,
+            reason,
+        }
+    }
+
+    /// The staff member who acted.
+    #[must_use]
+    pub const fn by(&self) -> Staff {
+        Staff::new(self.staff, self.role)
+    }
+}
+
 /// The staff member's role does not hold the permission the command needs (S2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error, Serialize, Deserialize)]
 #[error(

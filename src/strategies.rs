@@ -297,9 +297,11 @@ fn reach(n: u128, owner: &Email, steps: &[Step], rule: UsageRule) -> Ticket {
                     groups: NewGroupIds::single(group),
                     at,
                 };
-                let Ok(sent) =
-                    transfer::initiate(std::slice::from_ref(&ticket), &[rule], &settings, &cmd)
-                else {
+                let Ok(sent) = transfer::initiate(
+                    std::slice::from_ref(&ticket),
+                    &transfer::Context::new(&[rule]).with_settings(settings),
+                    &cmd,
+                ) else {
                     continue;
                 };
                 let (Some(g), Some(pending)) = (sent.groups.first(), sent.ticket(ticket.id)) else {
@@ -394,6 +396,8 @@ fn unknown_group(at: OffsetDateTime) -> TransferGroup {
         expires_at: None,
         closed_at: None,
         replaces: None,
+        performance_ends_at: None,
+        back_office: None,
     }
 }
 
@@ -461,7 +465,7 @@ pub fn arb_command_for(pools: &Pools, at: OffsetDateTime, fresh: u128) -> BoxedS
         1 => group_id.clone().prop_map(move |id| Command::Expire(ExpireTransfer { group: id, at })),
         2 => (any_ticket.clone(), select(vec![LifecycleStatus::Injected, LifecycleStatus::Downloaded, LifecycleStatus::PendingTransfer, LifecycleStatus::Transferred, LifecycleStatus::FailureTransfer]), person.clone(), person.clone(), -5i64..5, 0u64..4)
             .prop_map(move |(ticket, status, sender, recipient, skew, sequence)| {
-                let transfer = status.is_transfer().then(|| TransferDetails { group: new_group(2), sender, recipient });
+                let transfer = status.is_transfer().then(|| TransferDetails { group: new_group(2), sender, recipient, back_office: None });
                 Command::RecordFeedback(Feedback { ticket, status, sequence, at: at.saturating_add(time::Duration::minutes(skew)), transfer })
             }),
         3 => (any_ticket.clone(), pos.clone(), b2b_actor.clone(), any::<bool>()).prop_map(move |(ticket, point_of_sale, actor, reuse)| {

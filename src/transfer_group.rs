@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -6,6 +7,7 @@ use time::OffsetDateTime;
 use crate::changes::TicketIds;
 use crate::email::Email;
 use crate::id::{CommandId, OrganizerId, TransferGroupId};
+use crate::staff::StaffAction;
 
 /// The record created by each transfer initiation (SPEC T5).
 ///
@@ -51,6 +53,19 @@ pub struct TransferGroup {
     /// For a group created by editing a recipient (T12): the group it replaced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<TransferGroupId>,
+    /// The earliest end of its tickets' performances, as known at initiation (E1): from then on
+    /// the group can no longer complete, and the expiry sweep expires it.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub performance_ends_at: Option<OffsetDateTime>,
+    /// For a back-office transfer (S1): the staff member who initiated it, their role and reason
+    /// (S3). Such a group completes at the recipient's next sign-in (S7) and only staff cancel it
+    /// (S8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_office: Option<Arc<StaffAction>>,
 }
 
 impl TransferGroup {
@@ -64,6 +79,39 @@ impl TransferGroup {
     #[must_use]
     pub const fn needs_explicit_acceptance(&self) -> bool {
         matches!(self.acceptance, Acceptance::Explicit)
+    }
+
+    /// When the expiry sweep may expire the group: its deadline (A4) or its performance's end
+    /// (E1), whichever comes first; `None` when it has neither.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use secure_ticket::{Email, OrganizerId, TransferGroup, TransferGroupId, TransferStatus, Direction, TicketId};
+    /// # use secure_ticket::transfer::Acceptance;
+    /// use time::macros::datetime;
+    /// # let mut group = TransferGroup { id: TransferGroupId::from_u128(1), organizer: OrganizerId::from_u128(1),
+    /// #     sender: Email::parse("a@example.com")?, recipient: Email::parse("b@example.com")?,
+    /// #     direction: Direction::Forward, tickets: vec![TicketId::from_u128(1)].into(), status: TransferStatus::Pending,
+    /// #     acceptance: Acceptance::Automatic, created_at: datetime!(2026-12-01 10:00 UTC), expires_at: None,
+    /// #     closed_at: None, replaces: None, performance_ends_at: None, back_office: None };
+    /// group.expires_at = Some(datetime!(2026-12-03 10:00 UTC));
+    /// group.performance_ends_at = Some(datetime!(2026-12-02 22:00 UTC));
+    /// assert_eq!(group.due_at(), Some(datetime!(2026-12-02 22:00 UTC)));
+    /// # Ok::<(), secure_ticket::EmailError>(())
+    /// ```
+    #[must_use]
+    pub fn due_at(&self) -> Option<OffsetDateTime> {
+        match (self.expires_at, self.performance_ends_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Whether a back-office transfer created the group (S1).
+    #[must_use]
+    pub const fn is_back_office(&self) -> bool {
+        self.back_office.is_some()
     }
 }
 

@@ -1562,6 +1562,7 @@ fn key_of(kind: &str, id: Uuid) -> Option<RecordKey> {
         k if k == RecordKind::UsageRule.as_str() => RecordKey::UsageRule(id.into()),
         k if k == RecordKind::Settings.as_str() => RecordKey::Settings(id.into()),
         k if k == RecordKind::Performance.as_str() => RecordKey::Performance(id.into()),
+        k if k == RecordKind::Spectator.as_str() => RecordKey::Spectator(id.into()),
         _ => return None,
     })
 }

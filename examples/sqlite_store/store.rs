@@ -1300,6 +1300,7 @@ fn key_of(kind: RecordKind, id: Uuid) -> Option<RecordKey> {
         RecordKind::UsageRule => RecordKey::UsageRule(id.into()),
         RecordKind::Settings => RecordKey::Settings(id.into()),
         RecordKind::Performance => RecordKey::Performance(id.into()),
+        RecordKind::Spectator => RecordKey::Spectator(id.into()),
         _ => return None,
     })
 }
@@ -1313,6 +1314,7 @@ fn key_of_row(kind: &str, id: [u8; 16]) -> Option<RecordKey> {
         RecordKind::UsageRule,
         RecordKind::Settings,
         RecordKind::Performance,
+        RecordKind::Spectator,
     ]
     .into_iter()
     .find(|k| k.as_str() == kind)?;

@@ -29,7 +29,9 @@ pub enum Index {
     PendingBySender,
     /// PENDING groups by recipient; newest first (Q2's incoming, Q4's sign-in).
     PendingByRecipient,
-    /// PENDING groups with a deadline, by deadline, oldest first (Q5's sweep). Term: none.
+    /// PENDING groups with a deadline (A4) or a performance end (E1), by the earlier of the two
+    /// ([`TransferGroup::due_at`](crate::TransferGroup::due_at)), oldest first (Q5's sweep).
+    /// Term: none.
     PendingByDeadline,
     /// Closed groups (ACCEPTED, DECLINED, CANCELLED, EXPIRED) by sender; newest closed first (Q3).
     ClosedBySender,
@@ -378,7 +380,7 @@ pub(crate) fn for_each_entry<'a>(record: &'a Record, mut f: impl FnMut(EntryRef<
                     TermRef::Email(&g.recipient),
                     newest,
                 ));
-                if let Some(deadline) = g.expires_at {
+                if let Some(deadline) = g.due_at() {
                     f(entry(
                         Index::PendingByDeadline,
                         TermRef::All,

@@ -1,9 +1,8 @@
 use time::OffsetDateTime;
 
-use crate::email::Email;
 use crate::event::Event;
 use crate::feedback::{Feedback, LifecycleStatus, TransferDetails};
-use crate::id::{TicketId, TransferGroupId};
+use crate::id::TicketId;
 
 /// The feedback that a wallet transition's events produce, ticket by ticket, in order (SPEC I2):
 /// what TIXnGO sends to S360's feedback interface, so both services speak the same statuses.
@@ -69,6 +68,7 @@ pub fn feedback_for(sequence: u64, events: &[Event]) -> Vec<Feedback> {
                 recipient,
                 tickets,
                 at,
+                back_office,
                 ..
             } => {
                 transfer_feedback(
@@ -77,9 +77,12 @@ pub fn feedback_for(sequence: u64, events: &[Event]) -> Vec<Feedback> {
                     tickets,
                     LifecycleStatus::PendingTransfer,
                     *at,
-                    *group,
-                    sender,
-                    recipient,
+                    TransferDetails {
+                        group: *group,
+                        sender: sender.clone(),
+                        recipient: recipient.clone(),
+                        back_office: back_office.clone(),
+                    },
                 );
             }
             Event::TicketTransferred {
@@ -88,6 +91,7 @@ pub fn feedback_for(sequence: u64, events: &[Event]) -> Vec<Feedback> {
                 from,
                 to,
                 at,
+                back_office,
                 ..
             } => out.push(Feedback {
                 ticket: *ticket,
@@ -98,6 +102,7 @@ pub fn feedback_for(sequence: u64, events: &[Event]) -> Vec<Feedback> {
                     group: *group,
                     sender: from.clone(),
                     recipient: to.clone(),
+                    back_office: back_office.clone(),
                 }),
             }),
             Event::TransferDeclined {
@@ -106,13 +111,24 @@ pub fn feedback_for(sequence: u64, events: &[Event]) -> Vec<Feedback> {
                 recipient,
                 tickets,
                 at,
+            } => {
+                let details = TransferDetails {
+                    group: *group,
+                    sender: sender.clone(),
+                    recipient: recipient.clone(),
+                    back_office: None,
+                };
+                let failed = LifecycleStatus::FailureTransfer;
+                transfer_feedback(&mut out, sequence, tickets, failed, *at, details);
             }
-            | Event::TransferCancelled {
+            Event::TransferCancelled {
                 group,
                 sender,
                 recipient,
                 tickets,
                 at,
+                back_office,
+                ..
             }
             | Event::TransferExpired {
                 group,
@@ -120,17 +136,16 @@ pub fn feedback_for(sequence: u64, events: &[Event]) -> Vec<Feedback> {
                 recipient,
                 tickets,
                 at,
+                back_office,
             } => {
-                transfer_feedback(
-                    &mut out,
-                    sequence,
-                    tickets,
-                    LifecycleStatus::FailureTransfer,
-                    *at,
-                    *group,
-                    sender,
-                    recipient,
-                );
+                let details = TransferDetails {
+                    group: *group,
+                    sender: sender.clone(),
+                    recipient: recipient.clone(),
+                    back_office: back_office.clone(),
+                };
+                let failed = LifecycleStatus::FailureTransfer;
+                transfer_feedback(&mut out, sequence, tickets, failed, *at, details);
             }
             _ => {}
         }
@@ -139,22 +154,14 @@ pub fn feedback_for(sequence: u64, events: &[Event]) -> Vec<Feedback> {
 }
 
 /// One transfer feedback per ticket of a group event.
-#[allow(clippy::too_many_arguments, reason = "the fields of one feedback")]
 fn transfer_feedback(
     out: &mut Vec<Feedback>,
     sequence: u64,
     tickets: &[TicketId],
     status: LifecycleStatus,
     at: OffsetDateTime,
-    group: TransferGroupId,
-    sender: &Email,
-    recipient: &Email,
+    details: TransferDetails,
 ) {
-    let details = TransferDetails {
-        group,
-        sender: sender.clone(),
-        recipient: recipient.clone(),
-    };
     out.extend(tickets.iter().map(|&ticket| Feedback {
         ticket,
         status,

@@ -182,6 +182,7 @@ pub fn inject(ticket: &Ticket, command: &InjectTicket) -> Result<Decision, Injec
         command.at,
     ));
     Ok(Decision {
+        spectators: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(injected),
         groups: Changes::new(),

@@ -215,6 +215,7 @@ pub fn record_feedback(
         return Ok(Decision::default());
     }
     Ok(Decision {
+        spectators: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(updated),
         groups: Changes::new(),

@@ -94,6 +94,8 @@ pub struct Execution<'r> {
     advance: Option<Advance>,
     loaded: Loaded,
     results: Vec<Result<Outcome, Error>>,
+    /// Whether this attempt ran the lookups the first records called for (Keep One's wallet).
+    followed_up: bool,
 }
 
 /// A reader's cursor move, committed with the effects.
@@ -162,6 +164,7 @@ impl<'r> Execution<'r> {
             advance: None,
             loaded: Loaded::default(),
             results: Vec::new(),
+            followed_up: false,
         };
         execution.next_attempt()
     }
@@ -191,6 +194,7 @@ impl<'r> Execution<'r> {
             advance: Some(Advance { reader, from, to }),
             loaded: Loaded::default(),
             results: Vec::new(),
+            followed_up: false,
         };
         execution.round = 0;
         execution.next_attempt()
@@ -203,6 +207,7 @@ impl<'r> Execution<'r> {
         }
         self.attempt = self.attempt.saturating_add(1);
         self.round = 1;
+        self.followed_up = false;
         let mut keys = Vec::with_capacity(self.requests.len().saturating_mul(4));
         let mut lookups = Vec::new();
         let mut reads = Reads {
@@ -212,6 +217,7 @@ impl<'r> Execution<'r> {
             organizer: OrganizerId::default(),
             group_tickets: false,
             usage_rules: false,
+            performances: false,
         };
         if let Some(advance) = &self.advance {
             reads.keys.push(RecordKey::Reader(advance.reader));
@@ -227,6 +233,9 @@ impl<'r> Execution<'r> {
         }
         if reads.usage_rules {
             shape = shape.with_usage_rules();
+        }
+        if reads.performances {
+            shape = shape.with_performances();
         }
         self.shape = shape;
         self.loaded = Loaded::with_capacity(keys.len(), self.requests.len());
@@ -250,6 +259,9 @@ impl<'r> Execution<'r> {
         }
         if self.shape.usage_rules() {
             plan = plan.with_usage_rules();
+        }
+        if self.shape.performances() {
+            plan = plan.with_performances();
         }
         plan
     }
@@ -287,6 +299,27 @@ impl<'r> Execution<'r> {
         if !next.is_empty() {
             self.round = self.round.saturating_add(1);
             return self.read(next);
+        }
+        // Lookups that only the records read call for (Keep One's wallet, K4): one more round,
+        // once, and only for the commands that need it.
+        if !self.followed_up && self.round < MAX_ROUNDS {
+            self.followed_up = true;
+            let mut lookups = Vec::new();
+            for request in self.requests {
+                let view = self.loaded.view(request.organizer);
+                table::with_row(&request.command, |row| row.follow_up(&view, &mut lookups));
+            }
+            if !lookups.is_empty() {
+                self.round = self.round.saturating_add(1);
+                let mut plan = self.plan(Vec::new());
+                for lookup in lookups {
+                    plan = plan.with_lookup(lookup);
+                }
+                return Step::Read {
+                    plan,
+                    then: Reading(self),
+                };
+            }
         }
         // Records of one read agree (the contract's snapshot); only several rounds can tear.
         if self.round > 1

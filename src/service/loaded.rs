@@ -9,15 +9,19 @@ use time::OffsetDateTime;
 use crate::command::{CommandRecord, RecordedOutcome, Refusal, Request};
 use crate::decision::Decision;
 use crate::digest::Digest;
+use crate::email::Email;
 use crate::error::Error;
 use crate::event::Event;
 use crate::feed::{FeedAppend, FeedEntry, Position, ReaderCursor};
+use crate::id::SpectatorId;
 use crate::id::{OrganizerId, PointOfSaleId, TicketId, TransferGroupId};
 use crate::id_hash::{IdHashState, IdMap};
 use crate::organizer::OrganizerSettings;
+use crate::performance::Performance;
 use crate::point_of_sale::PointOfSale;
 use crate::record_key::{CommandKey, ReaderKey, RecordKey};
 use crate::service::outcome::Outcome;
+use crate::spectator::Spectator;
 use crate::store::plan::Pass;
 use crate::store::{Batch, Read, ReadPlan, Record, StoreError, Version, Versioned};
 use crate::ticket::Ticket;
@@ -313,6 +317,9 @@ impl Loaded {
         for group in decision.groups {
             self.put(Record::TransferGroup(group));
         }
+        for spectator in decision.spectators {
+            self.put(Record::Spectator(spectator));
+        }
         let events = decision.events.into_vec();
         let at = request.command.at();
         self.put(Record::Command(Box::new(CommandRecord {
@@ -409,6 +416,11 @@ pub(crate) struct View<'a> {
 }
 
 impl View<'_> {
+    /// The request's organizer.
+    pub(crate) const fn organizer(&self) -> OrganizerId {
+        self.organizer
+    }
+
     /// A ticket the command names.
     pub(crate) fn ticket(&self, id: TicketId) -> Result<&Ticket, Error> {
         match self.loaded.get(RecordKey::Ticket(id)) {
@@ -457,7 +469,7 @@ impl View<'_> {
 
     /// The PENDING groups of the organizer addressed to `recipient` that complete at sign-in,
     /// oldest first.
-    pub(crate) fn pending_for(&self, recipient: &crate::email::Email) -> Vec<&TransferGroup> {
+    pub(crate) fn pending_for(&self, recipient: &Email) -> Vec<&TransferGroup> {
         let mut groups: Vec<&TransferGroup> = self
             .groups()
             .filter(|g| {
@@ -472,9 +484,9 @@ impl View<'_> {
     pub(crate) fn due(&self, at: OffsetDateTime) -> Vec<&TransferGroup> {
         let mut groups: Vec<&TransferGroup> = self
             .groups()
-            .filter(|g| g.is_pending() && g.expires_at.is_some_and(|d| d <= at))
+            .filter(|g| g.is_pending() && g.due_at().is_some_and(|d| d <= at))
             .collect();
-        groups.sort_unstable_by_key(|g| (g.expires_at, g.id));
+        groups.sort_unstable_by_key(|g| (g.due_at(), g.id));
         groups
     }
 
@@ -505,6 +517,60 @@ impl View<'_> {
             .ok_or(Error::NotFound {
                 key: RecordKey::Settings(self.organizer),
             })
+    }
+
+    /// The performances of the tickets among `ids` that were read (E1).
+    pub(crate) fn performances_of(&self, ids: &[TicketId]) -> Vec<Performance> {
+        let mut out: Vec<Performance> = Vec::new();
+        for id in ids {
+            let Some(performance) = self.ticket(*id).ok().and_then(|t| t.performance) else {
+                continue;
+            };
+            if out.iter().any(|p| p.id == performance) {
+                continue;
+            }
+            if let Some(Record::Performance(p)) =
+                self.loaded.get(RecordKey::Performance(performance))
+                && p.organizer == self.organizer
+            {
+                out.push(*p);
+            }
+        }
+        out
+    }
+
+    /// The spectator record of `email`, if the organizer keeps one (L1).
+    pub(crate) fn spectator(&self, email: &Email) -> Option<&Spectator> {
+        match self
+            .loaded
+            .get(RecordKey::Spectator(SpectatorId::of(self.organizer, email)))
+        {
+            Some(Record::Spectator(s)) if s.organizer == self.organizer && s.email == *email => {
+                Some(s)
+            }
+            _ => None,
+        }
+    }
+
+    /// Copies of every ticket of the organizer read that `owner` owns now (Keep One, K4): the
+    /// read looked them up by owner.
+    pub(crate) fn wallet_of(&self, owner: &Email) -> Vec<Ticket> {
+        self.loaded
+            .slots
+            .iter()
+            .flatten()
+            .filter_map(|r| match r {
+                Record::Ticket(t)
+                    if t.organizer == self.organizer
+                        && t.wallet
+                            .as_ref()
+                            .is_some_and(|w| w.owners.current == *owner) =>
+                {
+                    Some(t.clone())
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// Calls `decide` with the tickets among `ids` that exist, for the transitions that take a

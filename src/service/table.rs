@@ -5,19 +5,24 @@
 use crate::command::{Command, ExpireDue};
 use crate::decision::Decision;
 use crate::digest::Digester;
+use crate::email::Email;
 use crate::error::{Error, RuleError};
 use crate::feedback::Feedback;
+use crate::id::SpectatorId;
 use crate::id::{OrganizerId, PointOfSaleId, TicketId, TransferGroupId, UsageRuleId};
 use crate::index::{Index, Lookup, MAX_LIMIT, SortKey, Term};
 use crate::injection::{self, InjectTicket};
 use crate::record_key::RecordKey;
 use crate::service::loaded::View;
+use crate::spectator::{self, LockSpectator, UnlockSpectator};
 use crate::take_back::{self, RedistributeTicket, TakeBackTicket};
 use crate::transfer::{
     self, AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer,
     InitiateTransfer, NewGroupIds, ReturnToSender, SignIn,
 };
+use crate::transfer::{BackOfficeTransfer, CancelBackOfficeTransfer, Context};
 use crate::transfer_group::TransferGroup;
+use crate::usage_rule::KeepOne;
 use crate::wallet::{self, ChangeFlag, CompleteDeletion, DownloadTicket, RequestDeletion};
 
 /// One row of the table.
@@ -26,6 +31,8 @@ pub(crate) trait Row {
     fn reads(&self, reads: &mut Reads<'_>);
     /// Decides the command with its rule function, over the records read.
     fn decide(&self, view: &View<'_>) -> Result<Decision, Error>;
+    /// Adds the lookups that the records read call for (after the first read and its leads).
+    fn follow_up(&self, _view: &View<'_>, _lookups: &mut Vec<Lookup>) {}
     /// Feeds what the caller sent into `d`: every field but the time and the ids of the records
     /// the command creates (each row destructures its command, so a new field cannot be
     /// forgotten).
@@ -63,6 +70,10 @@ const fn row_name(command: &Command) -> &'static str {
         Command::Redistribute(_) => "REDISTRIBUTE",
         Command::RequestDeletion(_) => "REQUEST_DELETION",
         Command::CompleteDeletion(_) => "COMPLETE_DELETION",
+        Command::BackOfficeTransfer(_) => "BACK_OFFICE_TRANSFER",
+        Command::CancelBackOffice(_) => "CANCEL_BACK_OFFICE",
+        Command::LockSpectator(_) => "LOCK_SPECTATOR",
+        Command::UnlockSpectator(_) => "UNLOCK_SPECTATOR",
     }
 }
 
@@ -75,6 +86,8 @@ pub(crate) struct Reads<'a> {
     pub(crate) group_tickets: bool,
     /// Some command needs the usage rules of its tickets.
     pub(crate) usage_rules: bool,
+    /// Some command needs the performances of its tickets (E1).
+    pub(crate) performances: bool,
 }
 
 impl Reads<'_> {
@@ -113,6 +126,19 @@ impl Reads<'_> {
         self
     }
 
+    /// The performances of the tickets read (E1).
+    fn performances(&mut self) -> &mut Self {
+        self.performances = true;
+        self
+    }
+
+    /// The spectator record of `email` (its lock, L2).
+    fn spectator(&mut self, email: &Email) -> &mut Self {
+        self.keys
+            .push(RecordKey::Spectator(SpectatorId::of(self.organizer, email)));
+        self
+    }
+
     /// A usage rule the command names.
     fn rule(&mut self, id: UsageRuleId) -> &mut Self {
         self.keys.push(RecordKey::UsageRule(id));
@@ -130,6 +156,55 @@ impl Reads<'_> {
         self.creates(RecordKey::TransferGroup(ids.forward))
             .creates(RecordKey::TransferGroup(ids.backward))
     }
+}
+
+/// Whether a ticket among `tickets` follows a rule that keeps one (K1).
+fn keeps_one(v: &View<'_>, tickets: &[TicketId]) -> bool {
+    tickets.iter().any(|&id| {
+        v.ticket(id)
+            .ok()
+            .and_then(|t| t.wallet.as_ref())
+            .and_then(|w| v.rule(w.usage_rule).ok())
+            .is_some_and(|r| r.keep_one != KeepOne::Disabled)
+    })
+}
+
+/// Every ticket `owner` owns, by the index of tickets by owner (at most [`MAX_LIMIT`]), when a
+/// ticket of the command keeps one (K4): a second read, only for the commands that need it.
+fn wallet_if_kept(v: &View<'_>, owner: &Email, tickets: &[TicketId], lookups: &mut Vec<Lookup>) {
+    if keeps_one(v, tickets) {
+        lookups.push(Lookup::new(
+            Index::TicketsByOwner,
+            v.organizer(),
+            Term::Email(owner.clone()),
+            MAX_LIMIT,
+        ));
+    }
+}
+
+/// Calls `decide` with the context of `actor`'s transfer of `tickets` (the ids the command names):
+/// rules, acceptance settings, performances, the actor's lock and, when a ticket's rule keeps
+/// one (K1), every ticket the actor owns.
+fn in_context<R>(
+    v: &View<'_>,
+    actor: &Email,
+    tickets: &[TicketId],
+    decide: impl FnOnce(&Context<'_>) -> R,
+) -> Result<R, Error> {
+    let settings = v.settings()?.acceptance;
+    let rules = v.rules();
+    let performances = v.performances_of(tickets);
+    let wallet = if keeps_one(v, tickets) {
+        v.wallet_of(actor)
+    } else {
+        Vec::new()
+    };
+    let context = Context::new(&rules)
+        .with_settings(settings)
+        .with_performances(&performances)
+        .with_wallet(&wallet)
+        .with_actor(v.spectator(actor));
+    Ok(decide(&context))
 }
 
 /// A refusal by the rules.
@@ -157,6 +232,10 @@ pub(crate) fn with_row<R>(command: &Command, f: impl FnOnce(&dyn Row) -> R) -> R
         Command::Redistribute(c) => f(c),
         Command::RequestDeletion(c) => f(c),
         Command::CompleteDeletion(c) => f(c),
+        Command::BackOfficeTransfer(c) => f(c),
+        Command::CancelBackOffice(c) => f(c),
+        Command::LockSpectator(c) => f(c),
+        Command::UnlockSpectator(c) => f(c),
     }
 }
 
@@ -231,14 +310,20 @@ impl Row for InitiateTransfer {
     fn reads(&self, r: &mut Reads<'_>) {
         r.tickets(&self.tickets)
             .rules()
+            .performances()
             .settings()
+            .spectator(&self.actor)
             .creates_groups(&self.groups);
     }
+    fn follow_up(&self, v: &View<'_>, lookups: &mut Vec<Lookup>) {
+        wallet_if_kept(v, &self.actor, &self.tickets, lookups);
+    }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
-        let settings = &v.settings()?.acceptance;
-        v.with_tickets(&self.tickets, |tickets| {
-            transfer::initiate(tickets, &v.rules(), settings, self)
-        })
+        in_context(v, &self.actor, &self.tickets, |context| {
+            v.with_tickets(&self.tickets, |tickets| {
+                transfer::initiate(tickets, context, self)
+            })
+        })?
         .map_err(refused)
     }
     fn sent(&self, d: &mut Digester) {
@@ -259,14 +344,21 @@ impl Row for ReturnToSender {
     fn reads(&self, r: &mut Reads<'_>) {
         r.ticket(self.ticket)
             .rules()
+            .performances()
             .settings()
+            .spectator(&self.actor)
             .creates(RecordKey::TransferGroup(self.group));
     }
+    fn follow_up(&self, v: &View<'_>, lookups: &mut Vec<Lookup>) {
+        wallet_if_kept(v, &self.actor, std::slice::from_ref(&self.ticket), lookups);
+    }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
-        let settings = &v.settings()?.acceptance;
-        v.with_tickets(std::slice::from_ref(&self.ticket), |tickets| {
-            transfer::return_to_sender(tickets, &v.rules(), settings, self)
-        })
+        let ids = std::slice::from_ref(&self.ticket);
+        in_context(v, &self.actor, ids, |context| {
+            v.with_tickets(ids, |tickets| {
+                transfer::return_to_sender(tickets, context, self)
+            })
+        })?
         .map_err(refused)
     }
     fn sent(&self, d: &mut Digester) {
@@ -439,14 +531,23 @@ impl Row for EditRecipient {
     fn reads(&self, r: &mut Reads<'_>) {
         r.group(self.group)
             .rules()
+            .performances()
             .settings()
+            .spectator(&self.actor)
             .creates_groups(&self.new_groups);
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
-        let settings = &v.settings()?.acceptance;
+        let settings = v.settings()?.acceptance;
         let group = v.group(self.group)?;
+        // Keep One does not apply to an edit: no wallet needed.
+        let performances = v.performances_of(&group.tickets);
+        let rules = v.rules();
+        let context = Context::new(&rules)
+            .with_settings(settings)
+            .with_performances(&performances)
+            .with_actor(v.spectator(&self.actor));
         v.with_tickets(&group.tickets, |tickets| {
-            transfer::edit_recipient(group, tickets, &v.rules(), settings, self)
+            transfer::edit_recipient(group, tickets, &context, self)
         })
         .map_err(refused)
     }
@@ -565,5 +666,104 @@ impl Row for CompleteDeletion {
     fn sent(&self, d: &mut Digester) {
         let Self { ticket, at: _ } = self;
         d.write(ticket);
+    }
+}
+
+impl Row for BackOfficeTransfer {
+    fn reads(&self, r: &mut Reads<'_>) {
+        r.tickets(&self.tickets).performances().settings();
+        for &id in &self.groups {
+            r.creates(RecordKey::TransferGroup(id));
+        }
+    }
+    fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
+        let settings = v.settings()?;
+        let performances = v.performances_of(&self.tickets);
+        let context = Context::new(&[])
+            .with_settings(settings.acceptance)
+            .with_performances(&performances);
+        v.with_tickets(&self.tickets, |tickets| {
+            transfer::back_office_transfer(tickets, settings, &context, self)
+        })
+        .map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            staff,
+            reason,
+            recipient,
+            tickets,
+            groups: _,
+            at: _,
+        } = self;
+        d.write(staff);
+        d.write(reason);
+        d.write(recipient);
+        d.write(tickets);
+    }
+}
+
+impl Row for CancelBackOfficeTransfer {
+    fn reads(&self, r: &mut Reads<'_>) {
+        r.group(self.group).settings();
+    }
+    fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
+        let settings = v.settings()?;
+        let group = v.group(self.group)?;
+        v.with_tickets(&group.tickets, |tickets| {
+            transfer::cancel_back_office(group, tickets, settings, self)
+        })
+        .map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            group,
+            staff,
+            reason,
+            at: _,
+        } = self;
+        d.write(group);
+        d.write(staff);
+        d.write(reason);
+    }
+}
+
+impl Row for LockSpectator {
+    fn reads(&self, r: &mut Reads<'_>) {
+        r.settings().spectator(&self.spectator);
+    }
+    fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
+        spectator::lock(v.spectator(&self.spectator), v.settings()?, self).map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            staff,
+            spectator,
+            reason,
+            at: _,
+        } = self;
+        d.write(staff);
+        d.write(spectator);
+        d.write(reason);
+    }
+}
+
+impl Row for UnlockSpectator {
+    fn reads(&self, r: &mut Reads<'_>) {
+        r.settings().spectator(&self.spectator);
+    }
+    fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
+        spectator::unlock(v.spectator(&self.spectator), v.settings()?, self).map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            staff,
+            spectator,
+            reason,
+            at: _,
+        } = self;
+        d.write(staff);
+        d.write(spectator);
+        d.write(reason);
     }
 }

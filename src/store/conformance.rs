@@ -266,6 +266,8 @@ fn one_of_each() -> Result<Vec<Record>, String> {
         expires_at: None,
         closed_at: None,
         replaces: None,
+        performance_ends_at: None,
+        back_office: None,
     };
     let request = Request {
         id: CommandId::from_u128(1),
@@ -295,6 +297,22 @@ fn one_of_each() -> Result<Vec<Record>, String> {
             at,
             outcome: crate::command::RecordedOutcome::Accepted { events: 0 },
         })),
+        Record::Spectator(crate::spectator::Spectator {
+            lock: Some(crate::spectator::LockChange {
+                by: crate::staff::StaffAction::new(
+                    crate::staff::Staff::new(
+                        crate::id::StaffId::from_u128(1),
+                        crate::staff::StaffRole::Admin,
+                    ),
+                    crate::staff::Reason::parse("conformance").map_err(fail)?,
+                ),
+                at,
+            }),
+            ..crate::spectator::Spectator::new(
+                OrganizerId::from_u128(1),
+                email("carol@example.com")?,
+            )
+        }),
     ])
 }
 

@@ -11,6 +11,7 @@ use crate::organizer::OrganizerSettings;
 use crate::performance::Performance;
 use crate::point_of_sale::PointOfSale;
 use crate::record_key::{CommandKey, ReaderKey, RecordKey};
+use crate::spectator::Spectator;
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
 use crate::usage_rule::UsageRule;
@@ -90,6 +91,8 @@ pub enum Record {
     Performance(Performance),
     /// A feed reader's cursor.
     Reader(ReaderCursor),
+    /// A spectator's record (its lock, L1).
+    Spectator(Spectator),
 }
 
 impl Record {
@@ -108,6 +111,7 @@ impl Record {
                 organizer: r.organizer,
                 name: r.name,
             }),
+            Self::Spectator(s) => RecordKey::Spectator(s.id()),
         }
     }
 
@@ -133,6 +137,7 @@ impl Record {
             Self::Command(c) => c.organizer,
             Self::Performance(p) => p.organizer,
             Self::Reader(r) => r.organizer,
+            Self::Spectator(s) => s.organizer,
         }
     }
 }

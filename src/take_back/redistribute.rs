@@ -197,6 +197,7 @@ pub fn redistribute(
     let mut moved = ticket.clone();
     moved.distribution.cultural_contact = Some(command.to.clone());
     Ok(Decision {
+        spectators: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(moved),
         groups: Changes::new(),

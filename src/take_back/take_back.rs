@@ -378,6 +378,7 @@ pub fn take_back(
         let mut back = ticket.clone();
         back.distribution.cultural_contact = Some(command.actor.clone());
         return Ok(Decision {
+            spectators: Changes::new(),
             created: Changes::new(),
             tickets: Changes::one(back),
             groups: Changes::new(),
@@ -477,6 +478,7 @@ pub fn take_back(
         },
     ];
     Ok(Decision {
+        spectators: Changes::new(),
         created: Changes::one(RecordKey::Ticket(new.id)),
         tickets: Changes::two(old, new),
         groups: Changes::new(),

@@ -80,6 +80,18 @@ pub enum AcceptTransferError {
         #[serde(with = "time::serde::rfc3339")]
         expires_at: OffsetDateTime,
     },
+    /// The performance of the group's tickets has ended (E1), as the group recorded it at
+    /// initiation ([`TransferGroup::performance_ends_at`]).
+    #[error(
+        "the performance of the tickets of transfer group {group} ended at {ended_at}; the transfer can no longer complete"
+    )]
+    PerformanceEnded {
+        /// The group.
+        group: TransferGroupId,
+        /// When the performance ended.
+        #[serde(with = "time::serde::rfc3339")]
+        ended_at: OffsetDateTime,
+    },
     /// A ticket of the group is DELETION_PENDING or DELETED (W4).
     #[error(
         "ticket {ticket} is {status} and can no longer change hands; decline or cancel the transfer"
@@ -124,6 +136,7 @@ impl AcceptTransferError {
             Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
             Self::NotRecipient { .. } => "NOT_RECIPIENT",
             Self::PastDeadline { .. } => "TRANSFER_PAST_DEADLINE",
+            Self::PerformanceEnded { .. } => "PERFORMANCE_ENDED",
             Self::TicketDeleted { .. } => "TICKET_DELETED",
         }
     }
@@ -150,6 +163,7 @@ impl AcceptTransferError {
             Self::NotPending { .. }
             | Self::NotRecipient { .. }
             | Self::PastDeadline { .. }
+            | Self::PerformanceEnded { .. }
             | Self::TicketDeleted { .. } => ErrorKind::Refused,
         }
     }
@@ -176,7 +190,8 @@ impl CompletionError for AcceptTransferError {
 ///
 /// In this order: [`Input`](AcceptTransferError::Input) with [`InputError::GroupNotFound`],
 /// [`NotPending`](AcceptTransferError::NotPending), [`NotRecipient`](AcceptTransferError::NotRecipient),
-/// [`PastDeadline`](AcceptTransferError::PastDeadline); then per ticket
+/// [`PastDeadline`](AcceptTransferError::PastDeadline),
+/// [`PerformanceEnded`](AcceptTransferError::PerformanceEnded); then per ticket
 /// [`Input`](AcceptTransferError::Input) with [`InputError::TicketNotFound`] or
 /// [`InputError::TicketNotInGroup`], [`TicketDeleted`](AcceptTransferError::TicketDeleted),
 /// [`Input`](AcceptTransferError::Input) with [`InputError::UsageRuleNotFound`].
@@ -197,7 +212,7 @@ impl CompletionError for AcceptTransferError {
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
 /// })?.tickets.remove(0).ok_or("no ticket")?;
-/// let mut sent = transfer::initiate(&[injected.clone()], &[rule], &AcceptanceSettings::explicit(), &InitiateTransfer {
+/// let mut sent = transfer::initiate(&[injected.clone()], &transfer::Context::new(&[rule]).with_settings(AcceptanceSettings::explicit()), &InitiateTransfer {
 ///     actor: alice.clone(), recipient: bob.clone(), tickets: vec![injected.id],
 ///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,
 /// })?;
@@ -231,6 +246,12 @@ pub fn accept(
         return Err(E::PastDeadline {
             group: group.id,
             expires_at,
+        });
+    }
+    if let Some(ended_at) = group.performance_ends_at.filter(|&end| end <= command.at) {
+        return Err(E::PerformanceEnded {
+            group: group.id,
+            ended_at,
         });
     }
     let mut decision = Decision::default();

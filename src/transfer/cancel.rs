@@ -48,6 +48,15 @@ pub enum CancelTransferError {
         /// Who asked.
         actor: Email,
     },
+    /// The group is a back-office transfer (S8): only the organizer's staff may end it, by
+    /// cancelling it, or it completes at the recipient's next sign-in.
+    #[error(
+        "transfer group {group} was started by the organizer's staff; only staff may cancel it, and it completes at the recipient's next sign-in"
+    )]
+    BackOfficeGroup {
+        /// The group.
+        group: TransferGroupId,
+    },
     /// A record the command names is missing, or the records given disagree: the group
     /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
     /// [`InputError::TicketNotInGroup`]).
@@ -76,6 +85,7 @@ impl CancelTransferError {
     pub const fn code(&self) -> &'static str {
         match self {
             Self::Input(input) => input.code(),
+            Self::BackOfficeGroup { .. } => "BACK_OFFICE_GROUP",
             Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
             Self::NotSender { .. } => "NOT_SENDER",
         }
@@ -99,6 +109,7 @@ impl CancelTransferError {
     pub const fn kind(&self) -> ErrorKind {
         match self {
             Self::Input(input) => input.kind(),
+            Self::BackOfficeGroup { .. } => ErrorKind::Refused,
             Self::NotPending { .. } | Self::NotSender { .. } => ErrorKind::Refused,
         }
     }
@@ -117,6 +128,7 @@ impl GroupCommandError for CancelTransferError {
 ///
 /// In this order: [`Input`](CancelTransferError::Input) with [`InputError::GroupNotFound`],
 /// [`NotPending`](CancelTransferError::NotPending), [`NotSender`](CancelTransferError::NotSender),
+/// [`BackOfficeGroup`](CancelTransferError::BackOfficeGroup),
 /// then per ticket [`Input`](CancelTransferError::Input) with [`InputError::TicketNotFound`] or
 /// [`InputError::TicketNotInGroup`].
 ///
@@ -134,7 +146,7 @@ impl GroupCommandError for CancelTransferError {
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
 /// })?.tickets.remove(0).ok_or("no ticket")?;
-/// let mut sent = transfer::initiate(&[injected.clone()], &[rule], &AcceptanceSettings::explicit(), &InitiateTransfer {
+/// let mut sent = transfer::initiate(&[injected.clone()], &transfer::Context::new(&[rule]).with_settings(AcceptanceSettings::explicit()), &InitiateTransfer {
 ///     actor: alice.clone(), recipient: bob, tickets: vec![injected.id],
 ///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,
 /// })?;
@@ -159,6 +171,9 @@ pub fn cancel(
         });
     }
     check_open::<E>(group)?;
+    if group.is_back_office() {
+        return Err(E::BackOfficeGroup { group: group.id });
+    }
     check_not_before::<E>(group, command.at)?;
     close_group(group, tickets, TransferStatus::Cancelled, command.at).map_err(Into::into)
 }

@@ -50,6 +50,15 @@ pub enum DeclineTransferError {
         /// Who asked.
         actor: Email,
     },
+    /// The group is a back-office transfer (S8): only the organizer's staff may end it, by
+    /// cancelling it, or it completes at the recipient's next sign-in.
+    #[error(
+        "transfer group {group} was started by the organizer's staff; only staff may cancel it, and it completes at the recipient's next sign-in"
+    )]
+    BackOfficeGroup {
+        /// The group.
+        group: TransferGroupId,
+    },
     /// A record the command names is missing, or the records given disagree: the group
     /// ([`InputError::GroupNotFound`]) or a ticket ([`InputError::TicketNotFound`],
     /// [`InputError::TicketNotInGroup`]).
@@ -77,6 +86,7 @@ impl DeclineTransferError {
     pub const fn code(&self) -> &'static str {
         match self {
             Self::Input(input) => input.code(),
+            Self::BackOfficeGroup { .. } => "BACK_OFFICE_GROUP",
             Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
             Self::NotRecipient { .. } => "NOT_RECIPIENT",
         }
@@ -99,6 +109,7 @@ impl DeclineTransferError {
     pub const fn kind(&self) -> ErrorKind {
         match self {
             Self::Input(input) => input.kind(),
+            Self::BackOfficeGroup { .. } => ErrorKind::Refused,
             Self::NotPending { .. } | Self::NotRecipient { .. } => ErrorKind::Refused,
         }
     }
@@ -117,7 +128,8 @@ impl GroupCommandError for DeclineTransferError {
 ///
 /// In this order: [`Input`](DeclineTransferError::Input) with [`InputError::GroupNotFound`],
 /// [`NotPending`](DeclineTransferError::NotPending),
-/// [`NotRecipient`](DeclineTransferError::NotRecipient), then per ticket
+/// [`NotRecipient`](DeclineTransferError::NotRecipient),
+/// [`BackOfficeGroup`](DeclineTransferError::BackOfficeGroup), then per ticket
 /// [`Input`](DeclineTransferError::Input) with [`InputError::TicketNotFound`] or
 /// [`InputError::TicketNotInGroup`].
 ///
@@ -138,6 +150,9 @@ pub fn decline(
         });
     }
     check_open::<E>(group)?;
+    if group.is_back_office() {
+        return Err(E::BackOfficeGroup { group: group.id });
+    }
     check_not_before::<E>(group, command.at)?;
     close_group(group, tickets, TransferStatus::Declined, command.at).map_err(Into::into)
 }

@@ -1,6 +1,7 @@
 use time::OffsetDateTime;
 
 use super::InitiateTransferError;
+use super::context::Context;
 use super::initiate::{Initiation, decide};
 use super::shared::{GroupCommandError, check_named, check_not_before, check_open, close_group};
 use crate::decision::Decision;
@@ -8,10 +9,8 @@ use crate::email::Email;
 use crate::error_kind::ErrorKind;
 use crate::id::TransferGroupId;
 use crate::input_error::InputError;
-use crate::organizer::AcceptanceSettings;
 use crate::ticket::Ticket;
 use crate::transfer_group::{NewGroupIds, TransferGroup, TransferStatus};
-use crate::usage_rule::UsageRule;
 
 /// Command: the sender replaces the recipient of a PENDING group (SPEC T12).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -79,6 +78,15 @@ pub enum EditRecipientError {
         /// The reused id.
         group: TransferGroupId,
     },
+    /// The group is a back-office transfer (S8): only the organizer's staff may end it, by
+    /// cancelling it, or it completes at the recipient's next sign-in.
+    #[error(
+        "transfer group {group} was started by the organizer's staff; only staff may cancel it, and it completes at the recipient's next sign-in"
+    )]
+    BackOfficeGroup {
+        /// The group.
+        group: TransferGroupId,
+    },
     /// A record the command names is missing, or the records given disagree: the group
     /// ([`InputError::GroupNotFound`]), a ticket ([`InputError::TicketNotFound`],
     /// [`InputError::TicketNotInGroup`]) or its usage rule ([`InputError::UsageRuleNotFound`]).
@@ -113,6 +121,7 @@ impl EditRecipientError {
     pub const fn code(&self) -> &'static str {
         match self {
             Self::Input(input) => input.code(),
+            Self::BackOfficeGroup { .. } => "BACK_OFFICE_GROUP",
             Self::NotPending { .. } => "TRANSFER_NOT_PENDING",
             Self::NotSender { .. } => "NOT_SENDER",
             Self::SameRecipient { .. } => "SAME_RECIPIENT",
@@ -138,6 +147,7 @@ impl EditRecipientError {
     pub const fn kind(&self) -> ErrorKind {
         match self {
             Self::Input(input) => input.kind(),
+            Self::BackOfficeGroup { .. } => ErrorKind::Refused,
             Self::NotPending { .. } | Self::NotSender { .. } | Self::SameRecipient { .. } => {
                 ErrorKind::Refused
             }
@@ -172,6 +182,7 @@ impl GroupCommandError for EditRecipientError {
 ///
 /// In this order: [`Input`](EditRecipientError::Input) with [`InputError::GroupNotFound`],
 /// [`NotPending`](EditRecipientError::NotPending), [`NotSender`](EditRecipientError::NotSender),
+/// [`BackOfficeGroup`](EditRecipientError::BackOfficeGroup),
 /// [`SameRecipient`](EditRecipientError::SameRecipient),
 /// [`GroupIdReused`](EditRecipientError::GroupIdReused), then per ticket
 /// [`Input`](EditRecipientError::Input) with [`InputError::TicketNotFound`] or
@@ -185,8 +196,7 @@ impl GroupCommandError for EditRecipientError {
 pub fn edit_recipient(
     group: &TransferGroup,
     tickets: &[Ticket],
-    rules: &[UsageRule],
-    settings: &AcceptanceSettings,
+    context: &Context<'_>,
     command: &EditRecipient,
 ) -> Result<Decision, EditRecipientError> {
     use EditRecipientError as E;
@@ -198,6 +208,9 @@ pub fn edit_recipient(
         });
     }
     check_open::<E>(group)?;
+    if group.is_back_office() {
+        return Err(E::BackOfficeGroup { group: group.id });
+    }
     check_not_before::<E>(group, command.at)?;
     if group.recipient == command.recipient {
         return Err(E::SameRecipient {
@@ -213,14 +226,14 @@ pub fn edit_recipient(
     decide(
         &Initiation {
             tickets: &released,
-            rules,
-            settings,
+            context,
             actor: &command.actor,
             recipient: &command.recipient,
             ticket_ids: &group.tickets,
             groups: command.new_groups,
             at: command.at,
             replaces: Some(group.id),
+            keep_one: false,
         },
         &mut decision,
     )?;

@@ -1,8 +1,6 @@
 use time::OffsetDateTime;
 
-use super::shared::{
-    GroupCommandError, check_not_before, check_pending, close_group, is_past_deadline,
-};
+use super::shared::{GroupCommandError, check_not_before, check_pending, close_group};
 use crate::decision::Decision;
 use crate::error_kind::ErrorKind;
 use crate::id::TransferGroupId;
@@ -154,7 +152,7 @@ impl GroupCommandError for ExpireTransferError {
 ///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
 /// })?.tickets.remove(0).ok_or("no ticket")?;
 /// let settings = AcceptanceSettings::explicit().with_expiry(Duration::hours(48)).unwrap();
-/// let mut sent = transfer::initiate(&[injected.clone()], &[rule], &settings, &InitiateTransfer {
+/// let mut sent = transfer::initiate(&[injected.clone()], &transfer::Context::new(&[rule]).with_settings(settings), &InitiateTransfer {
 ///     actor: alice, recipient: Email::parse("bob@example.com")?, tickets: vec![injected.id],
 ///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,
 /// })?;
@@ -174,10 +172,11 @@ pub fn expire(
     use ExpireTransferError as E;
     check_pending::<E>(group, command.group)?;
     check_not_before::<E>(group, command.at)?;
-    let Some(expires_at) = group.expires_at else {
+    // The deadline (A4) or the performance's end (E1), whichever comes first.
+    let Some(expires_at) = group.due_at() else {
         return Err(E::NoDeadline { group: group.id });
     };
-    if !is_past_deadline(group, command.at) {
+    if command.at < expires_at {
         return Err(E::NotYetExpired {
             group: group.id,
             expires_at,

@@ -1,19 +1,19 @@
 use time::OffsetDateTime;
 
+use super::context::{self, Context};
 use super::shared::{find_rule, find_ticket};
 use crate::changes::TicketIds;
 use crate::decision::Decision;
 use crate::email::Email;
 use crate::error_kind::ErrorKind;
 use crate::event::Event;
-use crate::id::{TicketId, TransferGroupId, UsageRuleId};
+use crate::id::{PerformanceId, TicketId, TransferGroupId, UsageRuleId};
 use crate::input_error::InputError;
-use crate::organizer::AcceptanceSettings;
 use crate::record_key::RecordKey;
+use crate::spectator::SpectatorLocked;
 use crate::ticket::InvalidationReason;
 use crate::ticket::{Ticket, WalletStatus};
 use crate::transfer_group::{Acceptance, Direction, NewGroupIds, TransferGroup, TransferStatus};
-use crate::usage_rule::UsageRule;
 
 /// Command: the current owner sends one or more tickets to a recipient (SPEC T1-T7).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -183,11 +183,45 @@ pub enum InitiateTransferError {
         /// The id given twice.
         group: TransferGroupId,
     },
+    /// The actor is locked by the organizer's staff (L2).
+    #[error(transparent)]
+    SpectatorLocked(SpectatorLocked),
+    /// The ticket's performance has ended (E1).
+    #[error(
+        "the performance {performance} of ticket {ticket} ended at {ended_at}; its tickets can no longer be transferred"
+    )]
+    PerformanceEnded {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its performance.
+        performance: PerformanceId,
+        /// When it ended.
+        #[serde(with = "time::serde::rfc3339")]
+        ended_at: OffsetDateTime,
+    },
+    /// Keep One (K2-K4): the sender would keep no ticket of the performance.
+    #[error(
+        "the usage rule {rule} keeps one ticket of performance {performance} with its owner, and this transfer \
+         would leave the sender none; keep at least one ticket of that performance"
+    )]
+    #[serde(rename = "KEEP_ONE")]
+    KeepOne {
+        /// The performance.
+        performance: PerformanceId,
+        /// The usage rule that enforces it.
+        rule: UsageRuleId,
+    },
     /// A record the command names is missing: a ticket ([`InputError::TicketNotFound`]) or its
     /// usage rule ([`InputError::UsageRuleNotFound`]).
     #[error(transparent)]
     #[serde(untagged)]
     Input(#[from] InputError),
+}
+
+impl From<SpectatorLocked> for InitiateTransferError {
+    fn from(locked: SpectatorLocked) -> Self {
+        Self::SpectatorLocked(locked)
+    }
 }
 
 impl InitiateTransferError {
@@ -225,6 +259,9 @@ impl InitiateTransferError {
             Self::ControlledTicket { .. } => "TICKET_CONTROLLED",
             Self::TransferLimitReached { .. } => "TRANSFER_LIMIT_REACHED",
             Self::SameGroupIdForBothDirections { .. } => "SAME_GROUP_ID_FOR_BOTH_DIRECTIONS",
+            Self::SpectatorLocked(_) => "SPECTATOR_LOCKED",
+            Self::PerformanceEnded { .. } => "PERFORMANCE_ENDED",
+            Self::KeepOne { .. } => "KEEP_ONE",
         }
     }
 
@@ -259,41 +296,48 @@ impl InitiateTransferError {
             | Self::ActivatedTicket { .. }
             | Self::CheckedTicket { .. }
             | Self::ControlledTicket { .. }
-            | Self::TransferLimitReached { .. } => ErrorKind::Refused,
+            | Self::TransferLimitReached { .. }
+            | Self::SpectatorLocked(_)
+            | Self::PerformanceEnded { .. }
+            | Self::KeepOne { .. } => ErrorKind::Refused,
         }
     }
 }
 
-/// Initiates a transfer (SPEC T1-T7): the tickets become PENDING_TRANSFER in one new group per
-/// direction; owners, level and counters do not change yet.
+/// Initiates a transfer (SPEC T1-T7, K2-K4, L2, E1): the tickets become PENDING_TRANSFER in one
+/// new group per direction; owners, level and counters do not change yet.
 ///
-/// `tickets` and `rules` must contain the tickets the command names and their usage rules (other
-/// records are ignored). `settings` are the organizer's acceptance settings (A1, A4), recorded in the
-/// new groups.
+/// `tickets` must contain the tickets the command names (other records are ignored);
+/// `context` their usage rules, the organizer's acceptance settings (A1, A4, recorded in the new
+/// groups), their performances (E1), every ticket the actor owns (Keep One) and the actor's
+/// spectator record (L2).
 ///
 /// # Errors
 ///
 /// Checked in this order, the first failure wins:
 /// [`EmptyTicketList`](InitiateTransferError::EmptyTicketList),
-/// [`DuplicateTicket`](InitiateTransferError::DuplicateTicket); then for each ticket in order:
+/// [`DuplicateTicket`](InitiateTransferError::DuplicateTicket),
+/// [`SpectatorLocked`](InitiateTransferError::SpectatorLocked); then for each ticket in order:
 /// [`Input`](InitiateTransferError::Input) with [`InputError::TicketNotFound`],
 /// [`NotInjected`](InitiateTransferError::NotInjected),
 /// [`NotCurrentOwner`](InitiateTransferError::NotCurrentOwner),
 /// [`TicketDeleted`](InitiateTransferError::TicketDeleted),
 /// [`AlreadyPendingTransfer`](InitiateTransferError::AlreadyPendingTransfer),
 /// [`RecipientIsSender`](InitiateTransferError::RecipientIsSender),
+/// [`PerformanceEnded`](InitiateTransferError::PerformanceEnded),
 /// [`Input`](InitiateTransferError::Input) with [`InputError::UsageRuleNotFound`],
 /// [`TransferDisabled`](InitiateTransferError::TransferDisabled),
 /// [`ActivatedTicket`](InitiateTransferError::ActivatedTicket),
 /// [`CheckedTicket`](InitiateTransferError::CheckedTicket),
 /// [`ControlledTicket`](InitiateTransferError::ControlledTicket),
-/// [`TransferLimitReached`](InitiateTransferError::TransferLimitReached); finally
+/// [`TransferLimitReached`](InitiateTransferError::TransferLimitReached); then
+/// [`KeepOne`](InitiateTransferError::KeepOne) per performance; finally
 /// [`SameGroupIdForBothDirections`](InitiateTransferError::SameGroupIdForBothDirections).
 ///
 /// # Examples
 ///
 /// ```
-/// use secure_ticket::transfer::{self, Direction, InitiateTransfer, NewGroupIds};
+/// use secure_ticket::transfer::{self, Context, Direction, InitiateTransfer, NewGroupIds};
 /// use secure_ticket::{injection, AcceptanceSettings, Email, TransferGroupId, UsageRule, UsageRuleId, WalletStatus};
 /// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
 /// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
@@ -301,12 +345,13 @@ impl InitiateTransferError {
 /// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
 /// let alice = Email::parse("alice@example.com")?;
 /// let bob = Email::parse("bob@example.com")?;
-/// let rule = UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1));
+/// let rules = [UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1))];
 /// let injected = injection::inject(&ticket, &injection::InjectTicket {
-///     ticket: ticket.id, to: alice.clone(), usage_rule: rule.id, at,
+///     ticket: ticket.id, to: alice.clone(), usage_rule: rules[0].id, at,
 /// })?.tickets.remove(0).ok_or("no ticket")?;
 ///
-/// let decision = transfer::initiate(&[injected.clone()], &[rule], &AcceptanceSettings::explicit(), &InitiateTransfer {
+/// let context = Context::new(&rules).with_settings(AcceptanceSettings::explicit());
+/// let decision = transfer::initiate(&[injected.clone()], &context, &InitiateTransfer {
 ///     actor: alice,
 ///     recipient: bob,
 ///     tickets: vec![injected.id],
@@ -319,22 +364,21 @@ impl InitiateTransferError {
 /// ```
 pub fn initiate(
     tickets: &[Ticket],
-    rules: &[UsageRule],
-    settings: &AcceptanceSettings,
+    context: &Context<'_>,
     command: &InitiateTransfer,
 ) -> Result<Decision, InitiateTransferError> {
     let mut decision = Decision::default();
     decide(
         &Initiation {
             tickets,
-            rules,
-            settings,
+            context,
             actor: &command.actor,
             recipient: &command.recipient,
             ticket_ids: &command.tickets,
             groups: command.groups,
             at: command.at,
             replaces: None,
+            keep_one: true,
         },
         &mut decision,
     )?;
@@ -348,14 +392,16 @@ pub const MAX_TICKETS: usize = 100;
 /// Everything an initiation needs; shared with return to sender and edit recipient.
 pub(crate) struct Initiation<'a> {
     pub(crate) tickets: &'a [Ticket],
-    pub(crate) rules: &'a [UsageRule],
-    pub(crate) settings: &'a AcceptanceSettings,
+    pub(crate) context: &'a Context<'a>,
     pub(crate) actor: &'a Email,
     pub(crate) recipient: &'a Email,
     pub(crate) ticket_ids: &'a [TicketId],
     pub(crate) groups: NewGroupIds,
     pub(crate) at: OffsetDateTime,
     pub(crate) replaces: Option<TransferGroupId>,
+    /// Whether Keep One applies (an initiation and a return to sender; not an edit of the
+    /// recipient, whose tickets are pending already).
+    pub(crate) keep_one: bool,
 }
 
 /// Checks an initiation and appends its new groups, tickets and events to `decision`.
@@ -390,12 +436,24 @@ pub(crate) fn decide(
             return Err(InitiateTransferError::DuplicateTicket { ticket: *id });
         }
     }
+    if let Some(locked) = input.context.locked() {
+        return Err(locked.into());
+    }
     let (mut forward, mut backward) = (0usize, 0usize);
     for &id in input.ticket_ids {
         match check_ticket(input, id)? {
             Direction::Forward => forward = forward.saturating_add(1),
             Direction::Backward => backward = backward.saturating_add(1),
         }
+    }
+    if input.keep_one
+        && let Err(breach) =
+            context::keep_one(input.context, input.actor, input.tickets, input.ticket_ids)
+    {
+        return Err(InitiateTransferError::KeepOne {
+            performance: breach.performance,
+            rule: breach.rule,
+        });
     }
     if forward > 0 && backward > 0 && input.groups.forward == input.groups.backward {
         return Err(InitiateTransferError::SameGroupIdForBothDirections {
@@ -430,11 +488,12 @@ pub(crate) fn decide(
                 decision.tickets.push(pending);
             }
         }
-        let acceptance = if input.settings.explicit_acceptance && direction == Direction::Forward {
-            Acceptance::Explicit
-        } else {
-            Acceptance::Automatic
-        };
+        let acceptance =
+            if input.context.settings.explicit_acceptance && direction == Direction::Forward {
+                Acceptance::Explicit
+            } else {
+                Acceptance::Automatic
+            };
         decision.events.push(Event::TransferInitiated {
             group: group_id,
             direction,
@@ -442,6 +501,7 @@ pub(crate) fn decide(
             recipient: input.recipient.clone(),
             tickets: ids.clone(),
             at: input.at,
+            back_office: None,
         });
         decision.created.push(RecordKey::TransferGroup(group_id));
         // The group belongs to its tickets' organizer (X7; the shell never mixes organizers).
@@ -450,6 +510,9 @@ pub(crate) fn decide(
             .and_then(|&id| find_ticket(input.tickets, id))
             .map(|t| t.organizer)
             .unwrap_or_default();
+        let performance_ends_at = input
+            .context
+            .earliest_end(ids.iter().filter_map(|&id| find_ticket(input.tickets, id)));
         decision.groups.push(TransferGroup {
             id: group_id,
             organizer,
@@ -462,11 +525,14 @@ pub(crate) fn decide(
             created_at: input.at,
             // A deadline past the representable range is no deadline at all.
             expires_at: input
+                .context
                 .settings
                 .expire_after
                 .and_then(|after| input.at.checked_add(after.duration())),
             closed_at: None,
             replaces: input.replaces,
+            performance_ends_at,
+            back_office: None,
         });
     }
     Ok(())
@@ -528,10 +594,18 @@ fn check_ticket(input: &Initiation<'_>, id: TicketId) -> Result<Direction, Initi
             recipient: input.recipient.clone(),
         });
     }
-    let rule = find_rule(input.rules, wallet.usage_rule).ok_or(InputError::UsageRuleNotFound {
-        ticket: id,
-        rule: wallet.usage_rule,
-    })?;
+    if let Some(performance) = input.context.ended(ticket, input.at) {
+        return Err(E::PerformanceEnded {
+            ticket: id,
+            performance: performance.id,
+            ended_at: performance.ends_at,
+        });
+    }
+    let rule =
+        find_rule(input.context.rules, wallet.usage_rule).ok_or(InputError::UsageRuleNotFound {
+            ticket: id,
+            rule: wallet.usage_rule,
+        })?;
     if !rule.transfer {
         return Err(E::TransferDisabled {
             ticket: id,

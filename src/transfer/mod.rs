@@ -13,10 +13,14 @@
 //! | [`DeclineTransfer`] | [`decline`] | T10, A3 |
 //! | [`CancelTransfer`] | [`cancel`] | T10, A3 |
 //! | [`EditRecipient`] | [`edit_recipient`] | T12, A3 |
-//! | [`ExpireTransfer`] | [`expire`] | A4 |
+//! | [`ExpireTransfer`] | [`expire`] | A4, E1 |
+//! | [`BackOfficeTransfer`] | [`back_office_transfer`] | S1-S7, E1 |
+//! | [`CancelBackOfficeTransfer`] | [`cancel_back_office`] | S8 |
 
 mod accept;
+mod back_office;
 mod cancel;
+mod context;
 mod decline;
 mod edit_recipient;
 mod expire;
@@ -29,7 +33,12 @@ pub use crate::transfer_group::{
     Acceptance, Direction, NewGroupIds, TransferGroup, TransferStatus,
 };
 pub use accept::{AcceptTransfer, AcceptTransferError, accept};
+pub use back_office::{
+    BackOfficeTransfer, BackOfficeTransferError, CancelBackOfficeError, CancelBackOfficeTransfer,
+    back_office_transfer, cancel_back_office,
+};
 pub use cancel::{CancelTransfer, CancelTransferError, cancel};
+pub use context::Context;
 pub use decline::{DeclineTransfer, DeclineTransferError, decline};
 pub use edit_recipient::{EditRecipient, EditRecipientError, edit_recipient};
 pub use expire::{ExpireTransfer, ExpireTransferError, expire};

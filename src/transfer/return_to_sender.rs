@@ -1,6 +1,7 @@
 use time::OffsetDateTime;
 
 use super::InitiateTransferError;
+use super::context::Context;
 use super::initiate::{Initiation, decide};
 use super::shared::find_ticket;
 use crate::decision::Decision;
@@ -8,10 +9,8 @@ use crate::email::Email;
 use crate::error_kind::ErrorKind;
 use crate::id::{TicketId, TransferGroupId};
 use crate::input_error::InputError;
-use crate::organizer::AcceptanceSettings;
 use crate::ticket::Ticket;
 use crate::transfer_group::NewGroupIds;
-use crate::usage_rule::UsageRule;
 
 /// Command: the current owner sends a ticket back to its previous owner (SPEC T11).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -132,8 +131,7 @@ impl From<InitiateTransferError> for ReturnToSenderError {
 /// See the crate's `quickstart` example, which returns a ticket under each backward setting.
 pub fn return_to_sender(
     tickets: &[Ticket],
-    rules: &[UsageRule],
-    settings: &AcceptanceSettings,
+    context: &Context<'_>,
     command: &ReturnToSender,
 ) -> Result<Decision, ReturnToSenderError> {
     let ticket = find_ticket(tickets, command.ticket).ok_or(InputError::TicketNotFound {
@@ -165,14 +163,14 @@ pub fn return_to_sender(
     decide(
         &Initiation {
             tickets,
-            rules,
-            settings,
+            context,
             actor: &command.actor,
             recipient: previous,
             ticket_ids: std::slice::from_ref(&command.ticket),
             groups: NewGroupIds::single(command.group),
             at: command.at,
             replaces: None,
+            keep_one: true,
         },
         &mut decision,
     )?;

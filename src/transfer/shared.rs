@@ -129,6 +129,7 @@ pub(crate) fn close_group(
             recipient,
             tickets: ticket_ids,
             at,
+            back_office: group.back_office.clone(),
         },
         _ => Event::TransferCancelled {
             group: group_id,
@@ -136,6 +137,8 @@ pub(crate) fn close_group(
             recipient,
             tickets: ticket_ids,
             at,
+            back_office: group.back_office.clone(),
+            cancelled_by: None,
         },
     });
     decision.groups.push(group.clone());
@@ -161,6 +164,7 @@ pub(crate) fn complete_group<E: CompletionError>(
         group: group.id,
         automatic,
         at,
+        back_office: group.back_office.clone(),
     });
     for &id in &group.tickets {
         let ticket = find_ticket(tickets, id).ok_or(InputError::TicketNotFound { ticket: id })?;
@@ -190,6 +194,8 @@ pub(crate) fn complete_group<E: CompletionError>(
         w.pending_group = None;
         w.downloaded_at = None;
         let level_after = w.level;
+        // H5: the holder was the sender's choice; the new owner assigns their own.
+        moved.distribution.holder = None;
         decision.events.push(Event::TicketTransferred {
             ticket: id,
             group: group.id,
@@ -199,6 +205,7 @@ pub(crate) fn complete_group<E: CompletionError>(
             level_before,
             level_after,
             at,
+            back_office: group.back_office.clone(),
         });
         decision.tickets.push(moved);
     }
@@ -329,6 +336,8 @@ mod tests {
             expires_at: None,
             closed_at: None,
             replaces: None,
+            performance_ends_at: None,
+            back_office: None,
         };
         assert!(matches!(
             release_tickets(&group, std::slice::from_ref(&ticket), &mut Changes::new()),
@@ -370,6 +379,8 @@ mod tests {
             expires_at: Some(at),
             closed_at: None,
             replaces: None,
+            performance_ends_at: None,
+            back_office: None,
         };
         assert!(is_past_deadline(&group, at));
         assert!(!is_past_deadline(&group, datetime!(2025-12-31 23:59 UTC)));

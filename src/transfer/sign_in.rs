@@ -103,8 +103,9 @@ impl CompletionError for SignInError {
 /// (SPEC A1 off, or any BACKWARD group, A2).
 ///
 /// `groups` are candidate groups (typically the PENDING groups addressed to the actor); those that
-/// are not PENDING, not addressed to the actor, past their deadline (A4) or waiting for an explicit
-/// acceptance are left alone. An empty decision means there was nothing to complete.
+/// are not PENDING, not addressed to the actor, past their deadline (A4), past their performance's
+/// end (E1: the expiry sweep expires them) or waiting for an explicit acceptance are left alone. A
+/// back-office group never waits for one (S7). An empty decision means there was nothing to complete.
 ///
 /// # Errors
 ///
@@ -128,19 +129,10 @@ pub fn complete_on_sign_in(
             && g.recipient == command.actor
             && !g.needs_explicit_acceptance()
             && !is_past_deadline(g, command.at)
+            && g.performance_ends_at.is_none_or(|end| end > command.at)
     }) {
         if decision.group(group.id).is_some() {
             continue; // the same group listed twice completes once
-        }
-        // W5: a group holding a ticket taken back meanwhile stays pending (it can be declined,
-        // cancelled or expired); the actor's other groups still complete.
-        let frozen = group.tickets.iter().any(|&id| {
-            tickets
-                .iter()
-                .any(|t| t.id == id && t.distribution.invalidation.is_some())
-        });
-        if frozen {
-            continue;
         }
         // W5: a group holding a ticket taken back meanwhile stays pending (it can be declined,
         // cancelled or expired); the actor's other groups still complete.

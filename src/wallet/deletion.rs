@@ -166,6 +166,7 @@ pub fn request_deletion(
         w.deletion_requested_at = Some(command.at);
     }
     Ok(Decision {
+        spectators: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(pushed),
         groups: Changes::new(),
@@ -203,6 +204,7 @@ pub fn complete_deletion(
         w.deleted_at = Some(command.at);
     }
     Ok(Decision {
+        spectators: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(deleted),
         groups: Changes::new(),

@@ -192,6 +192,7 @@ pub fn download(ticket: &Ticket, command: &DownloadTicket) -> Result<Decision, D
         w.downloaded_at = Some(command.at);
     }
     Ok(Decision {
+        spectators: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(downloaded),
         groups: Changes::new(),

@@ -133,6 +133,8 @@ fn group() -> TransferGroup {
         expires_at: Some(datetime!(2026-11-25 12:00 UTC)),
         closed_at: Some(datetime!(2026-11-25 12:00:01 UTC)),
         replaces: Some(TransferGroupId::from_u128(0x6f)),
+        performance_ends_at: None,
+        back_office: None,
     }
 }
 
@@ -193,11 +195,13 @@ fn accept_events() -> Vec<Event> {
     let at = datetime!(2026-11-23 12:05 UTC);
     vec![
         Event::TransferAccepted {
+            back_office: None,
             group: TransferGroupId::from_u128(0x70),
             automatic: false,
             at,
         },
         Event::TicketTransferred {
+            back_office: None,
             ticket: TicketId::from_u128(0x10),
             group: TransferGroupId::from_u128(0x70),
             direction: Direction::Forward,

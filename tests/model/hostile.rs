@@ -347,6 +347,8 @@ fn arb_group() -> impl Strategy<Value = TransferGroup> {
                     expires_at: expires,
                     closed_at: closed,
                     replaces: replaces.map(|r| TransferGroupId::from_u128(r.into())),
+                    performance_ends_at: None,
+                    back_office: None,
                 }
             },
         )
@@ -400,6 +402,7 @@ fn arb_event() -> impl Strategy<Value = Event> {
         )
             .prop_map(
                 |(group, sender, recipient, tickets, at)| Event::TransferInitiated {
+                    back_office: None,
                     group,
                     direction: Direction::Backward,
                     sender,
@@ -418,6 +421,7 @@ fn arb_event() -> impl Strategy<Value = Event> {
         )
             .prop_map(
                 |(ticket, group, from, to, level, at)| Event::TicketTransferred {
+                    back_office: None,
                     ticket,
                     group,
                     direction: Direction::Forward,
@@ -486,6 +490,7 @@ fn arb_feedback() -> impl Strategy<Value = Feedback> {
                 group: TransferGroupId::from_u128(g),
                 sender,
                 recipient,
+                back_office: None,
             }),
         })
 }
@@ -1164,6 +1169,8 @@ fn arb_foreign_pools() -> impl Strategy<Value = Pools> {
                 expires_at: None,
                 closed_at: None,
                 replaces: None,
+                performance_ends_at: None,
+                back_office: None,
             },
         );
     (

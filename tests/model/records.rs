@@ -113,6 +113,8 @@ fn arb_group() -> impl Strategy<Value = TransferGroup> {
                     expires_at,
                     closed_at,
                     replaces: None,
+                    performance_ends_at: None,
+                    back_office: None,
                 }
             },
         )

@@ -37,6 +37,7 @@ fn a1_explicit_acceptance_on_sign_in_does_not_complete_a_forward_group() {
     assert_eq!(
         done.events[0],
         Event::TransferAccepted {
+            back_office: None,
             group: gid(1),
             automatic: false,
             at: AT
@@ -74,6 +75,7 @@ fn a1_explicit_acceptance_off_sign_in_completes_the_forward_group() {
         done,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![with_wallet(&before, |w| {
                 w.owners = Owners {
                     initial: alice(),
@@ -87,11 +89,13 @@ fn a1_explicit_acceptance_off_sign_in_completes_the_forward_group() {
             groups: vec![closed(&group, TransferStatus::Accepted, LATER)].into(),
             events: vec![
                 Event::TransferAccepted {
+                    back_office: None,
                     group: gid(1),
                     automatic: true,
                     at: LATER
                 },
                 Event::TicketTransferred {
+                    back_office: None,
                     ticket: id,
                     group: gid(1),
                     direction: Direction::Forward,
@@ -119,8 +123,7 @@ fn a2_backward_group_completes_at_sign_in_even_with_explicit_acceptance_on() {
     world.send(&bob(), &alice(), &[forward], 2);
     let back = transfer::return_to_sender(
         &world.tickets,
-        &world.rules,
-        &world.settings,
+        &transfer::Context::new(&world.rules).with_settings(world.settings),
         &ReturnToSender {
             ticket: returned,
             actor: bob(),
@@ -142,11 +145,13 @@ fn a2_backward_group_completes_at_sign_in_even_with_explicit_acceptance_on() {
         done.events,
         vec![
             Event::TransferAccepted {
+                back_office: None,
                 group: gid(3),
                 automatic: true,
                 at: LATER
             },
             Event::TicketTransferred {
+                back_office: None,
                 ticket: returned,
                 group: gid(3),
                 direction: Direction::Backward,
@@ -218,7 +223,7 @@ fn a3_only_the_recipient_accepts_or_declines_only_the_sender_cancels_or_edits() 
             at: LATER,
         };
         assert_eq!(
-            transfer::edit_recipient(&group, &world.tickets, &world.rules, &world.settings, &edit),
+            transfer::edit_recipient(&group, &world.tickets, &world.context(), &edit),
             Err(EditRecipientError::NotSender {
                 group: g,
                 actor: not_sender
@@ -272,9 +277,11 @@ fn a4_expiry_before_and_after_the_deadline() {
         expired,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![before].into(),
             groups: vec![closed(&group, TransferStatus::Expired, deadline)].into(),
             events: vec![Event::TransferExpired {
+                back_office: None,
                 group: gid(1),
                 sender: group.sender.clone(),
                 recipient: group.recipient.clone(),

@@ -134,6 +134,8 @@ pub(crate) fn new_group(
         expires_at: None,
         closed_at: None,
         replaces: None,
+        performance_ends_at: None,
+        back_office: None,
     }
 }
 
@@ -177,6 +179,11 @@ pub(crate) struct World {
 }
 
 impl World {
+    /// The transfer context of this world: its rules and acceptance settings, nothing else.
+    pub(crate) fn context(&self) -> transfer::Context<'_> {
+        transfer::Context::new(&self.rules).with_settings(self.settings)
+    }
+
     pub(crate) fn new(rule: UsageRule, settings: AcceptanceSettings) -> Self {
         Self {
             tickets: Vec::new(),
@@ -231,6 +238,7 @@ impl World {
     pub(crate) fn put_ticket(&mut self, ticket: Ticket) {
         self.apply(&Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![ticket].into(),
             groups: Vec::new().into(),
             events: Vec::new().into(),
@@ -268,7 +276,7 @@ impl World {
             groups,
             at: AT,
         };
-        transfer::initiate(&self.tickets, &self.rules, &self.settings, &command)
+        transfer::initiate(&self.tickets, &self.context(), &command)
     }
 
     /// Initiates a transfer into group `group` and stores it; returns the decision.

@@ -16,6 +16,7 @@ use crate::common::{
 
 fn accepted(group: TransferGroupId) -> Event {
     Event::TransferAccepted {
+        back_office: None,
         group,
         automatic: false,
         at: AT,
@@ -31,6 +32,7 @@ fn moved(
     levels: (u16, u16),
 ) -> Event {
     Event::TicketTransferred {
+        back_office: None,
         ticket,
         group,
         direction,
@@ -81,6 +83,7 @@ fn t8_seed_forward_0_to_1_with_limit_3() {
         done,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: vec![closed(&group, TransferStatus::Accepted, AT)].into(),
             events: vec![
@@ -109,8 +112,7 @@ fn seed_backward(backward: TransferBackward) -> (Ticket, TransferGroup, Decision
         group: gid(2),
         at: AT,
     };
-    let sent = transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &command)
-        .unwrap();
+    let sent = transfer::return_to_sender(&world.tickets, &world.context(), &command).unwrap();
     world.apply(&sent);
     let group = world.group(gid(2)).clone();
     assert_eq!(
@@ -134,6 +136,7 @@ fn seed_backward_outcome(with_bob: &Ticket, group: &TransferGroup, level: u16) -
     let id = with_bob.id;
     Decision {
         created: Vec::new().into(),
+        spectators: Vec::new().into(),
         tickets: vec![with_wallet(with_bob, |w| {
             w.owners = Owners {
                 initial: alice(),

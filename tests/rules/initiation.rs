@@ -24,6 +24,7 @@ fn initiated(
     tickets: &[TicketId],
 ) -> Event {
     Event::TransferInitiated {
+        back_office: None,
         group,
         direction,
         sender: sender.clone(),
@@ -91,7 +92,7 @@ fn t2_initiation_needs_level_below_limit_for_backward_too() {
         at: AT,
     };
     assert_eq!(
-        transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &back),
+        transfer::return_to_sender(&world.tickets, &world.context(), &back),
         Err(ReturnToSenderError::Initiate(
             InitiateTransferError::TransferLimitReached {
                 ticket,
@@ -281,6 +282,7 @@ fn t5_initiation_creates_a_pending_group_and_changes_no_owner_level_or_counter()
         decision,
         Decision {
             created: vec![RecordKey::TransferGroup(gid(7))].into(),
+            spectators: Vec::new().into(),
             tickets: vec![pending_in(&before, gid(7))].into(),
             groups: vec![new_group(
                 gid(7),
@@ -346,6 +348,7 @@ fn t7_tickets_of_both_directions_split_into_two_groups_created_together() {
     assert_eq!(
         decision,
         Decision {
+            spectators: Vec::new().into(),
             created: vec![
                 RecordKey::TransferGroup(gid(10)),
                 RecordKey::TransferGroup(gid(11))
@@ -432,14 +435,13 @@ fn t11_return_to_sender_is_an_ordinary_backward_initiation() {
         group: gid(2),
         at: AT,
     };
-    let returned =
-        transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &command)
-            .unwrap();
+    let returned = transfer::return_to_sender(&world.tickets, &world.context(), &command).unwrap();
 
     assert_eq!(
         returned,
         Decision {
             created: vec![RecordKey::TransferGroup(gid(2))].into(),
+            spectators: Vec::new().into(),
             tickets: vec![pending_in(&before, gid(2))].into(),
             groups: vec![new_group(
                 gid(2),
@@ -478,7 +480,7 @@ fn t11_return_to_sender_is_refused_without_a_previous_owner() {
         at: LATER,
     };
     assert_eq!(
-        transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &command),
+        transfer::return_to_sender(&world.tickets, &world.context(), &command),
         Err(ReturnToSenderError::NoPreviousOwner { ticket: id })
     );
     // Only the current owner may return it (T1).
@@ -490,7 +492,7 @@ fn t11_return_to_sender_is_refused_without_a_previous_owner() {
         at: LATER,
     };
     assert_eq!(
-        transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &by_alice),
+        transfer::return_to_sender(&world.tickets, &world.context(), &by_alice),
         Err(ReturnToSenderError::Initiate(
             InitiateTransferError::NotCurrentOwner {
                 ticket: id,
@@ -753,7 +755,7 @@ fn return_to_sender(world: &World, actor: Email) -> Result<Decision, ReturnToSen
         group: gid(2),
         at: LATER,
     };
-    transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &command)
+    transfer::return_to_sender(&world.tickets, &world.context(), &command)
 }
 
 #[test]
@@ -789,8 +791,7 @@ fn x11_an_initiation_over_the_ticket_limit_is_refused_before_any_other_check() {
     let ids: Vec<TicketId> = (0..1_000_000u128).map(TicketId::from_u128).collect();
     let refused = transfer::initiate(
         &[],
-        &[],
-        &AcceptanceSettings::explicit(),
+        &transfer::Context::new(&[]).with_settings(AcceptanceSettings::explicit()),
         &InitiateTransfer {
             actor: alice(),
             recipient: bob(),
@@ -822,8 +823,7 @@ fn x11_duplicates_among_the_allowed_tickets_are_found_in_order() {
     assert_eq!(ids.len(), MAX_TICKETS);
     let refused = transfer::initiate(
         &[],
-        &[],
-        &AcceptanceSettings::explicit(),
+        &transfer::Context::new(&[]).with_settings(AcceptanceSettings::explicit()),
         &InitiateTransfer {
             actor: alice(),
             recipient: bob(),

@@ -15,6 +15,7 @@
 mod common;
 
 mod acceptance;
+mod back_office;
 mod completion;
 mod email;
 mod holder;

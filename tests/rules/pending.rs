@@ -32,8 +32,7 @@ fn edit(
     transfer::edit_recipient(
         world.group(gid(group)),
         &world.tickets,
-        &world.rules,
-        &world.settings,
+        &transfer::Context::new(&world.rules).with_settings(world.settings),
         &command,
     )
 }
@@ -87,6 +86,7 @@ fn t10_decline_returns_the_tickets_to_the_sender_as_before() {
         declined,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![before.clone()].into(),
             groups: vec![closed(&group, TransferStatus::Declined, LATER)].into(),
             events: vec![Event::TransferDeclined {
@@ -131,9 +131,12 @@ fn t10_cancel_returns_the_tickets_to_the_sender_as_before() {
         cancelled,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: before.into(),
             groups: vec![closed(&group, TransferStatus::Cancelled, LATER)].into(),
             events: vec![Event::TransferCancelled {
+                cancelled_by: None,
+                back_office: None,
                 group: gid(3),
                 sender: group.sender.clone(),
                 recipient: group.recipient.clone(),
@@ -159,6 +162,7 @@ fn t12_edit_recipient_cancels_the_group_and_creates_a_new_one() {
         edited,
         Decision {
             created: vec![RecordKey::TransferGroup(gid(2))].into(),
+            spectators: Vec::new().into(),
             tickets: vec![pending_in(&before, gid(2))].into(),
             groups: vec![
                 closed(&old, TransferStatus::Cancelled, LATER),
@@ -175,6 +179,8 @@ fn t12_edit_recipient_cancels_the_group_and_creates_a_new_one() {
             .into(),
             events: vec![
                 Event::TransferCancelled {
+                    cancelled_by: None,
+                    back_office: None,
                     group: gid(1),
                     sender: old.sender.clone(),
                     recipient: old.recipient.clone(),
@@ -182,6 +188,7 @@ fn t12_edit_recipient_cancels_the_group_and_creates_a_new_one() {
                     at: LATER
                 },
                 Event::TransferInitiated {
+                    back_office: None,
                     group: gid(2),
                     direction: Direction::Forward,
                     sender: alice(),
@@ -257,8 +264,7 @@ fn t12_edit_splits_the_tickets_afresh_when_their_directions_differ() {
     let edited = transfer::edit_recipient(
         &old,
         &world.tickets,
-        &world.rules,
-        &world.settings,
+        &transfer::Context::new(&world.rules).with_settings(world.settings),
         &command,
     )
     .unwrap();
@@ -297,6 +303,8 @@ fn t12_edit_splits_the_tickets_afresh_when_their_directions_differ() {
     assert_eq!(
         edited.events[0],
         Event::TransferCancelled {
+            cancelled_by: None,
+            back_office: None,
             group: gid(2),
             sender: old.sender.clone(),
             recipient: old.recipient.clone(),
@@ -315,8 +323,7 @@ fn t12_edit_splits_the_tickets_afresh_when_their_directions_differ() {
         transfer::edit_recipient(
             &old,
             &world.tickets,
-            &world.rules,
-            &world.settings,
+            &transfer::Context::new(&world.rules).with_settings(world.settings),
             &command
         ),
         Err(EditRecipientError::Initiate(
@@ -408,7 +415,7 @@ fn t13_only_a_pending_group_can_be_accepted_declined_cancelled_expired_or_edited
             at: LATER,
         };
         assert_eq!(
-            transfer::edit_recipient(&group, tickets, &world.rules, &world.settings, &command),
+            transfer::edit_recipient(&group, tickets, &world.context(), &command),
             Err(EditRecipientError::NotPending { group: g, status })
         );
     }
@@ -649,7 +656,7 @@ fn edit_with(
     world: &World,
     command: &EditRecipient,
 ) -> Result<Decision, EditRecipientError> {
-    transfer::edit_recipient(group, tickets, &world.rules, &world.settings, command)
+    transfer::edit_recipient(group, tickets, &world.context(), command)
 }
 
 #[test]

@@ -95,6 +95,7 @@ fn serde_spellings_appear_in_records_and_events() {
     );
 
     let event = Event::TransferInitiated {
+        back_office: None,
         group: gid(1),
         direction: Direction::Backward,
         sender: bob(),
@@ -177,6 +178,7 @@ fn serde_events_round_trip() {
         at: AT,
     });
     events.push(Event::TransferExpired {
+        back_office: None,
         group: gid(1),
         sender: alice(),
         recipient: bob(),

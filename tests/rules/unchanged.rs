@@ -84,7 +84,13 @@ fn x1_refused_commands_leave_their_inputs_unchanged() {
             fresh.clone(),
             initiate(bob(), carol(), vec![t1], NewGroupIds::single(gid(2))),
         ),
-        |((tickets, rules, settings), cmd)| transfer::initiate(tickets, rules, settings, cmd),
+        |((tickets, rules, settings), cmd)| {
+            transfer::initiate(
+                tickets,
+                &transfer::Context::new(rules).with_settings(*settings),
+                cmd,
+            )
+        },
         &InitiateTransferError::NotCurrentOwner {
             ticket: t1,
             actor: bob(),
@@ -96,7 +102,13 @@ fn x1_refused_commands_leave_their_inputs_unchanged() {
             fresh.clone(),
             initiate(alice(), bob(), vec![t1, t2], NewGroupIds::single(gid(2))),
         ),
-        |((tickets, rules, settings), cmd)| transfer::initiate(tickets, rules, settings, cmd),
+        |((tickets, rules, settings), cmd)| {
+            transfer::initiate(
+                tickets,
+                &transfer::Context::new(rules).with_settings(*settings),
+                cmd,
+            )
+        },
         &InitiateTransferError::SameGroupIdForBothDirections { group: gid(2) },
     );
     refused(
@@ -111,7 +123,11 @@ fn x1_refused_commands_leave_their_inputs_unchanged() {
             },
         ),
         |((tickets, rules, settings), cmd)| {
-            transfer::return_to_sender(tickets, rules, settings, cmd)
+            transfer::return_to_sender(
+                tickets,
+                &transfer::Context::new(rules).with_settings(*settings),
+                cmd,
+            )
         },
         &ReturnToSenderError::NoPreviousOwner { ticket: t1 },
     );
@@ -228,7 +244,12 @@ fn x1_refused_commands_leave_their_inputs_unchanged() {
             },
         ),
         |((group, tickets, rules, settings), cmd)| {
-            transfer::edit_recipient(group, tickets, rules, settings, cmd)
+            transfer::edit_recipient(
+                group,
+                tickets,
+                &transfer::Context::new(rules).with_settings(*settings),
+                cmd,
+            )
         },
         &EditRecipientError::Initiate(InitiateTransferError::SameGroupIdForBothDirections {
             group: gid(2),
@@ -330,7 +351,7 @@ fn x2_authorization_is_checked_on_the_commands_actor() {
         at: AT,
     };
     assert_eq!(
-        transfer::return_to_sender(&world.tickets, &world.rules, &world.settings, &back),
+        transfer::return_to_sender(&world.tickets, &world.context(), &back),
         Err(ReturnToSenderError::Initiate(
             InitiateTransferError::NotCurrentOwner {
                 ticket: id,

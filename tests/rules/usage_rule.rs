@@ -75,7 +75,7 @@ fn u2_transfer_off_forbids_every_transfer_whatever_the_other_settings() {
         at: AT,
     };
     assert_eq!(
-        return_to_sender(&world.tickets, &world.rules, &world.settings, &command),
+        return_to_sender(&world.tickets, &world.context(), &command),
         Err(ReturnToSenderError::Initiate(
             InitiateTransferError::TransferDisabled { ticket, rule: RULE }
         ))

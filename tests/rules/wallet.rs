@@ -204,6 +204,7 @@ fn w3_download_moves_not_downloaded_to_downloaded_with_its_time() {
         decision,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![with_wallet(&ticket, |w| w.downloaded_at = Some(LATER))].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketDownloaded {
@@ -309,6 +310,7 @@ fn w3_flag_transitions_set_and_reset_with_events() {
             change(&before, flag, actor, LATER),
             Ok(Decision {
                 created: Vec::new().into(),
+                spectators: Vec::new().into(),
                 tickets: vec![after].into(),
                 groups: Vec::new().into(),
                 events: vec![event].into()

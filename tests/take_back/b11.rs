@@ -141,8 +141,7 @@ fn inject_to_target(world: &World, id: TicketId, when: OffsetDateTime) -> Result
 fn send(world: &World, id: TicketId, to: &Email, group: u128, when: OffsetDateTime) -> Decision {
     transfer::initiate(
         &world.all(),
-        &[rule()],
-        &AcceptanceSettings::explicit(),
+        &transfer::Context::new(&[rule()]).with_settings(AcceptanceSettings::explicit()),
         &InitiateTransfer {
             actor: owner(world.ticket(id)),
             recipient: to.clone(),
@@ -357,8 +356,7 @@ fn b11_take_back_story_keeps_one_valid_ticket_per_right() {
     world.check_b11();
     let returned = transfer::return_to_sender(
         &world.all(),
-        &[rule()],
-        &AcceptanceSettings::explicit(),
+        &transfer::Context::new(&[rule()]).with_settings(AcceptanceSettings::explicit()),
         &transfer::ReturnToSender {
             ticket: NEW,
             actor: frank(),
@@ -537,8 +535,7 @@ fn step(world: &mut World, (kind, a, b): Step, minute: i64, next_id: &mut u128) 
             };
             transfer::initiate(
                 &world.all(),
-                &[rule()],
-                &AcceptanceSettings::explicit(),
+                &transfer::Context::new(&[rule()]).with_settings(AcceptanceSettings::explicit()),
                 &command,
             )
             .ok()

@@ -267,8 +267,7 @@ pub(crate) fn initiate(
     let owner = ticket.wallet.as_ref().unwrap().owners.current.clone();
     transfer::initiate(
         std::slice::from_ref(ticket),
-        &[rule()],
-        &AcceptanceSettings::explicit(),
+        &transfer::Context::new(&[rule()]).with_settings(AcceptanceSettings::explicit()),
         &InitiateTransfer {
             actor: owner,
             recipient: recipient.clone(),

@@ -43,6 +43,7 @@ fn b10_the_invalidated_ticket_becomes_deletion_pending_then_deleted() {
         requested,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![pending.clone()].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketDeletionRequested {
@@ -61,6 +62,7 @@ fn b10_the_invalidated_ticket_becomes_deletion_pending_then_deleted() {
         deleted,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![gone.clone()].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketDeleted {
@@ -156,8 +158,7 @@ fn b10_after_deletion_is_requested_the_ticket_cannot_be_transferred_or_downloade
     assert_eq!(
         transfer::initiate(
             std::slice::from_ref(&pending),
-            &[rule()],
-            &AcceptanceSettings::explicit(),
+            &transfer::Context::new(&[rule()]).with_settings(AcceptanceSettings::explicit()),
             &command
         ),
         Err(InitiateTransferError::TicketDeleted {
@@ -183,8 +184,7 @@ fn b10_after_deletion_is_requested_the_ticket_cannot_be_transferred_or_downloade
     assert_eq!(
         transfer::initiate(
             std::slice::from_ref(&gone),
-            &[rule()],
-            &AcceptanceSettings::explicit(),
+            &transfer::Context::new(&[rule()]).with_settings(AcceptanceSettings::explicit()),
             &InitiateTransfer {
                 at: at(8),
                 ..command

@@ -40,6 +40,7 @@ fn transfer_feedback(
             group: gid(group),
             sender,
             recipient,
+            back_office: None,
         }),
         ..feedback(status, when)
     }
@@ -68,8 +69,7 @@ fn pending_to_bob(settings: &AcceptanceSettings) -> (Decision, Ticket) {
     let ticket = injected();
     let sent = transfer::initiate(
         std::slice::from_ref(&ticket),
-        &[rule()],
-        settings,
+        &transfer::Context::new(&[rule()]).with_settings(*settings),
         &InitiateTransfer {
             actor: typo(),
             recipient: bob(),
@@ -104,6 +104,7 @@ fn i1_injection_sends_the_ticket_and_marks_it_printed() {
         decision,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketInjected {
@@ -309,8 +310,7 @@ fn i2_initiation_of_several_tickets_reports_each() {
     let second = inject_with_feedback(&issued(tid(300), MOBILE), &typo(), AT);
     let sent = transfer::initiate(
         &[first, second],
-        &[rule()],
-        &AcceptanceSettings::explicit(),
+        &transfer::Context::new(&[rule()]).with_settings(AcceptanceSettings::explicit()),
         &InitiateTransfer {
             actor: typo(),
             recipient: bob(),
@@ -517,6 +517,7 @@ fn i3_newer_feedback_is_recorded() {
         decision,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::FeedbackRecorded {
@@ -700,6 +701,7 @@ fn i4_failure_transfer_marks_the_entry_cancelled() {
         failed,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::FeedbackRecorded {
@@ -749,8 +751,7 @@ fn i4_an_edited_recipient_cancels_one_entry_and_adds_another() {
     let edited = transfer::edit_recipient(
         &sent.groups[0],
         &sent.tickets,
-        &[rule()],
-        &AcceptanceSettings::explicit(),
+        &transfer::Context::new(&[rule()]).with_settings(AcceptanceSettings::explicit()),
         &EditRecipient {
             group: gid(1),
             actor: typo(),

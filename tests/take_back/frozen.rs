@@ -52,8 +52,7 @@ fn w5_a_ticket_taken_back_takes_no_wallet_transition_but_deletion() {
     assert_eq!(
         transfer::initiate(
             std::slice::from_ref(&old),
-            &[rule()],
-            &AcceptanceSettings::explicit(),
+            &transfer::Context::new(&[rule()]).with_settings(AcceptanceSettings::explicit()),
             &InitiateTransfer {
                 actor: typo(),
                 recipient: bob(),

@@ -33,6 +33,7 @@ fn regular_take_back_decision(ticket: &Ticket) -> Decision {
     back.distribution.cultural_contact = Some(agency());
     Decision {
         created: Vec::new().into(),
+        spectators: Vec::new().into(),
         tickets: vec![back].into(),
         groups: Vec::new().into(),
         events: vec![Event::TicketTakenBack {
@@ -179,6 +180,7 @@ fn b3_a_regular_take_back_is_ready_for_redistribution() {
         decision,
         Decision {
             created: Vec::new().into(),
+            spectators: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketRedistributed {
@@ -426,6 +428,7 @@ fn b7_mobile_take_back_invalidates_and_replaces() {
         decision,
         Decision {
             created: vec![RecordKey::Ticket(NEW)].into(),
+            spectators: Vec::new().into(),
             tickets: vec![old, new].into(),
             groups: Vec::new().into(),
             events: vec![

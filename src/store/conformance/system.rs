@@ -116,6 +116,8 @@ fn a_group(dice: &mut Dice, n: u128) -> Result<TransferGroup, String> {
         expires_at: (dice.below(2) == 0).then(|| created_at + Duration::hours(1)),
         closed_at: (!pending).then(|| created_at + Duration::minutes(5)),
         replaces: None,
+        performance_ends_at: None,
+        back_office: None,
     })
 }
 

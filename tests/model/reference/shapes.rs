@@ -212,6 +212,8 @@ pub(crate) struct MGroup {
     pub(super) expires_at: Option<OffsetDateTime>,
     pub(super) closed_at: Option<OffsetDateTime>,
     pub(super) replaces: Option<TransferGroupId>,
+    /// E1: the earliest end of its tickets' performances, as known at initiation.
+    pub(super) ends_at: Option<OffsetDateTime>,
 }
 
 impl MGroup {
@@ -235,6 +237,7 @@ impl MGroup {
             expires_at: g.expires_at,
             closed_at: g.closed_at,
             replaces: g.replaces,
+            ends_at: g.performance_ends_at,
         }
     }
 
@@ -267,7 +270,21 @@ impl MGroup {
             expires_at: self.expires_at,
             closed_at: self.closed_at,
             replaces: self.replaces,
+            performance_ends_at: self.ends_at,
+            back_office: None,
         }
+    }
+
+    /// A4 or E1, whichever comes first.
+    pub(super) fn due(&self) -> Option<OffsetDateTime> {
+        match (self.expires_at, self.ends_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub(super) fn ended(&self, at: OffsetDateTime) -> bool {
+        self.ends_at.is_some_and(|end| at >= end)
     }
 
     pub(super) fn past_deadline(&self, at: OffsetDateTime) -> bool {
@@ -291,6 +308,7 @@ pub(crate) struct MRule {
     pub(super) after_control: bool,
     pub(crate) limit: u16,
     pub(super) backward: Backward,
+    pub(super) keep_one: secure_ticket::KeepOne,
 }
 
 impl MRule {
@@ -307,6 +325,7 @@ impl MRule {
                 TransferBackward::Increase => Backward::Increase,
                 other => panic!("a backward setting the model does not know: {other}"),
             },
+            keep_one: r.keep_one,
         }
     }
 }

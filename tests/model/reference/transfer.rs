@@ -10,7 +10,7 @@ use secure_ticket::transfer::{
     AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer,
     InitiateTransfer, NewGroupIds, ReturnToSender, SignIn,
 };
-use secure_ticket::{Email, TicketId, TransferGroupId};
+use secure_ticket::{Email, PerformanceId, TicketId, TransferGroupId};
 use time::OffsetDateTime;
 
 use super::shapes::{Backward, GroupStatus, MGroup, MTicket};
@@ -29,6 +29,7 @@ impl Model {
         recipient: &Email,
         ids: &[TicketId],
         groups: NewGroupIds,
+        keep_one: bool,
     ) -> Result<(Vec<TicketId>, Vec<TicketId>), &'static str> {
         if ids.is_empty() {
             return Err("EMPTY_TICKET_LIST");
@@ -84,10 +85,70 @@ impl Model {
                 forward.push(*id);
             }
         }
+        if keep_one && self.keep_one_breached(source, actor, ids) {
+            return Err("KEEP_ONE");
+        }
         if !forward.is_empty() && !backward.is_empty() && groups.forward == groups.backward {
             return Err("SAME_GROUP_ID_FOR_BOTH_DIRECTIONS");
         }
         Ok((forward, backward))
+    }
+
+    /// K2-K4, the simple way: per performance of the sent tickets whose rule keeps one, some
+    /// other ticket of it must stay kept by the sender (RESTRICTED: only for an initial owner).
+    fn keep_one_breached(
+        &self,
+        source: &BTreeMap<TicketId, MTicket>,
+        actor: &Email,
+        ids: &[TicketId],
+    ) -> bool {
+        use secure_ticket::KeepOne;
+        let owned = |p: PerformanceId| {
+            source
+                .iter()
+                .filter(move |(_, t)| t.performance == Some(p))
+                .filter_map(|(id, t)| Some((id, t.wallet.as_ref()?)))
+                .filter(|(_, w)| w.current == *actor)
+        };
+        let performances: BTreeSet<PerformanceId> = ids
+            .iter()
+            .filter_map(|id| source.get(id)?.performance)
+            .collect();
+        performances.into_iter().any(|p| {
+            let modes: Vec<KeepOne> = ids
+                .iter()
+                .filter_map(|id| source.get(id))
+                .filter(|t| t.performance == Some(p))
+                .filter_map(|t| Some(self.rules.get(&t.wallet.as_ref()?.rule)?.keep_one))
+                .collect();
+            let enforced = if modes.contains(&KeepOne::Enabled) {
+                true
+            } else if modes.contains(&KeepOne::Restricted) {
+                owned(p).any(|(_, w)| w.initial == *actor)
+            } else {
+                false
+            };
+            let kept =
+                owned(p).any(|(id, w)| w.pending.is_none() && !w.leaving() && !ids.contains(id));
+            enforced && !kept
+        })
+    }
+
+    /// E1: the earliest end of the performances of `ids`, from the setup's records.
+    fn performance_end(
+        &self,
+        source: &BTreeMap<TicketId, MTicket>,
+        ids: &[TicketId],
+    ) -> Option<OffsetDateTime> {
+        ids.iter()
+            .filter_map(|id| source.get(id)?.performance)
+            .filter_map(|p| {
+                self.setup.iter().find_map(|r| match r {
+                    secure_ticket::store::Record::Performance(q) if q.id == p => Some(q.ends_at),
+                    _ => None,
+                })
+            })
+            .min()
     }
 
     /// T5, T7: one new PENDING group per direction; the tickets become pending in it.
@@ -117,6 +178,7 @@ impl Model {
                 }
                 effect.tickets.push((*ticket, pending, false));
             }
+            let ends_at = self.performance_end(source, &ids);
             effect.groups.push((
                 id,
                 MGroup {
@@ -131,6 +193,7 @@ impl Model {
                     expires_at: self.expire_after.and_then(|after| at.checked_add(after)),
                     closed_at: None,
                     replaces,
+                    ends_at,
                 },
                 true,
             ));
@@ -140,7 +203,14 @@ impl Model {
 
     pub(super) fn initiate(&self, c: &InitiateTransfer) -> Decided {
         let split = self
-            .check_initiation(&self.tickets, &c.actor, &c.recipient, &c.tickets, c.groups)
+            .check_initiation(
+                &self.tickets,
+                &c.actor,
+                &c.recipient,
+                &c.tickets,
+                c.groups,
+                true,
+            )
             .map_err(str::to_owned)?;
         let mut effect = Effect::default();
         self.initiation_effect(
@@ -173,7 +243,14 @@ impl Model {
         };
         let groups = NewGroupIds::single(c.group);
         let split = self
-            .check_initiation(&self.tickets, &c.actor, &previous, &[c.ticket], groups)
+            .check_initiation(
+                &self.tickets,
+                &c.actor,
+                &previous,
+                &[c.ticket],
+                groups,
+                true,
+            )
             .map_err(nested)?;
         let mut effect = Effect::default();
         self.initiation_effect(
@@ -233,6 +310,8 @@ impl Model {
             m.current = g.recipient.clone();
             m.pending = None;
             m.downloaded_at = None;
+            // H5: a completed transfer clears the holder.
+            moved.holder = false;
             effect.tickets.push((*ticket, moved, false));
             effect.events.push("TicketTransferred");
         }
@@ -297,6 +376,9 @@ impl Model {
         if g.past_deadline(c.at) {
             return err("TRANSFER_PAST_DEADLINE");
         }
+        if g.ended(c.at) {
+            return err("PERFORMANCE_ENDED");
+        }
         let mut effect = Effect::default();
         self.complete(c.group, g, c.at, &mut effect)?;
         if self.frozen(g) {
@@ -331,7 +413,7 @@ impl Model {
         pending.sort_by_key(|(id, g)| (g.created_at, **id));
         let mut effect = Effect::default();
         for (id, g) in pending.into_iter().take(SIGN_IN_GROUPS as usize) {
-            if !g.past_deadline(c.at) && !self.frozen(g) {
+            if !g.past_deadline(c.at) && !g.ended(c.at) && !self.frozen(g) {
                 self.complete(*id, g, c.at, &mut effect)?;
             }
         }
@@ -348,7 +430,7 @@ impl Model {
         let mut due: Vec<(OffsetDateTime, TransferGroupId)> = self
             .groups
             .iter()
-            .filter_map(|(id, g)| match g.expires_at {
+            .filter_map(|(id, g)| match g.due() {
                 Some(deadline) if g.status == GroupStatus::Pending && deadline <= c.at => {
                     Some((deadline, *id))
                 }
@@ -405,7 +487,7 @@ impl Model {
         if g.status != GroupStatus::Pending {
             return err("TRANSFER_NOT_PENDING");
         }
-        let Some(deadline) = g.expires_at else {
+        let Some(deadline) = g.due() else {
             return err("NO_DEADLINE");
         };
         if c.at < deadline {
@@ -432,7 +514,14 @@ impl Model {
         }
         let released = self.release(c.group, g)?;
         let split = self
-            .check_initiation(&released, &c.actor, &c.recipient, &g.tickets, c.new_groups)
+            .check_initiation(
+                &released,
+                &c.actor,
+                &c.recipient,
+                &g.tickets,
+                c.new_groups,
+                false,
+            )
             .map_err(str::to_owned)?;
         let mut closed = g.clone();
         closed.status = GroupStatus::Cancelled;
