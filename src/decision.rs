@@ -35,6 +35,11 @@ pub struct Decision {
     pub created: Changes<RecordKey>,
     /// New states of the spectator records the transition changed, or created (a lock, L1).
     pub spectators: Changes<Spectator>,
+    /// Records the transition read and relies on without changing them: the ticket Keep One
+    /// leaves with the sender (K4). The decision holds only if they are unchanged when it is
+    /// committed; the crate's shell writes each back as it was read, expecting its version, so a
+    /// concurrent transfer of that ticket conflicts and one of the two is decided again.
+    pub relies_on: Changes<RecordKey>,
 }
 
 impl Decision {
@@ -46,6 +51,7 @@ impl Decision {
             && self.events.is_empty()
             && self.created.is_empty()
             && self.spectators.is_empty()
+            && self.relies_on.is_empty()
     }
 
     /// The new state of a ticket, if the decision touched it.

@@ -183,6 +183,7 @@ pub fn inject(ticket: &Ticket, command: &InjectTicket) -> Result<Decision, Injec
     ));
     Ok(Decision {
         spectators: Changes::new(),
+        relies_on: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(injected),
         groups: Changes::new(),

@@ -216,6 +216,7 @@ pub fn record_feedback(
     }
     Ok(Decision {
         spectators: Changes::new(),
+        relies_on: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(updated),
         groups: Changes::new(),

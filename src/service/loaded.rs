@@ -320,6 +320,14 @@ impl Loaded {
         for spectator in decision.spectators {
             self.put(Record::Spectator(spectator));
         }
+        // What the decision relies on is written back unchanged (same body, next version): a
+        // concurrent change of it then conflicts with this commit.
+        for key in decision.relies_on {
+            let untouched = self.index.get(&key).is_some_and(|entry| !entry.dirty);
+            if untouched && let Some(record) = self.get(key).cloned() {
+                self.put(record);
+            }
+        }
         let events = decision.events.into_vec();
         let at = request.command.at();
         self.put(Record::Command(Box::new(CommandRecord {

@@ -198,6 +198,7 @@ pub fn redistribute(
     moved.distribution.cultural_contact = Some(command.to.clone());
     Ok(Decision {
         spectators: Changes::new(),
+        relies_on: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(moved),
         groups: Changes::new(),

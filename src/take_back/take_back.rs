@@ -379,6 +379,7 @@ pub fn take_back(
         back.distribution.cultural_contact = Some(command.actor.clone());
         return Ok(Decision {
             spectators: Changes::new(),
+            relies_on: Changes::new(),
             created: Changes::new(),
             tickets: Changes::one(back),
             groups: Changes::new(),
@@ -479,6 +480,7 @@ pub fn take_back(
     ];
     Ok(Decision {
         spectators: Changes::new(),
+        relies_on: Changes::new(),
         created: Changes::one(RecordKey::Ticket(new.id)),
         tickets: Changes::two(old, new),
         groups: Changes::new(),

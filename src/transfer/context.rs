@@ -126,19 +126,19 @@ pub(crate) struct KeepOneBreach {
 /// Keep One (K2-K4) for `sender` sending `sent` (ids of `tickets`, all checked already): per
 /// performance of the sent tickets whose rule enforces it, one ticket of it must stay kept by
 /// the sender, among every ticket of the performance the sender owns (`tickets` and the
-/// context's wallet). O((n + m) log n).
+/// context's wallet). O((n + m) log n). Returns, per performance checked, the kept ticket the
+/// decision relies on (what a concurrent transfer of it must conflict with).
 pub(crate) fn keep_one(
     context: &Context<'_>,
     sender: &Email,
     tickets: &[Ticket],
     sent: &[TicketId],
-) -> Result<(), KeepOneBreach> {
-    #[derive(Clone, Copy)]
+) -> Result<Vec<TicketId>, KeepOneBreach> {
     struct Need {
         rule: UsageRuleId,
         restricted: bool,
         initial: bool,
-        kept: bool,
+        kept: Option<TicketId>,
     }
     let mut needs: BTreeMap<PerformanceId, Need> = BTreeMap::new();
     for &id in sent {
@@ -169,11 +169,11 @@ pub(crate) fn keep_one(
                 rule: rule.id,
                 restricted,
                 initial: false,
-                kept: false,
+                kept: None,
             });
     }
     if needs.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut sent_sorted = sent.to_vec();
     sent_sorted.sort_unstable();
@@ -191,20 +191,25 @@ pub(crate) fn keep_one(
             need.initial = true;
         }
         let kept = wallet.pending_group.is_none() && !wallet.is_deleted_or_pending_deletion();
-        if kept && sent_sorted.binary_search(&ticket.id).is_err() {
-            need.kept = true;
+        if kept && need.kept.is_none() && sent_sorted.binary_search(&ticket.id).is_err() {
+            need.kept = Some(ticket.id);
         }
     }
-    match needs
-        .into_iter()
-        .find(|(_, need)| !need.kept && (!need.restricted || need.initial))
-    {
-        Some((performance, need)) => Err(KeepOneBreach {
-            performance,
-            rule: need.rule,
-        }),
-        None => Ok(()),
+    let mut witnesses = Vec::with_capacity(needs.len());
+    for (performance, need) in needs {
+        if !need.restricted || need.initial {
+            match need.kept {
+                Some(id) => witnesses.push(id),
+                None => {
+                    return Err(KeepOneBreach {
+                        performance,
+                        rule: need.rule,
+                    });
+                }
+            }
+        }
     }
+    Ok(witnesses)
 }
 
 /// The organizer of the command's tickets (the shell never mixes organizers).

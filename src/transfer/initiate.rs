@@ -446,14 +446,18 @@ pub(crate) fn decide(
             Direction::Backward => backward = backward.saturating_add(1),
         }
     }
-    if input.keep_one
-        && let Err(breach) =
-            context::keep_one(input.context, input.actor, input.tickets, input.ticket_ids)
-    {
-        return Err(InitiateTransferError::KeepOne {
-            performance: breach.performance,
-            rule: breach.rule,
-        });
+    if input.keep_one {
+        match context::keep_one(input.context, input.actor, input.tickets, input.ticket_ids) {
+            Ok(kept) => decision
+                .relies_on
+                .extend(kept.into_iter().map(RecordKey::Ticket)),
+            Err(breach) => {
+                return Err(InitiateTransferError::KeepOne {
+                    performance: breach.performance,
+                    rule: breach.rule,
+                });
+            }
+        }
     }
     if forward > 0 && backward > 0 && input.groups.forward == input.groups.backward {
         return Err(InitiateTransferError::SameGroupIdForBothDirections {

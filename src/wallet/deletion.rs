@@ -167,6 +167,7 @@ pub fn request_deletion(
     }
     Ok(Decision {
         spectators: Changes::new(),
+        relies_on: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(pushed),
         groups: Changes::new(),
@@ -205,6 +206,7 @@ pub fn complete_deletion(
     }
     Ok(Decision {
         spectators: Changes::new(),
+        relies_on: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(deleted),
         groups: Changes::new(),

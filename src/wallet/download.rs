@@ -193,6 +193,7 @@ pub fn download(ticket: &Ticket, command: &DownloadTicket) -> Result<Decision, D
     }
     Ok(Decision {
         spectators: Changes::new(),
+        relies_on: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(downloaded),
         groups: Changes::new(),

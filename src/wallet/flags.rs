@@ -311,6 +311,7 @@ pub fn change_flag(ticket: &Ticket, command: &ChangeFlag) -> Result<Decision, Ch
     }
     Ok(Decision {
         spectators: Changes::new(),
+        relies_on: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(changed),
         groups: Changes::new(),

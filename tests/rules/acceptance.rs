@@ -76,6 +76,7 @@ fn a1_explicit_acceptance_off_sign_in_completes_the_forward_group() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![with_wallet(&before, |w| {
                 w.owners = Owners {
                     initial: alice(),
@@ -278,6 +279,7 @@ fn a4_expiry_before_and_after_the_deadline() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![before].into(),
             groups: vec![closed(&group, TransferStatus::Expired, deadline)].into(),
             events: vec![Event::TransferExpired {

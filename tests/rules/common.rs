@@ -239,6 +239,7 @@ impl World {
         self.apply(&Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![ticket].into(),
             groups: Vec::new().into(),
             events: Vec::new().into(),

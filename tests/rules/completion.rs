@@ -84,6 +84,7 @@ fn t8_seed_forward_0_to_1_with_limit_3() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: vec![closed(&group, TransferStatus::Accepted, AT)].into(),
             events: vec![
@@ -137,6 +138,7 @@ fn seed_backward_outcome(with_bob: &Ticket, group: &TransferGroup, level: u16) -
     Decision {
         created: Vec::new().into(),
         spectators: Vec::new().into(),
+        relies_on: Vec::new().into(),
         tickets: vec![with_wallet(with_bob, |w| {
             w.owners = Owners {
                 initial: alice(),

@@ -283,6 +283,7 @@ fn t5_initiation_creates_a_pending_group_and_changes_no_owner_level_or_counter()
         Decision {
             created: vec![RecordKey::TransferGroup(gid(7))].into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![pending_in(&before, gid(7))].into(),
             groups: vec![new_group(
                 gid(7),
@@ -349,6 +350,7 @@ fn t7_tickets_of_both_directions_split_into_two_groups_created_together() {
         decision,
         Decision {
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             created: vec![
                 RecordKey::TransferGroup(gid(10)),
                 RecordKey::TransferGroup(gid(11))
@@ -442,6 +444,7 @@ fn t11_return_to_sender_is_an_ordinary_backward_initiation() {
         Decision {
             created: vec![RecordKey::TransferGroup(gid(2))].into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![pending_in(&before, gid(2))].into(),
             groups: vec![new_group(
                 gid(2),

@@ -54,6 +54,7 @@ fn i1_injection_gives_the_ticket_to_the_contact_and_marks_it_printed() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketInjected {

@@ -87,6 +87,7 @@ fn t10_decline_returns_the_tickets_to_the_sender_as_before() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![before.clone()].into(),
             groups: vec![closed(&group, TransferStatus::Declined, LATER)].into(),
             events: vec![Event::TransferDeclined {
@@ -132,6 +133,7 @@ fn t10_cancel_returns_the_tickets_to_the_sender_as_before() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: before.into(),
             groups: vec![closed(&group, TransferStatus::Cancelled, LATER)].into(),
             events: vec![Event::TransferCancelled {
@@ -163,6 +165,7 @@ fn t12_edit_recipient_cancels_the_group_and_creates_a_new_one() {
         Decision {
             created: vec![RecordKey::TransferGroup(gid(2))].into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![pending_in(&before, gid(2))].into(),
             groups: vec![
                 closed(&old, TransferStatus::Cancelled, LATER),

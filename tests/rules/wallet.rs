@@ -205,6 +205,7 @@ fn w3_download_moves_not_downloaded_to_downloaded_with_its_time() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![with_wallet(&ticket, |w| w.downloaded_at = Some(LATER))].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketDownloaded {
@@ -311,6 +312,7 @@ fn w3_flag_transitions_set_and_reset_with_events() {
             Ok(Decision {
                 created: Vec::new().into(),
                 spectators: Vec::new().into(),
+                relies_on: Vec::new().into(),
                 tickets: vec![after].into(),
                 groups: Vec::new().into(),
                 events: vec![event].into()

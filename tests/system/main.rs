@@ -11,6 +11,7 @@
     clippy::arithmetic_side_effects
 )]
 
+mod back_office;
 mod common;
 mod feed;
 mod organizers;

@@ -44,6 +44,7 @@ fn b10_the_invalidated_ticket_becomes_deletion_pending_then_deleted() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![pending.clone()].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketDeletionRequested {
@@ -63,6 +64,7 @@ fn b10_the_invalidated_ticket_becomes_deletion_pending_then_deleted() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![gone.clone()].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketDeleted {

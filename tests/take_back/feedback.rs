@@ -105,6 +105,7 @@ fn i1_injection_sends_the_ticket_and_marks_it_printed() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketInjected {
@@ -518,6 +519,7 @@ fn i3_newer_feedback_is_recorded() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::FeedbackRecorded {
@@ -702,6 +704,7 @@ fn i4_failure_transfer_marks_the_entry_cancelled() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::FeedbackRecorded {

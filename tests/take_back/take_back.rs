@@ -34,6 +34,7 @@ fn regular_take_back_decision(ticket: &Ticket) -> Decision {
     Decision {
         created: Vec::new().into(),
         spectators: Vec::new().into(),
+        relies_on: Vec::new().into(),
         tickets: vec![back].into(),
         groups: Vec::new().into(),
         events: vec![Event::TicketTakenBack {
@@ -181,6 +182,7 @@ fn b3_a_regular_take_back_is_ready_for_redistribution() {
         Decision {
             created: Vec::new().into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![expected].into(),
             groups: Vec::new().into(),
             events: vec![Event::TicketRedistributed {
@@ -429,6 +431,7 @@ fn b7_mobile_take_back_invalidates_and_replaces() {
         Decision {
             created: vec![RecordKey::Ticket(NEW)].into(),
             spectators: Vec::new().into(),
+            relies_on: Vec::new().into(),
             tickets: vec![old, new].into(),
             groups: Vec::new().into(),
             events: vec![
