@@ -9,6 +9,7 @@ use crate::digest::{Digest, Digester};
 use crate::error::{Error, RuleError};
 use crate::event::Event;
 use crate::feedback::Feedback;
+use crate::holder::{AssignHolder, ClearHolder};
 use crate::id::{CommandId, OrganizerId};
 use crate::injection::InjectTicket;
 use crate::record_key::RecordKey;
@@ -144,6 +145,10 @@ pub enum Command {
     LockSpectator(LockSpectator),
     /// [`spectator::unlock`](crate::spectator::unlock).
     UnlockSpectator(UnlockSpectator),
+    /// [`holder::assign`](crate::holder::assign).
+    AssignHolder(AssignHolder),
+    /// [`holder::clear`](crate::holder::clear).
+    ClearHolder(ClearHolder),
 }
 
 /// Reads a sign-in as written now (`{actor, at}`) or by format 1 (`{sign_in, groups}`).
@@ -203,6 +208,8 @@ impl Command {
             Self::CancelBackOffice(c) => c.at,
             Self::LockSpectator(c) => c.at,
             Self::UnlockSpectator(c) => c.at,
+            Self::AssignHolder(c) => c.at,
+            Self::ClearHolder(c) => c.at,
         }
     }
 }

@@ -5,6 +5,7 @@
 use crate::email::EmailError;
 use crate::error_kind::ErrorKind;
 use crate::feed::ReaderName;
+use crate::holder::HolderError;
 use crate::id::CommandId;
 use crate::index::CursorError;
 use crate::injection::{InjectError, RecordFeedbackError};
@@ -126,6 +127,9 @@ pub enum RuleError {
     /// A lock or unlock was refused (L1).
     #[error(transparent)]
     Lock(#[from] LockError),
+    /// A holder assignment or clearing was refused (H1-H4).
+    #[error(transparent)]
+    Holder(#[from] HolderError),
 }
 
 impl RuleError {
@@ -163,6 +167,7 @@ impl RuleError {
             Self::BackOffice(e) => e.code(),
             Self::CancelBackOffice(e) => e.code(),
             Self::Lock(e) => e.code(),
+            Self::Holder(e) => e.code(),
         }
     }
 
@@ -199,6 +204,7 @@ impl RuleError {
             Self::BackOffice(e) => e.kind(),
             Self::CancelBackOffice(e) => e.kind(),
             Self::Lock(e) => e.kind(),
+            Self::Holder(e) => e.kind(),
         }
     }
 }

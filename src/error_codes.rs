@@ -102,6 +102,7 @@ coded!(
     BackOfficeTransferError,
     CancelBackOfficeError,
     crate::spectator::LockError,
+    crate::holder::HolderError,
 );
 
 const T: TicketId = TicketId::from_u128(1);
@@ -459,6 +460,63 @@ fn cancel_back_office_errors() -> Vec<CancelBackOfficeError> {
             status: TransferStatus::Accepted,
         }),
         Some(E::NotPending { .. }) => None,
+    })
+}
+
+fn holder_errors() -> Vec<crate::holder::HolderError> {
+    use crate::holder::HolderError as E;
+    use crate::organizer::HolderField;
+    let input = vec![dated_before_injection(), usage_rule_not_found()];
+    chain(|previous| match previous {
+        None => Some(E::NotInjected { ticket: T }),
+        Some(E::NotInjected { .. }) => Some(E::NotCurrentOwner {
+            ticket: T,
+            actor: email(),
+        }),
+        Some(E::NotCurrentOwner { .. }) => Some(E::Input(dated_before_injection())),
+        Some(E::Input(i)) => nested(
+            &input,
+            i,
+            E::Input,
+            Some(E::TicketDeleted {
+                ticket: T,
+                status: WalletStatus::Deleted,
+            }),
+        ),
+        Some(E::TicketDeleted { .. }) => Some(E::TicketInvalidated {
+            ticket: T,
+            reason: InvalidationReason::MobileTakeBack,
+        }),
+        Some(E::TicketInvalidated { .. }) => Some(E::AlreadyPendingTransfer {
+            ticket: T,
+            group: G,
+        }),
+        Some(E::AlreadyPendingTransfer { .. }) => Some(E::SpectatorLocked(locked())),
+        Some(E::SpectatorLocked(_)) => Some(E::AssignmentDisabled {
+            ticket: T,
+            rule: RULE,
+        }),
+        Some(E::AssignmentDisabled { .. }) => Some(E::ActivatedTicket {
+            ticket: T,
+            rule: RULE,
+        }),
+        Some(E::ActivatedTicket { .. }) => Some(E::CheckedTicket {
+            ticket: T,
+            rule: RULE,
+        }),
+        Some(E::CheckedTicket { .. }) => Some(E::FieldTooLong {
+            ticket: T,
+            field: HolderField::LastName,
+            len: 300,
+            max: 256,
+        }),
+        Some(E::FieldTooLong { .. }) => Some(E::MissingField {
+            ticket: T,
+            field: HolderField::LastName,
+        }),
+        Some(E::MissingField { .. }) => Some(E::ReasonRequired { ticket: T }),
+        Some(E::ReasonRequired { .. }) => Some(E::NoHolder { ticket: T }),
+        Some(E::NoHolder { .. }) => None,
     })
 }
 
@@ -907,7 +965,8 @@ fn rule_errors() -> Vec<(&'static str, RuleError)> {
                 "CancelBackOfficeError",
                 Some(E::from(first(&lock_errors()))),
             ),
-            E::Lock(_) => ("LockError", None),
+            E::Lock(_) => ("LockError", Some(E::from(first(&holder_errors())))),
+            E::Holder(_) => ("HolderError", None),
         };
         all.push((name, sample));
         current = next;
@@ -1035,6 +1094,7 @@ fn groups() -> Vec<(&'static str, Vec<String>)> {
         ("BackOfficeTransferError", lines(&back_office_errors())),
         ("CancelBackOfficeError", lines(&cancel_back_office_errors())),
         ("LockError", lines(&lock_errors())),
+        ("HolderError", lines(&holder_errors())),
         (
             "RuleError",
             rule_errors()

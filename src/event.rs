@@ -10,7 +10,7 @@ use crate::changes::TicketIds;
 use crate::email::Email;
 use crate::feedback::LifecycleStatus;
 use crate::id::{PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
-use crate::staff::StaffAction;
+use crate::staff::{Reason, StaffAction};
 use crate::ticket::InvalidationReason;
 use crate::transfer_group::Direction;
 
@@ -294,6 +294,29 @@ pub enum Event {
         spectator: Email,
         /// Who unlocked, with which role, and why.
         by: StaffAction,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The current owner assigned the ticket's holder (H1, H5); feedback reports ASSIGNED (I2).
+    HolderAssigned {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its owner, who assigned.
+        owner: Email,
+        /// The reason given, if any (H4).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<Reason>,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The current owner cleared the ticket's holder (H1).
+    HolderCleared {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its owner, who cleared.
+        owner: Email,
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,

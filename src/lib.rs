@@ -154,6 +154,7 @@ mod usage_rule;
 pub mod command;
 pub mod digest;
 pub mod feed;
+pub mod holder;
 pub mod index;
 pub mod injection;
 pub mod rules;

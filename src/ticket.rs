@@ -116,6 +116,13 @@ pub struct Distribution {
     /// Optional ticket-holder details (B5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder: Option<Arc<TicketHolder>>,
+    /// When the current owner assigned the holder (H5); `None` for a holder S360 set, or none.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub holder_assigned_at: Option<OffsetDateTime>,
     /// Set once S360 invalidates the ticket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalidation: Option<Invalidation>,
@@ -144,6 +151,7 @@ impl Distribution {
             cultural_contact: None,
             b2b_contact: None,
             holder: None,
+            holder_assigned_at: None,
             invalidation: None,
             replaces: None,
             printed: false,

@@ -62,6 +62,9 @@ pub fn feedback_for(sequence: u64, events: &[Event]) -> Vec<Feedback> {
                 one(*ticket, LifecycleStatus::DeletionPending, *at)
             }
             Event::TicketDeleted { ticket, at } => one(*ticket, LifecycleStatus::Deleted, *at),
+            Event::HolderAssigned { ticket, at, .. } => {
+                one(*ticket, LifecycleStatus::Assigned, *at);
+            }
             Event::TransferInitiated {
                 group,
                 sender,

@@ -8,6 +8,7 @@ use crate::digest::Digester;
 use crate::email::Email;
 use crate::error::{Error, RuleError};
 use crate::feedback::Feedback;
+use crate::holder::{self, AssignHolder, ClearHolder};
 use crate::id::SpectatorId;
 use crate::id::{OrganizerId, PointOfSaleId, TicketId, TransferGroupId, UsageRuleId};
 use crate::index::{Index, Lookup, MAX_LIMIT, SortKey, Term};
@@ -74,6 +75,8 @@ const fn row_name(command: &Command) -> &'static str {
         Command::CancelBackOffice(_) => "CANCEL_BACK_OFFICE",
         Command::LockSpectator(_) => "LOCK_SPECTATOR",
         Command::UnlockSpectator(_) => "UNLOCK_SPECTATOR",
+        Command::AssignHolder(_) => "ASSIGN_HOLDER",
+        Command::ClearHolder(_) => "CLEAR_HOLDER",
     }
 }
 
@@ -236,6 +239,8 @@ pub(crate) fn with_row<R>(command: &Command, f: impl FnOnce(&dyn Row) -> R) -> R
         Command::CancelBackOffice(c) => f(c),
         Command::LockSpectator(c) => f(c),
         Command::UnlockSpectator(c) => f(c),
+        Command::AssignHolder(c) => f(c),
+        Command::ClearHolder(c) => f(c),
     }
 }
 
@@ -765,5 +770,56 @@ impl Row for UnlockSpectator {
         d.write(staff);
         d.write(spectator);
         d.write(reason);
+    }
+}
+
+impl Row for AssignHolder {
+    fn reads(&self, r: &mut Reads<'_>) {
+        r.ticket(self.ticket)
+            .rules()
+            .settings()
+            .spectator(&self.actor);
+    }
+    fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
+        let settings = v.settings()?;
+        holder::assign(
+            v.ticket(self.ticket)?,
+            &v.rules(),
+            settings,
+            v.spectator(&self.actor),
+            self,
+        )
+        .map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            ticket,
+            actor,
+            holder,
+            reason,
+            at: _,
+        } = self;
+        d.write(ticket);
+        d.write(actor);
+        d.write(holder);
+        d.write(reason);
+    }
+}
+
+impl Row for ClearHolder {
+    fn reads(&self, r: &mut Reads<'_>) {
+        r.ticket(self.ticket).spectator(&self.actor);
+    }
+    fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
+        holder::clear(v.ticket(self.ticket)?, v.spectator(&self.actor), self).map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            ticket,
+            actor,
+            at: _,
+        } = self;
+        d.write(ticket);
+        d.write(actor);
     }
 }

@@ -196,6 +196,7 @@ pub(crate) fn complete_group<E: CompletionError>(
         let level_after = w.level;
         // H5: the holder was the sender's choice; the new owner assigns their own.
         moved.distribution.holder = None;
+        moved.distribution.holder_assigned_at = None;
         decision.events.push(Event::TicketTransferred {
             ticket: id,
             group: group.id,

@@ -288,3 +288,49 @@ fn e1_the_sweep_expires_a_pending_group_once_its_performance_has_ended() {
     assert!(matches!(&after.events[0], Event::TransferExpired { .. }));
     assert_eq!(AT.year(), 2026);
 }
+
+#[test]
+fn h1_the_owner_assigns_a_holder_through_the_shell_and_a_lock_stops_it() {
+    use secure_ticket::holder::{AssignHolder, HolderError};
+    let service = world_with(AcceptanceSettings::explicit(), |r| r);
+    inject(&service, 1, &alice(), None);
+    let assign = |id, by: secure_ticket::Email| {
+        service.execute(&req(
+            id,
+            Command::AssignHolder(AssignHolder {
+                ticket: tid(1),
+                actor: by,
+                holder: secure_ticket::TicketHolder {
+                    first_name: "Ada".into(),
+                    last_name: "Lovelace".into(),
+                    ..Default::default()
+                },
+                reason: None,
+                at: at(1),
+            }),
+        ))
+    };
+    assert!(matches!(
+        assign(10, bob()),
+        Err(Error::Rule(RuleError::Holder(
+            HolderError::NotCurrentOwner { .. }
+        )))
+    ));
+    let done = assign(11, alice()).unwrap();
+    assert!(matches!(&done.events[0], Event::HolderAssigned { .. }));
+    let lock = LockSpectator {
+        staff: staff(StaffRole::Admin),
+        spectator: alice(),
+        reason: reason("fraud report"),
+        at: at(2),
+    };
+    service
+        .execute(&req(12, Command::LockSpectator(lock)))
+        .unwrap();
+    assert!(matches!(
+        assign(13, alice()),
+        Err(Error::Rule(RuleError::Holder(
+            HolderError::SpectatorLocked(_)
+        )))
+    ));
+}
