@@ -1,4 +1,4 @@
-//! A short story in two parts, run through the shell ([`Service`]) on the embedded [`MemoryStore`].
+//! A short story in four parts, run through the shell ([`Service`]) on the embedded [`MemoryStore`].
 //!
 //! 1. TIXnGO transfers: a ticket injected to Alice and sent to Bob; tickets returned to Alice under
 //!    each "Transfer backward" setting; a transfer refused at the limit; a retried command.
@@ -8,6 +8,8 @@
 //!    after a transfer, a sign-in that names only the spectator, an expiry sweep, the history,
 //!    organizers kept apart, S360's feedback reader catching up so that a take back works, a
 //!    retried refusal, paging with a cursor, and pruning.
+//! 4. The organizer's staff and the spectator controls, for a third organizer: a staff transfer
+//!    past the limit, a locked spectator refused, Keep One, a holder, and the end of the match.
 //!
 //! Run it with `cargo run --example quickstart`.
 
@@ -20,22 +22,25 @@ use std::error::Error;
 
 use secure_ticket::command::ExpireDue;
 use secure_ticket::feed::Position;
+use secure_ticket::holder::AssignHolder;
 use secure_ticket::index::PageRequest;
 use secure_ticket::injection::{self, InjectTicket};
 use secure_ticket::service::{
     Command, FeedbackReader, HistoryFilter, Outcome, Request, Service, WalletRequest,
 };
+use secure_ticket::spectator::{LockSpectator, UnlockSpectator};
+use secure_ticket::staff::{Reason, Staff, StaffRole};
 use secure_ticket::store::{MemoryStore, Record, RecordKey, Store};
 use secure_ticket::take_back::{self, RedistributeTicket, TakeBackTicket};
 use secure_ticket::transfer::{
-    AcceptTransfer, InitiateTransfer, NewGroupIds, ReturnToSender, SignIn,
+    AcceptTransfer, BackOfficeTransfer, InitiateTransfer, NewGroupIds, ReturnToSender, SignIn,
 };
 use secure_ticket::wallet::{DownloadTicket, RequestDeletion};
 use secure_ticket::{
-    AcceptanceSettings, CommandId, Distribution, Email, Event, InternetTheme, OrganizerId,
+    AcceptanceSettings, CommandId, Distribution, Email, Event, InternetTheme, KeepOne, OrganizerId,
     OrganizerSettings, Performance, PerformanceId, PointOfSale, PointOfSaleId, RightId,
-    ShipmentMode, ShipmentModeId, Ticket, TicketId, TixngoInterface, TransferBackward,
-    TransferGroupId, TransferLimit, UsageRule, UsageRuleId,
+    ShipmentMode, ShipmentModeId, StaffId, Ticket, TicketHolder, TicketId, TixngoInterface,
+    TransferBackward, TransferGroupId, TransferLimit, UsageRule, UsageRuleId,
 };
 use time::macros::{datetime, format_description};
 use time::{Duration, OffsetDateTime};
@@ -43,6 +48,8 @@ use time::{Duration, OffsetDateTime};
 const ORGANIZER: OrganizerId = OrganizerId::from_u128(1);
 /// The organizer of part 3, with settings of its own.
 const THEATRE: OrganizerId = OrganizerId::from_u128(2);
+/// The organizer of part 4, whose staff act in the back office.
+const CLUB: OrganizerId = OrganizerId::from_u128(3);
 const MOBILE: ShipmentMode = ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1));
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -162,7 +169,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     take_back_story(&mut story)?;
-    system_of_record(&mut story)
+    system_of_record(&mut story)?;
+    back_office(&mut story)
 }
 
 /// Part 2: S360's take back of a mobile ticket injected to the wrong email (B1-B11, I1-I4).
@@ -1038,6 +1046,246 @@ fn system_of_record(story: &mut Story) -> Result<(), Box<dyn Error>> {
             outcome.events.len()
         ),
     }
+    Ok(())
+}
+
+/// Part 4: the organizer's staff and the spectator controls (S, L, K, H, E), for a third
+/// organizer, a football club: a staff transfer past the limit, a locked spectator, Keep One, a
+/// holder, and the end of the match.
+fn back_office(story: &mut Story) -> Result<(), Box<dyn Error>> {
+    story.organizer = CLUB;
+    let alice = Email::parse("alice@example.com")?;
+    let bob = Email::parse("bob@example.com")?;
+    let carol = Email::parse("carol@example.com")?;
+    let dave = Email::parse("dave@example.com")?;
+    let cup_final = Performance::new(
+        CLUB,
+        PerformanceId::from_u128(30),
+        datetime!(2026-11-28 18:00 UTC),
+        datetime!(2026-11-28 20:00 UTC),
+    )?;
+    // U4's defaults (limit 1), and Keep One: a sender keeps one ticket of the match.
+    let rule = UsageRule::new(CLUB, UsageRuleId::from_u128(31)).with_keep_one(KeepOne::Enabled);
+    let settings = OrganizerSettings::new(CLUB).with_acceptance(AcceptanceSettings::explicit());
+    println!(
+        "\n== 19. A third organizer, a football club; its settings are checked first (S2, H4)"
+    );
+    println!(
+        "   configuration problems: {} (the default role table lets ADVANCED, TIXNGO_SUPPORT and ADMIN act)",
+        settings.check_configuration().len()
+    );
+    let tickets: Vec<Ticket> = (500..506)
+        .map(|id| {
+            Ticket::new(
+                CLUB,
+                TicketId::from_u128(id),
+                RightId::from_u128(id),
+                Distribution::new(PointOfSaleId::from_u128(70), MOBILE),
+            )
+            .with_performance(cup_final.id)
+        })
+        .collect();
+    story.service.create(
+        [
+            Record::Settings(settings),
+            Record::UsageRule(rule),
+            Record::Performance(cup_final),
+        ]
+        .into_iter()
+        .chain(tickets.iter().cloned().map(Record::Ticket)),
+    )?;
+    for (ticket, owner) in tickets
+        .iter()
+        .zip([&alice, &alice, &alice, &dave, &dave, &carol])
+    {
+        story.run(Command::Inject(InjectTicket {
+            ticket: ticket.id,
+            to: owner.clone(),
+            usage_rule: rule.id,
+            at: story.tick(),
+        }))?;
+    }
+    println!(
+        "   the cup final, {} to {}: tickets 500-502 to {alice}, 503-504 to {dave}, 505 to {carol}",
+        when(cup_final.starts_at)?,
+        when(cup_final.ends_at)?
+    );
+
+    println!(
+        "\n== 20. A staff transfer past the limit, with a reason; it completes at the recipient's sign-in (S1-S9)"
+    );
+    let (first, second) = (TicketId::from_u128(500), TicketId::from_u128(501));
+    story.transfer(first, &alice, &bob, 50)?;
+    let refused = story.run(Command::Initiate(InitiateTransfer {
+        actor: bob.clone(),
+        recipient: carol.clone(),
+        tickets: vec![first],
+        groups: NewGroupIds::single(TransferGroupId::from_u128(51)),
+        at: story.tick(),
+    }));
+    match refused {
+        Err(error) => println!("   Bob sends it on to Carol: refused: {error}"),
+        Ok(_) => return Err("the transfer at the limit should have been refused".into()),
+    }
+    let reason = Reason::parse("seat swap asked at the ticket office")?;
+    let by_staff = |role, at| BackOfficeTransfer {
+        staff: Staff::new(StaffId::from_u128(7), role),
+        reason: reason.clone(),
+        recipient: carol.clone(),
+        tickets: vec![first],
+        groups: vec![TransferGroupId::from_u128(52)],
+        at,
+    };
+    match story.run(Command::BackOfficeTransfer(by_staff(
+        StaffRole::Support,
+        story.tick(),
+    ))) {
+        Err(error) => println!("   a SUPPORT account tries: refused: {error}"),
+        Ok(_) => return Err("SUPPORT may not transfer".into()),
+    }
+    let moved = story.run(Command::BackOfficeTransfer(by_staff(
+        StaffRole::Advanced,
+        story.tick(),
+    )))?;
+    if let Some(Event::TransferInitiated {
+        back_office: Some(by),
+        direction,
+        ..
+    }) = moved.events.first()
+    {
+        println!(
+            "   an ADVANCED account moves it: PENDING {direction}, staff {} ({}), reason \"{}\"",
+            short(by.staff.as_uuid()),
+            by.role,
+            by.reason
+        );
+    }
+    story.run(Command::SignIn(SignIn {
+        actor: carol.clone(),
+        at: story.tick(),
+    }))?;
+    println!(
+        "   Carol signs in (no acceptance asked, though the club wants explicit ones): owner {}, level {} over a limit of 1",
+        story.owner(first)?,
+        story.level(first)?
+    );
+
+    println!(
+        "\n== 21. Staff lock a spectator: no new transfer, no holder, until they unlock them (L1-L3)"
+    );
+    let staff = Staff::new(StaffId::from_u128(8), StaffRole::TixngoSupport);
+    story.run(Command::LockSpectator(LockSpectator {
+        staff,
+        spectator: dave.clone(),
+        reason: Reason::parse("reported for resale above face value")?,
+        at: story.tick(),
+    }))?;
+    match story.run(Command::Initiate(InitiateTransfer {
+        actor: dave.clone(),
+        recipient: bob.clone(),
+        tickets: vec![TicketId::from_u128(503)],
+        groups: NewGroupIds::single(TransferGroupId::from_u128(53)),
+        at: story.tick(),
+    })) {
+        Err(error) => println!("   Dave sends ticket 503: refused: {error}"),
+        Ok(_) => return Err("a locked spectator may not send".into()),
+    }
+    match story.run(Command::AssignHolder(AssignHolder {
+        ticket: TicketId::from_u128(503),
+        actor: dave.clone(),
+        holder: TicketHolder {
+            first_name: "Dave".into(),
+            last_name: "Roe".into(),
+            ..TicketHolder::default()
+        },
+        reason: None,
+        at: story.tick(),
+    })) {
+        Err(error) => println!("   Dave names a holder: refused: {}", error.code()),
+        Ok(_) => return Err("a locked spectator may not assign a holder".into()),
+    }
+    story.run(Command::UnlockSpectator(UnlockSpectator {
+        staff,
+        spectator: dave.clone(),
+        reason: Reason::parse("explained: a gift to a friend")?,
+        at: story.tick(),
+    }))?;
+    story.run(Command::Initiate(InitiateTransfer {
+        actor: dave.clone(),
+        recipient: bob.clone(),
+        tickets: vec![TicketId::from_u128(503)],
+        groups: NewGroupIds::single(TransferGroupId::from_u128(54)),
+        at: story.tick(),
+    }))?;
+    println!("   unlocked, Dave sends it: group 54 PENDING for Bob");
+
+    println!("\n== 22. Keep One: a sender keeps one ticket of the match (K2-K4)");
+    match story.run(Command::Initiate(InitiateTransfer {
+        actor: dave.clone(),
+        recipient: carol.clone(),
+        tickets: vec![TicketId::from_u128(504)],
+        groups: NewGroupIds::single(TransferGroupId::from_u128(55)),
+        at: story.tick(),
+    })) {
+        Err(error) => println!("   Dave sends his last ticket, 504: refused: {error}"),
+        Ok(_) => return Err("Keep One should have refused".into()),
+    }
+    story.run(Command::Initiate(InitiateTransfer {
+        actor: alice.clone(),
+        recipient: carol.clone(),
+        tickets: vec![second],
+        groups: NewGroupIds::single(TransferGroupId::from_u128(56)),
+        at: story.tick(),
+    }))?;
+    println!("   Alice sends 501 to Carol: allowed, she keeps 502");
+
+    println!("\n== 23. Carol names the holder of her ticket (H1-H5)");
+    let named = story.run(Command::AssignHolder(AssignHolder {
+        ticket: TicketId::from_u128(505),
+        actor: carol.clone(),
+        holder: TicketHolder {
+            first_name: "Carol".into(),
+            last_name: "Lee".into(),
+            ..TicketHolder::default()
+        },
+        reason: None,
+        at: story.tick(),
+    }))?;
+    let feedback = injection::feedback_for(0, &named.events);
+    println!(
+        "   holder set; TIXnGO's feedback for S360: {}",
+        feedback
+            .first()
+            .map_or("none".to_owned(), |f| f.status.to_string())
+    );
+
+    println!(
+        "\n== 24. The match ends: a pending transfer can no longer complete; the sweep expires it (E1)"
+    );
+    story.wait(Duration::days(4));
+    match story.run(Command::Accept(AcceptTransfer {
+        group: TransferGroupId::from_u128(56),
+        actor: carol.clone(),
+        at: story.tick(),
+    })) {
+        Err(error) => {
+            println!("   Carol accepts group 56 after the final whistle: refused: {error}")
+        }
+        Ok(_) => return Err("an acceptance after the end should be refused".into()),
+    }
+    let swept = story.run(Command::ExpireDue(ExpireDue {
+        at: story.tick(),
+        limit: 100,
+    }))?;
+    let expired = swept
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::TransferExpired { .. }))
+        .count();
+    println!(
+        "   the sweep: {expired} group(s) EXPIRED (54 and 56: no deadline, but the match is over); ticket 501 is back with {}",
+        story.owner(second)?
+    );
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use crate::error_kind::ErrorKind;
 use crate::event::Event;
 use crate::id::{OrganizerId, SpectatorId};
 use crate::organizer::OrganizerSettings;
+use crate::rfc3339::rfc3339;
 use crate::staff::{Forbidden, Permission, Reason, Staff, StaffAction};
 
 /// What an organizer keeps about one spectator (an email): whether staff locked it (L1).
@@ -118,7 +119,10 @@ pub enum LockError {
     #[error(transparent)]
     Forbidden(Forbidden),
     /// The spectator is locked already (L1).
-    #[error("{spectator} is locked already (since {since}); unlock them first to lock them again")]
+    #[error(
+        "{spectator} is locked already (since {}); unlock them first to lock them again",
+        rfc3339(*since)
+    )]
     AlreadyLocked {
         /// The spectator.
         spectator: Email,
@@ -294,7 +298,8 @@ pub fn unlock(
 /// returns, inside its own error type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error, Serialize, Deserialize)]
 #[error(
-    "{spectator} is locked by the organizer's staff (since {since}) and may not do this; ask the organizer to unlock the account"
+    "{spectator} is locked by the organizer's staff (since {}) and may not do this; ask the organizer to unlock the account",
+    rfc3339(*since)
 )]
 pub struct SpectatorLocked {
     /// The locked spectator.

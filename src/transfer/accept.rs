@@ -83,7 +83,8 @@ pub enum AcceptTransferError {
     /// The performance of the group's tickets has ended (E1), as the group recorded it at
     /// initiation ([`TransferGroup::performance_ends_at`]).
     #[error(
-        "the performance of the tickets of transfer group {group} ended at {ended_at}; the transfer can no longer complete"
+        "the performance of the tickets of transfer group {group} ended at {}; the transfer can no longer complete",
+        rfc3339(*ended_at)
     )]
     PerformanceEnded {
         /// The group.

@@ -19,6 +19,7 @@ use crate::id::{CommandId, OrganizerId, PerformanceId, TicketId, TransferGroupId
 use crate::input_error::InputError;
 use crate::organizer::OrganizerSettings;
 use crate::record_key::RecordKey;
+use crate::rfc3339::rfc3339;
 use crate::staff::{Forbidden, Permission, Reason, Staff, StaffAction};
 use crate::ticket::{InvalidationReason, Ticket, WalletStatus};
 use crate::transfer_group::{Acceptance, Direction, TransferGroup, TransferStatus};
@@ -161,7 +162,8 @@ pub enum BackOfficeTransferError {
     },
     /// The ticket's performance has ended (S5, E1).
     #[error(
-        "the performance {performance} of ticket {ticket} ended at {ended_at}; its tickets can no longer be transferred"
+        "the performance {performance} of ticket {ticket} ended at {}; its tickets can no longer be transferred",
+        rfc3339(*ended_at)
     )]
     PerformanceEnded {
         /// The ticket.

@@ -10,6 +10,7 @@ use crate::event::Event;
 use crate::id::{PerformanceId, TicketId, TransferGroupId, UsageRuleId};
 use crate::input_error::InputError;
 use crate::record_key::RecordKey;
+use crate::rfc3339::rfc3339;
 use crate::spectator::SpectatorLocked;
 use crate::ticket::InvalidationReason;
 use crate::ticket::{Ticket, WalletStatus};
@@ -188,7 +189,8 @@ pub enum InitiateTransferError {
     SpectatorLocked(SpectatorLocked),
     /// The ticket's performance has ended (E1).
     #[error(
-        "the performance {performance} of ticket {ticket} ended at {ended_at}; its tickets can no longer be transferred"
+        "the performance {performance} of ticket {ticket} ended at {}; its tickets can no longer be transferred",
+        rfc3339(*ended_at)
     )]
     PerformanceEnded {
         /// The ticket.

@@ -128,7 +128,36 @@ impl From<InitiateTransferError> for ReturnToSenderError {
 ///
 /// # Examples
 ///
-/// See the crate's `quickstart` example, which returns a ticket under each backward setting.
+/// ```
+/// use secure_ticket::transfer::{self, Context, InitiateTransfer, NewGroupIds};
+/// use secure_ticket::{injection, AcceptanceSettings, Email, TransferGroupId, UsageRule, UsageRuleId};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let (alice, bob) = (Email::parse("alice@example.com")?, Email::parse("bob@example.com")?);
+/// // Limit 3: the U4 default of 1 would stop the return (T2).
+/// let limit = secure_ticket::TransferLimit::new(3)?;
+/// let rules = [UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1)).with_max_transfers(limit)];
+/// let injected = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: alice.clone(), usage_rule: rules[0].id, at,
+/// })?.tickets.remove(0).ok_or("no ticket")?;
+/// let context = Context::new(&rules).with_settings(AcceptanceSettings::explicit());
+/// let sent = transfer::initiate(&[injected.clone()], &context, &InitiateTransfer {
+///     actor: alice.clone(), recipient: bob.clone(), tickets: vec![injected.id],
+///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,
+/// })?;
+/// let group = sent.groups[0].clone();
+/// use secure_ticket::transfer::{AcceptTransfer, Direction, ReturnToSender};
+/// let done = transfer::accept(&group, &sent.tickets, &rules, &AcceptTransfer { group: group.id, actor: bob.clone(), at })?;
+/// // Bob sends it back to Alice, its previous owner: a BACKWARD group.
+/// let back = transfer::return_to_sender(&done.tickets, &context, &ReturnToSender {
+///     ticket: injected.id, actor: bob, group: TransferGroupId::from_u128(9), at,
+/// })?;
+/// assert_eq!(back.groups[0].direction, Direction::Backward);
+/// assert_eq!(back.groups[0].recipient, alice);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn return_to_sender(
     tickets: &[Ticket],
     context: &Context<'_>,

@@ -116,7 +116,30 @@ impl CompletionError for SignInError {
 ///
 /// # Examples
 ///
-/// See `tests/rules` (`a1_*`, `a2_*`) and the crate's `quickstart` example.
+/// ```
+/// use secure_ticket::transfer::{self, Context, InitiateTransfer, NewGroupIds};
+/// use secure_ticket::{injection, AcceptanceSettings, Email, TransferGroupId, UsageRule, UsageRuleId};
+/// # use secure_ticket::{Distribution, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId};
+/// # let at = time::macros::datetime!(2026-11-23 12:00 UTC);
+/// # let ticket = Ticket::new(secure_ticket::OrganizerId::from_u128(1), TicketId::from_u128(1), RightId::from_u128(1),
+/// #     Distribution::new(PointOfSaleId::from_u128(1), ShipmentMode::secure_mobile(ShipmentModeId::from_u128(1))));
+/// let (alice, bob) = (Email::parse("alice@example.com")?, Email::parse("bob@example.com")?);
+/// let rules = [UsageRule::new(secure_ticket::OrganizerId::from_u128(1), UsageRuleId::from_u128(1))];
+/// let injected = injection::inject(&ticket, &injection::InjectTicket {
+///     ticket: ticket.id, to: alice.clone(), usage_rule: rules[0].id, at,
+/// })?.tickets.remove(0).ok_or("no ticket")?;
+/// let context = Context::new(&rules).with_settings(AcceptanceSettings::automatic());
+/// let sent = transfer::initiate(&[injected.clone()], &context, &InitiateTransfer {
+///     actor: alice.clone(), recipient: bob.clone(), tickets: vec![injected.id],
+///     groups: NewGroupIds::single(TransferGroupId::from_u128(7)), at,
+/// })?;
+/// let group = sent.groups[0].clone();
+/// use secure_ticket::transfer::SignIn;
+/// // A1 off: the group completes at Bob's next sign-in.
+/// let done = transfer::complete_on_sign_in(&[group], &sent.tickets, &rules, &SignIn { actor: bob.clone(), at })?;
+/// assert_eq!(done.tickets[0].wallet.as_ref().map(|w| &w.owners.current), Some(&bob));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn complete_on_sign_in(
     groups: &[TransferGroup],
     tickets: &[Ticket],

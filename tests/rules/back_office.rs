@@ -100,7 +100,7 @@ fn send(
 }
 
 #[test]
-fn s1_s2_s4_a_staff_transfer_passes_the_rule_gates_and_the_limit_but_needs_the_permission() {
+fn s4_a_staff_transfer_passes_the_rule_gates_but_needs_the_permission() {
     let closed = rule().with_transfer(false);
     let rules = [closed];
     let t = ticket(1, &closed);
@@ -208,7 +208,7 @@ fn s6_tickets_of_different_owners_split_into_one_group_each_all_or_none() {
 }
 
 #[test]
-fn s7_s8_s9_a_staff_group_completes_at_sign_in_and_only_staff_cancel_it() {
+fn s7_a_staff_group_completes_at_sign_in_and_only_staff_cancel_it() {
     let rules = [rule()];
     let settings =
         OrganizerSettings::new(ORG).with_acceptance(secure_ticket::AcceptanceSettings::explicit());
@@ -329,7 +329,7 @@ fn l1_staff_lock_and_unlock_once_each_with_the_permission() {
 }
 
 #[test]
-fn l2_l3_a_locked_spectator_cannot_initiate_but_staff_still_transfer_their_tickets() {
+fn l3_staff_still_transfer_the_tickets_of_a_locked_spectator_who_cannot_initiate() {
     let rules = [rule()];
     let settings = OrganizerSettings::new(ORG);
     let t = ticket(1, &rules[0]);
@@ -461,4 +461,83 @@ fn e1_after_the_end_initiation_and_acceptance_are_refused_and_the_group_is_due()
     ));
     after.at = end - time::Duration::seconds(1);
     assert!(transfer::initiate(&[t], &context, &after).is_ok());
+}
+
+#[test]
+fn s9_a_staff_completion_counts_as_a_transfer_and_may_pass_the_limit_never_256() {
+    let rules = [rule()]; // limit 1
+    let settings = OrganizerSettings::new(ORG);
+    let mut t = ticket(1, &rules[0]);
+    t.wallet.as_mut().unwrap().level = 1;
+    let sent = transfer::back_office_transfer(
+        std::slice::from_ref(&t),
+        &settings,
+        &Context::new(&rules),
+        &bo(&[t.id], StaffRole::Admin),
+    )
+    .unwrap();
+    let done = transfer::complete_on_sign_in(
+        &sent.groups.clone().into_vec(),
+        &sent.tickets.clone().into_vec(),
+        &rules,
+        &SignIn {
+            actor: bob(),
+            at: AT,
+        },
+    )
+    .unwrap();
+    let wallet = done.tickets[0].wallet.as_ref().unwrap();
+    assert_eq!((wallet.level, wallet.forward_transfers), (2, 1));
+    let mut top = t.clone();
+    top.wallet.as_mut().unwrap().level = 256;
+    let sent = transfer::back_office_transfer(
+        std::slice::from_ref(&top),
+        &settings,
+        &Context::new(&rules),
+        &bo(&[top.id], StaffRole::Admin),
+    )
+    .unwrap();
+    let done = transfer::complete_on_sign_in(
+        &sent.groups.clone().into_vec(),
+        &sent.tickets.clone().into_vec(),
+        &rules,
+        &SignIn {
+            actor: bob(),
+            at: AT,
+        },
+    )
+    .unwrap();
+    assert_eq!(done.tickets[0].wallet.as_ref().unwrap().level, 256);
+}
+
+#[test]
+fn e2_a_staff_group_gets_the_organizers_deadline_and_expires_like_any_other() {
+    let rules = [rule()];
+    let acceptance = secure_ticket::AcceptanceSettings::automatic()
+        .with_expiry(time::Duration::hours(6))
+        .unwrap();
+    let settings = OrganizerSettings::new(ORG).with_acceptance(acceptance);
+    let t = ticket(1, &rules[0]);
+    let sent = transfer::back_office_transfer(
+        std::slice::from_ref(&t),
+        &settings,
+        &Context::new(&rules).with_settings(acceptance),
+        &bo(&[t.id], StaffRole::Admin),
+    )
+    .unwrap();
+    let group = &sent.groups[0];
+    assert_eq!(group.expires_at, Some(AT + time::Duration::hours(6)));
+    let expired = transfer::expire(
+        group,
+        &sent.tickets,
+        &transfer::ExpireTransfer {
+            group: group.id,
+            at: AT + time::Duration::hours(6),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        expired.groups[0].status,
+        secure_ticket::TransferStatus::Expired
+    );
 }

@@ -58,7 +58,7 @@ fn owner(service: &Service<MemoryStore>, n: u128) -> secure_ticket::Email {
 }
 
 #[test]
-fn s7_a_staff_transfer_past_the_rules_gate_completes_at_the_recipients_next_sign_in() {
+fn s1_a_staff_transfer_past_the_rules_gate_completes_at_the_recipients_next_sign_in() {
     let service = world_with(AcceptanceSettings::explicit(), |r| r.with_transfer(false));
     inject(&service, 1, &alice(), Some(FINAL));
     let refused = send(&service, 10, &alice(), &bob(), &[1], at(1));
