@@ -428,21 +428,25 @@ pub fn back_office_transfer(
     }
     let action = Arc::new(StaffAction::new(command.staff, command.reason.clone()));
     let mut decision = Decision::default();
-    for (index, ((sender, direction), &group_id)) in heads.iter().zip(&command.groups).enumerate() {
-        let ids: TicketIds = members
+    // Members by group, in ticket order within each (a stable sort): O(n log n).
+    members.sort_by_key(|(index, _)| *index);
+    let mut rest = members.as_slice();
+    for ((sender, direction), &group_id) in heads.iter().zip(&command.groups) {
+        let split = rest
             .iter()
-            .filter(|(i, _)| *i == index)
-            .map(|(_, t)| t.id)
-            .collect();
-        for (_, ticket) in members.iter().filter(|(i, _)| *i == index) {
+            .position(|(i, _)| *i != rest.first().map_or(0, |(first, _)| *first))
+            .unwrap_or(rest.len());
+        let (mine, after) = rest.split_at(split);
+        rest = after;
+        let ids: TicketIds = mine.iter().map(|(_, t)| t.id).collect();
+        for (_, ticket) in mine {
             let mut pending = (*ticket).clone();
             if let Some(wallet) = pending.wallet.as_mut() {
                 wallet.pending_group = Some(group_id);
             }
             decision.tickets.push(pending);
         }
-        let performance_ends_at =
-            context.earliest_end(members.iter().filter(|(i, _)| *i == index).map(|(_, t)| *t));
+        let performance_ends_at = context.earliest_end(mine.iter().map(|(_, t)| *t));
         decision.events.push(Event::TransferInitiated {
             group: group_id,
             direction: *direction,
