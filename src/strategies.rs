@@ -22,16 +22,23 @@ use crate::activation::ActivationMethod;
 use crate::command::Command;
 use crate::email::Email;
 use crate::feedback::{Feedback, LifecycleStatus, TransferDetails};
-use crate::id::{PointOfSaleId, RightId, ShipmentModeId, TicketId, TransferGroupId, UsageRuleId};
+use crate::holder::{AssignHolder, ClearHolder};
+use crate::id::{
+    PointOfSaleId, RightId, ShipmentModeId, StaffId, TicketId, TransferGroupId, UsageRuleId,
+};
 use crate::injection;
 use crate::injection::InjectTicket;
 use crate::organizer::AcceptanceSettings;
 use crate::point_of_sale::{InternetTheme, PointOfSale};
+use crate::spectator::{LockChange, LockSpectator, Spectator, UnlockSpectator};
+use crate::staff::{Reason, Staff, StaffAction, StaffRole};
 use crate::take_back::{RedistributeTicket, TakeBackTicket};
-use crate::ticket::{Distribution, ShipmentMode, Ticket};
+use crate::text_limit::HOLDER_FIELD_BYTES;
+use crate::ticket::{Distribution, ShipmentMode, Ticket, TicketHolder};
 use crate::transfer::{
-    self, AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, ExpireTransfer,
-    InitiateTransfer, NewGroupIds, ReturnToSender, SignIn, TransferGroup,
+    self, AcceptTransfer, BackOfficeTransfer, CancelBackOfficeTransfer, CancelTransfer,
+    DeclineTransfer, EditRecipient, ExpireTransfer, InitiateTransfer, NewGroupIds, ReturnToSender,
+    SignIn, TransferGroup,
 };
 use crate::usage_rule::{TransferBackward, TransferLimit, UsageRule};
 use crate::wallet::{
@@ -401,6 +408,70 @@ fn unknown_group(at: OffsetDateTime) -> TransferGroup {
     }
 }
 
+/// A staff member: one of three staff ids, with any role (so that, under TIXnGO's default
+/// role table, about half of them may not transfer or lock, S2).
+pub fn arb_staff() -> impl Strategy<Value = Staff> {
+    (1u128..=3, select(StaffRole::ALL.to_vec()))
+        .prop_map(|(id, role)| Staff::new(StaffId::from_u128(id), role))
+}
+
+/// A staff member's reason (S3, L1): a few valid texts, some with surrounding white space
+/// (stored trimmed).
+pub fn arb_reason() -> impl Strategy<Value = Reason> {
+    select(vec![
+        "seat swap at the box office",
+        "sent to the wrong address",
+        "  resells tickets above face value  ",
+        "appeal accepted",
+        "fraud suspected\n",
+    ])
+    .prop_filter_map("a valid reason", |text| Reason::parse(text).ok())
+}
+
+/// A spectator record (L1) of organizer 1 for one of the [`PEOPLE`]: locked or not, with or
+/// without a last unlock, by any staff member, at [`EPOCH`] plus up to a day.
+pub fn arb_spectator() -> impl Strategy<Value = Spectator> {
+    let change = || {
+        (arb_staff(), arb_reason(), 0i64..1_440).prop_map(|(staff, reason, minutes)| LockChange {
+            by: StaffAction::new(staff, reason),
+            at: EPOCH.saturating_add(time::Duration::minutes(minutes)),
+        })
+    };
+    (
+        arb_person(),
+        proptest::option::of(change()),
+        proptest::option::of(change()),
+    )
+        .prop_map(|(email, lock, unlocked)| Spectator {
+            lock,
+            unlocked,
+            ..Spectator::new(crate::OrganizerId::from_u128(1), email)
+        })
+}
+
+/// A ticket holder as an owner types it (H4): mostly complete, now and then without a last name
+/// (or with a blank one), rarely without a first name or with a field over
+/// [`HOLDER_FIELD_BYTES`].
+pub fn arb_holder() -> impl Strategy<Value = TicketHolder> {
+    let first = prop_oneof![
+        12 => Just("Grace".to_owned()),
+        1 => Just(String::new()),
+        1 => Just("G".repeat(HOLDER_FIELD_BYTES.saturating_add(1))),
+    ];
+    let last = prop_oneof![
+        8 => Just("Hopper".to_owned()),
+        2 => Just(String::new()),
+        1 => Just("   ".to_owned()),
+    ];
+    let birth = proptest::option::of(Just("1906-12-09".to_owned()));
+    (first, last, birth).prop_map(|(first_name, last_name, birth_date)| TicketHolder {
+        first_name,
+        last_name,
+        birth_date,
+        identity_number: None,
+    })
+}
+
 /// A command of any kind generated from the current state: mostly about existing tickets and
 /// groups, with valid and invalid actors, recipients and ids, so that both successes and every kind
 /// of refusal occur. `at` is the time the command carries; `fresh` seeds the ids of new records.
@@ -418,6 +489,18 @@ pub fn arb_command_for(pools: &Pools, at: OffsetDateTime, fresh: u128) -> BoxedS
         move |k: u128| TransferGroupId::from_u128(fresh.saturating_mul(4).saturating_add(k));
     let group_id =
         prop_oneof![9 => group.clone().prop_map(|g| g.id), 1 => Just(new_group(3))].boxed();
+    // Staff cancel back-office groups (S8): mostly one of those, else any group id.
+    let back_office: Vec<TransferGroupId> = pools
+        .groups
+        .iter()
+        .filter(|g| g.is_back_office())
+        .map(|g| g.id)
+        .collect();
+    let back_office_group = if back_office.is_empty() {
+        group_id.clone()
+    } else {
+        prop_oneof![3 => select(back_office), 1 => group_id.clone()].boxed()
+    };
 
     prop_oneof![
         2 => (any_ticket.clone(), person.clone(), rule)
@@ -476,7 +559,29 @@ pub fn arb_command_for(pools: &Pools, at: OffsetDateTime, fresh: u128) -> BoxedS
                 Command::Redistribute(RedistributeTicket { ticket, point_of_sale, actor, to, at })
             }),
         1 => any_ticket.clone().prop_map(move |ticket| Command::RequestDeletion(RequestDeletion { ticket, at })),
-        1 => any_ticket.prop_map(move |ticket| Command::CompleteDeletion(CompleteDeletion { ticket, at })),
+        1 => any_ticket.clone().prop_map(move |ticket| Command::CompleteDeletion(CompleteDeletion { ticket, at })),
+        3 => (arb_staff(), arb_reason(), person.clone(), proptest::collection::vec(any_ticket.clone(), 0..4), 0u8..10)
+            .prop_map(move |(staff, reason, recipient, tickets, ids)| {
+                // One id per (owner, direction) is needed (S6): mostly two, now and then too few,
+                // none, or the same one twice.
+                let groups = match ids {
+                    0 => vec![],
+                    1 => vec![new_group(0)],
+                    2 => vec![new_group(0), new_group(0)],
+                    _ => vec![new_group(0), new_group(1)],
+                };
+                Command::BackOfficeTransfer(BackOfficeTransfer { staff, reason, recipient, tickets, groups, at })
+            }),
+        2 => (arb_staff(), arb_reason(), back_office_group)
+            .prop_map(move |(staff, reason, group)| Command::CancelBackOffice(CancelBackOfficeTransfer { group, staff, reason, at })),
+        2 => (arb_staff(), arb_reason(), person.clone())
+            .prop_map(move |(staff, reason, spectator)| Command::LockSpectator(LockSpectator { staff, spectator, reason, at })),
+        1 => (arb_staff(), arb_reason(), person.clone())
+            .prop_map(move |(staff, reason, spectator)| Command::UnlockSpectator(UnlockSpectator { staff, spectator, reason, at })),
+        2 => (any_ticket.clone(), person.clone(), arb_holder(), proptest::option::of(arb_reason()))
+            .prop_map(move |(ticket, actor, holder, reason)| Command::AssignHolder(AssignHolder { ticket, actor, holder, reason, at })),
+        1 => (any_ticket, person)
+            .prop_map(move |(ticket, actor)| Command::ClearHolder(ClearHolder { ticket, actor, at })),
     ]
     .boxed()
 }

@@ -292,7 +292,9 @@ fn arb_time() -> impl Strategy<Value = OffsetDateTime> {
     (0i64..10_000).prop_map(|minutes| EPOCH + Duration::minutes(minutes))
 }
 
-fn arb_group() -> impl Strategy<Value = TransferGroup> {
+/// Boxed: inside [`arb_record`]'s union, the value tree of this tuple would otherwise take most
+/// of a test thread's stack in debug builds.
+fn arb_group() -> BoxedStrategy<TransferGroup> {
     (
         any::<u64>(),
         arb_person(),
@@ -305,6 +307,7 @@ fn arb_group() -> impl Strategy<Value = TransferGroup> {
         proptest::option::of(arb_time()),
         proptest::option::of(arb_time()),
         proptest::option::of(any::<u64>()),
+        proptest::option::of((strategies::arb_staff(), strategies::arb_reason())),
     )
         .prop_map(
             |(
@@ -319,6 +322,7 @@ fn arb_group() -> impl Strategy<Value = TransferGroup> {
                 expires,
                 closed,
                 replaces,
+                back_office,
             )| {
                 TransferGroup {
                     id: TransferGroupId::from_u128(id.into()),
@@ -348,10 +352,13 @@ fn arb_group() -> impl Strategy<Value = TransferGroup> {
                     closed_at: closed,
                     replaces: replaces.map(|r| TransferGroupId::from_u128(r.into())),
                     performance_ends_at: None,
-                    back_office: None,
+                    back_office: back_office.map(|(staff, reason)| {
+                        std::sync::Arc::new(secure_ticket::staff::StaffAction::new(staff, reason))
+                    }),
                 }
             },
         )
+        .boxed()
 }
 
 fn arb_settings() -> impl Strategy<Value = OrganizerSettings> {
@@ -530,6 +537,7 @@ fn arb_record() -> impl Strategy<Value = Record> {
         strategies::arb_usage_rule().prop_map(Record::UsageRule),
         strategies::arb_point_of_sale().prop_map(Record::PointOfSale),
         arb_settings().prop_map(Record::Settings),
+        strategies::arb_spectator().prop_map(Record::Spectator),
         (arb_request(), arb_outcome()).prop_map(|(request, outcome)| {
             Record::Command(Box::new(CommandRecord {
                 organizer: request.organizer,
@@ -552,6 +560,7 @@ fn arb_valid_json() -> impl Strategy<Value = Value> {
         Record::PointOfSale(p) => json!(p),
         Record::Settings(s) => json!(s),
         Record::Command(c) => json!(c),
+        Record::Spectator(s) => json!(s),
         other => json!(other),
     };
     prop_oneof![

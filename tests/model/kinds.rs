@@ -2,10 +2,10 @@
 //! catalogue of every outcome each command can have through the shell, its error codes read from
 //! the golden list `tests/fixtures/error_codes.txt`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use secure_ticket::service::Command;
-use secure_ticket::{Direction, Error, Event};
+use secure_ticket::{Direction, Email, Error, Event};
 
 /// The golden list of error codes, by error type.
 const ERROR_CODES: &str = include_str!("../fixtures/error_codes.txt");
@@ -13,7 +13,7 @@ const ERROR_CODES: &str = include_str!("../fixtures/error_codes.txt");
 /// Each command, in the order of [`Command`]: its serde tag, the error type of its transition
 /// (empty for the sweep, which has none), its success labels (see [`success_label`]) and the
 /// shell's own errors for it.
-const CATALOGUE: [(&str, &str, &[&str], &[&str]); 17] = [
+const CATALOGUE: [(&str, &str, &[&str], &[&str]); 23] = [
     (
         "INJECT",
         "InjectError",
@@ -123,6 +123,45 @@ const CATALOGUE: [(&str, &str, &[&str], &[&str]); 17] = [
         &["Ok"],
         &["RECORD_NOT_FOUND(ticket)"],
     ),
+    (
+        "BACK_OFFICE_TRANSFER",
+        "BackOfficeTransferError",
+        &["Ok:forward", "Ok:backward", "Ok:split", "Ok:owners"],
+        &["RECORD_NOT_FOUND(settings)", "ID_IN_USE(transfer_group)"],
+    ),
+    (
+        "CANCEL_BACK_OFFICE",
+        "CancelBackOfficeError",
+        &["Ok"],
+        &[
+            "RECORD_NOT_FOUND(settings)",
+            "RECORD_NOT_FOUND(transfer_group)",
+        ],
+    ),
+    (
+        "LOCK_SPECTATOR",
+        "LockError",
+        &["Ok"],
+        &["RECORD_NOT_FOUND(settings)"],
+    ),
+    (
+        "UNLOCK_SPECTATOR",
+        "LockError",
+        &["Ok"],
+        &["RECORD_NOT_FOUND(settings)"],
+    ),
+    (
+        "ASSIGN_HOLDER",
+        "HolderError",
+        &["Ok"],
+        &["RECORD_NOT_FOUND(settings)", "RECORD_NOT_FOUND(ticket)"],
+    ),
+    (
+        "CLEAR_HOLDER",
+        "HolderError",
+        &["Ok"],
+        &["RECORD_NOT_FOUND(ticket)"],
+    ),
 ];
 
 /// Every command kind, in the order of [`Command`].
@@ -190,13 +229,17 @@ pub(crate) fn event_kind(event: &Event) -> &'static str {
         Event::TicketDeleted { .. } => "TicketDeleted",
         Event::FeedbackRecorded { .. } => "FeedbackRecorded",
         Event::TicketRedistributed { .. } => "TicketRedistributed",
+        Event::SpectatorLocked { .. } => "SpectatorLocked",
+        Event::SpectatorUnlocked { .. } => "SpectatorUnlocked",
+        Event::HolderAssigned { .. } => "HolderAssigned",
+        Event::HolderCleared { .. } => "HolderCleared",
         _ => "UnknownEvent",
     }
 }
 
 /// The label of a success, from its events: `Ok`, `Ok:noop` (nothing changed), and for the
-/// commands where it matters the flavour (`Ok:forward`, `Ok:backward`, `Ok:split`, `Ok:mobile`,
-/// `Ok:regular`).
+/// commands where it matters the flavour (`Ok:forward`, `Ok:backward`, `Ok:split`, `Ok:owners`,
+/// `Ok:mobile`, `Ok:regular`).
 pub(crate) fn success_label(command: &Command, events: &[Event], replayed: bool) -> String {
     if replayed {
         return "Replayed".to_owned();
@@ -230,6 +273,21 @@ pub(crate) fn success_label(command: &Command, events: &[Event], replayed: bool)
     match command {
         Command::Initiate(_) | Command::ReturnToSender(_) | Command::EditRecipient(_) => {
             directions(false)
+        }
+        // S6: one group per owner (and direction): several owners are `Ok:owners`.
+        Command::BackOfficeTransfer(_) => {
+            let senders: BTreeSet<&Email> = events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::TransferInitiated { sender, .. } => Some(sender),
+                    _ => None,
+                })
+                .collect();
+            if senders.len() > 1 {
+                "Ok:owners".to_owned()
+            } else {
+                directions(false)
+            }
         }
         Command::Accept(_) | Command::SignIn(_) => directions(true),
         Command::TakeBack(_) => {
@@ -294,20 +352,42 @@ pub(crate) fn unreachable_through_the_shell(command: &str, outcome: &str) -> Opt
             "TICKET_NOT_FOUND",
         ) => Some(BY_ID),
         (
-            "ACCEPT" | "SIGN_IN" | "DECLINE" | "CANCEL" | "EXPIRE" | "EDIT_RECIPIENT",
+            "ACCEPT" | "SIGN_IN" | "DECLINE" | "CANCEL" | "EXPIRE" | "EDIT_RECIPIENT"
+            | "CANCEL_BACK_OFFICE",
             "TICKET_NOT_FOUND" | "TICKET_NOT_IN_GROUP",
         ) => Some(PENDING),
         ("ACCEPT" | "SIGN_IN", "USAGE_RULE_NOT_FOUND") => {
             Some("a ticket whose rule is missing is never initiated, so never pending")
         }
-        ("INITIATE", "USAGE_RULE_NOT_FOUND") => Some(
+        ("BACK_OFFICE_TRANSFER", "USAGE_RULE_NOT_FOUND") => {
+            Some("a back-office transfer reads no usage rule (S4)")
+        }
+        ("LOCK_SPECTATOR", "NOT_LOCKED") | ("UNLOCK_SPECTATOR", "ALREADY_LOCKED") => {
+            Some("locking and unlocking share their error type; each refuses only its own")
+        }
+        ("ASSIGN_HOLDER", "NO_HOLDER") => Some("only clearing needs a holder to be there"),
+        (
+            "CLEAR_HOLDER",
+            "ASSIGNMENT_DISABLED"
+            | "TICKET_ACTIVATED"
+            | "TICKET_CHECKED"
+            | "HOLDER_FIELD_MISSING"
+            | "HOLDER_FIELD_TOO_LONG"
+            | "ASSIGN_REASON_REQUIRED"
+            | "USAGE_RULE_NOT_FOUND",
+        ) => Some("clearing checks neither the rule's gates nor the data collection (H2, H4)"),
+        ("INITIATE" | "ASSIGN_HOLDER", "USAGE_RULE_NOT_FOUND") => Some(
             "injection refuses a rule that is not the organizer's (X7), and the setup's rules exist",
         ),
         ("EDIT_RECIPIENT", code)
             if initiation_code()
                 && !matches!(
                     code,
-                    "TICKET_DELETED" | "RECIPIENT_IS_SENDER" | "SAME_GROUP_ID_FOR_BOTH_DIRECTIONS"
+                    "TICKET_DELETED"
+                        | "RECIPIENT_IS_SENDER"
+                        | "SAME_GROUP_ID_FOR_BOTH_DIRECTIONS"
+                        | "SPECTATOR_LOCKED"
+                        | "PERFORMANCE_ENDED"
                 ) =>
         {
             Some(

@@ -309,3 +309,10 @@ fn negative_control_lost_feed_entry_is_caught() {
         "{why}"
     );
 }
+
+#[test]
+fn negative_control_lost_spectator_record_is_caught() {
+    let (cases, why) = catch(Bug::SpectatorRecordLost);
+    assert!(cases <= CI_CASES);
+    assert!(why.contains("model:"), "{why}");
+}

@@ -2,11 +2,16 @@
 //! record of every kind (any value the public constructors accept), encode its envelope, decode
 //! it under its key, and get the same record. A store is never bricked by a value it was given.
 
+use std::sync::Arc;
+
 use proptest::prelude::*;
 use secure_ticket::command::{CommandRecord, RecordedOutcome};
 use secure_ticket::feed::{Position, ReaderCursor, ReaderName};
+use secure_ticket::staff::StaffAction;
 use secure_ticket::store::{Decoded, Envelope, Record};
-use secure_ticket::strategies::{arb_person, arb_point_of_sale, arb_ticket, arb_usage_rule};
+use secure_ticket::strategies::{
+    arb_person, arb_point_of_sale, arb_reason, arb_spectator, arb_staff, arb_ticket, arb_usage_rule,
+};
 use secure_ticket::transfer::{Acceptance, TransferGroup};
 use secure_ticket::{
     AcceptanceSettings, CommandId, Digest, Direction, OrganizerId, OrganizerSettings, Performance,
@@ -68,6 +73,7 @@ fn arb_group() -> impl Strategy<Value = TransferGroup> {
         arb_time(),
         proptest::option::of(arb_time()),
         proptest::option::of(arb_time()),
+        proptest::option::of((arb_staff(), arb_reason())),
     )
         .prop_map(
             |(
@@ -80,6 +86,7 @@ fn arb_group() -> impl Strategy<Value = TransferGroup> {
                 created_at,
                 expires_at,
                 closed_at,
+                back_office,
             )| {
                 let status = [
                     TransferStatus::Pending,
@@ -114,7 +121,8 @@ fn arb_group() -> impl Strategy<Value = TransferGroup> {
                     closed_at,
                     replaces: None,
                     performance_ends_at: None,
-                    back_office: None,
+                    back_office: back_office
+                        .map(|(staff, reason)| Arc::new(StaffAction::new(staff, reason))),
                 }
             },
         )
@@ -127,6 +135,7 @@ fn arb_record() -> impl Strategy<Value = Record> {
         arb_point_of_sale().prop_map(Record::PointOfSale),
         arb_usage_rule().prop_map(Record::UsageRule),
         arb_settings().prop_map(Record::Settings),
+        arb_spectator().prop_map(Record::Spectator),
         (any::<(u128, u128)>(), arb_time(), arb_time()).prop_filter_map(
             "the constructor refused the dates",
             |((id, org), starts, ends)| {

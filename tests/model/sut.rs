@@ -17,6 +17,7 @@ use secure_ticket::service::{
     AsyncService, HistoryFilter, Outcome, Page, Request, Service, TicketStanding,
     Wallet as WalletPage, WalletRequest,
 };
+use secure_ticket::spectator::Spectator;
 use secure_ticket::store::{
     Batch, Blocking, Decoded, Envelope, MemoryStore, Pruned, Read, ReadPlan, Record, RecordKey,
     Store, StoreError, Versioned,
@@ -30,8 +31,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::kinds::{command_kind, error_kind, event_kind, success_label};
 use crate::reference::{
-    MGroup, MTicket, Model, ModelWallet, ORGANIZER, OTHER_POS, Predicted, SECOND_B2B_POS, Step,
-    UNKNOWN_ORGANIZER, UNKNOWN_POS, WalletLine, restamp,
+    MGroup, MSpectator, MTicket, Model, ModelWallet, ORGANIZER, OTHER_POS, Predicted,
+    SECOND_B2B_POS, Step, UNKNOWN_ORGANIZER, UNKNOWN_POS, WalletLine, restamp,
 };
 
 /// The organizers whose feeds and wallets are read: the one with records, and another (X7).
@@ -61,6 +62,8 @@ pub(crate) enum Bug {
     IndexAdditionsLost,
     /// A command's feed entry is not appended (F1).
     FeedEntryLost,
+    /// A lock or unlock is not written: the spectator's record stays as it was (L1).
+    SpectatorRecordLost,
 }
 
 /// `MemoryStore`, remembering every key ever written (so the whole state can be read back) and
@@ -135,6 +138,14 @@ fn seed(bug: Bug, mut batch: Batch) -> Batch {
             batch.feed.clear();
             return batch;
         }
+        Bug::SpectatorRecordLost => {
+            if !batch.feed.is_empty() {
+                batch
+                    .writes
+                    .retain(|w| !matches!(w.record, Record::Spectator(_)));
+            }
+            return batch;
+        }
         _ => {}
     }
     let events: Vec<Event> = batch
@@ -206,7 +217,10 @@ fn seed(bug: Bug, mut batch: Batch) -> Batch {
                 }
             }
         }
-        Bug::CommandRecordLost | Bug::IndexAdditionsLost | Bug::FeedEntryLost => {}
+        Bug::CommandRecordLost
+        | Bug::IndexAdditionsLost
+        | Bug::FeedEntryLost
+        | Bug::SpectatorRecordLost => {}
     }
     batch
 }
@@ -228,7 +242,8 @@ impl Checks {
     pub(crate) const ONE_VALID: Self = Self(1 << 4);
     /// B11: no ticket lost (an invalidated ticket leads to a valid replacement).
     pub(crate) const NONE_LOST: Self = Self(1 << 5);
-    /// T2, T9: the level stays within 0..=limit.
+    /// T2, T9, S9: the level stays within 0..=limit, but for a ticket a staff transfer moved
+    /// (within 0..=256 then); a spectator's transfer never takes a ticket above its limit.
     pub(crate) const LEVEL: Self = Self(1 << 6);
     /// §1, W2: the initial owner never changes.
     pub(crate) const INITIAL_OWNER: Self = Self(1 << 7);
@@ -396,6 +411,8 @@ pub(crate) struct Sut {
     before: Snapshot,
     /// The initial owner of every ticket, the first time it was seen injected.
     initial_owners: BTreeMap<TicketId, Email>,
+    /// S9: the tickets a completed back-office transfer moved, whose level may exceed the limit.
+    staff_moved: BTreeSet<TicketId>,
     /// Every right ever seen.
     rights: BTreeSet<RightId>,
     /// F1: the feed entry of every command accepted so far with events, as its outcome said, in
@@ -432,6 +449,7 @@ impl Sut {
             now: Snapshot::new(),
             before: Snapshot::new(),
             initial_owners: BTreeMap::new(),
+            staff_moved: BTreeSet::new(),
             rights: BTreeSet::new(),
             feed: Vec::new(),
             seen: ORGANIZERS.iter().map(|&o| (o, Position::START)).collect(),
@@ -527,6 +545,13 @@ impl Sut {
         })
     }
 
+    fn spectators(snapshot: &Snapshot) -> impl Iterator<Item = &Spectator> {
+        snapshot.values().filter_map(|s| match &s.record {
+            Record::Spectator(r) => Some(r),
+            _ => None,
+        })
+    }
+
     fn rules(snapshot: &Snapshot) -> BTreeMap<UsageRuleId, UsageRule> {
         snapshot
             .values()
@@ -548,6 +573,11 @@ impl Sut {
         let processed_before = self.now.contains_key(&command_key);
         let result = self.service.execute(request);
         let after = self.snapshot(&self.now)?;
+        if let Ok(o) = &result
+            && !o.replayed
+        {
+            self.check_transferred(&o.events, &after)?;
+        }
         let outcome = match &result {
             Ok(o) => success_label(&request.command, &o.events, o.replayed),
             // X3: a retry of a refused command, refused again from its record.
@@ -660,6 +690,38 @@ impl Sut {
         self.before = std::mem::replace(&mut self.now, after);
         self.remember();
         self.steps += 1;
+        Ok(())
+    }
+
+    /// T2, T9, S9: each ticket a spectator's transfer moved is within its rule's limit after it;
+    /// a ticket a staff transfer moved is noted (its level may exceed the limit, never 256).
+    fn check_transferred(&mut self, events: &[Event], after: &Snapshot) -> Result<(), String> {
+        let rules = Self::rules(after);
+        for event in events {
+            let Event::TicketTransferred {
+                ticket,
+                level_after,
+                back_office,
+                ..
+            } = event
+            else {
+                continue;
+            };
+            if back_office.is_some() {
+                self.staff_moved.insert(*ticket);
+                continue;
+            }
+            let limit = Self::tickets(after)
+                .find(|t| t.id == *ticket)
+                .and_then(|t| t.wallet.as_ref())
+                .and_then(|w| rules.get(&w.usage_rule))
+                .map_or(256, |r| r.max_transfers.get());
+            if self.checks.has(Checks::LEVEL) && *level_after > limit {
+                return Err(format!(
+                    "t9_level_within_limit: a spectator's transfer took ticket {ticket} to level {level_after}, above its limit {limit}"
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -831,9 +893,14 @@ impl Sut {
         if self.checks.has(Checks::LEVEL) {
             for t in tickets.values() {
                 let Some(w) = &t.wallet else { continue };
-                let limit = rules
-                    .get(&w.usage_rule)
-                    .map_or(256, |r| r.max_transfers.get());
+                // S9: a staff transfer may take the level past the limit, never past 256 (T9).
+                let limit = if self.staff_moved.contains(&t.id) {
+                    256
+                } else {
+                    rules
+                        .get(&w.usage_rule)
+                        .map_or(256, |r| r.max_transfers.get())
+                };
                 if w.level > limit {
                     return Err(format!(
                         "t9_level_within_limit: ticket {} has level {} above its limit {limit}",
@@ -906,6 +973,7 @@ impl Sut {
         }
         if self.checks.has(Checks::MODEL) {
             self.compare(model, &tickets, &groups)?;
+            Self::compare_spectators(model, Self::spectators(&self.now))?;
         }
         self.check_reads(model, self.steps.is_multiple_of(SAMPLE))
     }
@@ -1487,6 +1555,32 @@ impl Sut {
                     g.id, model.groups[&g.id]
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// Every spectator record equal to the model's (the lock in force and the last unlock, L1),
+    /// and no others: each the organizer's own (X7; another organizer has no settings, so its
+    /// staff lock no one).
+    fn compare_spectators<'a>(
+        model: &Model,
+        records: impl Iterator<Item = &'a Spectator>,
+    ) -> Result<(), String> {
+        let mut actual = BTreeMap::new();
+        for s in records {
+            if s.organizer != ORGANIZER {
+                return Err(format!(
+                    "model: a spectator record of organizer {}: {s:?}",
+                    s.organizer
+                ));
+            }
+            actual.insert(s.email.clone(), MSpectator::of(s));
+        }
+        if actual != model.spectators {
+            return Err(format!(
+                "model: the spectator records differ\n  model: {:?}\n  store: {actual:?}",
+                model.spectators
+            ));
         }
         Ok(())
     }

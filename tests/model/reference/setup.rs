@@ -1,21 +1,25 @@
 //! The setup every model run starts from: the fixed ids (organizers, points of sale, rules), the
-//! generated tickets, rules, points of sale and settings, the model read from those records, and the
-//! pools the command generator draws from.
+//! generated tickets, rules, points of sale, performances (one of them, now and then, ending during
+//! the run), settings (role table, data collection) and, now and then, a spectator locked already;
+//! the model read from those records, and the pools the command generator draws from.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use proptest::prelude::*;
+use secure_ticket::spectator::{LockChange, Spectator};
+use secure_ticket::staff::{Reason, RoleTable, Staff, StaffAction, StaffRole};
 use secure_ticket::store::Record;
 use secure_ticket::strategies::{self, EPOCH, POINT_OF_SALE, Pools, person};
 use secure_ticket::{
-    AcceptanceSettings, LastFeedback, LifecycleStatus, OrganizerId, OrganizerSettings, Performance,
-    PerformanceId, PointOfSale, PointOfSaleId, ShipmentMode, ShipmentModeId, TicketHolder,
-    TixngoInterface, TransferExpiry, UsageRule, UsageRuleId, Wallet,
+    AcceptanceSettings, DataCollection, LastFeedback, LifecycleStatus, OrganizerId,
+    OrganizerSettings, Performance, PerformanceId, PointOfSale, PointOfSaleId, ShipmentMode,
+    ShipmentModeId, StaffId, TicketHolder, TixngoInterface, TransferExpiry, UsageRule, UsageRuleId,
+    Wallet,
 };
 use time::Duration;
 
-use super::shapes::{GroupStatus, MPos, MRule, MTicket, Mode};
+use super::shapes::{GroupStatus, MPos, MRule, MSpectator, MTicket, Mode};
 use super::state::Model;
 use super::take_back::MOBILE_TAKE_BACK;
 
@@ -42,6 +46,20 @@ pub(crate) const PERFORMANCES: [PerformanceId; 2] =
 /// A performance that tickets name but whose record does not exist.
 pub(crate) const UNKNOWN_PERFORMANCE: PerformanceId = PerformanceId::from_u128(9);
 
+/// S2: the roles TIXnGO's newest table (the default) lets transfer and lock.
+const TIXNGO_ROLES: &[StaffRole] = &[
+    StaffRole::Advanced,
+    StaffRole::TixngoSupport,
+    StaffRole::Admin,
+];
+/// S2: the roles of the V4 roll-out preset.
+const V4_ROLES: &[StaffRole] = &[
+    StaffRole::Basic,
+    StaffRole::Moderator,
+    StaffRole::TixngoSupport,
+    StaffRole::Admin,
+];
+
 /// One generated ticket: contact, kind (holder, print at home, plain), injection, performance
 /// (none, one of [`PERFORMANCES`], [`UNKNOWN_PERFORMANCE`]).
 type TicketSeed = (usize, u8, u8, u8);
@@ -56,6 +74,14 @@ pub(super) struct SetupSeed {
     pos: (bool, bool, u8),
     interface: u8,
     refuse_holder: bool,
+    /// S2: the V4 roll-out role table instead of the default.
+    v4_roles: bool,
+    /// H4: `mandatory_assign_reason`.
+    assign_reason: bool,
+    /// L1: one of the first people is locked before the run.
+    locked: Option<usize>,
+    /// E1: the second performance ends this many hours into the run (else long after it).
+    early_end: Option<i64>,
 }
 
 pub(super) fn arb_setup() -> impl Strategy<Value = SetupSeed> {
@@ -77,9 +103,25 @@ pub(super) fn arb_setup() -> impl Strategy<Value = SetupSeed> {
         (often(9), often(9), 0u8..10),
         0u8..10,
         often(4),
+        (
+            prop_oneof![3 => Just(false), 1 => Just(true)],
+            prop_oneof![3 => Just(false), 1 => Just(true)],
+            prop_oneof![2 => Just(None), 1 => (0..3usize).prop_map(Some)],
+            prop_oneof![1 => Just(None), 1 => (1i64..=48).prop_map(Some)],
+        ),
     )
         .prop_map(
-            |(tickets, rule_1, rule_2, explicit, expire_hours, pos, interface, refuse_holder)| {
+            |(
+                tickets,
+                rule_1,
+                rule_2,
+                explicit,
+                expire_hours,
+                pos,
+                interface,
+                refuse_holder,
+                (v4_roles, assign_reason, locked, early_end),
+            )| {
                 SetupSeed {
                     tickets,
                     rule_1,
@@ -89,6 +131,10 @@ pub(super) fn arb_setup() -> impl Strategy<Value = SetupSeed> {
                     pos,
                     interface,
                     refuse_holder,
+                    v4_roles,
+                    assign_reason,
+                    locked,
+                    early_end,
                 }
             },
         )
@@ -143,9 +189,12 @@ pub(super) fn setup_records(seed: &SetupSeed) -> Vec<Record> {
         records.push(Record::Ticket(ticket));
     }
     for id in PERFORMANCES {
-        let starts_at = EPOCH + Duration::days(300);
+        let ends_at = match seed.early_end {
+            Some(hours) if id == PERFORMANCES[1] => EPOCH + Duration::hours(hours),
+            _ => EPOCH + Duration::days(300),
+        };
         records.push(Record::Performance(
-            Performance::new(ORGANIZER, id, starts_at, starts_at + Duration::hours(3)).unwrap(),
+            Performance::new(ORGANIZER, id, ends_at - Duration::hours(3), ends_at).unwrap(),
         ));
     }
     records.push(Record::UsageRule(seed.rule_1));
@@ -201,7 +250,24 @@ pub(super) fn setup_records(seed: &SetupSeed) -> Vec<Record> {
         })
         .with_interface(interface);
     settings.take_back.refuse_ticket_holder_details = seed.refuse_holder;
+    if seed.v4_roles {
+        settings = settings.with_roles(RoleTable::v4_rollout());
+    }
+    if seed.assign_reason {
+        settings =
+            settings.with_data_collection(DataCollection::default().with_mandatory_reason(true));
+    }
     records.push(Record::Settings(settings));
+    if let Some(n) = seed.locked {
+        let by = StaffAction::new(
+            Staff::new(StaffId::from_u128(7), StaffRole::Admin),
+            Reason::parse("locked before the run").unwrap(),
+        );
+        records.push(Record::Spectator(Spectator {
+            lock: Some(LockChange { by, at: EPOCH }),
+            ..Spectator::new(ORGANIZER, person(n))
+        }));
+    }
     records
 }
 
@@ -218,6 +284,9 @@ impl Model {
             expire_after: None,
             resets: false,
             refuse_holder: true,
+            staff_roles: TIXNGO_ROLES,
+            assign_reason: false,
+            spectators: BTreeMap::new(),
             commands: BTreeMap::new(),
             feed: Vec::new(),
             performances: Vec::new(),
@@ -253,6 +322,25 @@ impl Model {
                             .iter()
                             .any(|r| r.code() == MOBILE_TAKE_BACK);
                     model.refuse_holder = s.take_back.refuse_ticket_holder_details;
+                    model.staff_roles = if s.roles == RoleTable::v4_rollout() {
+                        V4_ROLES
+                    } else if s.roles == RoleTable::tixngo() {
+                        TIXNGO_ROLES
+                    } else {
+                        panic!("a role table the model does not know: {:?}", s.roles)
+                    };
+                    model.assign_reason = s.data_collection.mandatory_assign_reason;
+                    assert!(
+                        s.data_collection.fields == DataCollection::default().fields,
+                        "the model knows only the default data collection"
+                    );
+                }
+                Record::Spectator(s) => {
+                    assert_eq!(
+                        s.organizer, ORGANIZER,
+                        "a setup spectator of another organizer"
+                    );
+                    model.spectators.insert(s.email.clone(), MSpectator::of(s));
                 }
                 Record::Performance(p) => model.performances.push(p.id),
                 other => panic!("no such setup record: {other:?}"),

@@ -1,12 +1,16 @@
-//! The model's own shapes: tickets (both facets), groups, usage rules and points of sale as plain
-//! structs, each built from the crate's record ([`MTicket::of`], [`MGroup::of`]) so the model's
-//! state and the real records can be compared.
+//! The model's own shapes: tickets (both facets), groups, usage rules, points of sale and
+//! spectators as plain structs, each built from the crate's record ([`MTicket::of`],
+//! [`MGroup::of`], [`MSpectator::of`]) so the model's state and the real records can be compared.
 
+use std::sync::Arc;
+
+use secure_ticket::spectator::{LockChange, Spectator};
+use secure_ticket::staff::{Reason, StaffAction, StaffRole};
 use secure_ticket::transfer::{Acceptance, TransferGroup};
 use secure_ticket::{
     ActivationMethod, Direction, Email, EntryStatus, LifecycleStatus, PerformanceId, PointOfSaleId,
-    RightId, ShipmentKind, ShipmentMode, ShipmentModeId, Ticket, TicketId, TransferBackward,
-    TransferGroupId, TransferStatus, UsageRule, UsageRuleId, Wallet,
+    RightId, ShipmentKind, ShipmentMode, ShipmentModeId, StaffId, Ticket, TicketId,
+    TransferBackward, TransferGroupId, TransferStatus, UsageRule, UsageRuleId, Wallet,
 };
 use time::OffsetDateTime;
 
@@ -50,6 +54,8 @@ pub(crate) struct MTicket {
     /// The B2B contact, who alone may take the ticket back (B13).
     pub(super) b2b: Option<Email>,
     pub(super) holder: bool,
+    /// H5: when the current owner assigned the holder (`None` for S360's own holder details).
+    pub(super) holder_at: Option<OffsetDateTime>,
     /// (reason code, when, replaced by)
     pub(crate) invalidation: Option<(String, OffsetDateTime, Option<TicketId>)>,
     pub(super) replaces: Option<TicketId>,
@@ -167,6 +173,7 @@ impl MTicket {
             contact: d.cultural_contact.clone(),
             b2b: d.b2b_contact.clone(),
             holder: d.holder.is_some(),
+            holder_at: d.holder_assigned_at,
             invalidation: d
                 .invalidation
                 .as_ref()
@@ -214,6 +221,68 @@ pub(crate) struct MGroup {
     pub(super) replaces: Option<TransferGroupId>,
     /// E1: the earliest end of its tickets' performances, as known at initiation.
     pub(super) ends_at: Option<OffsetDateTime>,
+    /// S3: the staff member, role and reason of a back-office group; `None` for a spectator's.
+    pub(super) back_office: Option<MStaff>,
+}
+
+/// A staff member's action (S3, L1): who, with which role, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MStaff {
+    pub(super) staff: StaffId,
+    pub(super) role: StaffRole,
+    pub(super) reason: String,
+}
+
+impl MStaff {
+    pub(super) fn of(a: &StaffAction) -> Self {
+        Self {
+            staff: a.staff,
+            role: a.role,
+            reason: a.reason.as_str().to_owned(),
+        }
+    }
+
+    /// The crate's shape, for the generators' pools.
+    fn to_action(&self) -> StaffAction {
+        StaffAction {
+            staff: self.staff,
+            role: self.role,
+            reason: Reason::parse(&self.reason).expect("a reason the model kept"),
+        }
+    }
+}
+
+/// A lock or an unlock (L1): the staff action and its time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MLock {
+    pub(super) by: MStaff,
+    pub(super) at: OffsetDateTime,
+}
+
+impl MLock {
+    fn of(l: &LockChange) -> Self {
+        Self {
+            by: MStaff::of(&l.by),
+            at: l.at,
+        }
+    }
+}
+
+/// What the organizer keeps about one spectator email (L1): the lock in force, the last unlock.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct MSpectator {
+    pub(super) lock: Option<MLock>,
+    pub(super) unlocked: Option<MLock>,
+}
+
+impl MSpectator {
+    /// The model's view of a real spectator record.
+    pub(crate) fn of(s: &Spectator) -> Self {
+        Self {
+            lock: s.lock.as_ref().map(MLock::of),
+            unlocked: s.unlocked.as_ref().map(MLock::of),
+        }
+    }
 }
 
 impl MGroup {
@@ -238,6 +307,7 @@ impl MGroup {
             closed_at: g.closed_at,
             replaces: g.replaces,
             ends_at: g.performance_ends_at,
+            back_office: g.back_office.as_deref().map(MStaff::of),
         }
     }
 
@@ -271,7 +341,7 @@ impl MGroup {
             closed_at: self.closed_at,
             replaces: self.replaces,
             performance_ends_at: self.ends_at,
-            back_office: None,
+            back_office: self.back_office.as_ref().map(|a| Arc::new(a.to_action())),
         }
     }
 
@@ -309,6 +379,10 @@ pub(crate) struct MRule {
     pub(crate) limit: u16,
     pub(super) backward: Backward,
     pub(super) keep_one: secure_ticket::KeepOne,
+    /// H2: holder assignment at all, after activation, after check.
+    pub(super) assignment: bool,
+    pub(super) assign_after_activation: bool,
+    pub(super) assign_after_check: bool,
 }
 
 impl MRule {
@@ -326,6 +400,9 @@ impl MRule {
                 other => panic!("a backward setting the model does not know: {other}"),
             },
             keep_one: r.keep_one,
+            assignment: r.assignment,
+            assign_after_activation: r.assignment_after_activation,
+            assign_after_check: r.assignment_after_check,
         }
     }
 }

@@ -9,16 +9,18 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use secure_ticket::service::{Command, Request};
+use secure_ticket::staff::StaffRole;
 use secure_ticket::store::Record;
 use secure_ticket::strategies::EPOCH;
 use secure_ticket::transfer::NewGroupIds;
 use secure_ticket::{
-    CommandId, OrganizerId, PerformanceId, PointOfSaleId, TicketId, TransferGroupId, UsageRuleId,
+    CommandId, Email, OrganizerId, PerformanceId, PointOfSaleId, TicketId, TransferGroupId,
+    UsageRuleId,
 };
 use time::{Duration, OffsetDateTime};
 
 use super::setup::ORGANIZER;
-use super::shapes::{MGroup, MPos, MRule, MTicket};
+use super::shapes::{MGroup, MPos, MRule, MSpectator, MTicket};
 
 /// What the model predicts for one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +48,14 @@ pub(crate) struct Model {
     pub(super) resets: bool,
     /// B5.
     pub(super) refuse_holder: bool,
+    /// S2: the staff roles that may transfer, cancel a back-office group, lock and unlock (the
+    /// organizer's role table grants both permissions to the same roles).
+    pub(super) staff_roles: &'static [StaffRole],
+    /// H4: an assignment must give a reason (the data collection always needs the first and
+    /// last names: the default).
+    pub(super) assign_reason: bool,
+    /// L1: the organizer's spectator records, by email (created by a first lock).
+    pub(crate) spectators: BTreeMap<Email, MSpectator>,
     /// X3: processed commands (accepted or refused), by organizer and id.
     pub(crate) commands: BTreeMap<(OrganizerId, CommandId), Processed>,
     /// F1, F2: every accepted command that produced events, in order: its organizer, id and the
@@ -83,6 +93,7 @@ pub(crate) fn sent(request: &Request) -> Request {
         Command::ReturnToSender(c) => c.group = blank_group,
         Command::EditRecipient(c) => c.new_groups = NewGroupIds::new(blank_group, blank_group),
         Command::TakeBack(c) => c.new_ticket = TicketId::from_u128(0),
+        Command::BackOfficeTransfer(c) => c.groups = Vec::new(),
         _ => {}
     }
     Request {
@@ -113,6 +124,12 @@ pub(crate) fn restamp(command: &Command, at: OffsetDateTime) -> Command {
         Command::Redistribute(c) => c.at = at,
         Command::RequestDeletion(c) => c.at = at,
         Command::CompleteDeletion(c) => c.at = at,
+        Command::BackOfficeTransfer(c) => c.at = at,
+        Command::CancelBackOffice(c) => c.at = at,
+        Command::LockSpectator(c) => c.at = at,
+        Command::UnlockSpectator(c) => c.at = at,
+        Command::AssignHolder(c) => c.at = at,
+        Command::ClearHolder(c) => c.at = at,
         other => panic!("a command the model does not know: {other:?}"),
     }
     command
@@ -132,6 +149,7 @@ fn recorded(kind: &str) -> bool {
 pub(super) struct Effect {
     pub(super) tickets: Vec<(TicketId, MTicket, bool)>,
     pub(super) groups: Vec<(TransferGroupId, MGroup, bool)>,
+    pub(super) spectators: Vec<(Email, MSpectator)>,
     pub(super) events: Vec<&'static str>,
 }
 
@@ -139,8 +157,8 @@ impl Effect {
     pub(super) fn ticket(id: TicketId, ticket: MTicket, event: &'static str) -> Self {
         Self {
             tickets: vec![(id, ticket, false)],
-            groups: Vec::new(),
             events: vec![event],
+            ..Self::default()
         }
     }
 }
@@ -170,6 +188,16 @@ impl Model {
         } else {
             err("RECORD_NOT_FOUND(settings)")
         }
+    }
+
+    /// L1, L2: whether staff locked `email` (and no one unlocked it since).
+    pub(super) fn locked(&self, email: &Email) -> bool {
+        self.spectators.get(email).is_some_and(|s| s.lock.is_some())
+    }
+
+    /// S2: whether the organizer's role table lets `role` transfer (and lock, the same roles).
+    pub(super) fn may(&self, role: StaffRole) -> bool {
+        self.staff_roles.contains(&role)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -240,6 +268,9 @@ impl Model {
         for (id, group, _) in effect.groups {
             self.groups.insert(id, group);
         }
+        for (email, spectator) in effect.spectators {
+            self.spectators.insert(email, spectator);
+        }
         Ok(effect.events)
     }
 
@@ -252,6 +283,7 @@ impl Model {
             groups: BTreeMap::new(),
             rules: BTreeMap::new(),
             pos: BTreeMap::new(),
+            spectators: BTreeMap::new(),
             commands: BTreeMap::new(),
             feed: Vec::new(),
             performances: Vec::new(),
@@ -291,6 +323,27 @@ impl Model {
             Command::Redistribute(c) => self.redistribute(c),
             Command::RequestDeletion(c) => self.request_deletion(c),
             Command::CompleteDeletion(c) => self.complete_deletion(c),
+            Command::BackOfficeTransfer(c) => {
+                self.settings(request.organizer)?;
+                self.back_office_transfer(c)
+            }
+            Command::CancelBackOffice(c) => {
+                self.settings(request.organizer)?;
+                self.cancel_back_office(c)
+            }
+            Command::LockSpectator(c) => {
+                self.settings(request.organizer)?;
+                self.lock(c)
+            }
+            Command::UnlockSpectator(c) => {
+                self.settings(request.organizer)?;
+                self.unlock(c)
+            }
+            Command::AssignHolder(c) => {
+                self.settings(request.organizer)?;
+                self.assign_holder(c)
+            }
+            Command::ClearHolder(c) => self.clear_holder(c),
             other => panic!("a command the model does not know: {other:?}"),
         }
     }

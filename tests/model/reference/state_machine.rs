@@ -34,12 +34,18 @@ type Dice = (bool, u8, u8, u8);
 /// - 1 in 20, an initiation lists every ticket its actor holds (T7: several tickets, split when
 ///   their previous owners differ), and the two group ids of an initiation or an edit are made
 ///   equal (T7's `SameGroupIdForBothDirections`), independently;
-/// - 1 in 60, a transfer feedback loses its details (I4's `MissingTransferDetails`).
+/// - 1 in 60, a transfer feedback loses its details (I4's `MissingTransferDetails`);
+/// - half of the time, the actor of a holder's assignment or clearing becomes the ticket's current
+///   owner (H1), a lock names the current owner of some ticket, and an unlock a locked spectator
+///   (L1: so that locks meet the spectators they stop, L2);
+/// - 1 in 8, the recipient of a back-office transfer becomes the previous owner of its first
+///   ticket (S6, T6: BACKWARD).
 #[derive(Clone, Debug)]
 struct Steering {
     owners: BTreeMap<TicketId, (Email, Option<Email>)>,
     groups: BTreeMap<TransferGroupId, Vec<TicketId>>,
     pending_to: BTreeMap<Email, Vec<TransferGroupId>>,
+    locked: Vec<Email>,
 }
 
 impl Steering {
@@ -66,6 +72,12 @@ impl Steering {
                 .map(|(id, g)| (*id, g.tickets.to_vec()))
                 .collect(),
             pending_to,
+            locked: model
+                .spectators
+                .iter()
+                .filter(|(_, s)| s.lock.is_some())
+                .map(|(email, _)| email.clone())
+                .collect(),
         }
     }
 
@@ -131,6 +143,29 @@ impl Steering {
                 c.actor = recipients[usize::from(dice) % recipients.len()].clone();
             }
             Command::RecordFeedback(f) if drop_details => f.transfer = None,
+            Command::BackOfficeTransfer(c) => {
+                if let (true, Some(p)) = (to_previous, previous(c.tickets.first())) {
+                    c.recipient = p;
+                }
+            }
+            Command::AssignHolder(c) => {
+                if let (true, Some(o)) = (to_owner, owner(Some(&c.ticket))) {
+                    c.actor = o;
+                }
+            }
+            Command::ClearHolder(c) => {
+                if let (true, Some(o)) = (to_owner, owner(Some(&c.ticket))) {
+                    c.actor = o;
+                }
+            }
+            Command::LockSpectator(c) if to_owner && !self.owners.is_empty() => {
+                let owners: Vec<&Email> =
+                    self.owners.values().map(|(current, _)| current).collect();
+                c.spectator = owners[usize::from(dice) % owners.len()].clone();
+            }
+            Command::UnlockSpectator(c) if to_owner && !self.locked.is_empty() => {
+                c.spectator = self.locked[usize::from(dice) % self.locked.len()].clone();
+            }
             _ => {}
         }
         command
@@ -154,6 +189,18 @@ fn remint(command: &Command, fresh: u128) -> Command {
         Command::ReturnToSender(c) => c.group = forward,
         Command::EditRecipient(c) => c.new_groups = NewGroupIds::new(forward, backward),
         Command::TakeBack(c) => c.new_ticket = TicketId::from_u128(1_000_000 + fresh),
+        // The same shape (how many ids, which repeated), new ids: the generator's back-office
+        // transfers carry at most two distinct ids.
+        Command::BackOfficeTransfer(c) => {
+            let first = c.groups.first().copied();
+            for id in &mut c.groups {
+                *id = if Some(*id) == first {
+                    forward
+                } else {
+                    backward
+                };
+            }
+        }
         _ => {}
     }
     command

@@ -92,6 +92,7 @@ impl Model {
             contact: Some(c.actor.clone()),
             b2b: Some(c.actor.clone()),
             holder: false,
+            holder_at: None,
             invalidation: None,
             replaces: Some(c.ticket),
             printed: false,
@@ -101,8 +102,8 @@ impl Model {
         };
         Ok(Effect {
             tickets: vec![(c.ticket, old, false), (c.new_ticket, new, true)],
-            groups: Vec::new(),
             events: vec!["TicketTakenBack", "TicketInvalidated", "TicketReplaced"],
+            ..Effect::default()
         })
     }
 

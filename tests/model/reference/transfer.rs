@@ -20,8 +20,10 @@ use super::state::{Decided, Effect, Model, err};
 const MAX_LEVEL: u16 = 256;
 
 impl Model {
-    /// T1-T4 and T6 over `source` (the tickets as the initiation sees them): the tickets that go
-    /// FORWARD and those that go BACKWARD, or the refusal's variant name.
+    /// T1-T4 and T6 over `source` (the tickets as the initiation sees them), with L2, E1 and
+    /// Keep One (K2-K4, unless an edit): the tickets that go FORWARD and those that go BACKWARD,
+    /// or the refusal's variant name.
+    #[allow(clippy::too_many_arguments)]
     fn check_initiation(
         &self,
         source: &BTreeMap<TicketId, MTicket>,
@@ -30,6 +32,7 @@ impl Model {
         ids: &[TicketId],
         groups: NewGroupIds,
         keep_one: bool,
+        at: OffsetDateTime,
     ) -> Result<(Vec<TicketId>, Vec<TicketId>), &'static str> {
         if ids.is_empty() {
             return Err("EMPTY_TICKET_LIST");
@@ -37,6 +40,11 @@ impl Model {
         let mut seen = BTreeSet::new();
         if !ids.iter().all(|id| seen.insert(*id)) {
             return Err("DUPLICATE_TICKET");
+        }
+        // L2: a locked spectator starts no transfer (initiation, return, edit), whatever the
+        // tickets.
+        if self.locked(actor) {
+            return Err("SPECTATOR_LOCKED");
         }
         let (mut forward, mut backward) = (Vec::new(), Vec::new());
         for id in ids {
@@ -60,6 +68,13 @@ impl Model {
             }
             if w.current == *recipient {
                 return Err("RECIPIENT_IS_SENDER");
+            }
+            // E1: at or after the end of the ticket's performance.
+            if self
+                .performance_end(source, &[*id])
+                .is_some_and(|end| at >= end)
+            {
+                return Err("PERFORMANCE_ENDED");
             }
             let Some(rule) = self.rules.get(&w.rule) else {
                 return Err("USAGE_RULE_NOT_FOUND");
@@ -135,7 +150,7 @@ impl Model {
     }
 
     /// E1: the earliest end of the performances of `ids`, from the setup's records.
-    fn performance_end(
+    pub(super) fn performance_end(
         &self,
         source: &BTreeMap<TicketId, MTicket>,
         ids: &[TicketId],
@@ -194,6 +209,7 @@ impl Model {
                     closed_at: None,
                     replaces,
                     ends_at,
+                    back_office: None,
                 },
                 true,
             ));
@@ -210,6 +226,7 @@ impl Model {
                 &c.tickets,
                 c.groups,
                 true,
+                c.at,
             )
             .map_err(str::to_owned)?;
         let mut effect = Effect::default();
@@ -250,6 +267,7 @@ impl Model {
                 &[c.ticket],
                 groups,
                 true,
+                c.at,
             )
             .map_err(nested)?;
         let mut effect = Effect::default();
@@ -312,6 +330,7 @@ impl Model {
             m.downloaded_at = None;
             // H5: a completed transfer clears the holder.
             moved.holder = false;
+            moved.holder_at = None;
             effect.tickets.push((*ticket, moved, false));
             effect.events.push("TicketTransferred");
         }
@@ -344,7 +363,7 @@ impl Model {
     }
 
     /// T10, A4: a final status other than ACCEPTED.
-    fn close(
+    pub(super) fn close(
         &self,
         id: TransferGroupId,
         g: &MGroup,
@@ -360,6 +379,7 @@ impl Model {
             tickets: released.into_iter().map(|(k, t)| (k, t, false)).collect(),
             groups: vec![(id, closed, false)],
             events: vec![event],
+            ..Effect::default()
         })
     }
 
@@ -461,6 +481,10 @@ impl Model {
         if g.status != GroupStatus::Pending {
             return err("TRANSFER_NOT_PENDING");
         }
+        // S8: the recipient of a back-office group cannot decline it.
+        if g.back_office.is_some() {
+            return err("BACK_OFFICE_GROUP");
+        }
         self.close(c.group, g, GroupStatus::Declined, c.at, "TransferDeclined")
     }
 
@@ -472,6 +496,10 @@ impl Model {
         // The actor first (X2): a stranger does not learn the group's final status.
         if g.status != GroupStatus::Pending {
             return err("TRANSFER_NOT_PENDING");
+        }
+        // S8: only staff cancel a back-office group.
+        if g.back_office.is_some() {
+            return err("BACK_OFFICE_GROUP");
         }
         self.close(
             c.group,
@@ -506,6 +534,10 @@ impl Model {
         if g.status != GroupStatus::Pending {
             return err("TRANSFER_NOT_PENDING");
         }
+        // S8: editing cancels the group, which only staff may do to a back-office group.
+        if g.back_office.is_some() {
+            return err("BACK_OFFICE_GROUP");
+        }
         if g.recipient == c.recipient {
             return err("SAME_RECIPIENT");
         }
@@ -521,15 +553,16 @@ impl Model {
                 &g.tickets,
                 c.new_groups,
                 false,
+                c.at,
             )
             .map_err(str::to_owned)?;
         let mut closed = g.clone();
         closed.status = GroupStatus::Cancelled;
         closed.closed_at = Some(c.at);
         let mut effect = Effect {
-            tickets: Vec::new(),
             groups: vec![(c.group, closed, false)],
             events: vec!["TransferCancelled"],
+            ..Effect::default()
         };
         self.initiation_effect(
             &released,
