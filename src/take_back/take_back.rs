@@ -426,6 +426,14 @@ pub fn take_back(
             status,
         });
     }
+    // B4: a holder its owner assigned (H5) is an ASSIGNED ticket, even before the feedback says
+    // so and whatever B5's switch is.
+    if ticket.distribution.holder_assigned_at.is_some() {
+        return Err(E::NoLongerInjected {
+            ticket: ticket.id,
+            status: LifecycleStatus::Assigned,
+        });
+    }
     if policy.refuse_ticket_holder_details && ticket.distribution.holder.is_some() {
         return Err(E::HasTicketHolder { ticket: ticket.id });
     }

@@ -1033,3 +1033,43 @@ fn err_messages_are_distinct_per_variant() {
         }
     }
 }
+
+#[test]
+fn b4_a_ticket_whose_owner_assigned_a_holder_cannot_be_taken_back_even_before_the_feedback() {
+    use secure_ticket::holder::{self, AssignHolder};
+    let ticket = injected();
+    let settings = secure_ticket::OrganizerSettings::new(ticket.organizer);
+    let rules = [secure_ticket::UsageRule::new(
+        ticket.organizer,
+        ticket.wallet.as_ref().unwrap().usage_rule,
+    )];
+    let named = holder::assign(
+        &ticket,
+        &rules,
+        &settings,
+        None,
+        &AssignHolder {
+            ticket: OLD,
+            actor: typo(),
+            holder: secure_ticket::TicketHolder {
+                first_name: "Dave".into(),
+                last_name: "Roe".into(),
+                ..Default::default()
+            },
+            reason: None,
+            at: at(1),
+        },
+    )
+    .unwrap();
+    // Feedback not recorded yet (last feedback still INJECTED), B5's switch off: still refused.
+    let lenient = TakeBackPolicy {
+        refuse_ticket_holder_details: false,
+    };
+    assert_eq!(
+        try_take_back(&named.tickets[0], &pos(), &interface(), &lenient),
+        Err(TakeBackError::NoLongerInjected {
+            ticket: OLD,
+            status: LifecycleStatus::Assigned
+        })
+    );
+}

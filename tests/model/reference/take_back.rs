@@ -70,7 +70,9 @@ impl Model {
                 || w.current != w.initial
                 || w.controlled_at.is_some()
                 || w.activated.is_some()
-                || w.downloaded_at.is_some();
+                || w.downloaded_at.is_some()
+                // B4: a holder the owner assigned (H5), whatever B5's switch says.
+                || t.holder_at.is_some();
             if moved_on {
                 return refuse("NO_LONGER_INJECTED");
             }
