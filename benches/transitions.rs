@@ -374,6 +374,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
         case(
             "take back",
             TakeBackTicket {
+                contact: secure_ticket::ContactKind::Individual,
                 ticket: f.reported.id,
                 point_of_sale: f.pos.id,
                 actor: f.carol.clone(),

@@ -217,6 +217,7 @@ fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
     let new = TicketId::from_u128(201);
     // Only the B2B contact the ticket was sold to may (B13): not the misspelled email's owner.
     let stranger = story.run(Command::TakeBack(TakeBackTicket {
+        contact: secure_ticket::ContactKind::Individual,
         ticket: wrong,
         point_of_sale: pos.id,
         actor: typo.clone(),
@@ -228,6 +229,7 @@ fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
         Ok(_) => return Err("only the ticket's B2B contact may take it back".into()),
     }
     let outcome = story.run(Command::TakeBack(TakeBackTicket {
+        contact: secure_ticket::ContactKind::Individual,
         ticket: wrong,
         point_of_sale: pos.id,
         actor: agency.clone(),
@@ -308,6 +310,7 @@ fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
         story.last_feedback(other)?
     );
     let refused = story.run(Command::TakeBack(TakeBackTicket {
+        contact: secure_ticket::ContactKind::Individual,
         ticket: other,
         point_of_sale: pos.id,
         actor: agency,
@@ -897,6 +900,7 @@ fn system_of_record(story: &mut Story) -> Result<(), Box<dyn Error>> {
     story.show_take_back_column(pos.id, mistyped.id)?;
     let take_back = |story: &mut Story| {
         let request = story.request(Command::TakeBack(TakeBackTicket {
+            contact: secure_ticket::ContactKind::Individual,
             ticket: mistyped.id,
             point_of_sale: pos.id,
             actor: agency.clone(),

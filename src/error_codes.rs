@@ -739,7 +739,13 @@ fn take_back_errors() -> Vec<TakeBackError> {
                 ticket: T,
                 status: LifecycleStatus::Downloaded,
             },
-            Some(E::NoLongerInjected { .. }) => E::HasTicketHolder { ticket: T },
+            Some(E::NoLongerInjected { .. }) => E::DownloadedTakeBackNotAllowed {
+                ticket: T,
+                point_of_sale: POS,
+                setting: crate::DownloadedTakeBack::Relay,
+                contact: crate::ContactKind::Individual,
+            },
+            Some(E::DownloadedTakeBackNotAllowed { .. }) => E::HasTicketHolder { ticket: T },
             Some(E::HasTicketHolder { .. }) => E::ReplacementIdReused { ticket: T },
             Some(E::ReplacementIdReused { .. }) => return None,
         })

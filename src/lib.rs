@@ -194,7 +194,7 @@ pub use organizer::{
     SettingsProblem, TakeBackPolicy, TransferExpiry,
 };
 pub use performance::{Performance, PerformanceError};
-pub use point_of_sale::{InternetTheme, PointOfSale, ThemeError};
+pub use point_of_sale::{ContactKind, DownloadedTakeBack, InternetTheme, PointOfSale, ThemeError};
 pub use ticket::{
     Activation, Distribution, Invalidation, InvalidationReason, Owners, ShipmentKind, ShipmentMode,
     Ticket, TicketHolder, Wallet, WalletStatus,

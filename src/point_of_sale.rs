@@ -42,6 +42,10 @@ pub struct PointOfSale {
     /// The Advanced tab of the POS's "Internet theme" screen.
     #[serde(default)]
     pub theme: InternetTheme,
+    /// S360's later "take back downloaded tickets" setting (D1): who may take back a ticket
+    /// already downloaded on a phone. `OFF` (the default) is stored as nothing.
+    #[serde(default, skip_serializing_if = "DownloadedTakeBack::is_off")]
+    pub downloaded_take_back: DownloadedTakeBack,
 }
 
 impl PointOfSale {
@@ -55,6 +59,7 @@ impl PointOfSale {
             allow_mobile_take_back: false,
             take_back_shipment_mode: None,
             theme: InternetTheme::default(),
+            downloaded_take_back: DownloadedTakeBack::Off,
         }
     }
 
@@ -81,6 +86,13 @@ impl PointOfSale {
         self
     }
 
+    /// Sets D1's "take back downloaded tickets": who may take back a downloaded ticket.
+    #[must_use]
+    pub const fn with_downloaded_take_back(mut self, setting: DownloadedTakeBack) -> Self {
+        self.downloaded_take_back = setting;
+        self
+    }
+
     /// Sets the internet theme's key/values.
     #[must_use]
     pub fn with_theme(mut self, theme: InternetTheme) -> Self {
@@ -92,6 +104,87 @@ impl PointOfSale {
     #[must_use]
     pub const fn advanced_view(&self) -> bool {
         self.theme.activate_advanced_view
+    }
+}
+
+/// Who may take back a secure mobile ticket already downloaded on a phone (SPEC D1, D2), in
+/// S360's spelling: `OFF`, `RELAY`, `RELAY_AND_PUBLIC`.
+///
+/// Any value but `OFF` needs B1's "allow taking back the injected mobile ticket" too:
+/// [`take_back::check_configuration`](crate::take_back::check_configuration) names a point of
+/// sale where it is off.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{ContactKind, DownloadedTakeBack};
+///
+/// assert!(DownloadedTakeBack::Relay.allows(ContactKind::Relay));
+/// assert!(!DownloadedTakeBack::Relay.allows(ContactKind::Individual));
+/// assert!(DownloadedTakeBack::RelayAndPublic.allows(ContactKind::Individual));
+/// assert!(!DownloadedTakeBack::Off.allows(ContactKind::Relay));
+/// assert_eq!(serde_json::to_string(&DownloadedTakeBack::RelayAndPublic).unwrap(), r#""RELAY_AND_PUBLIC""#);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum DownloadedTakeBack {
+    /// No downloaded ticket is taken back (the default).
+    #[default]
+    Off,
+    /// Relay contacts only (D2).
+    Relay,
+    /// Relay and individual contacts (D2).
+    RelayAndPublic,
+}
+
+impl DownloadedTakeBack {
+    /// Whether a contact of `kind` may take back a downloaded ticket (D2).
+    #[must_use]
+    pub const fn allows(self, kind: ContactKind) -> bool {
+        match self {
+            Self::Off => false,
+            Self::Relay => matches!(kind, ContactKind::Relay),
+            Self::RelayAndPublic => true,
+        }
+    }
+
+    /// Whether this is `OFF`.
+    #[must_use]
+    pub const fn is_off(&self) -> bool {
+        matches!(self, Self::Off)
+    }
+}
+
+impl std::fmt::Display for DownloadedTakeBack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            Self::Off => "OFF",
+            Self::Relay => "RELAY",
+            Self::RelayAndPublic => "RELAY_AND_PUBLIC",
+        })
+    }
+}
+
+/// What kind of B2B contact acts (D2): a relay contact (who distributes tickets to others) or an
+/// individual one (who holds their own), in S360's spelling `RELAY`, `INDIVIDUAL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum ContactKind {
+    /// A relay contact.
+    Relay,
+    /// An individual contact (the default: the kind that may do the least).
+    #[default]
+    Individual,
+}
+
+impl std::fmt::Display for ContactKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            Self::Relay => "RELAY",
+            Self::Individual => "INDIVIDUAL",
+        })
     }
 }
 

@@ -551,9 +551,10 @@ pub fn arb_command_for(pools: &Pools, at: OffsetDateTime, fresh: u128) -> BoxedS
                 let transfer = status.is_transfer().then(|| TransferDetails { group: new_group(2), sender, recipient, back_office: None });
                 Command::RecordFeedback(Feedback { ticket, status, sequence, at: at.saturating_add(time::Duration::minutes(skew)), transfer })
             }),
-        3 => (any_ticket.clone(), pos.clone(), b2b_actor.clone(), any::<bool>()).prop_map(move |(ticket, point_of_sale, actor, reuse)| {
+        3 => (any_ticket.clone(), pos.clone(), b2b_actor.clone(), any::<bool>(), any::<bool>()).prop_map(move |(ticket, point_of_sale, actor, reuse, relay)| {
                 let new_ticket = if reuse { ticket } else { TicketId::from_u128(fresh.saturating_add(10_000)) };
-                Command::TakeBack(TakeBackTicket { ticket, point_of_sale, actor, new_ticket, at })
+                let contact = if relay { crate::ContactKind::Relay } else { crate::ContactKind::Individual };
+                Command::TakeBack(TakeBackTicket { contact, ticket, point_of_sale, actor, new_ticket, at })
             }),
         1 => (any_ticket.clone(), pos, b2b_actor, person.clone()).prop_map(move |(ticket, point_of_sale, actor, to)| {
                 Command::Redistribute(RedistributeTicket { ticket, point_of_sale, actor, to, at })

@@ -928,6 +928,7 @@ fn run<S: Store + Sync, C: Store>(
         .iter()
         .map(|&i| {
             Command::TakeBack(TakeBackTicket {
+                contact: secure_ticket::ContactKind::Individual,
                 ticket: id(i),
                 point_of_sale: POS,
                 actor: agency.clone(),

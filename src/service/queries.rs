@@ -462,6 +462,7 @@ fn take_back_possible(
         .clone()
         .unwrap_or_else(|| Email::from_normalised("no-b2b-contact@invalid"));
     let command = TakeBackTicket {
+        contact: crate::ContactKind::Individual,
         ticket: ticket.id,
         point_of_sale: pos.id,
         actor,

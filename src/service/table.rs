@@ -617,11 +617,16 @@ impl Row for TakeBackTicket {
             point_of_sale,
             actor,
             new_ticket: _,
+            contact,
             at: _,
         } = self;
         d.write(ticket);
         d.write(point_of_sale);
         d.write(actor);
+        // Written only when not the default, so digests of earlier requests do not change.
+        if *contact != crate::point_of_sale::ContactKind::Individual {
+            d.write(contact);
+        }
     }
 }
 

@@ -2,7 +2,7 @@ use std::fmt;
 
 use crate::id::{PointOfSaleId, ShipmentModeId};
 use crate::interface::TixngoInterface;
-use crate::point_of_sale::PointOfSale;
+use crate::point_of_sale::{DownloadedTakeBack, PointOfSale};
 use crate::ticket::InvalidationReason;
 
 /// A setting that would make a mobile take back fail or misbehave, with the setting to change.
@@ -27,6 +27,14 @@ pub enum ConfigurationProblem {
     ReplacementGoesToLatestOwner {
         /// The POS.
         point_of_sale: PointOfSaleId,
+    },
+    /// `downloaded_take_back` is on while B1's mobile take back is off (D1): no downloaded ticket
+    /// could be taken back.
+    DownloadedTakeBackWithoutMobileTakeBack {
+        /// The point of sale.
+        point_of_sale: PointOfSaleId,
+        /// Its downloaded take-back setting.
+        setting: DownloadedTakeBack,
     },
     /// The take-back shipment mode is a secure mobile mode that S360 injects automatically: the
     /// replacement would be injected again before the customer can redistribute it.
@@ -53,6 +61,9 @@ impl ConfigurationProblem {
             Self::TakeBackModeInjectsAutomatically { .. } => {
                 "POS > Internet Parameters > Distribution: Assign the taken back ticket to a new shipment mode"
             }
+            Self::DownloadedTakeBackWithoutMobileTakeBack { .. } => {
+                "POS > Internet Parameters > Distribution: Allow taking back the injected mobile ticket"
+            }
         }
     }
 }
@@ -77,6 +88,15 @@ impl fmt::Display for ConfigurationProblem {
                 "point of sale {point_of_sale} allows mobile take back but the TIXnGO interface would inject \
                  replacements back to the latest owner; add {} to resetInjectionInvalidationReasons ({})",
                 InvalidationReason::MOBILE_TAKE_BACK,
+                self.setting()
+            ),
+            Self::DownloadedTakeBackWithoutMobileTakeBack {
+                point_of_sale,
+                setting,
+            } => write!(
+                f,
+                "point of sale {point_of_sale} takes back downloaded tickets ({setting}) but does not allow taking \
+                 back injected mobile tickets, so none would be; tick it, or set downloaded take back to OFF ({})",
                 self.setting()
             ),
             Self::TakeBackModeInjectsAutomatically {
@@ -120,6 +140,15 @@ pub fn check_configuration(
     let id = point_of_sale.id;
     let mut problems = Vec::new();
     if !point_of_sale.allow_mobile_take_back {
+        // D1: a downloaded take back rests on B1's switch.
+        if !point_of_sale.downloaded_take_back.is_off() {
+            problems.push(
+                ConfigurationProblem::DownloadedTakeBackWithoutMobileTakeBack {
+                    point_of_sale: id,
+                    setting: point_of_sale.downloaded_take_back,
+                },
+            );
+        }
         return problems;
     }
     if !point_of_sale.b2b {

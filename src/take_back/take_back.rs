@@ -12,7 +12,7 @@ use crate::feedback::LifecycleStatus;
 use crate::id::{PointOfSaleId, TicketId};
 use crate::input_error::InputError;
 use crate::interface::TixngoInterface;
-use crate::point_of_sale::PointOfSale;
+use crate::point_of_sale::{ContactKind, DownloadedTakeBack, PointOfSale};
 use crate::ticket::{Invalidation, InvalidationReason, Ticket};
 
 /// Command: a B2B contact takes a ticket back through a point of sale (SPEC B3-B7).
@@ -28,9 +28,18 @@ pub struct TakeBackTicket {
     pub actor: Email,
     /// The id of the replacement ticket, for a mobile take back (B7); unused by a regular one.
     pub new_ticket: TicketId,
+    /// The actor's contact kind (D2): it decides whether they may take back a downloaded ticket.
+    /// Stored only when `RELAY`; absent, it reads as `INDIVIDUAL`, the kind that may do the least.
+    #[serde(default, skip_serializing_if = "is_individual")]
+    pub contact: ContactKind,
     /// When.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+}
+
+/// Whether `kind` is the default contact kind (not stored).
+fn is_individual(kind: &ContactKind) -> bool {
+    matches!(kind, ContactKind::Individual)
 }
 
 /// Why a ticket could not be taken back. Nothing changed.
@@ -156,6 +165,22 @@ pub enum TakeBackError {
         /// The last feedback's status.
         status: LifecycleStatus,
     },
+    /// D2: the ticket is downloaded, and the point of sale's `downloaded_take_back` does not let
+    /// this kind of contact take it back.
+    #[error(
+        "ticket {ticket} is downloaded, and point of sale {point_of_sale} lets {setting} contacts take back \
+         downloaded tickets, not a {contact} one; ask a relay contact, or change the point of sale's setting"
+    )]
+    DownloadedTakeBackNotAllowed {
+        /// The ticket.
+        ticket: TicketId,
+        /// The point of sale.
+        point_of_sale: PointOfSaleId,
+        /// Its downloaded take-back setting.
+        setting: DownloadedTakeBack,
+        /// The actor's contact kind.
+        contact: ContactKind,
+    },
     /// B5: ticket-holder details are set.
     #[error(
         "ticket {ticket} has ticket-holder details and cannot be taken back (a known restriction, lifted in \
@@ -210,6 +235,7 @@ impl TakeBackError {
             Self::TakeBackModeInjectsAutomatically { .. } => "TAKE_BACK_MODE_INJECTS_AUTOMATICALLY",
             Self::NoFeedbackYet { .. } => "NO_FEEDBACK_YET",
             Self::NoLongerInjected { .. } => "NO_LONGER_INJECTED",
+            Self::DownloadedTakeBackNotAllowed { .. } => "DOWNLOADED_TAKE_BACK_NOT_ALLOWED",
             Self::HasTicketHolder { .. } => "HAS_TICKET_HOLDER",
             Self::ReplacementIdReused { .. } => "REPLACEMENT_ID_REUSED",
         }
@@ -243,6 +269,7 @@ impl TakeBackError {
             | Self::TakeBackModeInjectsAutomatically { .. }
             | Self::NoFeedbackYet { .. }
             | Self::NoLongerInjected { .. }
+            | Self::DownloadedTakeBackNotAllowed { .. }
             | Self::HasTicketHolder { .. } => ErrorKind::Refused,
             Self::ReplacementIdReused { .. } => ErrorKind::InvalidInput,
         }
@@ -292,7 +319,7 @@ impl TakeBackError {
 /// ```
 /// use secure_ticket::take_back::{self, TakeBackPolicy, TakeBackTicket};
 /// use secure_ticket::{
-///     injection, Distribution, Email, InternetTheme, InvalidationReason, OrganizerId,
+///     injection, ContactKind, Distribution, Email, InternetTheme, InvalidationReason, OrganizerId,
 ///     PointOfSale, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId,
 ///     TixngoInterface, UsageRuleId,
 /// };
@@ -323,7 +350,7 @@ impl TakeBackError {
 ///
 /// let take_back = TakeBackTicket {
 ///     ticket: injected.id, point_of_sale: pos.id, actor: agency.clone(),
-///     new_ticket: TicketId::from_u128(201), at,
+///     new_ticket: TicketId::from_u128(201), contact: ContactKind::Relay, at,
 /// };
 /// let decision = take_back::take_back(injected, &pos, &interface, &TakeBackPolicy::default(), &take_back)?;
 /// let (old, new) = (&decision.tickets[0], &decision.tickets[1]);
@@ -408,8 +435,23 @@ pub fn take_back(
             shipment_mode: mode.id,
         });
     }
+    // D1, D2: a downloaded ticket is taken back only as the point of sale's setting says.
+    let downloaded_allowed = || match point_of_sale.downloaded_take_back {
+        DownloadedTakeBack::Off => Err(E::NoLongerInjected {
+            ticket: ticket.id,
+            status: LifecycleStatus::Downloaded,
+        }),
+        setting if setting.allows(command.contact) => Ok(()),
+        setting => Err(E::DownloadedTakeBackNotAllowed {
+            ticket: ticket.id,
+            point_of_sale: point_of_sale.id,
+            setting,
+            contact: command.contact,
+        }),
+    };
     match ticket.distribution.last_feedback {
         None => return Err(E::NoFeedbackYet { ticket: ticket.id }),
+        Some(last) if last.status == LifecycleStatus::Downloaded => downloaded_allowed()?,
         Some(last) if last.status != LifecycleStatus::Injected => {
             return Err(E::NoLongerInjected {
                 ticket: ticket.id,
@@ -420,11 +462,15 @@ pub fn take_back(
     }
     // B12: the wallet facet is in the same record; what it shows wins over a feedback the
     // interface has not reported yet, so a take back and a wallet move racing never both land.
-    if let Some(status) = ticket.wallet.as_ref().and_then(wallet_moved_on) {
-        return Err(E::NoLongerInjected {
-            ticket: ticket.id,
-            status,
-        });
+    match ticket.wallet.as_ref().and_then(wallet_moved_on) {
+        None => {}
+        Some(LifecycleStatus::Downloaded) => downloaded_allowed()?,
+        Some(status) => {
+            return Err(E::NoLongerInjected {
+                ticket: ticket.id,
+                status,
+            });
+        }
     }
     // B4: a holder its owner assigned (H5) is an ASSIGNED ticket, even before the feedback says
     // so and whatever B5's switch is.

@@ -28,6 +28,7 @@ fn b3_regular_take_back_ignores_its_unused_new_ticket_id() {
         id: CommandId::from_u128(id),
         organizer: OrganizerId::from_u128(1),
         command: Command::TakeBack(TakeBackTicket {
+            contact: secure_ticket::ContactKind::Individual,
             ticket: ticket.id,
             point_of_sale: POINT_OF_SALE,
             actor: agency(),

@@ -637,6 +637,7 @@ fn take_back_races_a_transfer<S: Store + Send + 'static>(label: &str, open: impl
                 service.execute(&request(
                     3000 + round,
                     Command::TakeBack(TakeBackTicket {
+                        contact: secure_ticket::ContactKind::Individual,
                         ticket: id,
                         point_of_sale: pos,
                         actor: agency,

@@ -250,6 +250,7 @@ fn f4_take_back_waits_for_the_feedback_reader_and_works_once_it_caught_up() {
         req(
             id,
             Command::TakeBack(TakeBackTicket {
+                contact: secure_ticket::ContactKind::Individual,
                 ticket: tid(1),
                 point_of_sale: POS,
                 actor: agency(),

@@ -109,6 +109,7 @@ fn x7_another_organizers_group_point_of_sale_and_rule_are_not_found() {
         OTHER_ORG,
         14,
         Command::TakeBack(TakeBackTicket {
+            contact: secure_ticket::ContactKind::Individual,
             ticket: tid(2),
             point_of_sale: POS,
             actor: agency(),

@@ -168,6 +168,7 @@ fn q2_a_deleted_ticket_leaves_the_wallet() {
         .execute(&req(
             19,
             Command::TakeBack(TakeBackTicket {
+                contact: secure_ticket::ContactKind::Individual,
                 ticket: tid(1),
                 point_of_sale: POS,
                 actor: agency(),
@@ -397,6 +398,7 @@ fn q6_tickets_of_a_right_show_one_valid_and_whether_a_take_back_is_possible() {
         .execute(&req(
             30,
             Command::TakeBack(TakeBackTicket {
+                contact: secure_ticket::ContactKind::Individual,
                 ticket: tid(1),
                 point_of_sale: POS,
                 actor: agency(),
@@ -531,6 +533,7 @@ fn b13_through_the_shell_a_stranger_takes_nothing_back_and_q6_answers_for_the_b2
     let refused = service.execute(&req(
         40,
         Command::TakeBack(TakeBackTicket {
+            contact: secure_ticket::ContactKind::Individual,
             ticket: tid(1),
             point_of_sale: POS,
             actor: typo.clone(),

@@ -177,6 +177,7 @@ fn x3_a_take_back_retried_with_a_derived_replacement_id_is_a_retry() {
         req(
             90,
             Command::TakeBack(TakeBackTicket {
+                contact: secure_ticket::ContactKind::Individual,
                 ticket: tid(1),
                 point_of_sale: POS,
                 actor: agency(),

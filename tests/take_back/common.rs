@@ -235,6 +235,7 @@ pub(crate) fn take_back_command(
     when: OffsetDateTime,
 ) -> TakeBackTicket {
     TakeBackTicket {
+        contact: secure_ticket::ContactKind::Individual,
         ticket,
         point_of_sale: POS,
         actor: agency(),

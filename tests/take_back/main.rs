@@ -21,6 +21,7 @@ mod b11;
 mod bounded;
 mod configuration;
 mod deletion;
+mod downloaded;
 mod feedback;
 mod frozen;
 mod settings;

@@ -139,6 +139,7 @@ impl Model {
             return Err("model: a ticket without a B2B contact".to_owned());
         };
         let command = TakeBackTicket {
+            contact: secure_ticket::ContactKind::Individual,
             ticket,
             point_of_sale: t.point_of_sale,
             actor,

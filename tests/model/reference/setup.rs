@@ -221,7 +221,13 @@ pub(super) fn setup_records(seed: &SetupSeed) -> Vec<Record> {
         PointOfSale::b2b(ORGANIZER, POINT_OF_SALE)
             .with_mobile_take_back(allow)
             .with_take_back_shipment_mode(take_back_mode)
-            .with_theme(advanced_theme(advanced)),
+            .with_theme(advanced_theme(advanced))
+            // D1: a third of the setups each.
+            .with_downloaded_take_back(match mode % 3 {
+                0 => secure_ticket::DownloadedTakeBack::Off,
+                1 => secure_ticket::DownloadedTakeBack::Relay,
+                _ => secure_ticket::DownloadedTakeBack::RelayAndPublic,
+            }),
     ));
     records.push(Record::PointOfSale(
         PointOfSale::other(ORGANIZER, OTHER_POS).with_theme(advanced_theme(true)),
@@ -229,7 +235,8 @@ pub(super) fn setup_records(seed: &SetupSeed) -> Vec<Record> {
     records.push(Record::PointOfSale(
         PointOfSale::b2b(ORGANIZER, SECOND_B2B_POS)
             .with_mobile_take_back(true)
-            .with_theme(advanced_theme(true)),
+            .with_theme(advanced_theme(true))
+            .with_downloaded_take_back(secure_ticket::DownloadedTakeBack::Relay),
     ));
     let parameters: &[(&str, &str)] = match seed.interface {
         0..=5 => &[
@@ -310,6 +317,7 @@ impl Model {
                             allow: p.allow_mobile_take_back,
                             advanced: p.theme.activate_advanced_view,
                             mode: p.take_back_shipment_mode.as_ref().map(Mode::of),
+                            downloaded: p.downloaded_take_back,
                         },
                     );
                 }

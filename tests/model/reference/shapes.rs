@@ -414,4 +414,6 @@ pub(super) struct MPos {
     pub(super) allow: bool,
     pub(super) advanced: bool,
     pub(super) mode: Option<Mode>,
+    /// D1.
+    pub(super) downloaded: secure_ticket::DownloadedTakeBack,
 }

@@ -53,8 +53,22 @@ impl Model {
         if pos.mode.is_some_and(|m| m.mobile && m.automatic) {
             return refuse("TAKE_BACK_MODE_INJECTS_AUTOMATICALLY");
         }
+        // D1, D2: who may take back a downloaded ticket.
+        let downloaded = || {
+            use secure_ticket::{ContactKind, DownloadedTakeBack};
+            match (pos.downloaded, c.contact) {
+                (DownloadedTakeBack::Off, _) => refuse("NO_LONGER_INJECTED"),
+                (DownloadedTakeBack::Relay, ContactKind::Individual) => {
+                    refuse("DOWNLOADED_TAKE_BACK_NOT_ALLOWED")
+                }
+                _ => Ok(Effect::default()),
+            }
+        };
         match t.feedback {
             None => return refuse("NO_FEEDBACK_YET"),
+            Some((LifecycleStatus::Downloaded, _, _)) => {
+                downloaded()?;
+            }
             Some((status, _, _)) if status != LifecycleStatus::Injected => {
                 return refuse("NO_LONGER_INJECTED");
             }
@@ -69,13 +83,17 @@ impl Model {
                 || w.backward > 0
                 || w.current != w.initial
                 || w.controlled_at.is_some()
-                || w.activated.is_some()
-                || w.downloaded_at.is_some()
-                // B4: a holder the owner assigned (H5), whatever B5's switch says.
-                || t.holder_at.is_some();
+                || w.activated.is_some();
             if moved_on {
                 return refuse("NO_LONGER_INJECTED");
             }
+            if w.downloaded_at.is_some() {
+                downloaded()?;
+            }
+        }
+        // B4: a holder the owner assigned (H5), whatever B5's switch says.
+        if t.holder_at.is_some() {
+            return refuse("NO_LONGER_INJECTED");
         }
         if self.refuse_holder && t.holder {
             return refuse("HAS_TICKET_HOLDER");
