@@ -571,8 +571,13 @@ fn writers_and_a_following_reader<S: Store + Send + 'static>(setup: S, open: imp
 
 /// W5, B12: a take back and a wallet move (the owner sending the ticket on) racing on one ticket,
 /// each on its own handle: exactly one of them wins, every time, and the right keeps one valid
-/// ticket that lives in no wallet twice.
-fn take_back_races_a_transfer<S: Store + Send + 'static>(label: &str, open: impl Fn() -> S) {
+/// ticket that lives in no wallet twice. With `downloaded`, the ticket is on the owner's phone
+/// and a relay contact takes it back under `RELAY_AND_PUBLIC` (D1-D4).
+fn take_back_races_a_transfer<S: Store + Send + 'static>(
+    label: &str,
+    downloaded: bool,
+    open: impl Fn() -> S,
+) {
     use secure_ticket::take_back::TakeBackTicket;
     use secure_ticket::{
         Distribution, Feedback, InternetTheme, LifecycleStatus, OrganizerId, OrganizerSettings,
@@ -594,6 +599,7 @@ fn take_back_races_a_transfer<S: Store + Send + 'static>(label: &str, open: impl
             Record::PointOfSale(
                 PointOfSale::b2b(OrganizerId::from_u128(1), pos)
                     .with_mobile_take_back(true)
+                    .with_downloaded_take_back(secure_ticket::DownloadedTakeBack::RelayAndPublic)
                     .with_theme(
                         InternetTheme::parse("distribution.list.activateAdvancedView = true")
                             .unwrap(),
@@ -628,6 +634,26 @@ fn take_back_races_a_transfer<S: Store + Send + 'static>(label: &str, open: impl
         setup
             .execute(&request(2000 + round, Command::RecordFeedback(feedback)))
             .unwrap();
+        if downloaded {
+            let download = secure_ticket::wallet::DownloadTicket {
+                ticket: id,
+                actor: alice(),
+                at: AT,
+            };
+            setup
+                .execute(&request(5000 + round, Command::Download(download)))
+                .unwrap();
+            let feedback = Feedback {
+                ticket: id,
+                status: LifecycleStatus::Downloaded,
+                sequence: 2,
+                at: AT,
+                transfer: None,
+            };
+            setup
+                .execute(&request(6000 + round, Command::RecordFeedback(feedback)))
+                .unwrap();
+        }
         let barrier = Arc::new(std::sync::Barrier::new(2));
         let take_back = {
             let (service, barrier, agency) =
@@ -637,7 +663,11 @@ fn take_back_races_a_transfer<S: Store + Send + 'static>(label: &str, open: impl
                 service.execute(&request(
                     3000 + round,
                     Command::TakeBack(TakeBackTicket {
-                        contact: secure_ticket::ContactKind::Individual,
+                        contact: if downloaded {
+                            secure_ticket::ContactKind::Relay
+                        } else {
+                            secure_ticket::ContactKind::Individual
+                        },
                         ticket: id,
                         point_of_sale: pos,
                         actor: agency,
@@ -683,13 +713,45 @@ fn take_back_races_a_transfer<S: Store + Send + 'static>(label: &str, open: impl
 #[test]
 fn b12_w5_a_take_back_and_a_transfer_racing_on_memory_exactly_one_wins() {
     let store = MemoryStore::new();
-    take_back_races_a_transfer("MemoryStore", move || store.clone());
+    take_back_races_a_transfer("MemoryStore", false, move || store.clone());
+}
+
+#[test]
+fn d4_a_downloaded_take_back_and_a_transfer_racing_on_memory_exactly_one_wins() {
+    let store = MemoryStore::new();
+    take_back_races_a_transfer("MemoryStore, downloaded", true, move || store.clone());
+}
+
+#[test]
+fn d4_a_downloaded_take_back_and_a_transfer_racing_on_sqlite_exactly_one_wins() {
+    let db = Arc::new(TempDb::new("downloaded-take-back-race"));
+    take_back_races_a_transfer("SqliteStore, downloaded", true, move || db.open());
+}
+
+#[test]
+fn d4_a_downloaded_take_back_and_a_transfer_racing_on_postgres_exactly_one_wins() {
+    let Some((_schema, mut handles)) = crate::postgres::handles("downloaded_race", 1) else {
+        return;
+    };
+    let first = handles.remove(0);
+    take_back_races_a_transfer("PgBlockingStore, downloaded", true, move || {
+        first.reconnect().unwrap()
+    });
+}
+
+#[test]
+fn b12_w5_a_take_back_and_a_transfer_racing_on_postgres_exactly_one_wins() {
+    let Some((_schema, mut handles)) = crate::postgres::handles("take_back_race", 1) else {
+        return;
+    };
+    let first = handles.remove(0);
+    take_back_races_a_transfer("PgBlockingStore", false, move || first.reconnect().unwrap());
 }
 
 #[test]
 fn b12_w5_a_take_back_and_a_transfer_racing_on_sqlite_exactly_one_wins() {
     let db = Arc::new(TempDb::new("take-back-race"));
-    take_back_races_a_transfer("SqliteStore", move || db.open());
+    take_back_races_a_transfer("SqliteStore", false, move || db.open());
 }
 
 /// The worker processes of the many-process tests: `examples/postgres_store` (built by `cargo
