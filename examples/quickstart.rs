@@ -37,10 +37,11 @@ use secure_ticket::transfer::{
 };
 use secure_ticket::wallet::{DownloadTicket, RequestDeletion};
 use secure_ticket::{
-    AcceptanceSettings, CommandId, Distribution, Email, Event, InternetTheme, KeepOne, OrganizerId,
-    OrganizerSettings, Performance, PerformanceId, PointOfSale, PointOfSaleId, RightId,
-    ShipmentMode, ShipmentModeId, StaffId, Ticket, TicketHolder, TicketId, TixngoInterface,
-    TransferBackward, TransferGroupId, TransferLimit, UsageRule, UsageRuleId,
+    AcceptanceSettings, CommandId, ContactKind, Distribution, DownloadedTakeBack, Email, Event,
+    InternetTheme, KeepOne, OrganizerId, OrganizerSettings, Performance, PerformanceId,
+    PointOfSale, PointOfSaleId, RightId, ShipmentMode, ShipmentModeId, StaffId, Ticket,
+    TicketHolder, TicketId, TixngoInterface, TransferBackward, TransferGroupId, TransferLimit,
+    UsageRule, UsageRuleId,
 };
 use time::macros::{datetime, format_description};
 use time::{Duration, OffsetDateTime};
@@ -217,7 +218,7 @@ fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
     let new = TicketId::from_u128(201);
     // Only the B2B contact the ticket was sold to may (B13): not the misspelled email's owner.
     let stranger = story.run(Command::TakeBack(TakeBackTicket {
-        contact: secure_ticket::ContactKind::Individual,
+        contact: ContactKind::Individual,
         ticket: wrong,
         point_of_sale: pos.id,
         actor: typo.clone(),
@@ -229,7 +230,7 @@ fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
         Ok(_) => return Err("only the ticket's B2B contact may take it back".into()),
     }
     let outcome = story.run(Command::TakeBack(TakeBackTicket {
-        contact: secure_ticket::ContactKind::Individual,
+        contact: ContactKind::Individual,
         ticket: wrong,
         point_of_sale: pos.id,
         actor: agency.clone(),
@@ -310,16 +311,76 @@ fn take_back_story(story: &mut Story) -> Result<(), Box<dyn Error>> {
         story.last_feedback(other)?
     );
     let refused = story.run(Command::TakeBack(TakeBackTicket {
-        contact: secure_ticket::ContactKind::Individual,
+        contact: ContactKind::Individual,
         ticket: other,
         point_of_sale: pos.id,
-        actor: agency,
+        actor: agency.clone(),
         new_ticket: TicketId::from_u128(301),
         at: story.tick(),
     }));
     match refused {
         Err(error) => println!("   refused: {error}"),
         Ok(_) => return Err("a downloaded ticket should not be taken back".into()),
+    }
+
+    println!("   S360's later release: a point of sale that takes back downloaded tickets (D1-D4)");
+    let relay_pos = PointOfSale::b2b(ORGANIZER, PointOfSaleId::from_u128(51))
+        .with_mobile_take_back(true)
+        .with_take_back_shipment_mode(Some(held_back))
+        .with_downloaded_take_back(DownloadedTakeBack::Relay)
+        .with_theme(InternetTheme::parse(
+            "distribution.list.activateAdvancedView = true",
+        )?);
+    let unsound = relay_pos.clone().with_mobile_take_back(false);
+    for problem in take_back::check_configuration(&unsound, &settings.interface) {
+        println!("   checked first, with B1's switch off: {problem}");
+    }
+    story
+        .service
+        .create([Record::PointOfSale(relay_pos.clone())])?;
+    let frank = Email::parse("frank@example.com")?;
+    let phone = story.issue(302, 10, Some(Sold::new(relay_pos.id, &agency, &frank)))?;
+    story.inject_with_feedback(phone, &frank, rule)?;
+    let downloaded = story.run(Command::Download(DownloadTicket {
+        ticket: phone,
+        actor: frank,
+        at: story.tick(),
+    }))?;
+    story.record_feedback(&downloaded)?;
+    let take_back = |contact, at| TakeBackTicket {
+        contact,
+        ticket: phone,
+        point_of_sale: relay_pos.id,
+        actor: agency.clone(),
+        new_ticket: TicketId::from_u128(303),
+        at,
+    };
+    match story.run(Command::TakeBack(take_back(
+        ContactKind::Individual,
+        story.tick(),
+    ))) {
+        Err(error) => {
+            println!("   ticket {phone}, DOWNLOADED, by an individual contact: refused: {error}")
+        }
+        Ok(_) => return Err("RELAY lets relay contacts only".into()),
+    }
+    let taken = story.run(Command::TakeBack(take_back(
+        ContactKind::Relay,
+        story.tick(),
+    )))?;
+    if let Some(Event::TicketInvalidated {
+        reason,
+        replaced_by: Some(new),
+        ..
+    }) = taken
+        .events
+        .iter()
+        .find(|e| matches!(e, Event::TicketInvalidated { .. }))
+    {
+        println!(
+            "   by the agency as a relay contact: ticket {phone} INVALIDATED ({reason}), replaced by {new}; \
+             TIXnGO deletes it from the phone (B10)"
+        );
     }
     Ok(())
 }
@@ -900,7 +961,7 @@ fn system_of_record(story: &mut Story) -> Result<(), Box<dyn Error>> {
     story.show_take_back_column(pos.id, mistyped.id)?;
     let take_back = |story: &mut Story| {
         let request = story.request(Command::TakeBack(TakeBackTicket {
-            contact: secure_ticket::ContactKind::Individual,
+            contact: ContactKind::Individual,
             ticket: mistyped.id,
             point_of_sale: pos.id,
             actor: agency.clone(),

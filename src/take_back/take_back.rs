@@ -168,8 +168,8 @@ pub enum TakeBackError {
     /// D2: the ticket is downloaded, and the point of sale's `downloaded_take_back` does not let
     /// this kind of contact take it back.
     #[error(
-        "ticket {ticket} is downloaded, and point of sale {point_of_sale} lets {setting} contacts take back \
-         downloaded tickets, not a {contact} one; ask a relay contact, or change the point of sale's setting"
+        "ticket {ticket} is downloaded, and point of sale {point_of_sale} lets only {setting} contacts take back \
+         downloaded tickets (this contact is {contact}); ask a relay contact, or change the point of sale's setting"
     )]
     DownloadedTakeBackNotAllowed {
         /// The ticket.

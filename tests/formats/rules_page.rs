@@ -26,6 +26,7 @@ const BUILT: &[(char, u32)] = &[
     ('K', 4),
     ('H', 5),
     ('E', 2),
+    ('D', 4),
 ];
 
 /// A rule id: one capital letter and a number (`T8`).
