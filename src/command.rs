@@ -13,6 +13,7 @@ use crate::holder::{AssignHolder, ClearHolder};
 use crate::id::{CommandId, OrganizerId};
 use crate::injection::InjectTicket;
 use crate::record_key::RecordKey;
+use crate::resale::{PutOnResale, SettleResale};
 use crate::spectator::{LockSpectator, UnlockSpectator};
 use crate::take_back::{RedistributeTicket, TakeBackTicket};
 use crate::transfer::{
@@ -149,6 +150,10 @@ pub enum Command {
     AssignHolder(AssignHolder),
     /// [`holder::clear`](crate::holder::clear).
     ClearHolder(ClearHolder),
+    /// [`resale::put_on_resale`](crate::resale::put_on_resale).
+    PutOnResale(PutOnResale),
+    /// [`resale::settle_resale`](crate::resale::settle_resale).
+    SettleResale(SettleResale),
 }
 
 /// Reads a sign-in as written now (`{actor, at}`) or by format 1 (`{sign_in, groups}`).
@@ -210,6 +215,8 @@ impl Command {
             Self::UnlockSpectator(c) => c.at,
             Self::AssignHolder(c) => c.at,
             Self::ClearHolder(c) => c.at,
+            Self::PutOnResale(c) => c.at,
+            Self::SettleResale(c) => c.at,
         }
     }
 }

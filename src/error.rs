@@ -12,6 +12,7 @@ use crate::injection::{InjectError, RecordFeedbackError};
 use crate::interface::{InjectionTargetError, InterfaceError};
 use crate::point_of_sale::ThemeError;
 use crate::record_key::RecordKey;
+use crate::resale::ResaleError;
 use crate::spectator::LockError;
 use crate::store::StoreError;
 use crate::take_back::{RedistributeError, TakeBackError};
@@ -130,6 +131,9 @@ pub enum RuleError {
     /// A holder assignment or clearing was refused (H1-H4).
     #[error(transparent)]
     Holder(#[from] HolderError),
+    /// A resale was refused, or could not be settled (R1-R3).
+    #[error(transparent)]
+    Resale(#[from] ResaleError),
 }
 
 impl RuleError {
@@ -168,6 +172,7 @@ impl RuleError {
             Self::CancelBackOffice(e) => e.code(),
             Self::Lock(e) => e.code(),
             Self::Holder(e) => e.code(),
+            Self::Resale(e) => e.code(),
         }
     }
 
@@ -205,6 +210,7 @@ impl RuleError {
             Self::CancelBackOffice(e) => e.kind(),
             Self::Lock(e) => e.kind(),
             Self::Holder(e) => e.kind(),
+            Self::Resale(e) => e.kind(),
         }
     }
 }

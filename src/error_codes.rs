@@ -103,6 +103,7 @@ coded!(
     CancelBackOfficeError,
     crate::spectator::LockError,
     crate::holder::HolderError,
+    crate::resale::ResaleError,
 );
 
 const T: TicketId = TicketId::from_u128(1);
@@ -517,6 +518,57 @@ fn holder_errors() -> Vec<crate::holder::HolderError> {
         Some(E::MissingField { .. }) => Some(E::ReasonRequired { ticket: T }),
         Some(E::ReasonRequired { .. }) => Some(E::NoHolder { ticket: T }),
         Some(E::NoHolder { .. }) => None,
+    })
+}
+
+fn resale_errors() -> Vec<crate::resale::ResaleError> {
+    use crate::resale::ResaleError as E;
+    let input = vec![
+        ticket_not_found(),
+        point_of_sale_not_found(),
+        dated_before_injection(),
+    ];
+    chain(|previous| match previous {
+        None => Some(E::Input(ticket_not_found())),
+        Some(E::Input(i)) => nested(
+            &input,
+            i,
+            E::Input,
+            Some(E::WrongPointOfSale {
+                ticket: T,
+                point_of_sale: POS,
+            }),
+        ),
+        Some(E::WrongPointOfSale { .. }) => Some(E::NotCulturalContact {
+            ticket: T,
+            actor: email(),
+        }),
+        Some(E::NotCulturalContact { .. }) => Some(E::AlreadyOnResale { ticket: T }),
+        Some(E::AlreadyOnResale { .. }) => Some(E::TicketInvalidated {
+            ticket: T,
+            reason: InvalidationReason::Resale,
+        }),
+        Some(E::TicketInvalidated { .. }) => Some(E::NotInjected { ticket: T }),
+        Some(E::NotInjected { .. }) => Some(E::TicketDeleted {
+            ticket: T,
+            status: WalletStatus::Deleted,
+        }),
+        Some(E::TicketDeleted { .. }) => Some(E::PendingTransfer {
+            ticket: T,
+            group: G,
+        }),
+        Some(E::PendingTransfer { .. }) => Some(E::ResaleDisabled {
+            point_of_sale: POS,
+            transferred: true,
+        }),
+        Some(E::ResaleDisabled { .. }) => Some(E::SpectatorLocked(locked())),
+        Some(E::SpectatorLocked(_)) => Some(E::BuyerTicketIdReused { ticket: T }),
+        Some(E::BuyerTicketIdReused { .. }) => Some(E::NotOnResale { ticket: T }),
+        Some(E::NotOnResale { .. }) => Some(E::DeletionNotReported {
+            ticket: T,
+            status: Some(LifecycleStatus::Downloaded),
+        }),
+        Some(E::DeletionNotReported { .. }) => None,
     })
 }
 
@@ -972,7 +1024,8 @@ fn rule_errors() -> Vec<(&'static str, RuleError)> {
                 Some(E::from(first(&lock_errors()))),
             ),
             E::Lock(_) => ("LockError", Some(E::from(first(&holder_errors())))),
-            E::Holder(_) => ("HolderError", None),
+            E::Holder(_) => ("HolderError", Some(E::from(first(&resale_errors())))),
+            E::Resale(_) => ("ResaleError", None),
         };
         all.push((name, sample));
         current = next;
@@ -1101,6 +1154,7 @@ fn groups() -> Vec<(&'static str, Vec<String>)> {
         ("CancelBackOfficeError", lines(&cancel_back_office_errors())),
         ("LockError", lines(&lock_errors())),
         ("HolderError", lines(&holder_errors())),
+        ("ResaleError", lines(&resale_errors())),
         (
             "RuleError",
             rule_errors()

@@ -321,4 +321,38 @@ pub enum Event {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// The ticket's cultural contact put it on resale (R1, R2).
+    TicketPutOnResale {
+        /// The ticket.
+        ticket: TicketId,
+        /// The cultural contact.
+        by: Email,
+        /// The buyer.
+        buyer: Email,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A resale completed: the buyer's ticket replaces the resold one (R2).
+    ResaleCompleted {
+        /// The resold ticket.
+        ticket: TicketId,
+        /// The buyer.
+        buyer: Email,
+        /// The buyer's new ticket.
+        buyer_ticket: TicketId,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A resale was cancelled: the ticket left the contact's wallet first and stays with its owner (R2).
+    ResaleCancelled {
+        /// The ticket, valid again.
+        ticket: TicketId,
+        /// Its TIXnGO owner.
+        owner: Email,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
 }

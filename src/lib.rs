@@ -157,6 +157,7 @@ pub mod feed;
 pub mod holder;
 pub mod index;
 pub mod injection;
+pub mod resale;
 pub mod rules;
 pub mod service;
 pub mod spectator;

@@ -46,6 +46,12 @@ pub struct PointOfSale {
     /// already downloaded on a phone. `OFF` (the default) is stored as nothing.
     #[serde(default, skip_serializing_if = "DownloadedTakeBack::is_off")]
     pub downloaded_take_back: DownloadedTakeBack,
+    /// S360's "allow resale of injected mobile tickets" (R1).
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
+    pub resale_injected: bool,
+    /// S360's "allow resale of transferred mobile tickets" (R1).
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_false")]
+    pub resale_transferred: bool,
 }
 
 impl PointOfSale {
@@ -60,6 +66,8 @@ impl PointOfSale {
             take_back_shipment_mode: None,
             theme: InternetTheme::default(),
             downloaded_take_back: DownloadedTakeBack::Off,
+            resale_injected: false,
+            resale_transferred: false,
         }
     }
 
@@ -90,6 +98,14 @@ impl PointOfSale {
     #[must_use]
     pub const fn with_downloaded_take_back(mut self, setting: DownloadedTakeBack) -> Self {
         self.downloaded_take_back = setting;
+        self
+    }
+
+    /// Sets R1's two resale switches: of injected mobile tickets, and of transferred ones.
+    #[must_use]
+    pub const fn with_resale(mut self, injected: bool, transferred: bool) -> Self {
+        self.resale_injected = injected;
+        self.resale_transferred = transferred;
         self
     }
 

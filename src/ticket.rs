@@ -123,6 +123,9 @@ pub struct Distribution {
         skip_serializing_if = "Option::is_none"
     )]
     pub holder_assigned_at: Option<OffsetDateTime>,
+    /// The resale the ticket is held for, while it is (R2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resale: Option<Box<crate::resale::Resale>>,
     /// Set once S360 invalidates the ticket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalidation: Option<Invalidation>,
@@ -152,6 +155,7 @@ impl Distribution {
             b2b_contact: None,
             holder: None,
             holder_assigned_at: None,
+            resale: None,
             invalidation: None,
             replaces: None,
             printed: false,
@@ -301,6 +305,8 @@ pub struct Invalidation {
 pub enum InvalidationReason {
     /// `MOBILE_TAKE_BACK`: the ticket was taken back after injection to the wrong contact (B7).
     MobileTakeBack,
+    /// `RESALE`: the ticket was put on resale (R2).
+    Resale,
     /// Any other code, kept verbatim.
     Other(Arc<str>),
 }
@@ -308,12 +314,15 @@ pub enum InvalidationReason {
 impl InvalidationReason {
     /// The code for `MobileTakeBack`.
     pub const MOBILE_TAKE_BACK: &'static str = "MOBILE_TAKE_BACK";
+    /// The code for `Resale`.
+    pub const RESALE: &'static str = "RESALE";
 
     /// Reads a code (surrounding white space ignored; codes are case-sensitive, as in S360).
     #[must_use]
     pub fn from_code(code: &str) -> Self {
         match code.trim() {
             Self::MOBILE_TAKE_BACK => Self::MobileTakeBack,
+            Self::RESALE => Self::Resale,
             other => Self::Other(Arc::from(other)),
         }
     }
@@ -323,6 +332,7 @@ impl InvalidationReason {
     pub fn code(&self) -> &str {
         match self {
             Self::MobileTakeBack => Self::MOBILE_TAKE_BACK,
+            Self::Resale => Self::RESALE,
             Self::Other(code) => code,
         }
     }

@@ -304,14 +304,17 @@ impl<'r> Execution<'r> {
         // once, and only for the commands that need it.
         if !self.followed_up && self.round < MAX_ROUNDS {
             self.followed_up = true;
-            let mut lookups = Vec::new();
+            let (mut keys, mut lookups) = (Vec::new(), Vec::new());
             for request in self.requests {
                 let view = self.loaded.view(request.organizer);
-                table::with_row(&request.command, |row| row.follow_up(&view, &mut lookups));
+                table::with_row(&request.command, |row| {
+                    row.follow_up(&view, &mut keys, &mut lookups);
+                });
             }
-            if !lookups.is_empty() {
+            self.loaded.ask(&mut keys);
+            if !keys.is_empty() || !lookups.is_empty() {
                 self.round = self.round.saturating_add(1);
-                let mut plan = self.plan(Vec::new());
+                let mut plan = self.plan(keys);
                 for lookup in lookups {
                     plan = plan.with_lookup(lookup);
                 }

@@ -14,6 +14,7 @@ use crate::id::{OrganizerId, PointOfSaleId, TicketId, TransferGroupId, UsageRule
 use crate::index::{Index, Lookup, MAX_LIMIT, SortKey, Term};
 use crate::injection::{self, InjectTicket};
 use crate::record_key::RecordKey;
+use crate::resale::{self, PutOnResale, SettleResale};
 use crate::service::loaded::View;
 use crate::spectator::{self, LockSpectator, UnlockSpectator};
 use crate::take_back::{self, RedistributeTicket, TakeBackTicket};
@@ -32,8 +33,9 @@ pub(crate) trait Row {
     fn reads(&self, reads: &mut Reads<'_>);
     /// Decides the command with its rule function, over the records read.
     fn decide(&self, view: &View<'_>) -> Result<Decision, Error>;
-    /// Adds the lookups that the records read call for (after the first read and its leads).
-    fn follow_up(&self, _view: &View<'_>, _lookups: &mut Vec<Lookup>) {}
+    /// Adds the keys and lookups that the records read call for (after the first read and its
+    /// leads): one more read, once per attempt, only when some command asks.
+    fn follow_up(&self, _view: &View<'_>, _keys: &mut Vec<RecordKey>, _lookups: &mut Vec<Lookup>) {}
     /// Feeds what the caller sent into `d`: every field but the time and the ids of the records
     /// the command creates (each row destructures its command, so a new field cannot be
     /// forgotten).
@@ -77,6 +79,8 @@ const fn row_name(command: &Command) -> &'static str {
         Command::UnlockSpectator(_) => "UNLOCK_SPECTATOR",
         Command::AssignHolder(_) => "ASSIGN_HOLDER",
         Command::ClearHolder(_) => "CLEAR_HOLDER",
+        Command::PutOnResale(_) => "PUT_ON_RESALE",
+        Command::SettleResale(_) => "SETTLE_RESALE",
     }
 }
 
@@ -241,6 +245,8 @@ pub(crate) fn with_row<R>(command: &Command, f: impl FnOnce(&dyn Row) -> R) -> R
         Command::UnlockSpectator(c) => f(c),
         Command::AssignHolder(c) => f(c),
         Command::ClearHolder(c) => f(c),
+        Command::PutOnResale(c) => f(c),
+        Command::SettleResale(c) => f(c),
     }
 }
 
@@ -320,7 +326,7 @@ impl Row for InitiateTransfer {
             .spectator(&self.actor)
             .creates_groups(&self.groups);
     }
-    fn follow_up(&self, v: &View<'_>, lookups: &mut Vec<Lookup>) {
+    fn follow_up(&self, v: &View<'_>, _keys: &mut Vec<RecordKey>, lookups: &mut Vec<Lookup>) {
         wallet_if_kept(v, &self.actor, &self.tickets, lookups);
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
@@ -354,7 +360,7 @@ impl Row for ReturnToSender {
             .spectator(&self.actor)
             .creates(RecordKey::TransferGroup(self.group));
     }
-    fn follow_up(&self, v: &View<'_>, lookups: &mut Vec<Lookup>) {
+    fn follow_up(&self, v: &View<'_>, _keys: &mut Vec<RecordKey>, lookups: &mut Vec<Lookup>) {
         wallet_if_kept(v, &self.actor, std::slice::from_ref(&self.ticket), lookups);
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
@@ -826,5 +832,75 @@ impl Row for ClearHolder {
         } = self;
         d.write(ticket);
         d.write(actor);
+    }
+}
+
+impl Row for PutOnResale {
+    fn reads(&self, r: &mut Reads<'_>) {
+        r.ticket(self.ticket)
+            .point_of_sale(self.point_of_sale)
+            .creates(RecordKey::Ticket(self.buyer_ticket));
+    }
+    fn follow_up(&self, v: &View<'_>, keys: &mut Vec<RecordKey>, _lookups: &mut Vec<Lookup>) {
+        // L2: the lock of the ticket's current owner, whom the first read found.
+        if let Some(owner) = v
+            .ticket(self.ticket)
+            .ok()
+            .and_then(|t| t.wallet.as_ref())
+            .map(|w| &w.owners.current)
+        {
+            keys.push(RecordKey::Spectator(SpectatorId::of(v.organizer(), owner)));
+        }
+    }
+    fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
+        let ticket = v.ticket(self.ticket)?;
+        let owner = ticket
+            .wallet
+            .as_ref()
+            .and_then(|w| v.spectator(&w.owners.current));
+        if v.ticket(self.buyer_ticket).is_ok() {
+            return Err(Error::IdInUse {
+                key: RecordKey::Ticket(self.buyer_ticket),
+            });
+        }
+        resale::put_on_resale(ticket, v.point_of_sale(self.point_of_sale)?, owner, self)
+            .map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self {
+            ticket,
+            point_of_sale,
+            actor,
+            buyer,
+            buyer_ticket: _,
+            at: _,
+        } = self;
+        d.write(ticket);
+        d.write(point_of_sale);
+        d.write(actor);
+        d.write(buyer);
+    }
+}
+
+impl Row for SettleResale {
+    fn reads(&self, r: &mut Reads<'_>) {
+        r.ticket(self.ticket);
+    }
+    fn follow_up(&self, v: &View<'_>, keys: &mut Vec<RecordKey>, _lookups: &mut Vec<Lookup>) {
+        // The buyer's ticket the settlement may create: read, so that an id in use is refused.
+        if let Some(resale) = v
+            .ticket(self.ticket)
+            .ok()
+            .and_then(|t| t.distribution.resale.as_deref())
+        {
+            keys.push(RecordKey::Ticket(resale.buyer_ticket));
+        }
+    }
+    fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
+        resale::settle_resale(v.ticket(self.ticket)?, self).map_err(refused)
+    }
+    fn sent(&self, d: &mut Digester) {
+        let Self { ticket, at: _ } = self;
+        d.write(ticket);
     }
 }

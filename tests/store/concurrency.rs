@@ -571,13 +571,15 @@ fn writers_and_a_following_reader<S: Store + Send + 'static>(setup: S, open: imp
 
 /// W5, B12: a take back and a wallet move (the owner sending the ticket on) racing on one ticket,
 /// each on its own handle: exactly one of them wins, every time, and the right keeps one valid
-/// ticket that lives in no wallet twice. With `downloaded`, the ticket is on the owner's phone
-/// and a relay contact takes it back under `RELAY_AND_PUBLIC` (D1-D4).
+/// ticket that lives in no wallet twice. [`Invalidating::Downloaded`]: the ticket is on the
+/// owner's phone and a relay contact takes it back under `RELAY_AND_PUBLIC` (D1-D4);
+/// [`Invalidating::Resale`]: its cultural contact puts it on resale instead (R1-R3).
 fn take_back_races_a_transfer<S: Store + Send + 'static>(
     label: &str,
-    downloaded: bool,
+    how: Invalidating,
     open: impl Fn() -> S,
 ) {
+    let downloaded = how == Invalidating::Downloaded;
     use secure_ticket::take_back::TakeBackTicket;
     use secure_ticket::{
         Distribution, Feedback, InternetTheme, LifecycleStatus, OrganizerId, OrganizerSettings,
@@ -600,6 +602,7 @@ fn take_back_races_a_transfer<S: Store + Send + 'static>(
                 PointOfSale::b2b(OrganizerId::from_u128(1), pos)
                     .with_mobile_take_back(true)
                     .with_downloaded_take_back(secure_ticket::DownloadedTakeBack::RelayAndPublic)
+                    .with_resale(true, false)
                     .with_theme(
                         InternetTheme::parse("distribution.list.activateAdvancedView = true")
                             .unwrap(),
@@ -660,9 +663,18 @@ fn take_back_races_a_transfer<S: Store + Send + 'static>(
                 (Service::new(open()), Arc::clone(&barrier), agency.clone());
             thread::spawn(move || {
                 barrier.wait();
-                service.execute(&request(
-                    3000 + round,
-                    Command::TakeBack(TakeBackTicket {
+                let command = match how {
+                    Invalidating::Resale => {
+                        Command::PutOnResale(secure_ticket::resale::PutOnResale {
+                            ticket: id,
+                            point_of_sale: pos,
+                            actor: agency,
+                            buyer: bob(),
+                            buyer_ticket: TicketId::from_u128(10_000 + round),
+                            at: AT,
+                        })
+                    }
+                    _ => Command::TakeBack(TakeBackTicket {
                         contact: if downloaded {
                             secure_ticket::ContactKind::Relay
                         } else {
@@ -674,7 +686,8 @@ fn take_back_races_a_transfer<S: Store + Send + 'static>(
                         new_ticket: TicketId::from_u128(10_000 + round),
                         at: AT,
                     }),
-                ))
+                };
+                service.execute(&request(3000 + round, command))
             })
         };
         let transfer = {
@@ -707,25 +720,41 @@ fn take_back_races_a_transfer<S: Store + Send + 'static>(
             assert!(old.is_valid() && old.wallet.unwrap().pending_group.is_some());
         }
     }
-    println!("{label}: {take_backs} take backs and {transfers} transfers won, never both");
+    println!("{label}: {take_backs} invalidations and {transfers} transfers won, never both");
+}
+
+/// What invalidates the ticket in [`take_back_races_a_transfer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Invalidating {
+    TakeBack,
+    Downloaded,
+    Resale,
 }
 
 #[test]
 fn b12_w5_a_take_back_and_a_transfer_racing_on_memory_exactly_one_wins() {
     let store = MemoryStore::new();
-    take_back_races_a_transfer("MemoryStore", false, move || store.clone());
+    take_back_races_a_transfer("MemoryStore", Invalidating::TakeBack, move || store.clone());
 }
 
 #[test]
 fn d4_a_downloaded_take_back_and_a_transfer_racing_on_memory_exactly_one_wins() {
     let store = MemoryStore::new();
-    take_back_races_a_transfer("MemoryStore, downloaded", true, move || store.clone());
+    take_back_races_a_transfer(
+        "MemoryStore, downloaded",
+        Invalidating::Downloaded,
+        move || store.clone(),
+    );
 }
 
 #[test]
 fn d4_a_downloaded_take_back_and_a_transfer_racing_on_sqlite_exactly_one_wins() {
     let db = Arc::new(TempDb::new("downloaded-take-back-race"));
-    take_back_races_a_transfer("SqliteStore, downloaded", true, move || db.open());
+    take_back_races_a_transfer(
+        "SqliteStore, downloaded",
+        Invalidating::Downloaded,
+        move || db.open(),
+    );
 }
 
 #[test]
@@ -734,7 +763,36 @@ fn d4_a_downloaded_take_back_and_a_transfer_racing_on_postgres_exactly_one_wins(
         return;
     };
     let first = handles.remove(0);
-    take_back_races_a_transfer("PgBlockingStore, downloaded", true, move || {
+    take_back_races_a_transfer(
+        "PgBlockingStore, downloaded",
+        Invalidating::Downloaded,
+        move || first.reconnect().unwrap(),
+    );
+}
+
+#[test]
+fn r2_a_resale_and_a_transfer_racing_on_memory_exactly_one_wins() {
+    let store = MemoryStore::new();
+    take_back_races_a_transfer("MemoryStore, resale", Invalidating::Resale, move || {
+        store.clone()
+    });
+}
+
+#[test]
+fn r2_a_resale_and_a_transfer_racing_on_sqlite_exactly_one_wins() {
+    let db = Arc::new(TempDb::new("resale-race"));
+    take_back_races_a_transfer("SqliteStore, resale", Invalidating::Resale, move || {
+        db.open()
+    });
+}
+
+#[test]
+fn r2_a_resale_and_a_transfer_racing_on_postgres_exactly_one_wins() {
+    let Some((_schema, mut handles)) = crate::postgres::handles("resale_race", 1) else {
+        return;
+    };
+    let first = handles.remove(0);
+    take_back_races_a_transfer("PgBlockingStore, resale", Invalidating::Resale, move || {
         first.reconnect().unwrap()
     });
 }
@@ -745,13 +803,15 @@ fn b12_w5_a_take_back_and_a_transfer_racing_on_postgres_exactly_one_wins() {
         return;
     };
     let first = handles.remove(0);
-    take_back_races_a_transfer("PgBlockingStore", false, move || first.reconnect().unwrap());
+    take_back_races_a_transfer("PgBlockingStore", Invalidating::TakeBack, move || {
+        first.reconnect().unwrap()
+    });
 }
 
 #[test]
 fn b12_w5_a_take_back_and_a_transfer_racing_on_sqlite_exactly_one_wins() {
     let db = Arc::new(TempDb::new("take-back-race"));
-    take_back_races_a_transfer("SqliteStore", false, move || db.open());
+    take_back_races_a_transfer("SqliteStore", Invalidating::TakeBack, move || db.open());
 }
 
 /// The worker processes of the many-process tests: `examples/postgres_store` (built by `cargo

@@ -334,3 +334,71 @@ fn h1_the_owner_assigns_a_holder_through_the_shell_and_a_lock_stops_it() {
         )))
     ));
 }
+
+#[test]
+fn r2_a_resale_through_the_shell_holds_the_ticket_then_gives_the_buyer_a_new_one() {
+    use secure_ticket::Feedback;
+    use secure_ticket::resale::{PutOnResale, SettleResale};
+    use secure_ticket::wallet::RequestDeletion;
+    let service = Service::new(MemoryStore::new());
+    let records = setup_records(ORG, AcceptanceSettings::explicit())
+        .into_iter()
+        .map(|r| match r {
+            Record::PointOfSale(p) => Record::PointOfSale(p.with_resale(true, false)),
+            other => other,
+        });
+    service.create(records).unwrap();
+    // Ticket 1's cultural contact is the agency; injected to the agency itself.
+    inject(&service, 1, &crate::common::agency(), None);
+    let put = PutOnResale {
+        ticket: tid(1),
+        point_of_sale: crate::common::POS,
+        actor: crate::common::agency(),
+        buyer: carol(),
+        buyer_ticket: tid(2),
+        at: at(1),
+    };
+    let held = service
+        .execute(&req(10, Command::PutOnResale(put)))
+        .unwrap();
+    assert!(matches!(held.events[0], Event::TicketPutOnResale { .. }));
+    let settle = |id| {
+        service.execute(&req(
+            id,
+            Command::SettleResale(SettleResale {
+                ticket: tid(1),
+                at: at(4),
+            }),
+        ))
+    };
+    assert!(matches!(
+        settle(11),
+        Err(Error::Rule(RuleError::Resale(
+            secure_ticket::resale::ResaleError::DeletionNotReported { .. }
+        )))
+    ));
+    service
+        .execute(&req(
+            12,
+            Command::RequestDeletion(RequestDeletion {
+                ticket: tid(1),
+                at: at(2),
+            }),
+        ))
+        .unwrap();
+    let feedback = Feedback {
+        ticket: tid(1),
+        status: secure_ticket::LifecycleStatus::DeletionPending,
+        sequence: 9,
+        at: at(3),
+        transfer: None,
+    };
+    service
+        .execute(&req(13, Command::RecordFeedback(feedback)))
+        .unwrap();
+    let done = settle(14).unwrap();
+    assert!(matches!(done.events[0], Event::ResaleCompleted { .. }));
+    let bought = service.ticket(tid(2)).unwrap().unwrap().value;
+    assert!(bought.is_valid());
+    assert_eq!(bought.distribution.cultural_contact, Some(carol()));
+}

@@ -24,6 +24,7 @@ mod deletion;
 mod downloaded;
 mod feedback;
 mod frozen;
+mod resale;
 mod settings;
 mod take_back;
 mod target;
