@@ -27,6 +27,7 @@ const BUILT: &[(char, u32)] = &[
     ('H', 5),
     ('E', 2),
     ('D', 4),
+    ('R', 3),
 ];
 
 /// A rule id: one capital letter and a number (`T8`).
