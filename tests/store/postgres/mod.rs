@@ -491,6 +491,66 @@ fn x4_a_command_is_one_read_and_one_commit_on_postgres() {
     assert_eq!(trips(&accepted), 2);
 }
 
+/// K4's price on PostgreSQL: under a rule that keeps one, an initiation reads the sender's other
+/// tickets in a second read (a lookup of the index of tickets by owner, then its records) and
+/// writes the kept ticket back: five round trips, as measured here; under any other rule it stays
+/// at two.
+#[test]
+fn k4_an_initiation_under_keep_one_is_two_reads_and_one_commit_on_postgres() {
+    use secure_ticket::KeepOne;
+    use secure_ticket::service::Service;
+    use secure_ticket::store::Record;
+
+    use crate::common::{alice, inject, rule, ticket};
+    let Some((_schema, handles)) = handles("keep_one_trips", 1) else {
+        return;
+    };
+    let store = &handles[0];
+    crate::common::explicit_world(store);
+    let service = Service::new(store);
+    // A second ticket of the same performance under a rule that keeps one.
+    let keep =
+        secure_ticket::UsageRule::new(rule().organizer, secure_ticket::UsageRuleId::from_u128(9))
+            .with_keep_one(KeepOne::Enabled);
+    let performance = secure_ticket::PerformanceId::from_u128(4);
+    let mut first = ticket(5);
+    first.performance = Some(performance);
+    let mut second = ticket(6);
+    second.performance = Some(performance);
+    service
+        .create([
+            Record::UsageRule(keep),
+            Record::Ticket(first.clone()),
+            Record::Ticket(second),
+        ])
+        .unwrap();
+    for (n, id) in [
+        (5u128, first.id),
+        (6, secure_ticket::TicketId::from_u128(6)),
+    ] {
+        let mut injection = inject(n, id, alice());
+        if let secure_ticket::service::Command::Inject(c) = &mut injection.command {
+            c.usage_rule = keep.id;
+        }
+        service.execute(&injection).unwrap();
+    }
+    let trips = |run: &dyn Fn()| {
+        let before = store.inner().round_trips();
+        run();
+        store.inner().round_trips() - before
+    };
+    assert_eq!(trips(&|| drop(service.execute(&send_to_bob()).unwrap())), 2);
+    let mut send = send_to_bob();
+    send.id = secure_ticket::CommandId::from_u128(77);
+    if let secure_ticket::service::Command::Initiate(c) = &mut send.command {
+        c.tickets = vec![first.id];
+        c.groups = secure_ticket::transfer::NewGroupIds::single(
+            secure_ticket::TransferGroupId::from_u128(70),
+        );
+    }
+    assert_eq!(trips(&|| drop(service.execute(&send).unwrap())), 5);
+}
+
 /// Rows written by schema version 2 have no `leads` column value: a plan's read follows them
 /// step by step (more round trips), and reads exactly what the one-statement read reads.
 #[test]
