@@ -378,9 +378,12 @@ pub fn put_on_resale(
     Ok(decision)
 }
 
-/// Settles a ticket's resale once TIXnGO reported it DELETION_PENDING or DELETED (R2). If its
-/// TIXnGO owner is no longer the one it had when it was put on resale (it left that wallet
-/// meanwhile), the resale is cancelled: the ticket is valid again, with its latest owner. Else the
+/// Settles a ticket's resale once TIXnGO reported it DELETION_PENDING or DELETED (R2); recording
+/// that feedback ([`record_feedback`](crate::injection::record_feedback)) settles it by itself,
+/// this command settles one whose deletion was recorded otherwise. If the ticket left the
+/// contact's phone meanwhile (its TIXnGO owner is no longer the one it had when it was put on
+/// resale, or a TRANSFERRED feedback made someone else its cultural contact), the resale is
+/// cancelled: the ticket is valid again, with its latest owner. Else the
 /// resale completes: a new ticket for the same right, for the buyer (its cultural contact, not
 /// injected), replaces it. B11 holds either way.
 ///
@@ -426,7 +429,11 @@ pub fn settle_resale(ticket: &Ticket, command: &SettleResale) -> Result<Decision
     let mut old = ticket.clone();
     old.distribution.resale = None;
     let mut decision = Decision::default();
-    if owner.is_some_and(|o| *o != resale.owner) {
+    // It left that contact's phone: another TIXnGO owner now, or TIXnGO's TRANSFERRED feedback
+    // made someone else its cultural contact (I4).
+    let left = owner.is_some_and(|o| *o != resale.owner)
+        || ticket.distribution.cultural_contact.as_ref() != Some(&resale.by);
+    if left {
         // It left that wallet first: the resale is cancelled, the ticket stays with its owner.
         old.distribution.invalidation = None;
         decision.events.push(Event::ResaleCancelled {

@@ -103,6 +103,9 @@ impl RecordFeedbackError {
 /// - `PENDING_TRANSFER` adds a PENDING distribution entry (sender → recipient); `FAILURE_TRANSFER`
 ///   marks that group's entry CANCELLED; `TRANSFERRED` marks it CONFIRMED (adding it if the pending
 ///   feedback never came) and makes the recipient the cultural contact (I4).
+/// - `DELETION_PENDING` or `DELETED` for a ticket on resale settles the resale in the same
+///   decision (R2, [`resale::settle_resale`](crate::resale::settle_resale)): the buyer's ticket is
+///   created, or the resale is cancelled when the ticket left the contact first.
 ///
 /// # Errors
 ///
@@ -214,17 +217,36 @@ pub fn record_feedback(
     if updated == *ticket {
         return Ok(Decision::default());
     }
+    let recorded = Event::FeedbackRecorded {
+        ticket: ticket.id,
+        status: feedback.status,
+        at: feedback.at,
+    };
+    // R2: TIXnGO's deletion of a ticket on resale settles the resale.
+    if matches!(
+        feedback.status,
+        LifecycleStatus::DeletionPending | LifecycleStatus::Deleted
+    ) && updated.distribution.resale.is_some()
+        && let Ok(mut settled) = crate::resale::settle_resale(
+            &updated,
+            &crate::resale::SettleResale {
+                ticket: ticket.id,
+                at: feedback.at,
+            },
+        )
+    {
+        let mut events = Changes::one(recorded);
+        events.extend(settled.events.into_vec());
+        settled.events = events;
+        return Ok(settled);
+    }
     Ok(Decision {
         spectators: Changes::new(),
         relies_on: Changes::new(),
         created: Changes::new(),
         tickets: Changes::one(updated),
         groups: Changes::new(),
-        events: Changes::one(Event::FeedbackRecorded {
-            ticket: ticket.id,
-            status: feedback.status,
-            at: feedback.at,
-        }),
+        events: Changes::one(recorded),
     })
 }
 

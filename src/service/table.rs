@@ -580,6 +580,16 @@ impl Row for Feedback {
     fn reads(&self, r: &mut Reads<'_>) {
         r.ticket(self.ticket);
     }
+    fn follow_up(&self, v: &View<'_>, keys: &mut Vec<RecordKey>, _lookups: &mut Vec<Lookup>) {
+        // R2: a deletion feedback may settle a resale, creating the buyer's ticket.
+        if let Some(resale) = v
+            .ticket(self.ticket)
+            .ok()
+            .and_then(|t| t.distribution.resale.as_deref())
+        {
+            keys.push(RecordKey::Ticket(resale.buyer_ticket));
+        }
+    }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
         injection::record_feedback(v.ticket(self.ticket)?, self).map_err(refused)
     }

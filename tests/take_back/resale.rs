@@ -7,7 +7,7 @@ use secure_ticket::staff::{Reason, Staff, StaffRole};
 use secure_ticket::wallet::{self, RequestDeletion};
 use secure_ticket::{
     Event, InvalidationReason, LifecycleStatus, OrganizerSettings, PointOfSale, StaffId, Ticket,
-    TicketId,
+    TicketId, injection,
 };
 
 use crate::common::*;
@@ -34,8 +34,9 @@ fn put(ticket: &Ticket, pos: &PointOfSale) -> Result<secure_ticket::Decision, Re
     )
 }
 
-/// `ticket` as TIXnGO deletes it after the invalidation: DELETION_PENDING, recorded by S360.
-fn deletion_reported(ticket: &Ticket) -> Ticket {
+/// `ticket` as TIXnGO deletes it after the invalidation (DELETION_PENDING), and the feedback
+/// that reports it, not recorded yet.
+fn deletion_pending(ticket: &Ticket) -> (Ticket, secure_ticket::Feedback) {
     let pending = wallet::request_deletion(
         ticket,
         &RequestDeletion {
@@ -44,7 +45,8 @@ fn deletion_reported(ticket: &Ticket) -> Ticket {
         },
     )
     .unwrap();
-    apply_with_feedback(ticket, &pending)
+    let feedback = feedback_of(&pending.events).remove(0);
+    (after(ticket, &pending), feedback)
 }
 
 #[test]
@@ -136,8 +138,9 @@ fn r2_resale_invalidates_with_resale_and_completes_for_the_buyer_on_deletion_fee
             ..
         })
     ));
-    let deleted = deletion_reported(&held);
-    let done = resale::settle_resale(&deleted, &settle).unwrap();
+    // TIXnGO's DELETION_PENDING, recorded by S360, settles the resale in the same decision.
+    let (deleting, feedback) = deletion_pending(&held);
+    let done = injection::record_feedback(&deleting, &feedback).unwrap();
     let (old, new) = (&done.tickets[0], &done.tickets[1]);
     assert_eq!(
         old.distribution.invalidation.as_ref().unwrap().replaced_by,
@@ -149,7 +152,7 @@ fn r2_resale_invalidates_with_resale_and_completes_for_the_buyer_on_deletion_fee
     );
     assert!(new.is_valid() && new.wallet.is_none());
     assert!(matches!(
-        done.events[0],
+        done.events[1],
         Event::ResaleCompleted {
             buyer_ticket: BUYER_TICKET,
             ..
@@ -158,7 +161,21 @@ fn r2_resale_invalidates_with_resale_and_completes_for_the_buyer_on_deletion_fee
     assert_eq!(
         resale::settle_resale(old, &settle),
         Err(ResaleError::NotOnResale { ticket: OLD }),
-        "a feedback for a resale that no longer exists"
+        "a settlement of a resale that no longer exists"
+    );
+    // The explicit command settles a ticket whose deletion was recorded otherwise.
+    let mut recorded = deleting.clone();
+    recorded.distribution.last_feedback = Some(secure_ticket::LastFeedback {
+        status: LifecycleStatus::DeletionPending,
+        at: at(6),
+        sequence: feedback.sequence,
+    });
+    assert_eq!(
+        resale::settle_resale(&recorded, &settle)
+            .unwrap()
+            .tickets
+            .len(),
+        2
     );
 }
 
@@ -166,19 +183,12 @@ fn r2_resale_invalidates_with_resale_and_completes_for_the_buyer_on_deletion_fee
 fn r2_a_ticket_that_left_the_contacts_wallet_first_cancels_the_resale() {
     let ticket = injected();
     let held = only(put(&ticket, &resale_pos()).unwrap());
-    let mut moved = deletion_reported(&held);
+    let (mut moved, feedback) = deletion_pending(&held);
     moved.wallet.as_mut().unwrap().owners.current = bob();
-    let done = resale::settle_resale(
-        &moved,
-        &SettleResale {
-            ticket: OLD,
-            at: at(7),
-        },
-    )
-    .unwrap();
+    let done = injection::record_feedback(&moved, &feedback).unwrap();
     let back = only(done.clone());
     assert!(back.is_valid() && back.distribution.resale.is_none());
-    assert!(matches!(&done.events[0], Event::ResaleCancelled { owner, .. } if *owner == bob()));
+    assert!(matches!(&done.events[1], Event::ResaleCancelled { owner, .. } if *owner == bob()));
 }
 
 #[test]
