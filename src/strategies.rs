@@ -30,6 +30,7 @@ use crate::injection;
 use crate::injection::InjectTicket;
 use crate::organizer::AcceptanceSettings;
 use crate::point_of_sale::{InternetTheme, PointOfSale};
+use crate::resale::{PutOnResale, SettleResale};
 use crate::spectator::{LockChange, LockSpectator, Spectator, UnlockSpectator};
 use crate::staff::{Reason, Staff, StaffAction, StaffRole};
 use crate::take_back::{RedistributeTicket, TakeBackTicket};
@@ -546,7 +547,7 @@ pub fn arb_command_for(pools: &Pools, at: OffsetDateTime, fresh: u128) -> BoxedS
                 Command::EditRecipient(EditRecipient { group: g.id, actor, recipient, new_groups: NewGroupIds::new(new_group(0), new_group(1)), at })
             }),
         1 => group_id.clone().prop_map(move |id| Command::Expire(ExpireTransfer { group: id, at })),
-        2 => (any_ticket.clone(), select(vec![LifecycleStatus::Injected, LifecycleStatus::Downloaded, LifecycleStatus::PendingTransfer, LifecycleStatus::Transferred, LifecycleStatus::FailureTransfer]), person.clone(), person.clone(), -5i64..5, 0u64..4)
+        2 => (any_ticket.clone(), select(vec![LifecycleStatus::Injected, LifecycleStatus::Downloaded, LifecycleStatus::PendingTransfer, LifecycleStatus::Transferred, LifecycleStatus::FailureTransfer, LifecycleStatus::DeletionPending, LifecycleStatus::Deleted]), person.clone(), person.clone(), -5i64..5, 0u64..4)
             .prop_map(move |(ticket, status, sender, recipient, skew, sequence)| {
                 let transfer = status.is_transfer().then(|| TransferDetails { group: new_group(2), sender, recipient, back_office: None });
                 Command::RecordFeedback(Feedback { ticket, status, sequence, at: at.saturating_add(time::Duration::minutes(skew)), transfer })
@@ -556,9 +557,22 @@ pub fn arb_command_for(pools: &Pools, at: OffsetDateTime, fresh: u128) -> BoxedS
                 let contact = if relay { crate::ContactKind::Relay } else { crate::ContactKind::Individual };
                 Command::TakeBack(TakeBackTicket { contact, ticket, point_of_sale, actor, new_ticket, at })
             }),
-        1 => (any_ticket.clone(), pos, b2b_actor, person.clone()).prop_map(move |(ticket, point_of_sale, actor, to)| {
+        1 => (any_ticket.clone(), pos.clone(), b2b_actor.clone(), person.clone()).prop_map(move |(ticket, point_of_sale, actor, to)| {
                 Command::Redistribute(RedistributeTicket { ticket, point_of_sale, actor, to, at })
             }),
+        // R1-R3: by anyone (the caller steers the actor to the ticket's cultural contact, which
+        // the pools do not carry); the buyer's ticket id mostly new, now and then one that exists
+        // or the ticket's own.
+        3 => (any_ticket.clone(), pos, b2b_actor, person.clone(), ticket.clone(), 0u8..12)
+            .prop_map(move |(ticket, point_of_sale, actor, buyer, other, id)| {
+                let buyer_ticket = match id {
+                    0 => ticket,
+                    1 => other,
+                    _ => TicketId::from_u128(fresh.saturating_add(20_000)),
+                };
+                Command::PutOnResale(PutOnResale { ticket, point_of_sale, actor, buyer, buyer_ticket, at })
+            }),
+        2 => any_ticket.clone().prop_map(move |ticket| Command::SettleResale(SettleResale { ticket, at })),
         1 => any_ticket.clone().prop_map(move |ticket| Command::RequestDeletion(RequestDeletion { ticket, at })),
         1 => any_ticket.clone().prop_map(move |ticket| Command::CompleteDeletion(CompleteDeletion { ticket, at })),
         3 => (arb_staff(), arb_reason(), person.clone(), proptest::collection::vec(any_ticket.clone(), 0..4), 0u8..10)

@@ -13,7 +13,7 @@ const ERROR_CODES: &str = include_str!("../fixtures/error_codes.txt");
 /// Each command, in the order of [`Command`]: its serde tag, the error type of its transition
 /// (empty for the sweep, which has none), its success labels (see [`success_label`]) and the
 /// shell's own errors for it.
-const CATALOGUE: [(&str, &str, &[&str], &[&str]); 23] = [
+const CATALOGUE: [(&str, &str, &[&str], &[&str]); 25] = [
     (
         "INJECT",
         "InjectError",
@@ -88,8 +88,13 @@ const CATALOGUE: [(&str, &str, &[&str], &[&str]); 23] = [
     (
         "RECORD_FEEDBACK",
         "RecordFeedbackError",
-        &["Ok", "Ok:noop"],
-        &["RECORD_NOT_FOUND(ticket)"],
+        &[
+            "Ok",
+            "Ok:noop",
+            "Ok:resale_completed",
+            "Ok:resale_cancelled",
+        ],
+        &["RECORD_NOT_FOUND(ticket)", "ID_IN_USE(ticket)"],
     ),
     (
         "TAKE_BACK",
@@ -162,6 +167,22 @@ const CATALOGUE: [(&str, &str, &[&str], &[&str]); 23] = [
         &["Ok"],
         &["RECORD_NOT_FOUND(ticket)"],
     ),
+    (
+        "PUT_ON_RESALE",
+        "ResaleError",
+        &["Ok"],
+        &[
+            "RECORD_NOT_FOUND(ticket)",
+            "ID_IN_USE(ticket)",
+            "RECORD_NOT_FOUND(point_of_sale)",
+        ],
+    ),
+    (
+        "SETTLE_RESALE",
+        "ResaleError",
+        &["Ok:completed", "Ok:cancelled"],
+        &["RECORD_NOT_FOUND(ticket)", "ID_IN_USE(ticket)"],
+    ),
 ];
 
 /// Every command kind, in the order of [`Command`].
@@ -233,13 +254,17 @@ pub(crate) fn event_kind(event: &Event) -> &'static str {
         Event::SpectatorUnlocked { .. } => "SpectatorUnlocked",
         Event::HolderAssigned { .. } => "HolderAssigned",
         Event::HolderCleared { .. } => "HolderCleared",
+        Event::TicketPutOnResale { .. } => "TicketPutOnResale",
+        Event::ResaleCompleted { .. } => "ResaleCompleted",
+        Event::ResaleCancelled { .. } => "ResaleCancelled",
         _ => "UnknownEvent",
     }
 }
 
 /// The label of a success, from its events: `Ok`, `Ok:noop` (nothing changed), and for the
 /// commands where it matters the flavour (`Ok:forward`, `Ok:backward`, `Ok:split`, `Ok:owners`,
-/// `Ok:mobile`, `Ok:regular`).
+/// `Ok:mobile`, `Ok:regular`, `Ok:completed`, `Ok:cancelled`, `Ok:resale_completed`,
+/// `Ok:resale_cancelled`).
 pub(crate) fn success_label(command: &Command, events: &[Event], replayed: bool) -> String {
     if replayed {
         return "Replayed".to_owned();
@@ -300,6 +325,32 @@ pub(crate) fn success_label(command: &Command, events: &[Event], replayed: bool)
                 "Ok:regular".to_owned()
             }
         }
+        Command::SettleResale(_) => {
+            if events
+                .iter()
+                .any(|e| matches!(e, Event::ResaleCancelled { .. }))
+            {
+                "Ok:cancelled".to_owned()
+            } else {
+                "Ok:completed".to_owned()
+            }
+        }
+        // R2: a deletion feedback settles a resale.
+        Command::RecordFeedback(_) => {
+            if events
+                .iter()
+                .any(|e| matches!(e, Event::ResaleCancelled { .. }))
+            {
+                "Ok:resale_cancelled".to_owned()
+            } else if events
+                .iter()
+                .any(|e| matches!(e, Event::ResaleCompleted { .. }))
+            {
+                "Ok:resale_completed".to_owned()
+            } else {
+                "Ok".to_owned()
+            }
+        }
         _ => "Ok".to_owned(),
     }
 }
@@ -348,9 +399,34 @@ pub(crate) fn unreachable_through_the_shell(command: &str, outcome: &str) -> Opt
         (_, "TRANSFER_GROUP_NOT_FOUND" | "POINT_OF_SALE_NOT_FOUND") => Some(BY_ID),
         (
             "INJECT" | "DOWNLOAD" | "CHANGE_FLAG" | "RECORD_FEEDBACK" | "TAKE_BACK"
-            | "REDISTRIBUTE" | "REQUEST_DELETION" | "COMPLETE_DELETION",
+            | "REDISTRIBUTE" | "REQUEST_DELETION" | "COMPLETE_DELETION" | "PUT_ON_RESALE"
+            | "SETTLE_RESALE",
             "TICKET_NOT_FOUND",
         ) => Some(BY_ID),
+        ("PUT_ON_RESALE", "BUYER_TICKET_ID_REUSED") => Some(
+            "the shell reads the buyer's ticket id as a record to create: the ticket's own exists (ID_IN_USE)",
+        ),
+        ("SETTLE_RESALE", "Ok:cancelled") => Some(
+            "only a TRANSFERRED feedback moves a ticket on resale (its contact, I4; no transfer moves an invalidated one, W5), and the deletion feedback after it settles the resale itself",
+        ),
+        ("PUT_ON_RESALE", "NOT_ON_RESALE" | "DELETION_NOT_REPORTED") => {
+            Some("putting on resale and settling share their error type; each refuses only its own")
+        }
+        (
+            "SETTLE_RESALE",
+            "WRONG_POINT_OF_SALE"
+            | "NOT_CULTURAL_CONTACT"
+            | "ALREADY_ON_RESALE"
+            | "TICKET_INVALIDATED"
+            | "TICKET_NOT_INJECTED"
+            | "COMMAND_BEFORE_INJECTION"
+            | "TICKET_DELETED"
+            | "TICKET_PENDING_TRANSFER"
+            | "RESALE_DISABLED"
+            | "SPECTATOR_LOCKED"
+            | "BUYER_TICKET_ID_REUSED",
+        ) => Some("settling checks only the resale and TIXnGO's feedback (R2)"),
+
         (
             "ACCEPT" | "SIGN_IN" | "DECLINE" | "CANCEL" | "EXPIRE" | "EDIT_RECIPIENT"
             | "CANCEL_BACK_OFFICE",

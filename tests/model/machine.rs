@@ -287,6 +287,16 @@ fn negative_control_take_back_that_leaves_the_old_ticket_valid_is_caught() {
 }
 
 #[test]
+fn negative_control_resale_that_leaves_the_ticket_valid_is_caught() {
+    let (cases, why) = catch(Bug::ResaleLeavesTicketValid);
+    assert!(cases <= CI_CASES);
+    assert!(
+        why.contains("b11_at_most_one_valid_ticket_per_right"),
+        "{why}"
+    );
+}
+
+#[test]
 fn negative_control_lost_command_record_is_caught() {
     let (cases, why) = catch(Bug::CommandRecordLost);
     assert!(cases <= CI_CASES);

@@ -24,8 +24,8 @@ use secure_ticket::store::{
 };
 use secure_ticket::strategies::POINT_OF_SALE;
 use secure_ticket::{
-    CommandId, Direction, Email, Error, Event, OrganizerId, PointOfSaleId, RightId, Ticket,
-    TicketId, TransferGroup, UsageRule, UsageRuleId,
+    CommandId, Direction, Email, Error, Event, InvalidationReason, OrganizerId, PointOfSaleId,
+    RightId, Ticket, TicketId, TransferGroup, UsageRule, UsageRuleId,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -55,6 +55,8 @@ pub(crate) enum Bug {
     DeclineMovesTicket,
     /// A mobile take back leaves the old ticket valid (B7, B11).
     TakeBackLeavesOldValid,
+    /// A ticket put on resale stays valid while held for its buyer (R2, B11).
+    ResaleLeavesTicketValid,
     /// The command record is not written, so a retry runs the command again (X3).
     CommandRecordLost,
     /// A command's index additions are not written: new owners, senders and recipients do not
@@ -203,11 +205,19 @@ fn seed(bug: Bug, mut batch: Batch) -> Batch {
                 }
             }
         }
-        Bug::TakeBackLeavesOldValid => {
+        Bug::TakeBackLeavesOldValid | Bug::ResaleLeavesTicketValid => {
+            // The bug's own invalidation only: a take back's, or a resale's (R2).
+            let seeded = if bug == Bug::ResaleLeavesTicketValid {
+                InvalidationReason::Resale
+            } else {
+                InvalidationReason::MobileTakeBack
+            };
             let invalidated: Vec<TicketId> = events
                 .iter()
                 .filter_map(|e| match e {
-                    Event::TicketInvalidated { ticket, .. } => Some(*ticket),
+                    Event::TicketInvalidated { ticket, reason, .. } if *reason == seeded => {
+                        Some(*ticket)
+                    }
                     _ => None,
                 })
                 .collect();
@@ -238,9 +248,10 @@ impl Checks {
     pub(crate) const X3: Self = Self(1 << 2);
     /// X5: every stored state round-trips through the envelope.
     pub(crate) const ROUND_TRIP: Self = Self(1 << 3);
-    /// B11: at most one valid ticket per right.
+    /// B11: at most one valid ticket per right, and none while a ticket of it is on resale (R2).
     pub(crate) const ONE_VALID: Self = Self(1 << 4);
-    /// B11: no ticket lost (an invalidated ticket leads to a valid replacement).
+    /// B11: no ticket lost (an invalidated ticket leads to a valid replacement, or is held on
+    /// resale, R2).
     pub(crate) const NONE_LOST: Self = Self(1 << 5);
     /// T2, T9, S9: the level stays within 0..=limit, but for a ticket a staff transfer moved
     /// (within 0..=256 then); a spectator's transfer never takes a ticket above its limit.
@@ -860,12 +871,31 @@ impl Sut {
                     "b11_at_most_one_valid_ticket_per_right: right {right} has valid tickets {ids:?}"
                 ));
             }
+            // R2: while a ticket is on resale, its right has no valid ticket, and no other
+            // ticket of it is on resale.
+            let mut held: BTreeMap<RightId, Vec<TicketId>> = BTreeMap::new();
+            for t in tickets.values().filter(|t| on_resale(t)) {
+                held.entry(t.right).or_default().push(t.id);
+            }
+            for (right, ids) in &held {
+                let valid = valid.get(right).map_or(&[][..], Vec::as_slice);
+                if ids.len() > 1 || !valid.is_empty() {
+                    return Err(format!(
+                        "b11_at_most_one_valid_ticket_per_right: right {right} has tickets {ids:?} on \
+                         resale and valid tickets {valid:?}"
+                    ));
+                }
+            }
         }
         if self.checks.has(Checks::NONE_LOST) {
             for t in tickets.values() {
                 let mut current = *t;
                 let mut hops = 0;
                 while let Some(invalidation) = &current.distribution.invalidation {
+                    // R2: held for its buyer, not lost.
+                    if on_resale(current) {
+                        break;
+                    }
                     let next = invalidation.replaced_by.and_then(|id| tickets.get(&id));
                     match next {
                         Some(next) if next.right == t.right && hops <= tickets.len() => {
@@ -883,7 +913,10 @@ impl Sut {
                 }
             }
             for right in &self.rights {
-                if !tickets.values().any(|t| t.right == *right && t.is_valid()) {
+                if !tickets
+                    .values()
+                    .any(|t| t.right == *right && (t.is_valid() || on_resale(t)))
+                {
                     return Err(format!(
                         "b11_no_ticket_lost: right {right} has no valid ticket"
                     ));
@@ -1409,9 +1442,11 @@ impl Sut {
                 }
             }
             if let TicketList::Right(_) = list {
+                // B11, R2: one valid ticket, or none while one is on resale.
                 let valid = whole.items.iter().filter(|s| s.ticket.is_valid()).count();
-                if valid != 1 {
-                    return fail(list, format!("{valid} valid tickets"));
+                let held = whole.items.iter().filter(|s| on_resale(&s.ticket)).count();
+                if valid + held != 1 {
+                    return fail(list, format!("{valid} valid tickets, {held} on resale"));
                 }
             }
             if self.checks.has(Checks::PAGING) {
@@ -1584,6 +1619,11 @@ impl Sut {
         }
         Ok(())
     }
+}
+
+/// R2: the ticket is held for a buyer (invalidated with `RESALE`, not yet replaced).
+fn on_resale(ticket: &Ticket) -> bool {
+    ticket.distribution.resale.is_some()
 }
 
 /// A feed entry as the checks compare it.

@@ -1,6 +1,6 @@
 //! TIXnGO's lifecycle feedback recorded on S360's side (I3, I4, I6): feedback of a lower sequence
-//! ignored, the
-//! distribution history and the cultural contact kept in step with transfer feedback.
+//! ignored, the distribution history and the cultural contact kept in step with transfer feedback,
+//! and a resale settled by the deletion of its ticket (R2).
 
 use secure_ticket::injection::TransferDetails;
 use secure_ticket::{EntryStatus, Feedback, LifecycleStatus};
@@ -9,7 +9,7 @@ use super::shapes::Entry;
 use super::state::{Decided, Effect, Model, err};
 
 impl Model {
-    /// I3, I4, I6.
+    /// I3, I4, I6, R2.
     pub(super) fn record_feedback(&self, f: &Feedback) -> Decided {
         let t = self.ticket(f.ticket)?;
         if !t.printed {
@@ -71,6 +71,16 @@ impl Model {
         }
         if updated == *t {
             return Ok(Effect::default());
+        }
+        // R2: TIXnGO's deletion of a ticket on resale settles the resale in the same step.
+        if matches!(
+            f.status,
+            LifecycleStatus::DeletionPending | LifecycleStatus::Deleted
+        ) && updated.resale.is_some()
+        {
+            let mut settled = Self::settlement(f.ticket, &updated);
+            settled.events.insert(0, "FeedbackRecorded");
+            return Ok(settled);
         }
         Ok(Effect::ticket(f.ticket, updated, "FeedbackRecorded"))
     }

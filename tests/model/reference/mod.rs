@@ -1,6 +1,7 @@
 //! The reference model: a deliberately simple, independent reading of `SPEC.md`.
 //!
-//! Plain maps of tickets (owners, level, counters, flags, pending group, holder, S360's facet),
+//! Plain maps of tickets (owners, level, counters, flags, pending group, holder, resale, S360's
+//! facet),
 //! groups (sender, recipient, direction, status, back office), spectators' locks, rules and
 //! settings, updated by straight-line code. The model never calls the crate's transitions: it
 //! only uses the crate's data types (ids, emails, commands) and converts the real records into its
@@ -22,6 +23,7 @@
 //! - `spectator`: staff locking and unlocking a spectator (L1).
 //! - `holder`: holder assignment and clearing by the current owner (H).
 //! - `take_back`: take back, redistribution, deletion (B3-B10).
+//! - `resale`: resale by the ticket's cultural contact and its settlement (R1-R3).
 //! - `queries`: the read side as the model answers it: wallets, histories, tickets of a right or
 //!   a point of sale (Q2, Q3, Q6).
 //! - `feedback`: TIXnGO's feedback on S360's side (I3, I4).
@@ -31,6 +33,7 @@ mod back_office;
 mod feedback;
 mod holder;
 mod queries;
+mod resale;
 mod setup;
 mod shapes;
 mod spectator;

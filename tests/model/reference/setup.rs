@@ -1,5 +1,5 @@
 //! The setup every model run starts from: the fixed ids (organizers, points of sale, rules), the
-//! generated tickets, rules, points of sale, performances (one of them, now and then, ending during
+//! generated tickets, rules, points of sale (with their take-back and resale switches), performances (one of them, now and then, ending during
 //! the run), settings (role table, data collection) and, now and then, a spectator locked already;
 //! the model read from those records, and the pools the command generator draws from.
 
@@ -227,7 +227,10 @@ pub(super) fn setup_records(seed: &SetupSeed) -> Vec<Record> {
                 0 => secure_ticket::DownloadedTakeBack::Off,
                 1 => secure_ticket::DownloadedTakeBack::Relay,
                 _ => secure_ticket::DownloadedTakeBack::RelayAndPublic,
-            }),
+            })
+            // R1: a third of the setups each resell injected tickets only, injected and
+            // transferred ones, or none.
+            .with_resale(seed.interface % 3 >= 1, seed.interface % 3 == 2),
     ));
     records.push(Record::PointOfSale(
         PointOfSale::other(ORGANIZER, OTHER_POS).with_theme(advanced_theme(true)),
@@ -236,7 +239,9 @@ pub(super) fn setup_records(seed: &SetupSeed) -> Vec<Record> {
         PointOfSale::b2b(ORGANIZER, SECOND_B2B_POS)
             .with_mobile_take_back(true)
             .with_theme(advanced_theme(true))
-            .with_downloaded_take_back(secure_ticket::DownloadedTakeBack::Relay),
+            .with_downloaded_take_back(secure_ticket::DownloadedTakeBack::Relay)
+            // R1 allows everything here, but the point of sale distributed none of the tickets.
+            .with_resale(true, true),
     ));
     let parameters: &[(&str, &str)] = match seed.interface {
         0..=5 => &[
@@ -318,6 +323,8 @@ impl Model {
                             advanced: p.theme.activate_advanced_view,
                             mode: p.take_back_shipment_mode.as_ref().map(Mode::of),
                             downloaded: p.downloaded_take_back,
+                            resale_injected: p.resale_injected,
+                            resale_transferred: p.resale_transferred,
                         },
                     );
                 }

@@ -64,6 +64,19 @@ pub(crate) struct MTicket {
     pub(super) feedback: Option<(LifecycleStatus, OffsetDateTime, u64)>,
     pub(super) entries: Vec<Entry>,
     pub(crate) wallet: Option<MWallet>,
+    /// R2: the resale the ticket is held for, while it is.
+    pub(crate) resale: Option<MResale>,
+}
+
+/// A pending resale (R2): who put the ticket on resale, its TIXnGO owner then, the buyer, the id
+/// of the buyer's ticket to create, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MResale {
+    pub(super) by: Email,
+    pub(super) owner: Email,
+    pub(super) buyer: Email,
+    pub(super) buyer_ticket: TicketId,
+    pub(super) at: OffsetDateTime,
 }
 
 /// TIXnGO's facet.
@@ -193,6 +206,13 @@ impl MTicket {
                 })
                 .collect(),
             wallet: t.wallet.as_ref().map(MWallet::of),
+            resale: d.resale.as_deref().map(|r| MResale {
+                by: r.by.clone(),
+                owner: r.owner.clone(),
+                buyer: r.buyer.clone(),
+                buyer_ticket: r.buyer_ticket,
+                at: r.at,
+            }),
         }
     }
 }
@@ -407,7 +427,7 @@ impl MRule {
     }
 }
 
-/// A point of sale's take-back configuration (B1, B2).
+/// A point of sale's take-back configuration (B1, B2) and its resale switches (R1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct MPos {
     pub(super) b2b: bool,
@@ -416,4 +436,8 @@ pub(super) struct MPos {
     pub(super) mode: Option<Mode>,
     /// D1.
     pub(super) downloaded: secure_ticket::DownloadedTakeBack,
+    /// R1: resale of injected mobile tickets (never transferred).
+    pub(super) resale_injected: bool,
+    /// R1: resale of transferred ones.
+    pub(super) resale_transferred: bool,
 }

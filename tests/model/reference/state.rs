@@ -94,6 +94,7 @@ pub(crate) fn sent(request: &Request) -> Request {
         Command::EditRecipient(c) => c.new_groups = NewGroupIds::new(blank_group, blank_group),
         Command::TakeBack(c) => c.new_ticket = TicketId::from_u128(0),
         Command::BackOfficeTransfer(c) => c.groups = Vec::new(),
+        Command::PutOnResale(c) => c.buyer_ticket = TicketId::from_u128(0),
         _ => {}
     }
     Request {
@@ -130,6 +131,8 @@ pub(crate) fn restamp(command: &Command, at: OffsetDateTime) -> Command {
         Command::UnlockSpectator(c) => c.at = at,
         Command::AssignHolder(c) => c.at = at,
         Command::ClearHolder(c) => c.at = at,
+        Command::PutOnResale(c) => c.at = at,
+        Command::SettleResale(c) => c.at = at,
         other => panic!("a command the model does not know: {other:?}"),
     }
     command
@@ -344,6 +347,8 @@ impl Model {
                 self.assign_holder(c)
             }
             Command::ClearHolder(c) => self.clear_holder(c),
+            Command::PutOnResale(c) => self.put_on_resale(c),
+            Command::SettleResale(c) => self.settle_resale(c),
             other => panic!("a command the model does not know: {other:?}"),
         }
     }

@@ -8,11 +8,12 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest_state_machine::ReferenceStateMachine;
 use secure_ticket::command::ExpireDue;
+use secure_ticket::injection::TransferDetails;
 use secure_ticket::service::{Command, Request};
 use secure_ticket::strategies;
 use secure_ticket::transfer::NewGroupIds;
 use secure_ticket::wallet::Actor;
-use secure_ticket::{CommandId, Email, TicketId, TransferGroupId};
+use secure_ticket::{CommandId, Email, LifecycleStatus, TicketId, TransferGroupId};
 use time::{Duration, OffsetDateTime};
 
 use super::setup::{ORGANIZER, UNKNOWN_ORGANIZER, arb_setup, setup_records};
@@ -39,13 +40,28 @@ type Dice = (bool, u8, u8, u8);
 ///   owner (H1), a lock names the current owner of some ticket, and an unlock a locked spectator
 ///   (L1: so that locks meet the spectators they stop, L2);
 /// - 1 in 8, the recipient of a back-office transfer becomes the previous owner of its first
-///   ticket (S6, T6: BACKWARD).
+///   ticket (S6, T6: BACKWARD);
+/// - 5 in 6, the actor of a resale becomes the ticket's cultural contact (R1);
+/// - while some ticket is on resale (R2): 4 in 5, a settlement names one of them (one whose
+///   deletion was reported already, if any); half of the time, a deletion request names one
+///   (B10), and so does a feedback, after the ticket's last feedback (I3), which then reports
+///   DELETION_PENDING or DELETED (3 in 4: recording it settles the resale) or TRANSFERRED to
+///   someone (1 in 4: the resale is cancelled when it settles); 1 in 3, a resale takes the
+///   buyer's ticket id of another one, and 1 in 4 a take back takes one for its replacement (the
+///   settlement then finds the id in use).
 #[derive(Clone, Debug)]
 struct Steering {
     owners: BTreeMap<TicketId, (Email, Option<Email>)>,
     groups: BTreeMap<TransferGroupId, Vec<TicketId>>,
     pending_to: BTreeMap<Email, Vec<TransferGroupId>>,
     locked: Vec<Email>,
+    /// Each ticket's cultural contact (R1).
+    contacts: BTreeMap<TicketId, Email>,
+    /// The tickets on resale, each with the sequence of its last feedback (R2, I3) and the id
+    /// of its buyer's ticket.
+    on_resale: Vec<(TicketId, u64, TicketId)>,
+    /// The tickets on resale whose deletion TIXnGO reported before they were put on resale.
+    settleable: Vec<TicketId>,
 }
 
 impl Steering {
@@ -78,7 +94,43 @@ impl Steering {
                 .filter(|(_, s)| s.lock.is_some())
                 .map(|(email, _)| email.clone())
                 .collect(),
+            contacts: model
+                .tickets
+                .iter()
+                .filter_map(|(id, t)| Some((*id, t.contact.clone()?)))
+                .collect(),
+            on_resale: model
+                .tickets
+                .iter()
+                .filter_map(|(id, t)| {
+                    let sequence = t.feedback.map_or(0, |(_, _, sequence)| sequence);
+                    Some((*id, sequence, t.resale.as_ref()?.buyer_ticket))
+                })
+                .collect(),
+            settleable: model
+                .tickets
+                .iter()
+                .filter(|(_, t)| {
+                    t.resale.is_some()
+                        && matches!(
+                            t.feedback,
+                            Some((
+                                LifecycleStatus::DeletionPending | LifecycleStatus::Deleted,
+                                _,
+                                _
+                            ))
+                        )
+                })
+                .map(|(id, _)| *id)
+                .collect(),
         }
+    }
+
+    /// One of the tickets on resale, by the dice, with the sequence of its last feedback and its
+    /// buyer's ticket id.
+    fn on_resale(&self, dice: u8) -> Option<(TicketId, u64, TicketId)> {
+        (!self.on_resale.is_empty())
+            .then(|| self.on_resale[usize::from(dice) % self.on_resale.len()])
     }
 
     fn steer(&self, mut command: Command, (to_owner, dice, all, twin): Dice) -> Command {
@@ -142,7 +194,62 @@ impl Steering {
                 let recipients: Vec<&Email> = self.pending_to.keys().collect();
                 c.actor = recipients[usize::from(dice) % recipients.len()].clone();
             }
-            Command::RecordFeedback(f) if drop_details => f.transfer = None,
+            Command::RecordFeedback(f) => {
+                if drop_details {
+                    f.transfer = None;
+                }
+                if let (true, Some((ticket, last, _))) = (to_owner, self.on_resale(dice)) {
+                    f.ticket = ticket;
+                    f.sequence = last + 1;
+                    f.transfer = None;
+                    f.status = match dice % 4 {
+                        0 | 2 => LifecycleStatus::DeletionPending,
+                        1 => LifecycleStatus::Deleted,
+                        // A transfer TIXnGO completed before the deletion landed: another
+                        // cultural contact (I4), so the resale is cancelled when it settles.
+                        _ => {
+                            f.transfer = Some(TransferDetails {
+                                group: TransferGroupId::from_u128(u128::from(last) + 500_000),
+                                sender: self
+                                    .contacts
+                                    .get(&ticket)
+                                    .cloned()
+                                    .unwrap_or_else(|| strategies::person(0)),
+                                recipient: strategies::person(usize::from(all)),
+                                back_office: None,
+                            });
+                            LifecycleStatus::Transferred
+                        }
+                    };
+                }
+            }
+            Command::RequestDeletion(c) => {
+                if let (true, Some((ticket, _, _))) = (to_owner, self.on_resale(dice)) {
+                    c.ticket = ticket;
+                }
+            }
+            Command::PutOnResale(c) => {
+                if let (true, Some(contact)) = (dice % 6 != 0, self.contacts.get(&c.ticket)) {
+                    c.actor = contact.clone();
+                }
+                // The buyer's ticket id of another resale: the second settlement finds it in use.
+                if let (0, Some((_, _, taken))) = (twin % 3, self.on_resale(dice)) {
+                    c.buyer_ticket = taken;
+                }
+            }
+            // The buyer's ticket id of a resale: its settlement finds the id in use.
+            Command::TakeBack(c) => {
+                if let (0, Some((_, _, taken))) = (all % 4, self.on_resale(dice)) {
+                    c.new_ticket = taken;
+                }
+            }
+            Command::SettleResale(c) if dice % 5 != 0 => {
+                if !self.settleable.is_empty() {
+                    c.ticket = self.settleable[usize::from(dice) % self.settleable.len()];
+                } else if let Some((ticket, _, _)) = self.on_resale(dice) {
+                    c.ticket = ticket;
+                }
+            }
             Command::BackOfficeTransfer(c) => {
                 if let (true, Some(p)) = (to_previous, previous(c.tickets.first())) {
                     c.recipient = p;
@@ -189,6 +296,7 @@ fn remint(command: &Command, fresh: u128) -> Command {
         Command::ReturnToSender(c) => c.group = forward,
         Command::EditRecipient(c) => c.new_groups = NewGroupIds::new(forward, backward),
         Command::TakeBack(c) => c.new_ticket = TicketId::from_u128(1_000_000 + fresh),
+        Command::PutOnResale(c) => c.buyer_ticket = TicketId::from_u128(2_000_000 + fresh),
         // The same shape (how many ids, which repeated), new ids: the generator's back-office
         // transfers carry at most two distinct ids.
         Command::BackOfficeTransfer(c) => {

@@ -119,6 +119,7 @@ impl Model {
             feedback: None,
             entries: Vec::new(),
             wallet: None,
+            resale: None,
         };
         Ok(Effect {
             tickets: vec![(c.ticket, old, false), (c.new_ticket, new, true)],
