@@ -221,7 +221,8 @@ impl ResaleError {
 /// TIXnGO reports it deleted ([`settle_resale`]). B11 holds: while on resale the right has no
 /// valid ticket; the buyer's is created when the resale completes.
 ///
-/// `owner_record` is the spectator record of the ticket's current TIXnGO owner, if any (L2).
+/// `locks` are the spectator records the organizer keeps of the actor and of the ticket's current
+/// TIXnGO owner (either may be absent): a lock of either refuses (R1, L2).
 ///
 /// # Errors
 ///
@@ -257,8 +258,8 @@ impl ResaleError {
 ///     buyer: Email::parse("buyer@example.com")?, buyer_ticket: TicketId::from_u128(2), at,
 /// };
 /// // The point of sale's switch is off.
-/// assert!(matches!(resale::put_on_resale(&injected, &pos, None, &command), Err(ResaleError::ResaleDisabled { .. })));
-/// let on_sale = resale::put_on_resale(&injected, &pos.with_resale(true, false), None, &command)?;
+/// assert!(matches!(resale::put_on_resale(&injected, &pos, &[], &command), Err(ResaleError::ResaleDisabled { .. })));
+/// let on_sale = resale::put_on_resale(&injected, &pos.with_resale(true, false), &[], &command)?;
 /// let held = &on_sale.tickets[0];
 /// assert_eq!(held.distribution.invalidation.as_ref().map(|i| &i.reason), Some(&InvalidationReason::Resale));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -266,7 +267,7 @@ impl ResaleError {
 pub fn put_on_resale(
     ticket: &Ticket,
     point_of_sale: &PointOfSale,
-    owner_record: Option<&Spectator>,
+    locks: &[&Spectator],
     command: &PutOnResale,
 ) -> Result<Decision, ResaleError> {
     use ResaleError as E;
@@ -323,6 +324,22 @@ pub fn put_on_resale(
             status: wallet.status(),
         });
     }
+    // TIXnGO's feedback may say so before the wallet facet does.
+    if let Some(last) = ticket.distribution.last_feedback
+        && matches!(
+            last.status,
+            LifecycleStatus::DeletionPending | LifecycleStatus::Deleted
+        )
+    {
+        return Err(E::TicketDeleted {
+            ticket: id,
+            status: if last.status == LifecycleStatus::Deleted {
+                WalletStatus::Deleted
+            } else {
+                WalletStatus::DeletionPending
+            },
+        });
+    }
     if let Some(group) = wallet.pending_group {
         return Err(E::PendingTransfer { ticket: id, group });
     }
@@ -340,10 +357,15 @@ pub fn put_on_resale(
             transferred,
         });
     }
-    if let Some(locked) =
-        SpectatorLocked::of(owner_record.filter(|r| r.email == wallet.owners.current))
-    {
-        return Err(locked.into());
+    // L2: a locked actor, or a locked current owner (R1).
+    for who in [&command.actor, &wallet.owners.current] {
+        let record = locks
+            .iter()
+            .copied()
+            .find(|r| r.email == *who && r.organizer == ticket.organizer);
+        if let Some(locked) = SpectatorLocked::of(record) {
+            return Err(locked.into());
+        }
     }
     if command.buyer_ticket == id {
         return Err(E::BuyerTicketIdReused { ticket: id });
@@ -436,9 +458,14 @@ pub fn settle_resale(ticket: &Ticket, command: &SettleResale) -> Result<Decision
     if left {
         // It left that wallet first: the resale is cancelled, the ticket stays with its owner.
         old.distribution.invalidation = None;
+        // Its latest TIXnGO owner: the one TIXnGO's TRANSFERRED feedback named, else the wallet's.
+        let latest = match &ticket.distribution.cultural_contact {
+            Some(contact) if *contact != resale.by => contact.clone(),
+            _ => owner.cloned().unwrap_or_else(|| resale.owner.clone()),
+        };
         decision.events.push(Event::ResaleCancelled {
             ticket: id,
-            owner: owner.cloned().unwrap_or_else(|| resale.owner.clone()),
+            owner: latest,
             at: command.at,
         });
         decision.tickets.push(old);

@@ -591,7 +591,21 @@ impl Row for Feedback {
         }
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
-        injection::record_feedback(v.ticket(self.ticket)?, self).map_err(refused)
+        let ticket = v.ticket(self.ticket)?;
+        // A resale whose buyer's ticket id another record took meanwhile cannot settle: the
+        // feedback is still recorded (the resale waits), so that the feedback never stalls.
+        if let Some(resale) = ticket.distribution.resale.as_deref()
+            && v.ticket(resale.buyer_ticket).is_ok()
+        {
+            let mut unsettled = ticket.clone();
+            unsettled.distribution.resale = None;
+            let mut decision = injection::record_feedback(&unsettled, self).map_err(refused)?;
+            for recorded in decision.tickets.as_mut_slice() {
+                recorded.distribution.resale = Some(Box::new(resale.clone()));
+            }
+            return Ok(decision);
+        }
+        injection::record_feedback(ticket, self).map_err(refused)
     }
     fn sent(&self, d: &mut Digester) {
         let Self {
@@ -849,6 +863,7 @@ impl Row for PutOnResale {
     fn reads(&self, r: &mut Reads<'_>) {
         r.ticket(self.ticket)
             .point_of_sale(self.point_of_sale)
+            .spectator(&self.actor)
             .creates(RecordKey::Ticket(self.buyer_ticket));
     }
     fn follow_up(&self, v: &View<'_>, keys: &mut Vec<RecordKey>, _lookups: &mut Vec<Lookup>) {
@@ -873,7 +888,9 @@ impl Row for PutOnResale {
                 key: RecordKey::Ticket(self.buyer_ticket),
             });
         }
-        resale::put_on_resale(ticket, v.point_of_sale(self.point_of_sale)?, owner, self)
+        let locks: Vec<&spectator::Spectator> =
+            v.spectator(&self.actor).into_iter().chain(owner).collect();
+        resale::put_on_resale(ticket, v.point_of_sale(self.point_of_sale)?, &locks, self)
             .map_err(refused)
     }
     fn sent(&self, d: &mut Digester) {

@@ -22,7 +22,7 @@ fn put(ticket: &Ticket, pos: &PointOfSale) -> Result<secure_ticket::Decision, Re
     resale::put_on_resale(
         ticket,
         pos,
-        None,
+        &[],
         &PutOnResale {
             ticket: ticket.id,
             point_of_sale: POS,
@@ -68,11 +68,11 @@ fn r1_two_switches_and_only_the_cultural_contact() {
         at: at(5),
     };
     assert!(matches!(
-        resale::put_on_resale(&ticket, &resale_pos(), None, &by_agency),
+        resale::put_on_resale(&ticket, &resale_pos(), &[], &by_agency),
         Err(ResaleError::NotCulturalContact { .. })
     ));
     by_agency.actor = typo();
-    assert!(resale::put_on_resale(&ticket, &resale_pos(), None, &by_agency).is_ok());
+    assert!(resale::put_on_resale(&ticket, &resale_pos(), &[], &by_agency).is_ok());
     // A transferred ticket needs the second switch.
     let mut transferred = ticket.clone();
     transferred.wallet.as_mut().unwrap().forward_transfers = 1;
@@ -107,9 +107,20 @@ fn r1_a_locked_current_owner_may_not_resell() {
         at: at(5),
     };
     assert!(matches!(
-        resale::put_on_resale(&ticket, &resale_pos(), Some(&record), &command),
+        resale::put_on_resale(&ticket, &resale_pos(), &[&record], &command),
         Err(ResaleError::SpectatorLocked(_))
     ));
+    // L2: the locked one is the actor, another spectator owns the ticket now.
+    let mut transferred = ticket.clone();
+    transferred.wallet.as_mut().unwrap().owners.current = bob();
+    transferred.wallet.as_mut().unwrap().forward_transfers = 1;
+    assert!(matches!(
+        resale::put_on_resale(&transferred, &pos().with_resale(true, true), &[&record], &command),
+        Err(ResaleError::SpectatorLocked(l)) if l.spectator == typo()
+    ));
+    assert!(
+        resale::put_on_resale(&transferred, &pos().with_resale(true, true), &[], &command).is_ok()
+    );
 }
 
 #[test]

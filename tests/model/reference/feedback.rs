@@ -76,7 +76,9 @@ impl Model {
         if matches!(
             f.status,
             LifecycleStatus::DeletionPending | LifecycleStatus::Deleted
-        ) && updated.resale.is_some()
+        ) && let Some(resale) = &updated.resale
+            // The buyer's ticket id taken meanwhile: the feedback is recorded, the resale waits.
+            && !self.tickets.contains_key(&resale.buyer_ticket)
         {
             let mut settled = Self::settlement(f.ticket, &updated);
             settled.events.insert(0, "FeedbackRecorded");

@@ -53,6 +53,17 @@ impl Model {
         if w.leaving() {
             return err("TICKET_DELETED");
         }
+        // TIXnGO's feedback may say so before the wallet facet does.
+        if matches!(
+            t.feedback,
+            Some((
+                LifecycleStatus::DeletionPending | LifecycleStatus::Deleted,
+                _,
+                _
+            ))
+        ) {
+            return err("TICKET_DELETED");
+        }
         // R3.
         if w.pending.is_some() {
             return err("TICKET_PENDING_TRANSFER");
@@ -67,8 +78,8 @@ impl Model {
         if !allowed {
             return err("RESALE_DISABLED");
         }
-        // R1, L2: a locked current owner may not.
-        if self.locked(&w.current) {
+        // L2: a locked actor may not; R1: nor a locked current owner.
+        if self.locked(&c.actor) || self.locked(&w.current) {
             return err("SPECTATOR_LOCKED");
         }
         if c.buyer_ticket == c.ticket {
