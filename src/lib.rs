@@ -65,8 +65,10 @@
 //!  your service                          secure_ticket
 //!  ────────────                          ─────────────
 //!  now = clock(); ids = new ids
-//!  load the records the command names ─▶ transfer::initiate(&tickets, &rules, &settings, &cmd)
-//!                                      ◀─ Ok(Decision { tickets, groups, events, created }) | Err(..)
+//!  load the records the command names ─▶ transfer::initiate(&tickets, &context, &cmd)
+//!  (and what they lead to: rules,         (context: rules, settings, performances,
+//!  performances, the actor's record)       the actor's tickets and spectator record)
+//!                                      ◀─ Ok(Decision { tickets, groups, events, .. }) | Err(..)
 //!  write the new records (each with
 //!  the version you loaded), publish
 //!  the events
@@ -108,6 +110,13 @@
 //! | X3-X4 idempotency, concurrency | [`service::Execution`], [`service::Service`], [`service::AsyncService`], [`store::Store`], [`store::AsyncStore`] |
 //! | X5-X6 formats | [`store::Envelope`], [`store::Decoded`] |
 //! | X1-X2 | every transition: pure, authorization checked on the command's actor |
+//! | S1-S9 back office | [`transfer::back_office_transfer`], [`transfer::cancel_back_office`], [`staff`] |
+//! | L1-L3 locked spectators | [`spectator::lock`], [`spectator::unlock`] |
+//! | K1-K4 Keep One | [`KeepOne`], [`transfer::Context`] |
+//! | H1-H5 holders | [`holder::assign`], [`holder::clear`], [`DataCollection`] |
+//! | E1-E2 end of a performance | [`Performance`], [`TransferGroup::due_at`] |
+//! | D1-D4 downloaded take back | [`DownloadedTakeBack`], [`ContactKind`], [`take_back::take_back`] |
+//! | R1-R3 resale | [`resale::put_on_resale`], [`resale::settle_resale`] |
 //!
 //! # Crate features
 //!
