@@ -22,8 +22,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
+use secure_ticket::holder::{self, AssignHolder};
 use secure_ticket::injection::{self, Feedback, InjectTicket, LifecycleStatus};
+use secure_ticket::resale::{self, PutOnResale};
+use secure_ticket::spectator::{self, LockSpectator};
+use secure_ticket::staff::{Reason, Staff, StaffRole};
 use secure_ticket::take_back::{self, TakeBackPolicy, TakeBackTicket};
+use secure_ticket::transfer::BackOfficeTransfer;
 use secure_ticket::transfer::{
     self, AcceptTransfer, CancelTransfer, DeclineTransfer, EditRecipient, InitiateTransfer,
     NewGroupIds, ReturnToSender, TransferGroup,
@@ -33,6 +38,7 @@ use secure_ticket::{
     RightId, ShipmentMode, ShipmentModeId, Ticket, TicketId, TixngoInterface, TransferBackward,
     TransferGroupId, TransferLimit, UsageRule, UsageRuleId,
 };
+use secure_ticket::{OrganizerSettings, StaffId, TicketHolder};
 use time::macros::datetime;
 
 /// Counts allocations (and reallocations) made through the global allocator.
@@ -393,6 +399,86 @@ fn cases(f: &Fixture) -> Vec<Case> {
             },
         ),
     ];
+    // The organizer's controls (S, L, H, R).
+    let organizer = OrganizerSettings::new(secure_ticket::OrganizerId::from_u128(1));
+    let staff = Staff::new(StaffId::from_u128(5), StaffRole::Advanced);
+    let reason = Reason::parse("seat swap at the box office").unwrap();
+    cases.push(case(
+        "back-office transfer",
+        (
+            organizer.clone(),
+            BackOfficeTransfer {
+                staff,
+                reason: reason.clone(),
+                recipient: f.bob.clone(),
+                tickets: vec![f.injected.id],
+                groups: vec![TransferGroupId::from_u128(3)],
+                at: AT,
+            },
+        ),
+        |f, (settings, cmd)| {
+            let context = transfer::Context::new(&f.rule).with_settings(f.settings);
+            transfer::back_office_transfer(
+                std::slice::from_ref(black_box(&f.injected)),
+                settings,
+                &context,
+                cmd,
+            )
+            .map_or(0, |d| d.tickets.len())
+        },
+    ));
+    cases.push(case(
+        "lock a spectator",
+        (
+            organizer.clone(),
+            LockSpectator {
+                staff,
+                spectator: f.alice.clone(),
+                reason,
+                at: AT,
+            },
+        ),
+        |_, (settings, cmd)| spectator::lock(None, settings, cmd).map_or(0, |d| d.spectators.len()),
+    ));
+    cases.push(case(
+        "assign a holder",
+        (
+            organizer.clone(),
+            AssignHolder {
+                ticket: f.injected.id,
+                actor: f.alice.clone(),
+                holder: TicketHolder {
+                    first_name: "Ada".into(),
+                    last_name: "Lovelace".into(),
+                    ..TicketHolder::default()
+                },
+                reason: None,
+                at: AT,
+            },
+        ),
+        |f, (settings, cmd)| {
+            holder::assign(black_box(&f.injected), &f.rule, settings, None, cmd)
+                .map_or(0, |d| d.tickets.len())
+        },
+    ));
+    cases.push(case(
+        "put on resale",
+        (
+            f.pos.clone().with_resale(true, true),
+            PutOnResale {
+                ticket: f.injected.id,
+                point_of_sale: f.pos.id,
+                actor: f.alice.clone(),
+                buyer: f.carol.clone(),
+                buyer_ticket: TicketId::from_u128(9),
+                at: AT,
+            },
+        ),
+        |f, (pos, cmd)| {
+            resale::put_on_resale(black_box(&f.injected), pos, &[], cmd)
+                .map_or(0, |d| d.tickets.len())
+        },
+    ));
     for (name, backward) in [
         ("accept BACKWARD, NEUTRAL", TransferBackward::Neutral),
         ("accept BACKWARD, DECREASE", TransferBackward::Decrease),

@@ -261,6 +261,9 @@ impl BackOfficeTransferError {
 
 /// The first id repeated in `ids`, in O(n log n).
 fn first_repeated<T: Ord + Copy>(ids: &[T]) -> Option<T> {
+    if ids.len() < 2 {
+        return None;
+    }
     let mut sorted = ids.to_vec();
     sorted.sort_unstable();
     let repeated: Vec<T> = sorted
