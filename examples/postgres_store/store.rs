@@ -187,6 +187,21 @@ static READ_FOLLOWED: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`READ_FOLLOWED`] whose first keys also take the hits of one lookup of `index_entries`
+/// (`$6` to `$11`, as in [`QUERY`]): the read of a plan with one lookup in one statement, sent
+/// with the lookup's own statement (for the hits' sort keys) in the same round trip. Both run in
+/// the read's snapshot, so they agree.
+static READ_FOLLOWED_LOOKUP: LazyLock<String> = LazyLock::new(|| {
+    READ_FOLLOWED.replacen(
+        "FROM unnest($1::text[], $2::bytea[]) AS k (kind, id), LATERAL",
+        "FROM (SELECT u.kind, u.id FROM unnest($1::text[], $2::bytea[]) AS u (kind, id) \
+         UNION SELECT h.key_kind, h.key_id FROM (SELECT key_kind, key_id FROM index_entries \
+         WHERE ix = $6 AND organizer = $7 AND term = $8 AND sort > $9 AND sort <= $10 \
+         ORDER BY sort LIMIT $11) AS h) AS k (kind, id), LATERAL",
+        1,
+    )
+});
+
 /// The place of `lead` in [`Lead::ALL`]: its byte in the `leads` column, its bit in
 /// [`READ_FOLLOWED`]'s mask.
 fn lead_tag(lead: Lead) -> u8 {
@@ -610,6 +625,18 @@ impl PgStore {
         keys: &[RecordKey],
         follow: Option<&ReadPlan>,
     ) -> Result<(Vec<Versioned<Record>>, bool), StoreError> {
+        self.load_with(client, keys, follow, None).await
+    }
+
+    /// [`load_in`](Self::load_in); with `lookup` (and `follow`), the lookup's records too, in the
+    /// same statement ([`READ_FOLLOWED_LOOKUP`]).
+    async fn load_with<C: GenericClient>(
+        &self,
+        client: &C,
+        keys: &[RecordKey],
+        follow: Option<&ReadPlan>,
+        lookup: Option<&Lookup>,
+    ) -> Result<(Vec<Versioned<Record>>, bool), StoreError> {
         let failed = |e| backend(Operation::Load, None, e);
         let (mut kinds, mut ids, mut organizers, mut commands) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -639,21 +666,47 @@ impl PgStore {
         }
         let mut found = Vec::with_capacity(keys.len());
         let mut unfollowed = false;
-        if keys.is_empty() {
+        if keys.is_empty() && lookup.is_none() {
             return Ok((found, unfollowed));
         }
         // Both tables in one statement, one round trip: a command row comes back under the
         // marker kind `*command`, its id the organizer's 16 bytes then the command's.
         self.trip(1);
-        let rows = match follow {
-            Some(plan) => {
+        let rows = match (follow, lookup) {
+            (Some(plan), Some(lookup)) => {
+                let statement =
+                    prepared(client, &self.statements, READ_FOLLOWED_LOOKUP.as_str()).await?;
+                let mask = follow_mask(plan);
+                let after = lookup.after.map(SortKey::to_bytes);
+                let after: &[u8] = after.as_ref().map_or(&[], |bytes| bytes.as_slice());
+                let until = lookup.until.to_bytes();
+                client
+                    .query(
+                        &statement,
+                        &[
+                            &kinds,
+                            &ids,
+                            &organizers,
+                            &commands,
+                            &mask,
+                            &i16::from(lookup.index.number()),
+                            &lookup.organizer.as_uuid().as_bytes().as_slice(),
+                            &lookup.term.to_string(),
+                            &after,
+                            &until.as_slice(),
+                            &i64::from(lookup.limit),
+                        ],
+                    )
+                    .await
+            }
+            (Some(plan), None) => {
                 let statement = prepared(client, &self.statements, READ_FOLLOWED.as_str()).await?;
                 let mask = follow_mask(plan);
                 client
                     .query(&statement, &[&kinds, &ids, &organizers, &commands, &mask])
                     .await
             }
-            None => {
+            (None, _) => {
                 let statement = prepared(client, &self.statements, LOAD_ALL).await?;
                 client
                     .query(&statement, &[&kinds, &ids, &organizers, &commands])
@@ -812,14 +865,31 @@ impl PgStore {
 
     async fn read_in(&self, transaction: &Client, plan: &ReadPlan) -> Result<Read, StoreError> {
         let mut hits = Vec::with_capacity(plan.lookups().len());
-        let mut keys = plan.keys().to_vec();
-        for lookup in plan.lookups() {
-            let found = self.query_in(transaction, lookup).await?;
-            keys.extend(found.iter().map(|hit| hit.key));
-            hits.push(found);
-        }
-        // The keys and what they lead to, in one statement (which asks each key once).
-        let (records, unfollowed) = self.load_in(transaction, &keys, Some(plan)).await?;
+        let (records, unfollowed) = match plan.lookups() {
+            // One lookup of `index_entries` (a wallet, a sign-in's groups): its hits and the
+            // read of the keys with them, two statements sent together, one round trip.
+            [lookup] if !lookup.index.is_unique() && lookup.index != Index::CommandsByTime => {
+                let (found, loaded) = tokio::join!(
+                    biased;
+                    self.query_in(transaction, lookup),
+                    self.load_with(transaction, plan.keys(), Some(plan), Some(lookup)),
+                );
+                // Sent together: one round trip for the two.
+                self.trips.fetch_sub(1, Ordering::Relaxed);
+                hits.push(found?);
+                loaded?
+            }
+            lookups => {
+                let mut keys = plan.keys().to_vec();
+                for lookup in lookups {
+                    let found = self.query_in(transaction, lookup).await?;
+                    keys.extend(found.iter().map(|hit| hit.key));
+                    hits.push(found);
+                }
+                // The keys and what they lead to, in one statement (which asks each key once).
+                self.load_in(transaction, &keys, Some(plan)).await?
+            }
+        };
         let feed = match plan.replayed(&records) {
             Some(query) => self.feed_in(transaction, &query).await?,
             None => Vec::new(),
