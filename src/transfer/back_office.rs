@@ -9,6 +9,7 @@ use super::context::Context;
 use super::initiate::MAX_TICKETS;
 use super::shared::{
     GroupCommandError, check_named, check_not_before, check_open, close_group, find_ticket,
+    first_repeated,
 };
 use crate::changes::TicketIds;
 use crate::decision::Decision;
@@ -259,25 +260,6 @@ impl BackOfficeTransferError {
     }
 }
 
-/// The first id repeated in `ids`, in O(n log n).
-fn first_repeated<T: Ord + Copy>(ids: &[T]) -> Option<T> {
-    if ids.len() < 2 {
-        return None;
-    }
-    let mut sorted = ids.to_vec();
-    sorted.sort_unstable();
-    let repeated: Vec<T> = sorted
-        .windows(2)
-        .filter_map(|w| match w {
-            [a, b] if a == b => Some(*a),
-            _ => None,
-        })
-        .collect();
-    ids.iter()
-        .copied()
-        .find(|id| repeated.binary_search(id).is_ok())
-}
-
 /// A back-office transfer (S1-S9): each ticket leaves its current owner for the recipient, in
 /// one group per (owner, direction), all created or none (S6). The groups need no explicit
 /// acceptance (S7): they complete at the recipient's next sign-in. U2, T2, T3, Keep One and the
@@ -433,14 +415,8 @@ pub fn back_office_transfer(
     let mut decision = Decision::default();
     // Members by group, in ticket order within each (a stable sort): O(n log n).
     members.sort_by_key(|(index, _)| *index);
-    let mut rest = members.as_slice();
-    for ((sender, direction), &group_id) in heads.iter().zip(&command.groups) {
-        let split = rest
-            .iter()
-            .position(|(i, _)| *i != rest.first().map_or(0, |(first, _)| *first))
-            .unwrap_or(rest.len());
-        let (mine, after) = rest.split_at(split);
-        rest = after;
+    let groups = members.chunk_by(|a, b| a.0 == b.0);
+    for (mine, ((sender, direction), &group_id)) in groups.zip(heads.iter().zip(&command.groups)) {
         let ids: TicketIds = mine.iter().map(|(_, t)| t.id).collect();
         for (_, ticket) in mine {
             let mut pending = (*ticket).clone();

@@ -177,6 +177,8 @@ pub(crate) fn keep_one(
     }
     let mut sent_sorted = sent.to_vec();
     sent_sorted.sort_unstable();
+    // The organizer of the command's tickets (the shell never mixes organizers).
+    let organizer = tickets.first().map(|t| t.organizer).unwrap_or_default();
     for ticket in tickets.iter().chain(context.wallet) {
         let (Some(performance), Some(wallet)) = (ticket.performance, ticket.wallet.as_ref()) else {
             continue;
@@ -184,7 +186,7 @@ pub(crate) fn keep_one(
         let Some(need) = needs.get_mut(&performance) else {
             continue;
         };
-        if wallet.owners.current != *sender || ticket.organizer != tickets_organizer(tickets) {
+        if wallet.owners.current != *sender || ticket.organizer != organizer {
             continue;
         }
         if wallet.owners.initial == *sender {
@@ -210,9 +212,4 @@ pub(crate) fn keep_one(
         }
     }
     Ok(witnesses)
-}
-
-/// The organizer of the command's tickets (the shell never mixes organizers).
-fn tickets_organizer(tickets: &[Ticket]) -> crate::id::OrganizerId {
-    tickets.first().map(|t| t.organizer).unwrap_or_default()
 }

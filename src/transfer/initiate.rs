@@ -1,7 +1,7 @@
 use time::OffsetDateTime;
 
 use super::context::{self, Context};
-use super::shared::{find_rule, find_ticket};
+use super::shared::{find_rule, find_ticket, first_repeated};
 use crate::changes::TicketIds;
 use crate::decision::Decision;
 use crate::email::Email;
@@ -421,22 +421,9 @@ pub(crate) fn decide(
     if input.ticket_ids.is_empty() {
         return Err(InitiateTransferError::EmptyTicketList);
     }
-    // Duplicates in O(n log n): sort a copy, compare neighbours; report the first repeated id
-    // in the command's order.
-    if input.ticket_ids.len() > 1 {
-        let mut sorted = input.ticket_ids.to_vec();
-        sorted.sort_unstable();
-        let repeated = |id: &TicketId| {
-            sorted.binary_search(id).is_ok_and(|at| {
-                sorted.get(at.saturating_add(1)) == Some(id)
-                    || at.checked_sub(1).and_then(|b| sorted.get(b)) == Some(id)
-            })
-        };
-        if sorted.windows(2).any(|w| matches!(w, [a, b] if a == b))
-            && let Some(id) = input.ticket_ids.iter().find(|id| repeated(id))
-        {
-            return Err(InitiateTransferError::DuplicateTicket { ticket: *id });
-        }
+    // Duplicates in O(n log n); the first repeated id in the command's order.
+    if let Some(ticket) = first_repeated(input.ticket_ids) {
+        return Err(InitiateTransferError::DuplicateTicket { ticket });
     }
     if let Some(locked) = input.context.locked() {
         return Err(locked.into());

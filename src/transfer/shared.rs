@@ -24,6 +24,26 @@ pub(crate) trait CompletionError: From<InputError> {
     fn ticket_deleted(ticket: TicketId, status: WalletStatus) -> Self;
 }
 
+/// The first id of `ids`, in their order, that `ids` holds twice: O(n log n), one sorted copy,
+/// nothing allocated for a list of one.
+pub(crate) fn first_repeated<T: Ord + Copy>(ids: &[T]) -> Option<T> {
+    if ids.len() < 2 {
+        return None;
+    }
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    if !sorted.windows(2).any(|w| matches!(w, [a, b] if a == b)) {
+        return None;
+    }
+    let repeated = |id: &T| {
+        sorted.binary_search(id).is_ok_and(|at| {
+            sorted.get(at.saturating_add(1)) == Some(id)
+                || at.checked_sub(1).and_then(|b| sorted.get(b)) == Some(id)
+        })
+    };
+    ids.iter().copied().find(|id| repeated(id))
+}
+
 pub(crate) fn find_ticket(tickets: &[Ticket], id: TicketId) -> Option<&Ticket> {
     tickets.iter().find(|t| t.id == id)
 }
