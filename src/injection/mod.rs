@@ -17,4 +17,5 @@ pub use crate::feedback::{
 };
 pub use feedback_for::feedback_for;
 pub use inject::{InjectError, InjectTicket, inject};
+pub(crate) use record_feedback::record_feedback_unsettled;
 pub use record_feedback::{RecordFeedbackError, record_feedback};

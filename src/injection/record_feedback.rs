@@ -134,6 +134,24 @@ pub fn record_feedback(
     ticket: &Ticket,
     feedback: &Feedback,
 ) -> Result<Decision, RecordFeedbackError> {
+    record(ticket, feedback, true)
+}
+
+/// [`record_feedback`] that leaves a resale unsettled: what the shell records when the buyer's
+/// ticket id was taken meanwhile, so that the feedback is never refused for it (the resale waits).
+pub(crate) fn record_feedback_unsettled(
+    ticket: &Ticket,
+    feedback: &Feedback,
+) -> Result<Decision, RecordFeedbackError> {
+    record(ticket, feedback, false)
+}
+
+/// Records `feedback`; with `settle`, settles a resale its deletion completes (R2).
+fn record(
+    ticket: &Ticket,
+    feedback: &Feedback,
+    settle: bool,
+) -> Result<Decision, RecordFeedbackError> {
     use RecordFeedbackError as E;
     if ticket.id != feedback.ticket {
         return Err(InputError::TicketNotFound {
@@ -223,10 +241,12 @@ pub fn record_feedback(
         at: feedback.at,
     };
     // R2: TIXnGO's deletion of a ticket on resale settles the resale.
-    if matches!(
-        feedback.status,
-        LifecycleStatus::DeletionPending | LifecycleStatus::Deleted
-    ) && updated.distribution.resale.is_some()
+    if settle
+        && matches!(
+            feedback.status,
+            LifecycleStatus::DeletionPending | LifecycleStatus::Deleted
+        )
+        && updated.distribution.resale.is_some()
         && let Ok(mut settled) = crate::resale::settle_resale(
             &updated,
             &crate::resale::SettleResale {

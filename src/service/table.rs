@@ -189,19 +189,20 @@ fn wallet_if_kept(v: &View<'_>, owner: &Email, tickets: &[TicketId], lookups: &m
     }
 }
 
-/// Calls `decide` with the context of `actor`'s transfer of `tickets` (the ids the command names):
-/// rules, acceptance settings, performances, the actor's lock and, when a ticket's rule keeps
-/// one (K1), every ticket the actor owns.
+/// Calls `decide` with the context of `actor`'s transfer of `tickets`: rules, acceptance
+/// settings, performances, the actor's lock and, with `keep_one` when a ticket's rule keeps one
+/// (K1), every ticket the actor owns.
 fn in_context<R>(
     v: &View<'_>,
     actor: &Email,
     tickets: &[TicketId],
+    keep_one: bool,
     decide: impl FnOnce(&Context<'_>) -> R,
 ) -> Result<R, Error> {
     let settings = v.settings()?.acceptance;
     let rules = v.rules();
     let performances = v.performances_of(tickets);
-    let wallet = if keeps_one(v, tickets) {
+    let wallet = if keep_one && keeps_one(v, tickets) {
         v.wallet_of(actor)
     } else {
         Vec::new()
@@ -330,7 +331,7 @@ impl Row for InitiateTransfer {
         wallet_if_kept(v, &self.actor, &self.tickets, lookups);
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
-        in_context(v, &self.actor, &self.tickets, |context| {
+        in_context(v, &self.actor, &self.tickets, true, |context| {
             v.with_tickets(&self.tickets, |tickets| {
                 transfer::initiate(tickets, context, self)
             })
@@ -365,7 +366,7 @@ impl Row for ReturnToSender {
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
         let ids = std::slice::from_ref(&self.ticket);
-        in_context(v, &self.actor, ids, |context| {
+        in_context(v, &self.actor, ids, true, |context| {
             v.with_tickets(ids, |tickets| {
                 transfer::return_to_sender(tickets, context, self)
             })
@@ -548,18 +549,15 @@ impl Row for EditRecipient {
             .creates_groups(&self.new_groups);
     }
     fn decide(&self, v: &View<'_>) -> Result<Decision, Error> {
-        let settings = v.settings()?.acceptance;
+        // The settings are looked up before the group, so a missing one is named first.
+        v.settings()?;
         let group = v.group(self.group)?;
         // Keep One does not apply to an edit: no wallet needed.
-        let performances = v.performances_of(&group.tickets);
-        let rules = v.rules();
-        let context = Context::new(&rules)
-            .with_settings(settings)
-            .with_performances(&performances)
-            .with_actor(v.spectator(&self.actor));
-        v.with_tickets(&group.tickets, |tickets| {
-            transfer::edit_recipient(group, tickets, &context, self)
-        })
+        in_context(v, &self.actor, &group.tickets, false, |context| {
+            v.with_tickets(&group.tickets, |tickets| {
+                transfer::edit_recipient(group, tickets, context, self)
+            })
+        })?
         .map_err(refused)
     }
     fn sent(&self, d: &mut Digester) {
@@ -594,18 +592,16 @@ impl Row for Feedback {
         let ticket = v.ticket(self.ticket)?;
         // A resale whose buyer's ticket id another record took meanwhile cannot settle: the
         // feedback is still recorded (the resale waits), so that the feedback never stalls.
-        if let Some(resale) = ticket.distribution.resale.as_deref()
-            && v.ticket(resale.buyer_ticket).is_ok()
-        {
-            let mut unsettled = ticket.clone();
-            unsettled.distribution.resale = None;
-            let mut decision = injection::record_feedback(&unsettled, self).map_err(refused)?;
-            for recorded in decision.tickets.as_mut_slice() {
-                recorded.distribution.resale = Some(Box::new(resale.clone()));
-            }
-            return Ok(decision);
+        let buyer_id_taken = ticket
+            .distribution
+            .resale
+            .as_deref()
+            .is_some_and(|resale| v.ticket(resale.buyer_ticket).is_ok());
+        if buyer_id_taken {
+            injection::record_feedback_unsettled(ticket, self).map_err(refused)
+        } else {
+            injection::record_feedback(ticket, self).map_err(refused)
         }
-        injection::record_feedback(ticket, self).map_err(refused)
     }
     fn sent(&self, d: &mut Digester) {
         let Self {
@@ -768,6 +764,18 @@ impl Row for CancelBackOfficeTransfer {
     }
 }
 
+/// What a lock or an unlock sends.
+fn staff_sent(
+    d: &mut Digester,
+    staff: &crate::staff::Staff,
+    spectator: &Email,
+    reason: &crate::staff::Reason,
+) {
+    d.write(staff);
+    d.write(spectator);
+    d.write(reason);
+}
+
 impl Row for LockSpectator {
     fn reads(&self, r: &mut Reads<'_>) {
         r.settings().spectator(&self.spectator);
@@ -782,9 +790,7 @@ impl Row for LockSpectator {
             reason,
             at: _,
         } = self;
-        d.write(staff);
-        d.write(spectator);
-        d.write(reason);
+        staff_sent(d, staff, spectator, reason);
     }
 }
 
@@ -802,9 +808,7 @@ impl Row for UnlockSpectator {
             reason,
             at: _,
         } = self;
-        d.write(staff);
-        d.write(spectator);
-        d.write(reason);
+        staff_sent(d, staff, spectator, reason);
     }
 }
 
