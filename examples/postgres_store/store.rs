@@ -754,8 +754,18 @@ impl PgStore {
         client: &C,
         lookup: &Lookup,
     ) -> Result<Vec<Hit>, StoreError> {
-        let failed = |e| backend(Operation::Load, None, e);
         self.trip(1);
+        self.hits_of(client, lookup).await
+    }
+
+    /// The hits of `lookup`: [`query_in`](Self::query_in) without counting a round trip (for a
+    /// statement sent with another one).
+    async fn hits_of<C: GenericClient>(
+        &self,
+        client: &C,
+        lookup: &Lookup,
+    ) -> Result<Vec<Hit>, StoreError> {
+        let failed = |e| backend(Operation::Load, None, e);
         if lookup.index == Index::CommandsByTime {
             return query_commands(client, &self.statements, lookup).await;
         }
@@ -869,13 +879,12 @@ impl PgStore {
             // One lookup of `index_entries` (a wallet, a sign-in's groups): its hits and the
             // read of the keys with them, two statements sent together, one round trip.
             [lookup] if !lookup.index.is_unique() && lookup.index != Index::CommandsByTime => {
+                // Sent together: one round trip for the two (`load_with` counts it).
                 let (found, loaded) = tokio::join!(
                     biased;
-                    self.query_in(transaction, lookup),
+                    self.hits_of(transaction, lookup),
                     self.load_with(transaction, plan.keys(), Some(plan), Some(lookup)),
                 );
-                // Sent together: one round trip for the two.
-                self.trips.fetch_sub(1, Ordering::Relaxed);
                 hits.push(found?);
                 loaded?
             }
