@@ -293,10 +293,11 @@ pub struct Digester {
     a: u64,
     /// The second lane.
     b: u64,
-    /// The bytes of an incomplete word; those from `pending` on are zero.
-    word: [u8; 8],
+    /// The bytes of an incomplete word, little-endian (the first byte in the low bits); the
+    /// bits above `pending` bytes are zero.
+    word: u64,
     /// How many bytes of `word` are taken (0-7).
-    pending: usize,
+    pending: u32,
     /// The stream's length in bytes so far.
     length: u64,
 }
@@ -316,7 +317,7 @@ impl Digester {
         Self {
             a: INIT_A,
             b: INIT_B,
-            word: [0; 8],
+            word: 0,
             pending: 0,
             length: 0,
         }
@@ -348,7 +349,7 @@ impl Digester {
     pub fn finish(mut self) -> Digest {
         let length = self.length;
         if self.pending > 0 {
-            self.compress(u64::from_le_bytes(self.word));
+            self.compress(self.word);
         }
         self.compress(length);
         let [r0, r1, r2, r3] = ROUNDS;
@@ -371,38 +372,56 @@ impl Digester {
     /// Appends raw bytes to the stream.
     fn absorb(&mut self, bytes: &[u8]) {
         self.length = self.length.wrapping_add(bytes.len() as u64);
-        let mut bytes = bytes;
-        if self.pending > 0 {
-            let free = self.word.get_mut(self.pending..).unwrap_or_default();
-            let taken = free.len().min(bytes.len());
-            for (slot, byte) in free.iter_mut().zip(bytes) {
-                *slot = *byte;
-            }
-            self.pending = self.pending.wrapping_add(taken);
-            bytes = bytes.get(taken..).unwrap_or_default();
-            if self.pending < 8 {
-                return;
-            }
-            self.compress(u64::from_le_bytes(self.word));
-            self.word = [0; 8];
-            self.pending = 0;
-        }
         let (words, rest) = bytes.as_chunks::<8>();
         for word in words {
-            self.compress(u64::from_le_bytes(*word));
+            self.push_word(u64::from_le_bytes(*word));
         }
-        for (slot, byte) in self.word.iter_mut().zip(rest) {
-            *slot = *byte;
+        for &byte in rest {
+            self.push_byte(byte);
         }
-        self.pending = rest.len();
     }
 
-    fn put_u8(&mut self, byte: u8) {
-        self.absorb(&[byte]);
+    /// Appends 8 bytes (`word`, little-endian) to the stream, without counting them.
+    #[inline]
+    const fn push_word(&mut self, word: u64) {
+        if self.pending == 0 {
+            self.compress(word);
+        } else {
+            // The pending bytes, then the first bytes of `word`, make a whole word; the rest of
+            // `word` stays pending (`pending` is 1-7, so both shifts are in range).
+            let shift = self.pending.wrapping_mul(8);
+            self.compress(self.word | word.wrapping_shl(shift));
+            self.word = word.wrapping_shr(64_u32.wrapping_sub(shift));
+        }
+    }
+
+    /// Appends one byte to the stream, without counting it.
+    #[inline]
+    const fn push_byte(&mut self, byte: u8) {
+        self.word |= (byte as u64).wrapping_shl(self.pending.wrapping_mul(8));
+        self.pending = self.pending.wrapping_add(1);
+        if self.pending == 8 {
+            self.compress(self.word);
+            self.word = 0;
+            self.pending = 0;
+        }
+    }
+
+    /// Appends a whole 8-byte value to the stream.
+    #[inline]
+    const fn put_u64(&mut self, value: u64) {
+        self.length = self.length.wrapping_add(8);
+        self.push_word(value);
+    }
+
+    #[inline]
+    const fn put_u8(&mut self, byte: u8) {
+        self.length = self.length.wrapping_add(1);
+        self.push_byte(byte);
     }
 
     fn put_len(&mut self, length: usize) {
-        self.absorb(&(length as u64).to_le_bytes());
+        self.put_u64(length as u64);
     }
 
     fn put_str(&mut self, text: &str) {
@@ -413,12 +432,12 @@ impl Digester {
 
     fn put_int(&mut self, value: i128) {
         self.put_u8(if value < 0 { TAG_NEG_INT } else { TAG_INT });
-        self.absorb(&value.unsigned_abs().to_le_bytes());
+        self.put_u128(value.unsigned_abs());
     }
 
     fn put_uint(&mut self, value: u128) {
         self.put_u8(TAG_INT);
-        self.absorb(&value.to_le_bytes());
+        self.put_u128(value);
     }
 
     fn put_float(&mut self, value: f64) {
@@ -428,7 +447,14 @@ impl Digester {
         } else {
             value.to_bits()
         };
-        self.absorb(&bits.to_le_bytes());
+        self.put_u64(bits);
+    }
+
+    /// A `u128` as 16 bytes, little-endian: its low word, then its high word.
+    #[inline]
+    const fn put_u128(&mut self, value: u128) {
+        self.put_u64(value as u64);
+        self.put_u64(value.wrapping_shr(64) as u64);
     }
 
     fn put_variant(&mut self, variant: &str) {

@@ -29,6 +29,10 @@
     clippy::disallowed_methods,
     reason = "an example is a shell: it reads the clock"
 )]
+#![allow(
+    unsafe_code,
+    reason = "the counting allocator delegates to the system allocator"
+)]
 
 #[allow(unreachable_pub, dead_code)]
 #[path = "../sqlite_store/store.rs"]
@@ -40,10 +44,12 @@ mod postgres_store;
 
 mod postgres;
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
 use std::hint::black_box;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use secure_ticket::injection::{self, InjectTicket};
@@ -65,6 +71,50 @@ use secure_ticket::{
 use sqlite_store::SqliteStore;
 use time::OffsetDateTime;
 use time::macros::datetime;
+
+/// Counts allocations (and reallocations), to report them per command.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: delegates every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The process's page faults so far, minor and major (`/proc/self/stat`, Linux; 0 elsewhere).
+fn page_faults() -> u64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0;
+    };
+    // The fields after the command name (which is in parentheses): minflt is the 10th field of
+    // the line, majflt the 12th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let field = |n: usize| {
+        fields
+            .get(n)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(7) + field(9)
+}
 
 const BATCH: usize = 1_000;
 const LIMIT: u16 = 3;
@@ -595,6 +645,9 @@ struct Replay {
 struct Report {
     total: Duration,
     commands: usize,
+    /// Allocations and page faults during the timed calls.
+    allocations: u64,
+    faults: u64,
     per_op: BTreeMap<&'static str, Vec<f64>>,
     bytes_per_ticket: f64,
     /// The tickets this run created (the stadium's and their replacements).
@@ -620,6 +673,11 @@ impl Report {
             self.commands,
             ms(self.total),
             self.total.as_secs_f64() * 1e6 / self.commands as f64
+        );
+        println!(
+            "   per command: {:.2} allocations, {:.4} page faults",
+            self.allocations as f64 / self.commands as f64,
+            self.faults as f64 / self.commands as f64
         );
         println!(
             "   {:<22} {:>8} {:>10} {:>10}",
@@ -679,6 +737,9 @@ struct Runner<'a, S: Store> {
     total: Duration,
     commands: usize,
     per_op: BTreeMap<&'static str, Vec<f64>>,
+    /// Allocations and page faults during the timed calls (every thread's).
+    allocations: u64,
+    faults: u64,
 }
 
 /// A request's index, its outcome and its time in microseconds.
@@ -707,9 +768,12 @@ impl<S: Store + Sync> Runner<'_, S> {
         let service = self.services.first().ok_or("no instance")?;
         let mut outcomes = Vec::with_capacity(requests.len());
         for chunk in requests.chunks(BATCH) {
+            let (faults, allocations) = (page_faults(), ALLOCATIONS.load(Ordering::Relaxed));
             let start = Instant::now();
             let results = service.execute_batch(chunk)?;
             let elapsed = start.elapsed();
+            self.allocations += ALLOCATIONS.load(Ordering::Relaxed) - allocations;
+            self.faults += page_faults() - faults;
             self.total += elapsed;
             self.commands += chunk.len();
             self.per_op
@@ -730,6 +794,7 @@ impl<S: Store + Sync> Runner<'_, S> {
         requests: &[Request],
     ) -> Result<Vec<Outcome>, Box<dyn Error>> {
         let n = self.services.len();
+        let (faults, allocations) = (page_faults(), ALLOCATIONS.load(Ordering::Relaxed));
         let start = Instant::now();
         let done: Vec<Vec<Timed>> = std::thread::scope(|scope| {
             let handles: Vec<_> = self
@@ -758,6 +823,8 @@ impl<S: Store + Sync> Runner<'_, S> {
                 .collect()
         });
         self.total += start.elapsed();
+        self.allocations += ALLOCATIONS.load(Ordering::Relaxed) - allocations;
+        self.faults += page_faults() - faults;
         self.commands += requests.len();
         let mut outcomes: Vec<Option<Outcome>> = vec![None; requests.len()];
         let samples = self.per_op.entry(op).or_default();
@@ -882,6 +949,8 @@ fn run<S: Store + Sync, C: Store>(
         total: Duration::ZERO,
         commands: 0,
         per_op: BTreeMap::new(),
+        allocations: 0,
+        faults: 0,
     };
 
     // 1. Inject every ticket to its contact.
@@ -1106,6 +1175,8 @@ fn run<S: Store + Sync, C: Store>(
     Ok(Report {
         total: runner.total,
         commands: runner.commands,
+        allocations: runner.allocations,
+        faults: runner.faults,
         per_op: runner.per_op,
         bytes_per_ticket: bytes as f64 / count.max(1) as f64,
         tickets_stored: count as u64,

@@ -23,7 +23,7 @@ use crate::record_key::{CommandKey, ReaderKey, RecordKey};
 use crate::service::outcome::Outcome;
 use crate::spectator::Spectator;
 use crate::store::plan::Pass;
-use crate::store::{Batch, Read, ReadPlan, Record, StoreError, Version, Versioned};
+use crate::store::{Batch, Read, ReadPlan, Record, StoreError, Version, Versioned, Write};
 use crate::ticket::Ticket;
 use crate::transfer_group::TransferGroup;
 use crate::usage_rule::UsageRule;
@@ -84,6 +84,9 @@ impl Loaded {
         Self {
             index: IdMap::with_capacity_and_hasher(records, IdHashState::default()),
             slots: Vec::with_capacity(records),
+            dirty: Vec::with_capacity(records),
+            originals: Vec::with_capacity(keys),
+            appended: Vec::with_capacity(requests),
             ..Self::default()
         }
     }
@@ -403,12 +406,35 @@ impl Loaded {
     /// The writes of every changed record, in its final state, expecting the version read.
     pub(crate) fn into_batch(mut self) -> Batch {
         let mut batch = Batch::with_capacity(self.dirty.len());
-        // Originals were pushed in first-change order, as `dirty` was: walk both together.
-        let mut originals = self.originals.into_iter().peekable();
-        for (slot, expected) in self.dirty {
-            let original = originals.next_if(|(s, _)| *s == slot).map(|(_, r)| r);
-            if let Some(record) = self.slots.get_mut(slot).and_then(Option::take) {
-                batch.push_update(original.as_ref(), record, expected);
+        // A write changes a few entries at most (an owner, a pending group's sender and
+        // recipient): room for them, so that the lists are not moved while they grow.
+        let entries = self.dirty.len().saturating_mul(2);
+        batch.index.removed.reserve(entries);
+        batch.index.added.reserve(entries);
+        // Originals were pushed in first-change order, as `dirty` was: walk both together. Each
+        // record moves once, from its slot into its write; the index changes compare it there
+        // with its original, which stays where it is.
+        let Self {
+            slots,
+            dirty,
+            originals,
+            ..
+        } = &mut self;
+        let mut originals = originals.iter();
+        let mut next_original = originals.next();
+        for &(slot, expected) in dirty.iter() {
+            let original = match next_original {
+                Some((s, record)) if *s == slot => {
+                    next_original = originals.next();
+                    Some(record)
+                }
+                _ => None,
+            };
+            if let Some(record) = slots.get_mut(slot).and_then(Option::take) {
+                batch.writes.push(Write { record, expected });
+                if let Some(write) = batch.writes.last() {
+                    batch.index.diff(original, &write.record);
+                }
             }
         }
         batch.feed = self.appended;

@@ -55,7 +55,7 @@ struct Tables {
     /// many commands.
     others: IdMap<RecordKey, Slot<Record>>,
     /// Index entries (Q1): one list per (index, organizer, term), in sort order.
-    index: IdMap<(Index, OrganizerId, Term), BTreeMap<SortKey, RecordKey>>,
+    index: IdMap<(Index, OrganizerId, Term), List>,
     /// The entries of the unique indexes (contract item 10): one per (index, organizer, term),
     /// without a list around it (a valid ticket per right would otherwise cost a tree node).
     unique: IdMap<(Index, OrganizerId, Term), (SortKey, RecordKey)>,
@@ -67,6 +67,75 @@ struct Tables {
     feed_of: IdMap<CommandKey, Position>,
     feed_by_organizer: IdMap<OrganizerId, VecDeque<Position>>,
     last_position: Position,
+}
+
+/// One list of an index, in sort order. Most lists hold one entry (a spectator's one ticket, a
+/// right's one ticket): those are kept without a tree node.
+#[derive(Debug)]
+enum List {
+    One(SortKey, RecordKey),
+    Many(BTreeMap<SortKey, RecordKey>),
+}
+
+impl List {
+    /// Adds (or replaces) the entry at `sort`.
+    fn insert(&mut self, sort: SortKey, key: RecordKey) {
+        match self {
+            Self::One(at, held) if *at == sort => *held = key,
+            Self::One(at, held) => *self = Self::Many(BTreeMap::from([(*at, *held), (sort, key)])),
+            Self::Many(list) => {
+                list.insert(sort, key);
+            }
+        }
+    }
+
+    /// Removes the entry at `sort`; whether the list is empty then.
+    fn remove(&mut self, sort: SortKey) -> bool {
+        match self {
+            Self::One(at, _) => *at == sort,
+            Self::Many(list) => {
+                list.remove(&sort);
+                list.is_empty()
+            }
+        }
+    }
+
+    /// The first entry.
+    fn first(&self) -> Option<(SortKey, RecordKey)> {
+        match self {
+            Self::One(sort, key) => Some((*sort, *key)),
+            Self::Many(list) => list.first_key_value().map(|(sort, key)| (*sort, *key)),
+        }
+    }
+
+    /// At most `limit` entries in `(from, until]`, in order.
+    fn hits(&self, from: Bound<SortKey>, until: SortKey, limit: usize) -> Vec<Hit> {
+        match self {
+            Self::One(sort, key) => {
+                let after_from = match from {
+                    Bound::Excluded(from) => *sort > from,
+                    Bound::Included(from) => *sort >= from,
+                    Bound::Unbounded => true,
+                };
+                if after_from && *sort <= until && limit > 0 {
+                    vec![Hit {
+                        sort: *sort,
+                        key: *key,
+                    }]
+                } else {
+                    Vec::new()
+                }
+            }
+            Self::Many(list) => list
+                .range((from, Bound::Included(until)))
+                .take(limit)
+                .map(|(sort, key)| Hit {
+                    sort: *sort,
+                    key: *key,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A stored record and its version.
@@ -358,13 +427,7 @@ impl Tables {
             return Vec::new();
         }
         let limit = usize::try_from(lookup.limit).unwrap_or(usize::MAX);
-        list.range((from, Bound::Included(lookup.until)))
-            .take(limit)
-            .map(|(sort, key)| Hit {
-                sort: *sort,
-                key: *key,
-            })
-            .collect()
+        list.hits(from, lookup.until, limit)
     }
 
     /// The entry at `position`, if kept.
@@ -413,11 +476,10 @@ impl Tables {
             }
             return;
         }
-        if let Some(list) = self.index.get_mut(&list_key) {
-            list.remove(&entry.sort);
-            if list.is_empty() {
-                self.index.remove(&list_key);
-            }
+        if let Some(list) = self.index.get_mut(&list_key)
+            && list.remove(entry.sort)
+        {
+            self.index.remove(&list_key);
         }
     }
 
@@ -478,7 +540,7 @@ impl Tables {
                 }
                 None => {
                     self.index
-                        .insert(list_key, BTreeMap::from([(entry.sort, entry.key)]));
+                        .insert(list_key, List::One(entry.sort, entry.key));
                 }
             }
         }
@@ -505,7 +567,7 @@ impl Tables {
                 let list = self
                     .index
                     .get(&(Index::CommandsByTime, organizer, Term::All))?;
-                list.first_key_value().map(|(sort, key)| (*sort, *key))
+                list.first()
             })
             .min()
     }
@@ -603,8 +665,11 @@ impl Tables {
 impl Store for MemoryStore {
     fn load(&self, keys: &[RecordKey]) -> Result<Vec<Versioned<Record>>, StoreError> {
         let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
-        let mut seen = IdSet::with_capacity_and_hasher(keys.len(), IdHashState::default());
-        let mut out = Vec::with_capacity(keys.len());
+        // Room for the records the keys lead to (a group's tickets), so that the list of loaded
+        // records, each the size of a ticket, is not moved while it grows.
+        let room = keys.len().saturating_mul(2);
+        let mut seen = IdSet::with_capacity_and_hasher(room, IdHashState::default());
+        let mut out = Vec::with_capacity(room);
         Self::load_into(&tables, keys.iter().copied(), &mut seen, &mut out)?;
         Ok(out)
     }
@@ -612,8 +677,11 @@ impl Store for MemoryStore {
     fn read(&self, plan: &ReadPlan) -> Result<Read, StoreError> {
         let tables = self.tables.read().map_err(|_| poisoned(Operation::Load))?;
         let keys = plan.keys();
-        let mut seen = IdSet::with_capacity_and_hasher(keys.len(), IdHashState::default());
-        let mut out = Vec::with_capacity(keys.len());
+        // Room for the records the keys lead to (a group's tickets), so that the list of loaded
+        // records, each the size of a ticket, is not moved while it grows.
+        let room = keys.len().saturating_mul(2);
+        let mut seen = IdSet::with_capacity_and_hasher(room, IdHashState::default());
+        let mut out = Vec::with_capacity(room);
         Self::load_into(&tables, keys.iter().copied(), &mut seen, &mut out)?;
         let mut hits = Vec::with_capacity(plan.lookups().len());
         for lookup in plan.lookups() {
