@@ -1,7 +1,12 @@
-//! Every transition on a prepared state, setup outside the timing; baseline: cloning the same
-//! ticket. Criterion reports its statistics; a closing table gives, per transition, the median time,
-//! the ratio to the clone baseline measured in the same run, and the heap allocations per call
-//! (counted by a global allocator).
+//! Every transition on a prepared state, setup outside the timing (cloning a ticket is measured
+//! too, for scale). Criterion reports its statistics; a closing table gives, per transition, the
+//! median time, the instructions per call and the heap allocations per call (counted by a global
+//! allocator).
+//!
+//! Instructions are counted by callgrind, which is repeatable where times are not: when `valgrind`
+//! is installed, the bench runs itself once per transition under `valgrind --tool=callgrind`,
+//! collecting only inside the loop that calls the transition [`COUNTED_CALLS`] times. Without
+//! valgrind the column says `n/a`.
 //!
 //! `cargo bench --bench transitions` (add `-- --quick` for a short run).
 
@@ -222,7 +227,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
         at: AT,
     };
     let mut cases = vec![
-        case("baseline: clone a ticket", (), |f, ()| {
+        case("clone a ticket (scale)", (), |f, ()| {
             usize::from(black_box(f.with_bob.clone()).distribution.printed)
         }),
         case(
@@ -502,7 +507,7 @@ fn criterion_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("transitions");
     for (name, case) in cases(&f) {
         assert!(
-            case(&f) > 0 || name.starts_with("baseline"),
+            case(&f) > 0 || name.starts_with("clone"),
             "{name} must succeed on its prepared state"
         );
         group.bench_function(name, |b| b.iter(|| case(black_box(&f))));
@@ -533,25 +538,77 @@ fn measure(f: &Fixture, case: &dyn Fn(&Fixture) -> usize) -> (f64, f64) {
     (means[means.len() / 2], allocations)
 }
 
+/// How many calls the instruction count of a transition is divided by.
+const COUNTED_CALLS: u32 = 10_000;
+
+/// The environment variable naming the one case a counting child process runs.
+const CASE_VARIABLE: &str = "SECURE_TICKET_BENCH_CASE";
+
+/// The loop callgrind collects in (`--toggle-collect`): [`COUNTED_CALLS`] calls of `case`.
+#[inline(never)]
+fn counted_calls(f: &Fixture, case: &dyn Fn(&Fixture) -> usize) -> usize {
+    let mut sum = 0_usize;
+    for _ in 0..COUNTED_CALLS {
+        sum = sum.wrapping_add(black_box(case(black_box(f))));
+    }
+    sum
+}
+
+/// Instructions per call of the case named `name`, counted by callgrind in a child process;
+/// `None` without valgrind.
+fn instructions(name: &str) -> Option<f64> {
+    let exe = std::env::current_exe().ok()?;
+    let output = std::process::Command::new("valgrind")
+        .args([
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            "--toggle-collect=*counted_calls*",
+        ])
+        .arg(exe)
+        .env(CASE_VARIABLE, name)
+        .output()
+        .ok()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let collected = stderr.lines().find_map(|line| {
+        line.split_once("Collected :")
+            .map(|(_, n)| n.trim().to_owned())
+    })?;
+    let count: f64 = collected.replace(',', "").parse().ok()?;
+    Some(count / f64::from(COUNTED_CALLS))
+}
+
 fn summary() {
     let f = fixture();
     let cases = cases(&f);
-    let (baseline, _) = measure(&f, &*cases[0].1);
-    println!("\nsummary (median of batch means; baseline = clone a ticket, measured in this run)");
+    let counting = std::process::Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     println!(
-        "{:<28} {:>10} {:>10} {:>12}",
-        "transition", "median ns", "x clone", "allocs/call"
+        "\nsummary (median of batch means; instructions per call counted by callgrind{})",
+        if counting { "" } else { ": valgrind not found" }
+    );
+    println!(
+        "{:<34} {:>10} {:>14} {:>12}",
+        "transition", "median ns", "instructions", "allocs/call"
     );
     for (name, case) in &cases {
         let (median, allocations) = measure(&f, &**case);
-        println!(
-            "{name:<28} {median:>10.1} {:>10.2} {allocations:>12.2}",
-            median / baseline
-        );
+        let instructions = if counting { instructions(name) } else { None }
+            .map_or_else(|| "n/a".to_owned(), |i| format!("{i:.0}"));
+        println!("{name:<34} {median:>10.1} {instructions:>14} {allocations:>12.2}");
     }
 }
 
 fn main() {
+    // A counting child: run one case under callgrind's eye, and nothing else.
+    if let Ok(name) = std::env::var(CASE_VARIABLE) {
+        let f = fixture();
+        if let Some((_, case)) = cases(&f).into_iter().find(|(n, _)| *n == name) {
+            black_box(counted_calls(&f, &*case));
+        }
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     summary();
