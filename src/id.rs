@@ -132,7 +132,10 @@ impl SpectatorId {
     /// ```
     #[must_use]
     pub fn of(organizer: OrganizerId, email: &crate::email::Email) -> Self {
-        let mut digester = crate::digest::Digester::new("secure-ticket/spectator");
+        /// The digester after its domain, made once: each id starts from a copy.
+        static SPECTATOR: std::sync::LazyLock<crate::digest::Digester> =
+            std::sync::LazyLock::new(|| crate::digest::Digester::new("secure-ticket/spectator"));
+        let mut digester = SPECTATOR.clone();
         digester.write(&organizer);
         digester.write(email.as_str());
         Self::new(uuid::Builder::from_custom_bytes(*digester.finish().as_bytes()).into_uuid())
