@@ -1119,6 +1119,35 @@ mod tests {
     }
 
     #[test]
+    fn ids_times_and_digests_are_written_as_serde_json_writes_them() {
+        use time::macros::datetime;
+        same(&crate::TicketId::from_u128(0x1234_5678_9abc_def0));
+        same(&crate::OrganizerId::default());
+        same(&crate::Digest::from_bytes([0xa5; 16]));
+        same(&crate::Digest::from_bytes(*b"0123456789abcdef"));
+
+        #[derive(Serialize)]
+        struct Times {
+            #[serde(with = "crate::rfc3339")]
+            at: time::OffsetDateTime,
+            #[serde(with = "crate::rfc3339::option")]
+            maybe: Option<time::OffsetDateTime>,
+        }
+        for at in [
+            datetime!(2026-11-23 12:00 UTC),
+            datetime!(2026-11-23 14:30:05.25 +02:00),
+            datetime!(0000-01-01 00:00 -23:59),
+            datetime!(9999-12-31 23:59:59.999_999_999 +23:59),
+        ] {
+            same(&Times {
+                at,
+                maybe: Some(at),
+            });
+            same(&Times { at, maybe: None });
+        }
+    }
+
+    #[test]
     fn a_text_marked_plain_is_written_as_it_is_and_other_formats_see_a_string() {
         #[derive(PartialEq, Eq, PartialOrd, Ord)]
         struct Marked(&'static str);
@@ -1162,6 +1191,17 @@ mod tests {
         );
         assert!(serde_json::to_vec(&BTreeMap::from([(vec![1_u8], 1_u8)])).is_err());
 
+        // A time with no RFC 3339 form: its Serialize fails, in both writers.
+        #[derive(Serialize)]
+        struct Odd(#[serde(with = "crate::rfc3339")] time::OffsetDateTime);
+        let odd = Odd(time::macros::datetime!(2026-11-23 12:00 +01:00:30));
+        assert!(serde_json::to_vec(&odd).is_err());
+        let refused = write(&mut buffer, &odd).unwrap_err();
+        assert!(matches!(refused, JsonError::Custom { .. }), "{refused:?}");
+        assert!(
+            refused.to_string().contains("could not be serialised"),
+            "{refused}"
+        );
         assert_eq!(buffer, b"kept");
     }
 }
