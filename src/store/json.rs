@@ -206,30 +206,38 @@ trait Output {
 }
 
 impl Output for Vec<u8> {
+    #[inline]
     fn text(&mut self, text: &str) {
         self.extend_from_slice(text.as_bytes());
     }
+    #[inline]
     fn ascii(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
     }
+    #[inline]
     fn len(&self) -> usize {
         Self::len(self)
     }
+    #[inline]
     fn truncate(&mut self, len: usize) {
         Self::truncate(self, len);
     }
 }
 
 impl Output for String {
+    #[inline]
     fn text(&mut self, text: &str) {
         self.push_str(text);
     }
+    #[inline]
     fn ascii(&mut self, bytes: &[u8]) {
         self.extend(bytes.iter().copied().map(char::from));
     }
+    #[inline]
     fn len(&self) -> usize {
         Self::len(self)
     }
+    #[inline]
     fn truncate(&mut self, len: usize) {
         Self::truncate(self, len);
     }
@@ -243,11 +251,13 @@ struct Json<'o, O> {
 }
 
 impl<O: Output> Json<'_, O> {
+    #[inline]
     fn text(&mut self, text: &str) {
         self.out.text(text);
     }
 
     /// A string value or key: as it is inside a [`PLAIN`] newtype, else escaped.
+    #[inline]
     fn string(&mut self, value: &str) {
         self.out.text("\"");
         if std::mem::take(&mut self.plain) {
@@ -260,12 +270,14 @@ impl<O: Output> Json<'_, O> {
 
     /// A name from `serde`'s derive (a field, a variant): `&'static str`s of this crate's types,
     /// which need no escape, as a string.
+    #[inline]
     fn name(&mut self, name: &'static str) {
         self.out.text("\"");
         self.out.text(name);
         self.out.text("\"");
     }
 
+    #[inline]
     fn unsigned(&mut self, value: u64) {
         let mut digits = [0_u8; 20];
         let used = decimal(value, &mut digits);
@@ -298,6 +310,7 @@ impl<O: Output> Json<'_, O> {
     }
 
     /// Opens `{"variant":`, the object that holds a variant's content.
+    #[inline]
     fn open_variant(&mut self, variant: &'static str) {
         self.text("{");
         self.name(variant);
@@ -450,6 +463,7 @@ struct Compound<'a, 'o, O> {
 
 impl<O: Output> Compound<'_, '_, O> {
     /// The comma before every element but the first.
+    #[inline]
     fn separate(&mut self) {
         if std::mem::take(&mut self.first) {
             return;
