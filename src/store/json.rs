@@ -1,10 +1,10 @@
 //! A compact JSON writer for stored records: the bytes `serde_json::to_vec` writes, without
 //! `serde_json` and without scanning the text that can never need escaping.
 //!
-//! Stores write every record as its [`Envelope`](super::Envelope)'s JSON and every feed entry's events as a JSON
-//! array; this writer does it for them:
+//! Stores write every record as its [`Envelope`](super::Envelope)'s JSON and every feed entry's
+//! events as a JSON array; this writer does it for them:
 //!
-//! - [`write`] appends a value to a buffer, [`to_vec`] and [`to_string`] return a new one.
+//! - [`write()`] appends a value to a buffer, [`to_vec`] and [`to_string`] return a new one.
 //! - The output is byte for byte what `serde_json::to_vec` writes for the same value (its compact
 //!   formatter): integers in decimal, strings escaped as `serde_json` escapes them (`\"`, `\\`,
 //!   `\b`, `\f`, `\n`, `\r`, `\t`, other control characters as `\u00XX` in lower-case hex,
@@ -52,8 +52,23 @@ use serde::ser::{self, Impossible, Serialize, Serializer};
 ///
 /// # Handling
 ///
-/// A bug in the caller's types, never in the data of a record of this crate: report it; the
-/// value cannot be stored as JSON by this writer.
+/// [`Float`](Self::Float) and [`KeyMustBeAString`](Self::KeyMustBeAString) are bugs in the
+/// caller's types (no record of this crate has either): write such values with `serde_json`.
+/// [`Custom`](Self::Custom) is a value its own type refuses to write (a time whose offset has
+/// seconds, which RFC 3339 cannot write), as `serde_json` refuses it: the record cannot be stored.
+///
+/// # Examples
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use secure_ticket::store::json::{self, JsonError};
+///
+/// assert_eq!(json::to_vec(&0.5_f64), Err(JsonError::Float { value: 0.5 }));
+/// let tuple_keys = BTreeMap::from([((1_u8, 2_u8), "v")]);
+/// assert_eq!(json::to_vec(&tuple_keys), Err(JsonError::KeyMustBeAString { found: "a tuple" }));
+/// assert_eq!(json::to_vec(&BTreeMap::from([(7_u8, "v")]))?, br#"{"7":"v"}"#);
+/// # Ok::<(), JsonError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum JsonError {
@@ -123,7 +138,7 @@ pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), 
 ///
 /// # Errors
 ///
-/// As [`write`].
+/// As [`write()`].
 ///
 /// # Examples
 ///
@@ -145,7 +160,7 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, JsonError> {
 ///
 /// # Errors
 ///
-/// As [`write`].
+/// As [`write()`].
 ///
 /// # Examples
 ///
