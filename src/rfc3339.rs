@@ -36,8 +36,14 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
 
 /// `at`'s RFC 3339 text, written in `buffer`; `None` if it has none (or if it did not fit, which
 /// no RFC 3339 time does).
+///
+/// The text's length is what the writer did not use of `buffer`: `format_into`'s own count is
+/// short when there are fractional seconds (`time` 0.3.55 counts 21 bytes for the 30 of
+/// `1970-01-01T00:00:00.000000001Z`).
 fn format(at: OffsetDateTime, buffer: &mut [u8; LONGEST]) -> Option<&str> {
-    let written = at.format_into(&mut buffer.as_mut_slice(), &Rfc3339).ok()?;
+    let mut unused = buffer.as_mut_slice();
+    at.format_into(&mut unused, &Rfc3339).ok()?;
+    let written = LONGEST.checked_sub(unused.len())?;
     std::str::from_utf8(buffer.get(..written)?).ok()
 }
 

@@ -1148,12 +1148,24 @@ mod tests {
     }
 
     #[test]
-    fn ids_times_and_digests_are_written_as_serde_json_writes_them() {
+    fn ids_times_and_digests_are_written_as_before_the_mark_by_both_writers() {
         use time::macros::datetime;
-        same(&crate::TicketId::from_u128(0x1234_5678_9abc_def0));
+
+        // What they wrote before they were marked: `uuid`'s, `time`'s and `Display`'s text.
+        for n in [0, 1, 0x1234_5678_9abc_def0, u128::MAX] {
+            let id = crate::TicketId::from_u128(n);
+            same(&id);
+            assert_eq!(
+                to_vec(&id).unwrap(),
+                serde_json::to_vec(&id.as_uuid()).unwrap()
+            );
+        }
         same(&crate::OrganizerId::default());
-        same(&crate::Digest::from_bytes([0xa5; 16]));
-        same(&crate::Digest::from_bytes(*b"0123456789abcdef"));
+        for bytes in [[0xa5; 16], *b"0123456789abcdef", [0; 16], [0xff; 16]] {
+            let digest = crate::Digest::from_bytes(bytes);
+            same(&digest);
+            assert_eq!(to_string(&digest).unwrap(), format!("\"{digest}\""));
+        }
 
         #[derive(Serialize)]
         struct Times {
@@ -1162,17 +1174,26 @@ mod tests {
             #[serde(with = "crate::rfc3339::option")]
             maybe: Option<time::OffsetDateTime>,
         }
+        #[derive(Serialize)]
+        struct Before {
+            #[serde(with = "time::serde::rfc3339")]
+            at: time::OffsetDateTime,
+            #[serde(with = "time::serde::rfc3339::option")]
+            maybe: Option<time::OffsetDateTime>,
+        }
         for at in [
             datetime!(2026-11-23 12:00 UTC),
+            datetime!(1970-01-01 00:00:00.000_000_001 UTC),
             datetime!(2026-11-23 14:30:05.25 +02:00),
+            datetime!(2026-11-23 14:30:05.123_456_789 -09:30),
             datetime!(0000-01-01 00:00 -23:59),
             datetime!(9999-12-31 23:59:59.999_999_999 +23:59),
         ] {
-            same(&Times {
-                at,
-                maybe: Some(at),
-            });
-            same(&Times { at, maybe: None });
+            for maybe in [Some(at), None] {
+                let before = serde_json::to_vec(&Before { at, maybe }).unwrap();
+                same(&Times { at, maybe });
+                assert_eq!(to_vec(&Times { at, maybe }).unwrap(), before, "{at}");
+            }
         }
     }
 
