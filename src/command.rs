@@ -235,7 +235,7 @@ impl Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExpireDue {
     /// The current time: groups whose deadline is at or before it expire.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
     /// At most this many groups (1 to 1,000); run the sweep again while it expires `limit`
     /// groups: more may be due.
@@ -256,7 +256,7 @@ pub struct CommandRecord {
     /// [`Request::digest`] of the first request with this id.
     pub digest: Digest,
     /// The command's time: retention compares it with the horizon (X8).
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
     /// What came of it.
     pub outcome: RecordedOutcome,
@@ -359,7 +359,7 @@ impl<'de> Deserialize<'de> for CommandRecord {
                 organizer: OrganizerId,
                 id: CommandId,
                 digest: Digest,
-                #[serde(with = "time::serde::rfc3339")]
+                #[serde(with = "crate::rfc3339")]
                 at: OffsetDateTime,
                 outcome: RecordedOutcome,
             },

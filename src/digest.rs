@@ -143,7 +143,18 @@ impl fmt::Display for Digest {
 }
 
 impl Serialize for Digest {
+    /// Its hex text; in a human-readable format marked as needing no escape, for the crate's
+    /// JSON writer ([`crate::store::json`]).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            let mut text = [0_u8; 32];
+            for (pair, byte) in text.as_chunks_mut::<2>().0.iter_mut().zip(self.0) {
+                *pair = [hex_digit(byte >> 4), hex_digit(byte & 0x0f)];
+            }
+            if let Ok(text) = std::str::from_utf8(&text) {
+                return crate::store::json::serialize_plain(text, serializer);
+            }
+        }
         serializer.collect_str(self)
     }
 }
@@ -187,6 +198,16 @@ impl Visitor<'_> for DigestVisitor {
             *byte = hex_value(high).wrapping_shl(4) | hex_value(low);
         }
         Ok(Digest(bytes))
+    }
+}
+
+/// The lower-case hex digit of `nibble` (below 16): `0`-`9` are `0x30 | n`, `a`-`f` are
+/// `0x57 + n`.
+const fn hex_digit(nibble: u8) -> u8 {
+    if nibble < 10 {
+        b'0' | nibble
+    } else {
+        nibble.wrapping_add(0x57)
     }
 }
 

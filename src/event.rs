@@ -32,7 +32,7 @@ pub enum Event {
         /// The usage rule it follows.
         usage_rule: UsageRuleId,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// The current owner's device downloaded the ticket (W3).
@@ -42,7 +42,7 @@ pub enum Event {
         /// The owner whose device loaded it.
         owner: Email,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// The ticket became active (W1).
@@ -52,7 +52,7 @@ pub enum Event {
         /// How.
         method: ActivationMethod,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// The ticket was deactivated (W1).
@@ -60,7 +60,7 @@ pub enum Event {
         /// The ticket.
         ticket: TicketId,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// The ticket was checked at access control (W1).
@@ -68,7 +68,7 @@ pub enum Event {
         /// The ticket.
         ticket: TicketId,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// The ticket was controlled (W1).
@@ -76,7 +76,7 @@ pub enum Event {
         /// The ticket.
         ticket: TicketId,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// The ticket was checked out: no longer controlled (W1).
@@ -84,7 +84,7 @@ pub enum Event {
         /// The ticket.
         ticket: TicketId,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// A transfer group was created; its tickets are now PENDING_TRANSFER (T5).
@@ -100,7 +100,7 @@ pub enum Event {
         /// The tickets in the group.
         tickets: TicketIds,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
         /// For a back-office transfer (S3): the staff member who initiated it, their role and
         /// reason, as the group keeps them.
@@ -114,7 +114,7 @@ pub enum Event {
         /// `true` when it completed at sign-in/sync, `false` when the recipient accepted it.
         automatic: bool,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
         /// For a back-office transfer (S3): the staff member who initiated it, their role and
         /// reason, as the group keeps them.
@@ -138,7 +138,7 @@ pub enum Event {
         /// The level after completion.
         level_after: u16,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
         /// For a back-office transfer (S3): the staff member who initiated it, their role and
         /// reason, as the group keeps them.
@@ -156,7 +156,7 @@ pub enum Event {
         /// Its tickets, back with the sender.
         tickets: TicketIds,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// The sender cancelled the group, or edited its recipient (T10, T12).
@@ -170,7 +170,7 @@ pub enum Event {
         /// Its tickets, back with the sender (or moved to the new groups of an edit).
         tickets: TicketIds,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
         /// For a back-office transfer (S3): the staff member who initiated it, their role and
         /// reason, as the group keeps them.
@@ -191,7 +191,7 @@ pub enum Event {
         /// Its tickets, back with the sender.
         tickets: TicketIds,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
         /// For a back-office transfer (S3): the staff member who initiated it, their role and
         /// reason, as the group keeps them.
@@ -209,7 +209,7 @@ pub enum Event {
         /// The new ticket that replaces it, for a mobile take back (B7); `None` for a regular one (B3).
         replacement: Option<TicketId>,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// S360 invalidated a ticket (B7).
@@ -221,7 +221,7 @@ pub enum Event {
         /// The ticket that replaces it, if any.
         replaced_by: Option<TicketId>,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// S360 created a ticket that replaces another for the same right (B7).
@@ -237,7 +237,7 @@ pub enum Event {
         /// The new ticket's cultural contact.
         cultural_contact: Email,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// TIXnGO received the push of an invalidated ticket: DELETION_PENDING (B10).
@@ -245,7 +245,7 @@ pub enum Event {
         /// The ticket.
         ticket: TicketId,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// TIXnGO finished deleting a ticket: DELETED (B10).
@@ -253,7 +253,7 @@ pub enum Event {
         /// The ticket.
         ticket: TicketId,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// S360 recorded TIXnGO's feedback for a ticket (I3, I4).
@@ -263,7 +263,7 @@ pub enum Event {
         /// The lifecycle status.
         status: LifecycleStatus,
         /// When TIXnGO recorded it.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// A B2B contact distributed a ticket it held to another contact.
@@ -275,7 +275,7 @@ pub enum Event {
         /// The new cultural contact.
         to: Email,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// Staff locked a spectator (L1).
@@ -285,7 +285,7 @@ pub enum Event {
         /// Who locked, with which role, and why.
         by: StaffAction,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// Staff unlocked a spectator (L1).
@@ -295,7 +295,7 @@ pub enum Event {
         /// Who unlocked, with which role, and why.
         by: StaffAction,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// The current owner assigned the ticket's holder (H1, H5); feedback reports ASSIGNED (I2).
@@ -308,7 +308,7 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<Reason>,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// The current owner cleared the ticket's holder (H1).
@@ -318,7 +318,7 @@ pub enum Event {
         /// Its owner, who cleared.
         owner: Email,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// The ticket's cultural contact put it on resale (R1, R2).
@@ -330,7 +330,7 @@ pub enum Event {
         /// The buyer.
         buyer: Email,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// A resale completed: the buyer's ticket replaces the resold one (R2).
@@ -342,7 +342,7 @@ pub enum Event {
         /// The buyer's new ticket.
         buyer_ticket: TicketId,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// A resale was cancelled: the ticket left the contact's wallet first and stays with its owner (R2).
@@ -352,7 +352,7 @@ pub enum Event {
         /// Its TIXnGO owner.
         owner: Email,
         /// When.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
 }

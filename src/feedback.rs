@@ -110,7 +110,7 @@ pub struct Feedback {
     #[serde(default)]
     pub sequence: u64,
     /// When TIXnGO recorded it: shown, never used to order feedback (a clock can be wrong).
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
     /// For `PENDING_TRANSFER`, `FAILURE_TRANSFER` and `TRANSFERRED`: the transfer concerned (I4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,7 +137,7 @@ pub struct LastFeedback {
     /// Its lifecycle status.
     pub status: LifecycleStatus,
     /// When TIXnGO recorded it.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
     /// Its [`Feedback::sequence`]: feedback with a lower one is older and ignored (I6). Records
     /// written before sequences existed read 0, so every numbered feedback is newer.
@@ -157,7 +157,7 @@ pub struct DistributionEntry {
     /// Where it stands.
     pub status: EntryStatus,
     /// When it last changed (the feedback's time).
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

@@ -31,7 +31,7 @@ pub struct AssignHolder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
     /// When (recorded on the ticket, H5).
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -43,7 +43,7 @@ pub struct ClearHolder {
     /// Who clears: must be the current owner (H1).
     pub actor: Email,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

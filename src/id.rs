@@ -7,15 +7,34 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
+
+/// `uuid`'s own serialisation, whose text (hex digits and hyphens) the crate's JSON writer
+/// writes without an escape scan ([`crate::store::json`]).
+fn serialize_uuid<S: Serializer>(uuid: &Uuid, serializer: S) -> Result<S::Ok, S::Error> {
+    if serializer.is_human_readable() {
+        let mut buffer = Uuid::encode_buffer();
+        crate::store::json::serialize_plain(uuid.hyphenated().encode_lower(&mut buffer), serializer)
+    } else {
+        uuid.serialize(serializer)
+    }
+}
 
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize)]
         #[serde(transparent)]
         pub struct $name(Uuid);
+
+        /// As its UUID: the hyphenated lower-case text in a human-readable format, the 16 bytes
+        /// in a compact one.
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serialize_uuid(&self.0, serializer)
+            }
+        }
 
         impl $name {
             /// Wraps a UUID.

@@ -78,10 +78,10 @@ pub enum InputError {
         /// The group.
         group: TransferGroupId,
         /// The command's time.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: time::OffsetDateTime,
         /// When the group was created.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         created_at: time::OffsetDateTime,
     },
     /// The command is dated before the ticket it acts on was injected (a download before its
@@ -94,10 +94,10 @@ pub enum InputError {
         /// The ticket.
         ticket: TicketId,
         /// The command's time.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: time::OffsetDateTime,
         /// When the ticket was injected.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         injected_at: time::OffsetDateTime,
     },
     /// The point of sale the command names was not found.

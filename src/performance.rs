@@ -43,10 +43,10 @@ pub struct Performance {
     /// The organizer it belongs to (X7).
     pub organizer: OrganizerId,
     /// When it starts.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub starts_at: OffsetDateTime,
     /// When it ends: at or after `starts_at`.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub ends_at: OffsetDateTime,
 }
 
@@ -56,9 +56,9 @@ struct PerformanceFields {
     id: PerformanceId,
     #[serde(default)]
     organizer: OrganizerId,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     starts_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     ends_at: OffsetDateTime,
 }
 
@@ -140,10 +140,10 @@ pub enum PerformanceError {
         /// The performance.
         performance: PerformanceId,
         /// Its start.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         starts_at: OffsetDateTime,
         /// Its end.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         ends_at: OffsetDateTime,
     },
     /// A start or an end no store could hold ([`time_range`](crate::time_range), X12).

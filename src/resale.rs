@@ -31,7 +31,7 @@ pub struct Resale {
     /// The id of the buyer's ticket, created when the resale completes.
     pub buyer_ticket: TicketId,
     /// When it was put on resale.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -49,7 +49,7 @@ pub struct PutOnResale {
     /// The id of the ticket the buyer gets when the resale completes (a new record).
     pub buyer_ticket: TicketId,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -60,7 +60,7 @@ pub struct SettleResale {
     /// The ticket on resale.
     pub ticket: TicketId,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

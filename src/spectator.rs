@@ -74,7 +74,7 @@ pub struct LockChange {
     /// Who, with which role, and why.
     pub by: StaffAction,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -88,7 +88,7 @@ pub struct LockSpectator {
     /// Why (recorded).
     pub reason: Reason,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -102,7 +102,7 @@ pub struct UnlockSpectator {
     /// Why (recorded).
     pub reason: Reason,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -127,7 +127,7 @@ pub enum LockError {
         /// The spectator.
         spectator: Email,
         /// When the lock in force was set.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         since: OffsetDateTime,
     },
     /// The spectator is not locked (L1).
@@ -305,7 +305,7 @@ pub struct SpectatorLocked {
     /// The locked spectator.
     pub spectator: Email,
     /// When the lock was set.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub since: OffsetDateTime,
 }
 

@@ -119,7 +119,7 @@ pub struct Distribution {
     /// When the current owner assigned the holder (H5); `None` for a holder S360 set, or none.
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "crate::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub holder_assigned_at: Option<OffsetDateTime>,
@@ -280,7 +280,7 @@ pub struct Invalidation {
     /// The invalidation reason code.
     pub reason: InvalidationReason,
     /// When the ticket was invalidated.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
     /// The ticket that replaces this one, if any (B7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -366,7 +366,7 @@ pub struct Wallet {
     /// The usage rule the ticket follows.
     pub usage_rule: UsageRuleId,
     /// When the ticket was injected.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub injected_at: OffsetDateTime,
     /// Initial, previous and current owners.
     pub owners: Owners,
@@ -384,7 +384,7 @@ pub struct Wallet {
     /// When the current owner's device downloaded the ticket (W3); `None` until it does.
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "crate::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub downloaded_at: Option<OffsetDateTime>,
@@ -394,14 +394,14 @@ pub struct Wallet {
     /// When the ticket was last checked; `None` when never (W1).
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "crate::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub checked_at: Option<OffsetDateTime>,
     /// When the ticket was last controlled; `None` when not controlled (W1).
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "crate::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub controlled_at: Option<OffsetDateTime>,
@@ -411,14 +411,14 @@ pub struct Wallet {
     /// When S360 asked TIXnGO to delete the ticket (B10).
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "crate::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_requested_at: Option<OffsetDateTime>,
     /// When TIXnGO deleted the ticket (B10).
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "crate::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub deleted_at: Option<OffsetDateTime>,
@@ -519,7 +519,7 @@ impl fmt::Display for WalletStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Activation {
     /// When it became active.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
     /// How.
     pub method: ActivationMethod,

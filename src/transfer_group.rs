@@ -34,19 +34,19 @@ pub struct TransferGroup {
     /// Whether the recipient must accept explicitly, as decided at initiation (A1, A2).
     pub acceptance: Acceptance,
     /// When the group was initiated.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub created_at: OffsetDateTime,
     /// After this instant the group can be expired and no longer accepted (A4).
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "crate::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub expires_at: Option<OffsetDateTime>,
     /// When the group reached its final status.
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "crate::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub closed_at: Option<OffsetDateTime>,
@@ -57,7 +57,7 @@ pub struct TransferGroup {
     /// the group can no longer complete, and the expiry sweep expires it.
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "crate::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub performance_ends_at: Option<OffsetDateTime>,

@@ -66,7 +66,7 @@ pub struct FeedAppend {
     pub command: CommandId,
     /// The command's time: retention ([`Store::prune`](crate::store::Store::prune)) compares it
     /// with the horizon.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
     /// The events, in the order the command produced them.
     pub events: Vec<Event>,
@@ -99,7 +99,7 @@ pub struct FeedEntry {
     /// The command that produced the events.
     pub command: CommandId,
     /// The command's time.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
     /// The events, in order.
     pub events: Vec<Event>,

@@ -20,7 +20,7 @@ pub struct InjectTicket {
     /// The usage rule the ticket will follow in the wallet.
     pub usage_rule: UsageRuleId,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -60,7 +60,7 @@ pub enum InjectError {
         /// The ticket.
         ticket: TicketId,
         /// When it was injected.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         injected_at: OffsetDateTime,
     },
     /// The ticket passed is not the one the command names ([`InputError::TicketNotFound`]).

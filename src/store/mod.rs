@@ -11,6 +11,7 @@ mod batch;
 mod contract;
 mod envelope;
 mod error;
+pub mod json;
 mod memory;
 pub(crate) mod plan;
 mod pruned;

@@ -24,7 +24,7 @@ pub struct RedistributeTicket {
     /// The contact it goes to: its new cultural contact.
     pub to: Email,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

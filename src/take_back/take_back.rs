@@ -33,7 +33,7 @@ pub struct TakeBackTicket {
     #[serde(default, skip_serializing_if = "is_individual")]
     pub contact: ContactKind,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

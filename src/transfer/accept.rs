@@ -23,7 +23,7 @@ pub struct AcceptTransfer {
     /// Who accepts: must be the recipient (A3).
     pub actor: Email,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -77,7 +77,7 @@ pub enum AcceptTransferError {
         /// The group.
         group: TransferGroupId,
         /// Its deadline.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         expires_at: OffsetDateTime,
     },
     /// The performance of the group's tickets has ended (E1), as the group recorded it at
@@ -90,7 +90,7 @@ pub enum AcceptTransferError {
         /// The group.
         group: TransferGroupId,
         /// When the performance ended.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         ended_at: OffsetDateTime,
     },
     /// A ticket of the group is DELETION_PENDING or DELETED (W4).

@@ -42,7 +42,7 @@ pub struct BackOfficeTransfer {
     /// [`BackOfficeTransfer::derived_groups`] derives enough of them from a command id.
     pub groups: Vec<TransferGroupId>,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -172,7 +172,7 @@ pub enum BackOfficeTransferError {
         /// Its performance.
         performance: PerformanceId,
         /// When it ended.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         ended_at: OffsetDateTime,
     },
     /// The recipient already owns the ticket.
@@ -470,7 +470,7 @@ pub struct CancelBackOfficeTransfer {
     /// Why (recorded on the `TRANSFER_CANCELLED` event).
     pub reason: Reason,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

@@ -17,7 +17,7 @@ pub struct CancelTransfer {
     /// Who cancels: must be the sender (A3).
     pub actor: Email,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

@@ -24,7 +24,7 @@ pub struct EditRecipient {
     /// Ids for the new groups, one per direction (T6, T7).
     pub new_groups: NewGroupIds,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

@@ -17,7 +17,7 @@ pub struct ExpireTransfer {
     /// The group to expire.
     pub group: TransferGroupId,
     /// The current time, as the caller's clock says.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -56,10 +56,10 @@ pub enum ExpireTransferError {
         /// The group.
         group: TransferGroupId,
         /// Its deadline.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         expires_at: OffsetDateTime,
         /// The time given.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         at: OffsetDateTime,
     },
     /// A record the command names is missing, or the records given disagree: the group

@@ -28,7 +28,7 @@ pub struct InitiateTransfer {
     /// Ids for the new groups, one per direction (T7).
     pub groups: NewGroupIds,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -198,7 +198,7 @@ pub enum InitiateTransferError {
         /// Its performance.
         performance: PerformanceId,
         /// When it ended.
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::rfc3339")]
         ended_at: OffsetDateTime,
     },
     /// Keep One (K2-K4): the sender would keep no ticket of the performance.

@@ -22,7 +22,7 @@ pub struct ReturnToSender {
     /// The id of the new (BACKWARD) group.
     pub group: TransferGroupId,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

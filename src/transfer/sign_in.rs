@@ -16,7 +16,7 @@ pub struct SignIn {
     /// The spectator who signed in.
     pub actor: Email,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

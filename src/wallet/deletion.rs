@@ -14,7 +14,7 @@ pub struct RequestDeletion {
     /// The invalidated ticket.
     pub ticket: TicketId,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -24,7 +24,7 @@ pub struct CompleteDeletion {
     /// The ticket.
     pub ticket: TicketId,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

@@ -18,7 +18,7 @@ pub struct DownloadTicket {
     /// The spectator whose device downloads it: must be the current owner.
     pub actor: Email,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

@@ -63,7 +63,7 @@ pub struct ChangeFlag {
     /// Who changes it.
     pub actor: Actor,
     /// When.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
 }
 

@@ -33,6 +33,7 @@ use secure_ticket::{
 use time::Duration;
 use time::macros::datetime;
 
+mod json;
 mod rules_page;
 
 /// The organizer of the format-2 samples; format-1 ones read as the nil organizer.
