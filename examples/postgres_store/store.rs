@@ -73,7 +73,7 @@ use secure_ticket::feed::{FeedEntry, FeedQuery, Position};
 use secure_ticket::index::{Hit, Index, IndexEntry, Lookup, SortKey, Term};
 use secure_ticket::store::{
     AsyncStore, Batch, BoxError, CommandKey, Decoded, Envelope, Lead, Operation, Pruned, Read,
-    ReadPlan, Record, RecordKey, RecordKind, Store, StoreError, Version, Versioned, Write,
+    ReadPlan, Record, RecordKey, RecordKind, Store, StoreError, Version, Versioned, Write, json,
 };
 use secure_ticket::{CommandId, Event, OrganizerId};
 use time::OffsetDateTime;
@@ -934,7 +934,7 @@ impl PgStore {
         for write in writes {
             let key = write.record.key();
             args.w_body.push(
-                serde_json::to_string(&Envelope::borrowed(&write.record))
+                json::to_string(&Envelope::borrowed(&write.record))
                     .map_err(|e| backend(Operation::Commit, Some(key), e))?,
             );
             args.w_expected.push(column_version(write.expected, key)?);
@@ -980,7 +980,7 @@ impl PgStore {
                 .push(append.command.as_uuid().as_bytes().to_vec());
             args.f_at.push(nanos(append.at, key)?);
             args.f_events.push(
-                serde_json::to_string(&append.events)
+                json::to_string(&append.events)
                     .map_err(|e| backend(Operation::Commit, Some(key), e))?,
             );
         }

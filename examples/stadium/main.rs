@@ -56,7 +56,7 @@ use secure_ticket::injection::{self, InjectTicket};
 use secure_ticket::service::{Command, Outcome, Request, Service, WalletRequest};
 use secure_ticket::store::{
     Batch, Envelope, MemoryStore, ReadPlan, Record, RecordKey, Store, StoreError, Version,
-    Versioned,
+    Versioned, json,
 };
 use secure_ticket::take_back::{RedistributeTicket, TakeBackTicket};
 use secure_ticket::transfer::{
@@ -1156,7 +1156,7 @@ fn run<S: Store + Sync, C: Store>(
                     return Err(format!("ticket {}'s initial owner changed", ticket.id).into());
                 }
             }
-            bytes += serde_json::to_string(&Envelope::borrowed(&value))?.len();
+            bytes += json::to_string(&Envelope::borrowed(&value))?.len();
             count += 1;
         }
     }
@@ -1330,7 +1330,7 @@ fn raw_sqlite(replay: &Replay, path: &std::path::Path) -> Result<Duration, Box<d
                     }
                     _ => (
                         None,
-                        Some(serde_json::to_string(&Envelope::borrowed(&write.record))?),
+                        Some(json::to_string(&Envelope::borrowed(&write.record))?),
                     ),
                 };
                 commands.push((
@@ -1343,7 +1343,7 @@ fn raw_sqlite(replay: &Replay, path: &std::path::Path) -> Result<Duration, Box<d
                 ));
                 continue;
             }
-            let body = serde_json::to_string(&Envelope::borrowed(&write.record))?;
+            let body = json::to_string(&Envelope::borrowed(&write.record))?;
             rows.push((key.kind().as_str(), *key.uuid().as_bytes(), version, body));
         }
         let entry_row = |e: &secure_ticket::index::IndexEntry| {
@@ -1370,7 +1370,7 @@ fn raw_sqlite(replay: &Replay, path: &std::path::Path) -> Result<Duration, Box<d
                 *append.organizer.as_uuid().as_bytes(),
                 *append.command.as_uuid().as_bytes(),
                 i64::try_from(append.at.unix_timestamp_nanos())?,
-                serde_json::to_string(&append.events)?,
+                json::to_string(&append.events)?,
             ));
         }
         let start = Instant::now();

@@ -12,7 +12,7 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use secure_ticket::index::Index;
-use secure_ticket::store::{Batch, Envelope, MemoryStore, Record};
+use secure_ticket::store::{Batch, Envelope, MemoryStore, Record, json};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Statement};
 
@@ -246,7 +246,7 @@ impl RawBatch {
         let nanos = |at: time::OffsetDateTime| i64::try_from(at.unix_timestamp_nanos());
         for write in &batch.writes {
             let key = write.record.key();
-            let body = serde_json::to_string(&Envelope::borrowed(&write.record))?;
+            let body = json::to_string(&Envelope::borrowed(&write.record))?;
             let version = i64::try_from(write.expected.next().get())?;
             match &write.record {
                 Record::Command(command) => raw.commands.push((
@@ -284,7 +284,7 @@ impl RawBatch {
                 .1
                 .push(append.command.as_uuid().as_bytes().to_vec());
             raw.feed.2.push(nanos(append.at)?);
-            raw.feed.3.push(serde_json::to_string(&append.events)?);
+            raw.feed.3.push(json::to_string(&append.events)?);
         }
         Ok(raw)
     }

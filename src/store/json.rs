@@ -21,13 +21,12 @@
 //!   from this crate's own types, and they are written as they are. None needs escaping; the
 //!   crate's tests compare every record kind with `serde_json`'s output, and check every
 //!   `#[serde(rename)]` of the crate.
-//! - Ids, times and digests: in a human-readable format, the crate's id types
+//! - Ids, times and digests: while this writer writes, the crate's id types
 //!   ([`TicketId`](crate::TicketId), ...), its RFC 3339 times and [`Digest`](crate::Digest)s
-//!   serialise as a newtype struct of a private name holding their text (hex digits, hyphens,
-//!   `T`, `Z`, `:`, `.`, `+`). `serde_json`, like any format that writes a newtype struct as its
-//!   value, sees the same string as before; this writer recognises the name and writes the text
-//!   as it is. Compact formats (the crate's [`Digester`](crate::digest::Digester)) see what they
-//!   saw before: an id as its 16 bytes, a time or a digest as a string.
+//!   hand it their text (hex digits, hyphens, `T`, `Z`, `:`, `.`, `+`) marked as needing no
+//!   escape, and it writes the text as it is. Every other serializer sees exactly what it saw
+//!   before: a string in a human-readable format (`serde_json`, YAML, RON, ...), an id as its
+//!   16 bytes in a compact one (the crate's [`Digester`](crate::digest::Digester)).
 //! - Other strings (emails, names, free text) are checked eight bytes at a time; only a string
 //!   with a byte to escape is escaped character by character.
 //!
@@ -44,6 +43,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::cell::Cell;
 use std::fmt::{self, Display};
 
 use serde::ser::{self, Impossible, Serialize, Serializer};
@@ -182,7 +182,10 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, JsonError> 
 fn append<O: Output, T: Serialize + ?Sized>(out: &mut O, value: &T) -> Result<(), JsonError> {
     let start = out.len();
     let mut json = Json { out, plain: false };
-    let result = value.serialize(&mut json);
+    let result = {
+        let _writing = Writing::start();
+        value.serialize(&mut json)
+    };
     if result.is_err() {
         json.out.truncate(start);
     }
@@ -198,7 +201,34 @@ const PLAIN: &str = "$secure_ticket::store::json::Plain";
 ///
 /// Only call it with such a text: this writer would write any other as it is.
 pub(crate) fn serialize_plain<S: Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_newtype_struct(PLAIN, &Plain(text))
+    // Only while this writer writes: every other format (serde_json, RON, YAML, ...) sees the
+    // plain string it always saw, whether or not it would show a newtype struct.
+    if WRITING.with(Cell::get) {
+        serializer.serialize_newtype_struct(PLAIN, &Plain(text))
+    } else {
+        serializer.serialize_str(text)
+    }
+}
+
+thread_local! {
+    /// Whether this writer is writing on this thread (what [`serialize_plain`] asks).
+    static WRITING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks this writer as writing on this thread until dropped (even by an unwinding panic in a
+/// caller's `Serialize`), then restores what was there (a writer called inside another).
+struct Writing(bool);
+
+impl Writing {
+    fn start() -> Self {
+        Self(WRITING.with(|writing| writing.replace(true)))
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        WRITING.with(|writing| writing.set(self.0));
+    }
 }
 
 /// A text [`serialize_plain`] marks: a string.
@@ -1214,6 +1244,43 @@ mod tests {
         assert_eq!(
             to_vec(&BTreeMap::from([(Marked("k\""), "v\"")])).unwrap(),
             br#"{"k"":"v\""}"#
+        );
+    }
+
+    #[test]
+    fn x5_ids_and_times_are_marked_only_while_this_writer_writes() {
+        use std::cell::Cell;
+        /// Records whether the mark was on while it was written, and writes a nested value.
+        struct Probe<'a>(&'a Cell<Option<bool>>);
+        impl Serialize for Probe<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                // A writer called inside another leaves the outer one's mark on.
+                let _ = super::to_vec(&1_u8);
+                self.0.set(Some(super::WRITING.with(Cell::get)));
+                serializer.serialize_u8(0)
+            }
+        }
+        let seen = Cell::new(None);
+        assert_eq!(to_vec(&Probe(&seen)).unwrap(), b"0");
+        assert_eq!(seen.get(), Some(true));
+        assert!(
+            !super::WRITING.with(Cell::get),
+            "off once the writer returns"
+        );
+        serde_json::to_vec(&Probe(&seen)).unwrap();
+        assert_eq!(
+            seen.get(),
+            Some(false),
+            "other serializers never see the mark"
+        );
+        assert!(to_vec(&(1_u8, 1.5_f64)).is_err());
+        assert!(!super::WRITING.with(Cell::get), "off after an error too");
+        // So a format that shows newtype structs sees the plain string (serde_json's `Value`
+        // stands in for any other serializer here).
+        let id = crate::TicketId::from_u128(1);
+        assert_eq!(
+            serde_json::to_value(id).unwrap(),
+            serde_json::Value::String(id.to_string())
         );
     }
 
