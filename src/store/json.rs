@@ -1255,7 +1255,7 @@ mod tests {
         impl Serialize for Probe<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 // A writer called inside another leaves the outer one's mark on.
-                let _ = super::to_vec(&1_u8);
+                let _ = to_vec(&1_u8);
                 self.0.set(Some(super::WRITING.with(Cell::get)));
                 serializer.serialize_u8(0)
             }
