@@ -200,6 +200,11 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     if let Some(report) = memory {
         report.print("MemoryStore", Some((raw_map(&replay)?, "raw HashMap")));
+        let (floor, writes) = floor_map(&replay)?;
+        println!(
+            "   floor: the same {writes} writes as plain {FLOOR_RECORD}-byte records into a map sized beforehand: {:.0} ms",
+            ms(floor)
+        );
     }
     if let Some((report, file_bytes)) = sqlite {
         let raw_path = std::env::temp_dir().join(format!(
@@ -1259,6 +1264,41 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 /// the same records (copied before each batch's clock starts, then moved in), the same index
 /// changes into sorted lists and the same feed appends into a `Vec`, in the same batches; setup
 /// batches untimed.
+/// The size of a record of [`floor_map`].
+const FLOOR_RECORD: usize = 160;
+
+/// The floor of the in-memory figure: the writes the shell committed (the same keys and versions,
+/// in the same batches, versions checked) as plain [`FLOOR_RECORD`]-byte records into a map sized
+/// for them all beforehand, with no index and no feed: what storing a command costs when records
+/// are small and nothing else is done. The timed total and the number of writes.
+fn floor_map(replay: &Replay) -> Result<(Duration, usize), Box<dyn Error>> {
+    let writes: usize = replay.batches.iter().map(|b| b.writes.len()).sum();
+    let mut map: HashMap<RecordKey, (Version, [u8; FLOOR_RECORD])> = HashMap::with_capacity(writes);
+    let mut total = Duration::ZERO;
+    let mut timed = 0;
+    for (i, batch) in replay.batches.iter().enumerate() {
+        let keys: Vec<(RecordKey, Version)> = batch
+            .writes
+            .iter()
+            .map(|w| (w.record.key(), w.expected))
+            .collect();
+        let start = Instant::now();
+        for (n, (key, expected)) in keys.into_iter().enumerate() {
+            let stored = map.get(&key).map_or(Version::NEW, |(v, _)| *v);
+            if stored != expected {
+                return Err(format!("floor: {key} is at {stored}, not {expected}").into());
+            }
+            map.insert(key, (expected.next(), [n as u8; FLOOR_RECORD]));
+        }
+        if i >= replay.setup {
+            total += start.elapsed();
+            timed += batch.writes.len();
+        }
+    }
+    black_box(&map);
+    Ok((total, timed))
+}
+
 fn raw_map(replay: &Replay) -> Result<Duration, Box<dyn Error>> {
     type List = BTreeMap<secure_ticket::index::SortKey, RecordKey>;
     let mut map: HashMap<RecordKey, (Version, Record)> = HashMap::new();
