@@ -89,10 +89,7 @@ fn expected_writes(requests: &[Request]) -> Vec<(RecordKey, Record)> {
                 events: u32::try_from(decision.events.len()).unwrap(),
             },
         };
-        writes.push((
-            RecordKey::Command(request.key()),
-            Record::Command(Box::new(record)),
-        ));
+        writes.push((RecordKey::Command(request.key()), Record::Command(record)));
     }
     writes
 }

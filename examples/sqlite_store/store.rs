@@ -1463,13 +1463,13 @@ fn command_record(
                 .as_i64()
                 .map_err(|e| corrupt(Box::new(e)))
                 .and_then(|n| u32::try_from(n).map_err(|e| corrupt(Box::new(e))))?;
-            Record::Command(Box::new(CommandRecord {
+            Record::Command(CommandRecord {
                 organizer: key.organizer,
                 id: key.id,
                 digest: Digest::from_bytes(digest),
                 at,
                 outcome: RecordedOutcome::Accepted { events },
-            }))
+            })
         }
         body => {
             let body = body.as_bytes().map_err(|e| corrupt(Box::new(e)))?;

@@ -333,7 +333,7 @@ impl Loaded {
         }
         let events = decision.events.into_vec();
         let at = request.command.at();
-        self.put(Record::Command(Box::new(CommandRecord {
+        self.put(Record::Command(CommandRecord {
             organizer: request.organizer,
             id: request.id,
             digest,
@@ -341,7 +341,7 @@ impl Loaded {
             outcome: RecordedOutcome::Accepted {
                 events: u32::try_from(events.len()).unwrap_or(u32::MAX),
             },
-        })));
+        }));
         // A command that changed nothing visible (a sign-in with no group to complete) has no
         // feed entry: its record says it produced no event.
         if !events.is_empty() {
@@ -365,13 +365,13 @@ impl Loaded {
         let Some(refusal) = Refusal::of(error) else {
             return;
         };
-        self.put(Record::Command(Box::new(CommandRecord {
+        self.put(Record::Command(CommandRecord {
             organizer: request.organizer,
             id: request.id,
             digest,
             at: request.command.at(),
             outcome: RecordedOutcome::Refused { refusal },
-        })));
+        }));
     }
 
     /// Moves a reader's cursor from `from` to `to`: refused with a conflict when the cursor read

@@ -290,13 +290,13 @@ fn one_of_each() -> Result<Vec<Record>, String> {
             UsageRuleId::from_u128(1),
         )),
         Record::Settings(OrganizerSettings::new(OrganizerId::from_u128(1))),
-        Record::Command(Box::new(CommandRecord {
+        Record::Command(CommandRecord {
             organizer: request.organizer,
             id: request.id,
             digest: request.digest(),
             at,
             outcome: crate::command::RecordedOutcome::Accepted { events: 0 },
-        })),
+        }),
         Record::Spectator(crate::spectator::Spectator {
             lock: Some(crate::spectator::LockChange {
                 by: crate::staff::StaffAction::new(

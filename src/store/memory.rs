@@ -44,13 +44,13 @@ pub struct MemoryStore {
     tables: Arc<RwLock<Tables>>,
 }
 
-/// One table per kind of record, as a database would have: a command record costs its id, its
-/// version and a pointer, not the room of a ticket.
+/// One table per kind of record, as a database would have: a command record costs its own
+/// 128 bytes, not the room of a ticket.
 #[derive(Debug, Default)]
 struct Tables {
     tickets: IdMap<TicketId, Slot<Ticket>>,
     groups: IdMap<TransferGroupId, Slot<TransferGroup>>,
-    commands: IdMap<CommandKey, Slot<Box<CommandRecord>>>,
+    commands: IdMap<CommandKey, Slot<CommandRecord>>,
     /// Usage rules, points of sale, settings, performances and reader cursors: few, and read by
     /// many commands.
     others: IdMap<RecordKey, Slot<Record>>,

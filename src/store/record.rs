@@ -86,7 +86,7 @@ pub enum Record {
     /// An organizer's settings.
     Settings(OrganizerSettings),
     /// A processed command.
-    Command(Box<CommandRecord>),
+    Command(CommandRecord),
     /// A performance.
     Performance(Performance),
     /// A feed reader's cursor.

@@ -620,13 +620,13 @@ fn arb_record() -> impl Strategy<Value = Record> {
             any::<u32>()
         )
             .prop_map(|((org, id), digest, at, events)| {
-                Record::Command(Box::new(CommandRecord {
+                Record::Command(CommandRecord {
                     organizer: OrganizerId::from_u128(org),
                     id: CommandId::from_u128(id),
                     digest: Digest::from_bytes(digest),
                     at,
                     outcome: RecordedOutcome::Accepted { events },
-                }))
+                })
             }),
     ]
 }
@@ -720,7 +720,7 @@ proptest! {
             at,
             outcome: RecordedOutcome::Accepted { events: 1 },
         };
-        for record in [Record::TransferGroup(group.clone()), Record::Command(Box::new(command.clone()))] {
+        for record in [Record::TransferGroup(group.clone()), Record::Command(command.clone())] {
             let Ok(bytes) = json::to_vec(&Envelope::borrowed(&record)) else {
                 // Only a time RFC 3339 cannot write refuses a record.
                 prop_assert!(time_text(Some(at)).is_null() || time_text(Some(group.created_at)).is_null()

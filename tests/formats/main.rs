@@ -274,11 +274,8 @@ fn samples() -> Vec<(&'static str, Record)> {
         ("point_of_sale", Record::PointOfSale(point_of_sale())),
         ("usage_rule", Record::UsageRule(usage_rule())),
         ("settings", Record::Settings(settings())),
-        ("command", Record::Command(Box::new(command()))),
-        (
-            "command_refused",
-            Record::Command(Box::new(refused_command())),
-        ),
+        ("command", Record::Command(command())),
+        ("command_refused", Record::Command(refused_command())),
         ("performance", Record::Performance(performance())),
         ("reader", Record::Reader(reader())),
     ]
@@ -315,7 +312,7 @@ fn v1_samples() -> Vec<(&'static str, Record)> {
         ("point_of_sale", Record::PointOfSale(point_of_sale)),
         ("usage_rule", Record::UsageRule(usage_rule)),
         ("settings", Record::Settings(settings())),
-        ("command", Record::Command(Box::new(command))),
+        ("command", Record::Command(command)),
     ]
 }
 

@@ -539,13 +539,13 @@ fn arb_record() -> impl Strategy<Value = Record> {
         arb_settings().prop_map(Record::Settings),
         strategies::arb_spectator().prop_map(Record::Spectator),
         (arb_request(), arb_outcome()).prop_map(|(request, outcome)| {
-            Record::Command(Box::new(CommandRecord {
+            Record::Command(CommandRecord {
                 organizer: request.organizer,
                 id: request.id,
                 digest: request.digest(),
                 at: request.command.at(),
                 outcome,
-            }))
+            })
         }),
     ]
 }

@@ -165,13 +165,13 @@ fn arb_record() -> impl Strategy<Value = Record> {
             any::<u32>()
         )
             .prop_map(|((org, id), digest, at, events)| {
-                Record::Command(Box::new(CommandRecord {
+                Record::Command(CommandRecord {
                     organizer: OrganizerId::from_u128(org),
                     id: CommandId::from_u128(id),
                     digest: Digest::from_bytes(digest),
                     at,
                     outcome: RecordedOutcome::Accepted { events },
-                }))
+                })
             }),
     ]
 }

@@ -186,10 +186,7 @@ mod checks {
                  version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id))",
             )
             .unwrap();
-        for record in [
-            Record::Ticket(t.clone()),
-            Record::Command(Box::new(c.clone())),
-        ] {
+        for record in [Record::Ticket(t.clone()), Record::Command(c.clone())] {
             let key = record.key();
             let body = serde_json::to_string(&Envelope::new(record)).unwrap();
             connection
@@ -210,7 +207,7 @@ mod checks {
                 .collect::<Vec<_>>(),
             [
                 (&Record::Ticket(t.clone()), Version::new(3)),
-                (&Record::Command(Box::new(c)), Version::new(3))
+                (&Record::Command(c), Version::new(3))
             ]
         );
         let by_right = Lookup::new(
@@ -241,7 +238,7 @@ mod checks {
         let db = TempDb::new("command-row");
         let store = db.open();
         store
-            .commit(Batch::new().with(Record::Command(Box::new(command(1))), Version::NEW))
+            .commit(Batch::new().with(Record::Command(command(1)), Version::NEW))
             .unwrap();
         let connection = Connection::open(db.path()).unwrap();
         let body: Option<String> = connection
@@ -253,7 +250,7 @@ mod checks {
         );
         assert_eq!(
             store.load(&[key(1)]).unwrap()[0].value,
-            Record::Command(Box::new(command(1)))
+            Record::Command(command(1))
         );
 
         store.plant_raw(key(1), Version::new(2), TRUNCATED).unwrap();
@@ -262,7 +259,7 @@ mod checks {
             Err(StoreError::Corrupt { key: k, .. }) if k == key(1)
         ));
         let newer = command(1);
-        let body = serde_json::to_string(&Envelope::new(Record::Command(Box::new(newer.clone()))))
+        let body = serde_json::to_string(&Envelope::new(Record::Command(newer.clone())))
             .unwrap()
             .replacen(
                 r#""format":2,"min_reader":2"#,
@@ -277,7 +274,7 @@ mod checks {
         let loaded = store.load(&[key(1)]).unwrap();
         assert_eq!(
             (&loaded[0].value, loaded[0].version),
-            (&Record::Command(Box::new(newer)), Version::new(3))
+            (&Record::Command(newer), Version::new(3))
         );
     }
 
@@ -360,7 +357,7 @@ mod checks {
             .commit(
                 Batch::new()
                     .with(Record::Ticket(t.clone()), Version::NEW)
-                    .with(Record::Command(Box::new(refused.clone())), Version::NEW),
+                    .with(Record::Command(refused.clone()), Version::NEW),
             )
             .unwrap();
         drop(store);
@@ -377,7 +374,7 @@ mod checks {
         loaded.sort_by_key(|r| r.value.key());
         assert_eq!(
             loaded.into_iter().map(|r| r.value).collect::<Vec<_>>(),
-            [Record::Ticket(t), Record::Command(Box::new(refused))]
+            [Record::Ticket(t), Record::Command(refused)]
         );
         let connection = Connection::open(db.path()).unwrap();
         let missing: i64 = connection

@@ -238,7 +238,7 @@ pub(super) fn index_matches_a_scan_after_random_batches<H: Harness>(
             let record = match dice.below(3) {
                 0 => Record::Ticket(a_ticket(&mut dice, next)?),
                 1 => Record::TransferGroup(a_group(&mut dice, next)?),
-                _ => Record::Command(Box::new(a_command(&mut dice, next))),
+                _ => Record::Command(a_command(&mut dice, next)),
             };
             next = next.saturating_add(1);
             keys.push(record.key());
@@ -552,7 +552,7 @@ pub(super) fn prune_is_bounded_and_waits_for_readers<H: Harness>(
         record.organizer = org;
         record.at = AT + Duration::hours(i64::try_from(n).unwrap_or(0));
         commands.push(RecordKey::Command(CommandKey::new(org, record.id)));
-        batch.push(Record::Command(Box::new(record)), Version::NEW);
+        batch.push(Record::Command(record), Version::NEW);
         let mut entry = append(org, n, 1)?;
         entry.at = AT + Duration::hours(i64::try_from(n).unwrap_or(0));
         batch.feed.push(entry);
