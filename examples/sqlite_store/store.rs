@@ -95,6 +95,14 @@
 //!   enough and at or below `SELECT MIN(position) FROM reader_positions WHERE organizer = ?` of
 //!   its organizer (no reader: passed), stopping at the first that is not, and `DELETE FROM feed
 //!   WHERE position <= ?` the last of them.
+//! - Checkpoints off the commit path: the store's connection has `wal_autocheckpoint=0`, and a
+//!   thread of the store's, on a connection of its own, runs `PRAGMA wal_checkpoint(PASSIVE)`
+//!   after each commit. A batch of 1,000 commands writes about 1,000 pages (4 MB) to the WAL, so
+//!   SQLite's own checkpoint (at 1,000 pages) ran inside nearly every commit, with its two
+//!   `fsync`s. Should the thread fall behind, a commit that finds the WAL file above
+//!   [`WAL_LIMIT`] (128 MiB) checkpoints it with `TRUNCATE` itself, which bounds the WAL. The
+//!   durability is WAL with `synchronous=NORMAL` as before: the checkpoint syncs the WAL before it
+//!   copies it into the file. In a server database, this is its background writer's job.
 //! - A cache of decoded records (optional, bounded): `load` serves cached records without reading
 //!   or decoding their bodies, and stays right with other writers by checking SQLite's
 //!   `PRAGMA data_version` (which moves when another connection commits) at every load. A cache
@@ -113,7 +121,9 @@ use std::error::Error;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -141,6 +151,10 @@ const KEYS_PER_QUERY: usize = 400;
 
 /// Command records read per step of `prune`.
 const PRUNE_CHUNK: u32 = 256;
+
+/// The WAL file's size at which a commit checkpoints it itself, with `TRUNCATE` (see
+/// [`Checkpointer`]): the bound on the WAL, reached only when the checkpointer falls behind.
+const WAL_LIMIT: u64 = 128 << 20;
 
 /// The domain of the checksum in the `sum` columns: [`body_sum`].
 const SUM_DOMAIN: &str = "secure-ticket/sqlite-body";
@@ -269,6 +283,72 @@ const DELETE_FEED: &str = "DELETE FROM feed WHERE position <= ?1";
 pub struct SqliteStore {
     inner: Mutex<Inner>,
     path: PathBuf,
+    checkpointer: Checkpointer,
+}
+
+/// Checkpoints the WAL off the commit path: a thread with a connection of its own runs
+/// `PRAGMA wal_checkpoint(PASSIVE)` after each commit (the store's connection has
+/// `wal_autocheckpoint=0`), so that the commit does not wait for the checkpoint's writes and its
+/// two `fsync`s. A passive checkpoint never blocks a writer or a reader; once it has copied every
+/// frame, the next commit starts the WAL over from its beginning. Durability is WAL with
+/// `synchronous=NORMAL` either way: a commit is in the WAL (not yet synced) when it returns, and
+/// the checkpoint syncs the WAL before it copies it. Should the thread fall behind (a reader that
+/// holds an old snapshot, commits faster than the disk), a commit that finds the WAL file above
+/// [`WAL_LIMIT`] checkpoints it with `TRUNCATE` itself: the WAL stays under about that size.
+#[derive(Debug)]
+struct Checkpointer {
+    /// Wakes the thread; one pending wake is enough (it checkpoints every frame there is).
+    wake: Option<SyncSender<()>>,
+    thread: Option<JoinHandle<()>>,
+    /// The WAL file, whose size bounds the WAL.
+    wal: PathBuf,
+}
+
+impl Checkpointer {
+    /// Starts the thread on its own connection to the database at `path`.
+    fn start(path: &Path) -> Result<Self, OpenError> {
+        let connection = Connection::open(path)?;
+        let (wake, woken) = mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".to_owned())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    // A failure (SQLITE_BUSY while another checkpoint runs) leaves the frames
+                    // for the next wake.
+                    let _ = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(OpenError::Checkpointer)?;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        Ok(Self {
+            wake: Some(wake),
+            thread: Some(thread),
+            wal: PathBuf::from(wal),
+        })
+    }
+
+    /// After a commit on `connection`: wakes the thread, or checkpoints the WAL here when it has
+    /// grown past [`WAL_LIMIT`]. The commit has landed already, so a failure here is not the
+    /// commit's: it is left for the next one.
+    fn committed(&self, connection: &Connection) {
+        if std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > WAL_LIMIT) {
+            let _ = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        } else if let Some(wake) = &self.wake {
+            let _ = wake.try_send(()); // full: a wake is pending already
+        }
+    }
+}
+
+impl Drop for SqliteStore {
+    /// Stops the checkpointer before the store's connection closes (the last connection to close
+    /// checkpoints the WAL and removes it).
+    fn drop(&mut self) {
+        self.checkpointer.wake = None; // the thread's `recv` fails: it ends
+        if let Some(thread) = self.checkpointer.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// The connection and the records it has decoded or written, under one lock.
@@ -361,6 +441,8 @@ pub enum OpenError {
         /// Its `PRAGMA user_version`.
         found: i64,
     },
+    /// The checkpointer's thread ([`Checkpointer`]) could not be started.
+    Checkpointer(std::io::Error),
     /// Upgrading a file of an older schema met a record it cannot read or place. Nothing was
     /// changed (the upgrade is one transaction): repair or remove the row, then open again.
     Upgrade {
@@ -379,6 +461,7 @@ impl fmt::Display for OpenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Sqlite(e) => write!(f, "SQLite failed to open the store: {e}"),
+            Self::Checkpointer(e) => write!(f, "cannot start the store's checkpoint thread: {e}"),
             Self::EmptyFile { path } => write!(
                 f,
                 "{} is an empty file (0 bytes), not a database: it may be damaged or truncated; \
@@ -411,6 +494,7 @@ impl Error for OpenError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             Self::Sqlite(e) => Some(e),
+            Self::Checkpointer(e) => Some(e),
             Self::NewerSchema { .. } | Self::EmptyFile { .. } => None,
             Self::Upgrade { source, .. } => Some(source.as_ref()),
         }
@@ -425,7 +509,8 @@ impl From<rusqlite::Error> for OpenError {
 
 impl SqliteStore {
     /// Opens (or creates) the database at `path`: WAL journal, `synchronous=NORMAL`, a 5 s busy
-    /// timeout, and the schema of [`SCHEMA_VERSION`] (created, or upgraded from version 0 to 3).
+    /// timeout, checkpoints on a thread of the store's ([`Checkpointer`]), and the schema of
+    /// [`SCHEMA_VERSION`] (created, or upgraded from version 0 to 3).
     ///
     /// # Errors
     ///
@@ -459,13 +544,17 @@ impl SqliteStore {
         connection.execute_batch("PRAGMA journal_mode=WAL")?;
         connection.execute_batch("PRAGMA synchronous=NORMAL")?;
         set_up_schema(&mut connection, &path)?;
+        // The checkpointer's thread checkpoints instead, off the commit path.
+        connection.execute_batch("PRAGMA wal_autocheckpoint=0")?;
         let data_version = connection.pragma_query_value(None, "data_version", |row| row.get(0))?;
+        let checkpointer = Checkpointer::start(&path)?;
         Ok(Self {
             inner: Mutex::new(Inner {
                 connection,
                 cache: Cache::new(records, data_version),
             }),
             path,
+            checkpointer,
         })
     }
 
@@ -476,7 +565,8 @@ impl SqliteStore {
     }
 
     /// The settings in force on this connection, as `(pragma, value)`: `journal_mode`,
-    /// `synchronous`, `busy_timeout` and `user_version` (the schema version).
+    /// `synchronous`, `wal_autocheckpoint`, `busy_timeout` and `user_version` (the schema
+    /// version).
     ///
     /// # Errors
     ///
@@ -488,6 +578,7 @@ impl SqliteStore {
         for name in [
             "journal_mode",
             "synchronous",
+            "wal_autocheckpoint",
             "busy_timeout",
             "user_version",
         ] {
@@ -835,6 +926,7 @@ impl Store for SqliteStore {
             }
             return Err(refused);
         }
+        self.checkpointer.committed(connection);
         // The batch is ours: its records move into the cache, uncopied.
         for write in batch.writes {
             let key = write.record.key();
@@ -874,6 +966,7 @@ impl Store for SqliteStore {
         // On an error the transaction rolls back as it drops: nothing is half removed.
         let pruned = prune_in(&transaction, before, limit, &mut removed)?;
         transaction.commit().map_err(failed)?;
+        self.checkpointer.committed(connection);
         for key in removed {
             cache.forget(RecordKey::Command(key));
         }
