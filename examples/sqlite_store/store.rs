@@ -64,7 +64,8 @@
 //!   database's parameter limit). Each body is decoded as [`Decoded`] and checked by
 //!   [`Decoded::into_record`], which refuses newer formats and records under the wrong key.
 //! - `commit`: one transaction per batch, opened with `BEGIN IMMEDIATE` so it holds the write lock
-//!   from the start. A write that expects [`Version::NEW`] is an `INSERT`, and a duplicate primary
+//!   from the start, each of its statements taken from the statement cache once for the batch
+//!   (not once per row). A write that expects [`Version::NEW`] is an `INSERT`, and a duplicate primary
 //!   key means [`StoreError::Conflict`]. Any other write is
 //!   `UPDATE records SET version = version + 1, body = ?, sum = ? WHERE kind = ? AND id = ? AND
 //!   version = ?`,
@@ -126,7 +127,9 @@ use std::sync::{Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    CachedStatement, Connection, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use secure_ticket::command::{CommandRecord, RecordedOutcome};
 use secure_ticket::digest::Digester;
 use secure_ticket::feed::{FeedEntry, FeedQuery, Position, ReaderName};
@@ -778,7 +781,7 @@ fn upgrade_records(transaction: &Transaction<'_>, path: &Path) -> Result<(), Ope
         }
         for entry in index::entries(&record) {
             if let Some(row) = EntryRow::new(&entry).map_err(failed)? {
-                row.put(transaction).map_err(failed)?;
+                row.put(&mut Statements::new(transaction)).map_err(failed)?;
             }
         }
     }
@@ -829,7 +832,7 @@ fn add_unique_entries(transaction: &Transaction<'_>, path: &Path) -> Result<(), 
             }
             if let Some(entry) = EntryRow::new(&entry).map_err(|e| unreadable(Box::new(e)))? {
                 entry
-                    .put(transaction)
+                    .put(&mut Statements::new(transaction))
                     .map_err(|e| unreadable(Box::new(e)))?;
             }
         }
@@ -1162,22 +1165,23 @@ impl Encoded {
     }
 
     fn apply(&self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
+        let mut statements = Statements::new(transaction);
         for write in &self.writes {
-            self.write(transaction, write)?;
+            self.write(&mut statements, write)?;
         }
         // Contract item 7: removals, then additions.
         for entry in &self.removed {
-            entry.delete(transaction)?;
+            entry.delete(&mut statements)?;
         }
         for entry in &self.added {
-            entry.put(transaction)?;
+            entry.put(&mut statements)?;
         }
         // Contract item 8: the next positions, in batch order.
         for row in &self.feed {
             let failed = |e: rusqlite::Error| backend(Operation::Commit, Some(row.key), e);
             let events = self.text(&row.events, row.key)?;
-            transaction
-                .prepare_cached(APPEND)
+            statements
+                .get(Sql::Append)
                 .map_err(failed)?
                 .execute(params![row.organizer, row.command, row.at, events])
                 .map_err(failed)?;
@@ -1186,7 +1190,7 @@ impl Encoded {
     }
 
     /// One write of the batch, inside its transaction: the compare-and-swap.
-    fn write(&self, transaction: &Transaction<'_>, write: &WriteRow) -> Result<(), StoreError> {
+    fn write(&self, statements: &mut Statements<'_>, write: &WriteRow) -> Result<(), StoreError> {
         let WriteRow { key, expected, row } = write;
         let (key, expected) = (*key, *expected);
         let failed = |e: rusqlite::Error| backend(Operation::Commit, Some(key), e);
@@ -1201,20 +1205,20 @@ impl Encoded {
                 let body = self.text(body, key)?;
                 let changed = if expected == Version::NEW {
                     let first = column_version(Version::NEW.next(), key)?;
-                    transaction
-                        .prepare_cached(INSERT_RECORD)
+                    statements
+                        .get(Sql::InsertRecord)
                         .map_err(failed)?
                         .execute(params![kind, id, first, body, sum])
                 } else {
                     let version = column_version(expected, key)?;
-                    transaction
-                        .prepare_cached(UPDATE_RECORD)
+                    statements
+                        .get(Sql::UpdateRecord)
                         .map_err(failed)?
                         .execute(params![body, sum, kind, id, version])
                 };
                 if let (Ok(1), Some((organizer, name, position))) = (&changed, reader) {
-                    transaction
-                        .prepare_cached(PUT_READER)
+                    statements
+                        .get(Sql::PutReader)
                         .map_err(failed)?
                         .execute(params![
                             organizer.as_uuid().as_bytes(),
@@ -1244,14 +1248,14 @@ impl Encoded {
                 };
                 if expected == Version::NEW {
                     let first = column_version(Version::NEW.next(), key)?;
-                    transaction
-                        .prepare_cached(INSERT_COMMAND)
+                    statements
+                        .get(Sql::InsertCommand)
                         .map_err(failed)?
                         .execute(params![organizer, id, first, at, digest, events, body, sum])
                 } else {
                     let version = column_version(expected, key)?;
-                    transaction
-                        .prepare_cached(UPDATE_COMMAND)
+                    statements
+                        .get(Sql::UpdateCommand)
                         .map_err(failed)?
                         .execute(params![
                             at, digest, events, body, sum, organizer, id, version
@@ -1261,10 +1265,76 @@ impl Encoded {
         };
         match changed {
             Ok(1) => Ok(()),
-            Ok(_) => Err(conflict(transaction, key, expected)?),
-            Err(e) if is_primary_key_violation(&e) => Err(conflict(transaction, key, expected)?),
+            Ok(_) => Err(conflict(statements.connection, key, expected)?),
+            Err(e) if is_primary_key_violation(&e) => {
+                Err(conflict(statements.connection, key, expected)?)
+            }
             Err(e) => Err(failed(e)),
         }
+    }
+}
+
+/// The statements a commit runs, by name.
+#[derive(Debug, Clone, Copy)]
+enum Sql {
+    InsertRecord,
+    UpdateRecord,
+    PutReader,
+    InsertCommand,
+    UpdateCommand,
+    DeleteEntry,
+    PutEntry,
+    DeleteUniqueEntry,
+    PutUniqueEntry,
+    UniqueHolder,
+    Append,
+}
+
+impl Sql {
+    const COUNT: usize = 11;
+
+    const fn text(self) -> &'static str {
+        match self {
+            Self::InsertRecord => INSERT_RECORD,
+            Self::UpdateRecord => UPDATE_RECORD,
+            Self::PutReader => PUT_READER,
+            Self::InsertCommand => INSERT_COMMAND,
+            Self::UpdateCommand => UPDATE_COMMAND,
+            Self::DeleteEntry => DELETE_ENTRY,
+            Self::PutEntry => PUT_ENTRY,
+            Self::DeleteUniqueEntry => DELETE_UNIQUE_ENTRY,
+            Self::PutUniqueEntry => PUT_UNIQUE_ENTRY,
+            Self::UniqueHolder => UNIQUE_HOLDER,
+            Self::Append => APPEND,
+        }
+    }
+}
+
+/// The statements of one transaction, each taken from the connection's statement cache once
+/// and kept for every row of the batch: `prepare_cached` per row hashes the SQL text, takes the
+/// statement out of the cache and puts it back, about 2,500 instructions a row.
+struct Statements<'c> {
+    connection: &'c Connection,
+    prepared: [Option<CachedStatement<'c>>; Sql::COUNT],
+}
+
+impl<'c> Statements<'c> {
+    fn new(connection: &'c Connection) -> Self {
+        Self {
+            connection,
+            prepared: Default::default(),
+        }
+    }
+
+    fn get(&mut self, sql: Sql) -> rusqlite::Result<&mut CachedStatement<'c>> {
+        let slot = self
+            .prepared
+            .get_mut(sql as usize)
+            .ok_or(rusqlite::Error::InvalidQuery)?;
+        if slot.is_none() {
+            *slot = Some(self.connection.prepare_cached(sql.text())?);
+        }
+        slot.as_mut().ok_or(rusqlite::Error::InvalidQuery)
     }
 }
 
@@ -1314,28 +1384,28 @@ impl EntryRow {
         move |e| backend(Operation::Commit, key_of_row(self.key_kind, self.key_id), e)
     }
 
-    fn delete(&self, transaction: &Connection) -> Result<(), StoreError> {
+    fn delete(&self, statements: &mut Statements<'_>) -> Result<(), StoreError> {
         let delete = if self.unique {
-            DELETE_UNIQUE_ENTRY
+            Sql::DeleteUniqueEntry
         } else {
-            DELETE_ENTRY
+            Sql::DeleteEntry
         };
-        transaction
-            .prepare_cached(delete)
+        statements
+            .get(delete)
             .map_err(self.failed())?
             .execute(params![self.ix, self.organizer, self.term, self.sort])
             .map_err(self.failed())?;
         Ok(())
     }
 
-    fn put(&self, transaction: &Connection) -> Result<(), StoreError> {
+    fn put(&self, statements: &mut Statements<'_>) -> Result<(), StoreError> {
         let put = if self.unique {
-            PUT_UNIQUE_ENTRY
+            Sql::PutUniqueEntry
         } else {
-            PUT_ENTRY
+            Sql::PutEntry
         };
-        let changed = transaction
-            .prepare_cached(put)
+        let changed = statements
+            .get(put)
             .map_err(self.failed())?
             .execute(params![
                 self.ix,
@@ -1347,7 +1417,7 @@ impl EntryRow {
             ])
             .map_err(self.failed())?;
         if changed == 0 && self.unique {
-            return self.taken(transaction);
+            return self.taken(statements);
         }
         Ok(())
     }
@@ -1355,10 +1425,10 @@ impl EntryRow {
     /// Contract item 10: the (ix, organizer, term) of this unique entry is held already; by this
     /// record is fine (a batch built with [`Batch::push`] for an update adds its entries again),
     /// by another refuses the batch.
-    fn taken(&self, transaction: &Connection) -> Result<(), StoreError> {
-        let holder = transaction
-            .prepare_cached(UNIQUE_HOLDER)
-            .and_then(|mut statement| {
+    fn taken(&self, statements: &mut Statements<'_>) -> Result<(), StoreError> {
+        let holder = statements
+            .get(Sql::UniqueHolder)
+            .and_then(|statement| {
                 statement.query_row(params![self.ix, self.organizer, self.term], |row| {
                     Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
                 })
@@ -1840,7 +1910,7 @@ fn prune_in(
             if let Some(record) = record {
                 for entry in index::entries(&record.value) {
                     if let Some(row) = EntryRow::new(&entry)? {
-                        row.delete(transaction)?;
+                        row.delete(&mut Statements::new(transaction))?;
                     }
                 }
             }
@@ -1923,7 +1993,7 @@ fn prune_in(
 
 /// The conflict for `key`, with the version actually stored ([`Version::NEW`] when absent).
 fn conflict(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     key: RecordKey,
     expected: Version,
 ) -> Result<StoreError, StoreError> {
