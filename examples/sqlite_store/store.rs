@@ -65,7 +65,12 @@
 //!   [`Decoded::into_record`], which refuses newer formats and records under the wrong key.
 //! - `commit`: one transaction per batch, opened with `BEGIN IMMEDIATE` so it holds the write lock
 //!   from the start, each of its statements taken from the statement cache once for the batch
-//!   (not once per row). A write that expects [`Version::NEW`] is an `INSERT`, and a duplicate primary
+//!   (not once per row). The inserts of the batch (new records, command records, index entries,
+//!   feed entries) go in multi-row `INSERT OR IGNORE` statements of 64, 16, 4 or 1 rows: one
+//!   statement's overhead for many rows, and an `OR IGNORE` statement cannot abort half way, so
+//!   SQLite keeps no statement journal for it. When one ignored a row (the key exists: a
+//!   conflict, or an index entry added again) or a write fails, the transaction is rolled back
+//!   and the batch runs again row by row in batch order, as below, which gives the exact answer. A write that expects [`Version::NEW`] is an `INSERT`, and a duplicate primary
 //!   key means [`StoreError::Conflict`]. Any other write is
 //!   `UPDATE records SET version = version + 1, body = ?, sum = ? WHERE kind = ? AND id = ? AND
 //!   version = ?`,
@@ -158,6 +163,9 @@ const PRUNE_CHUNK: u32 = 256;
 /// The WAL file's size at which a commit checkpoints it itself, with `TRUNCATE` (see
 /// [`Checkpointer`]): the bound on the WAL, reached only when the checkpointer falls behind.
 const WAL_LIMIT: u64 = 128 << 20;
+
+/// Prepared statements a connection keeps (rusqlite keeps 16 by default).
+const STATEMENTS: usize = 64;
 
 /// The domain of the checksum in the `sum` columns: [`body_sum`].
 const SUM_DOMAIN: &str = "secure-ticket/sqlite-body";
@@ -549,6 +557,9 @@ impl SqliteStore {
         set_up_schema(&mut connection, &path)?;
         // The checkpointer's thread checkpoints instead, off the commit path.
         connection.execute_batch("PRAGMA wal_autocheckpoint=0")?;
+        // The commit's statements (its multi-row inserts: four per table) and the loads' stay
+        // prepared.
+        connection.set_prepared_statement_cache_capacity(STATEMENTS);
         let data_version = connection.pragma_query_value(None, "data_version", |row| row.get(0))?;
         let checkpointer = Checkpointer::start(&path)?;
         Ok(Self {
@@ -1151,10 +1162,24 @@ impl Encoded {
 
     /// The batch in one `BEGIN IMMEDIATE` transaction: the writes, the index changes and the
     /// feed entries all land, or none does.
+    ///
+    /// First grouped ([`Encoded::apply_grouped`]): the inserts of a kind of row go in
+    /// multi-row statements. When that path meets anything but success (a conflict, a row its
+    /// inserts ignored, an error), its transaction is rolled back and the batch runs again row
+    /// by row, in batch order ([`Encoded::apply`]), in a transaction of its own: that answer
+    /// (the first write that conflicts, the unique entry taken, or success if another writer
+    /// meanwhile made the batch valid) is the commit's.
     fn write_all(&self, connection: &mut Connection) -> Result<(), StoreError> {
         let failed = |e: rusqlite::Error| backend(Operation::Commit, None, e);
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate) // BEGIN IMMEDIATE
+            .map_err(failed)?;
+        if let Ok(true) = self.apply_grouped(&transaction) {
+            return transaction.commit().map_err(failed);
+        }
+        transaction.rollback().map_err(failed)?;
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(failed)?;
         if let Err(refused) = self.apply(&transaction) {
             // Nothing of the batch lands: undo the writes made so far.
@@ -1164,6 +1189,131 @@ impl Encoded {
         transaction.commit().map_err(failed)
     }
 
+    /// The batch with its inserts grouped into multi-row `INSERT OR IGNORE` statements (an
+    /// `OR IGNORE` statement never aborts half way, so SQLite keeps no statement journal for
+    /// it): `Ok(false)` when a row was ignored (a key or an index entry that exists already) or a
+    /// write conflicts, for [`Encoded::apply`] to answer.
+    fn apply_grouped(&self, transaction: &Transaction<'_>) -> Result<bool, StoreError> {
+        let failed = |e: rusqlite::Error| backend(Operation::Commit, None, e);
+        let mut statements = Statements::new(transaction);
+        let mut records = Vec::new();
+        let mut commands = Vec::new();
+        for write in &self.writes {
+            match (&write.row, write.expected == Version::NEW) {
+                (RowOf::Record { reader: None, .. }, true) => records.push(write),
+                (RowOf::Command { .. }, true) => commands.push(write),
+                _ => self.write(&mut statements, write)?, // an update, or a reader's cursor
+            }
+        }
+        // The version of a new record: 1 (`Version::NEW.next()`).
+        let first = i64::try_from(Version::NEW.next().get()).unwrap_or(1);
+        let inserted = insert_rows(&mut statements, Rows::Record, &records, |s, at, write| {
+            let RowOf::Record {
+                kind,
+                id,
+                body,
+                sum,
+                ..
+            } = &write.row
+            else {
+                return Err(rusqlite::Error::InvalidQuery);
+            };
+            let body = self
+                .text(body, write.key)
+                .map_err(|_| rusqlite::Error::InvalidQuery)?;
+            bind_all(s, at, params![kind, id, first, body, sum])
+        })
+        .map_err(failed)?;
+        if inserted != records.len() {
+            return Ok(false);
+        }
+        let inserted = insert_rows(&mut statements, Rows::Command, &commands, |s, at, write| {
+            let RowOf::Command {
+                organizer,
+                id,
+                at: time,
+                form,
+            } = &write.row
+            else {
+                return Err(rusqlite::Error::InvalidQuery);
+            };
+            match form {
+                CommandForm::Columns { digest, events } => bind_all(
+                    s,
+                    at,
+                    params![
+                        organizer,
+                        id,
+                        first,
+                        time,
+                        digest,
+                        events,
+                        None::<&str>,
+                        None::<&[u8]>
+                    ],
+                ),
+                CommandForm::Envelope(range, sum) => {
+                    let body = self
+                        .text(range, write.key)
+                        .map_err(|_| rusqlite::Error::InvalidQuery)?;
+                    bind_all(
+                        s,
+                        at,
+                        params![
+                            organizer,
+                            id,
+                            first,
+                            time,
+                            None::<&[u8]>,
+                            None::<u32>,
+                            body,
+                            sum
+                        ],
+                    )
+                }
+            }
+        })
+        .map_err(failed)?;
+        if inserted != commands.len() {
+            return Ok(false);
+        }
+        // Contract item 7: removals, then additions (each kind in key order, which keeps the
+        // B-tree pages a chunk touches together).
+        for entry in &self.removed {
+            entry.delete(&mut statements)?;
+        }
+        let (unique, plain): (Vec<&EntryRow>, Vec<&EntryRow>) =
+            self.added.iter().partition(|e| e.unique);
+        for (rows, entries) in [(Rows::Entry, plain), (Rows::UniqueEntry, unique)] {
+            let mut entries = entries;
+            entries.sort_unstable_by(|a, b| {
+                (a.ix, a.organizer, &a.term, a.sort).cmp(&(b.ix, b.organizer, &b.term, b.sort))
+            });
+            let inserted = insert_rows(&mut statements, rows, &entries, |s, at, e| {
+                bind_all(
+                    s,
+                    at,
+                    params![e.ix, e.organizer, e.term, e.sort, e.key_kind, e.key_id],
+                )
+            })
+            .map_err(failed)?;
+            if inserted != entries.len() {
+                return Ok(false);
+            }
+        }
+        // Contract item 8: the next positions, in batch order.
+        let feed: Vec<&FeedRow> = self.feed.iter().collect();
+        let appended = insert_rows(&mut statements, Rows::Feed, &feed, |s, at, row| {
+            let events = self
+                .text(&row.events, row.key)
+                .map_err(|_| rusqlite::Error::InvalidQuery)?;
+            bind_all(s, at, params![row.organizer, row.command, row.at, events])
+        })
+        .map_err(failed)?;
+        Ok(appended == feed.len())
+    }
+
+    /// The batch row by row, in batch order: the first write that conflicts is the answer.
     fn apply(&self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
         let mut statements = Statements::new(transaction);
         for write in &self.writes {
@@ -1274,6 +1424,99 @@ impl Encoded {
     }
 }
 
+/// The tables [`insert_rows`] fills, and their columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    Record,
+    Command,
+    Entry,
+    UniqueEntry,
+    Feed,
+}
+
+impl Rows {
+    /// `INSERT OR IGNORE INTO table (columns) VALUES `, and the number of columns.
+    const fn head(self) -> (&'static str, usize) {
+        match self {
+            Self::Record => (
+                "INSERT OR IGNORE INTO records (kind, id, version, body, sum) VALUES ",
+                5,
+            ),
+            Self::Command => (
+                "INSERT OR IGNORE INTO commands \
+                 (organizer, id, version, at, digest, events, body, sum) VALUES ",
+                8,
+            ),
+            Self::Entry => (
+                "INSERT OR IGNORE INTO index_entries \
+                 (ix, organizer, term, sort, key_kind, key_id) VALUES ",
+                6,
+            ),
+            Self::UniqueEntry => (
+                "INSERT OR IGNORE INTO unique_entries \
+                 (ix, organizer, term, sort, key_kind, key_id) VALUES ",
+                6,
+            ),
+            Self::Feed => (
+                "INSERT OR IGNORE INTO feed (organizer, command, at, events) VALUES ",
+                4,
+            ),
+        }
+    }
+
+    /// The statement of `rows` rows.
+    fn sql(self, rows: usize) -> String {
+        let (head, columns) = self.head();
+        let row = format!("({})", vec!["?"; columns].join(", "));
+        format!("{head}{}", vec![row; rows].join(", "))
+    }
+}
+
+/// Rows per multi-row statement: a batch is cut into statements of 64, 16, 4 and 1 rows, so that
+/// four statements per table serve every batch.
+const CHUNKS: [usize; 4] = [64, 16, 4, 1];
+
+/// Inserts `rows` into `table` (`bind` binds one row's columns from a parameter index on), in
+/// the order given; the number of rows inserted (fewer when some were ignored).
+fn insert_rows<R>(
+    statements: &mut Statements<'_>,
+    table: Rows,
+    rows: &[R],
+    bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &R) -> rusqlite::Result<()>,
+) -> rusqlite::Result<usize> {
+    let columns = table.head().1;
+    let mut rest = rows;
+    let mut inserted = 0usize;
+    while !rest.is_empty() {
+        let size = CHUNKS
+            .into_iter()
+            .find(|&size| size <= rest.len())
+            .unwrap_or(1);
+        let Some((chunk, tail)) = rest.split_at_checked(size) else {
+            break;
+        };
+        let statement = statements.rows(table, size)?;
+        for (n, row) in chunk.iter().enumerate() {
+            bind(statement, n.saturating_mul(columns).saturating_add(1), row)?;
+        }
+        inserted = inserted.saturating_add(statement.raw_execute()?);
+        rest = tail;
+    }
+    Ok(inserted)
+}
+
+/// Binds `values` to `statement` from parameter `first` on.
+fn bind_all(
+    statement: &mut rusqlite::Statement<'_>,
+    first: usize,
+    values: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<()> {
+    for (n, value) in values.iter().enumerate() {
+        statement.raw_bind_parameter(first.saturating_add(n), value)?;
+    }
+    Ok(())
+}
+
 /// The statements a commit runs, by name.
 #[derive(Debug, Clone, Copy)]
 enum Sql {
@@ -1316,6 +1559,8 @@ impl Sql {
 struct Statements<'c> {
     connection: &'c Connection,
     prepared: [Option<CachedStatement<'c>>; Sql::COUNT],
+    /// The multi-row inserts, by table and rows.
+    inserts: Vec<((Rows, usize), CachedStatement<'c>)>,
 }
 
 impl<'c> Statements<'c> {
@@ -1323,7 +1568,24 @@ impl<'c> Statements<'c> {
         Self {
             connection,
             prepared: Default::default(),
+            inserts: Vec::new(),
         }
+    }
+
+    /// The insert of `rows` rows into `table`.
+    fn rows(&mut self, table: Rows, rows: usize) -> rusqlite::Result<&mut CachedStatement<'c>> {
+        let at = match self.inserts.iter().position(|(k, _)| *k == (table, rows)) {
+            Some(at) => at,
+            None => {
+                let statement = self.connection.prepare_cached(&table.sql(rows))?;
+                self.inserts.push(((table, rows), statement));
+                self.inserts.len().saturating_sub(1)
+            }
+        };
+        self.inserts
+            .get_mut(at)
+            .map(|(_, statement)| statement)
+            .ok_or(rusqlite::Error::InvalidQuery)
     }
 
     fn get(&mut self, sql: Sql) -> rusqlite::Result<&mut CachedStatement<'c>> {
