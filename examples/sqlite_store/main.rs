@@ -193,6 +193,7 @@ fn demo(path: &Path) -> Result<(), Box<dyn Error>> {
     for (name, value) in service.store().pragmas()? {
         let meaning = match (name, value.as_str()) {
             ("synchronous", "1") => " (NORMAL)",
+            ("wal_autocheckpoint", "0") => " (the store's checkpoint thread checkpoints instead)",
             ("busy_timeout", _) => " ms",
             ("user_version", _) => " (the store's schema version)",
             _ => "",
