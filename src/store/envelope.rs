@@ -8,7 +8,9 @@ use super::{Operation, Record, RecordKey, StoreError};
 /// A record as stored: the format it was written in, the oldest reader format that can read it, and
 /// the record (SPEC X5; the `format`/`min_reader` idea of LDK's `write_ver_prefix!`, in serde form).
 ///
-/// Write `Envelope::new(record)` with any serde format; read it back as [`Decoded`].
+/// Write `Envelope::new(record)` with any serde format; read it back as [`Decoded`]. For JSON,
+/// [`json::write`](super::json::write) writes the bytes `serde_json` writes, without scanning ids,
+/// times and names for characters to escape.
 ///
 /// # Key order, and `jsonb`
 ///
