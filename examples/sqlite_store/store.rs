@@ -555,7 +555,7 @@ impl SqliteStore {
         // Small pages (a new database only; a file keeps the size it was made with): a commit
         // writes every page it changes to the WAL, and the checkpoint writes it again, so a ticket
         // updated alone costs a page. In the stadium, 1 KiB pages write 6,570 bytes per command
-        // where the default 4 KiB pages write 9,050, in the same time.
+        // where the default 4 KiB pages write 9,050, for up to 9 % more time.
         connection.execute_batch("PRAGMA page_size=1024")?;
         connection.execute_batch("PRAGMA journal_mode=WAL")?;
         connection.execute_batch("PRAGMA synchronous=NORMAL")?;
