@@ -132,30 +132,34 @@ impl Digest {
     }
 }
 
+impl Digest {
+    /// The 32 lower-case hex characters, two per byte, in byte order.
+    fn hex(&self) -> [u8; 32] {
+        let mut text = [0_u8; 32];
+        for (pair, byte) in text.as_chunks_mut::<2>().0.iter_mut().zip(self.0) {
+            *pair = [hex_digit(byte >> 4), hex_digit(byte & 0x0f)];
+        }
+        text
+    }
+}
+
 impl fmt::Display for Digest {
     /// 32 lower-case hex characters, two per byte, in byte order.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        let hex = self.hex();
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
     }
 }
 
 impl Serialize for Digest {
-    /// Its hex text; in a human-readable format marked as needing no escape, for the crate's
-    /// JSON writer ([`crate::store::json`]).
+    /// Its hex text, marked as needing no escape for the crate's JSON writer
+    /// ([`crate::store::json`]); every other format sees the string.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if serializer.is_human_readable() {
-            let mut text = [0_u8; 32];
-            for (pair, byte) in text.as_chunks_mut::<2>().0.iter_mut().zip(self.0) {
-                *pair = [hex_digit(byte >> 4), hex_digit(byte & 0x0f)];
-            }
-            if let Ok(text) = std::str::from_utf8(&text) {
-                return crate::store::json::serialize_plain(text, serializer);
-            }
+        let hex = self.hex();
+        match std::str::from_utf8(&hex) {
+            Ok(text) => crate::store::json::serialize_plain(text, serializer),
+            Err(_) => serializer.collect_str(self),
         }
-        serializer.collect_str(self)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use serde::{Deserializer, Serialize, Serializer};
+use serde::{Deserializer, Serializer};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -47,21 +47,13 @@ fn format(at: OffsetDateTime, buffer: &mut [u8; LONGEST]) -> Option<&str> {
     std::str::from_utf8(buffer.get(..written)?).ok()
 }
 
-/// RFC 3339 text, marked for the JSON writer.
-struct Plain<'a>(&'a str);
-
-impl Serialize for Plain<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::store::json::serialize_plain(self.0, serializer)
-    }
-}
-
 /// [`serialize`] and [`deserialize`] for an optional time, as `time::serde::rfc3339::option`.
 pub(crate) mod option {
     use serde::{Deserializer, Serializer};
     use time::OffsetDateTime;
 
-    use super::{LONGEST, Plain, format};
+    use super::{LONGEST, format};
+    use crate::store::json::PlainText;
 
     /// `None`, or the time as [`super::serialize`] writes it.
     #[allow(
@@ -76,7 +68,7 @@ pub(crate) mod option {
             && let Some(at) = at
             && let Some(text) = format(*at, &mut [0_u8; LONGEST])
         {
-            return serializer.serialize_some(&Plain(text));
+            return serializer.serialize_some(&PlainText(text));
         }
         time::serde::rfc3339::option::serialize(at, serializer)
     }

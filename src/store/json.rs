@@ -231,6 +231,16 @@ impl Drop for Writing {
     }
 }
 
+/// A text that needs no escape, serialised with [`serialize_plain`] (for a place that needs a
+/// value, as `serialize_some` does).
+pub(crate) struct PlainText<'a>(pub(crate) &'a str);
+
+impl Serialize for PlainText<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_plain(self.0, serializer)
+    }
+}
+
 /// A text [`serialize_plain`] marks: a string.
 struct Plain<'a>(&'a str);
 
