@@ -4,6 +4,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
+use crate::event::Event;
 use crate::id::TicketId;
 
 /// A list of the records or events a transition produced: up to two are stored inline, so most
@@ -421,6 +422,118 @@ impl FromIterator<TicketId> for TicketIds {
 }
 
 shared_list_impls!(TicketIds, TicketId);
+
+/// The events of one command, shared: the [`Outcome`](crate::service::Outcome) a caller gets
+/// and the feed entry the store keeps hold the same list, so a command's events are allocated
+/// once (not at all for a command without events) and cloning the list never allocates. It
+/// behaves as a slice (`Deref`: `outcome.events[0]`, `.iter()`, `.len()`,
+/// `for event in &outcome.events`), compares by contents (also with a `Vec` or an array), and
+/// is serialised as a plain list of events.
+///
+/// # Examples
+///
+/// ```
+/// use secure_ticket::{Event, Events, TicketId};
+/// use time::macros::datetime;
+///
+/// let deleted = Event::TicketDeleted {
+///     ticket: TicketId::from_u128(1),
+///     at: datetime!(2026-06-01 12:00 UTC),
+/// };
+/// let events = Events::from(vec![deleted.clone()]);
+/// let shared = events.clone(); // no allocation
+/// assert_eq!(shared, [deleted.clone()]);
+/// assert_eq!(shared.len(), 1);
+/// assert!(matches!(shared[0], Event::TicketDeleted { .. }));
+/// assert!(Events::new().is_empty());
+/// assert_eq!(events.into_vec(), vec![deleted]);
+/// ```
+#[derive(Clone, Default)]
+pub struct Events(Option<Arc<[Event]>>);
+
+impl Events {
+    /// An empty list (no allocation).
+    #[must_use]
+    pub const fn new() -> Self {
+        Self(None)
+    }
+
+    /// The events as a slice.
+    #[must_use]
+    pub fn as_slice(&self) -> &[Event] {
+        self.0.as_deref().unwrap_or_default()
+    }
+
+    /// The events as a `Vec` of their own (each event is cloned: the list may be shared).
+    #[must_use]
+    pub fn into_vec(self) -> Vec<Event> {
+        self.as_slice().to_vec()
+    }
+}
+
+impl From<Vec<Event>> for Events {
+    fn from(events: Vec<Event>) -> Self {
+        if events.is_empty() {
+            Self(None)
+        } else {
+            Self(Some(Arc::from(events)))
+        }
+    }
+}
+
+impl From<&[Event]> for Events {
+    fn from(events: &[Event]) -> Self {
+        if events.is_empty() {
+            Self(None)
+        } else {
+            Self(Some(Arc::from(events)))
+        }
+    }
+}
+
+/// One allocation for up to two events (moved in place), none for none.
+impl From<Changes<Event>> for Events {
+    fn from(events: Changes<Event>) -> Self {
+        Self(match events.0 {
+            Repr::Zero => None,
+            Repr::One(events) => Some(Arc::from(events)),
+            Repr::Two(events) => Some(Arc::from(events)),
+            Repr::Many(events) if events.is_empty() => None,
+            Repr::Many(events) => Some(Arc::from(events)),
+        })
+    }
+}
+
+impl FromIterator<Event> for Events {
+    fn from_iter<I: IntoIterator<Item = Event>>(iter: I) -> Self {
+        iter.into_iter().collect::<Vec<_>>().into()
+    }
+}
+
+/// Iterates over clones of the events (the list may be shared with the feed); iterate over
+/// `&events` to borrow them instead.
+impl IntoIterator for Events {
+    type Item = Event;
+    type IntoIter = std::vec::IntoIter<Event>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+impl PartialEq<[Event]> for Events {
+    fn eq(&self, other: &[Event]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl PartialEq<&[Event]> for Events {
+    fn eq(&self, other: &&[Event]) -> bool {
+        self.as_slice() == *other
+    }
+}
+
+shared_list_impls!(Events, Event);
 
 /// The impls a list type with `as_slice` and `From<Vec<Item>>` shares with the others: `Deref` to
 /// a slice, iteration by reference, `Debug`, equality (also with `Vec`s and arrays), `Hash`, and

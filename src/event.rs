@@ -17,7 +17,7 @@ use crate::transfer_group::Direction;
 /// Something that happened, as decided by a transition.
 ///
 /// Serialised with a `type` tag in the sources' spelling (`"TRANSFER_INITIATED"`), times in RFC 3339.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum Event {

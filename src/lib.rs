@@ -182,7 +182,7 @@ pub mod wallet;
 
 pub use activation::ActivationMethod;
 pub use actor::Actor;
-pub use changes::{Changes, TicketIds};
+pub use changes::{Changes, Events, TicketIds};
 pub use decision::Decision;
 pub use digest::Digest;
 pub use email::{Email, EmailError};

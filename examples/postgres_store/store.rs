@@ -75,7 +75,7 @@ use secure_ticket::store::{
     AsyncStore, Batch, BoxError, CommandKey, Decoded, Envelope, Lead, Operation, Pruned, Read,
     ReadPlan, Record, RecordKey, RecordKind, Store, StoreError, Version, Versioned, Write, json,
 };
-use secure_ticket::{CommandId, Event, OrganizerId};
+use secure_ticket::{CommandId, Events, OrganizerId};
 use time::OffsetDateTime;
 use tokio::sync::Mutex;
 use tokio_postgres::error::SqlState;
@@ -1621,7 +1621,7 @@ fn feed_entry(row: &tokio_postgres::Row) -> Result<FeedEntry, StoreError> {
     let at: i64 = row.try_get(3).map_err(failed)?;
     let at = time_of(at).map_err(corrupt)?;
     let events: &str = row.try_get(4).map_err(failed)?;
-    let events: Vec<Event> = serde_json::from_str(events).map_err(|e| corrupt(Box::new(e)))?;
+    let events: Events = serde_json::from_str(events).map_err(|e| corrupt(Box::new(e)))?;
     Ok(FeedEntry {
         position: Position::new(position),
         organizer: OrganizerId::from(organizer),

@@ -143,7 +143,7 @@ use secure_ticket::store::{
     Batch, BoxError, CommandKey, Decoded, Envelope, Operation, Pruned, Read, ReadPlan, Record,
     RecordKey, RecordKind, Store, StoreError, Version, Versioned, json,
 };
-use secure_ticket::{CommandId, Digest, Event, OrganizerId};
+use secure_ticket::{CommandId, Digest, Events, OrganizerId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -2121,7 +2121,7 @@ fn feed_entry(row: &rusqlite::Row<'_>) -> Result<FeedEntry, StoreError> {
         .map_err(failed)?
         .as_bytes()
         .map_err(|e| corrupt(Box::new(e)))?;
-    let events: Vec<Event> = serde_json::from_slice(events).map_err(|e| corrupt(Box::new(e)))?;
+    let events: Events = serde_json::from_slice(events).map_err(|e| corrupt(Box::new(e)))?;
     Ok(FeedEntry {
         position: Position::new(position),
         organizer: OrganizerId::from(organizer),

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::event::Event;
+use crate::changes::Events;
 use crate::id::{CommandId, OrganizerId};
 use crate::record_key::CommandKey;
 
@@ -69,7 +69,7 @@ pub struct FeedAppend {
     #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
     /// The events, in the order the command produced them.
-    pub events: Vec<Event>,
+    pub events: Events,
 }
 
 /// A committed feed entry: the events of one command at their position.
@@ -78,7 +78,7 @@ pub struct FeedAppend {
 ///
 /// ```
 /// use secure_ticket::feed::{FeedEntry, Position};
-/// use secure_ticket::{CommandId, OrganizerId};
+/// use secure_ticket::{CommandId, Events, OrganizerId};
 /// use time::macros::datetime;
 ///
 /// let entry = FeedEntry {
@@ -86,7 +86,7 @@ pub struct FeedAppend {
 ///     organizer: OrganizerId::from_u128(1),
 ///     command: CommandId::from_u128(9),
 ///     at: datetime!(2026-11-23 12:00 UTC),
-///     events: Vec::new(),
+///     events: Events::new(),
 /// };
 /// assert!(entry.position > Position::START);
 /// ```
@@ -102,7 +102,7 @@ pub struct FeedEntry {
     #[serde(with = "crate::rfc3339")]
     pub at: OffsetDateTime,
     /// The events, in order.
-    pub events: Vec<Event>,
+    pub events: Events,
 }
 
 impl FeedEntry {

@@ -6,12 +6,12 @@ use std::collections::hash_map::Entry as MapEntry;
 
 use time::OffsetDateTime;
 
+use crate::changes::Events;
 use crate::command::{CommandRecord, RecordedOutcome, Refusal, Request};
 use crate::decision::Decision;
 use crate::digest::Digest;
 use crate::email::Email;
 use crate::error::Error;
-use crate::event::Event;
 use crate::feed::{FeedAppend, FeedEntry, Position, ReaderCursor};
 use crate::id::SpectatorId;
 use crate::id::{OrganizerId, PointOfSaleId, TicketId, TransferGroupId};
@@ -268,7 +268,7 @@ impl Loaded {
         }
         let events = match &record.outcome {
             RecordedOutcome::Accepted { .. } => self.events_of(key),
-            RecordedOutcome::Kept { events } => events.clone(),
+            RecordedOutcome::Kept { events } => Events::from(events.as_slice()),
             RecordedOutcome::Refused { refusal } => return Some(Err(refusal.clone().into())),
         };
         Some(Ok(Outcome {
@@ -280,7 +280,7 @@ impl Loaded {
 
     /// The events of an accepted command: its feed entry, read or appended by this attempt
     /// (none when retention removed it).
-    fn events_of(&self, key: CommandKey) -> Vec<Event> {
+    fn events_of(&self, key: CommandKey) -> Events {
         self.appended
             .iter()
             .find(|a| a.organizer == key.organizer && a.command == key.id)
@@ -331,7 +331,7 @@ impl Loaded {
                 self.put(record);
             }
         }
-        let events = decision.events.into_vec();
+        let events = Events::from(decision.events);
         let at = request.command.at();
         self.put(Record::Command(CommandRecord {
             organizer: request.organizer,

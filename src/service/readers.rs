@@ -53,7 +53,7 @@ pub struct Advanced {
 ///     organizer: OrganizerId::from_u128(1),
 ///     command: CommandId::from_u128(1),
 ///     at: datetime!(2026-11-23 12:00 UTC),
-///     events: injected.events.into_vec(),
+///     events: injected.events.into(),
 /// };
 /// let requests = FeedbackReader::requests(&entry);
 /// assert!(matches!(requests[0].command, Command::RecordFeedback(_)));

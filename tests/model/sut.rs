@@ -408,7 +408,12 @@ fn ready<F: Future>(future: F) -> F::Output {
 }
 
 /// A feed entry as the checks compare it: organizer, command, time, events.
-type Entry = (OrganizerId, CommandId, OffsetDateTime, Vec<Event>);
+type Entry = (
+    OrganizerId,
+    CommandId,
+    OffsetDateTime,
+    secure_ticket::Events,
+);
 
 /// The system under test, with what the checks remember between steps.
 #[derive(Debug)]

@@ -480,7 +480,7 @@ mod checks {
             organizer: ORGANIZER,
             command: CommandId::from_u128(7),
             at: AT,
-            events: Vec::new(),
+            events: secure_ticket::Events::new(),
         });
         store.commit(batch).unwrap();
         let after = FeedQuery::After {

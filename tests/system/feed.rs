@@ -56,6 +56,30 @@ fn f1_each_accepted_command_appends_its_events_in_its_commit_and_a_refused_one_n
 }
 
 #[test]
+fn f1_the_outcome_and_the_feed_entry_share_one_list_of_events() {
+    let service = world(AcceptanceSettings::explicit());
+    inject(&service, 1, &alice(), None);
+    let sent = send(&service, 10, &alice(), &bob(), &[1], at(1)).unwrap();
+    let feed = whole_feed(&service);
+    let entry = feed
+        .iter()
+        .find(|e| e.command == CommandId::from_u128(10))
+        .unwrap();
+    assert!(matches!(sent.events[0], Event::TransferInitiated { .. }));
+    assert_eq!(entry.events, sent.events);
+    assert!(
+        std::ptr::eq(entry.events.as_slice(), sent.events.as_slice()),
+        "the feed entry holds the outcome's list, not a copy"
+    );
+    let retry = send(&service, 10, &alice(), &bob(), &[1], at(2)).unwrap();
+    assert!(retry.replayed);
+    assert!(std::ptr::eq(
+        retry.events.as_slice(),
+        sent.events.as_slice()
+    ));
+}
+
+#[test]
 fn f2_concurrent_writers_and_a_reader_see_every_event_exactly_once_in_position_order() {
     let service = Arc::new(world(AcceptanceSettings::explicit()));
     for n in 1..=40 {

@@ -347,7 +347,7 @@ fn append(organizer: OrganizerId, command: u128, events: usize) -> Result<FeedAp
         organizer,
         command: CommandId::from_u128(command),
         at: AT + Duration::seconds(i64::try_from(command).unwrap_or(0)),
-        events: vec![event; events],
+        events: vec![event; events].into(),
     })
 }
 
