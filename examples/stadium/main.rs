@@ -96,25 +96,37 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 /// The process's page faults so far, minor and major (`/proc/self/stat`, Linux; 0 elsewhere).
+/// Read into a buffer on the stack: it allocates nothing, so that it can be called inside the
+/// windows whose allocations are counted.
 fn page_faults() -> u64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+    use std::io::Read as _;
+    let mut buffer = [0u8; 1024];
+    let Ok(len) = std::fs::File::open("/proc/self/stat").and_then(|mut f| f.read(&mut buffer))
+    else {
         return 0;
     };
+    let stat = std::str::from_utf8(buffer.get(..len).unwrap_or_default()).unwrap_or_default();
     // The fields after the command name (which is in parentheses): minflt is the 10th field of
     // the line, majflt the 12th.
-    let fields: Vec<&str> = stat
+    let mut fields = stat
         .rsplit_once(')')
         .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let field = |n: usize| {
-        fields
-            .get(n)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    field(7) + field(9)
+        .split_whitespace();
+    let minor = fields
+        .nth(7)
+        .and_then(|f| f.parse::<u64>().ok())
+        .unwrap_or(0);
+    let major = fields
+        .nth(1)
+        .and_then(|f| f.parse::<u64>().ok())
+        .unwrap_or(0);
+    minor + major
 }
+
+/// Allocations and page faults inside `Store::commit` (every thread's), so far: the store's share
+/// of the counts, reported beside them.
+static COMMIT_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static COMMIT_FAULTS: AtomicU64 = AtomicU64::new(0);
 
 const BATCH: usize = 1_000;
 const LIMIT: u16 = 3;
@@ -631,7 +643,14 @@ impl<S: Store> Store for Recording<S> {
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let copy = self.batches.as_ref().map(|_| batch.clone());
-        self.inner.commit(batch)?;
+        let (faults, allocations) = (page_faults(), ALLOCATIONS.load(Ordering::Relaxed));
+        let committed = self.inner.commit(batch);
+        COMMIT_ALLOCATIONS.fetch_add(
+            ALLOCATIONS.load(Ordering::Relaxed) - allocations,
+            Ordering::Relaxed,
+        );
+        COMMIT_FAULTS.fetch_add(page_faults() - faults, Ordering::Relaxed);
+        committed?;
         if let (Some(copy), Some(Ok(mut batches))) = (copy, self.batches.as_ref().map(Mutex::lock))
         {
             batches.0.push(copy);
@@ -651,8 +670,7 @@ struct Report {
     total: Duration,
     commands: usize,
     /// Allocations and page faults during the timed calls.
-    allocations: u64,
-    faults: u64,
+    tally: Counts,
     per_op: BTreeMap<&'static str, Vec<f64>>,
     bytes_per_ticket: f64,
     /// The tickets this run created (the stadium's and their replacements).
@@ -679,10 +697,13 @@ impl Report {
             ms(self.total),
             self.total.as_secs_f64() * 1e6 / self.commands as f64
         );
+        let per = |n: u64| n as f64 / self.commands as f64;
         println!(
-            "   per command: {:.2} allocations, {:.4} page faults",
-            self.allocations as f64 / self.commands as f64,
-            self.faults as f64 / self.commands as f64
+            "   per command: {:.2} allocations ({:.2} of them in the store's commit), {:.4} page faults ({:.4} in the commit)",
+            per(self.tally.allocations),
+            per(self.tally.commit_allocations),
+            per(self.tally.faults),
+            per(self.tally.commit_faults),
         );
         println!(
             "   {:<22} {:>8} {:>10} {:>10}",
@@ -743,12 +764,41 @@ struct Runner<'a, S: Store> {
     commands: usize,
     per_op: BTreeMap<&'static str, Vec<f64>>,
     /// Allocations and page faults during the timed calls (every thread's).
-    allocations: u64,
-    faults: u64,
+    tally: Counts,
 }
 
 /// A request's index, its outcome and its time in microseconds.
 type Timed = (usize, Result<Outcome, secure_ticket::Error>, f64);
+
+/// Allocations and page faults (every thread's), and the part of them inside `Store::commit`: the
+/// counters at the start of a timed call, or what they counted during the timed calls.
+#[derive(Default)]
+struct Counts {
+    allocations: u64,
+    faults: u64,
+    commit_allocations: u64,
+    commit_faults: u64,
+}
+
+impl Counts {
+    fn now() -> Self {
+        Self {
+            faults: page_faults(),
+            allocations: ALLOCATIONS.load(Ordering::Relaxed),
+            commit_allocations: COMMIT_ALLOCATIONS.load(Ordering::Relaxed),
+            commit_faults: COMMIT_FAULTS.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Adds what the counters counted since `start`.
+    fn add(&mut self, start: Self) {
+        let now = Self::now();
+        self.allocations += now.allocations - start.allocations;
+        self.faults += now.faults - start.faults;
+        self.commit_allocations += now.commit_allocations - start.commit_allocations;
+        self.commit_faults += now.commit_faults - start.commit_faults;
+    }
+}
 
 impl<S: Store + Sync> Runner<'_, S> {
     fn run(
@@ -773,12 +823,11 @@ impl<S: Store + Sync> Runner<'_, S> {
         let service = self.services.first().ok_or("no instance")?;
         let mut outcomes = Vec::with_capacity(requests.len());
         for chunk in requests.chunks(BATCH) {
-            let (faults, allocations) = (page_faults(), ALLOCATIONS.load(Ordering::Relaxed));
+            let counts = Counts::now();
             let start = Instant::now();
             let results = service.execute_batch(chunk)?;
             let elapsed = start.elapsed();
-            self.allocations += ALLOCATIONS.load(Ordering::Relaxed) - allocations;
-            self.faults += page_faults() - faults;
+            self.tally.add(counts);
             self.total += elapsed;
             self.commands += chunk.len();
             self.per_op
@@ -799,7 +848,7 @@ impl<S: Store + Sync> Runner<'_, S> {
         requests: &[Request],
     ) -> Result<Vec<Outcome>, Box<dyn Error>> {
         let n = self.services.len();
-        let (faults, allocations) = (page_faults(), ALLOCATIONS.load(Ordering::Relaxed));
+        let counts = Counts::now();
         let start = Instant::now();
         let done: Vec<Vec<Timed>> = std::thread::scope(|scope| {
             let handles: Vec<_> = self
@@ -828,8 +877,7 @@ impl<S: Store + Sync> Runner<'_, S> {
                 .collect()
         });
         self.total += start.elapsed();
-        self.allocations += ALLOCATIONS.load(Ordering::Relaxed) - allocations;
-        self.faults += page_faults() - faults;
+        self.tally.add(counts);
         self.commands += requests.len();
         let mut outcomes: Vec<Option<Outcome>> = vec![None; requests.len()];
         let samples = self.per_op.entry(op).or_default();
@@ -954,8 +1002,7 @@ fn run<S: Store + Sync, C: Store>(
         total: Duration::ZERO,
         commands: 0,
         per_op: BTreeMap::new(),
-        allocations: 0,
-        faults: 0,
+        tally: Counts::default(),
     };
 
     // 1. Inject every ticket to its contact.
@@ -1180,8 +1227,7 @@ fn run<S: Store + Sync, C: Store>(
     Ok(Report {
         total: runner.total,
         commands: runner.commands,
-        allocations: runner.allocations,
-        faults: runner.faults,
+        tally: runner.tally,
         per_op: runner.per_op,
         bytes_per_ticket: bytes as f64 / count.max(1) as f64,
         tickets_stored: count as u64,

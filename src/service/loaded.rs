@@ -159,6 +159,7 @@ impl Loaded {
     /// The keys that the records found since slot `from` lead to and that were not asked yet,
     /// as `plan` follows them.
     pub(crate) fn leads(&self, from: usize, plan: &ReadPlan, out: &mut Vec<RecordKey>) {
+        out.reserve(self.slots.len().saturating_sub(from));
         for pass in [Pass::Groups, Pass::Tickets] {
             for record in self.slots.iter().skip(from).flatten() {
                 plan.leads(record, pass, out);

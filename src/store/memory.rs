@@ -690,7 +690,7 @@ impl Store for MemoryStore {
             hits.push(found);
         }
         for pass in [Pass::Groups, Pass::Tickets] {
-            let mut next = Vec::new();
+            let mut next = Vec::with_capacity(out.len());
             for record in &out {
                 plan.leads(&record.value, pass, &mut next);
             }
