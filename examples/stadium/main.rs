@@ -77,17 +77,29 @@ struct Counting;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
+thread_local! {
+    /// This thread's allocations: what a commit on it made, whatever other threads do.
+    static THREAD_ALLOCATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one allocation, for the process and for this thread.
+fn count_allocation() {
+    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    // A const-initialised `Cell` needs no destructor: using it never allocates.
+    let _ = THREAD_ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
 // SAFETY: delegates every call to the system allocator unchanged; only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count_allocation();
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count_allocation();
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -95,14 +107,23 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// The process's page faults so far, minor and major (`/proc/self/stat`, Linux; 0 elsewhere).
-/// Read into a buffer on the stack: it allocates nothing, so that it can be called inside the
-/// windows whose allocations are counted.
+/// The process's page faults so far, minor and major (Linux; 0 elsewhere).
 fn page_faults() -> u64 {
+    faults_in("/proc/self/stat")
+}
+
+/// This thread's page faults so far.
+fn thread_page_faults() -> u64 {
+    faults_in("/proc/thread-self/stat")
+}
+
+/// The minor and major page faults a `stat` file of `/proc` gives. Read into a buffer on the
+/// stack: it allocates nothing, so that it can be called inside the windows whose allocations are
+/// counted.
+fn faults_in(path: &str) -> u64 {
     use std::io::Read as _;
     let mut buffer = [0u8; 1024];
-    let Ok(len) = std::fs::File::open("/proc/self/stat").and_then(|mut f| f.read(&mut buffer))
-    else {
+    let Ok(len) = std::fs::File::open(path).and_then(|mut f| f.read(&mut buffer)) else {
         return 0;
     };
     let stat = std::str::from_utf8(buffer.get(..len).unwrap_or_default()).unwrap_or_default();
@@ -123,8 +144,8 @@ fn page_faults() -> u64 {
     minor + major
 }
 
-/// Allocations and page faults inside `Store::commit` (every thread's), so far: the store's share
-/// of the counts, reported beside them.
+/// Allocations and page faults inside `Store::commit`, so far, each counted on the committing
+/// thread: the store's share of the counts, reported beside them.
 static COMMIT_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static COMMIT_FAULTS: AtomicU64 = AtomicU64::new(0);
 
@@ -643,13 +664,15 @@ impl<S: Store> Store for Recording<S> {
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let copy = self.batches.as_ref().map(|_| batch.clone());
-        let (faults, allocations) = (page_faults(), ALLOCATIONS.load(Ordering::Relaxed));
+        let thread_allocations = || {
+            THREAD_ALLOCATIONS
+                .try_with(std::cell::Cell::get)
+                .unwrap_or(0)
+        };
+        let (faults, allocations) = (thread_page_faults(), thread_allocations());
         let committed = self.inner.commit(batch);
-        COMMIT_ALLOCATIONS.fetch_add(
-            ALLOCATIONS.load(Ordering::Relaxed) - allocations,
-            Ordering::Relaxed,
-        );
-        COMMIT_FAULTS.fetch_add(page_faults() - faults, Ordering::Relaxed);
+        COMMIT_ALLOCATIONS.fetch_add(thread_allocations() - allocations, Ordering::Relaxed);
+        COMMIT_FAULTS.fetch_add(thread_page_faults() - faults, Ordering::Relaxed);
         committed?;
         if let (Some(copy), Some(Ok(mut batches))) = (copy, self.batches.as_ref().map(Mutex::lock))
         {
