@@ -245,9 +245,15 @@ fn main() -> Result<(), Box<dyn Error>> {
             std::process::id()
         ));
         remove_db(&raw_path);
-        let raw = raw_sqlite(&replay, &raw_path);
+        let raw = raw_sqlite(&replay, &raw_path, RawShape::RowByRow);
+        remove_db(&raw_path);
+        let multi_row = raw_sqlite(&replay, &raw_path, RawShape::MultiRow);
         remove_db(&raw_path);
         report.print("SQLite", Some((raw?, "raw rusqlite")));
+        println!(
+            "   floor: raw rusqlite with the same multi-row inserts, checkpoints between batches untimed: {:.0} ms",
+            ms(multi_row?)
+        );
         println!(
             "SQLite file (with WAL): {:.1} MB, {} bytes per ticket",
             file_bytes as f64 / 1e6,
@@ -1414,15 +1420,58 @@ fn raw_map(replay: &Replay) -> Result<Duration, Box<dyn Error>> {
     Ok(total)
 }
 
+/// How the raw rusqlite baseline writes its rows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RawShape {
+    /// One statement per row, SQLite's automatic checkpoints inside the commits.
+    RowByRow,
+    /// The inserts in multi-row statements of up to [`RAW_CHUNK`] rows, as the store writes them,
+    /// and no checkpoint inside the timed commits: one after each batch, untimed. The floor of
+    /// SQLite's own work for these rows.
+    MultiRow,
+}
+
+/// Rows per multi-row `INSERT` of the raw baseline.
+const RAW_CHUNK: usize = 64;
+
+/// Runs `{head} VALUES (..), (..), ..` over `rows`, up to [`RAW_CHUNK`] rows a statement.
+fn insert_rows(
+    tx: &rusqlite::Transaction<'_>,
+    head: &str,
+    rows: &[Vec<&dyn rusqlite::ToSql>],
+) -> rusqlite::Result<()> {
+    for chunk in rows.chunks(RAW_CHUNK) {
+        let Some(first) = chunk.first() else {
+            continue;
+        };
+        let one = format!("({})", vec!["?"; first.len()].join(", "));
+        let sql = format!(
+            "{head} VALUES {}",
+            vec![one.as_str(); chunk.len()].join(", ")
+        );
+        let params: Vec<&dyn rusqlite::ToSql> = chunk.iter().flatten().copied().collect();
+        tx.prepare_cached(&sql)?.execute(params.as_slice())?;
+    }
+    Ok(())
+}
+
 /// Raw rusqlite replaying the shell's writes: the same rows and bytes as the store writes
 /// (records as JSON, accepted command records as columns, index rows, feed rows; encoded
 /// beforehand, untimed), the same `INSERT` / `UPDATE .. WHERE version = ?` statements, one
-/// `BEGIN IMMEDIATE` transaction per batch; setup batches untimed.
-fn raw_sqlite(replay: &Replay, path: &std::path::Path) -> Result<Duration, Box<dyn Error>> {
+/// `BEGIN IMMEDIATE` transaction per batch; setup batches untimed. `shape` says whether the
+/// inserts go one row a statement or many.
+fn raw_sqlite(
+    replay: &Replay,
+    path: &std::path::Path,
+    shape: RawShape,
+) -> Result<Duration, Box<dyn Error>> {
     drop(SqliteStore::open(path)?); // the same schema and pragmas
     let mut connection = rusqlite::Connection::open(path)?;
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
+    if shape == RawShape::MultiRow {
+        connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+    }
     let mut total = Duration::ZERO;
     for (i, batch) in replay.batches.iter().enumerate() {
         // Everything encoded before the clock starts: records as JSON, accepted commands as the
@@ -1481,6 +1530,88 @@ fn raw_sqlite(replay: &Replay, path: &std::path::Path) -> Result<Duration, Box<d
                 i64::try_from(append.at.unix_timestamp_nanos())?,
                 json::to_string(&append.events)?,
             ));
+        }
+        if shape == RawShape::MultiRow {
+            let updates: Vec<_> = rows.iter().filter(|row| row.2 != 0).collect();
+            let inserts: Vec<Vec<&dyn rusqlite::ToSql>> = rows
+                .iter()
+                .filter(|row| row.2 == 0)
+                .map(|(kind, id, _, body)| vec![kind as &dyn rusqlite::ToSql, id, &1i64, body])
+                .collect();
+            let command_rows: Vec<Vec<&dyn rusqlite::ToSql>> = commands
+                .iter()
+                .map(|(organizer, id, at, digest, events, body)| {
+                    vec![
+                        organizer as &dyn rusqlite::ToSql,
+                        id,
+                        &1i64,
+                        at,
+                        digest,
+                        events,
+                        body,
+                    ]
+                })
+                .collect();
+            let added_rows: Vec<Vec<&dyn rusqlite::ToSql>> = added
+                .iter()
+                .map(|(ix, organizer, term, sort, kind, id)| {
+                    vec![ix as &dyn rusqlite::ToSql, organizer, term, sort, kind, id]
+                })
+                .collect();
+            let feed_params: Vec<Vec<&dyn rusqlite::ToSql>> = feed_rows
+                .iter()
+                .map(|(organizer, command, at, events)| {
+                    vec![organizer as &dyn rusqlite::ToSql, command, at, events]
+                })
+                .collect();
+            let start = Instant::now();
+            let tx =
+                connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            {
+                let mut update = tx.prepare_cached(
+                    "UPDATE records SET version = version + 1, body = ?1 \
+                     WHERE kind = ?2 AND id = ?3 AND version = ?4",
+                )?;
+                for (kind, id, version, body) in updates {
+                    if update.execute(rusqlite::params![body, kind, id, version])? != 1 {
+                        return Err(
+                            format!("replay: {kind} {id:?} at version {version} missing").into(),
+                        );
+                    }
+                }
+                let mut delete = tx.prepare_cached(
+                    "DELETE FROM index_entries WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND sort = ?4",
+                )?;
+                for (ix, organizer, term, sort, _, _) in &removed {
+                    delete.execute(rusqlite::params![ix, organizer, term, sort])?;
+                }
+            }
+            insert_rows(
+                &tx,
+                "INSERT INTO records (kind, id, version, body)",
+                &inserts,
+            )?;
+            insert_rows(
+                &tx,
+                "INSERT INTO commands (organizer, id, version, at, digest, events, body)",
+                &command_rows,
+            )?;
+            insert_rows(
+                &tx,
+                "INSERT OR REPLACE INTO index_entries (ix, organizer, term, sort, key_kind, key_id)",
+                &added_rows,
+            )?;
+            insert_rows(
+                &tx,
+                "INSERT INTO feed (organizer, command, at, events)",
+                &feed_params,
+            )?;
+            tx.commit()?;
+            if i >= replay.setup {
+                total += start.elapsed();
+            }
+            connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            continue;
         }
         let start = Instant::now();
         let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
