@@ -6,10 +6,13 @@
 //! of 1,000. At the end every invariant is checked (one valid ticket per right, levels within the
 //! limit, initial owners unchanged, nothing left pending).
 //!
-//! Printed: total time, per-operation p50/p99 (time per command within a batch, over the batches of
+//! Printed: total time, allocations and page faults per command (with the part inside
+//! `Store::commit`), per-operation p50/p99 (time per command within a batch, over the batches of
 //! that operation), JSON bytes per ticket, and ratios to raw baselines measured in the same run: a
 //! `HashMap` and raw rusqlite replaying exactly the writes the shell committed (the same keys,
-//! versions and bytes, in the same batches), with no loads and no domain logic.
+//! versions and bytes, in the same batches), with no loads and no domain logic. Beside them, the
+//! floors: the same writes as plain 160-byte records into a map sized beforehand, and raw rusqlite
+//! with the store's multi-row inserts and its checkpoints between batches, untimed.
 //!
 //! Then, on each store, the wallet query (`Service::wallet`) of 10 extra tickets injected to one
 //! new email, among the stadium's: median and p99 over 1,000 queries. On SQLite, the bytes stored
