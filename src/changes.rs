@@ -605,3 +605,38 @@ macro_rules! shared_list_impls {
     };
 }
 pub(crate) use shared_list_impls;
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn deleted(n: u128) -> Event {
+        Event::TicketDeleted {
+            ticket: TicketId::from_u128(n),
+            at: datetime!(2026-06-01 12:00 UTC),
+        }
+    }
+
+    #[test]
+    fn events_from_changes_keep_every_event_in_order_and_share_on_clone() {
+        for n in 0..5u128 {
+            let mut changes = Changes::new();
+            for k in 0..n {
+                changes.push(deleted(k));
+            }
+            let expected: Vec<Event> = (0..n).map(deleted).collect();
+            let events = Events::from(changes);
+            assert_eq!(events, expected);
+            assert_eq!(events.0.is_none(), n == 0, "no allocation for no event");
+            let copy = events.clone();
+            assert!(std::ptr::eq(copy.as_slice(), events.as_slice()));
+            assert_eq!(copy.into_iter().collect::<Vec<_>>(), expected);
+        }
+        // A list emptied by `pop` is the empty list too.
+        let mut changes = Changes::one(deleted(1));
+        changes.pop();
+        assert_eq!(Events::from(changes), Events::new());
+    }
+}

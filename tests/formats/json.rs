@@ -332,6 +332,25 @@ fn x5_the_json_writer_writes_every_event_kind_as_serde_json_does() {
     assert_same(&Envelope::borrowed(&Record::Command(command)));
 }
 
+#[test]
+fn x5_events_serialise_as_the_plain_list_of_events_they_share() {
+    let events = every_event();
+    let shared = secure_ticket::Events::from(events.clone());
+    let as_list = serde_json::to_string(&events).unwrap();
+    assert_eq!(serde_json::to_string(&shared).unwrap(), as_list);
+    assert_eq!(json::to_string(&shared).unwrap(), as_list);
+    let back: secure_ticket::Events = serde_json::from_str(&as_list).unwrap();
+    assert_eq!(back, events);
+    assert_eq!(back.into_vec(), events);
+    // None is the empty list, written as `[]` and read back as empty.
+    let none = secure_ticket::Events::new();
+    assert_eq!(json::to_string(&none).unwrap(), "[]");
+    let empty: secure_ticket::Events = serde_json::from_str("[]").unwrap();
+    assert!(empty.is_empty());
+    assert_eq!(empty, none);
+    assert_eq!(secure_ticket::Events::from(Vec::new()), none);
+}
+
 /// The literal after each `marker` in `source`, up to its closing quote.
 fn literals<'a>(source: &'a str, marker: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     source
