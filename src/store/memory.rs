@@ -476,10 +476,11 @@ impl Tables {
             }
             return;
         }
-        if let Some(list) = self.index.get_mut(&list_key)
-            && list.remove(entry.sort)
+        // One lookup whether the list stays or goes.
+        if let Entry::Occupied(mut list) = self.index.entry(list_key)
+            && list.get_mut().remove(entry.sort)
         {
-            self.index.remove(&list_key);
+            list.remove();
         }
     }
 
@@ -534,13 +535,10 @@ impl Tables {
                 self.unique.insert(list_key, (entry.sort, entry.key));
                 continue;
             }
-            match self.index.get_mut(&list_key) {
-                Some(list) => {
-                    list.insert(entry.sort, entry.key);
-                }
-                None => {
-                    self.index
-                        .insert(list_key, List::One(entry.sort, entry.key));
+            match self.index.entry(list_key) {
+                Entry::Occupied(mut list) => list.get_mut().insert(entry.sort, entry.key),
+                Entry::Vacant(place) => {
+                    place.insert(List::One(entry.sort, entry.key));
                 }
             }
         }
