@@ -427,8 +427,8 @@ shared_list_impls!(TicketIds, TicketId);
 /// and the feed entry the store keeps hold the same list, so a command's events are allocated
 /// once (not at all for a command without events) and cloning the list never allocates. It
 /// behaves as a slice (`Deref`: `outcome.events[0]`, `.iter()`, `.len()`,
-/// `for event in &outcome.events`), compares by contents (also with a `Vec` or an array), and
-/// is serialised as a plain list of events.
+/// `for event in &outcome.events`), compares by contents (also with a `Vec`, an array or a slice,
+/// either way round), and is serialised as a plain list of events.
 ///
 /// # Examples
 ///
@@ -533,6 +533,27 @@ impl PartialEq<&[Event]> for Events {
     }
 }
 
+/// `vec == events`, as `events == vec`.
+impl PartialEq<Events> for Vec<Event> {
+    fn eq(&self, other: &Events) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+/// `[a, b] == events`, as `events == [a, b]`.
+impl<const N: usize> PartialEq<Events> for [Event; N] {
+    fn eq(&self, other: &Events) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+/// `slice == events`, as `events == slice`.
+impl PartialEq<Events> for [Event] {
+    fn eq(&self, other: &Events) -> bool {
+        self == other.as_slice()
+    }
+}
+
 shared_list_impls!(Events, Event);
 
 /// The impls a list type with `as_slice` and `From<Vec<Item>>` shares with the others: `Deref` to
@@ -629,6 +650,8 @@ mod tests {
             let expected: Vec<Event> = (0..n).map(deleted).collect();
             let events = Events::from(changes);
             assert_eq!(events, expected);
+            assert_eq!(expected, events);
+            assert_eq!(expected.as_slice(), &events);
             assert_eq!(events.0.is_none(), n == 0, "no allocation for no event");
             let copy = events.clone();
             assert!(std::ptr::eq(copy.as_slice(), events.as_slice()));
