@@ -147,10 +147,11 @@ fn faults_in(path: &str) -> u64 {
     minor + major
 }
 
-/// Allocations and page faults inside `Store::commit`, so far, each counted on the committing
-/// thread: the store's share of the counts, reported beside them.
+/// Allocations, page faults and nanoseconds inside `Store::commit`, so far, each counted on the
+/// committing thread: the store's share of the counts, reported beside them.
 static COMMIT_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static COMMIT_FAULTS: AtomicU64 = AtomicU64::new(0);
+static COMMIT_NANOS: AtomicU64 = AtomicU64::new(0);
 
 const BATCH: usize = 1_000;
 const LIMIT: u16 = 3;
@@ -679,7 +680,10 @@ impl<S: Store> Store for Recording<S> {
                 .unwrap_or(0)
         };
         let (faults, allocations) = (thread_page_faults(), thread_allocations());
+        let start = Instant::now();
         let committed = self.inner.commit(batch);
+        let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        COMMIT_NANOS.fetch_add(nanos, Ordering::Relaxed);
         COMMIT_ALLOCATIONS.fetch_add(thread_allocations() - allocations, Ordering::Relaxed);
         COMMIT_FAULTS.fetch_add(thread_page_faults() - faults, Ordering::Relaxed);
         committed?;
@@ -724,10 +728,11 @@ struct WalletLatency {
 impl Report {
     fn print(&self, store: &str, baseline: Option<(Duration, &str)>) {
         println!(
-            "\n== {store}: {} commands in {:.0} ms ({:.2} µs per command)",
+            "\n== {store}: {} commands in {:.0} ms ({:.2} µs per command; {:.0} ms in the store's commit)",
             self.commands,
             ms(self.total),
-            self.total.as_secs_f64() * 1e6 / self.commands as f64
+            self.total.as_secs_f64() * 1e6 / self.commands as f64,
+            self.tally.commit_nanos as f64 / 1e6,
         );
         let per = |n: u64| n as f64 / self.commands as f64;
         println!(
@@ -802,14 +807,16 @@ struct Runner<'a, S: Store> {
 /// A request's index, its outcome and its time in microseconds.
 type Timed = (usize, Result<Outcome, secure_ticket::Error>, f64);
 
-/// Allocations and page faults (every thread's), and the part of them inside `Store::commit`: the
-/// counters at the start of a timed call, or what they counted during the timed calls.
+/// Allocations and page faults (every thread's), and the part of them and of the time inside
+/// `Store::commit`: the counters at the start of a timed call, or what they counted during the
+/// timed calls.
 #[derive(Default)]
 struct Counts {
     allocations: u64,
     faults: u64,
     commit_allocations: u64,
     commit_faults: u64,
+    commit_nanos: u64,
 }
 
 impl Counts {
@@ -819,6 +826,7 @@ impl Counts {
             allocations: ALLOCATIONS.load(Ordering::Relaxed),
             commit_allocations: COMMIT_ALLOCATIONS.load(Ordering::Relaxed),
             commit_faults: COMMIT_FAULTS.load(Ordering::Relaxed),
+            commit_nanos: COMMIT_NANOS.load(Ordering::Relaxed),
         }
     }
 
@@ -829,6 +837,7 @@ impl Counts {
         self.faults += now.faults - start.faults;
         self.commit_allocations += now.commit_allocations - start.commit_allocations;
         self.commit_faults += now.commit_faults - start.commit_faults;
+        self.commit_nanos += now.commit_nanos - start.commit_nanos;
     }
 }
 
