@@ -473,21 +473,13 @@ impl Events {
 
 impl From<Vec<Event>> for Events {
     fn from(events: Vec<Event>) -> Self {
-        if events.is_empty() {
-            Self(None)
-        } else {
-            Self(Some(Arc::from(events)))
-        }
+        Self((!events.is_empty()).then(|| Arc::from(events)))
     }
 }
 
 impl From<&[Event]> for Events {
     fn from(events: &[Event]) -> Self {
-        if events.is_empty() {
-            Self(None)
-        } else {
-            Self(Some(Arc::from(events)))
-        }
+        Self((!events.is_empty()).then(|| Arc::from(events)))
     }
 }
 
@@ -521,44 +513,11 @@ impl IntoIterator for Events {
     }
 }
 
-impl PartialEq<[Event]> for Events {
-    fn eq(&self, other: &[Event]) -> bool {
-        self.as_slice() == other
-    }
-}
-
-impl PartialEq<&[Event]> for Events {
-    fn eq(&self, other: &&[Event]) -> bool {
-        self.as_slice() == *other
-    }
-}
-
-/// `vec == events`, as `events == vec`.
-impl PartialEq<Events> for Vec<Event> {
-    fn eq(&self, other: &Events) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-/// `[a, b] == events`, as `events == [a, b]`.
-impl<const N: usize> PartialEq<Events> for [Event; N] {
-    fn eq(&self, other: &Events) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-/// `slice == events`, as `events == slice`.
-impl PartialEq<Events> for [Event] {
-    fn eq(&self, other: &Events) -> bool {
-        self == other.as_slice()
-    }
-}
-
 shared_list_impls!(Events, Event);
 
 /// The impls a list type with `as_slice` and `From<Vec<Item>>` shares with the others: `Deref` to
-/// a slice, iteration by reference, `Debug`, equality (also with `Vec`s and arrays), `Hash`, and
-/// serde as a plain list.
+/// a slice, iteration by reference, `Debug`, equality (also with `Vec`s, arrays and slices, either
+/// way round), `Hash`, and serde as a plain list.
 macro_rules! shared_list_impls {
     ($list:ty, $item:ty) => {
         impl ::std::ops::Deref for $list {
@@ -607,6 +566,39 @@ macro_rules! shared_list_impls {
         impl<const N: usize> PartialEq<[$item; N]> for $list {
             fn eq(&self, other: &[$item; N]) -> bool {
                 self.as_slice() == other.as_slice()
+            }
+        }
+
+        impl PartialEq<[$item]> for $list {
+            fn eq(&self, other: &[$item]) -> bool {
+                self.as_slice() == other
+            }
+        }
+
+        impl PartialEq<&[$item]> for $list {
+            fn eq(&self, other: &&[$item]) -> bool {
+                self.as_slice() == *other
+            }
+        }
+
+        /// `vec == list`, as `list == vec`.
+        impl PartialEq<$list> for Vec<$item> {
+            fn eq(&self, other: &$list) -> bool {
+                self.as_slice() == other.as_slice()
+            }
+        }
+
+        /// `[a, b] == list`, as `list == [a, b]`.
+        impl<const N: usize> PartialEq<$list> for [$item; N] {
+            fn eq(&self, other: &$list) -> bool {
+                self.as_slice() == other.as_slice()
+            }
+        }
+
+        /// `slice == list`, as `list == slice`.
+        impl PartialEq<$list> for [$item] {
+            fn eq(&self, other: &$list) -> bool {
+                self == other.as_slice()
             }
         }
 
