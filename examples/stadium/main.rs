@@ -1446,23 +1446,48 @@ enum RawShape {
 /// Rows per multi-row `INSERT` of the raw baseline.
 const RAW_CHUNK: usize = 64;
 
-/// Runs `{head} VALUES (..), (..), ..` over `rows`, up to [`RAW_CHUNK`] rows a statement.
+impl RawShape {
+    /// Rows per `INSERT` statement.
+    const fn rows_per_insert(self) -> usize {
+        match self {
+            Self::RowByRow => 1,
+            Self::MultiRow => RAW_CHUNK,
+        }
+    }
+}
+
+/// Runs `{head} VALUES (..), (..), ..` over `rows`, `chunk` rows a statement: each statement's
+/// text is built and prepared once per call, not per row.
 fn insert_rows(
     tx: &rusqlite::Transaction<'_>,
     head: &str,
     rows: &[Vec<&dyn rusqlite::ToSql>],
+    chunk: usize,
 ) -> rusqlite::Result<()> {
-    for chunk in rows.chunks(RAW_CHUNK) {
-        let Some(first) = chunk.first() else {
-            continue;
-        };
-        let one = format!("({})", vec!["?"; first.len()].join(", "));
-        let sql = format!(
-            "{head} VALUES {}",
-            vec![one.as_str(); chunk.len()].join(", ")
-        );
-        let params: Vec<&dyn rusqlite::ToSql> = chunk.iter().flatten().copied().collect();
-        tx.prepare_cached(&sql)?.execute(params.as_slice())?;
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    let one = format!("({})", vec!["?"; width].join(", "));
+    let sql = |n: usize| format!("{head} VALUES {}", vec![one.as_str(); n].join(", "));
+    let execute = |statement: &mut rusqlite::CachedStatement<'_>,
+                   rows: &[Vec<&dyn rusqlite::ToSql>]| {
+        if let [row] = rows {
+            statement.execute(row.as_slice())
+        } else {
+            let params: Vec<&dyn rusqlite::ToSql> = rows.iter().flatten().copied().collect();
+            statement.execute(params.as_slice())
+        }
+    };
+    let mut chunks = rows.chunks_exact(chunk.max(1));
+    if rows.len() >= chunk {
+        let mut full = tx.prepare_cached(&sql(chunk))?;
+        for rows in &mut chunks {
+            execute(&mut full, rows)?;
+        }
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        execute(&mut tx.prepare_cached(&sql(rest.len()))?, rest)?;
     }
     Ok(())
 }
@@ -1543,116 +1568,52 @@ fn raw_sqlite(
                 json::to_string(&append.events)?,
             ));
         }
-        if shape == RawShape::MultiRow {
-            let updates: Vec<_> = rows.iter().filter(|row| row.2 != 0).collect();
-            let inserts: Vec<Vec<&dyn rusqlite::ToSql>> = rows
-                .iter()
-                .filter(|row| row.2 == 0)
-                .map(|(kind, id, _, body)| vec![kind as &dyn rusqlite::ToSql, id, &1i64, body])
-                .collect();
-            let command_rows: Vec<Vec<&dyn rusqlite::ToSql>> = commands
-                .iter()
-                .map(|(organizer, id, at, digest, events, body)| {
-                    vec![
-                        organizer as &dyn rusqlite::ToSql,
-                        id,
-                        &1i64,
-                        at,
-                        digest,
-                        events,
-                        body,
-                    ]
-                })
-                .collect();
-            let added_rows: Vec<Vec<&dyn rusqlite::ToSql>> = added
-                .iter()
-                .map(|(ix, organizer, term, sort, kind, id)| {
-                    vec![ix as &dyn rusqlite::ToSql, organizer, term, sort, kind, id]
-                })
-                .collect();
-            let feed_params: Vec<Vec<&dyn rusqlite::ToSql>> = feed_rows
-                .iter()
-                .map(|(organizer, command, at, events)| {
-                    vec![organizer as &dyn rusqlite::ToSql, command, at, events]
-                })
-                .collect();
-            let start = Instant::now();
-            let tx =
-                connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            {
-                let mut update = tx.prepare_cached(
-                    "UPDATE records SET version = version + 1, body = ?1 \
-                     WHERE kind = ?2 AND id = ?3 AND version = ?4",
-                )?;
-                for (kind, id, version, body) in updates {
-                    if update.execute(rusqlite::params![body, kind, id, version])? != 1 {
-                        return Err(
-                            format!("replay: {kind} {id:?} at version {version} missing").into(),
-                        );
-                    }
-                }
-                let mut delete = tx.prepare_cached(
-                    "DELETE FROM index_entries WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND sort = ?4",
-                )?;
-                for (ix, organizer, term, sort, _, _) in &removed {
-                    delete.execute(rusqlite::params![ix, organizer, term, sort])?;
-                }
-            }
-            insert_rows(
-                &tx,
-                "INSERT INTO records (kind, id, version, body)",
-                &inserts,
-            )?;
-            insert_rows(
-                &tx,
-                "INSERT INTO commands (organizer, id, version, at, digest, events, body)",
-                &command_rows,
-            )?;
-            insert_rows(
-                &tx,
-                "INSERT OR REPLACE INTO index_entries (ix, organizer, term, sort, key_kind, key_id)",
-                &added_rows,
-            )?;
-            insert_rows(
-                &tx,
-                "INSERT INTO feed (organizer, command, at, events)",
-                &feed_params,
-            )?;
-            tx.commit()?;
-            if i >= replay.setup {
-                total += start.elapsed();
-            }
-            connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-            continue;
-        }
+        let chunk = shape.rows_per_insert();
+        let updates: Vec<_> = rows.iter().filter(|row| row.2 != 0).collect();
+        let inserts: Vec<Vec<&dyn rusqlite::ToSql>> = rows
+            .iter()
+            .filter(|row| row.2 == 0)
+            .map(|(kind, id, _, body)| vec![kind as &dyn rusqlite::ToSql, id, &1i64, body])
+            .collect();
+        let command_rows: Vec<Vec<&dyn rusqlite::ToSql>> = commands
+            .iter()
+            .map(|(organizer, id, at, digest, events, body)| {
+                vec![
+                    organizer as &dyn rusqlite::ToSql,
+                    id,
+                    &1i64,
+                    at,
+                    digest,
+                    events,
+                    body,
+                ]
+            })
+            .collect();
+        let added_rows: Vec<Vec<&dyn rusqlite::ToSql>> = added
+            .iter()
+            .map(|(ix, organizer, term, sort, kind, id)| {
+                vec![ix as &dyn rusqlite::ToSql, organizer, term, sort, kind, id]
+            })
+            .collect();
+        let feed_params: Vec<Vec<&dyn rusqlite::ToSql>> = feed_rows
+            .iter()
+            .map(|(organizer, command, at, events)| {
+                vec![organizer as &dyn rusqlite::ToSql, command, at, events]
+            })
+            .collect();
         let start = Instant::now();
         let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO records (kind, id, version, body) VALUES (?1, ?2, 1, ?3)",
-            )?;
             let mut update = tx.prepare_cached(
                 "UPDATE records SET version = version + 1, body = ?1 \
                  WHERE kind = ?2 AND id = ?3 AND version = ?4",
             )?;
-            for (kind, id, version, body) in &rows {
-                let changed = if *version == 0 {
-                    insert.execute(rusqlite::params![kind, id, body])?
-                } else {
-                    update.execute(rusqlite::params![body, kind, id, version])?
-                };
-                if changed != 1 {
+            for (kind, id, version, body) in updates {
+                if update.execute(rusqlite::params![body, kind, id, version])? != 1 {
                     return Err(
                         format!("replay: {kind} {id:?} at version {version} missing").into(),
                     );
                 }
-            }
-            let mut command = tx.prepare_cached(
-                "INSERT INTO commands (organizer, id, version, at, digest, events, body) \
-                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6)",
-            )?;
-            for (organizer, id, at, digest, events, body) in &commands {
-                command.execute(rusqlite::params![organizer, id, at, digest, events, body])?;
             }
             let mut delete = tx.prepare_cached(
                 "DELETE FROM index_entries WHERE ix = ?1 AND organizer = ?2 AND term = ?3 AND sort = ?4",
@@ -1660,23 +1621,37 @@ fn raw_sqlite(
             for (ix, organizer, term, sort, _, _) in &removed {
                 delete.execute(rusqlite::params![ix, organizer, term, sort])?;
             }
-            let mut put = tx.prepare_cached(
-                "INSERT OR REPLACE INTO index_entries (ix, organizer, term, sort, key_kind, key_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for (ix, organizer, term, sort, kind, id) in &added {
-                put.execute(rusqlite::params![ix, organizer, term, sort, kind, id])?;
-            }
-            let mut append = tx.prepare_cached(
-                "INSERT INTO feed (organizer, command, at, events) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (organizer, command, at, events) in &feed_rows {
-                append.execute(rusqlite::params![organizer, command, at, events])?;
-            }
         }
+        insert_rows(
+            &tx,
+            "INSERT INTO records (kind, id, version, body)",
+            &inserts,
+            chunk,
+        )?;
+        insert_rows(
+            &tx,
+            "INSERT INTO commands (organizer, id, version, at, digest, events, body)",
+            &command_rows,
+            chunk,
+        )?;
+        insert_rows(
+            &tx,
+            "INSERT OR REPLACE INTO index_entries (ix, organizer, term, sort, key_kind, key_id)",
+            &added_rows,
+            chunk,
+        )?;
+        insert_rows(
+            &tx,
+            "INSERT INTO feed (organizer, command, at, events)",
+            &feed_params,
+            chunk,
+        )?;
         tx.commit()?;
         if i >= replay.setup {
             total += start.elapsed();
+        }
+        if shape == RawShape::MultiRow {
+            connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         }
     }
     Ok(total)
